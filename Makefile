@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine (Python 3.11 and Node with npm):
+#   make run    set up, migrate, load the demo data and serve http://127.0.0.1:8000
+#   make test   set up and run the whole test suite
+# Each step leaves a stamp file, so running them again does not redo finished work.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GOVUK := build/static/govuk
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test assets check clean
+
+setup: $(STAMP) $(GOVUK)/.built
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# GOV.UK Frontend's compiled CSS asks for fonts and images at /assets/; point it at the copy
+# beside it so Django's static files (and whitenoise's manifest) find them.
+$(GOVUK)/.built: node_modules/.package-lock.json
+	rm -rf $(GOVUK)
+	mkdir -p $(GOVUK)
+	cp -R node_modules/govuk-frontend/dist/govuk/assets $(GOVUK)/assets
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
+	sed 's#url(/assets/#url(assets/#g' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+		> $(GOVUK)/govuk-frontend.min.css
+	touch $@
+
+assets: $(GOVUK)/.built
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+check: setup
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) node_modules build var

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Contract, ExtensionOption, Organisation, Team
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "shared_mailbox"]
+    search_fields = ["name"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "role", "ppon_id", "charity_number", "company_number", "is_sme", "is_vcse"]
+    list_filter = ["role", "is_sme", "is_vcse"]
+    search_fields = ["name", "ppon_id", "charity_number", "company_number"]
+
+
+class ExtensionOptionInline(admin.TabularInline):
+    model = ExtensionOption
+    extra = 0
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "provider", "team", "start_date", "current_end_date"]
+    list_filter = ["team", "service_category", "kind", "is_light_touch"]
+    search_fields = ["reference", "title", "provider__name", "buyer__name"]
+    list_select_related = ["provider", "team"]
+    readonly_fields = ["initial_end_date", "current_end_date"]
+    autocomplete_fields = ["buyer", "provider", "parent"]
+    inlines = [ExtensionOptionInline]
+
+
+@admin.register(ExtensionOption)
+class ExtensionOptionAdmin(SimpleHistoryAdmin):
+    list_display = ["contract", "sequence", "length_months", "status", "decision_date"]
+    list_filter = ["status"]
+    list_select_related = ["contract"]
+    search_fields = ["contract__reference", "contract__title", "decision_reference"]

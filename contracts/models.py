@@ -1,0 +1,378 @@
+"""The contract register: organisations, teams, contracts and their extension options.
+
+Dates that follow from others (end of the initial term, current end date, where each option
+falls) are computed by ``contracts.terms`` and never typed in. Two of them are kept as
+columns, ``initial_end_date`` and ``current_end_date``, so that the register can filter and
+sort on them in SQL; only ``Contract.refresh_end_dates`` writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from . import terms
+
+NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")]
+
+
+class Team(models.Model):
+    """A commissioning team that owns contracts, e.g. the domestic abuse team."""
+
+    name = models.CharField(max_length=200, unique=True)
+    shared_mailbox = models.EmailField(blank=True, help_text="The team's shared inbox for reminders")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A buyer (a council, a police and crime commissioner) or a provider (a charity)."""
+
+    class Role(models.TextChoices):
+        BUYER = "buyer", "Buyer"
+        PROVIDER = "provider", "Provider"
+        BOTH = "both", "Buyer and provider"
+
+    name = models.CharField(max_length=255)
+    role = models.CharField(max_length=10, choices=Role, default=Role.PROVIDER)
+    ppon_id = models.CharField(
+        "PPON identifier",
+        max_length=40,
+        blank=True,
+        help_text="Public Procurement Organisation Number, e.g. PLDZ-6131-PWZH (the GB-PPON scheme)",
+    )
+    charity_number = models.CharField(max_length=20, blank=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    is_sme = models.BooleanField("SME", default=False, help_text="Small or medium-sized enterprise")
+    is_vcse = models.BooleanField(
+        "VCSE", default=False, help_text="Voluntary, community or social enterprise"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ppon_id"],
+                condition=~models.Q(ppon_id=""),
+                name="organisation_unique_ppon_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ocds_party_id(self) -> str:
+        return f"GB-PPON-{self.ppon_id}" if self.ppon_id else ""
+
+
+class ServiceCategory(models.TextChoices):
+    CRISIS_INTERVENTION = "crisis_intervention", "Crisis intervention (IDVA)"
+    REFUGE = "refuge", "Refuge and safe accommodation"
+    PERPETRATOR_PROGRAMME = "perpetrator_programme", "Perpetrator programme"
+    COUNSELLING = "counselling", "Counselling"
+    SANCTUARY = "sanctuary", "Sanctuary scheme"
+    VICTIM_SUPPORT = "victim_support", "Victim support"
+    COMBINED = "combined", "Combined domestic abuse services"
+    OTHER = "other", "Other"
+
+
+class FundingSource(models.TextChoices):
+    CORE_BUDGET = "core_budget", "Core budget"
+    GRANT = "grant", "Government grant"
+    OPCC = "opcc", "Police and crime commissioner (OPCC)"
+    JOINT = "joint", "Joint or pooled funding"
+    OTHER = "other", "Other"
+
+
+class ContractQuerySet(models.QuerySet):
+    def with_register_columns(self) -> ContractQuerySet:
+        """Everything a register row shows, in a fixed number of queries."""
+        open_statuses = ExtensionOption.OPEN_STATUSES
+        return self.select_related("buyer", "provider", "team", "lead_officer").annotate(
+            options_left=models.Count("options", filter=models.Q(options__status__in=open_statuses))
+        )
+
+    def in_phase(self, phase: terms.Phase, today: date) -> ContractQuerySet:
+        """The SQL twin of ``terms.phase_on``: keep the two in step."""
+        live = models.Q(terminated_on__isnull=True) | models.Q(terminated_on__gte=today)
+        if phase == terms.Phase.TERMINATED:
+            return self.filter(terminated_on__lt=today)
+        if phase == terms.Phase.PLANNED:
+            return self.filter(live, start_date__gt=today)
+        if phase == terms.Phase.EXPIRED:
+            return self.filter(live, current_end_date__lt=today)
+        in_term = self.filter(live, start_date__lte=today, current_end_date__gte=today)
+        if phase == terms.Phase.IN_EXTENSION:
+            return in_term.filter(initial_end_date__lt=today)
+        return in_term.filter(initial_end_date__gte=today)
+
+
+class Contract(models.Model):
+    """One contract (or a framework or partnership agreement with services under it)."""
+
+    class Kind(models.TextChoices):
+        CONTRACT = "contract", "Contract"
+        FRAMEWORK = "framework", "Framework or partnership agreement"
+
+    reference = models.CharField(max_length=50, unique=True, help_text="For example, ASC0013")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CONTRACT)
+    service_category = models.CharField(max_length=30, choices=ServiceCategory)
+    buyer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="contracts_bought"
+    )
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="contracts_provided",
+        null=True,
+        blank=True,
+        help_text="Leave empty while the contract is being procured",
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="contracts")
+    lead_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contracts_led",
+    )
+    funding_source = models.CharField(max_length=20, choices=FundingSource, default=FundingSource.CORE_BUDGET)
+    funding_detail = models.CharField(
+        max_length=200, blank=True, help_text="For example, Domestic Abuse New Burdens Grant"
+    )
+    annual_value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
+    )
+    total_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Over the whole term including extensions",
+    )
+    start_date = models.DateField()
+    initial_term_months = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1, message="The initial term must be at least 1 month")]
+    )
+    max_extent_date = models.DateField(
+        "maximum extent date",
+        null=True,
+        blank=True,
+        help_text="The latest the contract may run to with every option exercised",
+    )
+    is_light_touch = models.BooleanField(
+        "light-touch regime", default=False, help_text="Procured under the light-touch regime"
+    )
+    ocid = models.CharField("OCID", max_length=100, blank=True, help_text="e.g. ocds-h6vhtk-05a7b0")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The framework or partnership agreement this service sits under",
+    )
+    terminated_on = models.DateField(
+        null=True, blank=True, help_text="Only if the contract was ended before its end date"
+    )
+
+    # Derived by refresh_end_dates(); see the module docstring.
+    initial_end_date = models.DateField(editable=False)
+    current_end_date = models.DateField(editable=False, db_index=True)
+
+    history = HistoricalRecords()
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["current_end_date", "reference"]
+        permissions = [("approve_decision", "Can approve extension and contract decisions")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:detail", args=[self.pk])
+
+    # --- derived dates ---------------------------------------------------------------
+
+    def compute_end_dates(self, exercised_months: list[int]) -> tuple[date, date]:
+        initial_end = terms.term_end(self.start_date, self.initial_term_months)
+        return initial_end, terms.current_end(self.start_date, self.initial_term_months, exercised_months)
+
+    def refresh_end_dates(self) -> bool:
+        """Recompute the stored end dates from the start, term and exercised options.
+
+        Returns whether anything changed. Saving twice changes nothing, so callers may call it
+        freely after any change to the contract or its options.
+        """
+        exercised = []
+        if self.pk:
+            exercised = list(
+                self.options.filter(status=ExtensionOption.Status.EXERCISED).values_list(
+                    "length_months", flat=True
+                )
+            )
+        initial_end, current = self.compute_end_dates(exercised)
+        changed = (initial_end, current) != (self.initial_end_date, self.current_end_date)
+        self.initial_end_date, self.current_end_date = initial_end, current
+        return changed
+
+    def save(self, *args, **kwargs):
+        if self.start_date and self.initial_term_months:
+            self.refresh_end_dates()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "initial_end_date", "current_end_date"}
+        super().save(*args, **kwargs)
+
+    def sync_end_dates(self, *, source: models.Model) -> None:
+        """Save new end dates after an option changed, crediting whoever changed the option."""
+        if not self.refresh_end_dates():
+            return
+        if hasattr(source, "_history_user"):
+            self._history_user = source._history_user
+        self._change_reason = getattr(source, "_change_reason", None) or "Extension options changed"
+        super().save(update_fields=["initial_end_date", "current_end_date"])
+
+    @property
+    def effective_max_extent_date(self) -> date:
+        """The maximum extent as written in the contract, or where the last option would end."""
+        if self.max_extent_date:
+            return self.max_extent_date
+        months = [option.length_months for option in self.options.all()]
+        return terms.term_end(self.start_date, self.initial_term_months + sum(months))
+
+    def phase(self, today: date | None = None) -> terms.Phase:
+        return terms.phase_on(
+            today or timezone.localdate(),
+            start=self.start_date,
+            initial_end=self.initial_end_date,
+            end=self.current_end_date,
+            terminated_on=self.terminated_on,
+        )
+
+    def phase_label(self, today: date | None = None) -> str:
+        return terms.PHASE_LABELS[self.phase(today)]
+
+    def contract_year(self, today: date | None = None) -> tuple[int, int] | None:
+        return terms.contract_year(
+            today or timezone.localdate(), start=self.start_date, end=self.current_end_date
+        )
+
+    def days_to_end(self, today: date | None = None) -> int:
+        return (self.current_end_date - (today or timezone.localdate())).days
+
+    def option_periods(self) -> dict[int, terms.OptionPeriod]:
+        """Where each option falls, by sequence (uses the prefetched options if there are any)."""
+        ordered = sorted(self.options.all(), key=lambda option: option.sequence)
+        periods = terms.option_periods(
+            self.start_date, self.initial_term_months, [o.length_months for o in ordered]
+        )
+        return {option.sequence: period for option, period in zip(ordered, periods)}
+
+    # --- validation ------------------------------------------------------------------
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.start_date and self.initial_term_months:
+            initial_end = terms.term_end(self.start_date, self.initial_term_months)
+            if self.max_extent_date and self.max_extent_date < initial_end:
+                errors["max_extent_date"] = (
+                    f"The maximum extent date must be on or after the end of the initial term, "
+                    f"{initial_end:%-d %B %Y}"
+                )
+            if self.terminated_on and self.terminated_on < self.start_date:
+                errors["terminated_on"] = "The termination date must be on or after the start date"
+        if self.parent_id and self.parent_id == self.pk:
+            errors["parent"] = "A contract cannot be its own parent"
+        if self.provider_id and self.provider_id == self.buyer_id:
+            errors["provider"] = "The provider must be a different organisation from the buyer"
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExtensionOption(models.Model):
+    """An option to extend a contract, exercised in sequence."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        EXERCISED = "exercised", "Exercised"
+        DECLINED = "declined", "Declined"
+        LAPSED = "lapsed", "Lapsed"
+
+    # Options that can still be exercised: they count as "options left".
+    OPEN_STATUSES = (Status.AVAILABLE, Status.PROPOSED, Status.APPROVED)
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="options")
+    sequence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1, message="Options are numbered from 1")]
+    )
+    length_months = models.PositiveSmallIntegerField(
+        "length in months",
+        validators=[MinValueValidator(1, message="An option must last at least 1 month")],
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.AVAILABLE)
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
+    )
+    decision_reference = models.CharField(
+        max_length=200, blank=True, help_text="For example, Cabinet 19 November 2019, item 7"
+    )
+    decision_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sequence"], name="option_unique_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"Option {self.sequence} ({self.length_months} months)"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.contract.sync_end_dates(source=self)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.contract.sync_end_dates(source=self)
+        return result
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def length_label(self) -> str:
+        years, months = divmod(self.length_months, 12)
+        parts = []
+        if years:
+            parts.append(f"{years} year{'s' if years != 1 else ''}")
+        if months:
+            parts.append(f"{months} month{'s' if months != 1 else ''}")
+        return " ".join(parts)

@@ -1,0 +1,164 @@
+"""Workflows that change contracts: each one validates, writes and records who and why.
+
+Views, management commands and the admin call these; none of them writes a contract's
+options or dates another way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import terms
+from .models import Contract, ExtensionOption
+
+
+def _long(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
+    """Tell django-simple-history who made the next save and why, wherever it is called from."""
+    if officer is not None:
+        instance._history_user = officer
+    instance._change_reason = reason[:100]
+
+
+def options_fit_max_extent(contract: Contract, option_months: list[int]) -> None:
+    """Raise if any option, exercised in turn, would run past the maximum extent date."""
+    if not contract.max_extent_date:
+        return
+    beyond = terms.options_beyond(
+        contract.start_date, contract.initial_term_months, option_months, contract.max_extent_date
+    )
+    if beyond:
+        first = beyond[0]
+        raise ValidationError(
+            f"Option {first.sequence} would run to {_long(first.end)}, after the maximum "
+            f"extent date of {_long(contract.max_extent_date)}"
+        )
+
+
+@transaction.atomic
+def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
+    """Validate and save a new or edited contract with its history entry."""
+    contract.full_clean()
+    if contract.pk:
+        options_fit_max_extent(contract, [o.length_months for o in contract.options.order_by("sequence")])
+    _record(contract, officer=officer, reason=reason)
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def option_add(
+    *, contract: Contract, length_months: int, value=None, officer: AbstractBaseUser | None, reason: str = ""
+) -> ExtensionOption:
+    """Add the next extension option to a contract."""
+    existing = list(contract.options.order_by("sequence").values_list("length_months", flat=True))
+    option = ExtensionOption(
+        contract=contract, sequence=len(existing) + 1, length_months=length_months, value=value
+    )
+    option.full_clean()
+    options_fit_max_extent(contract, [*existing, length_months])
+    _record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
+    option.save()
+    return option
+
+
+def _locked(option: ExtensionOption) -> tuple[Contract, ExtensionOption, list[ExtensionOption]]:
+    """Lock the contract row so two officers cannot decide its options at the same moment."""
+    contract = Contract.objects.select_for_update().get(pk=option.contract_id)
+    options = list(contract.options.order_by("sequence"))
+    option = next(o for o in options if o.pk == option.pk)
+    return contract, option, options
+
+
+def _check_open(option: ExtensionOption) -> None:
+    if not option.is_open:
+        raise ValidationError(
+            f"Option {option.sequence} has already been {option.get_status_display().lower()}"
+        )
+
+
+@transaction.atomic
+def option_exercise(
+    *,
+    option: ExtensionOption,
+    officer: AbstractBaseUser | None,
+    decision_date: date,
+    decision_reference: str = "",
+    reason: str = "",
+    today: date | None = None,
+) -> ExtensionOption:
+    """Exercise an extension option, moving the contract's current end date.
+
+    1. The option must still be open, and every option before it exercised.
+    2. The contract must still be running (not expired, not terminated).
+    3. The new end date must not pass the maximum extent date.
+    """
+    today = today or timezone.localdate()
+    contract, option, options = _locked(option)
+    _check_open(option)
+    earlier = [o for o in options if o.sequence < option.sequence and o.status != o.Status.EXERCISED]
+    if earlier:
+        raise ValidationError(
+            f"Option {earlier[0].sequence} must be exercised before option {option.sequence}: "
+            "options are taken in order"
+        )
+    phase = contract.phase(today)
+    if phase == terms.Phase.TERMINATED:
+        raise ValidationError(
+            f"The contract was terminated on {_long(contract.terminated_on)}, so it cannot be extended"
+        )
+    if phase == terms.Phase.EXPIRED:
+        raise ValidationError(
+            f"The contract expired on {_long(contract.current_end_date)}: an option can only extend "
+            "a contract that is still running"
+        )
+    exercised = [o.length_months for o in options if o.status == o.Status.EXERCISED]
+    new_end = terms.current_end(contract.start_date, contract.initial_term_months, [*exercised, option.length_months])
+    if contract.max_extent_date and new_end > contract.max_extent_date:
+        raise ValidationError(
+            f"Option {option.sequence} would run to {_long(new_end)}, after the maximum extent "
+            f"date of {_long(contract.max_extent_date)}"
+        )
+
+    option.status = option.Status.EXERCISED
+    option.decision_date = decision_date
+    option.decision_reference = decision_reference
+    why = f"Option {option.sequence} exercised" + (f": {reason}" if reason else "")
+    _record(option, officer=officer, reason=why)
+    # Saving the option moves the contract's current end date (Contract.sync_end_dates).
+    option.save(update_fields=["status", "decision_date", "decision_reference"])
+    return option
+
+
+@transaction.atomic
+def option_decline(
+    *,
+    option: ExtensionOption,
+    officer: AbstractBaseUser | None,
+    decision_date: date,
+    decision_reference: str = "",
+    reason: str = "",
+) -> ExtensionOption:
+    """Decline an open option; the options after it lapse, since options run in order."""
+    contract, option, options = _locked(option)
+    _check_open(option)
+    why = f"Option {option.sequence} declined" + (f": {reason}" if reason else "")
+    option.status = option.Status.DECLINED
+    option.decision_date = decision_date
+    option.decision_reference = decision_reference
+    _record(option, officer=officer, reason=why)
+    option.save(update_fields=["status", "decision_date", "decision_reference"])
+    for later in options:
+        if later.sequence > option.sequence and later.is_open:
+            later.status = later.Status.LAPSED
+            _record(later, officer=officer, reason=f"Lapsed: option {option.sequence} was declined")
+            later.save(update_fields=["status"])
+    return option
