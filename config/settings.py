@@ -57,7 +57,8 @@ else:
     # A fixed development key is harmless: production refuses to start without its own.
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "testserver"]
-    VAR_DIR.mkdir(exist_ok=True)  # the SQLite file and the embedded broker live here
+    # The SQLite file, the embedded broker and collected static files live here.
+    (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "simple_history",
     "contracts",
     "commissioning",
@@ -107,6 +109,9 @@ TEMPLATES = [
     },
 ]
 
+# Lets form widgets use the project's templates (the GOV.UK date input lives in templates/govuk).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 # SQLite unless DATABASE_URL names another database (postgres://user@host:port/name).
@@ -145,6 +150,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # build/static holds GOV.UK Frontend, copied out of node_modules by `make assets`.
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
+# Development serves GOV.UK Frontend straight from STATICFILES_DIRS; production from
+# collectstatic's output. https://whitenoise.readthedocs.io/en/stable/django.html
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

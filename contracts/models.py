@@ -196,9 +196,10 @@ class Contract(models.Model):
         null=True, blank=True, help_text="Only if the contract was ended before its end date"
     )
 
-    # Derived by refresh_end_dates(); see the module docstring.
-    initial_end_date = models.DateField(editable=False)
-    current_end_date = models.DateField(editable=False, db_index=True)
+    # Derived by refresh_end_dates(); see the module docstring. No form offers them (the admin
+    # shows them read-only); they stay "editable" so django-simple-history diffs them.
+    initial_end_date = models.DateField("end of the initial term")
+    current_end_date = models.DateField(db_index=True)
 
     history = HistoricalRecords()
     objects = ContractQuerySet.as_manager()
@@ -238,7 +239,7 @@ class Contract(models.Model):
         return changed
 
     def save(self, *args, **kwargs):
-        if self.start_date and self.initial_term_months:
+        if self.start_date and self.initial_term_months and self.initial_term_months > 0:
             self.refresh_end_dates()
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
@@ -292,10 +293,16 @@ class Contract(models.Model):
 
     # --- validation ------------------------------------------------------------------
 
+    DERIVED_FIELDS = ("initial_end_date", "current_end_date")
+
+    def clean_fields(self, exclude=None):
+        # The derived dates are filled in by save(), never by a person: nothing to validate.
+        super().clean_fields(exclude={*(exclude or ()), *self.DERIVED_FIELDS})
+
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.start_date and self.initial_term_months:
+        if self.start_date and self.initial_term_months and self.initial_term_months > 0:
             initial_end = terms.term_end(self.start_date, self.initial_term_months)
             if self.max_extent_date and self.max_extent_date < initial_end:
                 errors["max_extent_date"] = (

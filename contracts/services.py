@@ -59,12 +59,13 @@ def option_add(
     *, contract: Contract, length_months: int, value=None, officer: AbstractBaseUser | None, reason: str = ""
 ) -> ExtensionOption:
     """Add the next extension option to a contract."""
-    existing = list(contract.options.order_by("sequence").values_list("length_months", flat=True))
+    existing = list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
+    next_sequence = existing[-1][0] + 1 if existing else 1
     option = ExtensionOption(
-        contract=contract, sequence=len(existing) + 1, length_months=length_months, value=value
+        contract=contract, sequence=next_sequence, length_months=length_months, value=value
     )
     option.full_clean()
-    options_fit_max_extent(contract, [*existing, length_months])
+    options_fit_max_extent(contract, [*(months for _, months in existing), length_months])
     _record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
     return option
@@ -111,7 +112,8 @@ def option_exercise(
             "options are taken in order"
         )
     phase = contract.phase(today)
-    if phase == terms.Phase.TERMINATED:
+    if contract.terminated_on:
+        # Once a termination date is recorded the contract ends then, whatever its options say.
         raise ValidationError(
             f"The contract was terminated on {_long(contract.terminated_on)}, so it cannot be extended"
         )

@@ -1,3 +1,230 @@
-from django.shortcuts import render
+"""The officer pages of the contract register. Thin: reads come from selectors, writes from services."""
 
-# Create your views here.
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+
+from . import selectors, services, terms
+from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
+from .models import Contract, ExtensionOption
+
+REGISTER_PAGE_SIZE = 25
+
+
+class Permission(PermissionRequiredMixin):
+    # Signed-in officers without the permission see a 403; anonymous visitors never get this
+    # far (LoginRequiredMiddleware sends them to sign in).
+    raise_exception = True
+
+
+class RegisterView(Permission, TemplateView):
+    permission_required = "contracts.view_contract"
+    template_name = "contracts/register.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        form = RegisterFilterForm(self.request.GET or None)
+        sort = self.request.GET.get("sort", "end")
+        if sort not in selectors.REGISTER_SORTS:
+            sort = "end"
+        descending = self.request.GET.get("order") == "desc"
+        contracts = selectors.contracts_for_register(
+            filters=form.valid_filters(), sort=sort, descending=descending, today=today
+        )
+        page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [
+            {
+                "contract": contract,
+                "phase": contract.phase(today),
+                "phase_label": contract.phase_label(today),
+                "days_to_end": contract.days_to_end(today),
+            }
+            for contract in page.object_list
+        ]
+        return super().get_context_data(
+            form=form,
+            page=page,
+            rows=rows,
+            sort=sort,
+            descending=descending,
+            today=today,
+            columns=self.columns(sort, descending),
+            **kwargs,
+        )
+
+    COLUMNS = [
+        ("reference", "Contract"),
+        ("provider", "Provider"),
+        (None, "Status"),
+        ("end", "Current end date"),
+        ("options", "Options left"),
+        ("end", "Days to end"),
+    ]
+
+    def columns(self, sort: str, descending: bool) -> list[dict]:
+        """Table headers with sort links that keep the filters and go back to page 1."""
+        headers = []
+        for key, label in self.COLUMNS:
+            header = {"label": label, "key": key, "aria_sort": None, "url": None}
+            if key:
+                query = self.request.GET.copy()
+                query.pop("page", None)
+                query["sort"] = key
+                query["order"] = "desc" if key == sort and not descending else "asc"
+                header["url"] = "?" + query.urlencode()
+                if key == sort:
+                    header["aria_sort"] = "descending" if descending else "ascending"
+            headers.append(header)
+        return headers
+
+
+class ContractDetailView(Permission, DetailView):
+    permission_required = "contracts.view_contract"
+    template_name = "contracts/detail.html"
+    queryset = Contract.objects.select_related(
+        "buyer", "provider", "team", "lead_officer", "parent"
+    ).prefetch_related("options", "children")
+
+    def get_context_data(self, **kwargs):
+        contract = self.object
+        today = timezone.localdate()
+        periods = contract.option_periods()
+        options = [
+            {"option": option, "period": periods.get(option.sequence)}
+            for option in sorted(contract.options.all(), key=lambda o: o.sequence)
+        ]
+        return super().get_context_data(
+            today=today,
+            phase=contract.phase(today),
+            contract_year=contract.contract_year(today),
+            options=options,
+            options_left=sum(1 for o in contract.options.all() if o.is_open),
+            next_open=next((o["option"] for o in options if o["option"].is_open), None),
+            history=selectors.contract_history(contract),
+            can_edit=self.request.user.has_perm("contracts.change_contract"),
+            can_decide=self.request.user.has_perm("contracts.change_extensionoption"),
+            can_add_option=self.request.user.has_perm("contracts.add_extensionoption"),
+            **kwargs,
+        )
+
+
+class ContractCreateView(Permission, CreateView):
+    permission_required = "contracts.add_contract"
+    template_name = "contracts/form.html"
+    form_class = ContractForm
+
+    def get_initial(self):
+        return {"lead_officer": self.request.user.pk}
+
+    def form_valid(self, form):
+        try:
+            contract = services.contract_save(
+                contract=form.save(commit=False), officer=self.request.user, reason="Contract added"
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Contract {contract.reference} added")
+        return redirect(contract)
+
+
+class ContractUpdateView(Permission, UpdateView):
+    permission_required = "contracts.change_contract"
+    template_name = "contracts/form.html"
+    form_class = ContractForm
+    model = Contract
+
+    def form_valid(self, form):
+        reason = form.cleaned_data.get("change_reason") or "Contract details updated"
+        try:
+            contract = services.contract_save(
+                contract=form.save(commit=False), officer=self.request.user, reason=reason
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Contract {contract.reference} updated")
+        return redirect(contract)
+
+
+class OptionCreateView(Permission, FormView):
+    permission_required = "contracts.add_extensionoption"
+    template_name = "contracts/option_form.html"
+    form_class = OptionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.contract = get_object_or_404(Contract, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contract=self.contract, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            option = services.option_add(
+                contract=self.contract,
+                length_months=form.cleaned_data["length_months"],
+                value=form.cleaned_data["value"],
+                officer=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Option {option.sequence} added")
+        return redirect(self.contract)
+
+
+class OptionDecisionView(Permission, FormView):
+    """Exercise or decline an extension option, after the officer has seen what it will do."""
+
+    permission_required = "contracts.change_extensionoption"
+    template_name = "contracts/option_decision.html"
+    form_class = OptionDecisionForm
+    action = "exercise"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.option = get_object_or_404(
+            ExtensionOption.objects.select_related("contract"), pk=kwargs["option_pk"], contract_id=kwargs["pk"]
+        )
+        self.contract = self.option.contract
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        contract = self.contract
+        exercised = list(
+            contract.options.filter(status=ExtensionOption.Status.EXERCISED).values_list("length_months", flat=True)
+        )
+        new_end = terms.current_end(
+            contract.start_date, contract.initial_term_months, [*exercised, self.option.length_months]
+        )
+        return super().get_context_data(
+            contract=contract, option=self.option, action=self.action, new_end=new_end, **kwargs
+        )
+
+    def form_valid(self, form):
+        decide = services.option_exercise if self.action == "exercise" else services.option_decline
+        try:
+            decide(option=self.option, officer=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        self.contract.refresh_from_db()
+        if self.action == "exercise":
+            messages.success(
+                self.request,
+                f"Option {self.option.sequence} exercised: the contract now ends on "
+                f"{self.contract.current_end_date:%-d %B %Y}",
+            )
+        else:
+            messages.success(self.request, f"Option {self.option.sequence} declined")
+        return redirect(self.contract)
+
+
+def home(request):
+    return redirect("contracts:register")

@@ -1,0 +1,181 @@
+"""Forms officers fill in. Validation messages are the ones the GOV.UK error summary shows."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from . import terms
+from .models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
+from .widgets import GovukDateField
+
+# Edits to these move a date or a value: the officer must say why, for the history.
+DATE_AND_VALUE_FIELDS = (
+    "start_date",
+    "initial_term_months",
+    "max_extent_date",
+    "terminated_on",
+    "annual_value",
+    "total_value",
+)
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+class ContractForm(forms.ModelForm):
+    start_date = GovukDateField(label="Start date")
+    max_extent_date = GovukDateField(
+        label="Maximum extent date",
+        required=False,
+        help_text="The latest the contract may run to with every option exercised. For example, 28 2 2034",
+    )
+    terminated_on = GovukDateField(
+        label="Terminated on",
+        required=False,
+        help_text="Only if the contract was ended early. For example, 31 3 2026",
+    )
+    lead_officer = OfficerChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name"),
+        required=False,
+    )
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=100,
+        help_text="Needed when you change a date or a value, for example 'Cabinet 19 November: term corrected'",
+    )
+
+    class Meta:
+        model = Contract
+        fields = [
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "service_category",
+            "buyer",
+            "provider",
+            "team",
+            "lead_officer",
+            "funding_source",
+            "funding_detail",
+            "annual_value",
+            "total_value",
+            "start_date",
+            "initial_term_months",
+            "max_extent_date",
+            "terminated_on",
+            "is_light_touch",
+            "ocid",
+            "parent",
+        ]
+        labels = {"initial_term_months": "Initial term in months", "kind": "Type of agreement"}
+        help_texts = {"initial_term_months": "For example, 60 for five years"}
+        error_messages = {
+            "reference": {
+                "required": "Enter the contract reference",
+                "unique": "A contract with this reference already exists",
+            },
+            "title": {"required": "Enter the contract title"},
+            "service_category": {"required": "Select the service category"},
+            "buyer": {"required": "Select the buyer"},
+            "team": {"required": "Select the team that owns the contract"},
+            "start_date": {"required": "Enter the start date"},
+            "initial_term_months": {"required": "Enter the initial term in months"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].error_messages["required"] = "Enter the start date"
+        self.fields["description"].widget.attrs["rows"] = 4
+        for name in ("annual_value", "total_value"):
+            self.fields[name].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+        self.fields["initial_term_months"].widget.attrs.update({"class": "govuk-input--width-3"})
+        self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})
+        parents = Contract.objects.filter(kind=Contract.Kind.FRAMEWORK)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+            del self.fields["reference"]  # references are the contract's identity; the admin may fix one
+        self.fields["parent"].queryset = parents
+        self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)
+        self.fields["provider"].queryset = Organisation.objects.exclude(role=Organisation.Role.BUYER)
+        self.fields["team"].queryset = Team.objects.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        moved = [name for name in DATE_AND_VALUE_FIELDS if name in self.changed_data]
+        if self.instance.pk and moved and not cleaned.get("change_reason", "").strip():
+            labels = ", ".join(str(self.fields[name].label).lower() for name in moved)
+            self.add_error("change_reason", f"Enter the reason for changing the {labels}")
+        return cleaned
+
+
+class OptionForm(forms.ModelForm):
+    class Meta:
+        model = ExtensionOption
+        fields = ["length_months", "value"]
+        labels = {"length_months": "Length in months", "value": "Value of the extension"}
+        help_texts = {"length_months": "For example, 12 for a one-year extension"}
+        error_messages = {"length_months": {"required": "Enter the length of the option in months"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["length_months"].widget.attrs.update({"class": "govuk-input--width-3"})
+        self.fields["value"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+
+
+class OptionDecisionForm(forms.Form):
+    decision_date = GovukDateField(
+        label="Date of the decision",
+        error_messages={"required": "Enter the date of the decision"},
+    )
+    decision_reference = forms.CharField(
+        label="Decision reference",
+        max_length=200,
+        required=False,
+        help_text="For example, Cabinet 19 November 2019, item 7, or a delegated decision number",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=80,
+        help_text="This goes into the contract's history",
+        error_messages={"required": "Enter the reason for the decision"},
+    )
+
+
+class RegisterFilterForm(forms.Form):
+    """The register's filters; every field is optional and bad values are ignored, not errors."""
+
+    ENDING_WITHIN = [("", "Any time"), ("3", "3 months"), ("6", "6 months"), ("12", "12 months"), ("18", "18 months"), ("24", "24 months")]
+
+    q = forms.CharField(label="Reference or title", required=False)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All statuses"), *[(phase.value, label) for phase, label in terms.PHASE_LABELS.items()]],
+    )
+    service = forms.ChoiceField(
+        label="Service", required=False, choices=[("", "All services"), *ServiceCategory.choices]
+    )
+    provider = forms.ModelChoiceField(
+        label="Provider",
+        required=False,
+        empty_label="All providers",
+        queryset=Organisation.objects.exclude(role=Organisation.Role.BUYER),
+    )
+    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.all())
+    ending_within = forms.ChoiceField(label="Ending within", required=False, choices=ENDING_WITHIN)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("q"):
+            cleaned["q"] = cleaned["q"].strip()
+        return cleaned
+
+    def valid_filters(self) -> dict:
+        """The filters that parsed; a stale or hand-edited value is dropped rather than failing the page."""
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value not in (None, "")}

@@ -1,0 +1,127 @@
+"""Reads that span relations: the register and a contract's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import DecimalField, F, Q, QuerySet
+
+from . import terms
+from .models import Contract, ExtensionOption
+
+# Sort keys the register accepts, and the columns they sort on (reference breaks ties).
+REGISTER_SORTS = {
+    "end": ("current_end_date", "reference"),
+    "reference": ("reference",),
+    "title": ("title", "reference"),
+    "provider": (F("provider__name").asc(nulls_last=True), "reference"),
+    "options": ("options_left", "current_end_date", "reference"),
+    "start": ("start_date", "reference"),
+}
+
+
+def contracts_for_register(*, filters: dict, sort: str, descending: bool, today: date) -> QuerySet[Contract]:
+    """The register's rows for the given filters and order, ready to paginate."""
+    contracts = Contract.objects.with_register_columns()
+    if query := filters.get("q"):
+        contracts = contracts.filter(Q(reference__icontains=query) | Q(title__icontains=query))
+    if status := filters.get("status"):
+        contracts = contracts.in_phase(terms.Phase(status), today)
+    if service := filters.get("service"):
+        contracts = contracts.filter(service_category=service)
+    if provider := filters.get("provider"):
+        contracts = contracts.filter(provider=provider)
+    if team := filters.get("team"):
+        contracts = contracts.filter(team=team)
+    if months := filters.get("ending_within"):
+        contracts = contracts.filter(
+            current_end_date__gte=today, current_end_date__lte=terms.add_months(today, int(months))
+        )
+    ordering = []
+    for key in REGISTER_SORTS.get(sort, REGISTER_SORTS["end"]):
+        if isinstance(key, str):
+            key = F(key).asc()
+        if descending:
+            key = key.copy()
+            key.reverse_ordering()
+        ordering.append(key)
+    return contracts.order_by(*ordering)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    why: str
+    changes: list[FieldChange]
+    order: tuple
+
+
+def _display(field, value):
+    if value is None or value == "":
+        return None
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related else f"#{value}"
+    if isinstance(field, DecimalField):
+        return f"£{value:,.2f}".replace(".00", "")
+    return value
+
+
+def _changes(old, new) -> list[FieldChange]:
+    delta = new.diff_against(old, excluded_fields=["id"])
+    return [
+        FieldChange(
+            label=str(field.verbose_name).capitalize(),
+            old=_display(field, change.old),
+            new=_display(field, change.new),
+        )
+        for change in delta.changes
+        for field in [new.instance_type._meta.get_field(change.field)]
+    ]
+
+
+def _entries(records, describe, rank: int) -> list[HistoryEntry]:
+    entries = []
+    previous_by_object = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        previous = previous_by_object.get(record.id)
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.get_username()) if user else "System",
+                what=describe(record),
+                why=record.history_change_reason or "",
+                changes=_changes(previous, record) if previous is not None else [],
+                order=(record.history_date, rank, record.history_id),
+            )
+        )
+        previous_by_object[record.id] = record
+    return entries
+
+
+def contract_history(contract: Contract) -> list[HistoryEntry]:
+    """Who changed what, when and why, for a contract and its options, newest first."""
+    verbs = {"+": "created", "~": "changed", "-": "deleted"}
+    contract_records = contract.history.select_related("history_user")
+    option_records = ExtensionOption.history.filter(contract_id=contract.pk).select_related("history_user")
+    entries = _entries(contract_records, lambda r: f"Contract {verbs[r.history_type]}", rank=1)
+    entries += _entries(
+        option_records, lambda r: f"Option {r.sequence} {verbs[r.history_type]}", rank=0
+    )
+    # Newest first; an option's change and the end date it moved share a moment, and the
+    # contract's row (saved second) goes above the option's.
+    return sorted(entries, key=lambda e: e.order, reverse=True)
+

@@ -1,0 +1,108 @@
+"""Template helpers that render Django form fields and values the GOV.UK way."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django import forms, template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import timezone
+
+register = template.Library()
+
+_CLASSES = {
+    forms.Select: ("govuk-select", "govuk-select--error"),
+    forms.Textarea: ("govuk-textarea", "govuk-textarea--error"),
+    forms.CheckboxInput: ("govuk-checkboxes__input", ""),
+}
+
+
+@register.filter
+def govuk_widget(bound_field):
+    """Render a field's widget with GOV.UK classes and its hint and error wired up for screen readers."""
+    widget = bound_field.field.widget
+    describedby = []
+    if bound_field.help_text:
+        describedby.append(f"{bound_field.auto_id}-hint")
+    if bound_field.errors:
+        describedby.append(f"{bound_field.auto_id}-error")
+    attrs = {}
+    if describedby and not getattr(widget, "is_date_input", False):
+        attrs["aria-describedby"] = " ".join(describedby)
+    if getattr(widget, "is_date_input", False):
+        if bound_field.errors:
+            attrs["aria-invalid"] = "true"
+        return bound_field.as_widget(attrs=attrs)
+    base, error = next(
+        (classes for kind, classes in _CLASSES.items() if isinstance(widget, kind)),
+        ("govuk-input", "govuk-input--error"),
+    )
+    extra = widget.attrs.get("class", "")
+    attrs["class"] = " ".join(c for c in (base, extra, error if bound_field.errors else "") if c)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(bound_field) -> bool:
+    return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_date_input(bound_field) -> bool:
+    return getattr(bound_field.field.widget, "is_date_input", False)
+
+
+@register.filter
+def long_date(value) -> str:
+    """1 March 2027; aware datetimes are shown in London time with the time of day."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value)
+        return f"{local:%-d %B %Y at %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%-d %B %Y}"
+    return str(value)
+
+
+@register.filter
+def money(value) -> str:
+    """£524,994 or £1,049,988.50: pence only when there are some."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value)
+    text = intcomma(f"{amount:.2f}") if amount % 1 else intcomma(int(amount))
+    return f"£{text}"
+
+
+@register.filter
+def months_label(months) -> str:
+    """60 → 5 years; 18 → 1 year 6 months."""
+    if months in (None, ""):
+        return ""
+    years, rest = divmod(int(months), 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if rest:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+PHASE_TAGS = {
+    "planned": "govuk-tag--blue",
+    "active": "govuk-tag--green",
+    "in_extension": "govuk-tag--turquoise",
+    "expired": "govuk-tag--grey",
+    "terminated": "govuk-tag--red",
+    "available": "govuk-tag--blue",
+    "proposed": "govuk-tag--yellow",
+    "approved": "govuk-tag--turquoise",
+    "exercised": "govuk-tag--green",
+    "declined": "govuk-tag--red",
+    "lapsed": "govuk-tag--grey",
+}
+
+
+@register.filter
+def tag_class(status) -> str:
+    return PHASE_TAGS.get(str(status), "govuk-tag--grey")
