@@ -13,6 +13,7 @@ from .models import Contract, ExtensionOption
 # Sort keys the register accepts, and the columns they sort on (reference breaks ties).
 REGISTER_SORTS = {
     "end": ("current_end_date", "reference"),
+    "days": ("current_end_date", "reference"),
     "reference": ("reference",),
     "title": ("title", "reference"),
     "provider": (F("provider__name").asc(nulls_last=True), "reference"),

@@ -28,17 +28,25 @@ def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
     instance._change_reason = reason[:100]
 
 
-def options_fit_max_extent(contract: Contract, option_months: list[int]) -> None:
-    """Raise if any option, exercised in turn, would run past the maximum extent date."""
+def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -> None:
+    """Raise if any option, exercised in turn, would run past the maximum extent date.
+
+    ``options`` are (sequence, length in months) pairs in order; the message names the
+    option by its own number, which need not be its position after a deletion.
+    """
     if not contract.max_extent_date:
         return
     beyond = terms.options_beyond(
-        contract.start_date, contract.initial_term_months, option_months, contract.max_extent_date
+        contract.start_date,
+        contract.initial_term_months,
+        [months for _, months in options],
+        contract.max_extent_date,
     )
     if beyond:
         first = beyond[0]
+        sequence = options[first.sequence - 1][0]
         raise ValidationError(
-            f"Option {first.sequence} would run to {_long(first.end)}, after the maximum "
+            f"Option {sequence} would run to {_long(first.end)}, after the maximum "
             f"extent date of {_long(contract.max_extent_date)}"
         )
 
@@ -48,7 +56,9 @@ def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reaso
     """Validate and save a new or edited contract with its history entry."""
     contract.full_clean()
     if contract.pk:
-        options_fit_max_extent(contract, [o.length_months for o in contract.options.order_by("sequence")])
+        options_fit_max_extent(
+            contract, list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
+        )
     _record(contract, officer=officer, reason=reason)
     contract.save()
     return contract
@@ -65,7 +75,7 @@ def option_add(
         contract=contract, sequence=next_sequence, length_months=length_months, value=value
     )
     option.full_clean()
-    options_fit_max_extent(contract, [*(months for _, months in existing), length_months])
+    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
     _record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
     return option

@@ -64,7 +64,7 @@ class RegisterView(Permission, TemplateView):
         (None, "Status"),
         ("end", "Current end date"),
         ("options", "Options left"),
-        ("end", "Days to end"),
+        ("days", "Days to end"),
     ]
 
     def columns(self, sort: str, descending: bool) -> list[dict]:

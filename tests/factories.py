@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.db.models import Max
 
 from contracts import roles
 from contracts.models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
@@ -145,7 +146,8 @@ def make_option(
     Saving an exercised option moves the contract's current end date, as it would in use.
     """
     if sequence is None:
-        sequence = contract.options.count() + 1
+        last = contract.options.aggregate(last=Max("sequence"))["last"]
+        sequence = (last or 0) + 1
     return ExtensionOption.objects.create(
         contract=contract, sequence=sequence, length_months=length_months, status=status, **fields
     )
@@ -153,16 +155,24 @@ def make_option(
 
 def make_contract(
     *,
+    reference: str | None = None,
+    start_date: date = date(2027, 3, 1),
+    initial_term_months: int = 60,
     option_months: Sequence[int] = (12, 12),
     option_statuses: Sequence[str] | None = None,
+    max_extent_date: date | None = None,
+    team: Team | None = None,
+    buyer: Organisation | None = None,
+    provider: Organisation | None | object = NEW,
+    terminated_on: date | None = None,
     **fields,
 ) -> Contract:
     """A saved contract with extension options, by default the Milton Keynes shape.
 
     The defaults: starts 1 March 2027, 60-month initial term (ends 29 February 2032), two
-    12-month options, no maximum extent date, all options available. Any ``build_contract``
-    keyword may be given (``reference``, ``start_date``, ``initial_term_months``,
-    ``max_extent_date``, ``team``, ``terminated_on``...).
+    12-month options, no maximum extent date, all options available, a new team, buyer and
+    provider. Other ``Contract`` fields (``title``, ``kind``, ``lead_officer``,
+    ``annual_value``...) pass through ``**fields``.
 
     ``option_statuses`` gives each option's status in order, e.g. ``("exercised",
     "available")``; the contract's end dates follow the exercised ones. Returns the contract
@@ -172,7 +182,17 @@ def make_contract(
         option_statuses = [ExtensionOption.Status.AVAILABLE] * len(option_months)
     if len(option_statuses) != len(option_months):
         raise ValueError("option_statuses needs one status for each of option_months")
-    contract = build_contract(**fields)
+    contract = build_contract(
+        reference=reference,
+        start_date=start_date,
+        initial_term_months=initial_term_months,
+        max_extent_date=max_extent_date,
+        team=team,
+        buyer=buyer,
+        provider=provider,
+        terminated_on=terminated_on,
+        **fields,
+    )
     contract.save()
     for sequence, (months, status) in enumerate(zip(option_months, option_statuses), start=1):
         make_option(contract=contract, sequence=sequence, length_months=months, status=status)

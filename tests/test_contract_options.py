@@ -39,6 +39,10 @@ def exercise(opt, officer, *, today, reason=""):
     )
 
 
+def decline(opt, officer, *, today):
+    return services.option_decline(option=opt, officer=officer, decision_date=today)
+
+
 def statuses(contract: Contract) -> list[str]:
     return list(contract.options.order_by("sequence").values_list("status", flat=True))
 
@@ -157,7 +161,10 @@ def test_exercising_the_second_option_before_the_first_is_refused(officer):
 
 
 def test_exercising_the_third_option_names_the_first_one_not_yet_exercised(officer):
-    contract = make_contract(option_months=(12, 12, 12), option_statuses=(Status.EXERCISED, Status.APPROVED, Status.AVAILABLE))
+    contract = make_contract(
+        option_months=(12, 12, 12),
+        option_statuses=(Status.EXERCISED, Status.APPROVED, Status.AVAILABLE),
+    )
 
     assert_refused(
         contract,
@@ -180,7 +187,7 @@ def test_exercising_an_option_twice_is_refused(officer):
 
 def test_exercising_a_declined_option_is_refused(officer):
     contract = make_contract()
-    services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM)
+    decline(option(contract, 1), officer, today=DURING_INITIAL_TERM)
 
     assert_refused(
         contract,
@@ -192,7 +199,7 @@ def test_exercising_a_declined_option_is_refused(officer):
 
 def test_exercising_an_option_that_lapsed_is_refused(officer):
     contract = make_contract()
-    services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM)
+    decline(option(contract, 1), officer, today=DURING_INITIAL_TERM)
 
     assert_refused(
         contract,
@@ -224,7 +231,7 @@ def test_exercising_an_option_after_the_contract_was_terminated_is_refused(offic
     assert end_date_in_db(contract) == date(2032, 2, 29)
 
 
-def test_exercising_an_option_on_a_contract_with_a_termination_date_is_refused_even_before_that_day(officer):
+def test_exercising_an_option_is_refused_once_a_termination_date_is_recorded_even_before_it(officer):
     # Once the termination date is recorded the contract ends on it; extending its end date
     # past it would show the register a contract running years after it stops.
     contract = make_contract(terminated_on=date(2030, 6, 30))
@@ -255,7 +262,10 @@ def test_exercising_an_option_that_runs_past_the_maximum_extent_date_is_refused(
 
 
 def test_declining_the_first_option_lapses_every_later_open_option(officer):
-    contract = make_contract(option_months=(12, 12, 12), option_statuses=(Status.AVAILABLE, Status.PROPOSED, Status.APPROVED))
+    contract = make_contract(
+        option_months=(12, 12, 12),
+        option_statuses=(Status.AVAILABLE, Status.PROPOSED, Status.APPROVED),
+    )
 
     services.option_decline(
         option=option(contract, 1),
@@ -276,7 +286,7 @@ def test_declining_the_second_option_keeps_the_first_exercised_and_its_end_date(
     contract = make_contract(option_months=(12, 12, 12))
     exercise(option(contract, 1), officer, today=DURING_INITIAL_TERM)
 
-    services.option_decline(option=option(contract, 2), officer=officer, decision_date=DURING_FIRST_OPTION)
+    decline(option(contract, 2), officer, today=DURING_FIRST_OPTION)
 
     assert statuses(contract) == [Status.EXERCISED, Status.DECLINED, Status.LAPSED]
     assert end_date_in_db(contract) == date(2033, 2, 28)
@@ -288,7 +298,7 @@ def test_declining_an_option_already_exercised_is_refused(officer):
 
     assert_refused(
         contract,
-        lambda: services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM),
+        lambda: decline(option(contract, 1), officer, today=DURING_INITIAL_TERM),
         "Option 1 has already been exercised",
     )
     assert end_date_in_db(contract) == date(2033, 2, 28)
@@ -296,11 +306,11 @@ def test_declining_an_option_already_exercised_is_refused(officer):
 
 def test_declining_an_option_twice_is_refused(officer):
     contract = make_contract()
-    services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM)
+    decline(option(contract, 1), officer, today=DURING_INITIAL_TERM)
 
     assert_refused(
         contract,
-        lambda: services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM),
+        lambda: decline(option(contract, 1), officer, today=DURING_INITIAL_TERM),
         "Option 1 has already been declined",
     )
 
@@ -308,7 +318,7 @@ def test_declining_an_option_twice_is_refused(officer):
 def test_the_lapsed_options_record_which_declined_option_lapsed_them(officer):
     contract = make_contract()
 
-    services.option_decline(option=option(contract, 1), officer=officer, decision_date=DURING_INITIAL_TERM)
+    decline(option(contract, 1), officer, today=DURING_INITIAL_TERM)
 
     latest = option(contract, 2).history.first()
     assert latest.status == Status.LAPSED
@@ -350,13 +360,15 @@ def test_options_left_falls_as_options_are_exercised_and_declined(officer):
     exercise(option(contract, 1), officer, today=DURING_INITIAL_TERM)
     assert options_left(contract) == 2
 
-    services.option_decline(option=option(contract, 2), officer=officer, decision_date=DURING_FIRST_OPTION)
+    decline(option(contract, 2), officer, today=DURING_FIRST_OPTION)
     assert options_left(contract) == 0
 
 
 def test_options_left_is_counted_per_contract_in_the_register():
     three = make_contract(reference="THREE", option_months=(12, 12, 12))
-    one = make_contract(reference="ONE", option_months=(24, 12), option_statuses=(Status.EXERCISED, Status.AVAILABLE))
+    one = make_contract(
+        reference="ONE", option_months=(24, 12), option_statuses=(Status.EXERCISED, Status.AVAILABLE)
+    )
     none = make_contract(reference="NONE", option_months=())
 
     register = {c.reference: c.options_left for c in Contract.objects.with_register_columns()}
@@ -420,7 +432,9 @@ def test_deleting_an_open_option_leaves_the_end_date_and_writes_no_contract_hist
 
 
 def test_moving_the_start_date_moves_both_end_dates_with_the_exercised_options(officer):
-    contract = make_contract(start_date=date(2027, 3, 1), option_statuses=(Status.EXERCISED, Status.AVAILABLE))
+    contract = make_contract(
+        start_date=date(2027, 3, 1), option_statuses=(Status.EXERCISED, Status.AVAILABLE)
+    )
 
     contract.start_date = date(2027, 4, 1)
     services.contract_save(contract=contract, officer=officer, reason="Start delayed a month")
@@ -467,7 +481,21 @@ def test_an_option_can_be_added_after_an_earlier_one_was_deleted(officer):
     added = services.option_add(contract=contract, length_months=12, officer=officer)
 
     assert added.pk is not None
-    assert list(contract.options.order_by("sequence").values_list("length_months", flat=True)) == [12, 12, 12]
+    numbered = contract.options.order_by("sequence").values_list("sequence", "length_months")
+    assert list(numbered) == [(1, 12), (3, 12), (4, 12)]
+
+
+def test_an_option_refused_after_a_gap_in_the_numbering_is_named_by_its_own_number(officer):
+    # Options 1 and 3 remain after option 2 was deleted; the next one is option 4.
+    contract = make_contract(option_months=(12, 12, 12), max_extent_date=date(2034, 2, 28))
+    option(contract, 2).delete()
+
+    with pytest.raises(ValidationError) as refused:
+        services.option_add(contract=contract, length_months=12, officer=officer)
+
+    assert refused.value.messages == [
+        "Option 4 would run to 28 February 2035, after the maximum extent date of 28 February 2034"
+    ]
 
 
 def test_make_option_adds_an_exercised_option_that_moves_the_end(officer):

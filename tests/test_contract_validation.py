@@ -62,7 +62,9 @@ def test_a_contract_still_being_procured_needs_no_provider():
 
 
 def test_a_maximum_extent_before_the_end_of_the_initial_term_is_refused():
-    contract = build_contract(start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 28))
+    contract = build_contract(
+        start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 28)
+    )
 
     assert errors_of(contract) == {
         "max_extent_date": [
@@ -72,7 +74,9 @@ def test_a_maximum_extent_before_the_end_of_the_initial_term_is_refused():
 
 
 def test_a_maximum_extent_on_the_last_day_of_the_initial_term_is_accepted():
-    contract = build_contract(start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 29))
+    contract = build_contract(
+        start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 29)
+    )
 
     contract.full_clean()
 
@@ -117,7 +121,9 @@ def test_an_option_with_a_negative_value_is_refused_and_not_added(officer):
     contract = make_contract(option_months=())
 
     with pytest.raises(ValidationError) as refused:
-        services.option_add(contract=contract, length_months=12, value=Decimal("-524994"), officer=officer)
+        services.option_add(
+            contract=contract, length_months=12, value=Decimal("-524994"), officer=officer
+        )
 
     assert refused.value.message_dict == {"value": [NOT_NEGATIVE]}
     assert not contract.options.exists()
@@ -126,7 +132,9 @@ def test_an_option_with_a_negative_value_is_refused_and_not_added(officer):
 def test_an_option_with_a_value_is_added_with_it(officer):
     contract = make_contract(option_months=())
 
-    added = services.option_add(contract=contract, length_months=24, value=Decimal("1049988"), officer=officer)
+    added = services.option_add(
+        contract=contract, length_months=24, value=Decimal("1049988"), officer=officer
+    )
 
     assert ExtensionOption.objects.get(pk=added.pk).value == Decimal("1049988.00")
 
@@ -227,7 +235,10 @@ def test_adding_an_option_that_runs_past_the_maximum_extent_names_the_option_and
 def test_adding_a_first_option_longer_than_the_room_left_is_refused(officer):
     # ASC0013: three years from 1 September 2014 with up to two more, so at most 31 August 2019.
     contract = make_contract(
-        start_date=date(2014, 9, 1), initial_term_months=36, option_months=(), max_extent_date=date(2019, 8, 31)
+        start_date=date(2014, 9, 1),
+        initial_term_months=36,
+        option_months=(),
+        max_extent_date=date(2019, 8, 31),
     )
 
     with pytest.raises(ValidationError) as refused:
