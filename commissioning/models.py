@@ -1,3 +1,263 @@
-from django.db import models
+"""Commissioning cycles (one recommissioning effort each) and the milestones of contracts and cycles."""
 
-# Create your models here.
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from contracts.models import NOT_NEGATIVE, Contract, ExtensionOption, ServiceCategory, Team
+
+
+class Stage(models.TextChoices):
+    NEEDS_ASSESSMENT = "needs_assessment", "Needs assessment"
+    STRATEGY = "strategy", "Strategy and options appraisal"
+    MARKET_ENGAGEMENT = "market_engagement", "Market engagement"
+    PROCUREMENT = "procurement", "Procurement"
+    EVALUATION = "evaluation", "Evaluation"
+    AWARD = "award", "Award and standstill"
+    MOBILISATION = "mobilisation", "Mobilisation"
+    LIVE = "live", "Live and contract management"
+
+
+STAGE_ORDER = {stage: index for index, stage in enumerate(Stage)}
+# From this stage on, the contracts a cycle replaces have a decided successor.
+SUCCESSOR_DECIDED_FROM = Stage.AWARD
+
+
+class CommissioningCycle(models.Model):
+    """One recommissioning effort, e.g. "Domestic abuse support services 2027"."""
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    service_category = models.CharField("service area", max_length=30, choices=ServiceCategory)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cycles")
+    lead_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cycles_led",
+    )
+    replaces = models.ManyToManyField(
+        Contract,
+        blank=True,
+        related_name="successor_cycles",
+        verbose_name="contracts it replaces",
+    )
+    target_start_date = models.DateField(
+        "target start of the new contracts", null=True, blank=True
+    )
+    estimated_value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
+    )
+    stage = models.CharField(max_length=20, choices=Stage, default=Stage.NEEDS_ASSESSMENT)
+    stage_changed_on = models.DateField(default=timezone.localdate)
+    decision = models.CharField(
+        "decision", max_length=30, choices=Contract.Decision, blank=True,
+        help_text="The decision for the contracts this cycle replaces",
+    )
+    decision_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cycle_decisions",
+        verbose_name="decided by",
+    )
+    decision_on = models.DateField("decided on", null=True, blank=True)
+    ocid = models.CharField("OCID", max_length=100, blank=True)
+    is_light_touch = models.BooleanField("light-touch regime", default=False)
+
+    history = HistoricalRecords(m2m_fields=[replaces])
+
+    class Meta:
+        ordering = ["target_start_date", "name"]
+        verbose_name = "commissioning cycle"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("commissioning:cycle-detail", args=[self.pk])
+
+    @property
+    def decides_successor(self) -> bool:
+        return STAGE_ORDER[Stage(self.stage)] >= STAGE_ORDER[SUCCESSOR_DECIDED_FROM]
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def open(self) -> MilestoneQuerySet:
+        return self.filter(status=Milestone.Status.SCHEDULED)
+
+    def due_between(self, first: date, last: date) -> MilestoneQuerySet:
+        return self.filter(due_on__gte=first, due_on__lte=last)
+
+    def needing_action_before(self, today: date) -> MilestoneQuerySet:
+        """Overdue: still scheduled, due before today, and something a person has to do."""
+        return self.open().filter(due_on__lt=today).exclude(kind__in=Milestone.EVENT_KINDS)
+
+
+class Milestone(models.Model):
+    """A date that matters for a contract or a cycle.
+
+    All-day milestones have only ``due_on``. Milestones with a time of day also have
+    ``due_at`` (aware, stored in UTC); ``due_on`` is then its date in London, kept in step by
+    ``save()`` so that lists can sort and group by day in SQL.
+    """
+
+    class Kind(models.TextChoices):
+        CONTRACT_START = "contract_start", "Contract start"
+        TERM_END = "term_end", "End of the current term"
+        OPTION_DECISION = "option_decision", "Extension decision due"
+        MAX_EXTENT = "max_extent", "Maximum extent"
+        FRAMEWORK_END = "framework_end", "End of the framework"
+        MARKET_ENGAGEMENT = "market_engagement", "Market engagement responses due"
+        PROVIDER_EVENT = "provider_event", "Provider engagement event"
+        NOTICE = "notice", "Procurement notice"
+        TENDER_DEADLINE = "tender_deadline", "Tender deadline"
+        EVALUATION = "evaluation", "Evaluation"
+        DECISION_MEETING = "decision_meeting", "Decision meeting"
+        AWARD = "award", "Contract award"
+        STANDSTILL_END = "standstill_end", "End of standstill"
+        OTHER = "other", "Other"
+
+    # Dates that simply arrive: they are never "overdue", however they are marked.
+    EVENT_KINDS = (Kind.CONTRACT_START, Kind.TERM_END, Kind.MAX_EXTENT, Kind.FRAMEWORK_END)
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        MET = "met", "Met"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        DERIVED = "derived", "Derived from the contract"
+        IMPORTED = "imported", "Imported from a notice"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="milestones"
+    )
+    cycle = models.ForeignKey(
+        CommissioningCycle,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="milestones",
+    )
+    option = models.ForeignKey(
+        ExtensionOption,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        help_text="The extension option a decision milestone is about",
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    due_on = models.DateField("due date", db_index=True)
+    due_at = models.DateTimeField("due time", null=True, blank=True)
+    ends_at = models.DateTimeField("ends", null=True, blank=True, help_text="For events with an end time")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones_owned",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED)
+    met_on = models.DateField("met on", null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.MANUAL)
+    derived_key = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Which derived date this is, e.g. term_end or option_decision:2",
+    )
+    edited_by_hand = models.BooleanField(
+        default=False, help_text="An officer changed a derived milestone: recomputing leaves it alone"
+    )
+    conflict_note = models.TextField(
+        blank=True, help_text="Where the sources disagree about this date, what each says"
+    )
+
+    history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "due_at", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(contract__isnull=False, cycle__isnull=True)
+                    | models.Q(contract__isnull=True, cycle__isnull=False)
+                ),
+                name="milestone_belongs_to_contract_or_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "derived_key"],
+                condition=~models.Q(derived_key=""),
+                name="milestone_unique_derived_key",
+            ),
+        ]
+        indexes = [
+            # The dashboard's "overdue" and "next 90 days" lists read open milestones by date.
+            models.Index(fields=["status", "due_on"], name="milestone_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("commissioning:milestone-detail", args=[self.pk])
+
+    @property
+    def is_all_day(self) -> bool:
+        return self.due_at is None
+
+    @property
+    def subject(self) -> Contract | CommissioningCycle:
+        return self.contract if self.contract_id else self.cycle
+
+    def save(self, *args, **kwargs):
+        if self.due_at is not None:
+            self.due_on = timezone.localtime(self.due_at).date()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "due_on"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if bool(self.contract_id) == bool(self.cycle_id):
+            errors["contract"] = "Choose either a contract or a commissioning cycle"
+        if self.due_at and timezone.is_naive(self.due_at):
+            errors["due_at"] = "The due time must include its time zone"
+        if self.ends_at and self.due_at and self.ends_at <= self.due_at:
+            errors["ends_at"] = "The end time must be after the start time"
+        if self.ends_at and not self.due_at:
+            errors["ends_at"] = "Only a milestone with a time of day can have an end time"
+        if self.status == self.Status.MET and not self.met_on:
+            errors["met_on"] = "Enter the date the milestone was met"
+        if errors:
+            raise ValidationError(errors)
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address. Anyone holding the token can read the feed, so it
+    can be replaced at any time from the officer's settings page."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed for {self.user}"

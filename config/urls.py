@@ -9,6 +9,7 @@ from contracts.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("contracts/", include("contracts.urls")),
+    path("", include("commissioning.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -196,6 +196,43 @@ class Contract(models.Model):
         null=True, blank=True, help_text="Only if the contract was ended before its end date"
     )
 
+    # How far ahead decisions must be made; they set the derived milestones' dates.
+    provider_notice_months = models.PositiveSmallIntegerField(
+        "notice to the provider in months",
+        default=6,
+        help_text="The notice the contract requires before an extension starts",
+    )
+    approval_lead_weeks = models.PositiveSmallIntegerField(
+        "approval lead time in weeks",
+        default=8,
+        help_text="Time the decision route needs, e.g. drafting a Cabinet report and the meeting",
+    )
+    recommissioning_lead_months = models.PositiveSmallIntegerField(
+        "recommissioning lead time in months",
+        default=18,
+        help_text="How long before the maximum end date recommissioning must start",
+    )
+
+    class Decision(models.TextChoices):
+        EXTEND = "extend", "Extend"
+        EXTEND_WITH_VARIATIONS = "extend_with_variations", "Extend with variations"
+        RETENDER = "retender", "Re-tender"
+        DECOMMISSION = "decommission", "Decommission"
+
+    decision = models.CharField(
+        "decision on expiry", max_length=30, choices=Decision, blank=True,
+        help_text="What happens when the contract reaches its end",
+    )
+    decision_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contract_decisions",
+        verbose_name="decided by",
+    )
+    decision_on = models.DateField("decided on", null=True, blank=True)
+
     # Derived by refresh_end_dates(); see the module docstring. No form offers them (the admin
     # shows them read-only); they stay "editable" so django-simple-history diffs them.
     initial_end_date = models.DateField("end of the initial term")

@@ -158,3 +158,14 @@ def options_beyond(
 ) -> list[OptionPeriod]:
     """The options that would run past the maximum extent date if exercised in turn."""
     return [p for p in option_periods(start, initial_months, option_months) if p.end > max_extent]
+
+
+def option_decision_due(option_start: date, *, notice_months: int, approval_weeks: int) -> date:
+    """The last day to decide an extension option.
+
+    Worked backwards from the day the option would start: first the notice the contract says
+    the provider must be given, then the time the decision route needs (drafting a Cabinet
+    report and waiting for the meeting). The notice is "N months before the start", so a
+    start on the 31st with notice landing in a shorter month moves to that month's last day.
+    """
+    return add_months(option_start, -notice_months) - timedelta(weeks=approval_weeks)

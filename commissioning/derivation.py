@@ -1,0 +1,127 @@
+"""Milestones derived from a contract, kept in step with it.
+
+``milestones_sync_for_contract`` is the only writer of derived milestones. It runs whenever a
+contract or one of its options is saved (see ``signals.py``) and may run any number of times:
+
+1. Work out the milestones the contract implies now (``derived_milestones``, no writes).
+2. Create those that are missing.
+3. Move those whose date or title changed, unless an officer edited the milestone by hand or
+   it is no longer scheduled (met, missed or cancelled are an officer's record: left alone).
+4. Mark an extension decision met when its option is exercised or declined, and cancel it
+   when the option lapses.
+5. Cancel derived milestones the contract no longer implies (an option deleted, a maximum
+   extent cleared), again unless an officer has taken them over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from contracts import terms
+from contracts.models import Contract, ExtensionOption
+
+from .models import Milestone
+
+SYNC_REASON = "Recomputed from the contract"
+
+
+@dataclass(frozen=True)
+class DerivedMilestone:
+    key: str
+    kind: str
+    title: str
+    due_on: date
+    option: ExtensionOption | None = None
+    # For a decided option: the status its decision milestone should show.
+    settled_status: str | None = None
+    settled_on: date | None = None
+
+
+def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> list[DerivedMilestone]:
+    """The milestones a contract implies, from its dates and options (reads nothing else)."""
+    ref = contract.reference
+    derived = []
+    if contract.kind == Contract.Kind.FRAMEWORK:
+        derived.append(
+            DerivedMilestone("framework_end", Milestone.Kind.FRAMEWORK_END, f"{ref}: framework ends", contract.current_end_date)
+        )
+    else:
+        derived.append(
+            DerivedMilestone("term_end", Milestone.Kind.TERM_END, f"{ref}: current term ends", contract.current_end_date)
+        )
+    ordered = sorted(options, key=lambda option: option.sequence)
+    periods = terms.option_periods(contract.start_date, contract.initial_term_months, [o.length_months for o in ordered])
+    for option, period in zip(ordered, periods):
+        decide_by = terms.option_decision_due(
+            period.start,
+            notice_months=contract.provider_notice_months,
+            approval_weeks=contract.approval_lead_weeks,
+        )
+        settled_status = settled_on = None
+        if option.status in (ExtensionOption.Status.EXERCISED, ExtensionOption.Status.DECLINED):
+            settled_status, settled_on = Milestone.Status.MET, option.decision_date or decide_by
+        elif option.status == ExtensionOption.Status.LAPSED:
+            settled_status = Milestone.Status.CANCELLED
+        derived.append(
+            DerivedMilestone(
+                f"option_decision:{option.sequence}",
+                Milestone.Kind.OPTION_DECISION,
+                f"{ref}: decide on extension option {option.sequence} ({option.length_label})",
+                decide_by,
+                option=option,
+                settled_status=settled_status,
+                settled_on=settled_on,
+            )
+        )
+    if contract.max_extent_date:
+        derived.append(
+            DerivedMilestone("max_extent", Milestone.Kind.MAX_EXTENT, f"{ref}: maximum extent", contract.max_extent_date)
+        )
+    return derived
+
+
+def _save(milestone: Milestone, reason: str, fields: list[str] | None = None) -> None:
+    milestone._change_reason = reason
+    milestone.save(update_fields=fields)
+
+
+@transaction.atomic
+def milestones_sync_for_contract(*, contract: Contract) -> None:
+    """Bring a contract's derived milestones in step with it (see the module docstring)."""
+    wanted = {d.key: d for d in derived_milestones(contract, list(contract.options.all()))}
+    existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
+    for key, spec in wanted.items():
+        milestone = existing.get(key)
+        if milestone is None:
+            milestone = Milestone(
+                contract=contract,
+                source=Milestone.Source.DERIVED,
+                derived_key=key,
+                kind=spec.kind,
+                title=spec.title,
+                due_on=spec.due_on,
+                option=spec.option,
+                owner=contract.lead_officer,
+            )
+            if spec.settled_status:
+                milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
+            _save(milestone, SYNC_REASON)
+            continue
+        if milestone.edited_by_hand:
+            continue
+        if spec.settled_status and milestone.status == Milestone.Status.SCHEDULED:
+            milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
+            _save(milestone, f"Option {spec.option.sequence} {spec.option.get_status_display().lower()}", ["status", "met_on"])
+            continue
+        if milestone.status != Milestone.Status.SCHEDULED:
+            continue
+        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk):
+            milestone.due_on, milestone.title, milestone.option = spec.due_on, spec.title, spec.option
+            _save(milestone, SYNC_REASON, ["due_on", "title", "option"])
+    for key, milestone in existing.items():
+        if key not in wanted and milestone.status == Milestone.Status.SCHEDULED and not milestone.edited_by_hand:
+            milestone.status = Milestone.Status.CANCELLED
+            _save(milestone, "No longer follows from the contract", ["status"])

@@ -1,0 +1,3 @@
+"""cycles pages."""
+
+urlpatterns: list = []

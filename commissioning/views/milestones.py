@@ -1,0 +1,3 @@
+"""milestones pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""timeline pages."""
+
+urlpatterns: list = []
