@@ -198,3 +198,38 @@ def make_contract(
         make_option(contract=contract, sequence=sequence, length_months=months, status=status)
     contract.refresh_from_db()
     return contract
+
+
+def make_cycle(
+    *,
+    name: str | None = None,
+    team: Team | None = None,
+    stage: str = "needs_assessment",
+    replaces: Sequence[Contract] = (),
+    **fields,
+):
+    """A commissioning cycle, e.g. ``make_cycle(stage="market_engagement", replaces=[contract])``."""
+    from commissioning.models import CommissioningCycle
+
+    cycle = CommissioningCycle.objects.create(
+        name=name or f"Domestic abuse support services {_next()}",
+        service_category=fields.pop("service_category", ServiceCategory.COMBINED),
+        team=team or make_team(),
+        stage=stage,
+        **fields,
+    )
+    cycle.replaces.set(replaces)
+    return cycle
+
+
+def make_milestone(*, contract: Contract | None = None, cycle=None, title: str = "Market engagement responses due", **fields):
+    """A milestone entered by hand; an all-day one unless ``due_at`` (aware) is given.
+
+    Belongs to ``cycle`` if given, else to ``contract`` (made if not given).
+    """
+    from commissioning.models import Milestone
+
+    if cycle is None and contract is None:
+        contract = make_contract()
+    fields.setdefault("due_on", date(2027, 3, 12))
+    return Milestone.objects.create(contract=contract if cycle is None else None, cycle=cycle, title=title, **fields)
