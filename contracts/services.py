@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import terms
-from .models import Contract, ExtensionOption
+from .models import Contract, ExtensionOption, Organisation
 
 
 def _long(day: date) -> str:
@@ -49,6 +49,14 @@ def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -
             f"Option {sequence} would run to {_long(first.end)}, after the maximum "
             f"extent date of {_long(contract.max_extent_date)}"
         )
+
+
+def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser | None, reason: str) -> Organisation:
+    """Save a buyer or provider with its history entry."""
+    organisation.full_clean()
+    _record(organisation, officer=officer, reason=reason)
+    organisation.save()
+    return organisation
 
 
 @transaction.atomic

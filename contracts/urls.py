@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_organisations
 
 app_name = "contracts"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.RegisterView.as_view(), name="register"),
     path("new/", views.ContractCreateView.as_view(), name="create"),
     path("<int:pk>/", views.ContractDetailView.as_view(), name="detail"),
+    path("organisations/", views_organisations.OrganisationListView.as_view(), name="organisation-list"),
+    path("organisations/new/", views_organisations.OrganisationCreateView.as_view(), name="organisation-create"),
+    path("organisations/<int:pk>/", views_organisations.OrganisationDetailView.as_view(), name="organisation-detail"),
+    path("organisations/<int:pk>/edit/", views_organisations.OrganisationUpdateView.as_view(), name="organisation-edit"),
     path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="edit"),
     path("<int:pk>/options/new/", views.OptionCreateView.as_view(), name="option-create"),
     path(
