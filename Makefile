@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine (Python 3.11 and Node with npm):
 #   make run    set up, migrate, load the demo data and serve http://127.0.0.1:8000
+#               with a Celery worker and beat beside it (honcho, Procfile.dev)
 #   make test   set up and run the whole test suite
 # Each step leaves a stamp file, so running them again does not redo finished work.
 
@@ -43,7 +44,7 @@ assets: $(GOVUK)/.built
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	APP_HOST=$(HOST) APP_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: setup
 	$(BIN)/python -m pytest

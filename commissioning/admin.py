@@ -1,3 +1,55 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-# Register your models here.
+from .models import CalendarFeed, CommissioningCycle, Milestone
+from .services import OVERRIDES_DERIVATION
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "kind", "due_on", "due_at", "status", "source"]
+    readonly_fields = ["source"]
+    show_change_link = True
+
+
+@admin.register(CommissioningCycle)
+class CommissioningCycleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "stage", "stage_changed_on", "team", "lead_officer", "target_start_date"]
+    list_filter = ["stage", "team", "service_category", "is_light_touch"]
+    search_fields = ["name", "ocid", "replaces__reference"]
+    list_select_related = ["team", "lead_officer"]
+    filter_horizontal = ["replaces"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "due_on", "due_at", "kind", "status", "source", "edited_by_hand", "contract", "cycle"]
+    list_filter = ["status", "source", "kind", "edited_by_hand"]
+    search_fields = ["title", "description", "contract__reference", "cycle__name"]
+    list_select_related = ["contract", "cycle"]
+    date_hierarchy = "due_on"
+    autocomplete_fields = ["contract", "owner"]
+    raw_id_fields = ["option"]
+    # Milestone.save() keeps due_on in step with due_at; derived_key belongs to the derivation.
+    readonly_fields = ["derived_key"]
+
+    def save_model(self, request, obj, form, change):
+        # As on the officers' edit page: a derived date changed by hand is no longer recomputed.
+        if change and obj.source == Milestone.Source.DERIVED and OVERRIDES_DERIVATION.intersection(form.changed_data):
+            obj.edited_by_hand = True
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    # The token is a password for the feed: it is replaced from the officer's settings page, never shown here.
+    exclude = ["token"]
+    readonly_fields = ["user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -129,7 +129,7 @@ class Milestone(models.Model):
         OTHER = "other", "Other"
 
     # Dates that simply arrive: they are never "overdue", however they are marked.
-    EVENT_KINDS = (Kind.CONTRACT_START, Kind.TERM_END, Kind.MAX_EXTENT, Kind.FRAMEWORK_END)
+    EVENT_KINDS = (Kind.CONTRACT_START, Kind.TERM_END, Kind.MAX_EXTENT, Kind.FRAMEWORK_END, Kind.PROVIDER_EVENT)
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -186,6 +186,19 @@ class Milestone(models.Model):
     )
     conflict_note = models.TextField(
         blank=True, help_text="Where the sources disagree about this date, what each says"
+    )
+    reminder_offsets = models.CharField(
+        "reminders",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "When to send reminders, overriding the defaults for this kind of milestone: for "
+            "example '3 months, 2 weeks, 2 working days, morning of'"
+        ),
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(
+        max_length=254, blank=True, help_text="Who acknowledged the reminders (their email address)"
     )
 
     history = HistoricalRecords()

@@ -8,9 +8,11 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "contracts",
     "commissioning",
     "notices",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.navigation.navigation",
             ],
         },
     },
@@ -137,7 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "contracts:register"
+LOGIN_REDIRECT_URL = "commissioning:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
@@ -172,12 +176,14 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "commissioning-tracker@localhost")
 
-# Celery. With no CELERY_BROKER_URL the broker is a folder on disk (kombu's filesystem
-# transport), so a development machine needs no Redis; production points it at Redis.
+# Celery. Redis when REDIS_URL is set (CI and production); otherwise the broker is a folder
+# on disk (kombu's filesystem transport), so a development machine needs no server.
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "celery-broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -185,8 +191,36 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TIMEZONE = TIME_ZONE
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab times (the Monday digest) are London times
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Reminders (see reminders/sweep.py). The database is the truth; beat only starts sweeps.
+REMINDER_SWEEP_MINUTES = int(os.environ.get("REMINDER_SWEEP_MINUTES", "5"))
+REMINDER_SWEEP_BATCH = int(os.environ.get("REMINDER_SWEEP_BATCH", "500"))
+REMINDER_SEND_HOUR = int(os.environ.get("REMINDER_SEND_HOUR", "8"))  # London time
+REMINDER_ESCALATION_DAYS = int(os.environ.get("REMINDER_ESCALATION_DAYS", "7"))
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "8"))
+REMINDER_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("REMINDER_CLAIM_TIMEOUT_SECONDS", "900")))
+REMINDER_LATE_AFTER = timedelta(minutes=int(os.environ.get("REMINDER_LATE_AFTER_MINUTES", "30")))
+# Links in emails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {
+        "task": "reminders.tasks.sweep_reminders",
+        "schedule": timedelta(minutes=REMINDER_SWEEP_MINUTES),
+    },
+    "plan-all-reminders": {
+        "task": "reminders.tasks.plan_all_reminders",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "weekly-digest": {
+        "task": "reminders.tasks.send_weekly_digests",
+        "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=0, day_of_week="mon"),
+    },
+}
 
 # The term an officer is asked to justify when they move a date or a value.
 CHANGE_REASON_MAX_LENGTH = 100

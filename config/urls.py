@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from contracts.views import home
+from commissioning.views.dashboard import DashboardView
 
 urlpatterns = [
-    path("", home, name="home"),
     path("contracts/", include("contracts.urls")),
+    path("reminders/", include("reminders.urls")),
+    # The dashboard ("commissioning:dashboard") is at the site root.
     path("", include("commissioning.urls")),
+    # "home" is the same page under a short name that any app can link to.
+    path("", DashboardView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -56,6 +56,16 @@ one says so in its description, beginning "Assumption"):
     from 1 April 2016 to 31 March 2027 with no options or values; earlier contracts and
     extensions in between are not in the seeds. Their providers are not named.
 
+11. The 2027 Milton Keynes cycle replaces every service under the framework, the New Burdens
+    Grant projects included; the notice says only that the council will review the domestic
+    abuse support services it commissions.
+12. The Milton Keynes provider event is recorded on Monday 16 March 2026, all day: the notice
+    gives only "w/c 16th March 2026".
+
+Where the seeds disagree about a date (the market engagement deadline, the Cleveland event
+time, the Cleveland contract start), the milestone carries a conflict note saying what each
+source says and which one it follows.
+
 Not assumptions but worth knowing: no charity, company or PPON number is invented (MK ACT's
 charity number is left blank); the Cleveland notice does not declare the light-touch regime
 (its OCDS has no ``specialRegime``), so that contract is not marked light touch; refuge
@@ -68,15 +78,19 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import models, transaction
+
+from commissioning.models import CommissioningCycle, Milestone, Stage
+from commissioning.services import cycle_save, milestone_create
 
 from . import roles
 from .models import Contract, FundingSource, Organisation, ServiceCategory, Team
@@ -596,6 +610,206 @@ def load_cleveland(demo: Demo) -> None:
     )
 
 
+MK_CYCLE = "Domestic abuse support services 2027"
+CLEVELAND_CYCLE = "Victim support and restorative practice 2027"
+
+
+def _cycle(demo: Demo, *, name: str, replaces: Sequence[Contract], **fields):
+    """The cycle called ``name``, created with the contracts it replaces if missing."""
+    cycle = CommissioningCycle.objects.filter(name=name).first()
+    if cycle is not None:
+        demo.already_present += 1
+        return cycle
+    cycle = cycle_save(cycle=CommissioningCycle(name=name, **fields), replaces=replaces, officer=None, reason=REASON)
+    demo.created.append(f"commissioning cycle {cycle}")
+    return cycle
+
+
+def load_cycles(demo: Demo) -> None:
+    """The two recommissioning efforts the notices describe, both at market engagement."""
+    framework = demo.contracts["mk_framework"]
+    _cycle(
+        demo,
+        name=MK_CYCLE,
+        description=(
+            "Recommissioning of Milton Keynes' domestic abuse support services to replace the "
+            "Strategic Partnership Framework (MK-SPF-2020) and the services under it when it ends "
+            "in early 2027. The new contract, Domestic Abuse Support Services in Milton Keynes "
+            "(MK-DASS-2027), runs from 1 March 2027 to 29 February 2032 with a maximum extent of "
+            "28 February 2034; estimated value £4,400,000; light-touch regime; suitable for SMEs "
+            "and VCSEs. Find a Tender: UK1 pipeline notice 062060-2025, UK2 preliminary market "
+            "engagement notice 017566-2026.\n\n"
+            "The stage date is the day the UK2 notice was published, 26 February 2026.\n\n"
+            "Assumption: the cycle replaces every service under the framework, the New Burdens "
+            "Grant projects included; the notice says the council will review the domestic abuse "
+            "support services it commissions but does not say the fixed-term grant projects "
+            "continue in the new contract."
+        ),
+        service_category=ServiceCategory.COMBINED,
+        team=demo.teams["mk"],
+        lead_officer=demo.users[roles.OFFICER],
+        replaces=[framework, *framework.children.order_by("reference")],
+        target_start_date=date(2027, 3, 1),
+        estimated_value=Decimal("4400000"),
+        stage=Stage.MARKET_ENGAGEMENT,
+        stage_changed_on=date(2026, 2, 26),
+        ocid="ocds-h6vhtk-05a7b0",
+        is_light_touch=True,
+    )
+    _cycle(
+        demo,
+        name=CLEVELAND_CYCLE,
+        description=(
+            "The Office of the Police and Crime Commissioner for Cleveland and Cleveland Police "
+            "recommissioning the local victim support service and the restorative practice "
+            "service, whose separate contracts both end on 31 March 2027, as one contract: "
+            "Victim Support & Restorative Practice (CLE-VSRP-2027), 2 years from 1 April 2027 "
+            "with two optional 1-year extensions to 31 March 2031. Find a Tender tender "
+            "CPC-0002293: UK2 preliminary market engagement notices 050544-2026, 051402-2026 and "
+            "051890-2026.\n\n"
+            "The stage date is the day the first UK2 notice was published, 28 May 2026. The "
+            "notice gives no value and does not declare the light-touch regime."
+        ),
+        service_category=ServiceCategory.VICTIM_SUPPORT,
+        team=demo.teams["cleveland"],
+        replaces=[demo.contracts["cleveland_victim_support"], demo.contracts["cleveland_restorative_practice"]],
+        target_start_date=date(2027, 4, 1),
+        stage=Stage.MARKET_ENGAGEMENT,
+        stage_changed_on=date(2026, 5, 28),
+        ocid="ocds-h6vhtk-06a838",
+        is_light_touch=False,
+    )
+
+
+def _london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A London clock time as an aware datetime (GMT or BST as the date has it)."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _seed_milestone(demo: Demo, *, cycle, title: str, **fields) -> None:
+    """The cycle's milestone called ``title``, created from the notices if missing."""
+    if Milestone.objects.filter(cycle=cycle, title=title).exists():
+        demo.already_present += 1
+        return
+    due_at = fields.get("due_at")
+    fields.setdefault("due_on", due_at.date() if due_at else None)
+    milestone = milestone_create(
+        cycle=cycle,
+        title=title,
+        source=Milestone.Source.IMPORTED,
+        owner=cycle.lead_officer,
+        officer=None,
+        reason=REASON,
+        **fields,
+    )
+    demo.created.append(f"milestone {milestone}")
+
+
+def load_seed_milestones(demo: Demo) -> None:
+    """The dates the two notices give. The end of the framework and of Cleveland's current
+    contracts are derived from the contracts themselves (commissioning.derivation)."""
+    kind = Milestone.Kind
+    mk = CommissioningCycle.objects.get(name=MK_CYCLE)
+    mk_notice = "UK2 preliminary market engagement notice 017566-2026 (Find a Tender, 26 February 2026)"
+    _seed_milestone(
+        demo,
+        cycle=mk,
+        title="Market engagement responses due",
+        kind=kind.MARKET_ENGAGEMENT,
+        due_at=_london(2026, 3, 12, 12),
+        description=(
+            f"From the {mk_notice}: 'Please respond to the questions latest by 12 noon on "
+            "Thursday 12th March 2026 via In-Tend Correspondence section/market engagement stage.'"
+        ),
+        conflict_note=(
+            "The OCDS milestone (planning.milestones 'engagement') gives 23:59:59 on 12 March "
+            "2026 (2026-03-12T23:59:59+00:00), while the notice text says 12 noon that day. "
+            "This milestone follows the notice text, the earlier of the two."
+        ),
+    )
+    _seed_milestone(
+        demo,
+        cycle=mk,
+        title="Provider engagement event, week commencing 16 March 2026",
+        kind=kind.PROVIDER_EVENT,
+        due_on=date(2026, 3, 16),
+        description=(
+            f"From the {mk_notice}: 'If there is sufficient interest in a provider engagement "
+            "event, to explore the proposal in more detail, this will be held, in person, w/c "
+            "16th March 2026.'\n\nAssumption: the notice gives the week, not the day; "
+            "the Monday, 16 March 2026, stands in as an all-day date."
+        ),
+    )
+    _seed_milestone(
+        demo,
+        cycle=mk,
+        title="Next procurement notice expected",
+        kind=kind.NOTICE,
+        due_on=date(2026, 7, 6),
+        description=f"From the {mk_notice}: future notice date 6 July 2026 (tender.communication.futureNoticeDate).",
+    )
+    _seed_milestone(
+        demo,
+        cycle=mk,
+        title="New contract starts (MK-DASS-2027)",
+        kind=kind.CONTRACT_START,
+        due_on=date(2027, 3, 1),
+        description=(
+            f"From the {mk_notice}: contract period 1 March 2027 to 29 February 2032, maximum "
+            "extent 28 February 2034 (tender.lots[0].contractPeriod)."
+        ),
+    )
+
+    cleveland = CommissioningCycle.objects.get(name=CLEVELAND_CYCLE)
+    _seed_milestone(
+        demo,
+        cycle=cleveland,
+        title="Online pre-market engagement event",
+        kind=kind.PROVIDER_EVENT,
+        due_at=_london(2026, 6, 8, 10),
+        ends_at=_london(2026, 6, 8, 11, 30),
+        description=(
+            "From the UK2 preliminary market engagement notice 051402-2026 (Find a Tender, "
+            "1 June 2026, event times added): 'The Pre-Market Engagement Event will be hosted via "
+            "MS Teams on the 8th June 2026 commencing at 10:00. The event will conclude at "
+            "approximately 11:30.' The joining details are in the notice."
+        ),
+        conflict_note=(
+            "The OCDS milestone (planning.milestones 'engagement') gives 23:59:59 on 8 June 2026 "
+            "(2026-06-08T23:59:59+01:00), while the notice text says the event runs from 10:00 "
+            "to about 11:30 that day. This milestone follows the notice text."
+        ),
+    )
+    _seed_milestone(
+        demo,
+        cycle=cleveland,
+        title="Next procurement notice expected",
+        kind=kind.NOTICE,
+        due_on=date(2026, 9, 1),
+        description=(
+            "From the UK2 preliminary market engagement notice 051890-2026 (Find a Tender, "
+            "2 June 2026): future notice date 1 September 2026 (tender.communication.futureNoticeDate)."
+        ),
+    )
+    _seed_milestone(
+        demo,
+        cycle=cleveland,
+        title="New contract starts (CLE-VSRP-2027)",
+        kind=kind.CONTRACT_START,
+        due_on=date(2027, 4, 1),
+        description=(
+            "From the UK2 preliminary market engagement notice 051890-2026 (Find a Tender, "
+            "2 June 2026): the OCDS lot's contract period starts on 1 April 2027, for 2 years "
+            "with 2 x 1 year optional extensions to 31 March 2031."
+        ),
+        conflict_note=(
+            "The OCDS lot starts the contract on 1 April 2027 (2027-04-01T00:00:00+01:00), while "
+            "the notice page shows the contract period as '31 Mar 2027 - 31 Mar 2029'. This "
+            "milestone follows the OCDS lot, which starts the day after the current contracts end."
+        ),
+    )
+
+
 # In order: each part may use what the parts before it loaded.
 PARTS: list[Callable[[Demo], None]] = [
     load_users,
@@ -605,6 +819,8 @@ PARTS: list[Callable[[Demo], None]] = [
     load_mk_framework,
     load_mk_2027,
     load_cleveland,
+    load_cycles,
+    load_seed_milestones,
 ]
 
 

@@ -29,6 +29,14 @@ class Team(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     shared_mailbox = models.EmailField(blank=True, help_text="The team's shared inbox for reminders")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_managed",
+        help_text="Reminders escalate to this person when a deadline is close or missed",
+    )
 
     history = HistoricalRecords()
 

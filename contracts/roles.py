@@ -9,7 +9,7 @@ VIEWER, OFFICER, MANAGER, ADMIN = "viewer", "officer", "manager", "admin"
 ROLES = (VIEWER, OFFICER, MANAGER, ADMIN)
 
 # The apps whose records officers work on.
-TRACKER_APPS = ("contracts", "commissioning", "notices")
+TRACKER_APPS = ("contracts", "commissioning", "notices", "reminders")
 
 
 def _wanted(role: str, app_label: str, codename: str) -> bool:

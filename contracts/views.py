@@ -110,6 +110,11 @@ class ContractDetailView(Permission, DetailView):
             can_edit=self.request.user.has_perm("contracts.change_contract"),
             can_decide=self.request.user.has_perm("contracts.change_extensionoption"),
             can_add_option=self.request.user.has_perm("contracts.add_extensionoption"),
+            # The Milestones tab and the decision on expiry (commissioning app).
+            milestones=contract.milestones.select_related("owner"),
+            successor_cycles=contract.successor_cycles.select_related("decision_by"),
+            can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
+            can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,
         )
 
@@ -224,7 +229,3 @@ class OptionDecisionView(Permission, FormView):
         else:
             messages.success(self.request, f"Option {self.option.sequence} declined")
         return redirect(self.contract)
-
-
-def home(request):
-    return redirect("contracts:register")

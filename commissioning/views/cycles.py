@@ -1,3 +1,255 @@
-"""cycles pages."""
+"""Commissioning cycle pages, and recording the decision for an expiring contract or a cycle."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils import timezone
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from contracts.models import Contract
+from contracts.views import Permission
+
+from .. import services
+from ..forms import CycleForm, CycleStageForm, DecisionForm
+from ..models import CommissioningCycle, Stage
+
+
+def add_service_errors(form, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: beside the field it names where the form
+    has that field (``field_names`` maps model names to form names), else at the top."""
+    field_names = field_names or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.error_dict.items():
+        target = field_names.get(name, name)
+        messages_ = [message for e in errors for message in e.messages]
+        form.add_error(target if target in form.fields else None, messages_)
+
+
+@dataclass(frozen=True)
+class StageChange:
+    stage: str
+    stage_label: str
+    changed_on: date
+    who: str
+    why: str
+
+
+def cycle_stage_history(cycle: CommissioningCycle) -> list[StageChange]:
+    """Each stage the cycle has reached, newest first, from django-simple-history."""
+    records = cycle.history.select_related("history_user").order_by("history_date", "history_id")
+    changes, previous = [], None
+    for record in records:
+        if record.stage == previous:
+            continue
+        previous = record.stage
+        user = record.history_user
+        changes.append(
+            StageChange(
+                stage=record.stage,
+                stage_label=Stage(record.stage).label,
+                changed_on=record.stage_changed_on,
+                who=(user.get_full_name() or user.get_username()) if user else "System",
+                why=record.history_change_reason or "",
+            )
+        )
+    return changes[::-1]
+
+
+class CycleListView(Permission, ListView):
+    permission_required = "commissioning.view_commissioningcycle"
+    template_name = "commissioning/cycle_list.html"
+    context_object_name = "cycles"
+    queryset = CommissioningCycle.objects.select_related("lead_officer", "team").prefetch_related(
+        Prefetch("replaces", queryset=Contract.objects.order_by("reference"))
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"), **kwargs
+        )
+
+
+class CycleDetailView(Permission, DetailView):
+    permission_required = "commissioning.view_commissioningcycle"
+    template_name = "commissioning/cycle_detail.html"
+    context_object_name = "cycle"
+    queryset = CommissioningCycle.objects.select_related("lead_officer", "team", "decision_by").prefetch_related(
+        Prefetch("replaces", queryset=Contract.objects.select_related("provider").order_by("reference"))
+    )
+
+    def get_context_data(self, **kwargs):
+        cycle = self.object
+        user = self.request.user
+        can_change = user.has_perm("commissioning.change_commissioningcycle")
+        context = {
+            "milestones": cycle.milestones.select_related("owner"),
+            "stage_history": cycle_stage_history(cycle),
+            "can_edit": can_change,
+            "can_add_milestone": user.has_perm("commissioning.add_milestone"),
+            "today": timezone.localdate(),
+        }
+        if can_change and "stage_form" not in kwargs:
+            context["stage_form"] = CycleStageForm(current_stage=cycle.stage)
+        return super().get_context_data(**context, **kwargs)
+
+
+class CycleFormMixin:
+    template_name = "commissioning/cycle_form.html"
+    form_class = CycleForm
+    reason = ""
+
+    def form_valid(self, form):
+        cycle = form.save(commit=False)
+        try:
+            cycle = services.cycle_save(
+                cycle=cycle,
+                replaces=form.cleaned_data["replaces"],
+                officer=self.request.user,
+                reason=self.reason,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message.format(cycle=cycle))
+        return redirect(cycle)
+
+
+class CycleCreateView(Permission, CycleFormMixin, CreateView):
+    permission_required = "commissioning.add_commissioningcycle"
+    reason = "Cycle added"
+    success_message = "Cycle {cycle.name} added"
+
+    def get_initial(self):
+        initial = {"lead_officer": self.request.user.pk}
+        contract = Contract.objects.filter(pk=self.request.GET.get("replaces") or None).first()
+        if contract is not None:
+            initial.update(
+                replaces=[contract.pk],
+                team=contract.team_id,
+                service_category=contract.service_category,
+            )
+        return initial
+
+
+class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
+    permission_required = "commissioning.change_commissioningcycle"
+    model = CommissioningCycle
+    context_object_name = "cycle"
+    reason = "Cycle details updated"
+    success_message = "Cycle {cycle.name} updated"
+
+
+class CycleStageView(Permission, FormView):
+    """Move a cycle to another stage. The reason is required: it is what the history shows."""
+
+    permission_required = "commissioning.change_commissioningcycle"
+    template_name = "commissioning/cycle_stage.html"
+    form_class = CycleStageForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.cycle = get_object_or_404(CommissioningCycle, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "current_stage": self.cycle.stage}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cycle=self.cycle, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.cycle_change_stage(
+                cycle=self.cycle,
+                stage=form.cleaned_data["stage"],
+                officer=self.request.user,
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.cycle.name} is now at {self.cycle.get_stage_display().lower()}")
+        return redirect(self.cycle)
+
+
+class DecisionView(Permission, FormView):
+    """Record the decision for an expiring contract, or for the contracts a cycle replaces."""
+
+    template_name = "commissioning/decision_form.html"
+    form_class = DecisionForm
+    model = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.subject = get_object_or_404(self.model, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "today": timezone.localdate()}
+
+    def get_initial(self):
+        if not self.subject.decision:
+            return {}
+        return {"decision": self.subject.decision, "decided_on": self.subject.decision_on}
+
+    def get_context_data(self, **kwargs):
+        is_contract = isinstance(self.subject, Contract)
+        return super().get_context_data(
+            subject=self.subject,
+            subject_name=str(self.subject.reference if is_contract else self.subject.name),
+            is_contract=is_contract,
+            **kwargs,
+        )
+
+    def record(self, **fields):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.record(
+                decision=form.cleaned_data["decision"],
+                officer=self.request.user,
+                decided_on=form.cleaned_data["decided_on"],
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Decision recorded: {self.subject.get_decision_display().lower()}")
+        return redirect(self.subject)
+
+
+class ContractDecisionView(DecisionView):
+    permission_required = "contracts.change_contract"
+    model = Contract
+
+    def record(self, **fields):
+        services.contract_record_decision(contract=self.subject, **fields)
+
+
+class CycleDecisionView(DecisionView):
+    permission_required = "commissioning.change_commissioningcycle"
+    model = CommissioningCycle
+
+    def record(self, **fields):
+        services.cycle_record_decision(cycle=self.subject, **fields)
+
+
+urlpatterns = [
+    path("cycles/", CycleListView.as_view(), name="cycle-list"),
+    path("cycles/new/", CycleCreateView.as_view(), name="cycle-create"),
+    path("cycles/<int:pk>/", CycleDetailView.as_view(), name="cycle-detail"),
+    path("cycles/<int:pk>/edit/", CycleUpdateView.as_view(), name="cycle-edit"),
+    path("cycles/<int:pk>/stage/", CycleStageView.as_view(), name="cycle-stage"),
+    path("cycles/<int:pk>/decision/", CycleDecisionView.as_view(), name="cycle-decision"),
+    path("contracts/<int:pk>/decision/", ContractDecisionView.as_view(), name="contract-decision"),
+]

@@ -1,3 +1,46 @@
-"""dashboard pages."""
+"""The dashboard: the home page after signing in. Thin: everything it shows comes from
+``commissioning.selectors.dashboard_for``."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.urls import path
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from contracts.models import Team
+from contracts.views import Permission
+
+from .. import selectors
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters; a stale or hand-edited value is ignored rather than an error."""
+
+    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.all())
+    mine = forms.BooleanField(
+        label="My items only",
+        required=False,
+        help_text="Milestones you own, contracts you are lead officer for and cycles you lead",
+    )
+
+    def filters(self) -> selectors.DashboardFilters:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return selectors.DashboardFilters(team=cleaned.get("team"), mine=bool(cleaned.get("mine")))
+
+
+class DashboardView(Permission, TemplateView):
+    permission_required = "commissioning.view_milestone"
+    template_name = "commissioning/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        form = DashboardFilterForm(self.request.GET or None)
+        filters = form.filters()
+        dashboard = selectors.dashboard_for(user=self.request.user, today=timezone.localdate(), filters=filters)
+        return super().get_context_data(
+            form=form, filtered=filters.team is not None or filters.mine, dashboard=dashboard, **kwargs
+        )
+
+
+urlpatterns = [path("", DashboardView.as_view(), name="dashboard")]

@@ -1,3 +1,95 @@
-"""feeds pages."""
+"""The calendar feed, and the settings page where an officer finds or replaces its address."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.http.request import split_domain_port
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from ..feeds import (
+    build_calendar,
+    calendar_feed_for_token,
+    calendar_feed_regenerate,
+    feed_name,
+    milestones_visible_to,
+)
+from ..models import CalendarFeed, Milestone
+
+FEED_FILENAME = "commissioning-milestones.ics"
+
+
+@require_GET
+def calendar_settings(request):
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "commissioning/calendar_settings.html",
+        {
+            "feed": feed,
+            "feed_url": _feed_url(request, feed) if feed else None,
+            "sees_milestones": request.user.has_perm("commissioning.view_milestone"),
+        },
+    )
+
+
+@require_POST
+def calendar_regenerate(request):
+    had_feed = CalendarFeed.objects.filter(user=request.user).exists()
+    calendar_feed_regenerate(user=request.user)
+    if had_feed:
+        messages.success(
+            request,
+            "Your calendar has a new address. Calendars subscribed to the old address will stop updating.",
+        )
+    else:
+        messages.success(request, "Your calendar address is ready.")
+    return redirect("commissioning:calendar-settings")
+
+
+# Calendar programs fetch the feed without a session: the token is the only credential.
+@login_not_required
+@require_safe
+def calendar_feed(request, token: str):
+    feed = calendar_feed_for_token(token)
+    if feed is None:
+        raise Http404("No calendar at this address")
+    calendar = build_calendar(
+        milestones_visible_to(feed.user),
+        name=feed_name(feed.user),
+        link_for=lambda milestone: request.build_absolute_uri(_milestone_path(milestone)),
+        uid_domain=split_domain_port(request.get_host())[0],
+        now=timezone.now(),
+    )
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{FEED_FILENAME}"'
+    # The address is a secret: shared caches must not keep it, nor search engines list it.
+    patch_cache_control(response, private=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _feed_url(request, feed: CalendarFeed) -> str:
+    return request.build_absolute_uri(reverse("commissioning:calendar-feed", args=[feed.token]))
+
+
+def _milestone_path(milestone: Milestone) -> str:
+    """The milestone's own page, or while that page does not exist yet its contract's or cycle's."""
+    for page in (milestone.get_absolute_url, milestone.subject.get_absolute_url):
+        try:
+            return page()
+        except NoReverseMatch:
+            continue
+    return reverse("home")
+
+
+urlpatterns = [
+    path("calendar/", calendar_settings, name="calendar-settings"),
+    path("calendar/regenerate/", calendar_regenerate, name="calendar-regenerate"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+]

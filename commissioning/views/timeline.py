@@ -1,3 +1,178 @@
-"""timeline pages."""
+"""The timeline: every contract's term, extensions and options, and every cycle, on one picture.
 
-urlpatterns: list = []
+The layout is worked out by ``commissioning.timeline`` from plain facts; this module reads
+the database (a fixed number of queries, whatever the size of the register) and hands over
+those facts.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import NoReverseMatch, path
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from contracts.models import Contract, ExtensionOption, Team
+from contracts.views import Permission
+
+from .. import timeline
+from ..models import CommissioningCycle, Milestone, Stage
+
+
+class TimelineFilterForm(forms.Form):
+    """The timeline's filters; bad values are ignored (the default is shown), not errors."""
+
+    EVERYTHING = "all"
+
+    team = forms.ModelChoiceField(
+        label="Team", queryset=Team.objects.all(), required=False, empty_label="All teams"
+    )
+    period = forms.ChoiceField(
+        label="Period shown",
+        required=False,
+        choices=[("", "From 1 year ago to 5 years ahead"), (EVERYTHING, "Everything")],
+    )
+
+    def valid_filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _shown_milestones() -> Prefetch:
+    """A contract's or cycle's milestones, cancelled ones left out."""
+    milestones = Milestone.objects.exclude(status=Milestone.Status.CANCELLED).order_by("due_on", "due_at", "title")
+    return Prefetch("milestones", queryset=milestones)
+
+
+def timeline_contracts(*, team: Team | None, window: timeline.Window | None) -> list[Contract]:
+    """Contracts that may have something in ``window`` (all of them if None), options and
+    milestones prefetched. ``timeline.layout`` makes the exact choice; this only keeps the
+    read small."""
+    contracts = Contract.objects.select_related("parent").prefetch_related("options", _shown_milestones())
+    if team is not None:
+        contracts = contracts.filter(team=team)
+    if window is not None:
+        milestone_in_window = Milestone.objects.filter(
+            contract=OuterRef("pk"), due_on__gte=window.first, due_on__lte=window.last
+        ).exclude(status=Milestone.Status.CANCELLED)
+        # With no maximum extent written down, open options may run on past the current end.
+        may_run_into_window = (
+            Q(current_end_date__gte=window.first)
+            | Q(max_extent_date__gte=window.first)
+            | Q(max_extent_date__isnull=True)
+        )
+        contracts = contracts.filter(
+            (Q(start_date__lte=window.last) & may_run_into_window) | Exists(milestone_in_window)
+        )
+    return list(contracts.order_by("start_date", "reference"))
+
+
+def timeline_cycles(*, team: Team | None) -> list[CommissioningCycle]:
+    cycles = CommissioningCycle.objects.prefetch_related(
+        _shown_milestones(), Prefetch("replaces", queryset=Contract.objects.order_by("reference"))
+    )
+    if team is not None:
+        cycles = cycles.filter(team=team)
+    return list(cycles.order_by("target_start_date", "name"))
+
+
+def _url(instance) -> str:
+    # Pages built by other parts of the project may not exist yet: no link rather than a 500.
+    try:
+        return instance.get_absolute_url()
+    except NoReverseMatch:
+        return ""
+
+
+def milestone_facts(milestone: Milestone) -> timeline.MilestoneFacts:
+    return timeline.MilestoneFacts(
+        day=milestone.due_on,
+        title=milestone.title,
+        status=milestone.status,
+        status_label=milestone.get_status_display(),
+        at=timezone.localtime(milestone.due_at) if milestone.due_at else None,
+        ends_at=timezone.localtime(milestone.ends_at) if milestone.due_at and milestone.ends_at else None,
+        conflict_note=milestone.conflict_note,
+    )
+
+
+def contract_facts(contract: Contract, *, with_milestones: bool) -> timeline.ContractFacts:
+    periods = contract.option_periods()
+    options = sorted(contract.options.all(), key=lambda option: option.sequence)
+    return timeline.ContractFacts(
+        reference=contract.reference,
+        title=contract.title,
+        url=_url(contract),
+        start=contract.start_date,
+        initial_end=contract.initial_end_date,
+        current_end=contract.current_end_date,
+        max_extent=contract.effective_max_extent_date,
+        max_extent_set=contract.max_extent_date is not None,
+        options=tuple(
+            timeline.OptionFacts(
+                sequence=option.sequence,
+                start=periods[option.sequence].start,
+                end=periods[option.sequence].end,
+                status=option.get_status_display(),
+                length=option.length_label,
+                exercised=option.status == ExtensionOption.Status.EXERCISED,
+                open=option.is_open,
+            )
+            for option in options
+        ),
+        milestones=tuple(milestone_facts(m) for m in contract.milestones.all()) if with_milestones else (),
+        terminated_on=contract.terminated_on,
+        parent_reference=contract.parent.reference if contract.parent else "",
+    )
+
+
+def cycle_facts(cycle: CommissioningCycle, *, with_milestones: bool) -> timeline.CycleFacts:
+    return timeline.CycleFacts(
+        name=cycle.name,
+        url=_url(cycle),
+        stage=Stage(cycle.stage).label,
+        target_start=cycle.target_start_date,
+        replaces=tuple(contract.reference for contract in cycle.replaces.all()),
+        milestones=tuple(milestone_facts(m) for m in cycle.milestones.all()) if with_milestones else (),
+    )
+
+
+class TimelineView(Permission, TemplateView):
+    permission_required = "contracts.view_contract"
+    template_name = "commissioning/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        user = self.request.user
+        form = TimelineFilterForm(self.request.GET or None)
+        filters = form.valid_filters()
+        team = filters.get("team")
+        everything = filters.get("period") == TimelineFilterForm.EVERYTHING
+        window = None if everything else timeline.default_window(today)
+
+        with_milestones = user.has_perm("commissioning.view_milestone")
+        contracts = [
+            contract_facts(c, with_milestones=with_milestones)
+            for c in timeline_contracts(team=team, window=window)
+        ]
+        cycles = []
+        if user.has_perm("commissioning.view_commissioningcycle"):
+            cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(team=team)]
+        if window is None:
+            days = [today, *(d for c in contracts for d in c.days()), *(d for c in cycles for d in c.days())]
+            window = timeline.window_spanning(days)
+
+        return super().get_context_data(
+            form=form,
+            today=today,
+            team=team,
+            everything=everything,
+            timeline=timeline.layout(contracts=contracts, cycles=cycles, window=window, today=today),
+            **kwargs,
+        )
+
+
+urlpatterns = [path("timeline/", TimelineView.as_view(), name="timeline")]

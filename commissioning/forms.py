@@ -1,0 +1,313 @@
+"""Forms for cycles, decisions and milestones. Messages are the ones the GOV.UK error summary shows."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from contracts.forms import OfficerChoiceField
+from contracts.models import Contract
+from contracts.widgets import GovukDateField
+
+from .models import CommissioningCycle, Milestone, Stage
+
+REASON_LENGTH = 100  # django-simple-history's change reason column
+
+_TIME = re.compile(r"^(?P<hour>\d{1,2})[:.](?P<minute>\d{2})$")
+TIME_FORMAT_MESSAGE = "Enter the time as hours and minutes on the 24-hour clock, for example 12:00 or 09:30"
+
+
+def parse_time_of_day(text: str) -> time:
+    """'12:00', '9:30' or '09.30' as a time; anything else raises ValueError."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match["hour"]), int(match["minute"])
+    if hour > 23 or minute > 59:
+        raise ValueError(text)
+    return time(hour, minute)
+
+
+def london_datetime(day: date, at: time) -> datetime:
+    """The aware moment a London clock shows ``at`` on ``day`` (GMT in winter, BST in summer).
+
+    Raises ValueError for a time the clocks skip when they go forward (01:00 to 01:59 on the
+    last Sunday in March). A time that happens twice when they go back counts as the first
+    (British Summer Time).
+    """
+    london = ZoneInfo(settings.TIME_ZONE)
+    moment = datetime.combine(day, at, tzinfo=london)
+    # A skipped time does not survive the round trip through UTC.
+    if moment.astimezone(ZoneInfo("UTC")).astimezone(london).replace(tzinfo=None) != datetime.combine(day, at):
+        raise ValueError(f"{at:%H:%M} does not exist on {day:%-d %B %Y}")
+    return moment
+
+
+def _officers():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+class GovukRadios(forms.RadioSelect):
+    """Radios whose first button carries the field's own id, as GOV.UK Frontend does, so the
+    error summary's link to the field lands on it."""
+
+    def id_for_label(self, id_, index=None):
+        if index is None or str(index) == "0":
+            return id_
+        return f"{id_}_{index}"
+
+
+class ReplacesField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, contract):
+        return f"{contract.reference}: {contract.title}"
+
+
+class CycleForm(forms.ModelForm):
+    target_start_date = GovukDateField(
+        label="Target start of the new contracts",
+        required=False,
+        help_text="For example, 1 3 2027",
+    )
+    lead_officer = OfficerChoiceField(queryset=_officers(), required=False)
+    replaces = ReplacesField(
+        label="Contracts it replaces",
+        queryset=Contract.objects.order_by("reference"),
+        required=False,
+        help_text="Select every contract this cycle will replace",
+    )
+
+    class Meta:
+        model = CommissioningCycle
+        fields = [
+            "name",
+            "description",
+            "service_category",
+            "team",
+            "lead_officer",
+            "replaces",
+            "target_start_date",
+            "estimated_value",
+            "stage",
+            "ocid",
+            "is_light_touch",
+        ]
+        labels = {"estimated_value": "Estimated value", "stage": "Stage it has reached"}
+        help_texts = {"ocid": "The Find a Tender procurement identifier, for example ocds-h6vhtk-05a7b0"}
+        error_messages = {
+            "name": {"required": "Enter the name of the cycle"},
+            "service_category": {"required": "Select the service area"},
+            "team": {"required": "Select the team running the cycle"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_officer"].queryset = _officers()
+        self.fields["description"].widget.attrs["rows"] = 4
+        self.fields["estimated_value"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+        if self.instance.pk:
+            # The stage changes only through "Change stage", which asks for a reason.
+            del self.fields["stage"]
+
+
+class CycleStageForm(forms.Form):
+    stage = forms.ChoiceField(
+        label="New stage",
+        choices=Stage.choices,
+        widget=GovukRadios,
+        error_messages={"required": "Select the new stage", "invalid_choice": "Select the new stage"},
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=REASON_LENGTH,
+        help_text="This goes into the cycle's history, for example 'Market engagement notice published'",
+        error_messages={"required": "Enter the reason for changing the stage"},
+    )
+
+    def __init__(self, *args, current_stage: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_stage = current_stage
+
+    def clean_stage(self):
+        stage = self.cleaned_data["stage"]
+        if stage == self.current_stage:
+            raise forms.ValidationError(f"The cycle is already at {Stage(stage).label.lower()}: select a different stage")
+        return stage
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Enter the reason for changing the stage")
+        return reason
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=Contract.Decision.choices,
+        widget=GovukRadios,
+        error_messages={"required": "Select the decision", "invalid_choice": "Select the decision"},
+    )
+    decided_on = GovukDateField(
+        label="Date of the decision",
+        error_messages={"required": "Enter the date of the decision"},
+        help_text="For example, 19 11 2026",
+    )
+    reason = forms.CharField(
+        label="Reason and decision route",
+        max_length=60,  # leaves room for "Decision: extend with variations: " in the history
+        help_text="This goes into the history, for example 'Cabinet 19 November 2026, item 7'",
+        error_messages={"required": "Enter the reason for the decision"},
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def clean_decided_on(self):
+        decided_on = self.cleaned_data["decided_on"]
+        if decided_on > self.today:
+            raise forms.ValidationError("The date of the decision must be today or in the past")
+        return decided_on
+
+
+class MilestoneForm(forms.Form):
+    """A milestone's details. ``cleaned_data`` gives ``due_on``, ``due_at`` and ``ends_at``:
+    the time boxes are read as London clock times and stored as aware datetimes."""
+
+    title = forms.CharField(
+        label="Title", max_length=255, error_messages={"required": "Enter the title of the milestone"}
+    )
+    kind = forms.ChoiceField(
+        label="Type of milestone",
+        choices=Milestone.Kind.choices,
+        initial=Milestone.Kind.OTHER,
+        error_messages={"required": "Select the type of milestone", "invalid_choice": "Select the type of milestone"},
+    )
+    due_date = GovukDateField(
+        label="Due date",
+        help_text="For example, 12 3 2026",
+        error_messages={"required": "Enter the due date"},
+    )
+    due_time = forms.CharField(
+        label="Time of day",
+        required=False,
+        help_text="UK time on the 24-hour clock, for example 12:00. Leave empty for an all-day milestone",
+    )
+    end_time = forms.CharField(
+        label="End time",
+        required=False,
+        help_text="For events, the time it finishes on the same day, for example 11:30",
+    )
+    owner = OfficerChoiceField(label="Owner", queryset=_officers(), required=False)
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _officers()
+        self.fields["due_time"].widget.attrs.update({"class": "govuk-input--width-5", "autocomplete": "off"})
+        self.fields["end_time"].widget.attrs.update({"class": "govuk-input--width-5", "autocomplete": "off"})
+
+    @classmethod
+    def initial_for(cls, milestone: Milestone) -> dict:
+        """The form's starting values for an existing milestone, times in London."""
+        initial = {
+            "title": milestone.title,
+            "kind": milestone.kind,
+            "due_date": milestone.due_on,
+            "owner": milestone.owner_id,
+            "description": milestone.description,
+        }
+        if milestone.due_at:
+            initial["due_time"] = f"{timezone.localtime(milestone.due_at):%H:%M}"
+        if milestone.ends_at:
+            initial["end_time"] = f"{timezone.localtime(milestone.ends_at):%H:%M}"
+        return initial
+
+    def _time(self, name: str) -> time | None:
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_time_of_day(text)
+        except ValueError:
+            self.add_error(name, TIME_FORMAT_MESSAGE)
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        due_time, end_time = self._time("due_time"), self._time("end_time")
+        day = cleaned.get("due_date")
+        cleaned["due_on"], cleaned["due_at"], cleaned["ends_at"] = day, None, None
+        if end_time and not due_time and "due_time" not in self.errors:
+            self.add_error("end_time", "Enter the time of day it starts, or leave the end time empty")
+        if day is None or self.errors:
+            return cleaned
+        if due_time:
+            try:
+                cleaned["due_at"] = london_datetime(day, due_time)
+            except ValueError:
+                self.add_error(
+                    "due_time",
+                    f"{due_time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward from 01:00 to 02:00",
+                )
+                return cleaned
+        if end_time:
+            try:
+                cleaned["ends_at"] = london_datetime(day, end_time)
+            except ValueError:
+                self.add_error(
+                    "end_time",
+                    f"{end_time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward from 01:00 to 02:00",
+                )
+                return cleaned
+            if cleaned["ends_at"] <= cleaned["due_at"]:
+                self.add_error("end_time", "The end time must be after the start time")
+        return cleaned
+
+    def details(self) -> dict:
+        """The cleaned values under the names the milestone services take."""
+        names = ("kind", "title", "description", "due_on", "due_at", "ends_at", "owner")
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=Milestone.Status.choices,
+        widget=GovukRadios,
+        error_messages={"required": "Select the status", "invalid_choice": "Select the status"},
+    )
+    met_on = GovukDateField(
+        label="Date met",
+        required=False,
+        help_text="Only if it was met. For example, 12 3 2026",
+    )
+    reason = forms.CharField(
+        label="Note for the history",
+        required=False,
+        max_length=60,
+        help_text="Optional, for example 'Responses received from 4 providers'",
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def clean(self):
+        cleaned = super().clean()
+        status, met_on = cleaned.get("status"), cleaned.get("met_on")
+        if status == Milestone.Status.MET and met_on is None and "met_on" not in self.errors:
+            self.add_error("met_on", "Enter the date the milestone was met")
+        if status == Milestone.Status.MET and met_on and met_on > self.today:
+            self.add_error("met_on", "The date met must be today or in the past")
+        if status and status != Milestone.Status.MET:
+            cleaned["met_on"] = None
+        return cleaned

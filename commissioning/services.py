@@ -1,0 +1,278 @@
+"""Workflows that change cycles, decisions and milestones: each validates, writes and records who and why.
+
+Views, the demo loader and the admin call these. Every save here tells django-simple-history
+who made it (``_history_user``) and why (``_change_reason``), so each page's history can
+answer "who moved this date, and on whose say-so?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import Contract
+
+from .models import CommissioningCycle, Milestone, Stage
+
+# django-simple-history keeps the reason in a 100-character column.
+REASON_LENGTH = 100
+
+
+def _long(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
+    """Tell django-simple-history who made the next save and why."""
+    if officer is not None:
+        instance._history_user = officer
+    instance._change_reason = reason[:REASON_LENGTH]
+
+
+def _require_reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
+# --- cycles -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cycle_save(
+    *,
+    cycle: CommissioningCycle,
+    replaces: Iterable[Contract] | None = None,
+    officer: AbstractBaseUser | None,
+    reason: str,
+) -> CommissioningCycle:
+    """Validate and save a new or edited cycle, and the contracts it replaces if given."""
+    cycle.full_clean(exclude=["replaces"])
+    _record(cycle, officer=officer, reason=reason)
+    cycle.save()
+    if replaces is not None:
+        wanted = {contract.pk for contract in replaces}
+        current = set(cycle.replaces.values_list("pk", flat=True))
+        # Setting an unchanged list would still add a history row per call: only write changes.
+        if wanted != current:
+            cycle.replaces.set(wanted)
+    return cycle
+
+
+@transaction.atomic
+def cycle_change_stage(
+    *,
+    cycle: CommissioningCycle,
+    stage: str,
+    officer: AbstractBaseUser | None,
+    reason: str,
+    today: date,
+) -> CommissioningCycle:
+    """Move a cycle to another stage (forwards or back), recording the date, officer and reason."""
+    reason = _require_reason(reason, "Enter the reason for changing the stage")
+    if stage not in Stage.values:
+        raise ValidationError({"stage": "Select a stage"})
+    # Lock the row so two officers changing the stage at once cannot both succeed from the same start.
+    locked = CommissioningCycle.objects.select_for_update().get(pk=cycle.pk)
+    if locked.stage == stage:
+        raise ValidationError({"stage": f"The cycle is already at {Stage(stage).label.lower()}"})
+    locked.stage = stage
+    locked.stage_changed_on = today
+    _record(locked, officer=officer, reason=reason)
+    locked.save(update_fields=["stage", "stage_changed_on"])
+    cycle.stage, cycle.stage_changed_on = locked.stage, locked.stage_changed_on
+    return locked
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def _check_decision(decision: str, decided_on: date, today: date) -> None:
+    errors = {}
+    if decision not in Contract.Decision.values:
+        errors["decision"] = "Select the decision"
+    if decided_on > today:
+        errors["decided_on"] = f"The date of the decision must be today or in the past ({_long(today)})"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _decision_reason(decision: str, reason: str) -> str:
+    return f"Decision: {Contract.Decision(decision).label.lower()}: {reason}"
+
+
+@transaction.atomic
+def contract_record_decision(
+    *,
+    contract: Contract,
+    decision: str,
+    officer: AbstractBaseUser | None,
+    decided_on: date,
+    reason: str,
+    today: date | None = None,
+) -> Contract:
+    """Record what happens when a contract expires (extend, extend with variations, re-tender,
+    decommission), who recorded it and the date it was decided."""
+    today = today or timezone.localdate()
+    reason = _require_reason(reason, "Enter the reason for the decision")
+    _check_decision(decision, decided_on, today)
+    contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
+    _record(contract, officer=officer, reason=_decision_reason(decision, reason))
+    contract.save(update_fields=["decision", "decision_by", "decision_on"])
+    return contract
+
+
+@transaction.atomic
+def cycle_record_decision(
+    *,
+    cycle: CommissioningCycle,
+    decision: str,
+    officer: AbstractBaseUser | None,
+    decided_on: date,
+    reason: str,
+    today: date | None = None,
+) -> CommissioningCycle:
+    """Record the decision for the contracts a cycle replaces, who recorded it and when."""
+    today = today or timezone.localdate()
+    reason = _require_reason(reason, "Enter the reason for the decision")
+    _check_decision(decision, decided_on, today)
+    cycle.decision, cycle.decision_by, cycle.decision_on = decision, officer, decided_on
+    _record(cycle, officer=officer, reason=_decision_reason(decision, reason))
+    cycle.save(update_fields=["decision", "decision_by", "decision_on"])
+    return cycle
+
+
+# --- milestones ---------------------------------------------------------------------------
+
+# What an officer may change on a milestone: the dates, and what it is and who owns it.
+MILESTONE_DETAILS = ("kind", "title", "description", "due_on", "due_at", "ends_at", "owner")
+# Changing any of these on a derived milestone overrides what the contract says; a new owner
+# or description does not, so the derivation may go on moving the date.
+OVERRIDES_DERIVATION = {"kind", "title", "due_on", "due_at", "ends_at"}
+
+
+def _check_times(due_at: datetime | None, ends_at: datetime | None) -> None:
+    """Milestone.clean checks these too; checked first here so the message names the field the form shows."""
+    if ends_at is not None and due_at is None:
+        raise ValidationError({"ends_at": "Only a milestone with a time of day can have an end time"})
+    if ends_at is not None and ends_at <= due_at:
+        raise ValidationError({"ends_at": "The end time must be after the start time"})
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    contract: Contract | None = None,
+    cycle: CommissioningCycle | None = None,
+    kind: str = Milestone.Kind.OTHER,
+    title: str,
+    due_on: date,
+    due_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    description: str = "",
+    owner: AbstractBaseUser | None = None,
+    source: str = Milestone.Source.MANUAL,
+    conflict_note: str = "",
+    officer: AbstractBaseUser | None,
+    reason: str = "Milestone added",
+) -> Milestone:
+    """Add a milestone to a contract or a cycle.
+
+    A milestone with a time of day keeps ``due_on`` as its date in London (``Milestone.save``),
+    so ``due_on`` given here only matters for all-day milestones.
+    """
+    _check_times(due_at, ends_at)
+    milestone = Milestone(
+        contract=contract,
+        cycle=cycle,
+        kind=kind,
+        title=title,
+        description=description,
+        due_on=timezone.localtime(due_at).date() if due_at else due_on,
+        due_at=due_at,
+        ends_at=ends_at,
+        owner=owner,
+        source=source,
+        conflict_note=conflict_note,
+    )
+    milestone.full_clean(exclude=["derived_key"])
+    _record(milestone, officer=officer, reason=reason)
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, officer: AbstractBaseUser | None, reason: str = "", **details
+) -> Milestone:
+    """Change a milestone's details (any of ``MILESTONE_DETAILS``).
+
+    Changing the date, time, title or kind of a derived milestone hands it to the officer:
+    ``edited_by_hand`` is set, and recomputing from the contract leaves it alone from then on
+    (``derivation.py``).
+    """
+    unknown = set(details) - set(MILESTONE_DETAILS)
+    if unknown:
+        raise TypeError(f"milestone_update() cannot change {', '.join(sorted(unknown))}")
+    if details.get("due_at") is not None:
+        details["due_on"] = timezone.localtime(details["due_at"]).date()
+    due_at = details.get("due_at", milestone.due_at)
+    ends_at = details.get("ends_at", milestone.ends_at)
+    _check_times(due_at, ends_at)
+
+    changed = [name for name, value in details.items() if getattr(milestone, name) != value]
+    if not changed:
+        return milestone
+    for name in changed:
+        setattr(milestone, name, details[name])
+    fields = list(changed)
+    overridden = OVERRIDES_DERIVATION.intersection(changed)
+    if milestone.source == Milestone.Source.DERIVED and overridden and not milestone.edited_by_hand:
+        milestone.edited_by_hand = True
+        fields.append("edited_by_hand")
+    milestone.full_clean(exclude=["derived_key"])
+    _record(milestone, officer=officer, reason=reason or "Milestone details changed")
+    milestone.save(update_fields=fields)
+    return milestone
+
+
+@transaction.atomic
+def milestone_set_status(
+    *,
+    milestone: Milestone,
+    status: str,
+    officer: AbstractBaseUser | None,
+    met_on: date | None = None,
+    reason: str = "",
+    today: date | None = None,
+) -> Milestone:
+    """Mark a milestone met (on a date), missed or cancelled, or scheduled again.
+
+    Only a met milestone keeps a date met; the derivation never overwrites a milestone that
+    is no longer scheduled.
+    """
+    today = today or timezone.localdate()
+    if status not in Milestone.Status.values:
+        raise ValidationError({"status": "Select the status"})
+    if status == Milestone.Status.MET:
+        if met_on is None:
+            raise ValidationError({"met_on": "Enter the date the milestone was met"})
+        if met_on > today:
+            raise ValidationError({"met_on": f"The date met must be today or in the past ({_long(today)})"})
+    else:
+        met_on = None
+    if (milestone.status, milestone.met_on) == (status, met_on):
+        return milestone
+    milestone.status, milestone.met_on = status, met_on
+    label = Milestone.Status(status).label
+    if status == Milestone.Status.MET:
+        label += f" on {_long(met_on)}"
+    _record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
+    milestone.save(update_fields=["status", "met_on"])
+    return milestone

@@ -1,0 +1,59 @@
+"""Template filters for milestones and cycles: when a milestone falls, in London words, and tag colours."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def milestone_when(milestone) -> str:
+    """16 March 2026; 12 March 2026 at 12:00; 8 June 2026, 10:00 to 11:30 (London time)."""
+    if milestone.due_at is None:
+        return f"{milestone.due_on:%-d %B %Y}"
+    start = timezone.localtime(milestone.due_at)
+    if milestone.ends_at is None:
+        return f"{start:%-d %B %Y} at {start:%H:%M}"
+    end = timezone.localtime(milestone.ends_at)
+    if end.date() == start.date():
+        return f"{start:%-d %B %Y}, {start:%H:%M} to {end:%H:%M}"
+    return f"{start:%-d %B %Y} at {start:%H:%M} to {end:%-d %B %Y} at {end:%H:%M}"
+
+
+MILESTONE_TAGS = {
+    "scheduled": "govuk-tag--blue",
+    "met": "govuk-tag--green",
+    "missed": "govuk-tag--red",
+    "cancelled": "govuk-tag--grey",
+}
+
+
+@register.filter
+def milestone_tag(status) -> str:
+    return MILESTONE_TAGS.get(str(status), "govuk-tag--grey")
+
+
+STAGE_TAGS = {
+    "needs_assessment": "govuk-tag--grey",
+    "strategy": "govuk-tag--purple",
+    "market_engagement": "govuk-tag--light-blue",
+    "procurement": "govuk-tag--blue",
+    "evaluation": "govuk-tag--yellow",
+    "award": "govuk-tag--orange",
+    "mobilisation": "govuk-tag--turquoise",
+    "live": "govuk-tag--green",
+}
+
+
+@register.filter
+def stage_tag(stage) -> str:
+    return STAGE_TAGS.get(str(stage), "govuk-tag--grey")
+
+
+@register.filter
+def officer_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

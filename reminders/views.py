@@ -1,0 +1,86 @@
+"""Officers' view of reminders, and the acknowledge link from an email."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import TemplateView
+
+from commissioning.models import Milestone
+from contracts.views import Permission
+
+from .emails import london_words, read_acknowledge_token
+from .models import Reminder
+from .planning import reminders_plan_for_milestone
+
+TABS = {
+    "upcoming": ("Upcoming", [Reminder.Status.PLANNED, Reminder.Status.SENDING], "send_at"),
+    "sent": ("Sent", [Reminder.Status.SENT], "-sent_at"),
+    "failed": ("Failed", [Reminder.Status.FAILED], "-send_at"),
+    "cancelled": ("Cancelled", [Reminder.Status.CANCELLED], "-send_at"),
+}
+
+
+class ReminderListView(Permission, TemplateView):
+    permission_required = "reminders.view_reminder"
+    template_name = "reminders/list.html"
+
+    def get_context_data(self, **kwargs):
+        tab = self.request.GET.get("show", "upcoming")
+        if tab not in TABS:
+            tab = "upcoming"
+        label, statuses, order = TABS[tab]
+        reminders = Reminder.objects.filter(status__in=statuses).select_related(
+            "milestone__contract", "milestone__cycle"
+        ).order_by(order, "id")
+        if self.request.GET.get("mine"):
+            reminders = reminders.filter(recipient_email__iexact=self.request.user.email)
+        page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
+        counts = {
+            key: Reminder.objects.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()
+        }
+        return super().get_context_data(
+            tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=label, page=page, **kwargs
+        )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class AcknowledgeView(View):
+    """The link in a reminder email. The signature is the authority; GET only asks, POST acts."""
+
+    template_name = "reminders/acknowledge.html"
+
+    def _milestone(self, token):
+        try:
+            milestone_id, email = read_acknowledge_token(token)
+        except signing.BadSignature:
+            return None, None
+        return Milestone.objects.filter(pk=milestone_id).select_related("contract", "cycle").first(), email
+
+    def get(self, request, token):
+        milestone, email = self._milestone(token)
+        if milestone is None:
+            return render(request, "reminders/acknowledge_invalid.html", status=404)
+        return render(request, self.template_name, {"milestone": milestone, "email": email, "due_words": london_words(milestone)})
+
+    def post(self, request, token):
+        milestone, email = self._milestone(token)
+        if milestone is None:
+            return render(request, "reminders/acknowledge_invalid.html", status=404)
+        with transaction.atomic():
+            locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            if not locked.acknowledged_at:
+                locked.acknowledged_at, locked.acknowledged_by = timezone.now(), email
+                locked._change_reason = f"Reminders acknowledged by {email}"
+                locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            reminders_plan_for_milestone(milestone=locked)
+        return render(
+            request, "reminders/acknowledged.html", {"milestone": locked, "due_words": london_words(locked)}
+        )

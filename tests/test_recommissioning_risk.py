@@ -1,0 +1,173 @@
+"""Recommissioning lead-time risk, table by table (commissioning.rules: no database, no clock),
+and the selector that feeds it from a contract."""
+
+from datetime import date
+
+import pytest
+
+from commissioning import rules
+from commissioning.rules import Rating
+from commissioning.selectors import contract_recommissioning_risk
+from contracts.models import Contract
+from tests.factories import make_contract, make_cycle
+
+# A contract that can run to 28 February 2032 must start recommissioning by 28 August 2030.
+MAX_END = date(2032, 2, 28)
+START_BY = date(2030, 8, 28)
+
+
+@pytest.mark.parametrize(
+    ("max_end", "lead_months", "start_by"),
+    [
+        (date(2032, 2, 28), 18, date(2030, 8, 28)),
+        (date(2034, 2, 28), 18, date(2032, 8, 28)),  # Milton Keynes 2027 at its maximum extent
+        (date(2027, 3, 31), 18, date(2025, 9, 30)),  # Cleveland's current contracts
+        (date(2027, 2, 28), 18, date(2025, 8, 28)),  # the Milton Keynes framework
+        (date(2032, 2, 29), 24, date(2030, 2, 28)),  # a leap day two years on: no 29 February
+        (date(2031, 8, 31), 6, date(2031, 2, 28)),  # the 31st into February: its last day
+        (date(2030, 3, 1), 18, date(2028, 9, 1)),
+    ],
+)
+def test_recommissioning_starts_the_lead_time_before_the_maximum_end(max_end, lead_months, start_by):
+    assert rules.recommissioning_start_by(max_end, lead_months=lead_months) == start_by
+
+
+@pytest.mark.parametrize(
+    ("today", "rating", "reason"),
+    [
+        # Named ranges: "early" is more than 3 months before the start-by date.
+        (date(2026, 1, 1), Rating.GREEN, "Recommissioning due to start by 28 August 2030"),
+        (date(2030, 5, 27), Rating.GREEN, "Recommissioning due to start by 28 August 2030"),
+        # "warning": the 3 months before it.
+        (date(2030, 5, 28), Rating.AMBER, "Recommissioning must start by 28 August 2030"),
+        (date(2030, 8, 27), Rating.AMBER, "Recommissioning must start by 28 August 2030"),
+        # "late": on or after it, to the last day of the contract.
+        (date(2030, 8, 28), Rating.RED, "Recommissioning should have started by 28 August 2030"),
+        (date(2032, 2, 28), Rating.RED, "Recommissioning should have started by 28 August 2030"),
+    ],
+)
+def test_with_nothing_under_way_the_rating_follows_the_start_by_date(today, rating, reason):
+    risk = rules.recommissioning_risk(today, max_end=MAX_END, ends_on=MAX_END)
+
+    assert (risk.rating, risk.reason, risk.start_by) == (rating, reason, START_BY)
+
+
+@pytest.mark.parametrize(
+    ("stages", "reason"),
+    [
+        (["needs_assessment"], "Recommissioning under way (Needs assessment)"),
+        (["market_engagement"], "Recommissioning under way (Market engagement)"),
+        (["evaluation"], "Recommissioning under way (Evaluation)"),
+        # Two cycles replace it: the one that has got furthest counts.
+        (["procurement", "strategy"], "Recommissioning under way (Procurement)"),
+        (["award"], "Successor decided"),
+        (["mobilisation"], "Successor decided"),
+        (["live"], "Successor decided"),
+        (["needs_assessment", "award"], "Successor decided"),
+    ],
+)
+def test_a_cycle_replacing_the_contract_makes_it_green_even_when_late(stages, reason):
+    late = date(2031, 6, 1)
+
+    risk = rules.recommissioning_risk(late, max_end=MAX_END, ends_on=MAX_END, successor_stages=stages)
+
+    assert (risk.rating, risk.reason, risk.start_by) == (Rating.GREEN, reason, None)
+
+
+def test_a_decision_to_decommission_makes_it_green_and_says_so():
+    risk = rules.recommissioning_risk(date(2031, 6, 1), max_end=MAX_END, ends_on=MAX_END, decommissioned=True)
+
+    assert (risk.rating, risk.reason) == (Rating.GREEN, "Decommissioning decided")
+
+
+@pytest.mark.parametrize("today", [date(2032, 2, 29), date(2040, 1, 1)])
+def test_a_contract_that_has_ended_has_no_risk(today):
+    assert rules.recommissioning_risk(today, max_end=MAX_END, ends_on=MAX_END) is None
+
+
+def test_a_longer_lead_time_turns_a_contract_red_sooner():
+    today = date(2030, 3, 1)
+
+    standard = rules.recommissioning_risk(today, max_end=MAX_END, ends_on=MAX_END)
+    longer = rules.recommissioning_risk(today, max_end=MAX_END, ends_on=MAX_END, lead_months=24)
+
+    assert standard.rating == Rating.GREEN
+    assert (longer.rating, longer.reason) == (Rating.RED, "Recommissioning should have started by 28 February 2030")
+
+
+@pytest.mark.parametrize(
+    ("fields", "max_end"),
+    [
+        # The maximum extent written in the contract wins.
+        ({"max_extent_date": date(2033, 2, 28), "terminated_on": None}, date(2033, 2, 28)),
+        # Without one, the end of the term with every option: 1 March 2027 + 60 + 12 + 12 months.
+        ({"max_extent_date": None, "terminated_on": None}, date(2034, 2, 28)),
+        # Terminated early: no option can run any more; it ends on its termination date.
+        ({"max_extent_date": date(2034, 2, 28), "terminated_on": date(2029, 6, 30)}, date(2029, 6, 30)),
+    ],
+)
+def test_the_maximum_end_date_comes_from_the_contract_its_options_or_its_termination(fields, max_end):
+    assert (
+        rules.maximum_end_date(
+            start=date(2027, 3, 1),
+            initial_term_months=60,
+            option_months=[12, 12],
+            current_end_date=date(2032, 2, 29),
+            **fields,
+        )
+        == max_end
+    )
+
+
+# --- from a contract (the selector) -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_contract_without_a_maximum_extent_is_rated_on_where_its_last_option_ends():
+    # 1 March 2027 + 60 months + two 12-month options ends 28 February 2034: start by 28 August 2032.
+    contract = make_contract(max_extent_date=None, option_statuses=("exercised", "exercised"))
+
+    risk = contract_recommissioning_risk(contract, today=date(2032, 6, 1))
+
+    assert (risk.rating, risk.reason) == (Rating.AMBER, "Recommissioning must start by 28 August 2032")
+
+
+@pytest.mark.django_db
+def test_a_contract_uses_its_own_lead_time():
+    contract = make_contract(max_extent_date=date(2034, 2, 28), recommissioning_lead_months=36)
+
+    risk = contract_recommissioning_risk(contract, today=date(2031, 3, 1))
+
+    assert (risk.rating, risk.reason) == (Rating.RED, "Recommissioning should have started by 28 February 2031")
+
+
+@pytest.mark.django_db
+def test_a_contract_replaced_by_a_cycle_at_award_has_a_decided_successor():
+    # Running to 28 February 2033 in its first option; without the cycle it would be red.
+    contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
+    make_cycle(stage="award", replaces=[contract])
+
+    risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
+
+    assert (risk.rating, risk.reason) == (Rating.GREEN, "Successor decided")
+
+
+@pytest.mark.django_db
+def test_a_cycle_deciding_to_decommission_counts_as_decided():
+    contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
+    make_cycle(stage="strategy", replaces=[contract], decision=Contract.Decision.DECOMMISSION)
+
+    risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
+
+    assert (risk.rating, risk.reason) == (Rating.GREEN, "Decommissioning decided")
+
+
+@pytest.mark.django_db
+def test_a_contract_terminated_early_is_rated_on_its_termination_date_until_it_ends():
+    contract = make_contract(max_extent_date=date(2034, 2, 28), terminated_on=date(2029, 6, 30))
+
+    before = contract_recommissioning_risk(contract, today=date(2028, 1, 1))
+    after = contract_recommissioning_risk(contract, today=date(2029, 7, 1))
+
+    assert (before.rating, before.reason) == (Rating.RED, "Recommissioning should have started by 30 December 2027")
+    assert after is None
