@@ -67,6 +67,7 @@ class Reminder(models.Model):
     send_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status, default=Status.PLANNED)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, help_text="Which sweep claimed the row")
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -89,6 +90,10 @@ class Reminder(models.Model):
             # sweep.reclaim_stale_claims: rows a worker claimed and never finished.
             models.Index(
                 fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
+            ),
+            # sweep._claim: a sweep loads the rows it has just claimed by its token.
+            models.Index(
+                fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"
             ),
         ]
 

@@ -54,7 +54,7 @@ def reachable(url: str) -> None:
         pytest.fail(f"Redis is not reachable at {url} ({error}); start it, or set REDIS_URL")
 
 
-def wait_for(condition, seconds: float = 20.0) -> bool:
+def wait_for(condition, seconds: float = 60.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -146,6 +146,7 @@ def own_redis():
         def stop(self):
             servers["process"].terminate()
             servers["process"].wait(10)
+            assert wait_for(lambda: not _pings(self.url), 10), "the test's Redis did not stop"
 
         def start(self):
             servers["process"] = start()
