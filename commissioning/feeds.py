@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
+from access import policy
 from .models import CalendarFeed, Milestone
 
 LONDON_TZID = "Europe/London"
@@ -30,15 +31,12 @@ SHOWN_STATUSES = {Milestone.Status.MET: "met", Milestone.Status.MISSED: "missed"
 
 
 def milestones_visible_to(user) -> QuerySet[Milestone]:
-    """The milestones a person may see in their calendar: the one place that decides it.
-
-    For now everyone who may view milestones sees them all; narrowing this to the person's
-    teams changes the feed and nothing else. Cancelled milestones never appear.
-    """
-    if not user.has_perm("commissioning.view_milestone"):  # False for inactive people too
+    """The milestones a person's calendar shows: what access.policy lets them see, not cancelled."""
+    if not user.is_active:
         return Milestone.objects.none()
     return (
-        Milestone.objects.exclude(status=Milestone.Status.CANCELLED)
+        policy.milestones_visible_to(user)
+        .exclude(status=Milestone.Status.CANCELLED)
         .select_related("contract", "cycle")
         .order_by("due_on", "due_at", "pk")
     )

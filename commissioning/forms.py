@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from access import policy
 from contracts.forms import OfficerChoiceField
 from contracts.models import Contract
 from contracts.widgets import GovukDateField
@@ -107,9 +108,12 @@ class CycleForm(forms.ModelForm):
             "team": {"required": "Select the team running the cycle"},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_officer"].queryset = _officers()
+        # Only the teams the officer works in, and contracts they can see (access.policy).
+        self.fields["team"].queryset = policy.teams_for(user)
+        self.fields["replaces"].queryset = policy.contracts_visible_to(user).order_by("reference")
         self.fields["description"].widget.attrs["rows"] = 4
         self.fields["estimated_value"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         if self.instance.pk:

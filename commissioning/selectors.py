@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
+from access import policy
 from contracts import terms
 from contracts.models import Contract, Team
 
@@ -143,9 +144,9 @@ def week_commencing(day: date) -> date:
 
 def _milestones(filters: DashboardFilters, user) -> QuerySet[Milestone]:
     # All-day milestones first within a day, on every database (NULL sorts differently).
-    milestones = Milestone.objects.select_related("contract", "cycle", "owner").order_by(
-        "due_on", F("due_at").asc(nulls_first=True), "title", "pk"
-    )
+    milestones = policy.milestones_visible_to(
+        user, Milestone.objects.select_related("contract", "cycle", "owner")
+    ).order_by("due_on", F("due_at").asc(nulls_first=True), "title", "pk")
     if filters.team is not None:
         milestones = milestones.filter(Q(contract__team=filters.team) | Q(cycle__team=filters.team))
     if filters.mine:
@@ -156,7 +157,7 @@ def _milestones(filters: DashboardFilters, user) -> QuerySet[Milestone]:
 def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Contract]:
     """Contracts not yet ended or terminated (the SQL twin of ``rules.recommissioning_risk``
     returning None for an ended contract)."""
-    contracts = Contract.objects.filter(current_end_date__gte=today).exclude(terminated_on__lt=today)
+    contracts = policy.contracts_visible_to(user).filter(current_end_date__gte=today).exclude(terminated_on__lt=today)
     if filters.team is not None:
         contracts = contracts.filter(team=filters.team)
     if filters.mine:
@@ -165,7 +166,7 @@ def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Co
 
 
 def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
-    cycles = CommissioningCycle.objects.select_related("team", "lead_officer")
+    cycles = policy.cycles_visible_to(user, CommissioningCycle.objects.select_related("team", "lead_officer"))
     if filters.team is not None:
         cycles = cycles.filter(team=filters.team)
     if filters.mine:

@@ -1,13 +1,22 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Contract, ExtensionOption, Organisation, Team
+from .models import Contract, ContractAccess, ExtensionOption, Organisation, Team
 
 
 @admin.register(Team)
 class TeamAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "shared_mailbox"]
+    list_display = ["name", "shared_mailbox", "manager"]
     search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(ContractAccess)
+class ContractAccessAdmin(SimpleHistoryAdmin):
+    list_display = ["contract", "user", "can_edit", "reason"]
+    list_select_related = ["contract", "user"]
+    autocomplete_fields = ["contract"]
+    search_fields = ["contract__reference", "user__username", "reason"]
 
 
 @admin.register(Organisation)

@@ -249,6 +249,22 @@ def load_teams(demo: Demo) -> None:
     )
 
 
+def load_team_members(demo: Demo) -> None:
+    """The demo's viewer, officer and manager work in the Milton Keynes team; the admin sees all.
+
+    The manager is the team's manager, so reminders escalate to them. Cleveland's team has no
+    members: signed in as the officer, its records are out of sight, as another team's are.
+    """
+    team = demo.teams["mk"]
+    present = set(team.members.values_list("pk", flat=True))
+    missing = [demo.users[role] for role in (roles.VIEWER, roles.OFFICER, roles.MANAGER) if demo.users[role].pk not in present]
+    if missing:  # adding members writes a history row even when nothing changes
+        team.members.add(*missing)
+    if team.manager_id is None:
+        team.manager = demo.users[roles.MANAGER]
+        team.save(update_fields=["manager"])
+
+
 def load_organisations(demo: Demo) -> None:
     buyer, provider = Organisation.Role.BUYER, Organisation.Role.PROVIDER
     demo.organisations["mkcc"] = _get_or_create(
@@ -814,6 +830,7 @@ def load_seed_milestones(demo: Demo) -> None:
 PARTS: list[Callable[[Demo], None]] = [
     load_users,
     load_teams,
+    load_team_members,
     load_organisations,
     load_asc0013,
     load_mk_framework,

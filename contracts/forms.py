@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from access import policy
+
 from . import terms
 from .models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
 from .widgets import GovukDateField
@@ -87,7 +89,7 @@ class ContractForm(forms.ModelForm):
             "initial_term_months": {"required": "Enter the initial term in months"},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_date"].error_messages["required"] = "Enter the start date"
         self.fields["description"].widget.attrs["rows"] = 4
@@ -95,14 +97,15 @@ class ContractForm(forms.ModelForm):
             self.fields[name].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         self.fields["initial_term_months"].widget.attrs.update({"class": "govuk-input--width-3"})
         self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})
-        parents = Contract.objects.filter(kind=Contract.Kind.FRAMEWORK)
+        parents = policy.contracts_visible_to(user).filter(kind=Contract.Kind.FRAMEWORK)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
             del self.fields["reference"]  # references are the contract's identity; the admin may fix one
         self.fields["parent"].queryset = parents
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)
         self.fields["provider"].queryset = Organisation.objects.exclude(role=Organisation.Role.BUYER)
-        self.fields["team"].queryset = Team.objects.all()
+        # A contract can only be given to a team the officer works in.
+        self.fields["team"].queryset = policy.teams_for(user)
 
     def clean(self):
         cleaned = super().clean()
@@ -166,8 +169,12 @@ class RegisterFilterForm(forms.Form):
         empty_label="All providers",
         queryset=Organisation.objects.exclude(role=Organisation.Role.BUYER),
     )
-    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.all())
+    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.none())
     ending_within = forms.ChoiceField(label="Ending within", required=False, choices=ENDING_WITHIN)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = policy.teams_for(user)
 
     def clean(self):
         cleaned = super().clean()

@@ -37,11 +37,18 @@ class Team(models.Model):
         related_name="teams_managed",
         help_text="Reminders escalate to this person when a deadline is close or missed",
     )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="teams",
+        help_text="Who works on this team's contracts, cycles and reports (access.policy)",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         ordering = ["name"]
+        permissions = [("view_all_teams", "Can see every team's records")]
 
     def __str__(self) -> str:
         return self.name
@@ -428,3 +435,23 @@ class ExtensionOption(models.Model):
         if months:
             parts.append(f"{months} month{'s' if months != 1 else ''}")
         return " ".join(parts)
+
+
+class ContractAccess(models.Model):
+    """Access to one contract for a person outside its team, e.g. a colleague in finance."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contract_grants")
+    can_edit = models.BooleanField(default=False, help_text="Otherwise they may only read it")
+    reason = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "access to a contract"
+        verbose_name_plural = "access to contracts"
+        constraints = [models.UniqueConstraint(fields=["contract", "user"], name="contract_access_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.contract.reference}"
+

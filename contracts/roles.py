@@ -9,11 +9,17 @@ VIEWER, OFFICER, MANAGER, ADMIN = "viewer", "officer", "manager", "admin"
 ROLES = (VIEWER, OFFICER, MANAGER, ADMIN)
 
 # The apps whose records officers work on.
-TRACKER_APPS = ("contracts", "commissioning", "notices", "reminders")
+TRACKER_APPS = ("contracts", "commissioning", "notices", "reminders", "reports")
+
+
+# Seeing every team's records is an admin's alone, though its codename starts with "view".
+ADMIN_ONLY = {"view_all_teams"}
 
 
 def _wanted(role: str, app_label: str, codename: str) -> bool:
     action, _, model = codename.partition("_")
+    if codename in ADMIN_ONLY:
+        return role == ADMIN
     if model.startswith("historical") and action != "view":
         return False  # the audit history is read-only for everyone
     if role == ADMIN:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from django.db.models import DecimalField, F, Q, QuerySet
 
+from access import policy
+
 from . import terms
 from .models import Contract, ExtensionOption
 
@@ -22,9 +24,9 @@ REGISTER_SORTS = {
 }
 
 
-def contracts_for_register(*, filters: dict, sort: str, descending: bool, today: date) -> QuerySet[Contract]:
-    """The register's rows for the given filters and order, ready to paginate."""
-    contracts = Contract.objects.with_register_columns()
+def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, today: date) -> QuerySet[Contract]:
+    """The register's rows a person may see, for the given filters and order, ready to paginate."""
+    contracts = policy.contracts_visible_to(user, Contract.objects.with_register_columns())
     if query := filters.get("q"):
         contracts = contracts.filter(Q(reference__icontains=query) | Q(title__icontains=query))
     if status := filters.get("status"):

@@ -6,9 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+
+from access import policy, shortcuts
 
 from . import selectors, services, terms
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
@@ -29,12 +32,13 @@ class RegisterView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        form = RegisterFilterForm(self.request.GET or None)
+        form = RegisterFilterForm(self.request.GET or None, user=self.request.user)
         sort = self.request.GET.get("sort", "end")
         if sort not in selectors.REGISTER_SORTS:
             sort = "end"
         descending = self.request.GET.get("order") == "desc"
         contracts = selectors.contracts_for_register(
+            user=self.request.user,
             filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
@@ -87,9 +91,12 @@ class RegisterView(Permission, TemplateView):
 class ContractDetailView(Permission, DetailView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/detail.html"
-    queryset = Contract.objects.select_related(
-        "buyer", "provider", "team", "lead_officer", "parent"
-    ).prefetch_related("options", "children")
+
+    def get_queryset(self):
+        user = self.request.user
+        return policy.contracts_visible_to(
+            user, Contract.objects.select_related("buyer", "provider", "team", "lead_officer", "parent")
+        ).prefetch_related("options", Prefetch("children", queryset=policy.contracts_visible_to(user)))
 
     def get_context_data(self, **kwargs):
         contract = self.object
@@ -124,6 +131,9 @@ class ContractCreateView(Permission, CreateView):
     template_name = "contracts/form.html"
     form_class = ContractForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def get_initial(self):
         return {"lead_officer": self.request.user.pk}
 
@@ -143,7 +153,12 @@ class ContractUpdateView(Permission, UpdateView):
     permission_required = "contracts.change_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
-    model = Contract
+
+    def get_object(self, queryset=None):
+        return shortcuts.editable_contract_or_deny(self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         reason = form.cleaned_data.get("change_reason") or "Contract details updated"
@@ -164,7 +179,7 @@ class OptionCreateView(Permission, FormView):
     form_class = OptionForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = get_object_or_404(Contract, pk=kwargs["pk"])
+        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -194,10 +209,8 @@ class OptionDecisionView(Permission, FormView):
     action = "exercise"
 
     def dispatch(self, request, *args, **kwargs):
-        self.option = get_object_or_404(
-            ExtensionOption.objects.select_related("contract"), pk=kwargs["option_pk"], contract_id=kwargs["pk"]
-        )
-        self.contract = self.option.contract
+        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        self.option = get_object_or_404(self.contract.options, pk=kwargs["option_pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -2,9 +2,10 @@
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
+
+from access import policy
 
 from .models import Organisation
 from .services import organisation_save
@@ -29,9 +30,8 @@ class OrganisationListView(Permission, ListView):
     permission_required = "contracts.view_organisation"
     template_name = "contracts/organisation_list.html"
     paginate_by = 50
-    queryset = Organisation.objects.annotate(
-        bought=Count("contracts_bought", distinct=True), provided=Count("contracts_provided", distinct=True)
-    ).order_by("name")
+    # Organisations are shared reference data; their contracts are counted per team on their pages.
+    queryset = Organisation.objects.order_by("name")
 
 
 class OrganisationDetailView(Permission, DetailView):
@@ -42,8 +42,8 @@ class OrganisationDetailView(Permission, DetailView):
     def get_context_data(self, **kwargs):
         organisation = self.object
         return super().get_context_data(
-            contracts_provided=organisation.contracts_provided.select_related("buyer").order_by("current_end_date"),
-            contracts_bought=organisation.contracts_bought.select_related("provider").order_by("current_end_date"),
+            contracts_provided=policy.contracts_visible_to(self.request.user, organisation.contracts_provided.select_related("buyer")).order_by("current_end_date"),
+            contracts_bought=policy.contracts_visible_to(self.request.user, organisation.contracts_bought.select_related("provider")).order_by("current_end_date"),
             **kwargs,
         )
 

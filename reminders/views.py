@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
+from access import policy
 from commissioning.models import Milestone
 from contracts.views import Permission
 
@@ -37,14 +38,15 @@ class ReminderListView(Permission, TemplateView):
         if tab not in TABS:
             tab = "upcoming"
         label, statuses, order = TABS[tab]
-        reminders = Reminder.objects.filter(status__in=statuses).select_related(
+        visible = policy.reminders_visible_to(self.request.user)
+        reminders = visible.filter(status__in=statuses).select_related(
             "milestone__contract", "milestone__cycle"
         ).order_by(order, "id")
         if self.request.GET.get("mine"):
             reminders = reminders.filter(recipient_email__iexact=self.request.user.email)
         page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
         counts = {
-            key: Reminder.objects.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()
+            key: visible.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()
         }
         return super().get_context_data(
             tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=label, page=page, **kwargs

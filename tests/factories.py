@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Max
 
 from contracts import roles
@@ -77,12 +77,18 @@ def make_user(
     role: str | None = roles.OFFICER,
     password: str = PASSWORD,
     email: str | None = None,
+    teams: Sequence[Team] | None = None,
     **fields,
 ):
     """A user in one of the role groups ("viewer", "officer", "manager", "admin").
 
     ``role=None`` makes a user in no group at all. The groups themselves come from a
     migration, so they exist in every test database. Sign in with ``PASSWORD``.
+
+    Which teams' records the user sees (access.policy): with ``teams=None`` (the default)
+    every team's, through the ``view_all_teams`` permission, so that tests about other things
+    need not set teams up; with ``teams=[...]`` only those teams', as in real use. The tests
+    of team access (tests/test_access_*.py) always pass ``teams``.
     """
     username = username or f"user{_next()}"
     user = get_user_model().objects.create(
@@ -93,6 +99,11 @@ def make_user(
     )
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
+    if teams is None:
+        user.user_permissions.add(Permission.objects.get(codename="view_all_teams"))
+    else:
+        for team in teams:
+            team.members.add(user)
     return user
 
 

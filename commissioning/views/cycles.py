@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
+from access import policy, shortcuts
 from contracts.models import Contract
 from contracts.views import Permission
 
@@ -68,9 +69,12 @@ class CycleListView(Permission, ListView):
     permission_required = "commissioning.view_commissioningcycle"
     template_name = "commissioning/cycle_list.html"
     context_object_name = "cycles"
-    queryset = CommissioningCycle.objects.select_related("lead_officer", "team").prefetch_related(
-        Prefetch("replaces", queryset=Contract.objects.order_by("reference"))
-    )
+
+    def get_queryset(self):
+        user = self.request.user
+        return policy.cycles_visible_to(
+            user, CommissioningCycle.objects.select_related("lead_officer", "team")
+        ).prefetch_related(Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference")))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -82,9 +86,13 @@ class CycleDetailView(Permission, DetailView):
     permission_required = "commissioning.view_commissioningcycle"
     template_name = "commissioning/cycle_detail.html"
     context_object_name = "cycle"
-    queryset = CommissioningCycle.objects.select_related("lead_officer", "team", "decision_by").prefetch_related(
-        Prefetch("replaces", queryset=Contract.objects.select_related("provider").order_by("reference"))
-    )
+
+    def get_queryset(self):
+        user = self.request.user
+        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider")).order_by("reference")
+        return policy.cycles_visible_to(
+            user, CommissioningCycle.objects.select_related("lead_officer", "team", "decision_by")
+        ).prefetch_related(Prefetch("replaces", queryset=replaced))
 
     def get_context_data(self, **kwargs):
         cycle = self.object
@@ -106,6 +114,9 @@ class CycleFormMixin:
     template_name = "commissioning/cycle_form.html"
     form_class = CycleForm
     reason = ""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         cycle = form.save(commit=False)
@@ -130,7 +141,7 @@ class CycleCreateView(Permission, CycleFormMixin, CreateView):
 
     def get_initial(self):
         initial = {"lead_officer": self.request.user.pk}
-        contract = Contract.objects.filter(pk=self.request.GET.get("replaces") or None).first()
+        contract = policy.contracts_visible_to(self.request.user).filter(pk=self.request.GET.get("replaces") or None).first()
         if contract is not None:
             initial.update(
                 replaces=[contract.pk],
@@ -142,9 +153,11 @@ class CycleCreateView(Permission, CycleFormMixin, CreateView):
 
 class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
     permission_required = "commissioning.change_commissioningcycle"
-    model = CommissioningCycle
     context_object_name = "cycle"
     reason = "Cycle details updated"
+
+    def get_queryset(self):
+        return policy.cycles_visible_to(self.request.user)
     success_message = "Cycle {cycle.name} updated"
 
 
@@ -156,7 +169,7 @@ class CycleStageView(Permission, FormView):
     form_class = CycleStageForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.cycle = get_object_or_404(CommissioningCycle, pk=kwargs["pk"])
+        self.cycle = shortcuts.visible_cycle_or_404(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -189,7 +202,7 @@ class DecisionView(Permission, FormView):
     model = None
 
     def dispatch(self, request, *args, **kwargs):
-        self.subject = get_object_or_404(self.model, pk=kwargs["pk"])
+        self.subject = self.get_subject(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -232,6 +245,9 @@ class ContractDecisionView(DecisionView):
     permission_required = "contracts.change_contract"
     model = Contract
 
+    def get_subject(self, user, pk):
+        return shortcuts.editable_contract_or_deny(user, pk=pk)
+
     def record(self, **fields):
         services.contract_record_decision(contract=self.subject, **fields)
 
@@ -239,6 +255,9 @@ class ContractDecisionView(DecisionView):
 class CycleDecisionView(DecisionView):
     permission_required = "commissioning.change_commissioningcycle"
     model = CommissioningCycle
+
+    def get_subject(self, user, pk):
+        return shortcuts.visible_cycle_or_404(user, pk=pk)
 
     def record(self, **fields):
         services.cycle_record_decision(cycle=self.subject, **fields)

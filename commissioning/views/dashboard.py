@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from access import policy
 from contracts.models import Team
 from contracts.views import Permission
 
@@ -17,12 +18,16 @@ from .. import selectors
 class DashboardFilterForm(forms.Form):
     """The dashboard's filters; a stale or hand-edited value is ignored rather than an error."""
 
-    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.all())
+    team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.none())
     mine = forms.BooleanField(
         label="My items only",
         required=False,
         help_text="Milestones you own, contracts you are lead officer for and cycles you lead",
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = policy.teams_for(user)
 
     def filters(self) -> selectors.DashboardFilters:
         self.is_valid()
@@ -35,7 +40,7 @@ class DashboardView(Permission, TemplateView):
     template_name = "commissioning/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        form = DashboardFilterForm(self.request.GET or None)
+        form = DashboardFilterForm(self.request.GET or None, user=self.request.user)
         filters = form.filters()
         dashboard = selectors.dashboard_for(user=self.request.user, today=timezone.localdate(), filters=filters)
         return super().get_context_data(

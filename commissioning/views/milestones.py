@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
+from access import policy, shortcuts
 from contracts.models import Contract
 from contracts.views import Permission
 
@@ -28,12 +29,14 @@ class MilestoneDetailView(Permission, DetailView):
     permission_required = "commissioning.view_milestone"
     template_name = "commissioning/milestone_detail.html"
     context_object_name = "milestone"
-    queryset = MILESTONES
+
+    def get_queryset(self):
+        return policy.milestones_visible_to(self.request.user, MILESTONES)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            can_edit=user.has_perm("commissioning.change_milestone"),
+            can_edit=policy.milestones_editable_by(user).filter(pk=self.object.pk).exists(),
             history=self.object.history.select_related("history_user").order_by("-history_date", "-history_id"),
             reminders=self.object.reminders.order_by("send_at", "recipient_email") if user.has_perm("reminders.view_reminder") else None,
             **kwargs,
@@ -53,9 +56,9 @@ class MilestoneCreateView(Permission, FormView):
             raise Http404("Add a milestone from a contract's or a cycle's page")
         try:
             if contract_id:
-                self.contract, self.cycle = get_object_or_404(Contract, pk=int(contract_id)), None
+                self.contract, self.cycle = shortcuts.editable_contract_or_deny(request.user, pk=int(contract_id)), None
             else:
-                self.contract, self.cycle = None, get_object_or_404(CommissioningCycle, pk=int(cycle_id))
+                self.contract, self.cycle = None, shortcuts.visible_cycle_or_404(request.user, pk=int(cycle_id))
         except ValueError:
             raise Http404("No such contract or cycle") from None
         return super().dispatch(request, *args, **kwargs)
@@ -88,7 +91,7 @@ class MilestoneUpdateView(Permission, FormView):
     form_class = MilestoneForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = get_object_or_404(MILESTONES, pk=kwargs["pk"])
+        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -120,7 +123,7 @@ class MilestoneStatusView(Permission, FormView):
     form_class = MilestoneStatusForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = get_object_or_404(MILESTONES, pk=kwargs["pk"])
+        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from access import policy
 from contracts.models import Contract, ExtensionOption, Team
 from contracts.views import Permission
 
@@ -26,13 +27,17 @@ class TimelineFilterForm(forms.Form):
     EVERYTHING = "all"
 
     team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.all(), required=False, empty_label="All teams"
+        label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams"
     )
     period = forms.ChoiceField(
         label="Period shown",
         required=False,
         choices=[("", "From 1 year ago to 5 years ahead"), (EVERYTHING, "Everything")],
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = policy.teams_for(user)
 
     def valid_filters(self) -> dict:
         if not self.is_bound:
@@ -47,11 +52,13 @@ def _shown_milestones() -> Prefetch:
     return Prefetch("milestones", queryset=milestones)
 
 
-def timeline_contracts(*, team: Team | None, window: timeline.Window | None) -> list[Contract]:
+def timeline_contracts(*, user, team: Team | None, window: timeline.Window | None) -> list[Contract]:
     """Contracts that may have something in ``window`` (all of them if None), options and
     milestones prefetched. ``timeline.layout`` makes the exact choice; this only keeps the
     read small."""
-    contracts = Contract.objects.select_related("parent").prefetch_related("options", _shown_milestones())
+    contracts = policy.contracts_visible_to(user, Contract.objects.select_related("parent")).prefetch_related(
+        "options", _shown_milestones()
+    )
     if team is not None:
         contracts = contracts.filter(team=team)
     if window is not None:
@@ -70,9 +77,9 @@ def timeline_contracts(*, team: Team | None, window: timeline.Window | None) -> 
     return list(contracts.order_by("start_date", "reference"))
 
 
-def timeline_cycles(*, team: Team | None) -> list[CommissioningCycle]:
-    cycles = CommissioningCycle.objects.prefetch_related(
-        _shown_milestones(), Prefetch("replaces", queryset=Contract.objects.order_by("reference"))
+def timeline_cycles(*, user, team: Team | None) -> list[CommissioningCycle]:
+    cycles = policy.cycles_visible_to(user).prefetch_related(
+        _shown_milestones(), Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference"))
     )
     if team is not None:
         cycles = cycles.filter(team=team)
@@ -147,7 +154,7 @@ class TimelineView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         user = self.request.user
-        form = TimelineFilterForm(self.request.GET or None)
+        form = TimelineFilterForm(self.request.GET or None, user=user)
         filters = form.valid_filters()
         team = filters.get("team")
         everything = filters.get("period") == TimelineFilterForm.EVERYTHING
@@ -156,11 +163,11 @@ class TimelineView(Permission, TemplateView):
         with_milestones = user.has_perm("commissioning.view_milestone")
         contracts = [
             contract_facts(c, with_milestones=with_milestones)
-            for c in timeline_contracts(team=team, window=window)
+            for c in timeline_contracts(user=user, team=team, window=window)
         ]
         cycles = []
         if user.has_perm("commissioning.view_commissioningcycle"):
-            cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(team=team)]
+            cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(user=user, team=team)]
         if window is None:
             days = [today, *(d for c in contracts for d in c.days()), *(d for c in cycles for d in c.days())]
             window = timeline.window_spanning(days)

@@ -1,0 +1,104 @@
+"""Who may see and change what: the one place that decides it.
+
+Roles (Django groups, contracts/roles.py) say what a person may do: viewers read, officers
+edit, managers also approve and delete, admins also manage people. Teams say where: a person
+sees the records of the teams they belong to, plus any single contract they were granted.
+Admins, and anyone with ``contracts.view_all_teams``, see every team.
+
+Views, forms, the admin, the feeds and the dashboard all start from the querysets here, so a
+list never shows what the detail page would refuse. A record of another team is simply not
+in the queryset, so its page answers 404 (not found), never 403 (which would confirm it exists).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from contracts.models import Contract, ContractAccess, Team
+
+
+def sees_every_team(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("contracts.view_all_teams"))
+
+
+def team_ids(user) -> list[int]:
+    """The teams a person belongs to (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_team_ids"):
+        user._team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True))
+    return user._team_ids
+
+
+def teams_for(user) -> QuerySet[Team]:
+    if sees_every_team(user):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=team_ids(user))
+
+
+def contracts_visible_to(user, queryset: QuerySet[Contract] | None = None) -> QuerySet[Contract]:
+    queryset = Contract.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("contracts.view_contract"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    granted = ContractAccess.objects.filter(user=user).values("contract_id")
+    return queryset.filter(Q(team_id__in=team_ids(user)) | Q(pk__in=granted))
+
+
+def contracts_editable_by(user, queryset: QuerySet[Contract] | None = None) -> QuerySet[Contract]:
+    queryset = Contract.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("contracts.change_contract"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    granted = ContractAccess.objects.filter(user=user, can_edit=True).values("contract_id")
+    return queryset.filter(Q(team_id__in=team_ids(user)) | Q(pk__in=granted))
+
+
+def cycles_visible_to(user, queryset=None):
+    from commissioning.models import CommissioningCycle
+
+    queryset = CommissioningCycle.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.view_commissioningcycle"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(team_id__in=team_ids(user))
+
+
+def milestones_visible_to(user, queryset=None):
+    from commissioning.models import CommissioningCycle, Milestone
+
+    queryset = Milestone.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.view_milestone"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    contracts = contracts_visible_to(user).values("pk")
+    cycles = CommissioningCycle.objects.filter(team_id__in=team_ids(user)).values("pk")
+    return queryset.filter(Q(contract_id__in=contracts) | Q(cycle_id__in=cycles))
+
+
+def milestones_editable_by(user, queryset=None):
+    from commissioning.models import CommissioningCycle, Milestone
+
+    queryset = Milestone.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_milestone"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    contracts = contracts_editable_by(user).values("pk")
+    cycles = CommissioningCycle.objects.filter(team_id__in=team_ids(user)).values("pk")
+    return queryset.filter(Q(contract_id__in=contracts) | Q(cycle_id__in=cycles))
+
+
+def reminders_visible_to(user, queryset=None):
+    from reminders.models import Reminder
+
+    queryset = Reminder.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("reminders.view_reminder"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(milestone_id__in=milestones_visible_to(user).values("pk"))

@@ -1,0 +1,151 @@
+"""Every URL the project defines, walked as five people, GET and POST.
+
+The patterns come from the URL resolver, so a new page is walked without anyone
+remembering to add it; a new page whose URL needs a parameter this walk cannot fill fails
+here until ``ARGUMENTS`` learns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from commissioning.feeds import calendar_feed_regenerate
+from contracts import roles
+from reminders.emails import acknowledge_token
+from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Pages anyone may open: signing in and out, and the links that carry their own secret.
+PUBLIC = {"login", "logout", "reminders:acknowledge", "commissioning:calendar-feed"}
+# A person's own settings: everyone signed in may change their own.
+PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate"}
+# Pages that change something: only people who may edit get past them.
+EDITING_WORDS = ("create", "edit", "exercise", "decline", "stage", "decision", "status", "regenerate", "new", "upload", "approve", "submit", "import")
+
+
+def walk(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin has its own staff check, tested below
+            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            yield from walk(entry, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern), list(entry.pattern.converters)
+
+
+@dataclass
+class World:
+    contract: object
+    option: object
+    cycle: object
+    milestone: object
+    organisation: object
+    people: dict
+
+
+@pytest.fixture
+def world():
+    team_a, team_b = make_team(name="Team A"), make_team(name="Team B")
+    people = {
+        "viewer": make_user(username="viewer_a", role=roles.VIEWER, teams=[team_a]),
+        "officer": make_user(username="officer_a", role=roles.OFFICER, teams=[team_a]),
+        "manager": make_user(username="manager_a", role=roles.MANAGER, teams=[team_a]),
+        "other team": make_user(username="officer_b", role=roles.OFFICER, teams=[team_b]),
+    }
+    provider = make_organisation(name="Provider Alpha")
+    contract = make_contract(reference="ALPHA-1", title="Alpha refuge", team=team_a, provider=provider,
+                             start_date=date(2026, 4, 1), initial_term_months=36)
+    cycle = make_cycle(name="Alpha recommissioning", team=team_a, replaces=[contract])
+    milestone = make_milestone(contract=contract, title="Alpha engagement deadline", due_on=date(2027, 1, 15))
+    return World(contract, contract.options.first(), cycle, milestone, provider, people)
+
+
+def arguments(name: str, route: str, params: list[str], world: World) -> dict:
+    by_route = [
+        ("contracts/organisations/", {"pk": world.organisation.pk}),
+        ("contracts/<int:pk>/options/", {"pk": world.contract.pk, "option_pk": world.option.pk}),
+        ("contracts/", {"pk": world.contract.pk}),
+        ("cycles/", {"pk": world.cycle.pk}),
+        ("milestones/", {"pk": world.milestone.pk}),
+    ]
+    if name == "commissioning:calendar-feed":
+        return {"token": calendar_feed_regenerate(user=world.people["officer"]).token}
+    if name == "reminders:acknowledge":
+        return {"token": acknowledge_token(world.milestone, "someone@example.org")}
+    for start, values in by_route:
+        if route.startswith(start) and set(params) <= set(values):
+            return {key: values[key] for key in params}
+    raise AssertionError(f"the URL walk cannot fill {params} for {name} ({route}): teach ARGUMENTS")
+
+
+def query(name: str, world: World) -> str:
+    """Pages that take their subject from the query string, and so need one to be reached."""
+    return {"commissioning:milestone-create": f"?contract={world.contract.pk}"}.get(name, "")
+
+
+def urls(world):
+    for name, route, params in walk():
+        url = reverse(name, kwargs=arguments(name, route, params, world) if params else None) + query(name, world)
+        yield name, url, bool(params) or bool(query(name, world))
+
+
+def is_editing(name: str) -> bool:
+    return name not in PERSONAL and any(word in name.split(":")[-1] for word in EDITING_WORDS)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_the_public_pages(client, world):
+    for name, url, _ in urls(world):
+        if name in PUBLIC:
+            continue
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302 and response.url.startswith("/accounts/login/"), (name, method)
+
+
+@pytest.mark.parametrize("person", ["viewer", "officer", "manager"])
+def test_people_of_the_team_read_every_page_and_only_editors_get_past_editing_pages(client, world, person):
+    client.force_login(world.people[person])
+    for name, url, _ in urls(world):
+        if name in PUBLIC:
+            continue
+        got = client.get(url)
+        editing = is_editing(name)
+        if person == "viewer" and editing:
+            assert got.status_code in (403, 405), (name, got.status_code)
+            assert client.post(url).status_code in (403, 405), name
+        else:
+            assert got.status_code in (200, 405), (name, got.status_code)
+            if not editing and name not in PERSONAL:
+                # A read-only page accepts no POST: nothing can change through it.
+                assert client.post(url).status_code in (403, 405), name
+
+
+def test_an_officer_of_another_team_finds_nothing_of_this_team(client, world):
+    client.force_login(world.people["other team"])
+    secrets = ["ALPHA-1", "Alpha refuge", "Alpha recommissioning", "Alpha engagement deadline"]
+    for name, url, has_params in urls(world):
+        if name in PUBLIC:
+            continue
+        if has_params and name not in ("contracts:organisation-detail", "contracts:organisation-edit"):
+            assert client.get(url).status_code == 404, name
+            # A page that takes no POST says so before it looks anything up: that reveals nothing.
+            assert client.post(url).status_code in (404, 405), name
+        else:
+            response = client.get(url)
+            assert response.status_code in (200, 405), (name, response.status_code)
+            page = response.content.decode()
+            assert not any(secret in page for secret in secrets), name
+
+
+def test_the_admin_is_for_staff_only(client, world):
+    client.force_login(world.people["manager"])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and "/admin/login/" in response.url
