@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "commissioning",
     "notices",
     "reminders",
+    "access",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -91,9 +94,53 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Signs a person out after SESSION_IDLE_TIMEOUT without a request.
+    "access.middleware.IdleTimeoutMiddleware",
     # Records the signed-in officer on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Refuses sign-in after repeated failures; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed sign-ins and refuses during the cool-off (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout: after AXES_FAILURE_LIMIT failures for one username from one address, sign-in is
+# refused for the cool-off, then allowed again, so nobody can lock an officer out for ever.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions end after SESSION_IDLE_TIMEOUT without a request, and after SESSION_COOKIE_AGE
+# whatever happens. https://docs.djangoproject.com/en/5.2/topics/http/sessions/
+SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_HOURS", "10")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content Security Policy: nothing inline, nothing from elsewhere, never framed.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 
@@ -254,4 +301,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Sign-ins, sign-outs, failures and refusals (access/signals.py, access/views.py).
+        "tracker.security": {"level": "INFO"},
+    },
 }

@@ -52,7 +52,8 @@ def subject_for(reminder: Reminder) -> str:
         Reminder.Purpose.OVERDUE: "Missed deadline: ",
     }.get(reminder.purpose, "Reminder: ")
     title = milestone.title.removeprefix(f"{name}: ")
-    return f"{prefix}{name} – {title} – due {london_words(milestone)}"
+    # Titles can come from imports: fold any line breaks so nothing can start a new header.
+    return " ".join(f"{prefix}{name} – {title} – due {london_words(milestone)}".split())
 
 
 def build_message(reminder: Reminder, *, now: datetime) -> EmailMultiAlternatives:

@@ -21,7 +21,10 @@ from tests.factories import make_contract, make_cycle, make_milestone, make_orga
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: signing in and out, and the links that carry their own secret.
-PUBLIC = {"login", "logout", "reminders:acknowledge", "commissioning:calendar-feed"}
+PUBLIC = {
+    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "reminders:acknowledge", "commissioning:calendar-feed",
+}
 # A person's own settings: everyone signed in may change their own.
 PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate"}
 # Pages that change something: only people who may edit get past them.
@@ -78,6 +81,8 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
     ]
     if name == "commissioning:calendar-feed":
         return {"token": calendar_feed_regenerate(user=world.people["officer"]).token}
+    if name == "password_reset_confirm":
+        return {"uidb64": "MQ", "token": "not-a-real-token"}
     if name == "reminders:acknowledge":
         return {"token": acknowledge_token(world.milestone, "someone@example.org")}
     for start, values in by_route:

@@ -205,3 +205,15 @@ def test_two_sweeps_racing_on_1000_due_reminders_send_1000_emails(smtp):
     ids = smtp.reminder_ids()
     assert len(ids) == 1000 and set(ids.values()) == {1}
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 1000
+
+
+def test_a_title_with_line_breaks_cannot_add_headers_to_the_email(smtp):
+    with time_machine.travel(PLANNING_DAY, tick=False):
+        team, owner, _ = team_with_people()
+        milestone = market_engagement_milestone(team=team, owner=owner)
+    Milestone.objects.filter(pk=milestone.pk).update(title="Deadline\r\nBcc: attacker@example.net\r\nX-Evil: yes")
+    sweep_at(london(2026, 2, 26, 8, 0))
+    assert smtp.messages, "the reminder should still go"
+    for message in smtp.messages:
+        assert message["Bcc"] is None and message["X-Evil"] is None
+        assert "Bcc: attacker@example.net" in subject_of(message)  # kept as harmless text on one line

@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -502,7 +503,7 @@ def demo(settings, tmp_path, monkeypatch):
 @pytest.mark.django_db
 @time_machine.travel(NOVEMBER_2026, tick=False)
 def test_the_demo_data_draws_and_the_2027_contract_can_run_to_february_2034(client, demo):
-    client.login(username="officer", password="a-demo-password-for-tests")
+    client.force_login(get_user_model().objects.get(username="officer"))
 
     for query in ({}, {"period": "all"}):
         response = client.get(reverse("commissioning:timeline"), query)
