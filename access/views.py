@@ -2,7 +2,15 @@
 
 import logging
 
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.views.generic import TemplateView
+
+from contracts.widgets import GovukDateField
+
+from . import audit, policy
 
 log = logging.getLogger("tracker.security")
 
@@ -18,3 +26,40 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="Person", required=False, empty_label="Everyone", queryset=get_user_model().objects.order_by("username")
+    )
+    record_type = forms.ChoiceField(label="Type of record", required=False)
+    since = GovukDateField(label="From", required=False)
+    until = GovukDateField(label="To", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = [("", "Every type")] + [
+            (label, str(model._meta.verbose_name).capitalize()) for label, model in audit.audited_models().items()
+        ]
+
+
+class AuditView(TemplateView):
+    """Every change recorded anywhere, for admins: filtered by person, type of record and date."""
+
+    template_name = "access/audit.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (policy.sees_every_team(request.user) and request.user.has_perm("auth.view_user")):
+            raise PermissionDenied("Only administrators see the audit trail")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        form = AuditFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        rows = audit.audit_rows(
+            user=filters.get("person"),
+            label=filters.get("record_type") or "",
+            since=filters.get("since"),
+            until=filters.get("until"),
+        )
+        return super().get_context_data(form=form, rows=rows, **kwargs)

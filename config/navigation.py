@@ -11,6 +11,7 @@ ITEMS = [
     ("Timeline", "commissioning:timeline", "contracts.view_contract", "/timeline/"),
     ("Reminders", "reminders:list", "reminders.view_reminder", "/reminders/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
+    ("Audit", "audit", "contracts.view_all_teams", "/audit/"),
 ]
 
 

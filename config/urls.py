@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from access.views import AuditView
 from commissioning.views.dashboard import DashboardView
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("audit/", AuditView.as_view(), name="audit"),
     path("admin/", admin.site.urls),
 ]
 
