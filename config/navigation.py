@@ -12,6 +12,7 @@ ITEMS = [
     ("Reminders", "reminders:list", "reminders.view_reminder", "/reminders/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
     ("Audit", "audit", "contracts.view_all_teams", "/audit/"),
+    ("Two-step verification", "two-factor-setup", "contracts.approve_decision", "/accounts/two-step/"),
 ]
 
 

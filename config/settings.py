@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "notices",
     "reminders",
     "access",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
 ]
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Every view needs a signed-in officer unless it is marked with @login_not_required.
     # https://docs.djangoproject.com/en/5.2/ref/middleware/#django.contrib.auth.middleware.LoginRequiredMiddleware
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Signs a person out after SESSION_IDLE_TIMEOUT without a request.
     "access.middleware.IdleTimeoutMiddleware",
+    # Asks for the two-step code before anything else (access/two_factor.py).
+    "access.two_factor.SecondFactorMiddleware",
     # Records the signed-in officer on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Refuses sign-in after repeated failures; last, as django-axes asks.
@@ -124,6 +129,10 @@ AXES_VERBOSE = False
 SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_HOURS", "10")) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Two-step verification: optional for managers, required for admins in production.
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", default=PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Commissioning tracker")
 
 # Content Security Policy: nothing inline, nothing from elsewhere, never framed.
 # https://django-csp.readthedocs.io/en/latest/configuration.html

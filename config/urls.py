@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from access.two_factor import SecondFactorSetupView, SecondFactorVerifyView
 from access.views import AuditView
 from commissioning.views.dashboard import DashboardView
 
@@ -25,6 +26,8 @@ urlpatterns = [
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("audit/", AuditView.as_view(), name="audit"),
+    path("accounts/two-step/", SecondFactorSetupView.as_view(), name="two-factor-setup"),
+    path("accounts/two-step/verify/", SecondFactorVerifyView.as_view(), name="two-factor-verify"),
     path("admin/", admin.site.urls),
 ]
 

@@ -230,7 +230,10 @@ def load_users(demo: Demo) -> None:
                 user.set_password(demo.password)
                 user.save(update_fields=["password"])
         # The groups come from a migration (contracts.roles): a missing one is an error.
-        user.groups.add(Group.objects.get(name=role))
+        # Adding a group writes a history row even when it changes nothing: add only if missing.
+        group = Group.objects.get(name=role)
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
         demo.users[role] = user
 
 

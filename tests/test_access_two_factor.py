@@ -1,0 +1,68 @@
+"""Two-step verification with an authenticator app (TOTP) for managers and admins."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from contracts import roles
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def code_for(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(client, username):
+    return client.post(reverse("login"), {"username": username, "password": PASSWORD})
+
+
+def test_a_manager_turns_it_on_and_every_later_sign_in_asks_for_the_code(client):
+    start = timezone.now()
+    make_user(username="mo", role=roles.MANAGER)
+    with time_machine.travel(start, tick=False):
+        sign_in(client, "mo")
+        page = client.get(reverse("two-factor-setup")).content.decode()
+        assert 'src="data:image/svg+xml;base64,' in page
+        device = TOTPDevice.objects.get(user__username="mo", confirmed=False)
+        wrong = "000000" if code_for(device) != "000000" else "111111"
+        assert "not right" in client.post(reverse("two-factor-setup"), {"code": wrong}).content.decode()
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):  # past the throttle's pause
+        assert client.post(reverse("two-factor-setup"), {"code": code_for(device)}).status_code == 302
+        client.post(reverse("logout"))
+
+    # A minute later (a code is only good once): sign in again.
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        sign_in(client, "mo")
+        held = client.get(reverse("contracts:register"))
+        assert held.status_code == 302 and held.url.startswith(reverse("two-factor-verify"))
+        assert "Enter all 6 digits" in client.post(held.url, {"code": "123"}).content.decode()
+        device.refresh_from_db()
+        right = client.post(held.url, {"code": code_for(device)})
+        assert right.status_code == 302 and right.url == reverse("contracts:register")
+        assert client.get(reverse("contracts:register")).status_code == 200
+
+
+def test_without_a_device_a_manager_is_not_held_up(client):
+    make_user(username="mo", role=roles.MANAGER)
+    sign_in(client, "mo")
+    assert client.get(reverse("contracts:register")).status_code == 200
+
+
+def test_an_admin_must_set_it_up_when_it_is_required(client, settings):
+    settings.OTP_REQUIRED_FOR_ADMINS = True
+    make_user(username="ada", role=roles.ADMIN)
+    sign_in(client, "ada")
+    response = client.get(reverse("contracts:register"))
+    assert response.status_code == 302 and response.url == reverse("two-factor-setup")
+
+
+def test_viewers_and_officers_are_not_offered_it(client):
+    client.force_login(make_user(role=roles.OFFICER))
+    assert client.get(reverse("two-factor-setup")).status_code == 403
