@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "commissioning",
     "notices",
     "reminders",
+    "ops",
     "access",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -266,13 +268,16 @@ REMINDER_ESCALATION_DAYS = int(os.environ.get("REMINDER_ESCALATION_DAYS", "7"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "8"))
 REMINDER_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("REMINDER_CLAIM_TIMEOUT_SECONDS", "900")))
 REMINDER_LATE_AFTER = timedelta(minutes=int(os.environ.get("REMINDER_LATE_AFTER_MINUTES", "30")))
+# The health check fails when the last completed sweep is older than this.
+HEALTH_SWEEP_MAX_AGE = timedelta(minutes=int(os.environ.get("HEALTH_SWEEP_MAX_AGE_MINUTES", "15")))
 # Links in emails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
-        "schedule": timedelta(minutes=REMINDER_SWEEP_MINUTES),
+        # REMINDER_SWEEP_SECONDS exists for the production-stack test, which cannot wait minutes.
+        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", 0)) or REMINDER_SWEEP_MINUTES * 60),
     },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",
@@ -305,13 +310,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json), readable text otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Sign-ins, sign-outs, failures and refusals (access/signals.py, access/views.py).
         "tracker.security": {"level": "INFO"},
+        # One line per request: method, path, status, time and the signed-in officer.
+        "tracker.requests": {"level": "INFO"},
     },
 }

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("audit/", AuditView.as_view(), name="audit"),
+    path("ops/", include("ops.urls")),
     path("accounts/two-step/", SecondFactorSetupView.as_view(), name="two-factor-setup"),
     path("accounts/two-step/verify/", SecondFactorVerifyView.as_view(), name="two-factor-verify"),
     path("admin/", admin.site.urls),

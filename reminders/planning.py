@@ -18,6 +18,7 @@ nothing changed:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -29,6 +30,8 @@ from commissioning.models import Milestone
 
 from .models import Reminder, ReminderRule
 from .offsets import LONDON, Offset, parse_offsets, send_time
+
+log = logging.getLogger(__name__)
 
 K = Milestone.Kind
 LONG_RANGE = "12 months, 9 months, 6 months, 3 months, 1 month, 2 weeks, 1 week"
@@ -142,6 +145,12 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
                 send_at=want.send_at, recipient_name=want.name
             )
     Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
+    for reminder in to_create:
+        log.info(
+            "reminder planned",
+            extra={"milestone": milestone.pk, "offset": reminder.offset, "to": reminder.recipient_email,
+                   "send_at": reminder.send_at.isoformat()},
+        )
     _cancel([row for key, row in existing.items() if key not in wanted and row.status == Reminder.Status.PLANNED],
             "No longer wanted for this milestone")
 

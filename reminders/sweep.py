@@ -35,6 +35,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from commissioning.models import Milestone
+from ops import models as heartbeat
+from ops.health import SWEEP as SWEEP_HEARTBEAT
 
 from .emails import build_message
 from .models import Reminder
@@ -93,11 +95,14 @@ def _claim(ids: list[int], now: datetime) -> list[Reminder]:
     Reminder.objects.filter(id__in=ids, status=S.PLANNED, send_at__lte=now).update(
         status=S.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
-    return list(
+    claimed = list(
         Reminder.objects.filter(claim_token=token, status=S.SENDING)
         .select_related("milestone__contract__team", "milestone__cycle__team", "milestone__owner")
         .order_by("send_at", "id")
     )
+    for reminder in claimed:
+        log.info("reminder claimed", extra={"reminder": reminder.id, "claim": token})
+    return claimed
 
 
 def _still_wanted(reminder: Reminder) -> str | None:
@@ -157,4 +162,6 @@ def sweep(*, now: datetime | None = None) -> Outcome:
             outcome.taken += len(chunk) - len(claimed)
             for reminder in claimed:
                 outcome.add(_send(reminder, now=now, connection=connection))
+    # The health check's proof that sweeps are running (ops/health.py).
+    heartbeat.beat(SWEEP_HEARTBEAT, at=timezone.now(), detail=f"sent {outcome.sent}, failed {outcome.failed}")
     return outcome

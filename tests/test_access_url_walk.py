@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 # Pages anyone may open: signing in and out, and the links that carry their own secret.
 PUBLIC = {
     "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-    "reminders:acknowledge", "commissioning:calendar-feed",
+    "reminders:acknowledge", "commissioning:calendar-feed", "ops:health",
 }
 # Pages for administrators alone, whatever their team.
-ADMIN_ONLY = {"audit"}
+ADMIN_ONLY = {"audit", "ops:status"}
 # A person's own settings: everyone signed in may change their own.
 PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate", "two-factor-setup", "two-factor-verify"}
 # Pages that change something: only people who may edit get past them.
