@@ -11,6 +11,7 @@ from commissioning.views.dashboard import DashboardView
 urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("reminders/", include("reminders.urls")),
+    path("reports/", include("reports.urls")),
     # The dashboard ("commissioning:dashboard") is at the site root.
     path("", include("commissioning.urls")),
     # "home" is the same page under a short name that any app can link to.

@@ -829,6 +829,14 @@ def load_seed_milestones(demo: Demo) -> None:
     )
 
 
+def load_asc0013_report(demo: Demo) -> None:
+    """ASC0013's 2016/17 Q3 monitoring return, its 2016 quality visits and the 2017 extension
+    report, submitted for approval (reports.demo, which lists its own assumptions 13 to 16)."""
+    from reports.demo import load_asc0013_report as load
+
+    load(demo)
+
+
 # In order: each part may use what the parts before it loaded.
 PARTS: list[Callable[[Demo], None]] = [
     load_users,
@@ -841,6 +849,7 @@ PARTS: list[Callable[[Demo], None]] = [
     load_cleveland,
     load_cycles,
     load_seed_milestones,
+    load_asc0013_report,
 ]
 
 

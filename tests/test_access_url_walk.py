@@ -16,7 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissioning.feeds import calendar_feed_regenerate
 from contracts import roles
 from reminders.emails import acknowledge_token
+from reports.models import KpiResult, QualityAssessment
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
+from tests.report_helpers import add_return, make_asc0013_like_report
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,10 @@ class World:
     milestone: object
     organisation: object
     people: dict
+    report: object = None
+    monitoring_return: object = None
+    kpi: object = None
+    quality: object = None
 
 
 @pytest.fixture
@@ -70,11 +76,24 @@ def world():
                              start_date=date(2026, 4, 1), initial_term_months=36)
     cycle = make_cycle(name="Alpha recommissioning", team=team_a, replaces=[contract])
     milestone = make_milestone(contract=contract, title="Alpha engagement deadline", due_on=date(2027, 1, 15))
-    return World(contract, contract.options.first(), cycle, milestone, provider, people)
+    report = make_asc0013_like_report(contract=contract)
+    monitoring_return = add_return(contract, year=2015, quarter=1, results=[("Refuge", "Occupancy", "percent", 1, 2)])
+    quality = QualityAssessment.objects.create(contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83)
+    return World(
+        contract, contract.options.first(), cycle, milestone, provider, people,
+        report=report, monitoring_return=monitoring_return,
+        kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(), quality=quality,
+    )
 
 
 def arguments(name: str, route: str, params: list[str], world: World) -> dict:
     by_route = [
+        ("reports/contracts/", {"contract_pk": world.contract.pk}),
+        ("reports/returns/", {"pk": world.monitoring_return.pk}),
+        ("reports/kpis/", {"pk": world.kpi.pk}),
+        ("reports/quality/", {"pk": world.quality.pk}),
+        ("reports/meetings/", {"meeting_date": world.report.meeting_date}),
+        ("reports/", {"pk": world.report.pk}),
         ("contracts/organisations/", {"pk": world.organisation.pk}),
         ("contracts/<int:pk>/options/", {"pk": world.contract.pk, "option_pk": world.option.pk}),
         ("contracts/", {"pk": world.contract.pk}),

@@ -1,0 +1,434 @@
+"""Reads that span relations: a report's figures, the KPI tables, quality scores and history.
+
+``report_facts`` is the one place a report's figures come from. The preview page, the PDF
+and the checks made before a report is submitted all call it, so what the officer sees is
+what Cabinet reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, TextField
+
+from contracts import terms
+from contracts.models import Contract, ExtensionOption
+
+from . import figures
+from .models import DecisionReport, KpiResult, MonitoringReturn, QualityAssessment, ReportOption
+from .quarters import Quarter
+
+# How many quarters of KPIs a report's tables show, latest last.
+REPORT_QUARTERS = 4
+
+
+def _long(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _money(amount: Decimal) -> str:
+    return f"£{amount:,.2f}".replace(".00", "")
+
+
+# --- KPIs and quality ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    service: str
+    name: str
+    unit: str
+    target: Decimal | None
+    higher_is_better: bool
+    cells: list[KpiResult | None]  # one per quarter of the table, None where not reported
+    latest: KpiResult
+
+    @property
+    def met(self) -> bool | None:
+        return self.latest.met
+
+
+@dataclass(frozen=True)
+class ServiceKpis:
+    service: str
+    rows: list[KpiRow]
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    quarters: list[Quarter]
+    services: list[ServiceKpis]
+
+    def __bool__(self) -> bool:
+        return bool(self.services)
+
+
+def returns_up_to(contract: Contract, up_to: date | None) -> list[MonitoringReturn]:
+    """The contract's monitoring returns whose quarter had ended by ``up_to`` (all if None)."""
+    returns = MonitoringReturn.objects.filter(contract=contract).prefetch_related(
+        Prefetch("results", queryset=KpiResult.objects.order_by("position", "id"))
+    )
+    return [r for r in returns.order_by("year", "quarter") if up_to is None or r.period.end <= up_to]
+
+
+def kpi_table(contract: Contract, *, up_to: date | None, quarters: int = REPORT_QUARTERS) -> KpiTable:
+    """The latest ``quarters`` quarters of KPIs up to ``up_to``, one table per service.
+
+    An indicator is one row across the quarters (matched on its service and name); its target,
+    unit and whether it was met come from its latest result.
+    """
+    returns = returns_up_to(contract, up_to)[-quarters:]
+    periods = [r.period for r in returns]
+    rows: dict[tuple[str, str], list[KpiResult | None]] = {}
+    for column, monitoring_return in enumerate(returns):
+        for result in monitoring_return.results.all():
+            cells = rows.setdefault((result.service, result.name), [None] * len(returns))
+            cells[column] = result
+    by_service: dict[str, list[KpiRow]] = {}
+    for (service, name), cells in rows.items():
+        latest = next(cell for cell in reversed(cells) if cell is not None)
+        by_service.setdefault(service, []).append(
+            KpiRow(
+                service=service,
+                name=name,
+                unit=latest.unit,
+                target=latest.target,
+                higher_is_better=latest.higher_is_better,
+                cells=cells,
+                latest=latest,
+            )
+        )
+    return KpiTable(
+        quarters=periods,
+        services=[ServiceKpis(service=service, rows=service_rows) for service, service_rows in by_service.items()],
+    )
+
+
+def quality_scores(contract: Contract, *, up_to: date | None) -> list[QualityAssessment]:
+    assessments = QualityAssessment.objects.filter(contract=contract).order_by("assessed_on", "id")
+    if up_to is not None:
+        assessments = assessments.filter(assessed_on__lte=up_to)
+    return list(assessments)
+
+
+# --- a report's figures -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractFacts:
+    reference: str
+    title: str
+    provider: str
+    buyer: str
+    start_date: date
+    initial_term_months: int
+    initial_end_date: date
+    current_end_date: date
+    max_extent_date: date
+    annual_value: Decimal | None
+    option_months: list[int]
+
+    @property
+    def initial_term_words(self) -> str:
+        return figures.duration_in_words(self.initial_term_months)
+
+    @property
+    def options_summary(self) -> str:
+        return figures.option_summary(self.option_months)
+
+
+@dataclass(frozen=True)
+class OptionFacts:
+    """The extension a report asks for, worked out from the contract's start and options."""
+
+    sequence: int
+    length_months: int
+    status: str
+    status_label: str
+    expires_on: date  # the day the contract ends if the option is not taken
+    starts_on: date
+    new_end_date: date
+    value: Decimal | None  # the annual value times the option's length
+    recorded_value: Decimal | None  # as typed on the option, for comparison only
+
+    @property
+    def length_words(self) -> str:
+        return figures.duration_in_words(self.length_months)
+
+    @property
+    def adjective(self) -> str:
+        return figures.duration_adjective(self.length_months)
+
+
+@dataclass(frozen=True)
+class CycleFacts:
+    name: str
+    stage: str
+    target_start_date: date | None
+    estimated_value: Decimal | None
+    replaces: list[str]
+
+
+@dataclass
+class ReportFacts:
+    council: str
+    up_to: date | None
+    contract: ContractFacts | None = None
+    option: OptionFacts | None = None
+    cycle: CycleFacts | None = None
+    kpis: KpiTable = field(default_factory=lambda: KpiTable([], []))
+    quality: list[QualityAssessment] = field(default_factory=list)
+    options: list[ReportOption] = field(default_factory=list)
+    generated_recommendation: str = ""
+    recommendations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def recommended(self) -> ReportOption | None:
+        return next((o for o in self.options if o.is_recommended), None)
+
+
+def _contract_facts(contract: Contract) -> ContractFacts:
+    options = sorted(contract.options.all(), key=lambda o: o.sequence)
+    return ContractFacts(
+        reference=contract.reference,
+        title=contract.title,
+        provider=contract.provider.name if contract.provider else "",
+        buyer=contract.buyer.name,
+        start_date=contract.start_date,
+        initial_term_months=contract.initial_term_months,
+        initial_end_date=contract.initial_end_date,
+        current_end_date=contract.current_end_date,
+        max_extent_date=contract.effective_max_extent_date,
+        annual_value=contract.annual_value,
+        option_months=[o.length_months for o in options],
+    )
+
+
+def _option_facts(contract: Contract, option: ExtensionOption) -> OptionFacts:
+    """Options are taken in order, so option k runs on from the term that includes 1..k-1."""
+    lengths = [o.length_months for o in sorted(contract.options.all(), key=lambda o: o.sequence) if o.sequence <= option.sequence]
+    expires_on = terms.current_end(contract.start_date, contract.initial_term_months, lengths[:-1])
+    new_end = terms.current_end(contract.start_date, contract.initial_term_months, lengths)
+    value = (
+        figures.value_over_months(contract.annual_value, option.length_months)
+        if contract.annual_value is not None
+        else None
+    )
+    return OptionFacts(
+        sequence=option.sequence,
+        length_months=option.length_months,
+        status=option.status,
+        status_label=option.get_status_display(),
+        expires_on=expires_on,
+        starts_on=expires_on + timedelta(days=1),
+        new_end_date=new_end,
+        value=value,
+        recorded_value=option.value,
+    )
+
+
+def _council(report: DecisionReport) -> str:
+    if report.contract_id:
+        return report.contract.buyer.name
+    if report.cycle_id:
+        replaced = report.cycle.replaces.select_related("buyer").order_by("reference").first()
+        if replaced is not None:
+            return replaced.buyer.name
+        return report.cycle.team.name
+    return ""
+
+
+def _generated_recommendation(report: DecisionReport, facts: ReportFacts) -> str:
+    """The recommendation the tracker can write itself, with its computed dates and values."""
+    contract, option = facts.contract, facts.option
+    if report.kind == DecisionReport.Kind.EXTENSION and contract and option:
+        provider = f", delivered by {contract.provider}," if contract.provider else ""
+        value = f" The value of the extension is {_money(option.value)}." if option.value is not None else ""
+        return (
+            f"That the contract for {contract.title} (ref: {contract.reference}){provider} be extended "
+            f"for {option.length_words}, from {_long(option.starts_on)} until {_long(option.new_end_date)}, "
+            f"by exercising option {option.sequence}.{value}"
+        )
+    if report.kind == DecisionReport.Kind.DECOMMISSIONING and contract:
+        return (
+            f"That the contract for {contract.title} (ref: {contract.reference}) is not extended and "
+            f"the service is decommissioned when the contract ends on {_long(contract.current_end_date)}."
+        )
+    return ""
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [block.strip() for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
+
+
+def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
+    """Where the tracker's own data disagrees with itself or with what the report asks."""
+    warnings = []
+    contract, option = facts.contract, facts.option
+    if contract and contract.annual_value is None:
+        warnings.append("The contract has no annual value, so the report cannot give the value of the extension")
+    if option:
+        if option.value is not None and option.recorded_value is not None and option.recorded_value != option.value:
+            warnings.append(
+                f"Option {option.sequence}'s recorded value, {_money(option.recorded_value)}, is not the annual "
+                f"value times its length, {_money(option.value)}: the report gives {_money(option.value)}"
+            )
+        if option.status in (ExtensionOption.Status.DECLINED, ExtensionOption.Status.LAPSED):
+            warnings.append(f"Option {option.sequence} has been {option.status_label.lower()}: it cannot be exercised")
+        if contract and option.new_end_date > contract.max_extent_date:
+            warnings.append(
+                f"Option {option.sequence} would run to {_long(option.new_end_date)}, after the maximum extent "
+                f"date of {_long(contract.max_extent_date)}"
+            )
+    recommended = facts.recommended
+    if recommended:
+        expected = {
+            DecisionReport.Kind.EXTENSION: (ReportOption.Kind.EXTEND, ReportOption.Kind.EXTEND_WITH_VARIATIONS),
+            DecisionReport.Kind.DECOMMISSIONING: (ReportOption.Kind.DECOMMISSION,),
+        }.get(report.kind)
+        if expected and recommended.kind not in expected:
+            warnings.append(
+                f"The options appraisal recommends '{recommended.heading}', which is not what a "
+                f"{report.get_kind_display().lower()} report asks for"
+            )
+    if contract and not facts.kpis:
+        when = f" up to {_long(facts.up_to)}" if facts.up_to else ""
+        warnings.append(f"No monitoring returns are recorded for {contract.reference}{when}: the report has no KPI tables")
+    return warnings
+
+
+def report_facts(report: DecisionReport) -> ReportFacts:
+    """Everything a report shows that the tracker already knows, worked out afresh.
+
+    Performance figures are those reported by the meeting date (all of them if it is not set).
+    """
+    facts = ReportFacts(council=_council(report), up_to=report.meeting_date)
+    facts.options = sorted(report.options.all(), key=lambda o: o.number)
+    if report.contract_id:
+        contract = report.contract
+        facts.contract = _contract_facts(contract)
+        if report.option_id:
+            facts.option = _option_facts(contract, report.option)
+        facts.kpis = kpi_table(contract, up_to=report.meeting_date)
+        facts.quality = quality_scores(contract, up_to=report.meeting_date)
+    if report.cycle_id:
+        cycle = report.cycle
+        facts.cycle = CycleFacts(
+            name=cycle.name,
+            stage=cycle.get_stage_display(),
+            target_start_date=cycle.target_start_date,
+            estimated_value=cycle.estimated_value,
+            replaces=[f"{c.reference}: {c.title}" for c in cycle.replaces.order_by("reference")],
+        )
+    facts.generated_recommendation = _generated_recommendation(report, facts)
+    facts.recommendations = [
+        *([facts.generated_recommendation] if facts.generated_recommendation else []),
+        *_paragraphs(report.recommendations),
+    ]
+    facts.warnings = _warnings(report, facts)
+    return facts
+
+
+def report_for_display(pk: int, queryset=None) -> DecisionReport:
+    """One report with everything its figures need, in a fixed number of queries."""
+    queryset = DecisionReport.objects.all() if queryset is None else queryset
+    return queryset.select_related(
+        "contract__buyer", "contract__provider", "option", "cycle__team", "submitted_by", "approved_by"
+    ).prefetch_related("contract__options", "options").get(pk=pk)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    why: str
+    changes: list[str]
+
+
+def _who(record) -> str:
+    user = record.history_user
+    return (user.get_full_name() or user.get_username()) if user else "System"
+
+
+def _related_name(model_field, pk) -> str:
+    if not pk:
+        return ""
+    related = model_field.related_model._default_manager.filter(pk=pk).first()
+    if related is None:
+        return f"#{pk}"
+    if hasattr(related, "get_full_name"):
+        return related.get_full_name() or related.get_username()
+    return str(related)
+
+
+def _describe_changes(old, new) -> list[str]:
+    """"Status: Draft → Approved" for short fields; long text fields say only that they changed."""
+    lines = []
+    model = new.instance_type
+    # The entry's own time says when it was submitted or approved.
+    for change in new.diff_against(old, excluded_fields=["id", "submitted_at", "approved_at"]).changes:
+        model_field = model._meta.get_field(change.field)
+        label = str(model_field.verbose_name).capitalize()
+        if isinstance(model_field, TextField):
+            lines.append(f"{label} rewritten")
+            continue
+        if model_field.choices:
+            choices = dict(model_field.flatchoices)
+            before, after = choices.get(change.old, change.old), choices.get(change.new, change.new)
+        elif model_field.is_relation:
+            before, after = _related_name(model_field, change.old), _related_name(model_field, change.new)
+        else:
+            before, after = change.old, change.new
+        lines.append(f"{label}: {before if before not in (None, '') else '(empty)'} → {after if after not in (None, '') else '(empty)'}")
+    return lines
+
+
+def report_history(report: DecisionReport) -> list[HistoryEntry]:
+    """Who changed the report or its options appraisal, when and why, newest first."""
+    verbs = {"+": "created", "~": "changed", "-": "deleted"}
+    entries: list[tuple[tuple, HistoryEntry]] = []
+    streams = [
+        (report.history.select_related("history_user"), lambda r: f"Report {verbs[r.history_type]}", 1),
+        (
+            ReportOption.history.filter(report_id=report.pk).select_related("history_user"),
+            lambda r: f"Option {ReportOption.ORDER.index(r.kind) + 1} ({ReportOption.HEADINGS[ReportOption.Kind(r.kind)].lower()}) {verbs[r.history_type]}",
+            0,
+        ),
+    ]
+    for records, describe, rank in streams:
+        previous: dict[int, object] = {}
+        for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+            before = previous.get(record.id)
+            changes = _describe_changes(before, record) if before is not None else []
+            previous[record.id] = record
+            if before is not None and not changes:
+                continue  # a save that changed nothing says nothing
+            entries.append(
+                (
+                    (record.history_date, rank, record.history_id),
+                    HistoryEntry(
+                        when=record.history_date,
+                        who=_who(record),
+                        what=describe(record),
+                        why=record.history_change_reason or "",
+                        changes=changes,
+                    ),
+                )
+            )
+    return [entry for _, entry in sorted(entries, key=lambda pair: pair[0], reverse=True)]
+
+
+def reports_for_meeting(meeting_date: date, queryset=None) -> list[DecisionReport]:
+    queryset = DecisionReport.objects.all() if queryset is None else queryset
+    return list(
+        queryset.filter(meeting_date=meeting_date)
+        .select_related("contract", "cycle", "approved_by")
+        .order_by("title")
+    )

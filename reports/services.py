@@ -1,0 +1,353 @@
+"""Workflows that change performance records and decision reports: each validates, writes and
+records who and why (django-simple-history), so a report's history answers "who approved this?".
+
+Views, the demo loader, the Celery task and the admin call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import Contract
+
+from . import kpi_csv
+from .selectors import report_facts
+from .models import (
+    DecisionReport,
+    KpiResult,
+    MonitoringReturn,
+    QualityAssessment,
+    RenderedReport,
+    ReportOption,
+)
+
+# django-simple-history keeps the reason in a 100-character column.
+REASON_LENGTH = 100
+APPROVE_PERMISSION = "reports.approve_decisionreport"
+
+
+def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
+    """Tell django-simple-history who made the next save and why."""
+    if officer is not None:
+        instance._history_user = officer
+    instance._change_reason = reason[:REASON_LENGTH]
+
+
+# --- monitoring returns and KPIs ----------------------------------------------------------
+
+
+@transaction.atomic
+def monitoring_return_save(
+    *, monitoring_return: MonitoringReturn, officer: AbstractBaseUser | None, reason: str
+) -> MonitoringReturn:
+    monitoring_return.full_clean()
+    _record(monitoring_return, officer=officer, reason=reason)
+    monitoring_return.save()
+    return monitoring_return
+
+
+@transaction.atomic
+def kpi_result_save(*, result: KpiResult, officer: AbstractBaseUser | None, reason: str) -> KpiResult:
+    """Add or change one KPI result; a new one goes after the return's others."""
+    if result.pk is None:
+        last = result.monitoring_return.results.order_by("-position").values_list("position", flat=True).first()
+        result.position = (last or 0) + 1
+    result.full_clean()
+    _record(result, officer=officer, reason=reason)
+    result.save()
+    return result
+
+
+@transaction.atomic
+def kpi_result_delete(*, result: KpiResult, officer: AbstractBaseUser | None) -> None:
+    _record(result, officer=officer, reason=f"Removed: {result.name}")
+    result.delete()
+
+
+@dataclass
+class ImportOutcome:
+    returns_created: int = 0
+    returns_updated: int = 0
+    results_created: int = 0
+    results_changed: int = 0
+    results_removed: int = 0
+    results_unchanged: int = 0
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.results_created} KPI result{'s' if self.results_created != 1 else ''} added",
+            f"{self.results_changed} changed",
+            f"{self.results_unchanged} unchanged",
+        ]
+        if self.results_removed:
+            parts.append(f"{self.results_removed} removed")
+        quarters = self.returns_created + self.returns_updated
+        return f"{quarters} quarter{'s' if quarters != 1 else ''} imported: " + ", ".join(parts)
+
+
+_COMPARED = ("unit", "target", "actual", "higher_is_better", "position")
+
+
+@transaction.atomic
+def monitoring_returns_import(
+    *, contract: Contract, data: bytes, officer: AbstractBaseUser | None, received_on: date | None = None
+) -> ImportOutcome:
+    """Import a provider's KPI file (layout in reports.kpi_csv) into the contract's returns.
+
+    1. Parse the whole file first; any problem raises kpi_csv.KpiFileError before anything
+       is written, so a bad file changes nothing.
+    2. Each quarter in the file becomes that quarter's monitoring return (made if missing):
+       its results are the file's rows for the quarter, so indicators the quarter had but
+       the file does not are removed.
+    3. A result the file gives exactly as stored is left alone, so importing the same file
+       twice changes nothing the second time and adds no history.
+    """
+    lines = kpi_csv.parse(kpi_csv.decode(data))
+    outcome = ImportOutcome()
+    reason = "Imported from the provider's KPI file"
+    by_quarter: dict[tuple[int, int], list[kpi_csv.KpiLine]] = {}
+    for line in lines:
+        by_quarter.setdefault((line.year, line.quarter), []).append(line)
+
+    for (year, quarter), quarter_lines in sorted(by_quarter.items()):
+        monitoring_return = (
+            MonitoringReturn.objects.select_for_update().filter(contract=contract, year=year, quarter=quarter).first()
+        )
+        if monitoring_return is None:
+            monitoring_return = MonitoringReturn(
+                contract=contract, year=year, quarter=quarter, source=MonitoringReturn.Source.IMPORTED,
+                received_on=received_on,
+            )
+            monitoring_return_save(monitoring_return=monitoring_return, officer=officer, reason=reason)
+            outcome.returns_created += 1
+        else:
+            outcome.returns_updated += 1
+        existing = {(r.service.lower(), r.name.lower()): r for r in monitoring_return.results.all()}
+        for position, line in enumerate(quarter_lines, start=1):
+            wanted = {
+                "service": line.service,
+                "name": line.name,
+                "unit": line.unit,
+                "target": line.target,
+                "actual": line.actual,
+                "higher_is_better": line.higher_is_better,
+                "position": position,
+            }
+            result = existing.pop((line.service.lower(), line.name.lower()), None)
+            if result is None:
+                result = KpiResult(monitoring_return=monitoring_return, **wanted)
+                outcome.results_created += 1
+            elif all(getattr(result, name) == wanted[name] for name in _COMPARED) and result.service == line.service and result.name == line.name:
+                outcome.results_unchanged += 1
+                continue
+            else:
+                for name, value in wanted.items():
+                    setattr(result, name, value)
+                outcome.results_changed += 1
+            result.full_clean(exclude=["monitoring_return"])
+            _record(result, officer=officer, reason=reason)
+            result.save()
+        for leftover in existing.values():
+            _record(leftover, officer=officer, reason="Not in the provider's latest KPI file")
+            leftover.delete()
+            outcome.results_removed += 1
+    return outcome
+
+
+@transaction.atomic
+def quality_assessment_save(
+    *, assessment: QualityAssessment, officer: AbstractBaseUser | None, reason: str
+) -> QualityAssessment:
+    assessment.full_clean()
+    _record(assessment, officer=officer, reason=reason)
+    assessment.save()
+    return assessment
+
+
+# --- decision reports ---------------------------------------------------------------------
+
+
+def _locked_draft(report: DecisionReport) -> DecisionReport:
+    """The report's row, locked, if it is still a draft: submitted and approved reports are fixed."""
+    locked = DecisionReport.objects.select_for_update().get(pk=report.pk)
+    if locked.status != DecisionReport.Status.DRAFT:
+        raise ValidationError(
+            f"This report has been {locked.get_status_display().lower()}, so it can no longer be changed"
+            + (": a manager can return it to draft" if locked.status == DecisionReport.Status.SUBMITTED else "")
+        )
+    return locked
+
+
+@transaction.atomic
+def report_create(*, report: DecisionReport, officer: AbstractBaseUser | None, reason: str = "Report started") -> DecisionReport:
+    """Start a draft report with the four options of the seed report's appraisal, unwritten."""
+    if not report.title.strip():
+        report.title = report.default_title()
+    report.status = DecisionReport.Status.DRAFT
+    report.created_by = officer
+    report.full_clean()
+    _record(report, officer=officer, reason=reason)
+    report.save()
+    for kind in ReportOption.ORDER:
+        option = ReportOption(report=report, kind=kind)
+        _record(option, officer=officer, reason=reason)
+        option.save()
+    return report
+
+
+@transaction.atomic
+def report_update(
+    *, report: DecisionReport, fields: dict, officer: AbstractBaseUser | None, reason: str
+) -> DecisionReport:
+    """Change a draft report's details or sections (``fields`` maps field names to values)."""
+    locked = _locked_draft(report)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if "title" in fields and not locked.title.strip():
+        locked.title = locked.default_title()
+    locked.full_clean()
+    _record(locked, officer=officer, reason=reason)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def report_options_save(
+    *, report: DecisionReport, texts: dict[str, dict[str, str]], recommended: str, officer: AbstractBaseUser | None
+) -> None:
+    """Save the options appraisal of a draft: each option's texts and which one is recommended.
+
+    ``texts`` maps an option's kind to its description, benefits and risks; ``recommended`` is
+    a kind, or "" while undecided. Options whose words did not change are not saved again.
+    """
+    _locked_draft(report)
+    for option in report.options.select_for_update():
+        wanted = {**texts.get(option.kind, {}), "is_recommended": option.kind == recommended}
+        if all(getattr(option, name) == value for name, value in wanted.items()):
+            continue
+        for name, value in wanted.items():
+            setattr(option, name, value)
+        _record(option, officer=officer, reason="Options appraisal edited")
+        option.save()
+
+
+def submission_problems(report: DecisionReport) -> list[str]:
+    """What stops a draft going for approval: the messages the officer sees, in page order."""
+    problems = []
+    if not report.meeting_date:
+        problems.append("Enter the meeting or decision date")
+    for field_name in ("responsible_member", "sponsor", "author"):
+        if not getattr(report, field_name).strip():
+            label = DecisionReport._meta.get_field(field_name).verbose_name
+            problems.append(f"Enter the {label}")
+    if not report.executive_summary.strip():
+        problems.append("Write the executive summary")
+    facts = report_facts(report)
+    if not facts.recommendations:
+        problems.append("Write at least one recommendation")
+    recommended = [o for o in facts.options if o.is_recommended]
+    if len(recommended) != 1:
+        problems.append("Choose the option the report recommends")
+    for option in facts.options:
+        if not option.description.strip():
+            problems.append(f"Describe option {option.number}: {option.heading.lower()}")
+    # The figures must agree with each other before anyone signs the report off.
+    problems.extend(warning for warning in facts.warnings if not warning.startswith("No monitoring returns"))
+    return problems
+
+
+@transaction.atomic
+def report_submit(*, report: DecisionReport, officer: AbstractBaseUser | None) -> DecisionReport:
+    """Send a complete draft for a manager's approval."""
+    locked = _locked_draft(report)
+    if problems := submission_problems(locked):
+        raise ValidationError(problems)
+    locked.status = DecisionReport.Status.SUBMITTED
+    locked.submitted_by = officer
+    locked.submitted_at = timezone.now()
+    _record(locked, officer=officer, reason="Submitted for approval")
+    locked.save(update_fields=["status", "submitted_by", "submitted_at"])
+    return locked
+
+
+def _locked_submitted(report: DecisionReport, officer: AbstractBaseUser) -> DecisionReport:
+    # The views check this permission too; the service checks again so no other caller can skip it.
+    if not officer.has_perm(APPROVE_PERMISSION):
+        raise PermissionDenied("Only a manager can approve a report or return it to draft")
+    locked = DecisionReport.objects.select_for_update().get(pk=report.pk)
+    if locked.status != DecisionReport.Status.SUBMITTED:
+        raise ValidationError(
+            f"Only a report submitted for approval can be approved or returned; this one is "
+            f"{locked.get_status_display().lower()}"
+        )
+    return locked
+
+
+@transaction.atomic
+def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason: str = "") -> DecisionReport:
+    """A manager approves a submitted report; it cannot be changed afterwards."""
+    locked = _locked_submitted(report, officer)
+    locked.status = DecisionReport.Status.APPROVED
+    locked.approved_by = officer
+    locked.approved_at = timezone.now()
+    _record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    return locked
+
+
+@transaction.atomic
+def report_return_to_draft(*, report: DecisionReport, officer: AbstractBaseUser, reason: str) -> DecisionReport:
+    """A manager sends a submitted report back to its author, saying why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the report is going back to draft"})
+    locked = _locked_submitted(report, officer)
+    locked.status = DecisionReport.Status.DRAFT
+    locked.submitted_by = None
+    locked.submitted_at = None
+    _record(locked, officer=officer, reason=f"Returned to draft: {reason}")
+    locked.save(update_fields=["status", "submitted_by", "submitted_at"])
+    return locked
+
+
+# --- PDFs for a meeting -------------------------------------------------------------------
+
+
+def rendered_report_store(*, report: DecisionReport, pdf: bytes, now=None) -> RenderedReport:
+    """Keep a report's PDF for the meeting pack, replacing the one rendered before."""
+    rendered, _ = RenderedReport.objects.update_or_create(
+        report=report,
+        defaults={
+            "pdf": pdf,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+            "rendered_at": now or timezone.now(),
+            "status_when_rendered": report.status,
+        },
+    )
+    return rendered
+
+
+def meeting_pack_render(*, meeting_date: date) -> list[int]:
+    """Render and keep the PDF of every report for a meeting; returns the reports' ids.
+
+    Each report is rendered and saved in its own transaction, so a failure part-way keeps the
+    ones already done, and running it again simply renders them all afresh.
+    """
+    from .pdf import render_report_pdf  # WeasyPrint is only loaded where PDFs are made
+    from .selectors import report_for_display
+
+    done = []
+    for report_id in DecisionReport.objects.filter(meeting_date=meeting_date).order_by("pk").values_list("pk", flat=True):
+        report = report_for_display(report_id)
+        pdf = render_report_pdf(report)
+        with transaction.atomic():
+            rendered_report_store(report=report, pdf=pdf)
+        done.append(report_id)
+    return done

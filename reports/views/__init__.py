@@ -1,0 +1,1 @@
+"""Pages for performance records and decision reports; each module keeps its URL patterns."""

@@ -1,0 +1,319 @@
+"""Decision report pages: start, write, submit, approve, preview and print."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from access import policy
+from contracts.models import ExtensionOption
+
+from .. import selectors, services, visibility
+from ..forms import (
+    OptionsAppraisalForm,
+    ReportDetailsForm,
+    ReportImplicationsForm,
+    ReportSectionsForm,
+    ReturnToDraftForm,
+)
+from ..models import OTHER_IMPLICATIONS, RESOURCE_IMPLICATIONS, DecisionReport, RenderedReport
+from ..pdf import pdf_filename, render_report_pdf
+from .common import Permission, PostOnly, add_service_errors
+
+
+class ReportListView(Permission, TemplateView):
+    permission_required = "reports.view_decisionreport"
+    template_name = "reports/report_list.html"
+
+    def get_context_data(self, **kwargs):
+        reports = visibility.reports_visible_to(
+            self.request.user, DecisionReport.objects.select_related("contract", "cycle")
+        ).order_by("-meeting_date", "title")
+        return super().get_context_data(
+            reports=reports, can_add=self.request.user.has_perm("reports.add_decisionreport"), **kwargs
+        )
+
+
+class ReportMixin:
+    """Pages about one report the person can see (404 otherwise), loaded with its figures' data."""
+
+    def dispatch(self, request, *args, **kwargs):
+        visible = visibility.reports_visible_to(request.user)
+        try:
+            self.report = selectors.report_for_display(kwargs["pk"], visible)
+        except DecisionReport.DoesNotExist:
+            raise Http404("No such report") from None
+        return super().dispatch(request, *args, **kwargs)
+
+    def can_edit(self) -> bool:
+        user = self.request.user
+        if not user.has_perm("reports.change_decisionreport"):
+            return False
+        try:
+            visibility.require_editable(user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
+        except PermissionDenied:
+            return False
+        return True
+
+
+class ReportDetailView(Permission, ReportMixin, TemplateView):
+    """The report as it will print, its status and what can be done next, and its history."""
+
+    permission_required = "reports.view_decisionreport"
+    template_name = "reports/report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        report, user = self.report, self.request.user
+        can_edit = self.can_edit()
+        submitted = report.status == DecisionReport.Status.SUBMITTED
+        return super().get_context_data(
+            report=report,
+            facts=selectors.report_facts(report),
+            history=selectors.report_history(report),
+            can_edit=can_edit and report.is_draft,
+            can_approve=submitted and user.has_perm(services.APPROVE_PERMISSION),
+            to_do=services.submission_problems(report) if report.is_draft and can_edit else [],
+            rendered=RenderedReport.objects.filter(report=report).defer("pdf").first(),
+            return_form=ReturnToDraftForm(),
+            **kwargs,
+        )
+
+    @classmethod
+    def with_errors(cls, request, report: DecisionReport, errors: list[str], return_form=None, **kwargs):
+        """The report's page again, with an action's errors in the error summary."""
+        view = cls()
+        view.setup(request, **kwargs)
+        view.report = report
+        context = view.get_context_data(action_errors=errors)
+        if return_form is not None:
+            context["return_form"] = return_form
+        return view.render_to_response(context)
+
+
+class ReportCreateView(Permission, FormView):
+    permission_required = "reports.add_decisionreport"
+    template_name = "reports/report_details_form.html"
+    form_class = ReportDetailsForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        """From a contract's page: the contract, and the next option still open on it."""
+        initial = {"decision_route": DecisionReport.Route.CABINET}
+        contract = policy.contracts_editable_by(self.request.user).filter(pk=self.request.GET.get("contract") or None).first()
+        if contract is not None:
+            initial["contract"] = contract.pk
+            option = contract.options.filter(status__in=ExtensionOption.OPEN_STATUSES).order_by("sequence").first()
+            if option is not None:
+                initial.update(kind=DecisionReport.Kind.EXTENSION, option=option.pk)
+        return initial
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        visibility.require_editable(
+            self.request.user,
+            contract_id=data["contract"].pk if data.get("contract") else None,
+            cycle_id=data["cycle"].pk if data.get("cycle") else None,
+        )
+        try:
+            report = services.report_create(report=form.instance, officer=self.request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Report started: write its sections next")
+        return redirect(report)
+
+
+class DraftFormView(Permission, ReportMixin, FormView):
+    """A form that changes a draft: 403 for those who may not, a message if it is no longer a draft."""
+
+    permission_required = "reports.change_decisionreport"
+    reason = "Report edited"
+    done = "Report saved"
+
+    def get(self, request, *args, **kwargs):
+        if redirect_response := self.refuse_unless_draft():
+            return redirect_response
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if redirect_response := self.refuse_unless_draft():
+            return redirect_response
+        return super().post(request, *args, **kwargs)
+
+    def refuse_unless_draft(self):
+        if not self.can_edit():
+            raise PermissionDenied("You can read this report but not change it")
+        if not self.report.is_draft:
+            messages.success(
+                self.request,
+                f"This report has been {self.report.get_status_display().lower()}, so it can no longer be changed",
+            )
+            return redirect(self.report)
+        return None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.report, **kwargs)
+
+    def save(self, form) -> None:
+        services.report_update(
+            report=self.report,
+            fields={name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data},
+            officer=self.request.user,
+            reason=self.reason,
+        )
+
+    def form_valid(self, form):
+        try:
+            self.save(form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.done)
+        return redirect(self.report)
+
+
+class ReportDetailsUpdateView(DraftFormView):
+    template_name = "reports/report_details_form.html"
+    form_class = ReportDetailsForm
+    reason = "Report details edited"
+    done = "Report details saved"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": DecisionReport.objects.get(pk=self.report.pk)}
+
+
+class ReportSectionsView(DraftFormView):
+    template_name = "reports/report_sections_form.html"
+    form_class = ReportSectionsForm
+    reason = "Sections edited"
+    done = "Sections saved"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": DecisionReport.objects.get(pk=self.report.pk)}
+
+
+class ReportImplicationsView(DraftFormView):
+    template_name = "reports/report_implications_form.html"
+    form_class = ReportImplicationsForm
+    reason = "Implications edited"
+    done = "Implications saved"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": DecisionReport.objects.get(pk=self.report.pk)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["resource_fields"] = [form[f"implies_{key}"] for key, _ in RESOURCE_IMPLICATIONS]
+        context["other_fields"] = [form[f"implies_{key}"] for key, _ in OTHER_IMPLICATIONS]
+        context["labels"] = {f"implies_{key}": label for key, label in RESOURCE_IMPLICATIONS + OTHER_IMPLICATIONS}
+        return context
+
+
+class ReportOptionsView(DraftFormView):
+    template_name = "reports/report_options_form.html"
+    form_class = OptionsAppraisalForm
+    done = "Options appraisal saved"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "options": sorted(self.report.options.all(), key=lambda o: o.number)}
+
+    def save(self, form) -> None:
+        services.report_options_save(
+            report=self.report,
+            texts=form.texts(),
+            recommended=form.cleaned_data["recommended"],
+            officer=self.request.user,
+        )
+
+
+class ReportSubmitView(ReportMixin, PostOnly, Permission, View):
+    permission_required = "reports.change_decisionreport"
+
+    def post(self, request, *args, **kwargs):
+        visibility.require_editable(request.user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
+        try:
+            services.report_submit(report=self.report, officer=request.user)
+        except ValidationError as error:
+            return ReportDetailView.with_errors(request, self.report, error.messages, **kwargs)
+        messages.success(request, "Report submitted for approval: a manager will approve it or return it to you")
+        return redirect(self.report)
+
+
+class ReportApproveView(ReportMixin, PostOnly, Permission, View):
+    """A manager's decision on a submitted report: approve it, or return it to draft saying why.
+
+    The permission is reports.approve_decisionreport, which the manager role carries (every
+    "approve" permission of the tracker's apps, contracts/roles.py); officers get 403.
+    """
+
+    permission_required = services.APPROVE_PERMISSION
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "return":
+            form = ReturnToDraftForm(request.POST)
+            if not form.is_valid():
+                return ReportDetailView.with_errors(request, self.report, [], return_form=form, **kwargs)
+            try:
+                services.report_return_to_draft(report=self.report, officer=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                return ReportDetailView.with_errors(request, self.report, error.messages, **kwargs)
+            messages.success(request, "Report returned to draft")
+            return redirect(self.report)
+        try:
+            services.report_approve(report=self.report, officer=request.user)
+        except ValidationError as error:
+            return ReportDetailView.with_errors(request, self.report, error.messages, **kwargs)
+        messages.success(request, "Report approved")
+        return redirect(self.report)
+
+
+class ReportPdfView(Permission, ReportMixin, View):
+    """The report's PDF, rendered now from the tracker's current data."""
+
+    permission_required = "reports.view_decisionreport"
+
+    def get(self, request, *args, **kwargs):
+        response = HttpResponse(render_report_pdf(self.report), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{pdf_filename(self.report)}"'
+        response["Cache-Control"] = "no-store"  # confidential, and always today's figures
+        return response
+
+
+class StoredPdfView(Permission, ReportMixin, View):
+    """The PDF rendered for the meeting pack, as it was then."""
+
+    permission_required = "reports.view_renderedreport"
+
+    def get(self, request, *args, **kwargs):
+        rendered = RenderedReport.objects.filter(report=self.report).first()
+        if rendered is None:
+            return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
+        response = HttpResponse(bytes(rendered.pdf), content_type="application/pdf")
+        stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="{pdf_filename(self.report)[:-4]}-rendered-{stamp}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+urlpatterns = [
+    path("", ReportListView.as_view(), name="list"),
+    path("new/", ReportCreateView.as_view(), name="create"),
+    path("<int:pk>/", ReportDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", ReportDetailsUpdateView.as_view(), name="edit"),
+    path("<int:pk>/sections/", ReportSectionsView.as_view(), name="edit-sections"),
+    path("<int:pk>/options/", ReportOptionsView.as_view(), name="edit-options"),
+    path("<int:pk>/implications/", ReportImplicationsView.as_view(), name="edit-implications"),
+    path("<int:pk>/submit/", ReportSubmitView.as_view(), name="submit"),
+    path("<int:pk>/approve/", ReportApproveView.as_view(), name="approve"),
+    path("<int:pk>/pdf/", ReportPdfView.as_view(), name="pdf"),
+    path("<int:pk>/pdf/meeting-pack/", StoredPdfView.as_view(), name="stored-pdf"),
+]
