@@ -339,7 +339,7 @@ def test_the_page_draws_the_terms_and_milestones_and_lists_the_same_dates_in_a_t
     page = client.get(reverse("commissioning:timeline")).content.decode()
 
     svg = svg_of(page)
-    assert svg.get("role") == "img"
+    assert svg.get("role") == "group"
     assert svg.find(f"{SVG}title").text == "Timeline of contracts and commissioning cycles"
     assert "from 1 March 2015 to 1 March 2021" in svg.find(f"{SVG}desc").text
     described_by = svg.get("aria-describedby").split()
