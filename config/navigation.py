@@ -10,6 +10,7 @@ ITEMS = [
     ("Cycles", "commissioning:cycle-list", "commissioning.view_commissioningcycle", "/cycles/"),
     ("Timeline", "commissioning:timeline", "contracts.view_contract", "/timeline/"),
     ("Reminders", "reminders:list", "reminders.view_reminder", "/reminders/"),
+    ("Notices", "notices:list", "notices.view_notice", "/notices/"),
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
     ("Audit", "audit", "contracts.view_all_teams", "/audit/"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("reminders/", include("reminders.urls")),
     path("reports/", include("reports.urls")),
+    path("notices/", include("notices.urls")),
     # The dashboard ("commissioning:dashboard") is at the site root.
     path("", include("commissioning.urls")),
     # "home" is the same page under a short name that any app can link to.

@@ -837,6 +837,13 @@ def load_asc0013_report(demo: Demo) -> None:
     load(demo)
 
 
+def load_seed_notices(demo: Demo) -> None:
+    """The two seed releases through the OCDS importer, onto the cycles above (notices/demo.py)."""
+    from notices.demo import load_seed_notices as import_seed_releases
+
+    import_seed_releases(demo)
+
+
 # In order: each part may use what the parts before it loaded.
 PARTS: list[Callable[[Demo], None]] = [
     load_users,
@@ -850,6 +857,7 @@ PARTS: list[Callable[[Demo], None]] = [
     load_cycles,
     load_seed_milestones,
     load_asc0013_report,
+    load_seed_notices,
 ]
 
 

@@ -1,3 +1,41 @@
-from django.contrib import admin
+"""The admin shows notices, releases and duties read-mostly: they change through the pages and services."""
 
-# Register your models here.
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Conflict, Duty, Lot, Notice, Release
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = ["release_id", "ocid", "date", "cycle", "applied", "imported_at"]
+    search_fields = ["release_id", "ocid"]
+    readonly_fields = [field.name for field in Release._meta.fields]
+
+
+@admin.register(Notice)
+class NoticeAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "notice_type", "published_at", "cycle", "source"]
+    list_filter = ["notice_type", "source"]
+    search_fields = ["fts_notice_id", "ocid"]
+    raw_id_fields = ["source_release", "cycle", "contracts", "recorded_by"]
+
+
+@admin.register(Lot)
+class LotAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "cycle", "start_date", "end_date", "max_extent_date", "contract"]
+    raw_id_fields = ["cycle", "contract", "last_release"]
+
+
+@admin.register(Conflict)
+class ConflictAdmin(SimpleHistoryAdmin):
+    list_display = ["subject", "cycle", "status", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["cycle", "contract", "milestone", "imported_value", "release", "resolved_by"]
+
+
+@admin.register(Duty)
+class DutyAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "notice_type", "due_on", "status", "contract", "cycle"]
+    list_filter = ["notice_type", "status"]
+    raw_id_fields = ["contract", "cycle", "notice", "milestone", "decided_by"]

@@ -1,3 +1,304 @@
-from django.db import models
+"""Procurement notices, the OCDS releases they came in, and the Act's notice duties.
 
-# Create your models here.
+- ``Release``: one OCDS release as imported, kept whole (its raw JSON) and unique on its
+  release id, so importing it again changes nothing. One release can carry several notices
+  (a compiled release lists every notice of the procurement so far), which is why a notice
+  and a release are two records.
+- ``Notice``: one notice on Find a Tender (UK1 to UK17), from a release's documents or recorded
+  by an officer, belonging to a commissioning cycle and the contracts it is about.
+- ``Lot``: what the notices say about each lot: the contract period, renewal, value.
+- ``ImportedValue``: what the notices last said about a value the tracker holds (a milestone's
+  date, a cycle's estimated value). The importer changes a value only while it still equals
+  what the notices last said; if an officer changed it, the officer's value stays and a
+  ``Conflict`` shows both.
+- ``Conflict``: where a notice and the tracker (or a notice's text and its structured fields)
+  disagree. The officer chooses, and the choice is kept in its history.
+- ``Duty``: one notice the Procurement Act 2023 requires of a contract or a cycle, with its
+  milestone (and so its reminders). It is met by a notice of its type, or an officer records
+  that it does not apply and why.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from commissioning.models import CommissioningCycle, Milestone
+from contracts.models import Contract, Organisation
+
+from .notice_types import NoticeType
+
+
+def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=(
+            models.Q(contract__isnull=False, cycle__isnull=True)
+            | models.Q(contract__isnull=True, cycle__isnull=False)
+        ),
+        name=name,
+    )
+
+
+class Release(models.Model):
+    """One OCDS release, as imported."""
+
+    release_id = models.CharField("release id", max_length=255, unique=True)
+    ocid = models.CharField("OCID", max_length=100, db_index=True)
+    date = models.DateTimeField(help_text="The release's own date")
+    tags = models.CharField(max_length=200, blank=True, help_text="The release tags, comma-separated")
+    raw_json = models.TextField("raw JSON", help_text="The release exactly as read, numbers as written")
+    cycle = models.ForeignKey(
+        CommissioningCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases"
+    )
+    buyer = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases"
+    )
+    applied = models.BooleanField(
+        default=True,
+        help_text="False when a later release of the same procurement had already been imported: kept, applied nothing",
+    )
+    changes = models.JSONField(default=list, blank=True, help_text="What importing it changed, in words")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ocid", "date", "release_id"]
+
+    def __str__(self) -> str:
+        return self.release_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("notices:release-detail", args=[self.pk])
+
+
+class Notice(models.Model):
+    """A procurement notice published on Find a Tender."""
+
+    class Source(models.TextChoices):
+        IMPORTED = "imported", "Imported from OCDS"
+        RECORDED = "recorded", "Recorded by an officer"
+
+    notice_type = models.CharField(max_length=4, choices=NoticeType)
+    fts_notice_id = models.CharField(
+        "Find a Tender notice id", max_length=50, blank=True, help_text="For example, 017566-2026"
+    )
+    ocid = models.CharField("OCID", max_length=100, blank=True, db_index=True)
+    published_at = models.DateTimeField("published")
+    url = models.URLField("address", max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    amendment = models.TextField(
+        blank=True, help_text="What the publisher says this notice changed (tender.amendments)"
+    )
+    changes = models.JSONField(
+        default=list, blank=True, help_text="What the tracker changed when this notice's release was imported"
+    )
+    source = models.CharField(max_length=10, choices=Source, default=Source.IMPORTED)
+    source_release = models.ForeignKey(
+        Release,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text="The release the tracker first read this notice in (its raw JSON is there)",
+    )
+    cycle = models.ForeignKey(
+        CommissioningCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
+    )
+    contracts = models.ManyToManyField(Contract, blank=True, related_name="notices")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(m2m_fields=[contracts])
+
+    class Meta:
+        ordering = ["published_at", "fts_notice_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fts_notice_id"], condition=~models.Q(fts_notice_id=""), name="notice_unique_fts_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_type} {self.fts_notice_id}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("notices:notice-detail", args=[self.pk])
+
+    @property
+    def release_id(self) -> str:
+        """The OCDS release id this notice was read from ("" if an officer recorded it)."""
+        return self.source_release.release_id if self.source_release_id else ""
+
+
+class Lot(models.Model):
+    """A lot of a procurement, as its latest notice describes it."""
+
+    cycle = models.ForeignKey(CommissioningCycle, on_delete=models.CASCADE, related_name="lots")
+    lot_id = models.CharField("lot id", max_length=100)
+    title = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    max_extent_date = models.DateField("maximum extent date", null=True, blank=True)
+    has_renewal = models.BooleanField(null=True, blank=True)
+    renewal_description = models.TextField(blank=True)
+    minimum_renewals = models.PositiveIntegerField(null=True, blank=True)
+    maximum_renewals = models.PositiveIntegerField(null=True, blank=True)
+    renewals_unlimited = models.BooleanField(
+        default=False, help_text="The notice gave 1e9999 renewals: OCDS for 'no maximum'"
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    suitable_for_sme = models.BooleanField(null=True, blank=True)
+    suitable_for_vcse = models.BooleanField(null=True, blank=True)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.SET_NULL, null=True, blank=True, related_name="lots",
+        help_text="The tracker's contract for this lot, when there is exactly one to match",
+    )
+    last_release = models.ForeignKey(Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cycle", "lot_id"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "lot_id"], name="lot_unique_per_cycle")]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_id}" + (f": {self.title}" if self.title else "")
+
+
+class ImportedValue(models.Model):
+    """What the notices last said about one value the tracker holds."""
+
+    cycle = models.ForeignKey(CommissioningCycle, on_delete=models.CASCADE, related_name="imported_values")
+    key = models.CharField(max_length=150, help_text="e.g. milestone:planning:engagement, cycle:estimated_value")
+    milestone = models.OneToOneField(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="imported_value"
+    )
+    value = models.JSONField(help_text="The value as the notices last gave it")
+    release = models.ForeignKey(Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "key"], name="imported_value_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.key}"
+
+
+class Conflict(models.Model):
+    """Two sources that disagree about one value, for the officer to choose between."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an officer"
+        USED_NOTICE = "used_notice", "The notice's value was used"
+        KEPT = "kept", "The tracker's value was kept"
+        SUPERSEDED = "superseded", "Replaced by a later notice"
+
+    cycle = models.ForeignKey(CommissioningCycle, on_delete=models.CASCADE, related_name="conflicts")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="conflicts")
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="conflicts")
+    imported_value = models.ForeignKey(
+        ImportedValue, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts"
+    )
+    release = models.ForeignKey(Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts")
+    subject = models.CharField(max_length=300, help_text="What the two sources disagree about")
+    path = models.CharField("JSON path", max_length=300, blank=True)
+    ours = models.CharField("the tracker says", max_length=300)
+    theirs = models.CharField("the notice says", max_length=500)
+    theirs_value = models.JSONField(
+        null=True, blank=True, help_text="The notice's value, to apply if the officer chooses it (null: nothing to apply)"
+    )
+    status = models.CharField(max_length=12, choices=Status, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The cycle and contract pages list the open conflicts (selectors.open_conflicts_for_*).
+            models.Index(fields=["status", "cycle"], name="conflict_status_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("notices:conflict-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def can_use_notice(self) -> bool:
+        return self.theirs_value is not None
+
+
+class Duty(models.Model):
+    """A notice the Procurement Act 2023 requires, on a contract or a cycle, and its milestone."""
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        MET = "met", "Notice published"
+        NOT_APPLICABLE = "not_applicable", "Does not apply"
+        LAPSED = "lapsed", "No longer required"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="duties")
+    cycle = models.ForeignKey(
+        CommissioningCycle, on_delete=models.CASCADE, null=True, blank=True, related_name="duties"
+    )
+    key = models.CharField(max_length=60, help_text="Which duty this is, e.g. UK7 or UK10:option:2")
+    notice_type = models.CharField(max_length=4, choices=NoticeType)
+    kind = models.CharField(max_length=20, default=Milestone.Kind.NOTICE)
+    title = models.CharField(max_length=255)
+    due_on = models.DateField("due by", help_text="The last day, as the Act's rule gives it")
+    basis = models.TextField(help_text="How the date was worked out")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=15, choices=Status, default=Status.DUE)
+    reason = models.TextField(blank=True, help_text="Why the duty does not apply, or why it lapsed")
+    notice = models.ForeignKey(Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="duties_met")
+    milestone = models.OneToOneField(Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="duty")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "key"]
+        verbose_name_plural = "duties"
+        constraints = [
+            _either_contract_or_cycle("duty_belongs_to_contract_or_cycle"),
+            models.UniqueConstraint(
+                fields=["contract", "key"], condition=models.Q(contract__isnull=False), name="duty_unique_per_contract"
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "key"], condition=models.Q(cycle__isnull=False), name="duty_unique_per_cycle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def subject(self) -> Contract | CommissioningCycle:
+        return self.contract if self.contract_id else self.cycle
+
+    @property
+    def is_due(self) -> bool:
+        return self.status == self.Status.DUE
+
+    @property
+    def needs_a_notice(self) -> bool:
+        """Standstill ends are dates to wait for, not notices to publish."""
+        return self.kind == Milestone.Kind.NOTICE

@@ -1,3 +1,349 @@
-from django.shortcuts import render
+"""Notice pages: the list, one notice, one release, importing OCDS, recording a notice, the
+duties' actions, choosing between disagreeing sources, and OCDS downloads.
 
-# Create your views here.
+Thin: reads come from ``selectors``, writes from ``services`` and ``ocds.loader``. Records are
+fetched through ``access.policy``, so another team's notice answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.generic import DetailView, FormView, TemplateView
+
+from access import policy, shortcuts
+from commissioning.models import CommissioningCycle
+from commissioning.views.cycles import add_service_errors
+from contracts.models import Contract
+from contracts.views import Permission
+
+from . import selectors, services
+from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
+from .models import Conflict, Duty
+from .ocds import exporter, jsontext
+from .ocds.loader import ImportOptions, Outcome, import_releases
+
+NOTICES_PAGE_SIZE = 50
+# The result page lists this many releases of each kind; the rest are counted.
+SHOWN_OUTCOMES = 200
+
+
+def _pretty(raw: str) -> str:
+    try:
+        return jsontext.dumps(jsontext.loads(raw), indent=2)
+    except ValueError:
+        return raw
+
+
+class NoticeListView(Permission, TemplateView):
+    permission_required = "notices.view_notice"
+    template_name = "notices/notice_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        notices = selectors.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
+        page = Paginator(notices, NOTICES_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page=page,
+            can_import=user.has_perm("notices.add_notice"),
+            open_conflicts=selectors.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
+            **kwargs,
+        )
+
+
+class NoticeDetailView(Permission, DetailView):
+    permission_required = "notices.view_notice"
+    template_name = "notices/notice_detail.html"
+    context_object_name = "notice"
+
+    def get_queryset(self):
+        return selectors.notices_visible_to(self.request.user).select_related("cycle", "source_release", "recorded_by")
+
+    def get_context_data(self, **kwargs):
+        notice = self.object
+        return super().get_context_data(
+            contracts=policy.contracts_visible_to(self.request.user, notice.contracts.all()).order_by("reference"),
+            duties=notice.duties_met.select_related("contract", "cycle"),
+            history=notice.history.select_related("history_user").order_by("-history_date", "-history_id"),
+            **kwargs,
+        )
+
+
+class ReleaseDetailView(Permission, DetailView):
+    permission_required = "notices.view_notice"
+    template_name = "notices/release_detail.html"
+    context_object_name = "release"
+
+    def get_queryset(self):
+        return selectors.releases_visible_to(self.request.user).select_related("cycle", "buyer", "imported_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pretty_json=_pretty(self.object.raw_json), **kwargs)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ImportView(Permission, View):
+    """Upload an OCDS file; each release is imported on its own and the page lists what happened.
+
+    Django reads an upload before the view runs. To refuse a file over the limit without
+    writing it to disk, the upload handlers are replaced first, which must happen before the
+    CSRF check reads the form: hence csrf_exempt here and csrf_protect on ``post``
+    (https://docs.djangoproject.com/en/5.2/topics/http/file-uploads/#modifying-upload-handlers-on-the-fly).
+    """
+
+    permission_required = "notices.add_notice"
+    template_name = "notices/import_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": ImportForm(user=request.user)})
+
+    def post(self, request):
+        limiter = LimitedUpload(request)
+        request.upload_handlers = [limiter, MemoryFileUploadHandler(request), TemporaryFileUploadHandler(request)]
+        return csrf_protect(self._post)(request, limiter)
+
+    def _post(self, request, limiter: LimitedUpload):
+        data, files = request.POST, request.FILES  # reads the upload through the limiter
+        too_big = (limiter.size or True) if limiter.too_big else False
+        form = ImportForm(data, files, user=request.user, too_big=too_big)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=200)
+        allowed = None if policy.sees_every_team(request.user) else set(policy.team_ids(request.user))
+        options = ImportOptions(
+            officer=request.user,
+            team=form.cleaned_data["team"],
+            create_buyers=form.cleaned_data["create_buyers"],
+            allowed_team_ids=allowed,
+        )
+        upload = form.cleaned_data["file"]
+        counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
+        shown: dict[str, list[Outcome]] = {key: [] for key in counts}
+        with upload.open("rb") as stream:
+            for outcome in import_releases(stream, options):
+                counts[outcome.status] += 1
+                if len(shown[outcome.status]) < SHOWN_OUTCOMES:
+                    shown[outcome.status].append(outcome)
+        return render(
+            request,
+            "notices/import_result.html",
+            {"file_name": upload.name, "counts": counts, "shown": shown, "limit": SHOWN_OUTCOMES},
+        )
+
+
+def _subject_from_query(request) -> tuple[Contract | None, CommissioningCycle | None, Duty | None]:
+    """The contract, cycle or duty a notice is recorded for (?contract=, ?cycle= or ?duty=)."""
+    user = request.user
+    try:
+        if duty_id := request.GET.get("duty"):
+            duty = get_object_or_404(selectors.duties_visible_to(user), pk=int(duty_id))
+            if duty.contract_id:
+                return shortcuts.editable_contract_or_deny(user, pk=duty.contract_id), None, duty
+            return None, shortcuts.visible_cycle_or_404(user, pk=duty.cycle_id), duty
+        if contract_id := request.GET.get("contract"):
+            return shortcuts.editable_contract_or_deny(user, pk=int(contract_id)), None, None
+        if cycle_id := request.GET.get("cycle"):
+            return None, shortcuts.visible_cycle_or_404(user, pk=int(cycle_id)), None
+    except ValueError:
+        raise Http404("No such contract, cycle or duty") from None
+    return None, None, None
+
+
+def _subject_url(contract, cycle) -> str:
+    url = (contract or cycle).get_absolute_url()
+    return f"{url}#duties" if cycle is not None else f"{url}#notices"
+
+
+class RecordNoticeView(Permission, FormView):
+    """Record a notice the team published, for a contract or a cycle, or for one duty."""
+
+    permission_required = "notices.add_notice"
+    template_name = "notices/record_form.html"
+    form_class = RecordNoticeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.has_permission():
+            self.contract, self.cycle, self.duty = _subject_from_query(request)
+            if self.contract is None and self.cycle is None:
+                if request.method != "GET":
+                    raise Http404("Record a notice from a contract's or a cycle's page")
+                return render(request, "notices/record_choose.html")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"notice_type": self.duty.notice_type} if self.duty else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.contract or self.cycle, duty=self.duty, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            notice = services.notice_record(
+                contract=self.contract,
+                cycle=self.cycle,
+                duty=self.duty,
+                officer=self.request.user,
+                today=timezone.localdate(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{notice.get_notice_type_display()} recorded")
+        return redirect(_subject_url(self.contract, self.cycle))
+
+
+def _editable_duty(request, pk: int) -> Duty:
+    duty = get_object_or_404(selectors.duties_visible_to(request.user), pk=pk)
+    if duty.contract_id:
+        shortcuts.editable_contract_or_deny(request.user, pk=duty.contract_id)
+    return duty
+
+
+class DutyNotApplicableView(Permission, FormView):
+    """Record that a duty does not apply, and why; the reason stays on the duty and in its history."""
+
+    permission_required = "notices.change_duty"
+    template_name = "notices/not_applicable_form.html"
+    form_class = NotApplicableForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.has_permission():
+            self.duty = _editable_duty(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(duty=self.duty, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.duty_not_applicable(
+                duty=self.duty, reason=form.cleaned_data["reason"], officer=self.request.user, today=timezone.localdate()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Recorded that it does not apply: {self.duty.title}")
+        return redirect(_subject_url(self.duty.contract, self.duty.cycle))
+
+
+class DutyReopenView(Permission, View):
+    permission_required = "notices.change_duty"
+
+    def get(self, request, pk):
+        # Only a POST reopens; a GET says so, once it is clear the duty is one the user may see.
+        _editable_duty(request, pk)
+        return HttpResponseNotAllowed(["POST"])
+
+    def post(self, request, pk):
+        duty = _editable_duty(request, pk)
+        try:
+            services.duty_reopen(duty=duty, officer=request.user, today=timezone.localdate())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"The duty applies again: {duty.title}")
+        return redirect(_subject_url(duty.contract, duty.cycle))
+
+
+class ConflictDetailView(Permission, DetailView):
+    """Both values side by side, and the two choices (each a POST)."""
+
+    permission_required = "notices.view_conflict"
+    template_name = "notices/conflict_detail.html"
+    context_object_name = "conflict"
+
+    def get_queryset(self):
+        return selectors.conflicts_visible_to(self.request.user).select_related(
+            "cycle", "contract", "milestone", "release", "resolved_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        conflict = self.object
+        can_change = self.request.user.has_perm("notices.change_conflict") and (
+            conflict.contract_id is None or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
+        )
+        return super().get_context_data(
+            can_resolve=can_change and conflict.is_open,
+            history=conflict.history.select_related("history_user").order_by("-history_date", "-history_id"),
+            **kwargs,
+        )
+
+
+class ConflictResolveView(Permission, View):
+    permission_required = "notices.change_conflict"
+
+    def get(self, request, pk):
+        get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        return HttpResponseNotAllowed(["POST"])
+
+    def post(self, request, pk):
+        conflict = get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        if conflict.contract_id:
+            shortcuts.editable_contract_or_deny(request.user, pk=conflict.contract_id)
+        choice = request.POST.get("choice")
+        if choice not in ("notice", "tracker"):
+            messages.error(request, "Choose which value to keep")
+            return redirect(conflict)
+        try:
+            services.conflict_resolve(
+                conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(conflict)
+        conflict.refresh_from_db()
+        messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
+        return redirect(conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url())
+
+
+# --- OCDS downloads -----------------------------------------------------------------------
+
+
+def _download(request, package: dict, file_name: str) -> HttpResponse:
+    response = HttpResponse(exporter.to_json(package), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+class ExportCycleView(Permission, View):
+    permission_required = "notices.view_notice"
+
+    def get(self, request, pk):
+        cycle = shortcuts.visible_cycle_or_404(request.user, pk=pk)
+        package = exporter.release_package(
+            [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
+        )
+        return _download(request, package, f"cycle-{cycle.pk}-ocds.json")
+
+
+class ExportContractView(Permission, View):
+    permission_required = "notices.view_notice"
+
+    def get(self, request, pk):
+        contract = shortcuts.visible_contract_or_404(request.user, pk=pk)
+        package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
+        return _download(request, package, f"contract-{contract.reference}-ocds.json")
+
+
+class ExportAllView(Permission, View):
+    permission_required = "notices.view_notice"
+
+    def get(self, request):
+        user = request.user
+        cycles = policy.cycles_visible_to(user).order_by("pk")
+        contracts = policy.contracts_visible_to(user).select_related("buyer", "provider").prefetch_related("options").order_by("reference")
+        releases = exporter.releases_for_all(cycles, contracts)
+        if not releases:
+            # A release package must hold at least one release: say so instead of writing an invalid one.
+            return render(request, "notices/nothing_to_export.html")
+        package = exporter.release_package(releases, uri=request.build_absolute_uri())
+        return _download(request, package, "commissioning-tracker-ocds.json")
+

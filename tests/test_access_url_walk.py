@@ -18,6 +18,7 @@ from contracts import roles
 from reminders.emails import acknowledge_token
 from reports.models import KpiResult, QualityAssessment
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
+from tests.ocds_helpers import MK_OCID, import_bytes, make_seed_buyers, mk_release
 from tests.report_helpers import add_return, make_asc0013_like_report
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,10 @@ class World:
     milestone: object
     organisation: object
     people: dict
+    release: object = None
+    notice: object = None
+    conflict: object = None
+    duty: object = None
     report: object = None
     monitoring_return: object = None
     kpi: object = None
@@ -76,11 +81,22 @@ def world():
                              start_date=date(2026, 4, 1), initial_term_months=36)
     cycle = make_cycle(name="Alpha recommissioning", team=team_a, replaces=[contract])
     milestone = make_milestone(contract=contract, title="Alpha engagement deadline", due_on=date(2027, 1, 15))
+    # The seed Find a Tender release, imported onto this team's cycle (matched by OCID).
+    cycle.ocid = MK_OCID
+    cycle.save()
+    make_seed_buyers()
+    import_bytes(mk_release())
+    from notices.models import Conflict, Duty, Notice, Release
+
+    duty = Duty.objects.filter(contract=contract).first() or Duty.objects.filter(cycle=cycle).first()
+    assert duty is not None and Notice.objects.filter(cycle=cycle).exists() and Conflict.objects.filter(cycle=cycle).exists()
     report = make_asc0013_like_report(contract=contract)
     monitoring_return = add_return(contract, year=2015, quarter=1, results=[("Refuge", "Occupancy", "percent", 1, 2)])
     quality = QualityAssessment.objects.create(contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83)
     return World(
         contract, contract.options.first(), cycle, milestone, provider, people,
+        release=Release.objects.get(cycle=cycle), notice=Notice.objects.filter(cycle=cycle).first(),
+        conflict=Conflict.objects.filter(cycle=cycle).first(), duty=duty,
         report=report, monitoring_return=monitoring_return,
         kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(), quality=quality,
     )
@@ -88,6 +104,12 @@ def world():
 
 def arguments(name: str, route: str, params: list[str], world: World) -> dict:
     by_route = [
+        ("notices/export/cycles/", {"pk": world.cycle.pk}),
+        ("notices/export/contracts/", {"pk": world.contract.pk}),
+        ("notices/releases/", {"pk": world.release.pk}),
+        ("notices/duties/", {"pk": world.duty.pk if world.duty else 0}),
+        ("notices/conflicts/", {"pk": world.conflict.pk}),
+        ("notices/", {"pk": world.notice.pk}),
         ("reports/contracts/", {"contract_pk": world.contract.pk}),
         ("reports/returns/", {"pk": world.monitoring_return.pk}),
         ("reports/kpis/", {"pk": world.kpi.pk}),

@@ -1,0 +1,70 @@
+"""``python manage.py import_ocds PATH`` (or ``-`` for standard input): import OCDS releases.
+
+Reads a release, a release package, a record package or JSON Lines of any size, one release
+at a time (notices.ocds.reader), and prints one line per release as it goes. Exits with an
+error if any release was refused, after importing all the others.
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from contracts.models import Team
+from notices.ocds.loader import ImportOptions, Outcome, import_releases
+
+
+class Command(BaseCommand):
+    help = (
+        "Import OCDS releases from a file, or from standard input with '-'. Each release is imported "
+        "on its own; a release already imported changes nothing; refused releases are listed with the "
+        "reason and the JSON path."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The OCDS file, or - to read standard input")
+        parser.add_argument("--team", help="Add a cycle for this team (its name) when no cycle has a release's OCID")
+        parser.add_argument(
+            "--create-buyers",
+            action="store_true",
+            help="Add a buyer the tracker does not know (by PPON) instead of refusing its releases",
+        )
+        parser.add_argument("--quiet", action="store_true", help="Print only refused releases and the totals")
+
+    def handle(self, *args, path, team=None, create_buyers=False, quiet=False, **options):
+        chosen_team = None
+        if team:
+            chosen_team = Team.objects.filter(name=team).first()
+            if chosen_team is None:
+                raise CommandError(f"No team is called '{team}'")
+        import_options = ImportOptions(team=chosen_team, create_buyers=create_buyers)
+        counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
+        try:
+            stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 closed below
+        except OSError as error:
+            raise CommandError(f"Cannot open {path}: {error.strerror}") from error
+        try:
+            for outcome in import_releases(stream, import_options):
+                counts[outcome.status] += 1
+                self._print(outcome, quiet)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        self.stdout.write(
+            f"{counts[Outcome.IMPORTED]} imported, {counts[Outcome.UNCHANGED]} already imported, "
+            f"{counts[Outcome.REFUSED]} refused"
+        )
+        if counts[Outcome.UNREADABLE]:
+            raise CommandError("The file could not be read to the end (see above)")
+        if counts[Outcome.REFUSED]:
+            raise CommandError(f"{counts[Outcome.REFUSED]} release{'s' if counts[Outcome.REFUSED] != 1 else ''} refused (see above)")
+
+    def _print(self, outcome: Outcome, quiet: bool) -> None:
+        if outcome.status == Outcome.IMPORTED and not quiet:
+            self.stdout.write(f"Imported {outcome.label} into '{outcome.cycle_name}'")
+            for change in outcome.changes:
+                self.stdout.write(f"  {change}")
+        elif outcome.status == Outcome.UNCHANGED and not quiet:
+            self.stdout.write(f"Already imported: {outcome.label} (nothing changed)")
+        elif outcome.status in (Outcome.REFUSED, Outcome.UNREADABLE):
+            for problem in outcome.problems:
+                self.stderr.write(f"Refused: {problem}" if outcome.status == Outcome.REFUSED else problem)

@@ -1,0 +1,850 @@
+"""Loading OCDS releases into the tracker: the writing half of the import (``parser.py`` reads).
+
+``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
+``Outcome`` per release as it goes, so a caller can print or count them without holding a
+large file's results in memory. Each release is imported on its own, in its own transaction:
+
+1. A release whose id is already in the tracker changes nothing ("already imported").
+2. ``parser.read_release`` checks it (schema, dates with time zones, numbers) and reads it;
+   any problem refuses the whole release, with its JSON path.
+3. The buyer must be an organisation the tracker knows by its PPON identifier, unless the
+   import may add buyers (``create_buyers``): an unknown buyer is otherwise refused, because
+   a typing slip in a PPON would quietly create a second council.
+4. The commissioning cycle is the one with the release's OCID. With none, the import adds one
+   for the team given (or the team of the contracts that have the OCID); without a team the
+   release is refused, naming the OCID.
+5. A release older than one already imported for the same OCID is kept (raw JSON and
+   notices) but changes nothing, so importing files out of order cannot move dates back.
+6. Otherwise the release updates the cycle's estimated value, light-touch regime and target
+   start, its lots, and the milestones from planning.milestones, the future notice date and
+   the lots' contract periods (``parser.milestone_specs``). Each value is changed only while
+   it still holds what the notices last said (``ImportedValue``); a value an officer entered
+   or changed is kept, and a ``Conflict`` shows both for the officer to choose.
+7. The notices in the release's documents are added (once each, by Find a Tender notice id)
+   and linked to the cycle and to the contracts with the OCID; the Act's duties are brought
+   in step, and any duty a new notice answers is marked met.
+
+Every save says, in its history, the release it came from ("From release <id>").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from commissioning import services as commissioning_services
+from commissioning.models import CommissioningCycle, Milestone, Stage
+from contracts import services as contract_services
+from contracts.models import Contract, Organisation, ServiceCategory, Team
+
+from .. import services
+from ..models import Conflict, ImportedValue, Lot, Notice, Release
+from ..notice_types import NoticeType
+from . import jsontext
+from .parser import MilestoneSpec, ParsedLot, ParsedRelease, Problem, ReleaseRefused, milestone_specs, read_release
+from .reader import Item, UnreadableFile, read_releases
+
+REASON_LENGTH = 100
+
+# The stage a new cycle starts at, from the latest notice it has.
+STAGE_FOR_NOTICE = {
+    "UK1": Stage.STRATEGY,
+    "UK2": Stage.MARKET_ENGAGEMENT,
+    "UK3": Stage.MARKET_ENGAGEMENT,
+    "UK4": Stage.PROCUREMENT,
+    "UK5": Stage.AWARD,
+    "UK6": Stage.AWARD,
+    "UK7": Stage.LIVE,
+    "UK12": Stage.PROCUREMENT,
+    "UK13": Stage.PROCUREMENT,
+    "UK14": Stage.PROCUREMENT,
+}
+
+
+class Refused(Exception):
+    def __init__(self, *problems: Problem):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class ImportOptions:
+    officer: AbstractBaseUser | None = None
+    team: Team | None = None  # for cycles the import adds
+    create_buyers: bool = False
+    allowed_team_ids: set[int] | None = None  # None: any team's cycle may be updated
+    today: date | None = None
+
+
+@dataclass
+class Outcome:
+    """What happened to one release (or to the thing where a release should have been)."""
+
+    IMPORTED, UNCHANGED, REFUSED, UNREADABLE = "imported", "unchanged", "refused", "unreadable"
+
+    status: str
+    location: str
+    release_id: str = ""
+    ocid: str = ""
+    cycle_id: int | None = None
+    cycle_name: str = ""
+    changes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    applied: bool = True
+
+    @property
+    def label(self) -> str:
+        if self.release_id:
+            return f"release {self.release_id}"
+        return self.location
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (self.IMPORTED, self.UNCHANGED)
+
+
+def _release_label(item: Item) -> tuple[str, str]:
+    release = item.release if isinstance(item.release, dict) else {}
+    release_id = release.get("id") if isinstance(release.get("id"), str) else ""
+    ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else ""
+    return release_id, ocid
+
+
+def _refused(item: Item, problems: list) -> Outcome:
+    release_id, ocid = _release_label(item)
+    where = f"release {release_id}" if release_id else f"{item.location} (no release id)"
+    if ocid and release_id:
+        where += f" ({ocid})"
+    elif item.location != "$" and release_id:
+        where += f" at {item.location}"
+    return Outcome(
+        Outcome.REFUSED,
+        item.location,
+        release_id=release_id,
+        ocid=ocid,
+        problems=[f"{where}: {problem}" for problem in problems],
+    )
+
+
+def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
+    """Import every release in a binary stream, yielding what happened to each (module docstring)."""
+    try:
+        for item in read_releases(stream):
+            yield import_item(item, options)
+    except UnreadableFile as error:
+        yield Outcome(Outcome.UNREADABLE, "file", problems=[str(error)])
+
+
+def import_item(item: Item, options: ImportOptions) -> Outcome:
+    if item.error:
+        return Outcome(Outcome.REFUSED, item.location, problems=[item.error])
+    release_id, ocid = _release_label(item)
+    # Step 1: importing the same release twice changes nothing (and costs one query).
+    if release_id and Release.objects.filter(release_id=release_id).exists():
+        return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
+    try:
+        parsed = read_release(item.release)
+    except ReleaseRefused as error:
+        return _refused(item, error.problems)
+    except RecursionError:
+        return _refused(item, [Problem("$", "is nested too deeply to read")])
+    try:
+        with transaction.atomic():
+            return _import(parsed, item, options)
+    except Refused as error:
+        return _refused(item, error.problems)
+    except ValidationError as error:
+        return _refused(item, [Problem("$", message) for message in error.messages])
+    except IntegrityError:
+        if Release.objects.filter(release_id=parsed.release_id).exists():
+            # Imported at the same moment by someone else: the same release, already in.
+            return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
+        return _refused(item, [Problem("$", "could not be saved: it clashes with a record already in the tracker")])
+    except DatabaseError as error:
+        return _refused(item, [Problem("$", f"could not be saved ({error.__class__.__name__})")])
+
+
+# --- the steps ----------------------------------------------------------------------------
+
+
+class _Run:
+    """One release being imported: what it needs to know and the changes it has made."""
+
+    def __init__(self, parsed: ParsedRelease, options: ImportOptions):
+        self.parsed = parsed
+        self.options = options
+        self.officer = options.officer
+        self.today = options.today or timezone.localdate()
+        self.reason = f"From release {parsed.release_id}"[:REASON_LENGTH]
+        self.changes: list[str] = []
+        self.release: Release | None = None
+        self.imported: dict[str, ImportedValue] | None = None  # the cycle's, by key, loaded once
+        self.cycle_changed = False
+
+    def record(self, instance) -> None:
+        if self.officer is not None:
+            instance._history_user = self.officer
+        instance._change_reason = self.reason
+
+
+def _long(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _money(amount: Decimal) -> str:
+    return f"£{amount:,.2f}".replace(".00", "")
+
+
+def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcome:
+    run = _Run(parsed, options)
+    buyer = _buyer(run)
+    cycle, created = _cycle(run, buyer)
+    latest = Release.objects.filter(ocid=parsed.ocid, applied=True).order_by("-date").first()
+    applied = latest is None or latest.date <= parsed.date.at
+    run.release = Release.objects.create(
+        release_id=parsed.release_id,
+        ocid=parsed.ocid,
+        date=parsed.date.at,
+        tags=",".join(parsed.tags)[:200],
+        raw_json=jsontext.dumps(item.release),
+        cycle=cycle,
+        buyer=buyer,
+        applied=applied,
+        imported_by=run.officer,
+    )
+    contracts = list(Contract.objects.filter(ocid=parsed.ocid).order_by("reference"))
+    if applied:
+        lots = _lots(run, cycle, contracts)
+        _cycle_values(run, cycle, created)
+        lots_with_contracts = frozenset(lot.lot_id for lot in lots if lot.contract_id)
+        for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
+            _milestone(run, cycle, spec)
+        for lot in lots:
+            if lot.contract_id:
+                _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
+    else:
+        run.changes.append(
+            f"Older than release {latest.release_id}, already imported: kept for the record, changed nothing"
+        )
+    new_notices, newly_linked = _notices(run, cycle, contracts)
+    # The duties follow the notices, the contracts' dates and the cycle's start and regime:
+    # worked out again only when a release brought something they depend on.
+    new_types = {notice.notice_type for notice in new_notices}
+    for contract in contracts:
+        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked:
+            run.changes += services.duties_sync_for_contract(contract=contract, officer=run.officer, today=run.today)
+    if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
+        run.changes += services.duties_sync_for_cycle(cycle=cycle, officer=run.officer, today=run.today)
+    _attach_changes(run, new_notices)
+    run.release.changes = run.changes
+    run.release.save(update_fields=["changes"])
+    return Outcome(
+        Outcome.IMPORTED,
+        item.location,
+        release_id=parsed.release_id,
+        ocid=parsed.ocid,
+        cycle_id=cycle.pk,
+        cycle_name=cycle.name,
+        changes=run.changes,
+        applied=applied,
+    )
+
+
+def _buyer(run: _Run) -> Organisation | None:
+    buyer = run.parsed.buyer
+    if buyer is None:
+        return None
+    if not buyer.ppon_id:
+        raise Refused(
+            Problem("$.buyer.id", f"'{buyer.party_id}' has no GB-PPON identifier: the tracker matches buyers by their PPON")
+        )
+    organisation = Organisation.objects.filter(ppon_id=buyer.ppon_id).first()
+    if organisation is not None:
+        return organisation
+    if not run.options.create_buyers:
+        raise Refused(
+            Problem(
+                "$.buyer",
+                f"no organisation in the tracker has the PPON identifier {buyer.ppon_id} ({buyer.name or 'no name given'}): "
+                "add it on the Organisations page, or import again allowing new buyers to be added",
+            )
+        )
+    organisation = contract_services.organisation_save(
+        organisation=Organisation(name=(buyer.name or buyer.ppon_id)[:255], role=Organisation.Role.BUYER, ppon_id=buyer.ppon_id),
+        officer=run.officer,
+        reason=run.reason,
+    )
+    run.changes.append(f"Added the buyer {organisation.name} (PPON {organisation.ppon_id})")
+    return organisation
+
+
+def _allowed(run: _Run, team_id: int) -> bool:
+    return run.options.allowed_team_ids is None or team_id in run.options.allowed_team_ids
+
+
+def _cycle(run: _Run, buyer: Organisation | None) -> tuple[CommissioningCycle, bool]:
+    parsed = run.parsed
+    cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
+    if len(cycles) > 1:
+        names = ", ".join(f"'{cycle.name}'" for cycle in cycles)
+        raise Refused(Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({names}): give it to one only"))
+    if cycles:
+        cycle = cycles[0]
+        if not _allowed(run, cycle.team_id):
+            raise Refused(Problem("$.ocid", f"the cycle with the OCID {parsed.ocid} belongs to a team you are not in"))
+        return cycle, False
+    team = run.options.team
+    if team is None:
+        teams = set(Contract.objects.filter(ocid=parsed.ocid).values_list("team_id", flat=True))
+        if len(teams) == 1:
+            team = Team.objects.get(pk=teams.pop())
+    if team is None:
+        raise Refused(
+            Problem(
+                "$.ocid",
+                f"no commissioning cycle has the OCID {parsed.ocid}: set the OCID on its cycle, or choose a team "
+                "so that the import can add the cycle",
+            )
+        )
+    if not _allowed(run, team.pk):
+        raise Refused(Problem("$.ocid", f"you cannot add a cycle for the team {team.name}"))
+    latest_notice = max(parsed.notices, key=lambda notice: notice.published.at, default=None)
+    contract = Contract.objects.filter(ocid=parsed.ocid).first()
+    lot_starts = [lot.start.day for lot in parsed.lots if lot.start]
+    cycle = CommissioningCycle(
+        name=(parsed.title or parsed.ocid)[:255],
+        description=parsed.description,
+        service_category=contract.service_category if contract else ServiceCategory.OTHER,
+        team=team,
+        lead_officer=run.officer,
+        ocid=parsed.ocid,
+        stage=STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT,
+        stage_changed_on=latest_notice.published.london.date() if latest_notice else parsed.date.london.date(),
+        is_light_touch=bool(parsed.light_touch),
+        target_start_date=min(lot_starts, default=None),
+        estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
+    )
+    commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
+    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
+    return cycle, True
+
+
+# --- values the notices set ---------------------------------------------------------------
+
+
+def _imported(run: _Run, cycle: CommissioningCycle, key: str) -> ImportedValue | None:
+    if run.imported is None:
+        run.imported = {iv.key: iv for iv in ImportedValue.objects.select_related("milestone").filter(cycle=cycle)}
+    return run.imported.get(key)
+
+
+def _remember(run: _Run, cycle, key: str, value, *, imported: ImportedValue | None, milestone: Milestone | None = None) -> ImportedValue:
+    if imported is None:
+        imported = ImportedValue.objects.create(cycle=cycle, key=key, value=value, release=run.release, milestone=milestone)
+        if run.imported is not None:
+            run.imported[key] = imported
+        return imported
+    imported.value, imported.release = value, run.release
+    fields = ["value", "release"]
+    if milestone is not None and imported.milestone_id != milestone.pk:
+        imported.milestone = milestone
+        fields.append("milestone")
+    imported.save(update_fields=fields)
+    return imported
+
+
+def _conflict(run: _Run, cycle, *, subject: str, path: str, ours: str, theirs: str, theirs_value, **about) -> Conflict:
+    # A new disagreement about the same value replaces the one still waiting for an answer.
+    if about.get("imported_value") is not None:
+        Conflict.objects.filter(imported_value=about["imported_value"], status=Conflict.Status.OPEN).update(
+            status=Conflict.Status.SUPERSEDED
+        )
+    conflict = Conflict(
+        cycle=cycle,
+        release=run.release,
+        subject=subject[:300],
+        path=path[:300],
+        ours=ours[:300],
+        theirs=theirs[:500],
+        theirs_value=theirs_value,
+        **about,
+    )
+    run.record(conflict)
+    conflict.save()
+    return conflict
+
+
+CYCLE_FIELDS = {
+    "estimated_value": "Estimated value",
+    "is_light_touch": "Light-touch regime",
+    "target_start_date": "Target start of the new contracts",
+}
+
+
+def _words(field_name: str, value) -> str:
+    if value is None:
+        return "not set"
+    if field_name == "estimated_value":
+        return _money(Decimal(value))
+    if field_name == "is_light_touch":
+        return "yes" if value else "no"
+    if field_name == "target_start_date":
+        return _long(date.fromisoformat(value) if isinstance(value, str) else value)
+    return str(value)
+
+
+def _json_value(value):
+    """A value as ImportedValue keeps it: amounts as plain decimal strings, dates as ISO dates."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, Decimal)):
+        return format(Decimal(value).normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
+    parsed = run.parsed
+    said = {}
+    if parsed.value is not None and parsed.currency in ("", "GBP"):
+        said["estimated_value"] = (parsed.value, "$.tender.value.amount")
+    if parsed.light_touch is not None:
+        said["is_light_touch"] = (parsed.light_touch, "$.tender.specialRegime")
+    starts = [(lot.start.day, f"{lot.path}.contractPeriod.startDate") for lot in parsed.lots if lot.start]
+    if starts:
+        said["target_start_date"] = min(starts)
+    for field_name, (new, path) in said.items():
+        key = f"cycle:{field_name}"
+        label = CYCLE_FIELDS[field_name]
+        new_value = _json_value(new)
+        current_value = _json_value(getattr(cycle, field_name))
+        imported = _imported(run, cycle, key)
+        if imported is not None and imported.value == new_value:
+            continue  # the notices say what they said before
+        if current_value == new_value or created:
+            _remember(run, cycle, key, new_value, imported=imported)
+            continue
+        officer_changed = (imported is None and current_value is not None) or (
+            imported is not None and imported.value != current_value
+        )
+        if officer_changed:
+            imported = _remember(run, cycle, key, new_value, imported=imported)
+            _conflict(
+                run,
+                cycle,
+                subject=f"{cycle.name}: {label.lower()}",
+                path=path,
+                ours=_words(field_name, current_value),
+                theirs=_words(field_name, new_value),
+                theirs_value={"target": "cycle", "field": field_name, "value": new_value},
+                imported_value=imported,
+            )
+            run.changes.append(
+                f"{label}: kept {_words(field_name, current_value)}, entered in the tracker; the notice says "
+                f"{_words(field_name, new_value)} (the officer chooses)"
+            )
+            continue
+        setattr(cycle, field_name, new)
+        commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason)
+        run.cycle_changed = True
+        _remember(run, cycle, key, new_value, imported=imported)
+        run.changes.append(f"{label}: {_words(field_name, current_value)} → {_words(field_name, new_value)}")
+
+
+# --- lots ---------------------------------------------------------------------------------
+
+
+def _parsed_lot(parsed: ParsedRelease, lot_id: str) -> ParsedLot | None:
+    return next((lot for lot in parsed.lots if lot.lot_id == lot_id), None)
+
+
+LOT_FIELDS = {
+    "title": "title",
+    "status": "status",
+    "start_date": "start date",
+    "end_date": "end date",
+    "max_extent_date": "maximum extent date",
+    "has_renewal": "renewal",
+    "renewal_description": "renewal description",
+    "minimum_renewals": "minimum renewals",
+    "maximum_renewals": "maximum renewals",
+    "renewals_unlimited": "no maximum on renewals",
+    "value": "value",
+    "suitable_for_sme": "suitable for SMEs",
+    "suitable_for_vcse": "suitable for VCSEs",
+}
+
+
+def _lot_values(lot: ParsedLot) -> dict:
+    """The lot's fields that this release states (a field a release leaves out is not cleared)."""
+    values = {
+        "title": lot.title,
+        "status": lot.status,
+        "start_date": lot.start.day if lot.start else None,
+        "end_date": lot.end.day if lot.end else None,
+        "max_extent_date": lot.max_extent.day if lot.max_extent else None,
+        "has_renewal": lot.has_renewal,
+        "value": lot.value,
+        "suitable_for_sme": lot.sme,
+        "suitable_for_vcse": lot.vcse,
+    }
+    if lot.renewal is not None:
+        values.update(
+            renewal_description=lot.renewal.description,
+            minimum_renewals=lot.renewal.minimum,
+            maximum_renewals=lot.renewal.maximum,
+            renewals_unlimited=lot.renewal.unlimited,
+        )
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _shown(value) -> str:
+    if isinstance(value, date):
+        return _long(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return _money(value)
+    return str(value) if value not in ("", None) else "(empty)"
+
+
+def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> list[Lot]:
+    lots = []
+    for parsed_lot in run.parsed.lots:
+        lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
+        new = lot is None
+        if new:
+            lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
+        changed = []
+        for name, value in _lot_values(parsed_lot).items():
+            if name == "title":
+                value = value[:500]
+            if getattr(lot, name) != value:
+                if not new:
+                    changed.append(f"{LOT_FIELDS[name]} {_shown(getattr(lot, name))} → {_shown(value)}")
+                setattr(lot, name, value)
+        # One lot and one contract with the OCID: they are the same thing.
+        if len(run.parsed.lots) == 1 and len(contracts) == 1 and lot.contract_id != contracts[0].pk:
+            lot.contract = contracts[0]
+            changed.append(f"matched to contract {contracts[0].reference}")
+        if new or changed:
+            lot.last_release = run.release
+            run.record(lot)
+            lot.save()
+            if new:
+                run.changes.append(f"Added lot {lot.lot_id}" + (f", contract {lot.contract.reference}" if lot.contract_id else ""))
+            else:
+                run.changes.append(f"Lot {lot.lot_id}: " + "; ".join(changed))
+        lots.append(lot)
+    return lots
+
+
+def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot | None) -> None:
+    """Contracts are the officers' records: a lot that disagrees is shown, never copied in."""
+    if parsed_lot is None:
+        return
+    contract = lot.contract
+    pairs = [
+        ("start date", contract.start_date, parsed_lot.start, "startDate"),
+        ("end of the initial term", contract.initial_end_date, parsed_lot.end, "endDate"),
+        ("maximum extent date", contract.max_extent_date, parsed_lot.max_extent, "maxExtentDate"),
+    ]
+    for label, ours, theirs, field_name in pairs:
+        if theirs is None or ours == theirs.day:
+            continue
+        subject = f"{contract.reference}: {label}"
+        theirs_words = f"{_long(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
+        if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs_words).exists():
+            continue
+        _conflict(
+            run,
+            cycle,
+            subject=subject,
+            path=f"{parsed_lot.path}.contractPeriod.{field_name}",
+            ours=_long(ours) if ours else "not set",
+            theirs=theirs_words,
+            theirs_value=None,
+            contract=contract,
+        )
+        run.changes.append(
+            f"{contract.reference}'s {label} is {_long(ours) if ours else 'not set'}; the notice says "
+            f"{_long(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
+        )
+
+
+# --- milestones ---------------------------------------------------------------------------
+
+
+def _value_of(milestone: Milestone) -> dict:
+    return {"due_on": milestone.due_on.isoformat(), "due_at": milestone.due_at.isoformat() if milestone.due_at else None}
+
+
+def _spec_value(spec: MilestoneSpec) -> dict:
+    return {"due_on": spec.due_on.isoformat(), "due_at": spec.due_at.isoformat() if spec.due_at else None}
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Two milestone values name the same moment (offsets may be written differently)."""
+    if a["due_on"] != b["due_on"]:
+        return False
+    if bool(a.get("due_at")) != bool(b.get("due_at")):
+        return False
+    if a.get("due_at"):
+        return datetime.fromisoformat(a["due_at"]) == datetime.fromisoformat(b["due_at"])
+    return True
+
+
+def _when(value: dict, spec: MilestoneSpec | None = None) -> str:
+    words = services._when_words(value)
+    if spec is not None and not value.get("due_at") and "T23:59:59" in spec.due.written:
+        words += f"; the notice gives {spec.due.written}"
+    return words
+
+
+def _adoptable(cycle: CommissioningCycle, spec: MilestoneSpec) -> Milestone | None:
+    """A milestone already on the cycle for the same day and kind, entered another way (the demo's, an officer's)."""
+    return (
+        Milestone.objects.filter(
+            cycle=cycle,
+            kind__in=spec.same_as_kinds,
+            due_on=spec.due_on,
+            imported_value__isnull=True,
+            duty__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, imported: ImportedValue) -> None:
+    alternative = spec.text_alternative
+    if alternative is None:
+        return
+    text_value = {
+        "due_on": alternative.due_at.date().isoformat(),
+        "due_at": alternative.due_at.isoformat(),
+        "ends_at": alternative.ends_at.isoformat() if alternative.ends_at else None,
+    }
+    if _same(_value_of(milestone), text_value) and (
+        (milestone.ends_at is None) == (alternative.ends_at is None)
+    ):
+        return
+    text_words = services._when_words(text_value)
+    current_words = services._when_words({**_value_of(milestone), "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None})
+    _conflict(
+        run,
+        cycle,
+        subject=f"{milestone.title}: when it is due",
+        path=f"{spec.path} and its description",
+        ours=f"{current_words}, from the notice's {spec.path.rsplit('.', 1)[-1]} ({spec.due.written})",
+        theirs=f"{text_words}: the notice's own text says '{alternative.quote}'",
+        theirs_value={"target": "milestone", **text_value},
+        milestone=milestone,
+        imported_value=imported,
+    )
+    services._append_conflict_note(
+        milestone,
+        f"The notice's text gives '{alternative.quote}' ({text_words}), but its structured date "
+        f"{spec.path} is {spec.due.written} ({current_words}). The milestone follows the structured date "
+        f"until an officer chooses (release {run.parsed.release_id}).",
+        officer=run.officer,
+        reason=run.reason,
+    )
+    run.changes.append(f"'{milestone.title}': the notice's text says '{alternative.quote}' but its date says {current_words} (the officer chooses)")
+
+
+def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> None:
+    if spec.code in Milestone.Kind.values and spec.code != spec.kind:
+        # A release this tracker exported names the milestone's kind in its code.
+        spec = replace(spec, kind=spec.code, same_as_kinds=(*spec.same_as_kinds, spec.code))
+    key = f"milestone:{spec.key}"
+    new = _spec_value(spec)
+    imported = _imported(run, cycle, key)
+    if imported is None:
+        milestone = _adoptable(cycle, spec)
+        if milestone is None:
+            description = spec.description
+            milestone = commissioning_services.milestone_create(
+                cycle=cycle,
+                kind=spec.kind,
+                title=spec.title[:255],
+                due_on=spec.due_on,
+                due_at=spec.due_at,
+                description=f"{description}\n\nFrom release {run.parsed.release_id} ({spec.path}).".strip(),
+                owner=cycle.lead_officer,
+                source=Milestone.Source.IMPORTED,
+                officer=run.officer,
+                reason=run.reason,
+            )
+            imported = _remember(run, cycle, key, new, imported=None, milestone=milestone)
+            run.changes.append(f"Added the milestone '{milestone.title}': {_when(new, spec)}")
+            _text_conflict(run, cycle, milestone, spec, imported)
+            _status(run, milestone, spec)
+            return
+        imported = _remember(run, cycle, key, new, imported=None, milestone=milestone)
+        current = _value_of(milestone)
+        if _same(current, new):
+            run.changes.append(f"Matched the milestone '{milestone.title}' ({_when(new)}): the notice agrees")
+        else:
+            _disagree(run, cycle, milestone, spec, imported, current, new)
+        _status(run, milestone, spec)
+        return
+    if _same(imported.value, new):
+        if imported.milestone is not None:
+            _status(run, imported.milestone, spec)
+        return  # the notices say what they said before
+    milestone = imported.milestone
+    if milestone is None:
+        _remember(run, cycle, key, new, imported=imported)
+        run.changes.append(
+            f"The notice now gives {_when(new)} for '{spec.title}', but that milestone was deleted in the tracker: not added again"
+        )
+        return
+    current = _value_of(milestone)
+    if _same(current, new):
+        _remember(run, cycle, key, new, imported=imported)
+        return
+    ours_untouched = _same(current, imported.value) and not milestone.edited_by_hand and milestone.source != Milestone.Source.MANUAL
+    if milestone.status != Milestone.Status.SCHEDULED:
+        _remember(run, cycle, key, new, imported=imported)
+        run.changes.append(
+            f"The notice moves '{milestone.title}' to {_when(new)}; it is {milestone.get_status_display().lower()} in the "
+            "tracker, so it is left as it is"
+        )
+        return
+    if ours_untouched:
+        commissioning_services.milestone_update(
+            milestone=milestone,
+            officer=run.officer,
+            reason=run.reason,
+            due_on=spec.due_on,
+            due_at=spec.due_at,
+            ends_at=None,
+        )
+        _remember(run, cycle, key, new, imported=imported)
+        run.changes.append(f"Moved the milestone '{milestone.title}' from {_when(current)} to {_when(new, spec)}")
+        _text_conflict(run, cycle, milestone, spec, imported)
+        _status(run, milestone, spec)
+        return
+    imported = _remember(run, cycle, key, new, imported=imported)
+    _disagree(run, cycle, milestone, spec, imported, current, new)
+
+
+def _disagree(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, imported: ImportedValue, current: dict, new: dict) -> None:
+    """The tracker's date came from an officer: keep it, note the notice's, let the officer choose."""
+    ours = services._when_words({**current, "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None})
+    theirs = services._when_words(new)
+    _conflict(
+        run,
+        cycle,
+        subject=f"{milestone.title}: when it is due",
+        path=spec.path,
+        ours=f"{ours}, entered in the tracker",
+        theirs=f"{theirs}: {spec.path} is {spec.due.written}",
+        theirs_value={"target": "milestone", **new, "ends_at": None},
+        milestone=milestone,
+        imported_value=imported,
+    )
+    services._append_conflict_note(
+        milestone,
+        f"Release {run.parsed.release_id} gives {spec.path} as {spec.due.written}, which is {theirs}; "
+        f"the tracker keeps {ours} until an officer chooses.",
+        officer=run.officer,
+        reason=run.reason,
+    )
+    run.changes.append(f"'{milestone.title}': kept {ours}, entered in the tracker; the notice says {theirs} ({spec.due.written}): the officer chooses")
+
+
+OCDS_STATUS = {"met": Milestone.Status.MET, "notMet": Milestone.Status.MISSED}
+
+
+def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
+    """A notice that reports a milestone met (or not met) marks the tracker's, while still scheduled."""
+    status = OCDS_STATUS.get(spec.status or "")
+    if status is None or milestone.status != Milestone.Status.SCHEDULED or milestone.source == Milestone.Source.MANUAL:
+        return
+    met_on = run.parsed.date.london.date() if status == Milestone.Status.MET else None
+    commissioning_services.milestone_set_status(
+        milestone=milestone,
+        status=status,
+        met_on=met_on,
+        officer=run.officer,
+        reason=run.reason,
+        today=max(run.today, met_on or run.today),
+    )
+    run.changes.append(f"'{milestone.title}' marked {milestone.get_status_display().lower()}, as the notice reports")
+
+
+# --- notices ------------------------------------------------------------------------------
+
+
+def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> tuple[list[Notice], set[int]]:
+    """The release's notices, added once each; returns the new ones and the contracts newly linked."""
+    new, newly_linked = [], set()
+    for document in run.parsed.notices:
+        notice = Notice.objects.filter(fts_notice_id=document.fts_notice_id).first()
+        if notice is None:
+            notice = Notice(
+                notice_type=document.notice_type,
+                fts_notice_id=document.fts_notice_id[:50],
+                ocid=run.parsed.ocid,
+                published_at=document.published.at,
+                url=document.url[:500],
+                description=document.description,
+                amendment=run.parsed.amendments.get(document.fts_notice_id, ""),
+                source=Notice.Source.IMPORTED,
+                source_release=run.release,
+                cycle=cycle,
+            )
+            run.record(notice)
+            notice.save()
+            new.append(notice)
+            run.changes.append(
+                f"Added the {NoticeType(notice.notice_type).label} {notice.fts_notice_id}, published "
+                f"{_long(timezone.localtime(notice.published_at).date())}"
+            )
+        else:
+            fields = []
+            if notice.cycle_id is None:
+                notice.cycle = cycle
+                fields.append("cycle")
+            if not notice.amendment and run.parsed.amendments.get(notice.fts_notice_id):
+                notice.amendment = run.parsed.amendments[notice.fts_notice_id]
+                fields.append("amendment")
+            if fields:
+                run.record(notice)
+                notice.save(update_fields=fields)
+        if contracts:
+            linked = set(notice.contracts.values_list("pk", flat=True))
+            missing = [c for c in contracts if c.pk not in linked]
+            if missing:
+                notice.contracts.add(*missing)
+                newly_linked.update(c.pk for c in missing)
+    return new, newly_linked
+
+
+def _attach_changes(run: _Run, new_notices: list[Notice]) -> None:
+    """What the release changed, shown with its own notice: the one published at the release's date, else its newest."""
+    if not run.changes:
+        return
+    own = next((n for n in new_notices if n.published_at == run.parsed.date.at), None)
+    if own is None and new_notices:
+        own = max(new_notices, key=lambda n: n.published_at)
+    # The list describes the import; it is not a change to the notice, so it adds no history row.
+    if own is not None:
+        own.changes = list(run.changes)
+        Notice.objects.filter(pk=own.pk).update(changes=own.changes)
+        return
+    latest = Notice.objects.filter(ocid=run.parsed.ocid).order_by("-published_at").first()
+    if latest is not None:
+        changes = [*latest.changes, *(f"Release {run.parsed.release_id}: {change}" for change in run.changes)]
+        Notice.objects.filter(pk=latest.pk).update(changes=changes)
+

@@ -1,0 +1,314 @@
+"""Reading OCDS files one release at a time, in constant memory.
+
+``read_releases(stream)`` takes a binary file (a path's contents, an upload, standard input)
+and yields one ``Item`` per release, never holding more than one release in memory. It
+accepts:
+
+- a single release: ``{"ocid": ..., "id": ...}``;
+- a release package: ``{"releases": [...], ...}``, its releases streamed one by one;
+- a record package: ``{"records": [...]}``; each record gives its embedded releases, oldest
+  first, or, when its releases are only links, its ``compiledRelease``;
+- a JSON array of releases;
+- JSON Lines: one release (or package) per line. A bad line is an error for that line only.
+
+How the format is told apart, without reading the whole file:
+
+1. Read the first megabyte (or less, at the end of the file) and look at its first character.
+2. ``{`` followed by a complete JSON object on the first line, which is not a package, is
+   JSON Lines: the rest is read line by line.
+3. Anything else starting with ``{`` or ``[`` is streamed with ijson (the yajl C parser),
+   which also accepts several JSON values one after another.
+
+Numbers are read exactly (``use_float=False``: Decimal for non-integers), so ``1e9999``
+arrives as ``Decimal("1E+9999")``, never as infinity; ``parser.check_release`` decides what
+to do with it. Invalid JSON in a streamed file stops the reading with ``UnreadableFile``
+saying where; the releases before it have already been yielded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import ijson
+
+PEEK_BYTES = 1024 * 1024
+START = {"start_map", "start_array"}
+END = {"end_map", "end_array"}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read further; the message says why and where."""
+
+
+@dataclass
+class Item:
+    """One release read from the file, or why the thing at ``location`` is not one."""
+
+    location: str  # where in the file: "$", "$.releases[3]", "line 7"
+    release: object = None
+    error: str | None = None
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read, then the rest of the file: a stream that was never rewound."""
+
+    def __init__(self, prefix: bytes, rest):
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+        else:
+            data = self._rest.read(len(buffer))
+            count = len(data)
+            buffer[:count] = data
+        self.consumed += count
+        return count
+
+
+def _peek(stream) -> bytes:
+    chunks, size = [], 0
+    while size < PEEK_BYTES:
+        chunk = stream.read(PEEK_BYTES - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _loads(text: bytes | str):
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _is_package(value: object) -> bool:
+    return isinstance(value, dict) and ("releases" in value or "records" in value)
+
+
+def _is_linked(release: object) -> bool:
+    """A record's release that is only a link ({url, date, tag}), not the release itself."""
+    return isinstance(release, dict) and "ocid" not in release and "url" in release
+
+
+def read_releases(stream) -> Iterator[Item]:
+    """Every release in ``stream`` (binary), one at a time; see the module docstring."""
+    prefix = _peek(stream)
+    head = prefix.lstrip(b"\xef\xbb\xbf").lstrip()  # a UTF-8 byte order mark, then whitespace
+    if not head:
+        raise UnreadableFile("The file is empty")
+    first = head[:1]
+    if first not in (b"{", b"["):
+        shown = head[:20].decode("utf-8", errors="replace")
+        raise UnreadableFile(f"The file is not JSON: it starts with '{shown}' rather than {{ or [")
+    body = io.BufferedReader(_Prefixed(prefix.lstrip(b"\xef\xbb\xbf"), stream), buffer_size=64 * 1024)
+    if first == b"{" and _is_json_lines(head):
+        yield from _json_lines(body)
+    else:
+        yield from _streamed(body)
+
+
+def _is_json_lines(head: bytes) -> bool:
+    """One JSON object per line: the first line is a whole object, or (when the first line is
+    broken) at least two of the lines read so far are whole releases or packages."""
+    lines = [line for line in head.split(b"\n")[:-1] if line.strip()]
+    if len(lines) < 2 and not head[head.find(b"\n") + 1 :].strip():
+        return False  # one line: a single value, streamed
+    if not lines:
+        return False
+    if _whole_object(lines[0]) is not None:
+        return True
+    whole = [value for value in map(_whole_object, lines[1:50]) if value is not None]
+    return sum(1 for value in whole if "ocid" in value or _is_package(value)) >= 1 and len(lines) >= 2
+
+
+def _whole_object(line: bytes) -> dict | None:
+    try:
+        value = _loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _json_lines(body) -> Iterator[Item]:
+    for number, line in enumerate(body, start=1):
+        if not line.strip():
+            continue
+        location = f"line {number}"
+        try:
+            value = _loads(line)
+        except UnicodeDecodeError as error:
+            yield Item(location, error=f"{location} is not UTF-8 text: {error.reason}")
+            continue
+        except ValueError as error:
+            yield Item(location, error=f"{location} is not valid JSON: {_json_error(error)}")
+            continue
+        yield from _items_from_value(value, location)
+
+
+def _json_error(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at column {error.colno}"
+    return str(error)
+
+
+def _items_from_value(value: object, location: str) -> Iterator[Item]:
+    """Releases from a whole value already in memory (a JSON Lines line)."""
+    if isinstance(value, dict) and isinstance(value.get("releases"), list) and "ocid" not in value:
+        for index, release in enumerate(value["releases"]):
+            yield Item(f"{location}, releases[{index}]", release=release)
+    elif isinstance(value, dict) and isinstance(value.get("records"), list):
+        for index, record in enumerate(value["records"]):
+            yield from _record_items(record, f"{location}, records[{index}]")
+    elif isinstance(value, dict) and "ocid" in value and isinstance(value.get("releases"), list):
+        yield from _record_items(value, location)
+    elif isinstance(value, dict):
+        yield Item(location, release=value)
+    else:
+        yield Item(location, error=f"{location} is not a JSON object")
+
+
+def _record_items(record: object, location: str) -> Iterator[Item]:
+    """A record's embedded releases, oldest first; else its compiled release."""
+    if not isinstance(record, dict):
+        yield Item(location, error=f"{location} is not a JSON object")
+        return
+    releases = record.get("releases") if isinstance(record.get("releases"), list) else []
+    embedded = [(i, r) for i, r in enumerate(releases) if not _is_linked(r)]
+    if embedded:
+        embedded.sort(key=lambda pair: str(pair[1].get("date", "")) if isinstance(pair[1], dict) else "")
+        for index, release in embedded:
+            yield Item(f"{location}.releases[{index}]", release=release)
+    elif isinstance(record.get("compiledRelease"), dict):
+        yield Item(f"{location}.compiledRelease", release=record["compiledRelease"])
+    else:
+        yield Item(location, error=f"{location}: the record has no compiledRelease and its releases are only links")
+
+
+# --- streaming with ijson -----------------------------------------------------------------
+
+
+def _build(events, event: str, value):
+    """The whole value that starts with (event, value), built from the events that follow."""
+    if event not in START:
+        return value
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for _, next_event, next_value in events:
+        builder.event(next_event, next_value)
+        if next_event in START:
+            depth += 1
+        elif next_event in END:
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def _streamed(body) -> Iterator[Item]:
+    events = ijson.parse(body, multiple_values=True, use_float=False)
+    count = 0
+    last = "the start of the file"
+    try:
+        for _, event, value in events:
+            count += 1
+            label = "$" if count == 1 else f"value {count}: $"
+            if event == "start_map":
+                for item in _top_object(events, label):
+                    last = item.location
+                    yield item
+            elif event == "start_array":
+                for item in _top_array(events, label):
+                    last = item.location
+                    yield item
+            else:
+                yield Item(label, error=f"{label} is a {event}, not a JSON object")
+    except ijson.JSONError as error:
+        raise UnreadableFile(
+            f"The file is not valid JSON after {last} (near byte {body.raw.consumed:,}): {_ijson_message(error)}. "
+            "The releases before that point were read; fix the file and import it again (releases already "
+            "imported are skipped)."
+        ) from None
+
+
+def _ijson_message(error: Exception) -> str:
+    text = str(error)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:]
+    return text.split("\\n")[0].split("\n")[0].strip()
+
+
+def _top_array(events, label: str) -> Iterator[Item]:
+    index = 0
+    for _, event, value in events:
+        if event == "end_array":
+            return
+        location = f"{label}[{index}]"
+        built = _build(events, event, value)
+        if isinstance(built, dict) and _is_package(built):
+            yield from _items_from_value(built, location)
+        elif isinstance(built, dict):
+            yield Item(location, release=built)
+        else:
+            yield Item(location, error=f"{location} is not a JSON object")
+        index += 1
+
+
+def _top_object(events, label: str) -> Iterator[Item]:
+    """A release (kept whole), or a package or record whose releases are streamed."""
+    kept: dict = {}
+    streamed = embedded = linked = 0
+    for _, event, key in events:
+        if event == "end_map":
+            break
+        _, event, value = next(events)
+        if key in ("releases", "records") and event == "start_array":
+            streamed += 1
+            for item, is_linked in _array_of_releases(events, f"{label}.{key}", records=key == "records"):
+                if is_linked:
+                    linked += 1
+                    continue
+                embedded += 1
+                yield item
+        else:
+            kept[key] = _build(events, event, value)
+    if not streamed:
+        yield Item(label, release=kept)
+    elif not embedded and isinstance(kept.get("compiledRelease"), dict):
+        yield Item(f"{label}.compiledRelease", release=kept["compiledRelease"])
+    elif linked and not embedded:
+        yield Item(label, error=f"{label}: the record has no compiledRelease and its releases are only links")
+
+
+def _array_of_releases(events, location: str, *, records: bool) -> Iterator[tuple[Item, bool]]:
+    index = 0
+    for _, event, value in events:
+        if event == "end_array":
+            return
+        here = f"{location}[{index}]"
+        built = _build(events, event, value)
+        if records:
+            for item in _record_items(built, here):
+                yield item, False
+        elif _is_linked(built):
+            yield Item(here), True
+        elif isinstance(built, dict):
+            yield Item(here, release=built), False
+        else:
+            yield Item(here, error=f"{here} is not a JSON object"), False
+        index += 1

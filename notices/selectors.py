@@ -1,0 +1,96 @@
+"""Reads for the notices pages and for the Notices sections of the contract and cycle pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from access import policy
+from commissioning.models import CommissioningCycle
+from contracts.models import Contract
+
+from .models import Conflict, Duty, Notice, Release
+
+
+def notices_visible_to(user) -> QuerySet[Notice]:
+    """Notices of the cycles and contracts the user may see."""
+    if not user.has_perm("notices.view_notice"):
+        return Notice.objects.none()
+    if policy.sees_every_team(user):
+        return Notice.objects.all()
+    cycles = policy.cycles_visible_to(user).values("pk")
+    contracts = policy.contracts_visible_to(user).values("pk")
+    return Notice.objects.filter(Q(cycle__in=cycles) | Q(contracts__in=contracts)).distinct()
+
+
+def releases_visible_to(user) -> QuerySet[Release]:
+    if not user.has_perm("notices.view_notice"):
+        return Release.objects.none()
+    if policy.sees_every_team(user):
+        return Release.objects.all()
+    return Release.objects.filter(cycle__in=policy.cycles_visible_to(user).values("pk"))
+
+
+def conflicts_visible_to(user) -> QuerySet[Conflict]:
+    if not user.has_perm("notices.view_conflict"):
+        return Conflict.objects.none()
+    return Conflict.objects.filter(cycle__in=policy.cycles_visible_to(user).values("pk"))
+
+
+def duties_visible_to(user) -> QuerySet[Duty]:
+    if not user.has_perm("notices.view_duty"):
+        return Duty.objects.none()
+    return Duty.objects.filter(
+        Q(contract__in=policy.contracts_visible_to(user).values("pk")) | Q(cycle__in=policy.cycles_visible_to(user).values("pk"))
+    )
+
+
+def _ordered(notices: QuerySet[Notice]) -> QuerySet[Notice]:
+    return notices.select_related("source_release", "recorded_by").order_by("published_at", "fts_notice_id", "pk")
+
+
+def notices_for_contract(contract: Contract) -> QuerySet[Notice]:
+    return _ordered(contract.notices.all())
+
+
+def notices_for_cycle(cycle: CommissioningCycle) -> QuerySet[Notice]:
+    return _ordered(cycle.notices.all())
+
+
+def duties_for(subject: Contract | CommissioningCycle) -> QuerySet[Duty]:
+    return subject.duties.select_related("milestone", "notice", "decided_by").order_by("due_on", "key")
+
+
+def open_conflicts_for_contract(contract: Contract) -> QuerySet[Conflict]:
+    # Uses the conflict_status_cycle index's status column; contracts have few conflicts.
+    return Conflict.objects.filter(
+        Q(contract=contract) | Q(milestone__contract=contract), status=Conflict.Status.OPEN
+    ).select_related("release", "milestone")
+
+
+def open_conflicts_for_cycle(cycle: CommissioningCycle) -> QuerySet[Conflict]:
+    return Conflict.objects.filter(cycle=cycle, status=Conflict.Status.OPEN).select_related("release", "milestone", "contract")
+
+
+def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
+    """Everything the Notices section of a contract's or a cycle's page shows, and what the user may do there."""
+    is_contract = isinstance(subject, Contract)
+    if is_contract:
+        notices = notices_for_contract(subject)
+        conflicts = open_conflicts_for_contract(subject)
+        can_change = policy.contracts_editable_by(user).filter(pk=subject.pk).exists()
+    else:
+        notices = notices_for_cycle(subject)
+        conflicts = open_conflicts_for_cycle(subject)
+        can_change = True  # a cycle the user can see is one of their team's
+    return {
+        "subject": subject,
+        "is_contract": is_contract,
+        "subject_param": f"{'contract' if is_contract else 'cycle'}={subject.pk}",
+        "can_view_notices": user.has_perm("notices.view_notice"),
+        "notices": list(notices) if user.has_perm("notices.view_notice") else [],
+        "duties": list(duties_for(subject)) if user.has_perm("notices.view_duty") else [],
+        "conflicts": list(conflicts) if user.has_perm("notices.view_conflict") else [],
+        "can_record": can_change and user.has_perm("notices.add_notice"),
+        "can_decide": can_change and user.has_perm("notices.change_duty"),
+        "can_resolve": can_change and user.has_perm("notices.change_conflict"),
+    }

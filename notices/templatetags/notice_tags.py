@@ -1,0 +1,59 @@
+"""The Notices section of the contract and cycle pages, and small filters for notices."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from ..notice_types import notice_type_label
+from ..selectors import notices_section
+
+register = template.Library()
+
+
+@register.inclusion_tag("notices/section.html", takes_context=True)
+def notices_panel(context, subject, heading_level="h2"):
+    """``{% notices_panel contract %}`` or ``{% notices_panel cycle %}``: notices in order, what each
+    changed, open disagreements, and the Procurement Act duties with their actions."""
+    request = context.get("request")
+    try:
+        reverse("notices:list")
+    except NoReverseMatch:
+        return {"enabled": False}  # the notices pages are not in this site's URLs
+    section = notices_section(subject, request.user)
+    return {**section, "enabled": True, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
+
+
+@register.filter
+def notice_type_name(code: str) -> str:
+    return notice_type_label(code)
+
+
+@register.filter
+def published_day(notice) -> str:
+    """The day a notice was published, in London; with the time when Find a Tender gave one."""
+    local = timezone.localtime(notice.published_at)
+    if notice.source == "recorded":
+        return f"{local:%-d %B %Y}"
+    return f"{local:%-d %B %Y at %H:%M}"
+
+
+DUTY_TAGS = {"due": "govuk-tag--blue", "met": "govuk-tag--green", "not_applicable": "govuk-tag--grey", "lapsed": "govuk-tag--grey"}
+
+
+@register.filter
+def duty_tag(duty) -> str:
+    if duty.status == "due" and duty.needs_a_notice and duty.due_on < timezone.localdate():
+        return "govuk-tag--red"
+    return DUTY_TAGS.get(duty.status, "govuk-tag--grey")
+
+
+@register.filter
+def duty_status(duty) -> str:
+    """Due, Overdue, Notice published, Does not apply; a standstill is Running or Ended."""
+    if duty.status == "due" and not duty.needs_a_notice:
+        return "Ended" if duty.due_on < timezone.localdate() else "Running"
+    if duty.status == "due" and duty.due_on < timezone.localdate():
+        return "Overdue"
+    return duty.get_status_display()
