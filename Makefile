@@ -30,11 +30,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # GOV.UK Frontend's compiled CSS asks for fonts and images at /assets/; point it at the copy
 # beside it so Django's static files (and whitenoise's manifest) find them.
-$(GOVUK)/.built: node_modules/.package-lock.json
+$(GOVUK)/.built: node_modules/.package-lock.json Makefile
 	rm -rf $(GOVUK)
 	mkdir -p $(GOVUK)
 	cp -R node_modules/govuk-frontend/dist/govuk/assets $(GOVUK)/assets
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map $(GOVUK)/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css.map $(GOVUK)/
 	sed 's#url(/assets/#url(assets/#g' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
 		> $(GOVUK)/govuk-frontend.min.css
 	touch $@
