@@ -63,3 +63,15 @@ def test_log_lines_are_json_with_the_fields_the_code_attached():
     line = json.loads(JsonFormatter().format(record))
     assert line["event"] == "reminder sent" and line["reminder"] == 42 and line["to"] == "olivia@example.org"
     assert line["level"] == "INFO" and line["logger"] == "reminders.sweep" and "time" in line
+
+
+def test_each_imported_release_leaves_a_log_line(caplog):
+    from tests.ocds_helpers import MK_RELEASE_ID, import_bytes, make_seed_buyers, mk_release
+
+    make_seed_buyers()
+    with caplog.at_level(logging.INFO, logger="notices.import"):
+        [outcome] = import_bytes(mk_release())
+        import_bytes(b"{not json")
+    records = [record for record in caplog.records if record.name == "notices.import"]
+    assert records[0].getMessage() == f"release {outcome.status}" and records[0].release == MK_RELEASE_ID
+    assert records[-1].levelname == "WARNING" and records[-1].getMessage() in ("release unreadable", "release refused")

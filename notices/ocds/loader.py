@@ -29,6 +29,7 @@ Every save says, in its history, the release it came from ("From release <id>").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -50,6 +51,8 @@ from ..notice_types import NoticeType
 from . import jsontext
 from .parser import MilestoneSpec, ParsedLot, ParsedRelease, Problem, ReleaseRefused, milestone_specs, read_release
 from .reader import Item, UnreadableFile, read_releases
+
+log = logging.getLogger("notices.import")
 
 REASON_LENGTH = 100
 
@@ -137,9 +140,24 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     """Import every release in a binary stream, yielding what happened to each (module docstring)."""
     try:
         for item in read_releases(stream):
-            yield import_item(item, options)
+            outcome = import_item(item, options)
+            _log(outcome)
+            yield outcome
     except UnreadableFile as error:
-        yield Outcome(Outcome.UNREADABLE, "file", problems=[str(error)])
+        outcome = Outcome(Outcome.UNREADABLE, "file", problems=[str(error)])
+        _log(outcome)
+        yield outcome
+
+
+def _log(outcome: Outcome) -> None:
+    """One log line per release: the operations log's record of every import (JSON in production)."""
+    level = logging.WARNING if outcome.status in (Outcome.REFUSED, Outcome.UNREADABLE) else logging.INFO
+    log.log(
+        level,
+        f"release {outcome.status}",
+        extra={"release": outcome.release_id, "ocid": outcome.ocid, "location": outcome.location,
+               "changes": len(outcome.changes), "problems": "; ".join(outcome.problems)[:500]},
+    )
 
 
 def import_item(item: Item, options: ImportOptions) -> Outcome:
