@@ -209,3 +209,26 @@ def test_a_manager_approves_the_decision_report_and_downloads_an_accessible_pdf(
     walk(catalog["/StructTreeRoot"])
     assert levels and levels[0] == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+def test_an_officer_records_market_engagement_from_the_imported_notice(browser_page):
+    from commissioning.models import CommissioningCycle
+    from notices.models import Conflict
+
+    page = browser_page
+    cycle = CommissioningCycle.objects.get(ocid="ocds-h6vhtk-05a7b0")
+    open_conflicts = Conflict.objects.filter(cycle=cycle, resolved_by__isnull=True)
+    assert open_conflicts.exists(), "the demo's imported notice should disagree with the tracker somewhere"
+    sign_in_with_the_keyboard(page, "officer")
+    page.goto(f"/cycles/{cycle.pk}/")
+    accessible(page, "cycle page with its notices")
+    expect(page.locator("#notice-conflicts")).to_be_visible()
+    page.locator("#notice-conflicts").locator("xpath=following::a[1]").click()
+    expect(page.locator("#both-values")).to_contain_text("The notice says")
+    accessible(page, "the sources disagree")
+    before = open_conflicts.count()
+    page.get_by_role("button", name="Keep the tracker's value").click()
+    page.wait_for_load_state()
+    accessible(page, "after the choice")
+    assert Conflict.objects.filter(cycle=cycle, resolved_by__username="officer").count() == 1
+    assert Conflict.objects.filter(cycle=cycle, resolved_by__isnull=True).count() == before - 1
