@@ -10,7 +10,8 @@ Uses its own PostgreSQL database, ``ocds_bench`` (``DATABASE_URL`` may name anot
    its procurement, moving its future notice date and adding a UK2 notice, as a day of
    Find a Tender updates would. The file is written one release at a time.
 2. Runs, each in a fresh process so that its peak resident memory (``ru_maxrss``) is its own:
-   - reading the file alone with ``notices.ocds.reader`` (ijson, one release at a time);
+   - reading the file alone with ``notices.ocds.reader``, as JSON Lines (a line at a time)
+     and as one release package on one line (ijson, one release at a time);
    - reading and checking every release (schema, dates, numbers) without the database;
    - the whole import (``notices.ocds.loader``), at a tenth of the releases and at all of them;
    - for comparison, ``json.load`` of the same releases as one package, all in memory.
@@ -110,6 +111,16 @@ def release(procurement: int, step: int) -> dict:
             "status": "planning",
         },
     }
+
+
+def write_package(lines: Path, path: Path) -> None:
+    """The same releases as one release package on one line, for the ijson path."""
+    with lines.open() as source, path.open("w") as file:
+        file.write('{"uri":"https://example.org/bench","version":"1.1","publishedDate":"2026-01-05T09:00:00Z",'
+                   '"publisher":{"name":"Benchmark"},"releases":[')
+        for index, line in enumerate(source):
+            file.write(("," if index else "") + line.rstrip("\n"))
+        file.write("]}")
 
 
 def write_file(path: Path, count: int) -> int:
@@ -226,11 +237,14 @@ def run_child(kind: str, path: Path) -> dict:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         small, large = Path(folder) / "small.jsonl", Path(folder) / "large.jsonl"
+        package = Path(folder) / "large-package.json"
         write_file(small, max(PROCUREMENTS, RELEASES // 10))
         write_file(large, RELEASES)
+        write_package(large, package)
         sizes = {"small": small.stat().st_size, "large": large.stat().st_size}
         results = {
             "read": run_child("read", large),
+            "read_package": run_child("read", package),
             "check": run_child("check", large),
             "json_load": run_child("json_load", large),
             "import_small": run_child("import", small),
@@ -252,8 +266,11 @@ def write_report(results: dict, sizes: dict) -> None:
         "",
         "| run | releases | file | time | throughput | peak memory (RSS) |",
         "|---|---:|---:|---:|---:|---:|",
-        f"| read only (`reader.read_releases`, ijson) | {results['read']['releases']:,} | {mb(sizes['large'])} | "
-        f"{results['read']['seconds']:.1f} s | {rate(results['read'])} | {results['read']['maxrss_mb']:.0f} MB |",
+        f"| read only: JSON Lines, a line at a time (`reader.read_releases`) | {results['read']['releases']:,} | "
+        f"{mb(sizes['large'])} | {results['read']['seconds']:.1f} s | {rate(results['read'])} | {results['read']['maxrss_mb']:.0f} MB |",
+        f"| read only: the same releases as one release package, streamed with ijson | "
+        f"{results['read_package']['releases']:,} | {mb(sizes['large'])} | {results['read_package']['seconds']:.1f} s | "
+        f"{rate(results['read_package'])} | {results['read_package']['maxrss_mb']:.0f} MB |",
         f"| read and check (schema, dates, numbers) | {results['check']['releases']:,} | {mb(sizes['large'])} | "
         f"{results['check']['seconds']:.1f} s | {rate(results['check'])} | {results['check']['maxrss_mb']:.0f} MB |",
         f"| import (`loader.import_releases`) | {small['releases']:,} | {mb(sizes['small'])} | {small['seconds']:.0f} s | "
