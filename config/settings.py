@@ -84,6 +84,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "reports",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "exports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -333,5 +338,8 @@ LOGGING = {
         "tracker.security": {"level": "INFO"},
         # One line per request: method, path, status, time and the signed-in officer.
         "tracker.requests": {"level": "INFO"},
+        # WeasyPrint narrates every step of every PDF at INFO; only its warnings matter here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

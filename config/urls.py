@@ -13,6 +13,8 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("reports/", include("reports.urls")),
     path("notices/", include("notices.urls")),
+    path("exports/", include("exports.urls")),
+    path("api/", include("api.urls")),
     # The dashboard ("commissioning:dashboard") is at the site root.
     path("", include("commissioning.urls")),
     # "home" is the same page under a short name that any app can link to.
