@@ -19,6 +19,8 @@ DATE_AND_VALUE_FIELDS = (
     "terminated_on",
     "annual_value",
     "total_value",
+    "non_recoverable_vat",
+    "review_date",
 )
 
 
@@ -38,6 +40,11 @@ class ContractForm(forms.ModelForm):
         label="Terminated on",
         required=False,
         help_text="Only if the contract was ended early. For example, 31 3 2026",
+    )
+    review_date = GovukDateField(
+        label="Review date",
+        required=False,
+        help_text="When the contract is next reviewed, for the Transparency Code return. For example, 1 9 2027",
     )
     lead_officer = OfficerChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name"),
@@ -71,10 +78,18 @@ class ContractForm(forms.ModelForm):
             "max_extent_date",
             "terminated_on",
             "is_light_touch",
+            "procurement_route",
+            "non_recoverable_vat",
+            "review_date",
             "ocid",
             "parent",
         ]
-        labels = {"initial_term_months": "Initial term in months", "kind": "Type of agreement"}
+        labels = {
+            "initial_term_months": "Initial term in months",
+            "kind": "Type of agreement",
+            "procurement_route": "How was the contract procured?",
+            "non_recoverable_vat": "Non-recoverable VAT",
+        }
         help_texts = {"initial_term_months": "For example, 60 for five years"}
         error_messages = {
             "reference": {
@@ -93,7 +108,7 @@ class ContractForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["start_date"].error_messages["required"] = "Enter the start date"
         self.fields["description"].widget.attrs["rows"] = 4
-        for name in ("annual_value", "total_value"):
+        for name in ("annual_value", "total_value", "non_recoverable_vat"):
             self.fields[name].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         self.fields["initial_term_months"].widget.attrs.update({"class": "govuk-input--width-3"})
         self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})

@@ -198,6 +198,32 @@ class Contract(models.Model):
     is_light_touch = models.BooleanField(
         "light-touch regime", default=False, help_text="Procured under the light-touch regime"
     )
+
+    # What the Local Government Transparency Code 2015 asks of every contract over £5,000
+    # beyond the fields above (see docs/exports.md and exports/transparency.py).
+    class ProcurementRoute(models.TextChoices):
+        PUBLISHED_TENDER = "published_tender", "Published invitation to tender"
+        INVITATION_TO_QUOTE = "invitation_to_quote", "Invitation to quote"
+        OTHER = "other", "Neither, for example a direct award or a call-off"
+
+    procurement_route = models.CharField(
+        max_length=20,
+        choices=ProcurementRoute,
+        blank=True,
+        help_text="Whether the contract followed an invitation to quote or a published invitation to tender",
+    )
+    non_recoverable_vat = models.DecimalField(
+        "non-recoverable VAT",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="VAT the council cannot recover, over the whole contract",
+    )
+    review_date = models.DateField(
+        null=True, blank=True, help_text="When the contract is next reviewed"
+    )
     ocid = models.CharField("OCID", max_length=100, blank=True, help_text="e.g. ocds-h6vhtk-05a7b0")
     parent = models.ForeignKey(
         "self",
