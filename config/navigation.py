@@ -13,6 +13,7 @@ ITEMS = [
     ("Notices", "notices:list", "notices.view_notice", "/notices/"),
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
+    ("API tokens", "api:token-list", None, "/api/tokens/"),
     ("Audit", "audit", "contracts.view_all_teams", "/audit/"),
     ("Two-step verification", "two-factor-setup", "contracts.approve_decision", "/accounts/two-step/"),
 ]

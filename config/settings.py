@@ -301,6 +301,32 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The read-only API (api/, docs/api.md): a token or a session, JSON only, never a sign-in redirect.
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials gets 401 with WWW-Authenticate, not 403.
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# The OpenAPI schema served at /api/schema/. https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commissioning tracker API",
+    "DESCRIPTION": "Read-only: contracts, extension options, commissioning cycles, milestones and "
+    "procurement notices, as the token's owner may see them. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"OptionStatusEnum": "contracts.models.ExtensionOption.Status"},
+}
+
 # The term an officer is asked to justify when they move a date or a value.
 CHANGE_REASON_MAX_LENGTH = 100
 

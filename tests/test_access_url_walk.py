@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.services import api_token_create
 from commissioning.feeds import calendar_feed_regenerate
 from contracts import roles
 from reminders.emails import acknowledge_token
@@ -31,7 +32,12 @@ PUBLIC = {
 # Pages for administrators alone, whatever their team.
 ADMIN_ONLY = {"audit", "ops:status"}
 # A person's own settings: everyone signed in may change their own.
-PERSONAL = {"commissioning:calendar-settings", "commissioning:calendar-regenerate", "two-factor-setup", "two-factor-verify"}
+PERSONAL = {
+    "commissioning:calendar-settings", "commissioning:calendar-regenerate", "two-factor-setup", "two-factor-verify",
+    "api:token-list", "api:token-create",
+}
+# Your own API tokens: their owner (the officer) opens them; anyone else finds nothing.
+OWN = {"api:token-revoke"}
 # Pages that change something: only people who may edit get past them.
 EDITING_WORDS = ("create", "edit", "exercise", "decline", "stage", "decision", "status", "regenerate", "new", "upload", "approve", "submit", "import")
 
@@ -65,6 +71,7 @@ class World:
     monitoring_return: object = None
     kpi: object = None
     quality: object = None
+    api_token: object = None
 
 
 @pytest.fixture
@@ -99,6 +106,7 @@ def world():
         conflict=Conflict.objects.filter(cycle=cycle).first(), duty=duty,
         report=report, monitoring_return=monitoring_return,
         kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(), quality=quality,
+        api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
     )
 
 
@@ -121,6 +129,12 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("contracts/", {"pk": world.contract.pk}),
         ("cycles/", {"pk": world.cycle.pk}),
         ("milestones/", {"pk": world.milestone.pk}),
+        ("api/v1/contracts/", {"pk": world.contract.pk}),
+        ("api/v1/options/", {"pk": world.option.pk}),
+        ("api/v1/cycles/", {"pk": world.cycle.pk}),
+        ("api/v1/milestones/", {"pk": world.milestone.pk}),
+        ("api/v1/notices/", {"pk": world.notice.pk}),
+        ("api/tokens/", {"pk": world.api_token.pk}),
     ]
     if name == "commissioning:calendar-feed":
         return {"token": calendar_feed_regenerate(user=world.people["officer"]).token}
@@ -149,13 +163,21 @@ def is_editing(name: str) -> bool:
     return name not in PERSONAL and any(word in name.split(":")[-1] for word in EDITING_WORDS)
 
 
+def is_api(name: str) -> bool:
+    """The JSON API: a token or a session, and 401 rather than the sign-in page."""
+    return name.startswith("api:") and not name.startswith("api:token-")
+
+
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_the_public_pages(client, world):
     for name, url, _ in urls(world):
         if name in PUBLIC:
             continue
         for method in (client.get, client.post):
             response = method(url)
-            assert response.status_code == 302 and response.url.startswith("/accounts/login/"), (name, method)
+            if is_api(name):
+                assert response.status_code == 401 and set(response.json()) == {"detail"}, (name, method)
+            else:
+                assert response.status_code == 302 and response.url.startswith("/accounts/login/"), (name, method)
 
 
 @pytest.mark.parametrize("person", ["viewer", "officer", "manager"])
@@ -168,6 +190,9 @@ def test_people_of_the_team_read_every_page_and_only_editors_get_past_editing_pa
         editing = is_editing(name)
         if name in ADMIN_ONLY:
             assert got.status_code == 403, name
+        elif name in OWN:
+            expected = 200 if person == "officer" else 404
+            assert got.status_code == expected, (name, got.status_code)
         elif name in PERSONAL:
             assert got.status_code in (200, 302, 403, 405), (name, got.status_code)  # one's own settings
         elif person == "viewer" and editing:

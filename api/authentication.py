@@ -1,0 +1,61 @@
+"""`Authorization: Bearer <key>` (or `Token <key>`) for the API, and who may read what."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from . import services
+
+KEYWORDS = (b"bearer", b"token")
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() not in KEYWORDS:
+            return None  # not ours: the session, or nobody
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Give the token as 'Authorization: Bearer <key>'")
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("This API token is not recognised") from None
+        token = services.api_token_for_key(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("This API token is not recognised")
+        if token.revoked_at is not None:
+            revoked_on = timezone.localtime(token.revoked_at)
+            raise exceptions.AuthenticationFailed(
+                f"This API token was revoked on {revoked_on:%-d %B %Y}: create a new one under API tokens"
+            )
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The account this API token belongs to is deactivated")
+        services.api_token_used(token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return 'Bearer realm="api"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token created under 'API tokens' in the tracker",
+        }
+
+
+class ReadPermission(permissions.BasePermission):
+    """The page's own permission: whoever may open the contract register may list contracts."""
+
+    message = "Your role does not let you read these records"
+
+    def has_permission(self, request, view):
+        return request.user.has_perm(view.read_permission)

@@ -1,0 +1,166 @@
+"""What each record looks like in the API. Field names are part of the contract with clients:
+add fields freely, but rename or remove one only in a new version (/api/v2/).
+
+Dates are ISO 8601 (``2032-02-29``); times are ISO 8601 with the London offset; money is a
+decimal string in pounds (``"125000.00"``) so no client rounds it through a float.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from commissioning.models import CommissioningCycle, Milestone, Stage
+from contracts import terms
+from contracts.models import Contract, ExtensionOption
+from notices.models import Notice
+
+
+def person_name(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
+class Reference(serializers.Serializer):
+    """Another record, by id and name (a team, a buyer, a provider)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class Error(serializers.Serializer):
+    """Every refusal: 401, 403, 404 and 405 say why in ``detail``."""
+
+    detail = serializers.CharField()
+
+
+class ContractOptionSerializer(serializers.ModelSerializer):
+    """An extension option inside a contract, with the period it would cover."""
+
+    period_start = serializers.SerializerMethodField()
+    period_end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExtensionOption
+        fields = ["id", "sequence", "length_months", "status", "value", "decision_reference", "decision_date",
+                  "period_start", "period_end"]
+
+    def _period(self, option):
+        return option.contract.option_periods().get(option.sequence)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_period_start(self, option):
+        return self._period(option).start
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_period_end(self, option):
+        return self._period(option).end
+
+
+class OptionSerializer(ContractOptionSerializer):
+    contract = serializers.IntegerField(source="contract_id")
+    contract_reference = serializers.CharField(source="contract.reference")
+
+    class Meta(ContractOptionSerializer.Meta):
+        fields = ["id", "contract", "contract_reference", *ContractOptionSerializer.Meta.fields[1:]]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(help_text="planned, active, in_extension, expired or terminated, today in London")
+    buyer = Reference()
+    provider = Reference(allow_null=True)
+    team = Reference()
+    lead_officer = serializers.SerializerMethodField()
+    effective_max_extent_date = serializers.DateField(
+        help_text="The maximum extent as written, or where the last option would end if none is written"
+    )
+    options_left = serializers.SerializerMethodField(help_text="Options still open (available, proposed or approved)")
+    days_to_end = serializers.SerializerMethodField(help_text="Days from today (London) to the current end date")
+    options = ContractOptionSerializer(many=True)
+    page = serializers.SerializerMethodField(help_text="The contract's page in the tracker")
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id", "reference", "title", "description", "kind", "service_category", "status",
+            "buyer", "provider", "team", "lead_officer", "parent",
+            "funding_source", "funding_detail", "annual_value", "total_value",
+            "start_date", "initial_term_months", "initial_end_date", "current_end_date",
+            "max_extent_date", "effective_max_extent_date", "terminated_on",
+            "options_left", "days_to_end", "options",
+            "provider_notice_months", "approval_lead_weeks", "recommissioning_lead_months",
+            "decision", "decision_on", "is_light_touch", "ocid", "page",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=[phase.value for phase in terms.Phase]))
+    def get_status(self, contract) -> str:
+        return contract.phase(self.context["today"]).value
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_lead_officer(self, contract):
+        return person_name(contract.lead_officer)
+
+    def get_options_left(self, contract) -> int:
+        return sum(1 for option in contract.options.all() if option.is_open)
+
+    def get_days_to_end(self, contract) -> int:
+        return contract.days_to_end(self.context["today"])
+
+    def get_page(self, contract) -> str:
+        return self.context["request"].build_absolute_uri(contract.get_absolute_url())
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    team = Reference()
+    lead_officer = serializers.SerializerMethodField()
+    stage_label = serializers.SerializerMethodField()
+    replaces = serializers.SerializerMethodField(help_text="The ids of the contracts this cycle replaces that you may see")
+
+    class Meta:
+        model = CommissioningCycle
+        fields = [
+            "id", "name", "description", "service_category", "team", "lead_officer", "stage", "stage_label",
+            "stage_changed_on", "target_start_date", "estimated_value", "replaces", "decision", "decision_on",
+            "ocid", "is_light_touch",
+        ]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_lead_officer(self, cycle):
+        return person_name(cycle.lead_officer)
+
+    def get_stage_label(self, cycle) -> str:
+        return Stage(cycle.stage).label
+
+    def get_replaces(self, cycle) -> list[int]:
+        return [contract.pk for contract in cycle.replaces.all()]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+    is_all_day = serializers.BooleanField()
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id", "contract", "cycle", "option", "kind", "title", "description", "due_on", "due_at", "ends_at",
+            "is_all_day", "status", "met_on", "source", "owner", "conflict_note",
+        ]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_owner(self, milestone):
+        return person_name(milestone.owner)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    release_id = serializers.CharField(help_text="The OCDS release this notice was read from; empty if recorded by hand")
+    contracts = serializers.SerializerMethodField(help_text="The ids of the contracts it concerns that you may see")
+
+    class Meta:
+        model = Notice
+        fields = [
+            "id", "notice_type", "fts_notice_id", "ocid", "published_at", "url", "description", "amendment",
+            "source", "release_id", "cycle", "contracts",
+        ]
+
+    def get_contracts(self, notice) -> list[int]:
+        return [contract.pk for contract in notice.contracts.all()]

@@ -1,0 +1,168 @@
+"""API tokens: created on a page that shows the key once, revoked by their owner alone."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from django.urls import reverse
+
+from access.audit import audit_rows
+from api.models import ApiToken
+from api.services import api_token_create, api_token_revoke
+from contracts import roles
+from tests.factories import make_contract, make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+CONTRACTS = "/api/v1/contracts/"
+
+
+def bearer(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def create_through_the_page(client, name="Finance dashboard") -> tuple[str, str]:
+    response = client.post(reverse("api:token-create"), {"name": name})
+    assert response.status_code == 200
+    page = response.content.decode()
+    key = re.search(r'id="api-key"[^>]*value="([^"]+)"', page).group(1)
+    return key, page
+
+
+def test_an_officer_creates_a_token_and_sees_its_key_once(client):
+    officer = make_user(role=roles.OFFICER, teams=[make_team()])
+    client.force_login(officer)
+
+    key, page = create_through_the_page(client)
+
+    assert "Copy the key now. You will not be able to see it again" in page
+    token = ApiToken.objects.get(user=officer)
+    assert token.name == "Finance dashboard"
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in {token.name, token.prefix, token.key_hash} and token.prefix == key[:8]
+    listing = client.get(reverse("api:token-list")).content.decode()
+    assert "Finance dashboard" in listing and f"{key[:8]}…" in listing
+    assert key not in listing
+
+
+def test_the_page_with_the_key_may_not_be_cached(client):
+    client.force_login(make_user(teams=[make_team()]))
+    response = client.post(reverse("api:token-create"), {"name": "Script"})
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_token_without_a_name_is_refused_with_a_message_and_nothing_is_made(client):
+    client.force_login(make_user(teams=[make_team()]))
+    response = client.post(reverse("api:token-create"), {"name": "   "})
+    assert response.status_code == 200
+    assert "Enter a name for the token" in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_a_new_token_reads_the_api_and_records_when_it_was_last_used(client):
+    officer = make_user(role=roles.OFFICER, teams=[make_team()])
+    token, key = api_token_create(user=officer, name="Script")
+    assert token.last_used_at is None
+
+    response = client.get(CONTRACTS, **bearer(key))
+
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_the_token_keyword_works_as_well_as_bearer(client):
+    _, key = api_token_create(user=make_user(teams=[make_team()]), name="Script")
+    assert client.get(CONTRACTS, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_a_revoked_token_is_refused_with_401_and_says_so(client):
+    officer = make_user(role=roles.OFFICER, teams=[make_team()])
+    token, key = api_token_create(user=officer, name="Script")
+    client.force_login(officer)
+
+    confirm = client.get(reverse("api:token-revoke", args=[token.pk]))
+    assert "Programs using this token will stop working straight away" in confirm.content.decode()
+    response = client.post(reverse("api:token-revoke", args=[token.pk]), follow=True)
+    assert "is revoked" in response.content.decode()
+    client.logout()
+
+    refused = client.get(CONTRACTS, **bearer(key))
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    assert "This API token was revoked on" in refused.json()["detail"]
+
+
+def test_revoked_tokens_stay_listed_as_history(client):
+    officer = make_user(teams=[make_team()])
+    token, _ = api_token_create(user=officer, name="Old script")
+    api_token_revoke(token=token, by=officer)
+    client.force_login(officer)
+    page = client.get(reverse("api:token-list")).content.decode()
+    assert "Revoked tokens" in page and "Old script" in page
+    assert "You have no tokens in use" in page
+
+
+def test_nobody_can_revoke_or_see_another_persons_token(client):
+    owner = make_user(teams=[make_team()])
+    token, key = api_token_create(user=owner, name="Owner's script")
+    someone_else = make_user(role=roles.MANAGER, teams=[make_team()])
+    client.force_login(someone_else)
+
+    assert client.get(reverse("api:token-revoke", args=[token.pk])).status_code == 404
+    assert client.post(reverse("api:token-revoke", args=[token.pk])).status_code == 404
+    assert "Owner&#x27;s script" not in client.get(reverse("api:token-list")).content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert client.get(CONTRACTS, **bearer(key)).status_code == 200
+
+
+def test_an_unknown_key_and_a_malformed_header_are_refused_with_401(client):
+    assert client.get(CONTRACTS, **bearer("not-a-key")).json() == {"detail": "This API token is not recognised"}
+    assert client.get(CONTRACTS, HTTP_AUTHORIZATION="Bearer").status_code == 401
+    assert client.get(CONTRACTS, HTTP_AUTHORIZATION="Bearer two words").status_code == 401
+
+
+def test_a_deactivated_persons_token_stops_working(client):
+    officer = make_user(teams=[make_team()])
+    _, key = api_token_create(user=officer, name="Script")
+    officer.is_active = False
+    officer.save()
+    response = client.get(CONTRACTS, **bearer(key))
+    assert response.status_code == 401
+    assert "deactivated" in response.json()["detail"]
+
+
+def test_anonymous_requests_get_401_in_json_not_the_sign_in_page(client):
+    response = client.get(CONTRACTS)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["detail"]
+
+
+def test_creating_and_revoking_a_token_appear_in_the_audit_trail(client):
+    officer = make_user(username="olivia", teams=[make_team()])
+    client.force_login(officer)
+    create_through_the_page(client, name="Audited script")
+    token = ApiToken.objects.get()
+    client.post(reverse("api:token-revoke", args=[token.pk]))
+
+    rows = [row for row in audit_rows(label="api.apitoken")]
+    assert [(row.action, row.who, row.reason) for row in rows] == [
+        ("Changed", "olivia", "API token revoked"),
+        ("Created", "olivia", "API token created"),
+    ]
+    assert all("key_hash" not in change for row in rows for change in row.changes)
+
+
+def test_a_token_reads_only_what_its_owner_may_see(client):
+    mine, theirs = make_team(), make_team()
+    make_contract(reference="MINE-1", team=mine)
+    other = make_contract(reference="THEIRS-1", team=theirs)
+    _, key = api_token_create(user=make_user(role=roles.VIEWER, teams=[mine]), name="Script")
+
+    listed = client.get(CONTRACTS, **bearer(key)).json()
+    assert [row["reference"] for row in listed["results"]] == ["MINE-1"]
+    assert client.get(f"{CONTRACTS}{other.pk}/", **bearer(key)).status_code == 404
