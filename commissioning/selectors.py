@@ -142,7 +142,9 @@ def week_commencing(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _milestones(filters: DashboardFilters, user) -> QuerySet[Milestone]:
+def milestones_for_dashboard(filters: DashboardFilters, user) -> QuerySet[Milestone]:
+    """Every milestone a person may see that the dashboard's filters match, in date order
+    (the dashboard shows the open ones; the milestones download, exports.sources, all of them)."""
     # All-day milestones first within a day, on every database (NULL sorts differently).
     milestones = policy.milestones_visible_to(
         user, Milestone.objects.select_related("contract", "cycle", "owner")
@@ -183,7 +185,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
        months (each contract in the first group it fits), and every one at red or amber.
     4. Cycles by stage, every stage in order, empty ones included.
     """
-    milestones = _milestones(filters, user)
+    milestones = milestones_for_dashboard(filters, user)
     overdue = [
         OverdueMilestone(milestone, (today - milestone.due_on).days)
         for milestone in milestones.needing_action_before(today)

@@ -18,15 +18,8 @@ from commissioning.models import Milestone
 from contracts.views import Permission
 
 from .emails import london_words, read_acknowledge_token
-from .models import Reminder
 from .planning import reminders_plan_for_milestone
-
-TABS = {
-    "upcoming": ("Upcoming", [Reminder.Status.PLANNED, Reminder.Status.SENDING], "send_at"),
-    "sent": ("Sent", [Reminder.Status.SENT], "-sent_at"),
-    "failed": ("Failed", [Reminder.Status.FAILED], "-send_at"),
-    "cancelled": ("Cancelled", [Reminder.Status.CANCELLED], "-send_at"),
-}
+from .selectors import TABS, reminder_tab, reminders_for_list
 
 
 class ReminderListView(Permission, TemplateView):
@@ -34,22 +27,16 @@ class ReminderListView(Permission, TemplateView):
     template_name = "reminders/list.html"
 
     def get_context_data(self, **kwargs):
-        tab = self.request.GET.get("show", "upcoming")
-        if tab not in TABS:
-            tab = "upcoming"
-        label, statuses, order = TABS[tab]
-        visible = policy.reminders_visible_to(self.request.user)
-        reminders = visible.filter(status__in=statuses).select_related(
-            "milestone__contract", "milestone__cycle"
-        ).order_by(order, "id")
-        if self.request.GET.get("mine"):
-            reminders = reminders.filter(recipient_email__iexact=self.request.user.email)
+        tab = reminder_tab(self.request.GET.get("show"))
+        reminders = reminders_for_list(user=self.request.user, tab=tab, mine=bool(self.request.GET.get("mine")))
         page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
+        visible = policy.reminders_visible_to(self.request.user)
         counts = {
             key: visible.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()
         }
         return super().get_context_data(
-            tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=label, page=page, **kwargs
+            tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=TABS[tab][0],
+            page=page, **kwargs
         )
 
 
