@@ -348,6 +348,7 @@ def load_asc0013(demo: Demo) -> None:
         start_date=date(2014, 9, 1),
         initial_term_months=36,
         max_extent_date=date(2019, 8, 31),  # three years plus "up to two further years"
+        procurement_route=Contract.ProcurementRoute.PUBLISHED_TENDER,  # "two full tenders in 2014"
         options=[Option(24, Decimal("1049988"))],
     )
     option = contract.options.filter(sequence=1).first()
