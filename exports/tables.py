@@ -86,7 +86,7 @@ class Table:
 
     @property
     def headings(self) -> list[str]:
-        return [column.heading for column in self.columns]
+        return [safe_cell(column.heading) for column in self.columns]
 
     def values(self) -> Iterator[list[Any]]:
         """Each row as typed values: str (already made safe), date, datetime, time, Decimal, int or None."""
@@ -180,7 +180,7 @@ def write_xlsx(table: Table, stream) -> None:
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     headings = []
     for heading in table.headings:
-        cell = WriteOnlyCell(sheet, value=safe_cell(heading))
+        cell = WriteOnlyCell(sheet, value=heading)
         cell.font, cell.alignment = bold, wrap
         headings.append(cell)
     sheet.append(headings)
