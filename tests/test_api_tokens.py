@@ -166,3 +166,24 @@ def test_a_token_reads_only_what_its_owner_may_see(client):
     listed = client.get(CONTRACTS, **bearer(key)).json()
     assert [row["reference"] for row in listed["results"]] == ["MINE-1"]
     assert client.get(f"{CONTRACTS}{other.pk}/", **bearer(key)).status_code == 404
+
+
+def test_an_admin_revokes_someone_elses_token_in_the_django_admin_but_cannot_make_one(client):
+    owner = make_user(teams=[make_team()])
+    token, key = api_token_create(user=owner, name="Leaver's script")
+    admin_user = make_user(role=roles.ADMIN, is_staff=True)
+    client.force_login(admin_user)
+    change = reverse("admin:api_apitoken_change", args=[token.pk])
+
+    page = client.get(change).content.decode()
+    assert "Leaver&#x27;s script" in page and token.key_hash not in page
+    response = client.post(change, {"revoked_at_0": "22/11/2026", "revoked_at_1": "09:00:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.get(reverse("admin:api_apitoken_add")).status_code == 403
+    client.logout()
+    assert client.get(CONTRACTS, **bearer(key)).status_code == 401
+
+
+def test_officers_have_no_say_over_tokens_in_the_django_admin(client):
+    client.force_login(make_user(role=roles.MANAGER, is_staff=True, teams=[make_team()]))
+    assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 403
