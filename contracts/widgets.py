@@ -28,6 +28,9 @@ class GovukDateInput(forms.MultiWidget):
         context = super().get_context(name, value, attrs)
         for sub, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year")):
             sub["label"] = label
+            # Django numbers the boxes (_0, _1, _2); the error summary links to id_for_label's _day.
+            if sub["attrs"].get("id"):
+                sub["attrs"]["id"] = f"{context['widget']['attrs']['id']}_{label.lower()}"
             if self.attrs.get("aria-invalid") or (attrs or {}).get("aria-invalid"):
                 sub["attrs"]["class"] += " govuk-input--error"
         return context
