@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -71,8 +73,22 @@ def token(officer):
 
 
 @pytest.fixture
-def api_schema(token):
-    return schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), headers={"Authorization": f"Bearer {token}"})
+def app():
+    """Django's WSGI application, which keeps the test's database connection open between requests.
+
+    Around each request Django closes a connection that is inside a transaction; the test's
+    data lives in one, so (as Django's own test client does) the closing is turned off meanwhile.
+    """
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield WSGIHandler()
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(app, token):
+    return schemathesis.openapi.from_wsgi("/api/schema/", app, headers={"Authorization": f"Bearer {token}"})
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
