@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -9,6 +11,15 @@ from rest_framework import authentication, exceptions, permissions
 from . import services
 
 KEYWORDS = (b"bearer", b"token")
+
+log = logging.getLogger("tracker.security")
+
+
+def refuse(message: str, *, reason: str, token=None) -> exceptions.AuthenticationFailed:
+    """The 401 to raise, logged for the security log (never with the key)."""
+    who = {"token": token.prefix, "user": token.user.get_username()} if token else {}
+    log.warning("API token refused", extra={"reason": reason, **who})
+    return exceptions.AuthenticationFailed(message)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -21,17 +32,18 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("This API token is not recognised") from None
+            raise refuse("This API token is not recognised", reason="unknown") from None
         token = services.api_token_for_key(key)
         if token is None:
-            raise exceptions.AuthenticationFailed("This API token is not recognised")
+            raise refuse("This API token is not recognised", reason="unknown")
         if token.revoked_at is not None:
             revoked_on = timezone.localtime(token.revoked_at)
-            raise exceptions.AuthenticationFailed(
-                f"This API token was revoked on {revoked_on:%-d %B %Y}: create a new one under API tokens"
+            raise refuse(
+                f"This API token was revoked on {revoked_on:%-d %B %Y}: create a new one under API tokens",
+                reason="revoked", token=token,
             )
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The account this API token belongs to is deactivated")
+            raise refuse("The account this API token belongs to is deactivated", reason="deactivated", token=token)
         services.api_token_used(token)
         return token.user, token
 

@@ -78,7 +78,7 @@ def test_the_token_keyword_works_as_well_as_bearer(client):
     assert client.get(CONTRACTS, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
-def test_a_revoked_token_is_refused_with_401_and_says_so(client):
+def test_a_revoked_token_is_refused_with_401_and_says_so(client, caplog):
     officer = make_user(role=roles.OFFICER, teams=[make_team()])
     token, key = api_token_create(user=officer, name="Script")
     client.force_login(officer)
@@ -93,6 +93,8 @@ def test_a_revoked_token_is_refused_with_401_and_says_so(client):
     assert refused.status_code == 401
     assert refused["Content-Type"] == "application/json"
     assert "This API token was revoked on" in refused.json()["detail"]
+    [record] = [r for r in caplog.records if r.getMessage() == "API token refused"]
+    assert (record.name, record.reason, record.token) == ("tracker.security", "revoked", key[:8])
 
 
 def test_revoked_tokens_stay_listed_as_history(client):
