@@ -6,12 +6,14 @@ from datetime import date, datetime, time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commissioning.models import Milestone
 from contracts import roles
 from reminders.models import Reminder
-from tests.export_helpers import attachment_name, read_csv, read_xlsx
+from tests.export_helpers import attachment_name, body, read_csv, read_xlsx
 from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
 from tests.reminder_helpers import london
 
@@ -203,3 +205,21 @@ def test_an_unknown_tab_downloads_the_upcoming_reminders_as_the_page_shows_them(
     planned = Reminder.objects.filter(status__in=[Reminder.Status.PLANNED, Reminder.Status.SENDING]).count()
     assert len(rows) == planned > 0
     assert {row["Status"] for row in rows} <= {"Planned", "Sending"}
+
+
+def test_both_downloads_read_the_same_number_of_queries_for_few_or_many_rows(client, teams, officer, milestones):
+    client.force_login(officer)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            for name in ("milestones-csv", "milestones-xlsx", "reminders-csv", "reminders-xlsx"):
+                body(download(client, name, "?show=upcoming"))
+        return len(captured)
+
+    few = queries()
+    for number in range(8):
+        contract = make_contract(team=teams[number % 2], option_months=(12,))
+        make_milestone(contract=contract, title=f"Deadline {number}", due_on=date(2027, 1, 15), owner=officer)
+
+    assert Reminder.objects.filter(status=Reminder.Status.PLANNED).count() > 8
+    assert queries() == few
