@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -49,8 +50,13 @@ class ReadOnlyViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     # Any text in the path reaches the view, which answers a JSON 404 for what is not an id.
     lookup_value_converter = "str"
 
+    @cached_property
+    def today(self):
+        """One London day per request, for the filters and every row's status and days to end."""
+        return timezone.localdate()
+
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
+        return {**super().get_serializer_context(), "today": self.today}
 
 
 @extend_schema_view(
@@ -71,7 +77,7 @@ class ContractViewSet(ReadOnlyViewSet):
         if self.action == "list":
             chosen, sort, descending = filters.contract_filters(self.request.query_params, user=user)
             contracts = selectors.contracts_for_register(
-                user=user, filters=chosen, sort=sort, descending=descending, today=timezone.localdate()
+                user=user, filters=chosen, sort=sort, descending=descending, today=self.today
             )
         else:
             contracts = policy.contracts_visible_to(user, Contract.objects.with_register_columns())
