@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,6 +237,10 @@ def browser_context(live_server, demo, monkeypatch):
         yield context
         context.close()
         browser.close()
+        # Inside Playwright's event loop Django gives the test's ORM reads a database connection
+        # of their own, which pytest-django never sees: close it here, still inside, or it
+        # outlives the test and PostgreSQL refuses to drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture
