@@ -17,6 +17,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     accessible,
     browser_context,
     browser_page,
+    chromium,
     demo,
     sign_in_with_the_keyboard,
 )
