@@ -56,3 +56,11 @@ check: setup
 
 clean:
 	rm -rf $(VENV) node_modules build var
+
+# Every benchmark, its figures written into docs/benchmarks.md. Needs PostgreSQL and Redis on
+# 127.0.0.1 and wrk (sudo apt-get install wrk); SCALE is how many contracts the web benchmark
+# generates, e.g. make bench SCALE=1000,100000 BENCH_ARGS="--skip ocds".
+SCALE ?= 1000,100000
+.PHONY: bench
+bench: setup
+	$(BIN)/python -m bench run --scale $(SCALE) $(BENCH_ARGS)
