@@ -221,26 +221,37 @@ def assert_accessible_pdf(pdf) -> None:
 @pytest.fixture
 def demo(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
+    # The demo's four people and every sign-in hash a password: the slow hasher is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
-@pytest.fixture
-def browser_context(live_server, demo, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are
-    # still plain synchronous code, which Django would otherwise refuse here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a test module; each test gets a fresh context (cookies, storage) in it.
+    Not for the whole session: while Playwright runs, Django sees an event loop in this thread
+    and would refuse other tests' database queries."""
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API runs an event loop in this thread; the tests' database work is
+        # still plain synchronous code, which Django would otherwise refuse here.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = launch(playwright)
-        # axe-core is injected as a script: let it past the Content Security Policy.
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, base_url=live_server.url)
-        yield context
-        context.close()
+        yield browser
         browser.close()
-        # Inside Playwright's event loop Django gives the test's ORM reads a database connection
-        # of their own, which pytest-django never sees: close it here, still inside, or it
-        # outlives the test and PostgreSQL refuses to drop the test database.
+        # Inside Playwright's event loop Django gives this thread database connections that
+        # pytest-django never sees: close them here, still inside, or they outlive the tests
+        # and PostgreSQL refuses to drop the test database.
         connections.close_all()
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, demo):
+    # axe-core is injected as a script: let it past the Content Security Policy.
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, base_url=live_server.url)
+    yield context
+    context.close()
+    connections.close_all()  # see chromium()
 
 
 @pytest.fixture

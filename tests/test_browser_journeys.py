@@ -13,6 +13,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     assert_accessible_pdf,
     browser_context,
     browser_page,
+    chromium,
     demo,
     fetch_pdf,
     pdf_text,

@@ -19,6 +19,7 @@ from tests.browser import (  # noqa: F401 (fixtures)
     arrow_to,
     browser_context,
     browser_page,
+    chromium,
     demo,
     focused,
     sign_in_with_the_keyboard,
