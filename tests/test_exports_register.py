@@ -214,3 +214,16 @@ def test_the_download_reads_the_same_number_of_queries_for_3_or_30_contracts(cli
         make_contract(reference=f"LARGE-{number}", team=team, lead_officer=officer)
 
     assert queries_for_download() == few
+
+
+def test_each_pages_download_links_carry_its_filters_but_not_its_page_number(client, officer, team):
+    client.force_login(officer)
+
+    register = client.get(reverse("contracts:register"), {"status": "planned", "q": "refuge", "page": "2"}).content.decode()
+    dashboard = client.get(reverse("commissioning:dashboard"), {"team": team.pk, "mine": "on"}).content.decode()
+    reminders = client.get(reverse("reminders:list"), {"show": "failed", "page": "3"}).content.decode()
+
+    assert 'href="/exports/register.csv?status=planned&amp;q=refuge"' in register
+    assert 'href="/exports/register.xlsx?status=planned&amp;q=refuge"' in register
+    assert f'href="/exports/milestones.xlsx?team={team.pk}&amp;mine=on"' in dashboard
+    assert 'href="/exports/reminders.csv?show=failed"' in reminders
