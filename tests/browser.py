@@ -78,15 +78,22 @@ _FOCUS_STOP = """
       return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color,
               s.borderTopWidth, s.textDecorationLine].join(' | ');
     };
+    // A link in an SVG (the timeline's bars) shows focus by the stroke of what it contains.
+    const paint = (node) => [node, ...node.querySelectorAll('*')].map(n => {
+      const s = getComputedStyle(n);
+      return [s.stroke, s.strokeWidth, s.fill].join(' ');
+    }).join(' ; ');
     const labels = el.labels ? [...el.labels] : [];
     const choice = el.type === 'checkbox' || el.type === 'radio';
     const name = (el.getAttribute('aria-label') || labels.map(l => l.innerText).join(' ')
-      || el.innerText || el.value || el.getAttribute('title') || el.id || el.tagName).replace(/\\s+/g, ' ').trim();
+      || el.innerText || el.value || el.getAttribute('title')
+      || (el.querySelector('title') ? el.querySelector('title').textContent : '') || el.id || el.tagName).replace(/\\s+/g, ' ').trim();
     return {
       name,
       role: el.getAttribute('role') || '',
       element: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.type ? '[' + el.type + ']' : ''),
-      look: look(el) + (choice && labels.length ? ' || ' + look(labels[0], '::before') : ''),
+      look: look(el) + (choice && labels.length ? ' || ' + look(labels[0], '::before') : '')
+        + (el instanceof SVGElement ? ' || ' + paint(el) : ''),
     };
   };
   const el = document.activeElement;
