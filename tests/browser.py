@@ -198,18 +198,33 @@ def pdf_text(pdf) -> str:
 
 
 def assert_accessible_pdf(pdf) -> None:
-    """Tagged (PDF/UA's first needs): marked content, a structure tree, a language, a title, and
-    headings that never skip a level going down."""
+    """The checks of PDF/UA a machine can make: marked content in a structure tree, a language,
+    a title shown as the window's title, every font embedded, tab order by structure, tables with
+    header cells, figures with alternative text, and headings that never skip a level going down."""
     catalog = pdf.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog
     assert catalog["/Lang"] == "en-GB" and pdf.metadata.title
-    levels = []
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712 (a pypdf BooleanObject)
+    for number, page in enumerate(pdf.pages, start=1):
+        assert page.get("/Tabs") == "/S", f"page {number}: tab order does not follow the structure"
+        for name, font in (page["/Resources"].get("/Font") or {}).items():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"page {number}: {font['/BaseFont']} not embedded"
+
+    levels, kinds, figures_without_alt = [], [], []
 
     def walk(node):
         node = node.get_object()
         kind = node.get("/S")
-        if kind and str(kind)[1:] in ("H1", "H2", "H3", "H4"):
-            levels.append(int(str(kind)[2:]))
+        if kind:
+            kinds.append(str(kind))
+            if str(kind) in ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6"):
+                levels.append(int(str(kind)[2:]))
+            if str(kind) == "/Figure" and not node.get("/Alt"):
+                figures_without_alt.append(node)
         kids = node.get("/K")
         if kids is None:
             return
@@ -220,6 +235,8 @@ def assert_accessible_pdf(pdf) -> None:
     walk(catalog["/StructTreeRoot"])
     assert levels and levels[0] == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    assert "/Table" not in kinds or "/TH" in kinds, "tables without header cells"
+    assert not figures_without_alt, f"{len(figures_without_alt)} figures without alternative text"
 
 
 # --- fixtures (imported by the browser test modules) -----------------------------------------
