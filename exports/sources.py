@@ -33,6 +33,13 @@ def person(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
+def label(model, field_name: str):
+    """A column value: the field's choice label, looked up once rather than per row
+    (``get_FOO_display`` costs a quarter of a large download's time)."""
+    labels = {value: str(text) for value, text in model._meta.get_field(field_name).flatchoices}
+    return lambda obj: labels.get(getattr(obj, field_name), getattr(obj, field_name))
+
+
 # --- the contract register -----------------------------------------------------------------
 
 
@@ -40,8 +47,8 @@ def register_columns(today: date) -> list[Column]:
     return [
         Column("Reference", lambda c: c.reference, width=16),
         Column("Title", lambda c: c.title, width=40),
-        Column("Type", lambda c: c.get_kind_display()),
-        Column("Service", lambda c: c.get_service_category_display(), width=28),
+        Column("Type", label(Contract, "kind")),
+        Column("Service", label(Contract, "service_category"), width=28),
         Column("Team", lambda c: c.team.name, width=28),
         Column("Buyer", lambda c: c.buyer.name, width=28),
         Column("Provider", lambda c: c.provider.name if c.provider else "", width=28),
@@ -56,11 +63,11 @@ def register_columns(today: date) -> list[Column]:
         Column("Days to end", lambda c: c.days_to_end(today), Kind.INTEGER, width=10),
         Column("Annual value", lambda c: c.annual_value, Kind.MONEY, width=14),
         Column("Total value", lambda c: c.total_value, Kind.MONEY, width=14),
-        Column("Funding source", lambda c: c.get_funding_source_display()),
+        Column("Funding source", label(Contract, "funding_source")),
         Column("Funding detail", lambda c: c.funding_detail, width=28),
         Column("Light-touch regime", lambda c: yes_no(c.is_light_touch), width=10),
-        Column("Procurement route", lambda c: c.get_procurement_route_display(), width=28),
-        Column("Decision on expiry", lambda c: c.get_decision_display()),
+        Column("Procurement route", label(Contract, "procurement_route"), width=28),
+        Column("Decision on expiry", label(Contract, "decision")),
         Column("OCID", lambda c: c.ocid, width=22),
     ]
 
@@ -95,15 +102,15 @@ MILESTONE_COLUMNS = [
     Column("Due time (UK)", lambda m: m.due_at, Kind.TIME, width=8),
     Column("Ends (UK)", lambda m: m.ends_at, Kind.TIME, width=8),
     Column("Milestone", lambda m: m.title, width=40),
-    Column("Kind", lambda m: m.get_kind_display(), width=24),
-    Column("Status", lambda m: m.get_status_display(), width=12),
+    Column("Kind", label(Milestone, "kind"), width=24),
+    Column("Status", label(Milestone, "status"), width=12),
     Column("Met on", lambda m: m.met_on, Kind.DATE, width=12),
     Column("Contract reference", lambda m: m.contract.reference if m.contract_id else "", width=16),
     Column("Contract title", lambda m: m.contract.title if m.contract_id else "", width=32),
     Column("Cycle", lambda m: m.cycle.name if m.cycle_id else "", width=32),
     Column("Team", _team, width=28),
     Column("Owner", lambda m: person(m.owner)),
-    Column("Source", lambda m: m.get_source_display(), width=22),
+    Column("Source", label(Milestone, "source"), width=22),
     Column("Sources disagree", lambda m: m.conflict_note, width=40),
     Column("Description", lambda m: m.description, width=40),
 ]
@@ -138,13 +145,13 @@ def _subject(reminder: Reminder) -> str:
 REMINDER_COLUMNS = [
     Column("Send at (UK)", lambda r: r.send_at, Kind.DATETIME, width=16),
     Column("Sent at (UK)", lambda r: r.sent_at, Kind.DATETIME, width=16),
-    Column("Status", lambda r: r.get_status_display(), width=12),
+    Column("Status", label(Reminder, "status"), width=12),
     Column("Milestone", lambda r: r.milestone.title, width=40),
     Column("Milestone due date", lambda r: r.milestone.due_on, Kind.DATE, width=12),
     Column("Contract or cycle", _subject, width=28),
     Column("To", lambda r: r.recipient_name, width=24),
     Column("Email", lambda r: r.recipient_email, width=30),
-    Column("Audience", lambda r: r.get_audience_display(), width=14),
+    Column("Audience", label(Reminder, "audience"), width=14),
     Column("Which", _which, width=24),
     Column("Notes", lambda r: r.note, width=30),
     Column("Last error", lambda r: r.last_error, width=30),

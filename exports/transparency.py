@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from access import policy
 from contracts.models import Contract, Organisation
 
+from .sources import label
 from .tables import Column, Kind, Table, yes_no
 
 THRESHOLD = Decimal("5000")
@@ -172,7 +173,7 @@ TRANSPARENCY_COLUMNS = [
     Column("Start date", lambda c: c.start_date, Kind.DATE, width=12),
     Column("End date", end_date, Kind.DATE, width=12),
     Column("Review date", lambda c: c.review_date, Kind.DATE, width=12),
-    Column("Invitation to quote or published tender", lambda c: c.get_procurement_route_display(), width=30),
+    Column("Invitation to quote or published tender", label(Contract, "procurement_route"), width=30),
     Column("SME", lambda c: yes_no(c.provider.is_sme), width=8),
     Column("VCSE", lambda c: yes_no(c.provider.is_vcse), width=8),
 ]
