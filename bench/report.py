@@ -86,6 +86,7 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
     """The web section's text, and one summary row per (person, page) at the largest scale."""
     runs = sorted(runs, key=lambda run: run["contracts"])
     largest = runs[-1]
+    seconds = {run["contracts"]: run["seconds"] for run in runs}
     lines = [
         f"Run on {today()} on {machine_line(info)}. gunicorn with {largest['workers']} sync workers on "
         f"127.0.0.1; wrk in a second process, 1 thread and {largest['connections']} connections, "
@@ -117,7 +118,11 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
             cells = []
             for s in scales:
                 p, trivial = data[s]["pages"][name], data[s]["pages"]["trivial"]
-                if p.get("too_slow"):
+                if not p.get("too_slow") and p.get("requests", 2) < 2:
+                    p.update(too_slow=True, single_ms=None, finished=p["requests"])
+                if p.get("too_slow") and "finished" in p:
+                    cells += [f"{p['finished']} requests finished in {seconds[s]} s", "not loaded", "not loaded"]
+                elif p.get("too_slow"):
                     single = "over 30 s" if p["single_ms"] is None else f"{p['single_ms'] / 1000:.1f} s"
                     cells += [f"{single} for one request", "not loaded", "not loaded"]
                 elif name == "trivial":
@@ -156,11 +161,12 @@ def summary_section(rows: list[dict], info: dict, command: str, skipped: list[st
         "",
         f"    {command}",
         "",
-        "| benchmark | target | figure | |",
-        "|---|---|---|:--|",
+        "| benchmark | target | figure | run on | |",
+        "|---|---|---|---|:--|",
     ]
     for row in rows:
-        lines.append(f"| {row['what']} | {row.get('target', '')} | {row['figure']} | **{'met' if row['met'] else 'not met'}** |")
+        verdict = "for information" if row["met"] is None else f"**{'met' if row['met'] else 'not met'}**"
+        lines.append(f"| {row['what']} | {row.get('target', '')} | {row['figure']} | {row.get('date', today())} | {verdict} |")
     for name in skipped:
-        lines.append(f"| {name} | see its section | not rerun in this run: its section keeps the figures of {section_date(name)} | |")
+        lines.append(f"| {name} | see its section | not rerun by this command: its section keeps its figures | {section_date(name)} | |")
     return "\n".join(lines)

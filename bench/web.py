@@ -229,6 +229,12 @@ def main(argv=None) -> None:
                 counts = count_queries(user, {name: path})
                 wrk(server.url(path), cookie, args.warm_up)
                 figures = wrk(server.url(path), cookie, args.seconds)
+                if figures["requests"] < CONNECTIONS:
+                    # Not even one request a connection finished in the measured time: no percentiles.
+                    pages[name] = {"path": path, **counts[name], "too_slow": True, "single_ms": single * 1000}
+                    print(f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} too slow to load: "
+                          f"{figures['requests']} requests in {args.seconds} s", flush=True)
+                    continue
                 pages[name] = {"path": path, **counts[name], **figures}
                 print(f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} {counts[name]['queries']:>3} queries  "
                       f"p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  {figures['rps']:6.1f} req/s", flush=True)
