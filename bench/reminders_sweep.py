@@ -1,6 +1,6 @@
 """Benchmark: the reminder sweep at 10,000 and 1,000,000 planned reminders in PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/reminders_sweep.py
+    .venv/bin/python bench/reminders_sweep.py   (or: .venv/bin/python -m bench run --only reminders)
 
 It creates the database if it is missing, migrates it, and for each total fills the table
 with that many planned reminders of which the same number (DUE) are due now. It reports:
@@ -34,7 +34,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_reminders")
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # a log line per email would be measured too
 
 TOTALS = [int(n) for n in os.environ.get("BENCH_TOTALS", "10000,1000000").split(",")]

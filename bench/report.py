@@ -157,9 +157,8 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
 
 def summary_section(rows: list[dict], info: dict, command: str, skipped: list[str]) -> str:
     lines = [
-        f"Last run on {today()} on {machine_line(info)}, with",
-        "",
-        f"    {command}",
+        f"Written on {today()} by `{command}` on {machine_line(info)}. Each row is from the latest run of its "
+        "benchmark, on the date shown; `make bench` reruns them all.",
         "",
         "| benchmark | target | figure | run on | |",
         "|---|---|---|---|:--|",

@@ -254,7 +254,7 @@ def main(argv=None) -> None:
                 slug = f"{results['contracts']}-{persona}-{name.replace(', ', '-').replace(' ', '-')}"
                 out = profile_dir / f"{slug}.txt"
                 profile_page(people[persona], page["path"], out)
-                page["profile"] = str(out.relative_to(ROOT))
+                page["profile"] = str(out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
 
