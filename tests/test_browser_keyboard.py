@@ -138,7 +138,10 @@ def test_an_officer_goes_from_the_dashboard_to_an_exercised_option_and_a_new_mil
     assert milestone.kind == "provider_event" and milestone.due_on == soon
 
     tab_to(page, "Dashboard")
-    page.keyboard.press("Enter")
+    # Wait for the dashboard itself: the milestone's own page also shows the title (twice).
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
     expect(page.get_by_text("Provider briefing, booked by keyboard")).to_be_visible()
 
 
