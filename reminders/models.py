@@ -73,6 +73,9 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled, or that it was late")
     was_late = models.BooleanField(default=False, help_text="Sent well after it was due, e.g. after downtime")
+    times_accepted = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the mail server accepted it: more than one is a duplicate"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,17 +86,13 @@ class Reminder(models.Model):
             )
         ]
         indexes = [
-            # sweep.due_reminder_ids: planned rows by send time, whatever the size of the table.
+            # sweep._claim_next and due_reminder_ids: planned rows by send time, whatever the size of the table.
             models.Index(
                 fields=["send_at"], condition=models.Q(status="planned"), name="reminder_planned_send_at"
             ),
             # sweep.reclaim_stale_claims: rows a worker claimed and never finished.
             models.Index(
                 fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
-            ),
-            # sweep._claim: a sweep loads the rows it has just claimed by its token.
-            models.Index(
-                fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"
             ),
         ]
 
