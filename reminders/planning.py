@@ -13,14 +13,20 @@ nothing changed:
 4. Rows whose time passed while nothing moved stay planned: they are reminders the sweep
    missed (downtime), and it sends them, late, once.
 5. New rows are only made for times still to come; sent and failed rows are the record and
-   are never touched.
+   are never touched. Nothing is silently skipped, though: a recipient first planned for after
+   all of their reminder times have passed, for a milestone still ahead, gets one "added at
+   short notice" reminder now; a milestone first planned already overdue (by no more than
+   REMINDER_OVERDUE_CATCH_UP_DAYS) is escalated to the manager now.
+
+Hours are added to and taken from deadlines in UTC: on the night the clocks go back a London
+wall-clock sum lands an hour out in the repeated hour.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +40,7 @@ from .offsets import LONDON, Offset, parse_offsets, send_time
 log = logging.getLogger(__name__)
 
 K = Milestone.Kind
+SHORT_NOTICE = "short notice"
 LONG_RANGE = "12 months, 9 months, 6 months, 3 months, 1 month, 2 weeks, 1 week"
 SHORT_DEADLINE = "2 weeks, 1 week, 2 working days, morning of"
 DEFAULT_OFFSETS = {
@@ -97,7 +104,7 @@ def wanted_reminders(milestone: Milestone, offsets: list[Offset]) -> list[Wanted
         )
         if milestone.kind not in Milestone.EVENT_KINDS:
             if milestone.due_at is not None:
-                overdue_at = milestone.due_at + timedelta(hours=1)
+                overdue_at = milestone.due_at.astimezone(UTC) + timedelta(hours=1)
             else:
                 overdue_at = datetime.combine(milestone.due_on + timedelta(days=1), time(hour), tzinfo=LONDON)
             wanted.append(Wanted("overdue", Reminder.Purpose.OVERDUE, Reminder.Audience.MANAGER, *manager, overdue_at))
@@ -131,19 +138,19 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
         row = existing.get(key)
         if row is None:
             if want.send_at >= now:
-                to_create.append(
-                    Reminder(milestone=milestone, offset=want.offset, purpose=want.purpose, audience=want.audience,
-                             recipient_email=want.email, recipient_name=want.name, send_at=want.send_at)
-                )
+                to_create.append(_row(milestone, want))
             continue
         if row.status != Reminder.Status.PLANNED or row.send_at == want.send_at:
             continue
+        if want.send_at < now and row.purpose == Reminder.Purpose.OVERDUE:
+            continue  # still overdue wherever it moved: the escalation stands
         if want.send_at < now:
             _cancel([row], "The milestone moved and this reminder's time had passed")
         else:
             Reminder.objects.filter(pk=row.pk, status=Reminder.Status.PLANNED).update(
                 send_at=want.send_at, recipient_name=want.name
             )
+    to_create += _not_silently_skipped(milestone, wanted.values(), existing, now)
     Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
     for reminder in to_create:
         log.info(
@@ -151,8 +158,52 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
             extra={"milestone": milestone.pk, "offset": reminder.offset, "to": reminder.recipient_email,
                    "send_at": reminder.send_at.isoformat()},
         )
-    _cancel([row for key, row in existing.items() if key not in wanted and row.status == Reminder.Status.PLANNED],
+    kept = set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
+    _cancel([row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
             "No longer wanted for this milestone")
+
+
+def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
+    values = {"offset": want.offset, "purpose": want.purpose, "audience": want.audience,
+              "recipient_email": want.email, "recipient_name": want.name, "send_at": want.send_at}
+    return Reminder(milestone=milestone, **{**values, **fields})
+
+
+def _due_moment(milestone: Milestone) -> datetime:
+    """When the milestone is due: its time, or the end of its day in London for an all-day one."""
+    if milestone.due_at is not None:
+        return milestone.due_at
+    return datetime.combine(milestone.due_on + timedelta(days=1), time(0), tzinfo=LONDON)
+
+
+def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: datetime) -> list[Reminder]:
+    """Rows for a milestone entered after its reminder times: one reminder now, or an escalation now.
+
+    1. Each owner or team mailbox with no row yet for this milestone and none of its reminder
+       times still to come gets one reminder now, marked "added at short notice", if the milestone
+       is still ahead.
+    2. A milestone that needs action, already overdue when its manager is first planned for, is
+       escalated to the manager now (unless it went overdue longer ago than the catch-up window).
+    """
+    rows = []
+    known = {email for _, email in existing}
+    due = _due_moment(milestone)
+    by_recipient: dict[str, list[Wanted]] = {}
+    for want in wanted:
+        by_recipient.setdefault(want.email, []).append(want)
+    for email, wants in by_recipient.items():
+        if email in known:
+            continue
+        reminders = [w for w in wants if w.purpose == Reminder.Purpose.REMINDER]
+        if reminders and due > now and all(w.send_at < now for w in reminders):
+            rows.append(_row(milestone, reminders[0], offset=SHORT_NOTICE, send_at=now,
+                             note="Added at short notice: its reminder times had passed when it was entered"))
+        overdue = [w for w in wants if w.purpose == Reminder.Purpose.OVERDUE]
+        catch_up = timedelta(days=settings.REMINDER_OVERDUE_CATCH_UP_DAYS)
+        if overdue and overdue[0].send_at < now and now - due <= catch_up:
+            rows.append(_row(milestone, overdue[0], send_at=now,
+                             note="Already overdue when it was entered"))
+    return rows
 
 
 def reminders_plan_all(*, now: datetime | None = None) -> int:
