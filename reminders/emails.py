@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -15,10 +15,15 @@ from django.utils import timezone
 from commissioning.models import Milestone
 
 from .models import Reminder
+from .offsets import LONDON
 
-ACK_SALT = "reminders.acknowledge"
-# An acknowledge link works for a year: long enough for a 12-month reminder's milestone.
+ACK_SALT = "reminders.acknowledge.v2"
+# The outer bound on a stop link's age; it stops working sooner, once its milestone is met or passed.
 ACK_MAX_AGE = 60 * 60 * 24 * 400
+
+
+class LinkExpired(Exception):
+    """A genuine stop link whose milestone is no longer open: the message says why."""
 
 
 def london_words(milestone: Milestone) -> str:
@@ -29,14 +34,42 @@ def london_words(milestone: Milestone) -> str:
     return f"{milestone.due_on:%A %-d %B %Y}"
 
 
-def acknowledge_token(milestone: Milestone, email: str) -> str:
-    return signing.dumps({"m": milestone.pk, "e": email}, salt=ACK_SALT, compress=True)
+def acknowledge_token(reminder: Reminder) -> str:
+    """The "stop reminders" link for one reminder: bound to its row, its milestone and its recipient."""
+    return signing.dumps(
+        {"r": reminder.pk, "m": reminder.milestone_id, "e": reminder.recipient_email}, salt=ACK_SALT, compress=True
+    )
 
 
-def read_acknowledge_token(token: str) -> tuple[int, str]:
-    """The milestone id and email address a link was made for; raises signing.BadSignature."""
+def read_acknowledge_token(token: str, *, now: datetime | None = None) -> Reminder:
+    """The reminder a stop link was made for.
+
+    Raises ``signing.BadSignature`` for a forged, altered, unknown or old-style link, and
+    ``LinkExpired`` once its milestone is met, cancelled or past its due time.
+    """
     data = signing.loads(token, salt=ACK_SALT, max_age=ACK_MAX_AGE)
-    return int(data["m"]), str(data["e"])
+    if not isinstance(data, dict) or not {"r", "m", "e"} <= data.keys():
+        raise signing.BadSignature("not a stop link")
+    reminder = (
+        Reminder.objects.select_related("milestone__contract", "milestone__cycle")
+        .filter(pk=data["r"], milestone_id=data["m"], recipient_email=data["e"])
+        .first()
+    )
+    if reminder is None:
+        raise signing.BadSignature("no such reminder")
+    milestone = reminder.milestone
+    if milestone.status != Milestone.Status.SCHEDULED:
+        raise LinkExpired(f"This deadline is already marked as {milestone.get_status_display().lower()}.")
+    if due_moment(milestone) <= (now or timezone.now()):
+        raise LinkExpired("This deadline has passed.")
+    return reminder
+
+
+def due_moment(milestone: Milestone) -> datetime:
+    """When a milestone falls due: its time, or the end of its day in London for an all-day one."""
+    if milestone.due_at is not None:
+        return milestone.due_at
+    return datetime.combine(milestone.due_on + timedelta(days=1), time(0), tzinfo=LONDON)
 
 
 def absolute(path: str) -> str:
@@ -67,7 +100,7 @@ def build_message(reminder: Reminder, *, now: datetime) -> EmailMultiAlternative
         "days_left": (milestone.due_on - timezone.localdate(now)).days,
         "milestone_url": absolute(milestone.get_absolute_url()),
         "acknowledge_url": absolute(
-            reverse("reminders:acknowledge", args=[acknowledge_token(milestone, reminder.recipient_email)])
+            reverse("reminders:acknowledge", args=[acknowledge_token(reminder)])
         ),
         "late": late,
         "planned_for": timezone.localtime(reminder.send_at),

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from commissioning.models import Milestone
 
+from .emails import due_moment
 from .models import Reminder, ReminderRule
 from .offsets import LONDON, Offset, parse_offsets, send_time
 
@@ -169,13 +170,6 @@ def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
     return Reminder(milestone=milestone, **{**values, **fields})
 
 
-def _due_moment(milestone: Milestone) -> datetime:
-    """When the milestone is due: its time, or the end of its day in London for an all-day one."""
-    if milestone.due_at is not None:
-        return milestone.due_at
-    return datetime.combine(milestone.due_on + timedelta(days=1), time(0), tzinfo=LONDON)
-
-
 def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: datetime) -> list[Reminder]:
     """Rows for a milestone entered after its reminder times: one reminder now, or an escalation now.
 
@@ -187,7 +181,7 @@ def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: dat
     """
     rows = []
     known = {email for _, email in existing}
-    due = _due_moment(milestone)
+    due = due_moment(milestone)
     by_recipient: dict[str, list[Wanted]] = {}
     for want in wanted:
         by_recipient.setdefault(want.email, []).append(want)

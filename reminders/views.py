@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -17,9 +19,15 @@ from access import policy
 from commissioning.models import Milestone
 from contracts.views import Permission
 
-from .emails import london_words, read_acknowledge_token
+from .emails import LinkExpired, london_words, read_acknowledge_token
 from .planning import reminders_plan_for_milestone
 from .selectors import TABS, reminder_tab, reminders_for_list
+
+security_log = logging.getLogger("tracker.security")
+
+
+def _address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class ReminderListView(Permission, TemplateView):
@@ -42,33 +50,53 @@ class ReminderListView(Permission, TemplateView):
 
 @method_decorator(login_not_required, name="dispatch")
 class AcknowledgeView(View):
-    """The link in a reminder email. The signature is the authority; GET only asks, POST acts."""
+    """The "stop reminders" link in a reminder email. GET only asks; POST acts.
+
+    The signed link is the authority, so it is narrow: it names one reminder, is honoured only
+    for that reminder's milestone and recipient, stops working once the milestone is met,
+    cancelled or past, and every use is written to the security log and the milestone's history.
+    """
 
     template_name = "reminders/acknowledge.html"
 
-    def _milestone(self, token):
+    def _reminder(self, request, token):
         try:
-            milestone_id, email = read_acknowledge_token(token)
+            return read_acknowledge_token(token), None
+        except LinkExpired as expired:
+            return None, render(request, "reminders/acknowledge_expired.html", {"reason": str(expired)}, status=410)
         except signing.BadSignature:
-            return None, None
-        return Milestone.objects.filter(pk=milestone_id).select_related("contract", "cycle").first(), email
+            security_log.warning("stop-reminders link refused", extra={"address": _address(request)})
+            return None, render(request, "reminders/acknowledge_invalid.html", status=404)
 
     def get(self, request, token):
-        milestone, email = self._milestone(token)
-        if milestone is None:
-            return render(request, "reminders/acknowledge_invalid.html", status=404)
-        return render(request, self.template_name, {"milestone": milestone, "email": email, "due_words": london_words(milestone)})
+        reminder, refused = self._reminder(request, token)
+        if refused:
+            return refused
+        milestone = reminder.milestone
+        return render(request, self.template_name, {
+            "milestone": milestone, "email": reminder.recipient_email, "due_words": london_words(milestone),
+        })
 
     def post(self, request, token):
-        milestone, email = self._milestone(token)
-        if milestone is None:
-            return render(request, "reminders/acknowledge_invalid.html", status=404)
+        reminder, refused = self._reminder(request, token)
+        if refused:
+            return refused
+        email = reminder.recipient_email
+        signed_in = f", signed in as {request.user.get_username()}" if request.user.is_authenticated else ""
         with transaction.atomic():
-            locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            locked = Milestone.objects.select_for_update().get(pk=reminder.milestone_id)
             if not locked.acknowledged_at:
                 locked.acknowledged_at, locked.acknowledged_by = timezone.now(), email
-                locked._change_reason = f"Reminders acknowledged by {email}"
+                locked._change_reason = (
+                    f"Reminders stopped by {email} with the link in their reminder email "
+                    f"({reminder.get_purpose_display().lower()}, {reminder.offset}{signed_in})"
+                )
                 locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+                security_log.info(
+                    "reminders stopped from an email link",
+                    extra={"user": email, "signed_in_as": request.user.get_username() if request.user.is_authenticated else "",
+                           "reminder": reminder.pk, "milestone": locked.pk, "address": _address(request)},
+                )
             reminders_plan_for_milestone(milestone=locked)
         return render(
             request, "reminders/acknowledged.html", {"milestone": locked, "due_words": london_words(locked)}

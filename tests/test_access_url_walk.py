@@ -17,6 +17,7 @@ from api.services import api_token_create
 from commissioning.feeds import calendar_feed_regenerate
 from contracts import roles
 from reminders.emails import acknowledge_token
+from reminders.models import Reminder
 from reports.models import KpiResult, QualityAssessment
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
 from tests.ocds_helpers import MK_OCID, import_bytes, make_seed_buyers, mk_release
@@ -141,7 +142,7 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
     if name == "password_reset_confirm":
         return {"uidb64": "MQ", "token": "not-a-real-token"}
     if name == "reminders:acknowledge":
-        return {"token": acknowledge_token(world.milestone, "someone@example.org")}
+        return {"token": acknowledge_token(Reminder(pk=0, milestone=world.milestone, recipient_email="someone@example.org"))}
     for start, values in by_route:
         if route.startswith(start) and set(params) <= set(values):
             return {key: values[key] for key in params}

@@ -120,9 +120,10 @@ def test_the_acknowledge_link_stops_further_reminders_including_the_escalation(s
     text = text_of(next(m for m in smtp.messages if m["To"] == "olivia@example.org"))
     link = re.search(r"http://127\.0\.0\.1:8000(/reminders/acknowledge/[^/\s]+/)", text).group(1)
 
-    assert "Stop reminders for this deadline" in client.get(link).content.decode()  # no sign-in needed
-    assert not Milestone.objects.get(pk=engagement.pk).acknowledged_at  # a GET changes nothing
-    page = client.post(link).content.decode()
+    with time_machine.travel(london(2026, 2, 26, 9, 0), tick=False):  # while the deadline is still open
+        assert "Stop reminders for this deadline" in client.get(link).content.decode()  # no sign-in needed
+        assert not Milestone.objects.get(pk=engagement.pk).acknowledged_at  # a GET changes nothing
+        page = client.post(link).content.decode()
     assert "Reminders stopped" in page
 
     engagement.refresh_from_db()
