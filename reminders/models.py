@@ -94,6 +94,10 @@ class Reminder(models.Model):
             models.Index(
                 fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
             ),
+            # sweep.sweep: a sweep loads the rows it has just claimed (one recipient's) by its token.
+            models.Index(
+                fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"
+            ),
         ]
 
     def __str__(self) -> str:

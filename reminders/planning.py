@@ -6,8 +6,10 @@ nothing changed:
 
 1. A milestone that is met, missed, cancelled or acknowledged has its unsent reminders cancelled.
 2. Otherwise work out the wanted rows: each offset for the owner and the team mailbox, an
-   escalation to the team's manager a few days before, and another the day after an action
-   is due (dates that simply arrive, such as a contract's end, are never "unmet").
+   escalation to the team's manager a few days before, and another the morning after an action
+   is due (dates that simply arrive, such as a contract's end, are never "unmet"). A manager's
+   rows all go at the send hour, so the sweep's one-email-per-recipient rule gives each manager
+   at most one escalation email a day.
 3. Unsent rows move to their new time when the milestone moves; a move into the past
    cancels the row rather than sending a stale reminder.
 4. Rows whose time passed while nothing moved stay planned: they are reminders the sweep
@@ -16,7 +18,7 @@ nothing changed:
    are never touched. Nothing is silently skipped, though: a recipient first planned for after
    all of their reminder times have passed, for a milestone still ahead, gets one "added at
    short notice" reminder now; a milestone first planned already overdue (by no more than
-   REMINDER_OVERDUE_CATCH_UP_DAYS) is escalated to the manager now.
+   REMINDER_OVERDUE_CATCH_UP_DAYS) is escalated to the manager at the next send hour.
 
 Hours are added to and taken from deadlines in UTC: on the night the clocks go back a London
 wall-clock sum lands an hour out in the repeated hour.
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -104,10 +106,8 @@ def wanted_reminders(milestone: Milestone, offsets: list[Offset]) -> list[Wanted
                    send_time(milestone.due_on, Offset(days, "days"), due_at=milestone.due_at, hour=hour))
         )
         if milestone.kind not in Milestone.EVENT_KINDS:
-            if milestone.due_at is not None:
-                overdue_at = milestone.due_at.astimezone(UTC) + timedelta(hours=1)
-            else:
-                overdue_at = datetime.combine(milestone.due_on + timedelta(days=1), time(hour), tzinfo=LONDON)
+            # The morning after, at the send hour like every escalation: a manager gets one email a day.
+            overdue_at = datetime.combine(milestone.due_on + timedelta(days=1), time(hour), tzinfo=LONDON)
             wanted.append(Wanted("overdue", Reminder.Purpose.OVERDUE, Reminder.Audience.MANAGER, *manager, overdue_at))
     return wanted
 
@@ -170,6 +170,13 @@ def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
     return Reminder(milestone=milestone, **{**values, **fields})
 
 
+def next_send_time(now: datetime) -> datetime:
+    """The next REMINDER_SEND_HOUR o'clock in London, when the day's escalations go together."""
+    local = now.astimezone(LONDON)
+    today = datetime.combine(local.date(), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+    return today if today >= now else datetime.combine(local.date() + timedelta(days=1), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+
+
 def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: datetime) -> list[Reminder]:
     """Rows for a milestone entered after its reminder times: one reminder now, or an escalation now.
 
@@ -195,7 +202,7 @@ def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: dat
         overdue = [w for w in wants if w.purpose == Reminder.Purpose.OVERDUE]
         catch_up = timedelta(days=settings.REMINDER_OVERDUE_CATCH_UP_DAYS)
         if overdue and overdue[0].send_at < now and now - due <= catch_up:
-            rows.append(_row(milestone, overdue[0], send_at=now,
+            rows.append(_row(milestone, overdue[0], send_at=next_send_time(now),
                              note="Already overdue when it was entered"))
     return rows
 

@@ -6,11 +6,12 @@ Every step is safe to repeat and to run twice at once:
    planned. A live worker renews its claim immediately before handing each message to SMTP,
    so a stale claim truly means its worker stopped (the timeout must exceed EMAIL_TIMEOUT).
 2. ``_claim_next``: the oldest due planned row is taken with one conditional update (planned
-   to sending, stamped with this sweep's token and the time of this claim, not of the sweep's
-   start). On PostgreSQL the candidate is picked with ``FOR UPDATE SKIP LOCKED``, so sweepers
+   to sending, stamped with a fresh token and the time of this claim, not of the sweep's
+   start), and with it every other due row for the same recipient: a recipient gets one email
+   per send time listing all of them (emails.entries_for merges and orders them). On PostgreSQL the candidate is picked with ``FOR UPDATE SKIP LOCKED``, so sweepers
    started together take different rows instead of queueing on the same one; elsewhere the
    conditional update alone keeps it correct and a sweep that loses a row tries the next.
-3. ``_send``: just before SMTP the claim is checked and renewed (``_renew``): a row reclaimed
+3. ``_send``: just before SMTP the claims are checked and renewed (``_renew``): a row reclaimed
    from us in the meantime is someone else's now and is not sent. Then the outcome is recorded:
    - sent: when, whether it went late (after downtime), and one more acceptance by SMTP;
    - a temporary SMTP failure (4xx, a refused or dropped connection): back to planned, later
@@ -105,16 +106,21 @@ def _skip_locked() -> bool:
     return db_connection.features.has_select_for_update_skip_locked
 
 
-def _claim_one(reminder_id: int, *, token: str, now: datetime, at: datetime) -> bool:
-    return bool(
-        Reminder.objects.filter(id=reminder_id, status=S.PLANNED, send_at__lte=now).update(
+def _claim_with_recipient(reminder_id: int, *, token: str, now: datetime, at: datetime) -> bool:
+    """Claim one due row and every other due row for the same recipient: they go as one email."""
+    claimed = Reminder.objects.filter(id=reminder_id, status=S.PLANNED, send_at__lte=now).update(
+        status=S.SENDING, claimed_at=at, claim_token=token, attempts=F("attempts") + 1
+    )
+    if claimed:
+        email = Reminder.objects.filter(id=reminder_id).values_list("recipient_email", flat=True).get()
+        Reminder.objects.filter(recipient_email=email, status=S.PLANNED, send_at__lte=now).update(
             status=S.SENDING, claimed_at=at, claim_token=token, attempts=F("attempts") + 1
         )
-    )
+    return bool(claimed)
 
 
-def _claim_next(*, token: str, now: datetime, clock: Callable[[], datetime], candidates: list[int]) -> int | None:
-    """Claim the oldest due planned row for this sweep; its id, or None when nothing is left."""
+def _claim_next(*, token: str, now: datetime, clock: Callable[[], datetime], candidates: list[int]) -> bool:
+    """Claim the oldest due planned row, with its recipient's other due rows; False when nothing is left."""
     if _skip_locked():
         with transaction.atomic():
             row = (
@@ -125,19 +131,18 @@ def _claim_next(*, token: str, now: datetime, clock: Callable[[], datetime], can
                 .first()
             )
             if row is None:
-                return None
-            _claim_one(row, token=token, now=now, at=clock())
-            return row
+                return False
+            _claim_with_recipient(row, token=token, now=now, at=clock())
+            return True
     # No SKIP LOCKED (SQLite): walk a short list of candidates; a row another sweep took first
     # is no longer planned, so the conditional update does not take it.
     while True:
         if not candidates:
             candidates.extend(due_reminder_ids(now, limit=CANDIDATES))
             if not candidates:
-                return None
-        reminder_id = candidates.pop(0)
-        if _claim_one(reminder_id, token=token, now=now, at=clock()):
-            return reminder_id
+                return False
+        if _claim_with_recipient(candidates.pop(0), token=token, now=now, at=clock()):
+            return True
 
 
 def _still_wanted(reminder: Reminder) -> str | None:
@@ -150,65 +155,87 @@ def _still_wanted(reminder: Reminder) -> str | None:
     return None
 
 
-def _held(reminder: Reminder):
-    return Reminder.objects.filter(id=reminder.id, status=S.SENDING, claim_token=reminder.claim_token)
+def _held(reminders: list[Reminder]):
+    token = reminders[0].claim_token
+    return Reminder.objects.filter(id__in=[r.id for r in reminders], status=S.SENDING, claim_token=token)
 
 
-def _renew(reminder: Reminder, at: datetime) -> bool:
-    """Check we still hold the claim and restart its clock: the last step before SMTP."""
-    return bool(_held(reminder).update(claimed_at=at))
+def _renew(reminders: list[Reminder], at: datetime) -> list[Reminder]:
+    """Check we still hold the claims and restart their clock: the last step before SMTP."""
+    if _held(reminders).update(claimed_at=at) == len(reminders):
+        return reminders
+    held = set(_held(reminders).values_list("id", flat=True))
+    return [r for r in reminders if r.id in held]
 
 
-def _finish(reminder: Reminder, **changes) -> bool:
+def _finish(reminders: list[Reminder], **changes) -> int:
     # Guarded by the token: a row reclaimed from us in the meantime is someone else's now.
-    return bool(_held(reminder).update(**changes))
+    return _held(reminders).update(**changes)
 
 
-def _send(reminder: Reminder, *, now: datetime, clock: Callable[[], datetime], connection) -> Outcome:
-    if reason := _still_wanted(reminder):
-        _finish(reminder, status=S.CANCELLED, note=reason)
-        return Outcome(cancelled=1)
-    late = now - reminder.send_at > settings.REMINDER_LATE_AFTER
-    message = build_message(reminder, now=now)
-    if not _renew(reminder, clock()):
-        log.warning("reminder claim lost before sending; not sent", extra={"reminder": reminder.id})
-        return Outcome(taken=1)
+def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datetime], connection) -> Outcome:
+    """Send one recipient's claimed reminders as one email, and record the outcome on each row."""
+    outcome = Outcome()
+    wanted = []
+    for reminder in reminders:
+        if reason := _still_wanted(reminder):
+            _finish([reminder], status=S.CANCELLED, note=reason)
+            outcome.cancelled += 1
+        else:
+            wanted.append(reminder)
+    held = _renew(wanted, clock()) if wanted else []
+    if len(held) < len(wanted):
+        log.warning("reminder claim lost before sending; not sent", extra={"reminders": len(wanted) - len(held)})
+        outcome.taken += len(wanted) - len(held)
+    if not held:
+        return outcome
+    message = build_message(held, now=now)
+    if _renew(held, clock()) != held:  # rendering took long enough for a claim to go stale
+        outcome.taken += len(held)
+        return outcome
+    ids = [r.id for r in held]
+    attempts = max(r.attempts for r in held)
     try:
         connection.send_messages([message])
-    except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+    except Exception as error:  # noqa: BLE001 - every failure is recorded on the rows
         connection.close()  # the next send opens a fresh connection
         text = f"{type(error).__name__}: {error}"[:2000]
         when = f"{timezone.localtime(clock()):%-d %B %Y %H:%M}"
-        if is_temporary(error) and reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
-            retry_at = now + backoff(reminder.attempts)
+        if is_temporary(error) and attempts < settings.REMINDER_MAX_ATTEMPTS:
+            retry_at = now + backoff(attempts)
             _finish(
-                reminder, status=S.PLANNED, claimed_at=None, claim_token="", send_at=retry_at, last_error=text,
-                note=f"Attempt {reminder.attempts} on {when} failed for now ({_short(error)}); "
-                f"trying again at {timezone.localtime(retry_at):%H:%M}",
+                held, status=S.PLANNED, claimed_at=None, claim_token="", send_at=retry_at, last_error=text,
+                note=f"Attempt {attempts} on {when} failed for now ({_short(error)}); "
+                f"trying again at {timezone.localtime(retry_at):%H:%M}"[:200],
             )
-            log.warning("reminder send failed, will retry", extra={"reminder": reminder.id, "error": text})
-            return Outcome(retrying=1)
+            log.warning("reminder send failed, will retry", extra={"reminders": ids, "error": text})
+            outcome.retrying += len(held)
+            return outcome
         gave_up = " (gave up after repeated temporary failures)" if is_temporary(error) else ""
         _finish(
-            reminder, status=S.FAILED, last_error=text,
-            note=f"Not sent: attempt {reminder.attempts} on {when} was refused ({_short(error)}){gave_up}"[:200],
+            held, status=S.FAILED, last_error=text,
+            note=f"Not sent: attempt {attempts} on {when} was refused ({_short(error)}){gave_up}"[:200],
         )
-        log.error("reminder send failed permanently", extra={"reminder": reminder.id, "error": text})
-        return Outcome(failed=1)
-    finished = _finish(
-        reminder, status=S.SENT, sent_at=now, was_late=late, times_accepted=F("times_accepted") + 1,
-        note=f"Sent late: it was due at {timezone.localtime(reminder.send_at):%-d %B %Y %H:%M}" if late else "",
-    )
-    if not finished:
-        # Our claim was taken while SMTP held the message: another worker may have sent it too.
-        Reminder.objects.filter(id=reminder.id).update(
-            times_accepted=F("times_accepted") + 1,
-            note="Sent twice: a second worker took it over while the mail server was accepting it",
+        log.error("reminder send failed permanently", extra={"reminders": ids, "error": text})
+        outcome.failed += len(held)
+        return outcome
+    for reminder in held:
+        late = now - reminder.send_at > settings.REMINDER_LATE_AFTER
+        finished = _finish(
+            [reminder], status=S.SENT, sent_at=now, was_late=late, times_accepted=F("times_accepted") + 1,
+            note=f"Sent late: it was due at {timezone.localtime(reminder.send_at):%-d %B %Y %H:%M}" if late else "",
         )
-        log.error("reminder accepted twice", extra={"reminder": reminder.id, "to": reminder.recipient_email})
-        return Outcome(sent=1, duplicates=1)
-    log.info("reminder sent", extra={"reminder": reminder.id, "to": reminder.recipient_email, "late": late})
-    return Outcome(sent=1)
+        outcome.sent += 1
+        if not finished:
+            # Our claim was taken while SMTP held the message: another worker may have sent it too.
+            Reminder.objects.filter(id=reminder.id).update(
+                times_accepted=F("times_accepted") + 1,
+                note="Sent twice: a second worker took it over while the mail server was accepting it",
+            )
+            log.error("reminder accepted twice", extra={"reminder": reminder.id, "to": reminder.recipient_email})
+            outcome.duplicates += 1
+    log.info("reminder sent", extra={"reminders": ids, "to": held[0].recipient_email})
+    return outcome
 
 
 def _short(error: Exception) -> str:
@@ -218,6 +245,10 @@ def _short(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "the mail server refused the address"
     return f"the mail server could not be reached: {type(error).__name__}"
+
+
+def outcome_total(outcome: Outcome) -> int:
+    return outcome.sent + outcome.retrying + outcome.failed + outcome.cancelled + outcome.taken
 
 
 def sweep(*, now: datetime | None = None, limit: int | None = None) -> Outcome:
@@ -234,16 +265,18 @@ def sweep(*, now: datetime | None = None, limit: int | None = None) -> Outcome:
     token = uuid.uuid4().hex
     candidates: list[int] = []
     with get_connection() as connection:
-        for _ in range(limit or settings.REMINDER_SWEEP_BATCH):
-            reminder_id = _claim_next(token=token, now=now, clock=clock, candidates=candidates)
-            if reminder_id is None:
+        while outcome_total(outcome) < (limit or settings.REMINDER_SWEEP_BATCH):
+            if not _claim_next(token=token, now=now, clock=clock, candidates=candidates):
                 break
-            reminder = Reminder.objects.select_related(*RELATED).filter(id=reminder_id, claim_token=token).first()
-            if reminder is None:
-                outcome.taken += 1
-                continue
-            log.info("reminder claimed", extra={"reminder": reminder.id, "claim": token})
-            outcome.add(_send(reminder, now=now, clock=clock, connection=connection))
+            claimed = list(
+                Reminder.objects.select_related(*RELATED)
+                .filter(claim_token=token, status=S.SENDING)
+                .order_by("send_at", "id")
+            )
+            log.info("reminders claimed", extra={"reminders": [r.id for r in claimed], "claim": token})
+            if claimed:
+                outcome.add(_send(claimed, now=now, clock=clock, connection=connection))
+            token = uuid.uuid4().hex  # a fresh token per email, so each claim is loaded alone
     # The health check's proof that sweeps are running (ops/health.py).
     heartbeat.beat(SWEEP_HEARTBEAT, at=timezone.now(), detail=f"sent {outcome.sent}, failed {outcome.failed}")
     return outcome

@@ -15,10 +15,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='reminder',
-            name='reminder_sending_token',
-        ),
         migrations.AddField(
             model_name='reminder',
             name='times_accepted',
