@@ -154,7 +154,13 @@ def subject_for(reminders: list[Reminder] | Reminder) -> str:
     return _one_line(subject)
 
 
-def build_message(reminders: list[Reminder] | Reminder, *, now: datetime) -> EmailMultiAlternatives:
+def stop_link(reminder: Reminder, *, preview: bool) -> str:
+    # A preview shows where the link goes but never a working one: it would stop someone else's reminders.
+    token = "preview-only-link" if preview else acknowledge_token(reminder)
+    return absolute(reverse("reminders:acknowledge", args=[token]))
+
+
+def build_message(reminders: list[Reminder] | Reminder, *, now: datetime, preview: bool = False) -> EmailMultiAlternatives:
     """The one email a recipient gets at a send time, listing every deadline due for attention in it."""
     reminders = reminders if isinstance(reminders, list) else [reminders]
     today = timezone.localdate(now)
@@ -173,10 +179,9 @@ def build_message(reminders: list[Reminder] | Reminder, *, now: datetime) -> Ema
                 {
                     "title": _one_line(m.title),
                     "milestone_url": absolute(m.get_absolute_url()),
-                    "acknowledge_url": absolute(reverse(
-                        "reminders:acknowledge",
-                        args=[acknowledge_token(next(r for r in entry.reminders if r.milestone_id == m.pk))],
-                    )),
+                    "acknowledge_url": stop_link(
+                        next(r for r in entry.reminders if r.milestone_id == m.pk), preview=preview
+                    ),
                 }
                 for m in entry.milestones
             ],

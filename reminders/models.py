@@ -104,6 +104,30 @@ class Reminder(models.Model):
         return f"{self.milestone} – {self.offset} – {self.recipient_email}"
 
 
+class QuietDays(models.Model):
+    """Days an officer is away (annual leave): their reminders go to the team mailbox and their manager."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_days")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["first_day"]
+        verbose_name_plural = "quiet days"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")), name="quiet_days_in_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.first_day:%-d %B %Y} to {self.last_day:%-d %B %Y}"
+
+    def covers(self, day) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
 class DigestLog(models.Model):
     """One weekly digest per officer per week: the row is the claim that stops a second one."""
 

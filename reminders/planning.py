@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 K = Milestone.Kind
 SHORT_NOTICE = "short notice"
+NO_LONGER_WANTED = "No longer wanted for this milestone"
 LONG_RANGE = "12 months, 9 months, 6 months, 3 months, 1 month, 2 weeks, 1 week"
 SHORT_DEADLINE = "2 weeks, 1 week, 2 working days, morning of"
 DEFAULT_OFFSETS = {
@@ -76,6 +77,7 @@ class Wanted:
     email: str
     name: str
     send_at: datetime
+    note: str = ""
 
 
 def _person(user):
@@ -84,22 +86,32 @@ def _person(user):
     return None
 
 
-def wanted_reminders(milestone: Milestone, offsets: list[Offset]) -> list[Wanted]:
-    """The rows a scheduled milestone should have (no writes, no clock)."""
+def wanted_reminders(milestone: Milestone, offsets: list[Offset], quiet: list[tuple] = ()) -> list[Wanted]:
+    """The rows a scheduled milestone should have (no writes, no clock).
+
+    ``quiet``: the owner's quiet days as (first, last) dates. An owner's reminder that falls on
+    one goes to the manager instead (the team mailbox has its own); with neither a manager nor
+    a team mailbox it still goes to the owner, rather than to nobody.
+    """
     hour = settings.REMINDER_SEND_HOUR
     team = milestone.subject.team
-    recipients = []
-    if owner := _person(milestone.owner):
-        recipients.append((Reminder.Audience.OWNER, *owner))
-    if team.shared_mailbox:
-        recipients.append((Reminder.Audience.TEAM, team.shared_mailbox, team.name))
-    wanted = [
-        Wanted(offset.code, Reminder.Purpose.REMINDER, audience, email, name,
-               send_time(milestone.due_on, offset, due_at=milestone.due_at, hour=hour))
-        for offset in offsets
-        for audience, email, name in recipients
-    ]
-    if manager := _person(team.manager):
+    owner = _person(milestone.owner)
+    manager = _person(team.manager)
+    wanted = []
+    for offset in offsets:
+        send_at = send_time(milestone.due_on, offset, due_at=milestone.due_at, hour=hour)
+        day = send_at.astimezone(LONDON).date()
+        away = owner and any(first <= day <= last for first, last in quiet)
+        if owner and away and (manager or team.shared_mailbox):
+            if manager and manager[0] != owner[0]:
+                wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.MANAGER, *manager,
+                                     send_at, note=f"{owner[1]} is away: sent to their manager instead"))
+        elif owner:
+            wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.OWNER, *owner, send_at))
+        if team.shared_mailbox:
+            wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.TEAM,
+                                 team.shared_mailbox, team.name, send_at))
+    if manager:
         days = settings.REMINDER_ESCALATION_DAYS
         wanted.append(
             Wanted("escalation", Reminder.Purpose.ESCALATION, Reminder.Audience.MANAGER, *manager,
@@ -133,13 +145,20 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
         _cancel(planned, f"Acknowledged by {milestone.acknowledged_by or 'an officer'}")
         return
 
-    wanted = {(w.offset, w.email): w for w in wanted_reminders(milestone, offsets_for(milestone, rules))}
+    quiet = [(q.first_day, q.last_day) for q in milestone.owner.quiet_days.all()] if milestone.owner else []
+    wanted = {(w.offset, w.email): w for w in wanted_reminders(milestone, offsets_for(milestone, rules), quiet)}
     to_create = []
     for key, want in wanted.items():
         row = existing.get(key)
         if row is None:
             if want.send_at >= now:
                 to_create.append(_row(milestone, want))
+            continue
+        if row.status == Reminder.Status.CANCELLED and row.note == NO_LONGER_WANTED and want.send_at >= now:
+            # Wanted again (quiet days removed, an owner restored): plan it afresh.
+            Reminder.objects.filter(pk=row.pk, status=Reminder.Status.CANCELLED).update(
+                status=Reminder.Status.PLANNED, send_at=want.send_at, recipient_name=want.name, note=want.note
+            )
             continue
         if row.status != Reminder.Status.PLANNED or row.send_at == want.send_at:
             continue
@@ -161,12 +180,12 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
         )
     kept = set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
     _cancel([row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
-            "No longer wanted for this milestone")
+            NO_LONGER_WANTED)
 
 
 def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
     values = {"offset": want.offset, "purpose": want.purpose, "audience": want.audience,
-              "recipient_email": want.email, "recipient_name": want.name, "send_at": want.send_at}
+              "recipient_email": want.email, "recipient_name": want.name, "send_at": want.send_at, "note": want.note}
     return Reminder(milestone=milestone, **{**values, **fields})
 
 
@@ -213,7 +232,7 @@ def reminders_plan_all(*, now: datetime | None = None) -> int:
     count = 0
     milestones = Milestone.objects.filter(status=Milestone.Status.SCHEDULED).select_related(
         "owner", "contract__team__manager", "cycle__team__manager"
-    ).prefetch_related("reminders")
+    ).prefetch_related("reminders", "owner__quiet_days")
     for milestone in milestones.iterator(chunk_size=500):
         reminders_plan_for_milestone(milestone=milestone, now=now, rules=rules)
         count += 1

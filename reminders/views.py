@@ -6,6 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,15 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from access import policy
 from commissioning.models import Milestone
 from contracts.views import Permission
 
-from .emails import LinkExpired, london_words, read_acknowledge_token
+from .emails import LinkExpired, build_message, london_words, read_acknowledge_token
+from .forms import QuietDaysForm, ReminderFilterForm
 from .planning import reminders_plan_for_milestone
-from .selectors import TABS, reminder_tab, reminders_for_list
+from .selectors import TABS, reminder_tab, reminders_for_list, reminders_sent_together
+from .services import quiet_days_add, quiet_days_remove
 
 security_log = logging.getLogger("tracker.security")
 
@@ -36,7 +39,9 @@ class ReminderListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         tab = reminder_tab(self.request.GET.get("show"))
-        reminders = reminders_for_list(user=self.request.user, tab=tab, mine=bool(self.request.GET.get("mine")))
+        form = ReminderFilterForm(self.request.GET or None)
+        filters = form.filters() if self.request.GET else {}
+        reminders = reminders_for_list(user=self.request.user, tab=tab, **filters)
         page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
         visible = policy.reminders_visible_to(self.request.user)
         counts = {
@@ -44,8 +49,53 @@ class ReminderListView(Permission, TemplateView):
         }
         return super().get_context_data(
             tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=TABS[tab][0],
-            page=page, **kwargs
+            page=page, form=form, filtered=bool(filters), **kwargs
         )
+
+
+class ReminderPreviewView(Permission, TemplateView):
+    """A reminder's email exactly as it will be (or was) sent, with any others it goes out with."""
+
+    permission_required = "reminders.view_reminder"
+    template_name = "reminders/preview.html"
+
+    def get_context_data(self, **kwargs):
+        visible = policy.reminders_visible_to(self.request.user)
+        reminder = get_object_or_404(visible, pk=self.kwargs["pk"])
+        together = reminders_sent_together(reminder)
+        shown = [r for r in together if visible.filter(pk=r.pk).exists()]
+        moment = reminder.sent_at or max(reminder.send_at, timezone.now())
+        message = build_message(shown, now=moment, preview=True)
+        html = next((content for content, kind in message.alternatives if kind == "text/html"), "")
+        return super().get_context_data(
+            reminder=reminder, message=message, html=html, hidden=len(together) - len(shown),
+            when=moment, **kwargs
+        )
+
+
+class QuietDaysView(LoginRequiredMixin, FormView):
+    """An officer's own quiet days: while away, their reminders go to the team mailbox and their manager."""
+
+    template_name = "reminders/quiet_days.html"
+    form_class = QuietDaysForm
+
+    def get_context_data(self, **kwargs):
+        days = self.request.user.quiet_days.filter(last_day__gte=timezone.localdate())
+        return super().get_context_data(quiet_days=days, **kwargs)
+
+    def form_valid(self, form):
+        quiet_days_add(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "Quiet days added: your reminders for those days go to your team and manager")
+        return redirect("reminders:quiet-days")
+
+    def post(self, request, *args, **kwargs):
+        if remove := request.POST.get("remove"):
+            if not remove.isdigit() or not quiet_days_remove(user=request.user, quiet_days_id=int(remove)):
+                messages.error(request, "Those quiet days were not found; nothing was changed")
+            else:
+                messages.success(request, "Quiet days removed")
+            return redirect("reminders:quiet-days")
+        return super().post(request, *args, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -33,7 +33,7 @@ def two_contracts_ending_on_the_same_day(team, owner):
 
 def test_an_officer_gets_one_email_per_send_time_with_identical_milestones_merged(smtp):
     team, owner, _ = team_with_people()
-    first, second = two_contracts_ending_on_the_same_day(team, owner)
+    first, _ = two_contracts_ending_on_the_same_day(team, owner)
     assert first.milestones.filter(kind__in=["term_end", "max_extent"], due_on=date(2027, 3, 31)).count() == 2
 
     Reminder.objects.filter(send_at__lt=london(2027, 2, 28, 0, 0)).update(status=Reminder.Status.SENT)  # earlier ones

@@ -10,8 +10,8 @@ from django.core import signing
 from commissioning.models import Milestone
 from reminders.emails import ACK_SALT, acknowledge_token
 from reminders.models import Reminder
-from tests.reminder_helpers import london, market_engagement_milestone, team_with_people
 from tests.factories import make_milestone
+from tests.reminder_helpers import london, market_engagement_milestone, team_with_people
 
 pytestmark = pytest.mark.django_db
 
