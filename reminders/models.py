@@ -94,6 +94,11 @@ class Reminder(models.Model):
             models.Index(
                 fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
             ),
+            # sweep._claim_next: a recipient's other due rows, claimed with the oldest for one email.
+            models.Index(
+                fields=["recipient_email", "send_at"], condition=models.Q(status="planned"),
+                name="reminder_planned_recipient",
+            ),
             # sweep.sweep: a sweep loads the rows it has just claimed (one recipient's) by its token.
             models.Index(
                 fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"

@@ -119,21 +119,27 @@ def _claim_with_recipient(reminder_id: int, *, token: str, now: datetime, at: da
     return bool(claimed)
 
 
+# One round trip on PostgreSQL: lock the oldest due row no other sweep holds (SKIP LOCKED, so
+# sweepers started together take different recipients instead of queueing), then take every due
+# row for its recipient. A row another sweep changed meanwhile is re-checked and left alone.
+CLAIM_NEXT_SQL = """
+UPDATE reminders_reminder
+   SET status = 'sending', claimed_at = %(at)s, claim_token = %(token)s, attempts = attempts + 1
+ WHERE status = 'planned' AND send_at <= %(now)s
+   AND recipient_email = (
+       SELECT recipient_email FROM reminders_reminder
+        WHERE status = 'planned' AND send_at <= %(now)s
+        ORDER BY send_at, id LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+"""
+
+
 def _claim_next(*, token: str, now: datetime, clock: Callable[[], datetime], candidates: list[int]) -> bool:
     """Claim the oldest due planned row, with its recipient's other due rows; False when nothing is left."""
     if _skip_locked():
-        with transaction.atomic():
-            row = (
-                Reminder.objects.select_for_update(skip_locked=True)
-                .filter(status=S.PLANNED, send_at__lte=now)
-                .order_by("send_at", "id")
-                .values_list("id", flat=True)
-                .first()
-            )
-            if row is None:
-                return False
-            _claim_with_recipient(row, token=token, now=now, at=clock())
-            return True
+        with db_connection.cursor() as cursor:
+            cursor.execute(CLAIM_NEXT_SQL, {"at": clock(), "token": token, "now": now})
+            return cursor.rowcount > 0
     # No SKIP LOCKED (SQLite): walk a short list of candidates; a row another sweep took first
     # is no longer planned, so the conditional update does not take it.
     while True:
@@ -183,16 +189,16 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
             outcome.cancelled += 1
         else:
             wanted.append(reminder)
-    held = _renew(wanted, clock()) if wanted else []
+    if not wanted:
+        return outcome
+    message = build_message(wanted, now=now)
+    held = _renew(wanted, clock())  # the last step before SMTP: still ours, and its clock restarted
     if len(held) < len(wanted):
         log.warning("reminder claim lost before sending; not sent", extra={"reminders": len(wanted) - len(held)})
         outcome.taken += len(wanted) - len(held)
-    if not held:
-        return outcome
-    message = build_message(held, now=now)
-    if _renew(held, clock()) != held:  # rendering took long enough for a claim to go stale
-        outcome.taken += len(held)
-        return outcome
+        if not held:
+            return outcome
+        message = build_message(held, now=now)
     ids = [r.id for r in held]
     attempts = max(r.attempts for r in held)
     try:
