@@ -117,3 +117,11 @@ def test_an_officer_cannot_remove_someone_elses_quiet_days(client, engagement):
     response = client.post(reverse("reminders:quiet-days"), {"remove": str(other.pk)}, follow=True)
     assert "nothing was changed" in response.content.decode()
     assert QuietDays.objects.filter(pk=other.pk).exists()
+
+
+def test_the_download_carries_the_pages_filters(client, engagement):
+    client.force_login(make_user(role=roles.VIEWER))
+    with time_machine.travel(PLANNING_DAY, tick=False):
+        response = client.get(reverse("exports:reminders-csv"), {"show": "upcoming", "recipient": "da-team"})
+    rows = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert rows.count("da-team@example.org") == 4 and "olivia@example.org" not in rows
