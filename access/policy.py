@@ -121,3 +121,45 @@ def reminders_visible_to(user, queryset=None):
     if sees_every_team(user):
         return queryset
     return queryset.filter(milestone_id__in=milestones_visible_to(user).values("pk"))
+
+
+# --- what an OCDS import may change (notices/ocds/loader.py) ---------------------------------
+
+
+def cycles_editable_by(user, queryset=None):
+    """Cycles the person may change: their teams' (every team's for an admin)."""
+    from commissioning.models import CommissioningCycle
+
+    queryset = CommissioningCycle.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_commissioningcycle"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(team_id__in=team_ids(user))
+
+
+def teams_for_new_cycles(user) -> QuerySet[Team]:
+    """The teams a person may add a commissioning cycle for."""
+    if not user.is_authenticated or not user.has_perm("commissioning.add_commissioningcycle"):
+        return Team.objects.none()
+    return teams_for(user)
+
+
+def notices_editable_by(user, queryset=None):
+    """Notices the person may change: those of a cycle they may change, or, for a notice of no
+    cycle, of a contract they may change or of nothing at all (its cycle was deleted)."""
+    from notices.models import Notice
+
+    queryset = Notice.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.change_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    cycles = cycles_editable_by(user).values("pk")
+    contracts = contracts_editable_by(user).values("pk")
+    ids = (
+        Notice.objects.filter(cycle_id__in=cycles).order_by().values("pk")
+        .union(Notice.objects.filter(cycle__isnull=True, contracts__in=contracts).order_by().values("pk"))
+        .union(Notice.objects.filter(cycle__isnull=True, contracts__isnull=True).order_by().values("pk"))
+    )
+    return queryset.filter(pk__in=ids)

@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
@@ -326,10 +327,16 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
 
 
 def contract_link_notices(*, contract: Contract) -> None:
-    """A contract given the OCID of notices already imported is linked to them."""
+    """A contract given the OCID of notices already imported is linked to them: those of its own
+    team's cycles only (or of no cycle), so that an OCID typed on a contract never reaches into
+    another team's notices."""
     if not contract.ocid:
         return
-    missing = list(Notice.objects.filter(ocid=contract.ocid).exclude(contracts=contract))
+    own = Q(cycle__isnull=True) | Q(cycle__team_id=contract.team_id)
+    linked_elsewhere = Notice.contracts.through.objects.exclude(contract__team_id=contract.team_id).values("notice_id")
+    missing = list(
+        Notice.objects.filter(own, ocid=contract.ocid).exclude(contracts=contract).exclude(pk__in=linked_elsewhere)
+    )
     for notice in missing:
         notice.contracts.add(contract)
 
@@ -379,7 +386,10 @@ def notice_record(
         raise ValidationError(errors)
     subject = contract or cycle
     # A contract's notice also belongs to the procurement with the same OCID, if the tracker has it.
-    notice_cycle = cycle or (CommissioningCycle.objects.filter(ocid=contract.ocid).first() if contract.ocid else None)
+    # Only a cycle of the contract's own team: another team's cycle is never written to from here.
+    notice_cycle = cycle or (
+        CommissioningCycle.objects.filter(ocid=contract.ocid, team_id=contract.team_id).first() if contract.ocid else None
+    )
     notice = Notice(
         notice_type=notice_type,
         fts_notice_id=fts_notice_id,

@@ -125,10 +125,15 @@ def _numbers(value: object, parts: tuple = ()) -> Iterator[tuple[tuple, int | De
         yield parts, value
 
 
+def _magnitude(number: int | Decimal) -> int | Decimal:
+    """abs() without Decimal arithmetic: ``abs(Decimal("1E+999999999"))`` raises Overflow."""
+    return number.copy_abs() if isinstance(number, Decimal) else abs(number)
+
+
 def _number_problems(release: dict) -> list[Problem]:
     problems = []
     for parts, number in _numbers(release):
-        if abs(number) <= FLOAT_MAX:
+        if _magnitude(number) <= FLOAT_MAX:
             continue
         path = json_path(parts)
         if UNLIMITED_ALLOWED.search(path):
@@ -172,7 +177,7 @@ def _tracker_problems(release: dict) -> list[Problem]:
         for index, lot in enumerate(tender.get("lots") or [])
     ]
     for path, amount in amounts:
-        if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and abs(amount) > MAX_AMOUNT:
+        if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and _magnitude(amount) > MAX_AMOUNT:
             problems.append(Problem(path, f"{amount} is more than the tracker can hold (up to 999,999,999,999.99)"))
         elif isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and amount < 0:
             problems.append(Problem(path, f"{amount} is below zero"))
@@ -361,6 +366,11 @@ def _documents(release: dict) -> Iterator[tuple[str, dict]]:
                 yield f"{path}.documents[{index}]", document
 
 
+def documents_in(release: dict) -> Iterator[tuple[str, dict]]:
+    """Every document of a release with its JSON path (planning, tender, awards, contracts)."""
+    return _documents(release)
+
+
 def _when(value: object) -> When | None:
     return read_when(value) if isinstance(value, str) and not datetime_problem(value) else None
 
@@ -405,7 +415,7 @@ def _lot(path: str, lot: dict) -> ParsedLot:
     parsed_renewal = None
     if isinstance(renewal, dict):
         maximum = renewal.get("maximumRenewals")
-        unlimited = isinstance(maximum, (int, Decimal)) and abs(maximum) > FLOAT_MAX
+        unlimited = isinstance(maximum, (int, Decimal)) and not isinstance(maximum, bool) and _magnitude(maximum) > FLOAT_MAX
         parsed_renewal = Renewal(
             description=str(renewal.get("description") or ""),
             minimum=_int_or_none(renewal.get("minimumRenewals")),
