@@ -73,7 +73,7 @@ from .parser import (
     milestone_specs,
     read_release,
 )
-from .reader import Item, TooDeep, UnreadableFile, read_releases
+from .reader import HostileFile, Item, UnreadableFile, read_releases
 
 log = logging.getLogger("notices.import")
 
@@ -128,7 +128,7 @@ class ImportOptions:
     limits: ImportLimits | None = None  # None: no limits (the command, run by an operator)
 
 
-class TooMuch(UnreadableFile):
+class TooMuch(HostileFile):
     """The file holds more releases, documents or milestones than one upload may."""
 
 
@@ -156,8 +156,8 @@ def _counts(release: object) -> tuple[int, int]:
 
 def survey(stream, limits: ImportLimits | None = None) -> Survey:
     """Read a whole file once, writing nothing: how many releases, documents and milestones it
-    holds. Raises ``TooDeep``, or ``UnreadableFile`` if it holds more than ``limits`` allow, so
-    that such a file is refused before any of it is imported. Invalid JSON ends the count: the
+    holds. Raises ``HostileFile`` (nested too deeply, a repeated key, or more than ``limits``
+    allow), so that such a file is refused before any of it is imported. Invalid JSON ends the count: the
     import itself imports the releases before it and says where it stopped."""
     releases = documents = milestones = 0
     try:
@@ -179,7 +179,7 @@ def survey(stream, limits: ImportLimits | None = None) -> Survey:
                         "was imported. Split it into smaller files, or ask an administrator to import it with the "
                         "import_ocds command."
                     )
-    except (TooDeep, TooMuch):
+    except HostileFile:
         raise
     except UnreadableFile:
         pass  # invalid JSON: see the docstring
@@ -213,10 +213,15 @@ class Outcome:
         return self.status in (self.IMPORTED, self.UNCHANGED)
 
 
+def _text(value: str) -> str:
+    """Text that can be shown and stored: a lone surrogate ("\\ud800" in the JSON) written as its escape."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _release_label(item: Item) -> tuple[str, str]:
     release = item.release if isinstance(item.release, dict) else {}
-    release_id = release.get("id") if isinstance(release.get("id"), str) else ""
-    ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else ""
+    release_id = _text(release["id"][:200]) if isinstance(release.get("id"), str) else ""
+    ocid = _text(release["ocid"][:200]) if isinstance(release.get("ocid"), str) else ""
     return release_id, ocid
 
 
@@ -232,7 +237,7 @@ def _refused(item: Item, problems: list) -> Outcome:
         item.location,
         release_id=release_id,
         ocid=ocid,
-        problems=[f"{where}: {problem}" for problem in problems],
+        problems=[_text(f"{where}: {problem}") for problem in problems],
     )
 
 

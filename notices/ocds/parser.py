@@ -148,11 +148,34 @@ def _number_problems(release: dict) -> list[Problem]:
     return problems
 
 
+def _not_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
+    """Strings that cannot be stored: a lone UTF-16 surrogate ("\\ud800") is valid JSON but not text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _not_text(key):
+                yield Problem(json_path(parts), "has a key that is not valid text (a lone \\u surrogate escape)")
+            else:
+                yield from _text_problems(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _text_problems(item, (*parts, index))
+    elif isinstance(value, str) and _not_text(value):
+        yield Problem(json_path(parts), "is not valid text (it holds a lone \\u surrogate escape)")
+
+
 def check_release(release: object) -> list[Problem]:
     """Everything wrong with one release, each with its JSON path (empty: it can be imported)."""
     if not isinstance(release, dict):
         return [Problem("$", "is not a JSON object")]
-    problems = _number_problems(release)
+    problems = _number_problems(release) + list(_text_problems(release))
     problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
     if not problems:
         problems += _tracker_problems(release)

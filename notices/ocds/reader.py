@@ -52,8 +52,16 @@ class UnreadableFile(Exception):
     """The file cannot be read further; the message says why and where."""
 
 
-class TooDeep(UnreadableFile):
+class HostileFile(UnreadableFile):
+    """A file refused whole, before anything in it is imported (``loader.survey``)."""
+
+
+class TooDeep(HostileFile):
     """The file is nested deeper than MAX_DEPTH: refused whole, never read further."""
+
+
+class RepeatedKey(HostileFile):
+    """A key appears twice in one object: which value the importer reads would be a guess."""
 
 
 def too_deep_message(where: str) -> str:
@@ -125,8 +133,17 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key '{repeated[:60]}' appears twice in one object")
+    return value
+
+
 def _loads(text: bytes | str):
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
 
 def _is_package(value: object) -> bool:
@@ -259,15 +276,23 @@ def _build(events, event: str, value):
 
 
 def _guarded(events, body) -> Iterator[tuple[str, object]]:
-    """The parser's events, stopping with ``TooDeep`` at the first one deeper than MAX_DEPTH."""
-    depth = 0
+    """The parser's events, stopping with ``TooDeep`` at the first one deeper than MAX_DEPTH,
+    and with ``UnreadableFile`` at a key repeated in one object (which value would count?)."""
+    keys: list[set | None] = []  # for each open object, its keys so far (None for an array)
     for event, value in events:
         if event in START:
-            depth += 1
-            if depth > MAX_DEPTH:
+            if len(keys) >= MAX_DEPTH:
                 raise TooDeep(too_deep_message(f"near byte {body.raw.consumed:,}"))
+            keys.append(set() if event == "start_map" else None)
         elif event in END:
-            depth -= 1
+            keys.pop()
+        elif event == "map_key":
+            if value in keys[-1]:
+                raise RepeatedKey(
+                    f"The file repeats the key '{value[:60]}' in one object (near byte {body.raw.consumed:,}), so it "
+                    "is not clear which value to use: fix the file and import it again."
+                )
+            keys[-1].add(value)
         yield event, value
 
 
