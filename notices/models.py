@@ -29,6 +29,7 @@ from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, Organisation
 
 from .notice_types import NoticeType
+from .validators import WebAddressField
 
 
 def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
@@ -88,7 +89,7 @@ class Notice(models.Model):
     )
     ocid = models.CharField("OCID", max_length=100, blank=True, db_index=True)
     published_at = models.DateTimeField("published")
-    url = models.URLField("address", max_length=500, blank=True)
+    url = WebAddressField("address", max_length=500, blank=True)
     description = models.TextField(blank=True)
     amendment = models.TextField(
         blank=True, help_text="What the publisher says this notice changed (tender.amendments)"

@@ -26,6 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from ..validators import is_web_address
 from .schema import datetime_problem, release_validator
 
 LONDON = ZoneInfo("Europe/London")
@@ -186,6 +187,9 @@ def _tracker_problems(release: dict) -> list[Problem]:
     """What the schema allows but the tracker cannot hold."""
     problems = []
     for path, document in _documents(release):
+        url = document.get("url")
+        if isinstance(url, str) and url and not is_web_address(url):
+            problems.append(Problem(f"{path}.url", f"{_shown(url)} is not a web address starting with https:// or http://"))
         notice_type = document.get("noticeType")
         if notice_type is not None and notice_type not in NOTICE_TYPES:
             problems.append(
