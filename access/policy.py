@@ -163,3 +163,16 @@ def notices_editable_by(user, queryset=None):
         .union(Notice.objects.filter(cycle__isnull=True, contracts__isnull=True).order_by().values("pk"))
     )
     return queryset.filter(pk__in=ids)
+
+
+def import_jobs_visible_to(user, queryset=None):
+    """An OCDS upload's progress and result: the person who uploaded it sees it (it lists what the
+    import changed in their teams' records), and so does anyone who sees every team."""
+    from notices.models import ImportJob
+
+    queryset = ImportJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(officer=user)
