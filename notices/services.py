@@ -588,7 +588,7 @@ def import_job_run(*, job_id: int) -> None:
                 if number % PROGRESS_EVERY == 0:
                     ImportJob.objects.filter(pk=job_id).update(counts=counts)
         status, error = ImportJob.Status.FINISHED, ""
-    except Exception:  # noqa: BLE001 the officer sees that it stopped; the log has the traceback
+    except Exception:
         logging.getLogger("notices.import").exception("import job %s stopped", job_id)
         status = ImportJob.Status.FAILED
         error = "The import stopped because of an error in the tracker. The releases counted above were imported; import the file again to finish (releases already imported are skipped)."

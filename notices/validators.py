@@ -8,6 +8,8 @@ a ``javascript:`` or ``data:`` address stored before this rule existed cannot ru
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -37,14 +39,14 @@ def is_web_address(value: object) -> bool:
 class WebAddressFormField(forms.URLField):
     """A form's address field: the rule above in place of Django's (which also allows ftp)."""
 
-    default_validators = [validate_web_address]
-    default_error_messages = {"invalid": MESSAGE}
+    default_validators: ClassVar = [validate_web_address]
+    default_error_messages: ClassVar = {"invalid": MESSAGE}
 
 
 class WebAddressField(models.URLField):
     """A model's address field: the rule above in place of Django's, in the admin and every model form."""
 
-    default_validators = [validate_web_address]
+    default_validators: ClassVar = [validate_web_address]
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": WebAddressFormField, **kwargs})

@@ -12,7 +12,13 @@ from notices.models import Notice, Release
 from notices.ocds.loader import Outcome
 from notices.validators import is_web_address, validate_web_address
 from tests.factories import make_contract, make_team, make_user
-from tests.ocds_helpers import MK_OCID, MK_RELEASE_ID, import_bytes, make_seed_buyers, mk_release
+from tests.ocds_helpers import (
+    MK_OCID,
+    MK_RELEASE_ID,
+    import_bytes,
+    make_seed_buyers,
+    mk_release,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
 
@@ -35,8 +41,10 @@ def test_an_imported_notice_whose_address_is_not_http_or_https_refuses_its_relea
 
     assert outcome.status == Outcome.REFUSED
     assert outcome.problems == [
-        f"release {MK_RELEASE_ID} ({MK_OCID}): $.planning.documents[1].url: '{address}' is not a web address "
-        "starting with https:// or http://"
+        (
+            f"release {MK_RELEASE_ID} ({MK_OCID}): $.planning.documents[1].url: '{address}' is not a web address "
+            "starting with https:// or http://"
+        )
     ]
     assert not Release.objects.exists() and not Notice.objects.exists()
 

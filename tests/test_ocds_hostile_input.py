@@ -22,7 +22,14 @@ from notices.models import Conflict, Duty, Lot, Notice, Release
 from notices.ocds.loader import ImportLimits, ImportOptions, Outcome, import_releases
 from notices.ocds.reader import MAX_DEPTH
 from tests.factories import make_team, make_user
-from tests.ocds_helpers import MK_OCID, MK_RELEASE_ID, as_bytes, import_bytes, make_seed_buyers, mk_release
+from tests.ocds_helpers import (
+    MK_OCID,
+    MK_RELEASE_ID,
+    as_bytes,
+    import_bytes,
+    make_seed_buyers,
+    mk_release,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
 
@@ -259,8 +266,10 @@ def test_a_key_repeated_in_one_object_refuses_the_upload(team):
 
     assert outcome.status == Outcome.UNREADABLE
     assert outcome.problems == [
-        "The file repeats the key 'id' in one object (near byte 51), so it is not clear which value to use: "
-        "fix the file and import it again."
+        (
+            "The file repeats the key 'id' in one object (near byte 51), so it is not clear which value to use: "
+            "fix the file and import it again."
+        )
     ]
     assert nothing_written()
 
@@ -286,8 +295,10 @@ def test_ten_thousand_tiny_releases_are_refused_whole_in_little_memory(team):
 
     assert [o.status for o in outcomes] == [Outcome.UNREADABLE]
     assert outcomes[0].problems == [
-        "The file holds more than 10,000 releases, more than one upload may hold, so none of it was imported. "
-        "Split it into smaller files, or ask an administrator to import it with the import_ocds command."
+        (
+            "The file holds more than 10,000 releases, more than one upload may hold, so none of it was imported. "
+            "Split it into smaller files, or ask an administrator to import it with the import_ocds command."
+        )
     ]
     assert peak < 4 * 1024 * 1024, f"peak {peak:,} bytes"
     assert nothing_written()

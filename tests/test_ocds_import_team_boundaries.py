@@ -2,6 +2,7 @@
 that would touch another team's cycle, contract or notice is refused whole, saying why."""
 
 import copy
+from datetime import date
 
 import pytest
 import time_machine
@@ -10,11 +11,19 @@ from django.urls import reverse
 
 from commissioning.models import CommissioningCycle, Milestone
 from contracts import roles
+from contracts.models import Organisation
 from notices import services
 from notices.models import Conflict, Duty, Lot, Notice, Release
 from notices.ocds.loader import Outcome
 from tests.factories import make_contract, make_cycle, make_team, make_user
-from tests.ocds_helpers import MK_FILE, MK_OCID, MK_RELEASE_ID, import_bytes, make_seed_buyers, mk_release
+from tests.ocds_helpers import (
+    MK_FILE,
+    MK_OCID,
+    MK_RELEASE_ID,
+    import_bytes,
+    make_seed_buyers,
+    mk_release,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
 
@@ -46,8 +55,11 @@ def test_an_ocid_held_only_by_another_teams_contract_is_refused_and_nothing_of_t
 
     assert outcome.status == Outcome.REFUSED
     assert outcome.problems == [
-        f"release {MK_RELEASE_ID} ({MK_OCID}): $.ocid: the OCID {MK_OCID} is on a contract you cannot change "
-        "(another team's): nothing was imported. Someone who can change that contract, or an administrator, can import it"
+        (
+            f"release {MK_RELEASE_ID} ({MK_OCID}): $.ocid: the OCID {MK_OCID} is on a contract you cannot change "
+            "(another team's): nothing was imported. Someone who can change that contract, or an administrator, "
+            "can import it"
+        )
     ]
     assert not CommissioningCycle.objects.exists()
     assert not Release.objects.exists() and not Notice.objects.exists() and not Lot.objects.exists()
@@ -119,8 +131,6 @@ def test_an_officer_cannot_add_a_cycle_for_a_team_they_are_not_in(teams):
 def test_a_viewer_cannot_add_buyers_through_an_import(teams):
     ours, _ = teams
     viewer = make_user(role=roles.VIEWER, teams=[ours])
-    from contracts.models import Organisation
-
     Organisation.objects.all().delete()
 
     [outcome] = import_bytes(mk_release(), officer=viewer, team=ours, create_buyers=True)
@@ -136,7 +146,7 @@ def test_a_notice_recorded_for_a_contract_is_not_tied_to_another_teams_cycle_wit
     officer = officer_of(ours)
 
     notice = services.notice_record(
-        notice_type="UK6", published_on=__import__("datetime").date(2026, 5, 1), contract=our_contract, officer=officer
+        notice_type="UK6", published_on=date(2026, 5, 1), contract=our_contract, officer=officer
     )
 
     assert notice.cycle is None
@@ -152,4 +162,15 @@ def test_a_contract_given_an_ocid_is_linked_only_to_its_own_teams_notices(teams)
     our_contract = make_contract(reference="OURS-1", team=ours, ocid=MK_OCID)
 
     assert their_notices
+    assert not our_contract.notices.exists()
+
+
+def test_a_contract_given_an_ocid_is_not_linked_to_a_notice_recorded_for_another_teams_contract(teams):
+    ours, theirs = teams
+    their_contract = make_contract(reference="THEIRS-1", team=theirs, ocid=MK_OCID)
+    services.notice_record(notice_type="UK2", published_on=date(2026, 5, 1), contract=their_contract, officer=None)
+
+    our_contract = make_contract(reference="OURS-1", team=ours, ocid=MK_OCID)
+
+    assert Notice.objects.filter(contracts=their_contract).exists()
     assert not our_contract.notices.exists()

@@ -350,8 +350,11 @@ class _Scope:
         return self.officer is None or policy.teams_for_new_cycles(self.officer).filter(pk=team.pk).exists()
 
     def may_change_notice(self, notice: Notice) -> bool:
-        if self.team_ids is not None and notice.cycle_id is not None and notice.cycle.team_id not in self.team_ids:
-            return False
+        if self.team_ids is not None:
+            if notice.cycle_id is not None and notice.cycle.team_id not in self.team_ids:
+                return False
+            if notice.cycle_id is None and notice.contracts.exclude(team_id__in=self.team_ids).exists():
+                return False
         return self.officer is None or policy.notices_editable_by(self.officer).filter(pk=notice.pk).exists()
 
     def may_add_buyers(self) -> bool:
