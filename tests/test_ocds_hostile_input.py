@@ -255,7 +255,18 @@ def test_a_lone_surrogate_escape_is_refused_with_its_path(team):
     outcomes = import_bytes(b'{"ocid": "o", "id": "1"}\n' + line + b"\n", team=team)
 
     assert outcomes[1].status == Outcome.REFUSED
-    assert f"{MK}: $.tender.title: is not valid text (it holds a lone \\u surrogate escape)" in outcomes[1].problems
+    assert f"{MK}: $.tender.title: is not valid text (it holds a NUL or a lone \\u surrogate escape)" in outcomes[1].problems
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("where", [b'"id":"', b'"title":"'])
+def test_a_nul_character_is_refused_with_its_path_not_a_database_error(team, where):
+    data = as_bytes(mk_release()).replace(where, where + b"\\u0000", 1)
+
+    [outcome] = import_bytes(data, team=team)
+
+    assert outcome.status == Outcome.REFUSED
+    assert any("is not valid text (it holds a NUL or a lone \\u surrogate escape)" in p for p in outcome.problems)
     assert nothing_written()
 
 
@@ -333,6 +344,7 @@ HOSTILE_UPLOADS = {
     "a ten-thousand-digit number": b'{"releases": [{"n": 1' + b"0" * 10_000 + b"}]}",
     "not UTF-8": b'{"releases": [{"ocid": "\xff"}]}',
     "a lone surrogate": b'{"ocid": "o", "id": "1"}\n{"ocid": "\\ud800", "id": "\\udfff"}\n',
+    "a NUL in the release id": b'{"releases": [{"ocid": "o\\u0000", "id": "1\\u0000"}]}',
     "a repeated key": b'{"releases": [{"id": "1", "id": "2"}]}',
     "a deep JSON Lines line": b'{"ocid": "o", "id": "1"}\n' + b"[" * 5000 + b"\n",
     "too many releases": tiny_releases(12),

@@ -214,8 +214,8 @@ class Outcome:
 
 
 def _text(value: str) -> str:
-    """Text that can be shown and stored: a lone surrogate ("\\ud800" in the JSON) written as its escape."""
-    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    """Text that can be shown and stored: a NUL or a lone surrogate ("\\ud800" in the JSON) written as its escape."""
+    return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _release_label(item: Item) -> tuple[str, str]:

@@ -150,6 +150,9 @@ def _number_problems(release: dict) -> list[Problem]:
 
 
 def _not_text(value: str) -> bool:
+    """A lone surrogate cannot be written as UTF-8; PostgreSQL refuses a NUL character in text."""
+    if "\x00" in value:
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -162,14 +165,14 @@ def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
     if isinstance(value, dict):
         for key, item in value.items():
             if _not_text(key):
-                yield Problem(json_path(parts), "has a key that is not valid text (a lone \\u surrogate escape)")
+                yield Problem(json_path(parts), "has a key that is not valid text (a NUL or a lone \\u surrogate escape)")
             else:
                 yield from _text_problems(item, (*parts, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _text_problems(item, (*parts, index))
     elif isinstance(value, str) and _not_text(value):
-        yield Problem(json_path(parts), "is not valid text (it holds a lone \\u surrogate escape)")
+        yield Problem(json_path(parts), "is not valid text (it holds a NUL or a lone \\u surrogate escape)")
 
 
 def check_release(release: object) -> list[Problem]:
