@@ -44,6 +44,10 @@ SHOWN_OUTCOMES = services.SHOWN_OUTCOMES
 DEFAULT_INLINE_RELEASES = 20
 
 
+# ... or a few releases that hold many notices, milestones or lots (a seed release holds about 10).
+INLINE_WORK_PER_RELEASE = 10
+
+
 def inline_releases() -> int:
     return int(getattr(settings, "OCDS_UPLOAD_INLINE_RELEASES", DEFAULT_INLINE_RELEASES))
 
@@ -143,7 +147,7 @@ class ImportView(Permission, View):
             form.add_error("file", str(error))
             return render(request, self.template_name, {"form": form}, status=200)
         stream.seek(0)
-        if counted.releases > inline_releases():
+        if counted.releases > inline_releases() or counted.work > INLINE_WORK_PER_RELEASE * inline_releases():
             # Too long to import while the officer waits: a worker imports it, the page shows progress.
             job = services.import_job_start(
                 upload=upload,

@@ -328,12 +328,23 @@ def test_too_many_documents_or_milestones_refuse_the_upload(team):
     assert nothing_written()
 
 
+def test_too_many_lots_refuse_the_upload(team):
+    release = mk_release()
+    release["tender"]["lots"] = [dict(release["tender"]["lots"][0], id=str(n)) for n in range(101)]
+
+    [outcome] = import_bytes(release, team=team, limits=upload_limits(lots=100))
+
+    assert outcome.problems[0].startswith("The file holds more than 100 lots, more than one upload may hold")
+    assert nothing_written()
+
+
 def test_the_upload_limits_come_from_settings(settings):
     settings.OCDS_UPLOAD_MAX_RELEASES = 7
     settings.OCDS_UPLOAD_MAX_DOCUMENTS = 8
     settings.OCDS_UPLOAD_MAX_MILESTONES = 9
+    settings.OCDS_UPLOAD_MAX_LOTS = 10
 
-    assert ImportLimits.from_settings() == ImportLimits(releases=7, documents=8, milestones=9)
+    assert ImportLimits.from_settings() == ImportLimits(releases=7, documents=8, milestones=9, lots=10)
 
 
 # --- through the page -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """A large upload is imported by a Celery worker: the request returns at once with a progress
 page, the worker imports as the officer who uploaded it, and the kept file is deleted after."""
 
+import json
 import re
 
 import pytest
@@ -138,6 +139,21 @@ def test_an_error_in_the_worker_stops_the_job_with_a_message_and_deletes_the_fil
     page = text(client.get(response.url))
     assert "The import stopped" in page and "import the file again to finish" in page
     assert not default_storage.exists(stored)
+
+
+def test_one_release_with_hundreds_of_milestones_goes_to_the_worker_too(client, queued, settings):
+    settings.OCDS_UPLOAD_INLINE_RELEASES = 20
+    make_seed_buyers()
+    team = make_team()
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    release = json.loads(MK_FILE.read_text())
+    first = release["planning"]["milestones"][0]
+    release["planning"]["milestones"] = [dict(first, id=f"m{n}") for n in range(250)]
+
+    response = upload(client, json.dumps(release).encode(), team=team.pk)
+
+    assert response.status_code == 302 and ImportJob.objects.get().total == 1
+    assert not Release.objects.exists()
 
 
 def test_a_small_upload_is_still_imported_while_the_officer_waits(client, queued, settings):

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -102,11 +102,16 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class ImportLimits:
-    """How much one upload may hold (settings OCDS_UPLOAD_MAX_RELEASES, _DOCUMENTS, _MILESTONES)."""
+    """How much one upload may hold (settings OCDS_UPLOAD_MAX_RELEASES, _DOCUMENTS, _MILESTONES, _LOTS).
+
+    Each document may add a notice, each planning milestone a milestone with its reminders, and
+    each lot a lot and up to three milestones: the limits bound the work one upload can cause.
+    """
 
     releases: int = 5_000
     documents: int = 20_000
     milestones: int = 20_000
+    lots: int = 5_000
 
     @classmethod
     def from_settings(cls) -> ImportLimits:
@@ -114,6 +119,7 @@ class ImportLimits:
             releases=int(getattr(settings, "OCDS_UPLOAD_MAX_RELEASES", cls.releases)),
             documents=int(getattr(settings, "OCDS_UPLOAD_MAX_DOCUMENTS", cls.documents)),
             milestones=int(getattr(settings, "OCDS_UPLOAD_MAX_MILESTONES", cls.milestones)),
+            lots=int(getattr(settings, "OCDS_UPLOAD_MAX_LOTS", cls.lots)),
         )
 
 
@@ -129,7 +135,7 @@ class ImportOptions:
 
 
 class TooMuch(HostileFile):
-    """The file holds more releases, documents or milestones than one upload may."""
+    """The file holds more releases, documents, milestones or lots than one upload may."""
 
 
 @dataclass(frozen=True)
@@ -139,43 +145,58 @@ class Survey:
     releases: int = 0
     documents: int = 0
     milestones: int = 0
+    lots: int = 0
+
+    def __add__(self, other: Survey) -> Survey:
+        return Survey(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def work(self) -> int:
+        """Roughly how many records importing it may write, beyond one per release."""
+        return self.documents + self.milestones + 3 * self.lots
 
 
-def _counts(release: object) -> tuple[int, int]:
-    """A release's documents and planning milestones (0 for parts of the wrong type: the parser refuses those)."""
+def _list_length(value: object) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+def _counts(release: object) -> Survey:
+    """One release's documents, planning milestones and lots (parts of the wrong type count 0: the parser refuses them)."""
     if not isinstance(release, dict):
-        return 0, 0
+        return Survey(releases=1)
     try:
         documents = sum(1 for _ in documents_in(release))
     except TypeError:
         documents = 0
-    planning = release.get("planning")
-    milestones = planning.get("milestones") if isinstance(planning, dict) else None
-    return documents, len(milestones) if isinstance(milestones, list) else 0
+    planning, tender = release.get("planning"), release.get("tender")
+    return Survey(
+        releases=1,
+        documents=documents,
+        milestones=_list_length(planning.get("milestones")) if isinstance(planning, dict) else 0,
+        lots=_list_length(tender.get("lots")) if isinstance(tender, dict) else 0,
+    )
 
 
 def survey(stream, limits: ImportLimits | None = None) -> Survey:
-    """Read a whole file once, writing nothing: how many releases, documents and milestones it
-    holds. Raises ``HostileFile`` (nested too deeply, a repeated key, or more than ``limits``
-    allow), so that such a file is refused before any of it is imported. Invalid JSON ends the count: the
-    import itself imports the releases before it and says where it stopped."""
-    releases = documents = milestones = 0
+    """Read a whole file once, writing nothing: how many releases, documents, milestones and
+    lots it holds. Raises ``HostileFile`` (nested too deeply, a repeated key, or more than
+    ``limits`` allow), so that such a file is refused before any of it is imported. Invalid
+    JSON ends the count: the import itself imports the releases before it and says where it
+    stopped."""
+    counted = Survey()
     try:
         for item in read_releases(stream):
             if item.error:
                 continue
-            in_release = _counts(item.release)
-            releases, documents, milestones = releases + 1, documents + in_release[0], milestones + in_release[1]
+            counted += _counts(item.release)
             if limits is None:
                 continue
-            for count, limit, what in (
-                (releases, limits.releases, "releases"),
-                (documents, limits.documents, "documents"),
-                (milestones, limits.milestones, "planning milestones"),
-            ):
-                if count > limit:
+            for what in ("releases", "documents", "milestones", "lots"):
+                limit = getattr(limits, what)
+                if getattr(counted, what) > limit:
+                    words = "planning milestones" if what == "milestones" else what
                     raise TooMuch(
-                        f"The file holds more than {limit:,} {what}, more than one upload may hold, so none of it "
+                        f"The file holds more than {limit:,} {words}, more than one upload may hold, so none of it "
                         "was imported. Split it into smaller files, or ask an administrator to import it with the "
                         "import_ocds command."
                     )
@@ -183,7 +204,7 @@ def survey(stream, limits: ImportLimits | None = None) -> Survey:
         raise
     except UnreadableFile:
         pass  # invalid JSON: see the docstring
-    return Survey(releases, documents, milestones)
+    return counted
 
 
 @dataclass
