@@ -99,3 +99,17 @@ def test_the_notice_page_links_an_https_address(client):
     page = client.get(reverse("notices:notice-detail", args=[notice.pk])).content.decode()
 
     assert f'href="{address}"' in page
+
+
+def test_an_address_stored_before_the_rule_is_left_out_of_the_ocds_export():
+    from notices.ocds import exporter
+
+    contract = make_contract(reference="MK-1", ocid=MK_OCID)
+    Notice.objects.create(
+        notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z", url="javascript:alert(1)"
+    ).contracts.add(contract)
+
+    exported = exporter.to_json(exporter.release_package([exporter.contract_release(contract)], uri="https://example.org/x"))
+
+    assert "011111-2026" in exported
+    assert "javascript:" not in exported
