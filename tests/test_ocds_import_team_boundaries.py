@@ -174,3 +174,17 @@ def test_a_contract_given_an_ocid_is_not_linked_to_a_notice_recorded_for_another
 
     assert Notice.objects.filter(contracts=their_contract).exists()
     assert not our_contract.notices.exists()
+
+
+def test_two_cycles_with_one_ocid_are_refused_without_naming_the_other_teams(teams):
+    ours, theirs = teams
+    make_cycle(team=ours, ocid=MK_OCID, name="Our cycle")
+    make_cycle(team=theirs, ocid=MK_OCID, name="Their secret cycle")
+
+    [outcome] = import_bytes(mk_release(), officer=officer_of(ours))
+
+    assert outcome.status == Outcome.REFUSED
+    assert outcome.problems[0].endswith(
+        f"$.ocid: 2 commissioning cycles have the OCID {MK_OCID} ('Our cycle', 1 of another team): give it to one only"
+    )
+    assert "Their secret cycle" not in outcome.problems[0]

@@ -496,8 +496,13 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     parsed = run.parsed
     cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
     if len(cycles) > 1:
-        names = ", ".join(f"'{cycle.name}'" for cycle in cycles)
-        raise Refused(Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({names}): give it to one only"))
+        # Only the names of cycles this import may change: another team's cycle is not named.
+        names = [f"'{cycle.name}'" for cycle in cycles if run.scope.may_change_cycle(cycle)]
+        if len(names) < len(cycles):
+            names.append(f"{len(cycles) - len(names)} of another team")
+        raise Refused(
+            Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({', '.join(names)}): give it to one only")
+        )
     if cycles:
         cycle = cycles[0]
         if not run.scope.may_change_cycle(cycle):
