@@ -166,3 +166,25 @@ def test_a_small_upload_is_still_imported_while_the_officer_waits(client, queued
 
     assert "Import finished" in page
     assert queued == [] and not ImportJob.objects.exists()
+
+
+def test_with_an_eager_worker_the_officer_lands_on_the_finished_result(client, settings, django_capture_on_commit_callbacks):
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    was_eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # Celery read its settings at start
+    try:
+        make_seed_buyers()
+        team = make_team()
+        client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, BOTH, team=team.pk)
+
+        assert response.status_code == 302
+        page = text(client.get(response.url))
+    finally:
+        app.conf.task_always_eager = was_eager
+
+    assert "Import finished" in page
+    assert re.search(r"Imported</dt>\s*<dd[^>]*>2</dd>", page)
