@@ -315,6 +315,13 @@ def test_ten_thousand_tiny_releases_are_refused_whole_in_little_memory(team):
     assert nothing_written()
 
 
+def test_a_flood_of_things_that_are_not_releases_counts_against_the_limit(team):
+    outcomes = import_bytes(b"[" + b",".join([b"1"] * 20_001) + b"]", team=team, limits=upload_limits())
+
+    assert [o.status for o in outcomes] == [Outcome.UNREADABLE]
+    assert outcomes[0].problems[0].startswith("The file holds more than 5,000 releases")
+
+
 def test_too_many_documents_or_milestones_refuse_the_upload(team):
     release = mk_release()
     documents = len(release["planning"]["documents"])

@@ -186,9 +186,8 @@ def survey(stream, limits: ImportLimits | None = None) -> Survey:
     counted = Survey()
     try:
         for item in read_releases(stream):
-            if item.error:
-                continue
-            counted += _counts(item.release)
+            # Something that is not a release counts as one: a million bare numbers are a flood too.
+            counted += _counts(item.release) if not item.error else Survey(releases=1)
             if limits is None:
                 continue
             for what in ("releases", "documents", "milestones", "lots"):
