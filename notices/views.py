@@ -42,8 +42,6 @@ SHOWN_OUTCOMES = services.SHOWN_OUTCOMES
 # An upload of more releases than this is imported by a worker (some 40 releases a second,
 # docs/benchmarks.md: 20 take about half a second). Setting OCDS_UPLOAD_INLINE_RELEASES.
 DEFAULT_INLINE_RELEASES = 20
-
-
 # ... or a few releases that hold many notices, milestones or lots (a seed release holds about 10).
 INLINE_WORK_PER_RELEASE = 10
 
