@@ -12,9 +12,36 @@ in the queryset, so its page answers 404 (not found), never 403 (which would con
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from contracts.models import Contract, ContractAccess, Team
+
+
+# Roles, by what each may do rather than by group name, so a superuser or a custom group with
+# the same permissions is treated alike everywhere (navigation, two-step verification, audit).
+
+
+def is_manager(user) -> bool:
+    """Approves decisions: a manager, and an admin (who may do everything a manager may)."""
+    return user.is_active and user.has_perm("contracts.approve_decision")
+
+
+def is_admin(user) -> bool:
+    """Manages the people who use the tracker."""
+    return user.is_active and (user.is_superuser or user.has_perm("auth.change_user"))
+
+
+def may_use_second_factor(user) -> bool:
+    return is_manager(user) or is_admin(user)
+
+
+def must_use_second_factor(user) -> bool:
+    return settings.OTP_REQUIRED_FOR_ADMINS and is_admin(user)
+
+
+def sees_audit_trail(user) -> bool:
+    return sees_every_team(user) and user.has_perm("auth.view_user")
 
 
 def sees_every_team(user) -> bool:
