@@ -115,6 +115,16 @@ def cycles_visible_to(user, queryset=None):
     return queryset.filter(team_id__in=team_ids(user))
 
 
+def cycles_editable_by(user, queryset=None):
+    """A cycle is its team's: whoever may change cycles changes those they see."""
+    from commissioning.models import CommissioningCycle
+
+    queryset = CommissioningCycle.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_commissioningcycle"):
+        return queryset.none()
+    return cycles_visible_to(user, queryset)
+
+
 def milestones_visible_to(user, queryset=None):
     from commissioning.models import CommissioningCycle, Milestone
 
@@ -294,5 +304,5 @@ def require_editable(user, *, contract_id: int | None, cycle_id: int | None = No
         if not may_edit_contract_records(user, contract_id):
             raise PermissionDenied("You can read this contract's records but not change them")
         return
-    if cycle_id is not None and not cycles_visible_to(user).filter(pk=cycle_id).exists():
+    if cycle_id is not None and not cycles_editable_by(user).filter(pk=cycle_id).exists():
         raise PermissionDenied("You can read this cycle's records but not change them")

@@ -31,6 +31,7 @@ from django_otp import devices_for_user, login as otp_login, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
+from rest_framework.views import APIView
 
 from . import policy
 from .models import SecondFactorChange
@@ -203,8 +204,6 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def _refuse(request, match, has_device):
-        from rest_framework.views import APIView
-
         view_class = getattr(match.func, "cls", None) if match else None
         if isinstance(view_class, type) and issubclass(view_class, APIView):
             # The API answers in JSON, never with a sign-in page. A script uses a token, not a session.

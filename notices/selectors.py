@@ -48,7 +48,7 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
     else:
         notices = notices_for_cycle(subject)
         conflicts = open_conflicts_for_cycle(subject)
-        can_change = True  # a cycle the user can see is one of their team's
+        can_change = policy.cycles_editable_by(user).filter(pk=subject.pk).exists()
     return {
         "subject": subject,
         "is_contract": is_contract,
