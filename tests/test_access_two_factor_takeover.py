@@ -147,7 +147,7 @@ def test_an_admin_removes_a_lost_app_in_the_admin_and_it_is_recorded(client, cap
     assert client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
 
 
-def test_an_officer_cannot_remove_anyones_app_in_the_admin(client):
+def test_a_manager_cannot_remove_anyones_app_in_the_admin(client):
     _, device = person_with_an_app()
     client.force_login(make_user(role=roles.MANAGER, is_staff=True))
     assert client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403

@@ -16,8 +16,8 @@ from ..feeds import (
     build_calendar,
     calendar_feed_for_token,
     calendar_feed_regenerate,
-    feed_name,
     calendar_milestones,
+    feed_name,
 )
 from ..models import CalendarFeed, Milestone
 
