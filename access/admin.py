@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import SecondFactorChange
-from .two_factor import second_factor_record
+from .two_factor import second_factor_remove
 
 REASON = "Removed in the Django admin"
 
@@ -20,7 +20,6 @@ class DeviceAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
     readonly_fields = fields
-    removed_action = SecondFactorChange.Action.REMOVED
 
     def has_add_permission(self, request):
         return False
@@ -29,15 +28,11 @@ class DeviceAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        person = obj.user
-        super().delete_model(request, obj)
-        second_factor_record(person=person, by=request.user, action=self.removed_action, reason=REASON)
+        second_factor_remove(person=obj.user, by=request.user, reason=REASON, devices=[obj])
 
     def delete_queryset(self, request, queryset):
-        people = [device.user for device in queryset.select_related("user")]
-        super().delete_queryset(request, queryset)
-        for person in people:
-            second_factor_record(person=person, by=request.user, action=self.removed_action, reason=REASON)
+        for device in queryset.select_related("user"):
+            second_factor_remove(person=device.user, by=request.user, reason=REASON, devices=[device])
 
 
 @admin.register(TOTPDevice)
@@ -47,7 +42,7 @@ class AuthenticatorAppAdmin(DeviceAdmin):
 
 @admin.register(StaticDevice)
 class RecoveryCodesAdmin(DeviceAdmin):
-    removed_action = SecondFactorChange.Action.RECOVERY_CODES_REMOVED
+    pass
 
 
 @admin.register(SecondFactorChange)

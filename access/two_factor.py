@@ -55,7 +55,7 @@ def second_factor_record(*, person, action: str, by=None, reason: str = "") -> S
     if by is not None:
         change._history_user = by
     change.save()
-    by_name = by.get_username() if by is not None else person.get_username()
+    by_name = by.get_username() if by is not None else "manage.py"
     log.info(
         {
             SecondFactorChange.Action.SET_UP: "two-step verification turned on",
@@ -67,6 +67,23 @@ def second_factor_record(*, person, action: str, by=None, reason: str = "") -> S
         extra={"user": person.get_username(), "by": by_name},
     )
     return change
+
+
+def second_factor_remove(*, person, by, reason: str, devices=None) -> int:
+    """Removes the person's authenticator apps and recovery codes (or just ``devices``), recording
+    each kind removed. The next sign-in asks them to set up a new app if they must use one."""
+    removed = 0
+    kinds = ((TOTPDevice, SecondFactorChange.Action.REMOVED), (StaticDevice, SecondFactorChange.Action.RECOVERY_CODES_REMOVED))
+    with transaction.atomic():
+        for model, action in kinds:
+            chosen = model.objects.filter(user=person)
+            if devices is not None:
+                chosen = chosen.filter(pk__in=[device.pk for device in devices if isinstance(device, model)])
+            count, _ = chosen.delete()
+            if count:
+                removed += count
+                second_factor_record(person=person, by=by, action=action, reason=reason)
+    return removed
 
 
 def recovery_codes_replace(*, person) -> list[str]:

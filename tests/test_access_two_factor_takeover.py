@@ -6,18 +6,21 @@ or change anything about two-step verification. A lost app is replaced by an adm
 are recorded in the security log and the audit trail.
 """
 
+import io
 import logging
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.two_factor import recovery_codes_replace
 from commissioning.feeds import calendar_feed_regenerate
 from contracts import roles
 from tests.factories import PASSWORD, make_user
@@ -152,3 +155,26 @@ def test_a_manager_cannot_remove_anyones_app_in_the_admin(client):
     client.force_login(make_user(role=roles.MANAGER, is_staff=True))
     assert client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_the_only_admin_who_lost_everything_is_reset_from_the_command_line_and_it_is_recorded(client, settings, caplog):
+    settings.OTP_REQUIRED_FOR_ADMINS = True
+    admin, _ = person_with_an_app(username="ada", role=roles.ADMIN, first_name="Ada", last_name="Admin")
+    recovery_codes_replace(person=admin)
+    with pytest.raises(CommandError, match="Give a reason"):
+        call_command("reset_two_step", "ada", reason=" ")
+    with pytest.raises(CommandError, match="nobody with the username 'nobody'"):
+        call_command("reset_two_step", "nobody", reason="Phone lost")
+    with caplog.at_level(logging.INFO, logger="tracker.security"):
+        call_command("reset_two_step", "ada", reason="Phone lost, confirmed in person", stdout=io.StringIO())
+    assert not TOTPDevice.objects.filter(user=admin).exists() and not StaticDevice.objects.filter(user=admin).exists()
+    assert {(record.getMessage(), record.by) for record in caplog.records if record.name == "tracker.security"} == {
+        ("two-step verification removed", "manage.py"), ("recovery codes removed", "manage.py"),
+    }
+    # The next sign-in sets up a new app, and the audit trail shows the reset and its reason.
+    sign_in(client, "ada")
+    assert client.get(reverse("contracts:register")).url == reverse("two-factor-setup")
+    settings.OTP_REQUIRED_FOR_ADMINS = False  # the auditor need not enrol for this test
+    client.force_login(make_user(username="root", role=roles.ADMIN))
+    audit = client.get(reverse("audit"), {"record_type": "access.secondfactorchange"}).content.decode()
+    assert "Ada Admin: authenticator app removed by an administrator" in audit and "Phone lost, confirmed in person" in audit
