@@ -3,16 +3,16 @@
 Every step is safe to repeat and to run twice at once:
 
 1. ``reclaim_stale_claims``: rows whose claim is older than REMINDER_CLAIM_TIMEOUT go back to
-   planned. A live worker renews its claim immediately before handing each message to SMTP,
-   so a stale claim truly means its worker stopped (the timeout must exceed EMAIL_TIMEOUT).
+   planned. A live worker claims a row only when it is about to send it, so a stale claim
+   truly means its worker stopped (the timeout must exceed EMAIL_TIMEOUT, one message's limit).
 2. ``_claim_next``: the oldest due planned row is taken with one conditional update (planned
    to sending, stamped with a fresh token and the time of this claim, not of the sweep's
    start), and with it every other due row for the same recipient: a recipient gets one email
    per send time listing all of them (emails.entries_for merges and orders them). On PostgreSQL the candidate is picked with ``FOR UPDATE SKIP LOCKED``, so sweepers
    started together take different rows instead of queueing on the same one; elsewhere the
    conditional update alone keeps it correct and a sweep that loses a row tries the next.
-3. ``_send``: just before SMTP the claims are checked and renewed (``_renew``): a row reclaimed
-   from us in the meantime is someone else's now and is not sent. Then the outcome is recorded:
+3. ``_send``: just before SMTP the claims are checked (``_verify``): a row reclaimed from us in
+   the meantime is someone else's now and is not sent. Then the outcome is recorded:
    - sent: when, whether it went late (after downtime), and one more acceptance by SMTP;
    - a temporary SMTP failure (4xx, a refused or dropped connection): back to planned, later
      (backoff), until REMINDER_MAX_ATTEMPTS;
@@ -166,10 +166,13 @@ def _held(reminders: list[Reminder]):
     return Reminder.objects.filter(id__in=[r.id for r in reminders], status=S.SENDING, claim_token=token)
 
 
-def _renew(reminders: list[Reminder], at: datetime) -> list[Reminder]:
-    """Check we still hold the claims and restart their clock: the last step before SMTP."""
-    if _held(reminders).update(claimed_at=at) == len(reminders):
-        return reminders
+def _verify(reminders: list[Reminder]) -> list[Reminder]:
+    """The rows whose claims we still hold: the last step before SMTP.
+
+    A read, not a write: the claim was stamped when it was taken, moments ago, and a commit
+    per email to restart its clock would halve the sweep's speed for nothing. A claim is only
+    taken back once it is older than REMINDER_CLAIM_TIMEOUT, far longer than claim-to-send.
+    """
     held = set(_held(reminders).values_list("id", flat=True))
     return [r for r in reminders if r.id in held]
 
@@ -192,7 +195,7 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
     if not wanted:
         return outcome
     message = build_message(wanted, now=now)
-    held = _renew(wanted, clock())  # the last step before SMTP: still ours, and its clock restarted
+    held = _verify(wanted)  # the last step before SMTP: still ours?
     if len(held) < len(wanted):
         log.warning("reminder claim lost before sending; not sent", extra={"reminders": len(wanted) - len(held)})
         outcome.taken += len(wanted) - len(held)
