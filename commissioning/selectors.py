@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from access import policy
 from contracts import terms
 from contracts.models import Contract, Team
 
-from . import rules
-from .models import CommissioningCycle, Milestone, Stage
+from . import cover, rules
+from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
@@ -26,13 +27,104 @@ ENDING_WITHIN_MONTHS = (6, 12, 18)
 # --- the recommissioning risk of one contract ------------------------------------------------
 
 
-def contract_recommissioning_risk(contract: Contract, *, today: date) -> rules.Risk | None:
-    """``rules.recommissioning_risk`` for a contract.
+def _term(contract: Contract) -> cover.Term:
+    """A contract as ``commissioning.cover`` sees it (reads the prefetched ``options``)."""
+    end = contract.current_end_date
+    terminated = contract.terminated_on is not None
+    if terminated:
+        end = min(end, contract.terminated_on)
+    open_options = []
+    if not terminated:
+        periods = contract.option_periods()
+        for option in sorted(contract.options.all(), key=lambda option: option.sequence):
+            period = periods[option.sequence]
+            if not option.is_open or period.start <= contract.current_end_date:
+                continue
+            if contract.max_extent_date and period.end > contract.max_extent_date:
+                break  # beyond the maximum extent: it can never be exercised
+            decide_by = terms.option_decision_due(
+                period.start, notice_months=contract.provider_notice_months, approval_weeks=contract.approval_lead_weeks
+            )
+            open_options.append(cover.OpenOption(option.sequence, period.start, period.end, decide_by, option.status))
+    return cover.Term(
+        reference=contract.reference,
+        start=contract.start_date,
+        end=end,
+        options=tuple(open_options),
+        decision=contract.decision,
+        terminated=terminated,
+        pk=contract.pk,
+    )
 
-    Reads ``contract.options`` and ``contract.successor_cycles``: prefetch both (see
-    ``contracts_with_risk_relations``) when rating many contracts.
+
+def _cycle(cycle: CommissioningCycle, today: date) -> cover.Cycle:
+    overdue = getattr(cycle, "overdue_milestones", None)
+    if overdue is None:
+        overdue = cycle.milestones.needing_action_before(today)
+    return cover.Cycle(
+        name=cycle.name,
+        stage=cycle.stage,
+        target_start=cycle.target_start_date,
+        decision=cycle.decision,
+        overdue=tuple((milestone.title, (today - milestone.due_on).days) for milestone in overdue),
+        pk=cycle.pk,
+    )
+
+
+def _services_of(contract: Contract) -> list[Service]:
+    """The services a contract covers: its own and, for a framework, its call-offs'."""
+    found = {service.pk: service for service in contract.services_covered.all()}
+    for child in contract.children.all():
+        for service in child.services_covered.all():
+            found.setdefault(service.pk, service)
+    return sorted(found.values(), key=lambda service: service.name)
+
+
+def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
+    """One service's chain of contracts and its boundaries (reads prefetched relations)."""
+    contracts = list(service.contracts.all())
+    chain = [_term(contract) for contract in contracts]
+    cycles = {c.reference: [_cycle(cycle, today) for cycle in c.successor_cycles.all()] for c in contracts}
+    boundaries = cover.service_boundaries(service.name, chain, cycles, today=today, stage_order=_STAGE_ORDER)
+    return cover.ServiceCover(service.name, tuple(sorted(chain, key=lambda t: t.start)), tuple(boundaries), service.pk)
+
+
+_STAGE_ORDER = {stage.value: index for stage, index in STAGE_ORDER.items()}
+
+
+def contract_cover(contract: Contract, *, today: date) -> list[cover.ServiceCover]:
+    """The cover of every service a contract takes part in; a contract linked to no service is
+    treated as a service of its own, replaced only through the cycles replacing it."""
+    services = _services_of(contract)
+    if services:
+        return [service_cover(service, today=today) for service in services]
+    term = _term(contract)
+    cycles = {contract.reference: [_cycle(cycle, today) for cycle in contract.successor_cycles.all()]}
+    boundaries = cover.service_boundaries(contract.title, [term], cycles, today=today, stage_order=_STAGE_ORDER)
+    return [cover.ServiceCover(contract.title, (term,), tuple(boundaries))]
+
+
+def contract_boundaries(contract: Contract, *, today: date) -> list[cover.Boundary]:
+    """The boundaries of cover at the end of this contract (or, for a framework, of its call-offs)."""
+    own = {contract.pk, *(child.pk for child in contract.children.all())}
+    return [
+        boundary
+        for service in contract_cover(contract, today=today)
+        for boundary in service.boundaries
+        if boundary.old.pk in own or boundary.old.pk is None
+    ]
+
+
+def contract_recommissioning_risk(
+    contract: Contract, *, today: date, boundaries: list[cover.Boundary] | None = None
+) -> rules.Risk | None:
+    """``rules.recommissioning_risk`` for a contract, from the cover of the services it covers.
+
+    Reads ``options``, ``successor_cycles``, ``services_covered`` and ``children``: prefetch
+    them (see ``contracts_with_risk_relations``) when rating many contracts.
     """
-    cycles = list(contract.successor_cycles.all())
+    if boundaries is None:
+        boundaries = contract_boundaries(contract, today=today)
     max_end = rules.maximum_end_date(
         start=contract.start_date,
         initial_term_months=contract.initial_term_months,
@@ -44,22 +136,30 @@ def contract_recommissioning_risk(contract: Contract, *, today: date) -> rules.R
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
         ends_on = min(ends_on, contract.terminated_on)
-    decommission = Contract.Decision.DECOMMISSION
     return rules.recommissioning_risk(
-        today,
-        max_end=max_end,
-        ends_on=ends_on,
-        lead_months=contract.recommissioning_lead_months,
-        successor_stages=[cycle.stage for cycle in cycles],
-        decommissioned=contract.decision == decommission or any(c.decision == decommission for c in cycles),
+        today, max_end=max_end, ends_on=ends_on, lead_months=contract.recommissioning_lead_months, boundaries=boundaries
     )
 
 
-def contracts_with_risk_relations(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
-    """What a contract row with its risk shows, in a fixed number of queries."""
+def _cover_prefetches(today: date) -> tuple[Prefetch, Prefetch]:
+    overdue = Prefetch(
+        "milestones",
+        queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
+        to_attr="overdue_milestones",
+    )
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "decision", "target_start_date").prefetch_related(overdue)
+    chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
+    return Prefetch("successor_cycles", queryset=cycles), Prefetch("services_covered", queryset=services)
+
+
+def contracts_with_risk_relations(contracts: QuerySet[Contract], *, today: date | None = None) -> QuerySet[Contract]:
+    """What a contract row with its risk and cover shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    successor_cycles, services = _cover_prefetches(today)
+    children = Contract.objects.prefetch_related(_cover_prefetches(today)[1])
     return contracts.select_related("provider", "team", "lead_officer").prefetch_related(
-        "options",
-        Prefetch("successor_cycles", queryset=CommissioningCycle.objects.only("id", "stage", "decision")),
+        "options", successor_cycles, services, Prefetch("children", queryset=children)
     )
 
 
