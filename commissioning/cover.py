@@ -202,6 +202,23 @@ class Boundary:
         return f"{which} could bridge it, {deadline}"
 
     @property
+    def summary(self) -> str:
+        """The boundary in one line, for the cover summaries on contract and cycle pages."""
+        if self.gap is not None:
+            return self.words
+        if self.decommissioned:
+            return f"Cover under {self.old.reference} ends on {day(self.last_day)}: decommissioning decided"
+        if self.first_day is None:
+            return f"Nothing replaces {self.old.reference} yet: its cover ends on {day(self.last_day)}"
+        successor = self.new.reference if self.new else "The new contract"
+        if self.overlap_days:
+            return (
+                f"{successor} starts on {day(self.first_day)}, overlapping {self.old.reference} "
+                f"by {self.overlap_days} day{'s' if self.overlap_days != 1 else ''}"
+            )
+        return f"{successor} takes over on {day(self.first_day)}, the day after {self.old.reference} ends"
+
+    @property
     def words(self) -> str:
         """The gap and what would close it, in one sentence."""
         return f"{self.gap_words}; {self.closes_it}" if self.gap else ""

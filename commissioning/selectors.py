@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from access import policy
@@ -104,17 +104,6 @@ def contract_cover(contract: Contract, *, today: date) -> list[cover.ServiceCove
     return [cover.ServiceCover(contract.title, (term,), tuple(boundaries))]
 
 
-def contract_boundaries(contract: Contract, *, today: date) -> list[cover.Boundary]:
-    """The boundaries of cover at the end of this contract (or, for a framework, of its call-offs)."""
-    own = {contract.pk, *(child.pk for child in contract.children.all())}
-    return [
-        boundary
-        for service in contract_cover(contract, today=today)
-        for boundary in service.boundaries
-        if boundary.old.pk in own or boundary.old.pk is None
-    ]
-
-
 def contract_recommissioning_risk(
     contract: Contract, *, today: date, boundaries: list[cover.Boundary] | None = None
 ) -> rules.Risk | None:
@@ -124,7 +113,7 @@ def contract_recommissioning_risk(
     them (see ``contracts_with_risk_relations``) when rating many contracts.
     """
     if boundaries is None:
-        boundaries = contract_boundaries(contract, today=today)
+        boundaries = contract_cover_of(contract, today=today).boundaries
     max_end = rules.maximum_end_date(
         start=contract.start_date,
         initial_term_months=contract.initial_term_months,
@@ -141,7 +130,8 @@ def contract_recommissioning_risk(
     )
 
 
-def _cover_prefetches(today: date) -> tuple[Prefetch, Prefetch]:
+def cover_lookups(today: date) -> list:
+    """The prefetches that let ``contract_cover_of`` rate contracts with no query per row."""
     overdue = Prefetch(
         "milestones",
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
@@ -150,17 +140,82 @@ def _cover_prefetches(today: date) -> tuple[Prefetch, Prefetch]:
     cycles = CommissioningCycle.objects.only("id", "name", "stage", "decision", "target_start_date").prefetch_related(overdue)
     chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
-    return Prefetch("successor_cycles", queryset=cycles), Prefetch("services_covered", queryset=services)
+    return [
+        "options",
+        Prefetch("successor_cycles", queryset=cycles),
+        Prefetch("services_covered", queryset=services),
+        "children",
+        Prefetch("children__services_covered", queryset=services),
+    ]
 
 
 def contracts_with_risk_relations(contracts: QuerySet[Contract], *, today: date | None = None) -> QuerySet[Contract]:
     """What a contract row with its risk and cover shows, in a fixed number of queries."""
-    today = today or timezone.localdate()
-    successor_cycles, services = _cover_prefetches(today)
-    children = Contract.objects.prefetch_related(_cover_prefetches(today)[1])
-    return contracts.select_related("provider", "team", "lead_officer").prefetch_related(
-        "options", successor_cycles, services, Prefetch("children", queryset=children)
-    )
+    lookups = cover_lookups(today or timezone.localdate())
+    return contracts.select_related("provider", "team", "lead_officer").prefetch_related(*lookups)
+
+
+@dataclass(frozen=True)
+class ContractCover:
+    """A contract's recommissioning risk with the cover it is rated on."""
+
+    risk: rules.Risk | None
+    # The boundaries at the end of this contract (or its call-offs), and every service it covers.
+    boundaries: list[cover.Boundary]
+    services: list[cover.ServiceCover]
+    # The contract and its call-offs, by id.
+    own: frozenset[int] = frozenset()
+
+    @property
+    def gaps(self) -> list[cover.Boundary]:
+        """The gaps this contract leaves, or its late start causes: it carries "Gap in cover"."""
+        return [
+            boundary
+            for service in self.services
+            for boundary in service.gaps
+            if boundary.old.pk in self.own or (boundary.new is not None and boundary.new.pk in self.own)
+        ]
+
+
+def contract_cover_of(contract: Contract, *, today: date) -> ContractCover:
+    """The risk and cover of one contract (prefetch ``cover_lookups`` when doing many)."""
+    services = contract_cover(contract, today=today)
+    own = {contract.pk, *(child.pk for child in contract.children.all())}
+    boundaries = [b for service in services for b in service.boundaries if b.old.pk in own]
+    risk = contract_recommissioning_risk(contract, today=today, boundaries=boundaries)
+    return ContractCover(risk, boundaries, services, frozenset(own))
+
+
+def covers_of(contracts, *, today: date) -> dict[int, ContractCover]:
+    """``contract_cover_of`` for each of ``contracts`` (a page of the register, say), by id, in a
+    fixed number of queries however many there are."""
+    contracts = list(contracts)
+    prefetch_related_objects(contracts, *cover_lookups(today))
+    return {contract.pk: contract_cover_of(contract, today=today) for contract in contracts}
+
+
+@dataclass(frozen=True)
+class CycleCover:
+    """The cover of the contracts a cycle replaces: the worst of their risks, their gaps and services."""
+
+    risk: rules.Risk | None
+    covers: dict[int, ContractCover]
+    services: list[cover.ServiceCover]
+    gaps: list[cover.Boundary]
+
+
+def cycle_cover_of(cycle: CommissioningCycle, *, today: date) -> CycleCover:
+    """Reads ``cycle.replaces`` (prefetched or not) and the cover of each, in a fixed number of queries."""
+    covers = covers_of(cycle.replaces.all(), today=today)
+    risks = [c.risk for c in covers.values() if c.risk is not None]
+    worst = min(risks, key=lambda risk: rules.RATING_ORDER[risk.rating], default=None)
+    services, gaps = {}, {}
+    for contract_cover_ in covers.values():
+        for service in contract_cover_.services:
+            services.setdefault((service.pk, service.name), service)
+        for boundary in contract_cover_.gaps:
+            gaps.setdefault((boundary.service, boundary.old.reference, boundary.gap), boundary)
+    return CycleCover(worst, covers, sorted(services.values(), key=lambda s: s.name), list(gaps.values()))
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -190,6 +245,7 @@ class Week:
 class ContractRow:
     contract: Contract
     risk: rules.Risk | None
+    gaps: tuple[cover.Boundary, ...] = ()
 
     @property
     def decision_status(self) -> str:
@@ -222,6 +278,19 @@ class StageGroup:
 
 
 @dataclass(frozen=True)
+class GapInCover:
+    """A run of days a service would have no contract, and the contracts and cycles it touches."""
+
+    boundary: cover.Boundary
+    contracts: list[Contract]
+
+    @property
+    def what_would_close_it(self) -> str:
+        text = self.boundary.closes_it
+        return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     overdue: list[OverdueMilestone]
@@ -231,6 +300,10 @@ class Dashboard:
     # Contracts at red or amber, whenever they end: the ones whose recommissioning is late.
     at_risk: list[ContractRow]
     stages: list[StageGroup]
+    # Every gap in the cover of the services these contracts cover, the soonest first.
+    gaps: list[GapInCover] = field(default_factory=list)
+    # The cycles replacing a contract with a gap in cover, by id: they carry the "Gap in cover" tag.
+    cycles_with_gaps: frozenset[int] = frozenset()
 
     @property
     def cycle_count(self) -> int:
@@ -264,7 +337,7 @@ def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Co
         contracts = contracts.filter(team=filters.team)
     if filters.mine:
         contracts = contracts.filter(lead_officer=user)
-    return contracts_with_risk_relations(contracts).order_by("current_end_date", "reference")
+    return contracts_with_risk_relations(contracts, today=today).order_by("current_end_date", "reference")
 
 
 def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
@@ -281,7 +354,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
 
     1. Overdue: open milestones due before today that someone has to act on.
     2. The next 90 days: open milestones from today on, grouped by week commencing Monday.
-    3. Live contracts, each with its recommissioning risk; those ending within 6, 12 and 18
+    3. Live contracts, each with its recommissioning risk from the cover of its services
+       (``commissioning.cover``); every gap in that cover; those ending within 6, 12 and 18
        months (each contract in the first group it fits), and every one at red or amber.
     4. Cycles by stage, every stage in order, empty ones included.
     """
@@ -297,10 +371,17 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         monday = week_commencing(milestone.due_on)
         weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
-    rows = [
-        ContractRow(contract, contract_recommissioning_risk(contract, today=today))
-        for contract in _live_contracts(filters, user, today)
-    ]
+    rows, gaps = [], {}
+    for contract in _live_contracts(filters, user, today):
+        cover_of = contract_cover_of(contract, today=today)
+        rows.append(ContractRow(contract, cover_of.risk, tuple(cover_of.gaps)))
+        # Every gap in the services it covers, an ongoing one after an ended contract included.
+        for service in cover_of.services:
+            for boundary in service.gaps:
+                key = (service.name, service.pk, boundary.old.reference, boundary.gap)
+                found = gaps.setdefault(key, GapInCover(boundary, []))
+                if contract not in found.contracts:
+                    found.contracts.append(contract)
     ending, earlier, earlier_limit = [], None, None
     for months in ENDING_WITHIN_MONTHS:
         limit = terms.add_months(today, months)
@@ -319,7 +400,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         earlier, earlier_limit = months, limit
     at_risk = sorted(
         (row for row in rows if row.risk is not None and row.risk.needs_attention),
-        key=lambda row: (row.risk.start_by, row.contract.reference),
+        key=lambda row: (row.risk.start_by or row.contract.current_end_date, row.contract.reference),
     )
 
     by_stage = defaultdict(list)
@@ -335,4 +416,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         ending=ending,
         at_risk=at_risk,
         stages=stages,
+        gaps=sorted(gaps.values(), key=lambda gap: (gap.boundary.gap.first, gap.boundary.service)),
+        cycles_with_gaps=frozenset(
+            gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
+        ),
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy, shortcuts
+from commissioning import selectors as cover_selectors
 
 from . import selectors, services, terms
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
@@ -42,12 +43,14 @@ class RegisterView(Permission, TemplateView):
             filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
                 "contract": contract,
                 "phase": contract.phase(today),
                 "phase_label": contract.phase_label(today),
                 "days_to_end": contract.days_to_end(today),
+                "cover": covers[contract.pk],
             }
             for contract in page.object_list
         ]
@@ -69,6 +72,7 @@ class RegisterView(Permission, TemplateView):
         ("end", "Current end date"),
         ("options", "Options left"),
         ("days", "Days to end"),
+        (None, "Recommissioning risk"),
     ]
 
     def columns(self, sort: str, descending: bool) -> list[dict]:
@@ -120,6 +124,7 @@ class ContractDetailView(Permission, DetailView):
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
             successor_cycles=contract.successor_cycles.select_related("decision_by"),
+            cover=cover_selectors.contract_cover_of(contract, today=today),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,

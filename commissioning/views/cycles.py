@@ -17,7 +17,7 @@ from access import policy, shortcuts
 from contracts.models import Contract
 from contracts.views import Permission
 
-from .. import services
+from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
 
@@ -104,6 +104,7 @@ class CycleDetailView(Permission, DetailView):
             "can_edit": can_change,
             "can_add_milestone": user.has_perm("commissioning.add_milestone"),
             "today": timezone.localdate(),
+            "cover": selectors.cycle_cover_of(cycle, today=timezone.localdate()),
         }
         if can_change and "stage_form" not in kwargs:
             context["stage_form"] = CycleStageForm(current_stage=cycle.stage)
