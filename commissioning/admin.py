@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CalendarFeed, CommissioningCycle, Milestone
+from .derivation import cover_sync_for_contracts
+from .models import CalendarFeed, CommissioningCycle, Milestone, Service
 from .services import OVERRIDES_DERIVATION
 
 
@@ -21,6 +22,21 @@ class CommissioningCycleAdmin(SimpleHistoryAdmin):
     list_select_related = ["team", "lead_officer"]
     filter_horizontal = ["replaces"]
     inlines = [MilestoneInline]
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "category", "team"]
+    list_filter = ["team", "category"]
+    search_fields = ["name", "contracts__reference"]
+    filter_horizontal = ["contracts"]
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.contracts.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.contracts.values_list("pk", flat=True))
+        # A contract added to or taken from the chain can open or close a gap (commissioning.cover).
+        cover_sync_for_contracts(contracts=form.instance.contracts.model.objects.filter(pk__in=before | after))
 
 
 @admin.register(Milestone)

@@ -27,6 +27,12 @@ class Permission(PermissionRequiredMixin):
     raise_exception = True
 
 
+def warn_of_gaps_in_cover(request, contract: Contract) -> None:
+    """An edit that leaves a service with no contract says so on the page it lands on."""
+    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
+        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
+
+
 class RegisterView(Permission, TemplateView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/register.html"
@@ -151,6 +157,7 @@ class ContractCreateView(Permission, CreateView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Contract {contract.reference} added")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -175,6 +182,7 @@ class ContractUpdateView(Permission, UpdateView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Contract {contract.reference} updated")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 

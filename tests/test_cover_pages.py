@@ -337,3 +337,31 @@ def test_a_decided_decommission_is_not_a_gap(client, on_22_november_2026):
     assert "Counselling has no contract from 1 March to 31 May 2027" in before
     assert "Gap in cover" not in after
     assert "Recommissioning risk: Green Decommissioning decided: Counselling's cover ends on 28 February 2027" in after
+
+
+def test_an_edit_that_opens_a_gap_says_so_on_the_page_it_lands_on(client, on_22_november_2026):
+    framework, children, successor, cycle = milton_keynes()
+    client.force_login(make_user(role=roles.OFFICER))
+    form = {
+        "title": successor.title,
+        "kind": successor.kind,
+        "service_category": successor.service_category,
+        "buyer": successor.buyer.pk,
+        "provider": "",
+        "team": successor.team.pk,
+        "funding_source": successor.funding_source,
+        "start_date_day": "1",
+        "start_date_month": "4",
+        "start_date_year": "2027",
+        "initial_term_months": "60",
+        "change_reason": "The later notice moves the start to 1 April",
+    }
+
+    landed = client.post(reverse("contracts:edit", args=[successor.pk]), form, follow=True)
+
+    page = text(landed.content.decode())
+    assert "Contract MK-DASS-2027 updated" in page
+    assert (
+        "Important Gap in cover: Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027, "
+        "not 1 March 2027 as its cycle planned"
+    ) in page
