@@ -218,6 +218,23 @@ def cycle_cover_of(cycle: CommissioningCycle, *, today: date) -> CycleCover:
     return CycleCover(worst, covers, sorted(services.values(), key=lambda s: s.name), list(gaps.values()))
 
 
+def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+    """The cover of every service with a contract the person may see, in a fixed number of
+    queries; each chain holds only the contracts they may see."""
+    overdue = Prefetch(
+        "milestones",
+        queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
+        to_attr="overdue_milestones",
+    )
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "decision", "target_start_date").prefetch_related(overdue)
+    visible = policy.contracts_visible_to(user)
+    chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    services = Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+    if team is not None:
+        services = services.filter(team=team)
+    return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
+
+
 # --- the dashboard ---------------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@ dashboard, register, contract and cycle pages, and recording a decision (issue 1
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -365,3 +367,42 @@ def test_an_edit_that_opens_a_gap_says_so_on_the_page_it_lands_on(client, on_22_
         "Important Gap in cover: Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027, "
         "not 1 March 2027 as its cycle planned"
     ) in page
+
+
+# --- the timeline ---------------------------------------------------------------------------------
+
+
+def test_the_timeline_draws_each_service_as_one_row_with_its_chain_and_the_gap_in_red(client, on_22_november_2026):
+    milton_keynes(new_start=date(2027, 4, 1))
+    client.force_login(make_user(role=roles.VIEWER))
+
+    page = client.get(reverse("commissioning:timeline")).content.decode()
+
+    assert page.count('app-timeline__row--service"') == 3
+    gaps = re.findall(r'<rect class="app-timeline__bar app-timeline__bar--gap"[^>]*><title>([^<]*)</title>', page)
+    assert sorted(html.unescape(title).split(":")[0] for title in gaps) == [
+        "Crisis intervention (IDVA) has no contract from 1 to 31 March 2027",
+        "Perpetrator programme has no contract from 1 to 31 March 2027",
+        "Refuge has no contract from 1 to 31 March 2027",
+    ]
+    services = text(section(page, "timeline-services"))
+    assert (
+        "Refuge Gap in cover MK-SPF-REFUGE: 1 March 2020 to 28 February 2027 MK-DASS-2027: 1 April 2027 to "
+        "31 March 2032 Refuge has no contract from 1 to 31 March 2027"
+    ) in services
+
+
+def test_the_timeline_needs_the_same_number_of_queries_for_one_team_or_four(client, on_22_november_2026):
+    client.force_login(make_user(role=roles.VIEWER))
+    milton_keynes(prefix="A")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("commissioning:timeline")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for prefix in ["B", "C", "D"]:
+        milton_keynes(prefix=prefix, new_start=date(2027, 4, 1))
+
+    assert queries() == one
