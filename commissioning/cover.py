@@ -24,11 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from contracts import terms
-
-ONE_DAY = timedelta(days=1)
+from contracts.terms import ONE_DAY
 
 # Decision values (contracts.models.Contract.Decision), repeated here to keep this module pure.
 EXTEND = "extend"

@@ -91,7 +91,8 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
 
 def cover_gap_milestones(contract: Contract, *, today: date) -> list[DerivedMilestone]:
     """One milestone per service this contract's end leaves without a contract for some days."""
-    from .selectors import contract_cover_of  # selectors reads policy, which reads these models
+    # Imported here: selectors reads access.policy, which reads these models.
+    from .selectors import contract_cover_of
 
     derived = []
     for service in contract_cover_of(contract, today=today).services:

@@ -183,8 +183,8 @@ def test_a_successor_contract_outweighs_a_decision_to_decommission():
             [1],
             [False],
             True,
-            "option 1 of MK-SPF-REFUGE would shorten it (decide by 30 November 2026); only starting the new "
-            "contract by 1 March 2027 closes it",
+            ("option 1 of MK-SPF-REFUGE would shorten it (decide by 30 November 2026); only starting the new "
+            "contract by 1 March 2027 closes it"),
         ),
     ],
     ids=["decidable", "decide-by passed", "two options needed", "falls short"],

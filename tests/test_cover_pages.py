@@ -18,7 +18,13 @@ from commissioning.models import Service
 from contracts import roles
 from contracts.models import Contract, ServiceCategory
 from contracts.services import contract_save
-from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
+from tests.factories import (
+    make_contract,
+    make_cycle,
+    make_milestone,
+    make_team,
+    make_user,
+)
 from tests.test_dashboard import row_with, rows, section, text
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +150,7 @@ def test_moving_the_successors_start_by_a_month_turns_every_affected_contract_re
 
 
 def test_overdue_cycle_milestones_make_the_rating_red(client, on_22_november_2026):
-    framework, children, successor, cycle = milton_keynes(stage="procurement")
+    _framework, _children, _successor, cycle = milton_keynes(stage="procurement")
     make_milestone(cycle=cycle, title="Tender notice published", due_on=date(2026, 3, 7))
     client.force_login(make_user(role=roles.VIEWER))
 
@@ -206,7 +212,7 @@ def test_the_register_needs_the_same_number_of_queries_for_one_team_or_four(clie
 
 
 def test_the_register_rates_each_contract_and_tags_a_gap(client, on_22_november_2026):
-    framework, children, successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
+    _framework, _children, _successor, _cycle = milton_keynes(new_start=date(2027, 4, 1))
     client.force_login(make_user(role=roles.VIEWER))
 
     page = client.get(reverse("contracts:register")).content.decode()
@@ -219,7 +225,7 @@ def test_the_register_rates_each_contract_and_tags_a_gap(client, on_22_november_
 
 
 def test_the_contract_page_shows_the_cover_of_its_service_and_the_gap(client, on_22_november_2026):
-    framework, (refuge, *_), successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
+    _framework, (refuge, *_), _successor, _cycle = milton_keynes(new_start=date(2027, 4, 1))
     client.force_login(make_user(role=roles.VIEWER))
 
     page = text(client.get(refuge.get_absolute_url()).content.decode())
@@ -235,7 +241,7 @@ def test_the_contract_page_shows_the_cover_of_its_service_and_the_gap(client, on
 
 
 def test_the_cycle_page_shows_the_cover_of_every_service_it_replaces(client, on_22_november_2026):
-    framework, children, successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
+    _framework, _children, _successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
     client.force_login(make_user(role=roles.VIEWER))
 
     page = text(client.get(cycle.get_absolute_url()).content.decode())
@@ -246,7 +252,7 @@ def test_the_cycle_page_shows_the_cover_of_every_service_it_replaces(client, on_
 
 
 def test_a_contract_with_continuous_cover_shows_who_takes_over(client, on_22_november_2026):
-    framework, (refuge, *_), successor, cycle = milton_keynes()
+    _framework, (refuge, *_), _successor, _cycle = milton_keynes()
     client.force_login(make_user(role=roles.VIEWER))
 
     page = text(client.get(refuge.get_absolute_url()).content.decode())
@@ -283,14 +289,14 @@ def refuge_with_an_option(team=None):
         (
             "",
             "Amber",
-            "Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; option 1 of "
-            "REFUGE-2022 could bridge it, decide by 4 January 2027",
+            ("Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; option 1 of "
+            "REFUGE-2022 could bridge it, decide by 4 January 2027"),
         ),
         (
             Contract.Decision.RETENDER,
             "Red",
-            "Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; re-tender is "
-            "decided, so no option will bridge it: only starting the new contract by 1 March 2027 closes it",
+            ("Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; re-tender is "
+            "decided, so no option will bridge it: only starting the new contract by 1 March 2027 closes it"),
         ),
         (
             Contract.Decision.EXTEND,
@@ -342,7 +348,7 @@ def test_a_decided_decommission_is_not_a_gap(client, on_22_november_2026):
 
 
 def test_an_edit_that_opens_a_gap_says_so_on_the_page_it_lands_on(client, on_22_november_2026):
-    framework, children, successor, cycle = milton_keynes()
+    _framework, _children, successor, _cycle = milton_keynes()
     client.force_login(make_user(role=roles.OFFICER))
     form = {
         "title": successor.title,

@@ -25,7 +25,7 @@ def recommissioning_report(cycle) -> DecisionReport:
 
 
 def test_a_recommissioning_report_prints_each_services_handover(on_22_november_2026):  # noqa: F811
-    framework, children, successor, cycle = milton_keynes()
+    _framework, _children, _successor, cycle = milton_keynes()
 
     text = " ".join(pdf_text(render_report_pdf(recommissioning_report(cycle))).split())
 
@@ -36,7 +36,7 @@ def test_a_recommissioning_report_prints_each_services_handover(on_22_november_2
 
 
 def test_a_recommissioning_report_prints_the_gap_in_cover_in_words(on_22_november_2026):  # noqa: F811
-    framework, children, successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
+    _framework, _children, _successor, cycle = milton_keynes(new_start=date(2027, 4, 1))
 
     text = " ".join(pdf_text(render_report_pdf(recommissioning_report(cycle))).split())
 
