@@ -412,3 +412,34 @@ def test_the_timeline_needs_the_same_number_of_queries_for_one_team_or_four(clie
         milton_keynes(prefix=prefix, new_start=date(2027, 4, 1))
 
     assert queries() == one
+
+
+@pytest.mark.urls("tests.notices_urls")
+def test_choosing_a_notices_later_start_says_it_opens_a_gap_and_makes_it_a_milestone(client, on_22_november_2026):
+    from commissioning.models import Milestone
+    from notices.models import Conflict
+
+    team = make_team()
+    refuge = make_contract(
+        reference="REFUGE-2022", title="Refuge", start_date=date(2022, 3, 1), option_months=(), team=team
+    )
+    Service.objects.create(team=team, name="Refuge", category=ServiceCategory.REFUGE).contracts.set([refuge])
+    cycle = make_cycle(team=team, stage="mobilisation", replaces=[refuge], target_start_date=date(2027, 3, 1))
+    conflict = Conflict.objects.create(
+        cycle=cycle,
+        subject="Target start of the new contracts",
+        ours="1 March 2027",
+        theirs="1 April 2027",
+        theirs_value={"target": "cycle", "field": "target_start_date", "value": "2027-04-01"},
+    )
+    client.force_login(make_user(role=roles.OFFICER))
+
+    landed = client.post(reverse("notices:conflict-decision", args=[conflict.pk]), {"choice": "notice"}, follow=True)
+
+    page = text(landed.content.decode())
+    assert (
+        "Important Gap in cover: Refuge has no contract from 1 to 31 March 2027: the new contract is planned to "
+        "start on 1 April 2027"
+    ) in page
+    (gap,) = refuge.milestones.filter(kind=Milestone.Kind.GAP_IN_COVER)
+    assert gap.due_on == date(2027, 3, 1)
