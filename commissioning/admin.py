@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from .derivation import cover_sync_for_contracts
 from .models import CalendarFeed, CommissioningCycle, Milestone, Service
-from .services import OVERRIDES_DERIVATION
+from .services import OVERRIDES_DERIVATION, check_service_contracts
 
 
 class MilestoneInline(admin.TabularInline):
@@ -24,8 +26,24 @@ class CommissioningCycleAdmin(SimpleHistoryAdmin):
     inlines = [MilestoneInline]
 
 
+class ServiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["team", "name", "category", "contracts"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("team") is not None and cleaned.get("contracts") is not None:
+            try:
+                check_service_contracts(Service(team=cleaned["team"]), cleaned["contracts"])
+            except ValidationError as error:
+                self.add_error("contracts", error.message_dict["contracts"])
+        return cleaned
+
+
 @admin.register(Service)
 class ServiceAdmin(SimpleHistoryAdmin):
+    form = ServiceAdminForm
     list_display = ["name", "category", "team"]
     list_filter = ["team", "category"]
     search_fields = ["name", "contracts__reference"]

@@ -157,6 +157,16 @@ def cycle_record_decision(
 # --- services and their cover -------------------------------------------------------------
 
 
+def check_service_contracts(service: Service, contracts: Iterable[Contract]) -> None:
+    """A service's chain holds only its own team's contracts: the cover summaries name every
+    contract in the chain, and access.policy lets a person see only their teams' contracts."""
+    others = sorted(contract.reference for contract in contracts if contract.team_id != service.team_id)
+    if others:
+        raise ValidationError(
+            {"contracts": f"Choose only contracts of the service's own team; not {', '.join(others)}"}
+        )
+
+
 @transaction.atomic
 def service_save(
     *,
@@ -168,6 +178,9 @@ def service_save(
     """Validate and save a service and, if given, the contracts that cover it; then re-derive
     the gap-in-cover milestones of every contract whose chain that changed."""
     service.full_clean(exclude=["contracts"])
+    if contracts is not None:
+        contracts = list(contracts)
+        check_service_contracts(service, contracts)
     _record(service, officer=officer, reason=reason)
     service.save()
     if contracts is not None:

@@ -139,3 +139,39 @@ def test_recording_decommissioning_on_the_cycle_cancels_the_gap_at_once(on_22_no
 
     gap.refresh_from_db()
     assert gap.status == Milestone.Status.CANCELLED
+
+
+def test_a_service_takes_only_its_own_teams_contracts_and_a_refusal_saves_nothing(on_22_november_2026):
+    from django.core.exceptions import ValidationError
+
+    team, other = make_team(), make_team()
+    ours = make_contract(reference="OURS-2022", team=team)
+    theirs = make_contract(reference="THEIRS-2022", team=other)
+
+    with pytest.raises(ValidationError) as refused:
+        commissioning_services.service_save(
+            service=Service(team=team, name="Refuge", category=ServiceCategory.REFUGE),
+            contracts=[ours, theirs],
+            officer=None,
+            reason="Services for cover",
+        )
+
+    assert refused.value.message_dict["contracts"] == ["Choose only contracts of the service's own team; not THEIRS-2022"]
+    assert not Service.objects.exists()
+
+
+def test_the_admin_refuses_another_teams_contract_in_a_service_with_a_clear_message(client, on_22_november_2026):
+    from django.urls import reverse
+
+    team, other = make_team(), make_team()
+    theirs = make_contract(reference="THEIRS-2022", team=other)
+    client.force_login(make_user(role=roles.ADMIN, is_staff=True, is_superuser=True))
+
+    response = client.post(
+        reverse("admin:commissioning_service_add"),
+        {"team": team.pk, "name": "Refuge", "category": ServiceCategory.REFUGE, "contracts": [theirs.pk]},
+    )
+
+    assert response.status_code == 200
+    assert "Choose only contracts of the service&#x27;s own team; not THEIRS-2022" in response.content.decode()
+    assert not Service.objects.exists()
