@@ -443,3 +443,18 @@ def test_choosing_a_notices_later_start_says_it_opens_a_gap_and_makes_it_a_miles
     ) in page
     (gap,) = refuge.milestones.filter(kind=Milestone.Kind.GAP_IN_COVER)
     assert gap.due_on == date(2027, 3, 1)
+
+
+def test_a_team_member_sees_only_their_teams_services_and_gaps(client, on_22_november_2026):
+    ours, theirs = make_team(), make_team()
+    milton_keynes(prefix="MK", team=ours)
+    milton_keynes(prefix="CL", team=theirs, new_start=date(2027, 4, 1))
+    client.force_login(make_user(role=roles.OFFICER, teams=[ours]))
+
+    timeline = client.get(reverse("commissioning:timeline")).content.decode()
+    dashboard_page = dashboard(client)
+    register = client.get(reverse("contracts:register")).content.decode()
+
+    assert timeline.count('app-timeline__row--service"') == 3
+    assert "CL-" not in timeline and "CL-" not in dashboard_page and "CL-" not in register
+    assert "No gaps" in section(dashboard_page, "gaps")
