@@ -458,3 +458,23 @@ def test_a_team_member_sees_only_their_teams_services_and_gaps(client, on_22_nov
     assert timeline.count('app-timeline__row--service"') == 3
     assert "CL-" not in timeline and "CL-" not in dashboard_page and "CL-" not in register
     assert "No gaps" in section(dashboard_page, "gaps")
+
+
+def test_the_cycle_list_tags_a_cycle_whose_contracts_leave_a_gap_in_constant_queries(client, on_22_november_2026):
+    milton_keynes(prefix="A")
+    client.force_login(make_user(role=roles.VIEWER))
+
+    def cycle_list() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("commissioning:cycle-list"))
+        return response.content.decode(), len(captured)
+
+    page, one = cycle_list()
+    assert "Gap in cover" not in row_with(page, "A domestic abuse support services 2027")
+    for prefix in ["B", "C", "D"]:
+        milton_keynes(prefix=prefix, new_start=date(2027, 4, 1))
+
+    page, four = cycle_list()
+    assert four == one
+    assert "Gap in cover" in row_with(page, "B domestic abuse support services 2027")
+    assert "Gap in cover" not in row_with(page, "A domestic abuse support services 2027")

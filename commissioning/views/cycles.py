@@ -77,8 +77,13 @@ class CycleListView(Permission, ListView):
         ).prefetch_related(Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference")))
 
     def get_context_data(self, **kwargs):
+        cycles = list(self.object_list)
+        covers = selectors.covers_of([c for cycle in cycles for c in cycle.replaces.all()], today=timezone.localdate())
         return super().get_context_data(
-            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"), **kwargs
+            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"),
+            # The cycles replacing a contract that leaves a gap in cover carry the red tag.
+            cycles_with_gaps={cycle.pk for cycle in cycles if any(covers[c.pk].gaps for c in cycle.replaces.all())},
+            **kwargs,
         )
 
 
