@@ -90,13 +90,6 @@ class Term:
     pk: int | None = None
 
     @property
-    def max_end(self) -> date:
-        """The latest it can run to: every open option exercised (none once terminated)."""
-        if self.terminated or not self.options:
-            return self.end
-        return max(self.end, self.options[-1].end)
-
-    @property
     def planned_end(self) -> date:
         """The last day of cover already planned: approved options, or the next one when
         "extend" is decided (a decision is reflected at once, before the option is exercised)."""
