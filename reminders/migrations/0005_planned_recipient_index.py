@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
-        ('reminders', '0003_quiet_days'),
+        ('reminders', '0004_quiet_days'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ def sent_rows_were_accepted_once(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0001_initial'),
+        ('reminders', '0002_gap_in_cover_kind'),
     ]
 
     operations = [

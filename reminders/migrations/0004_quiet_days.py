@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0002_claim_per_message'),
+        ('reminders', '0003_claim_per_message'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
