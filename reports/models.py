@@ -407,3 +407,32 @@ class RenderedReport(models.Model):
     @property
     def size(self) -> int:
         return len(self.pdf)
+
+
+class ReportApproval(models.Model):
+    """One approved version of a report: the PDF a manager approved and the figures it printed.
+
+    The PDF is kept in Django's file storage (STORAGES["default"]) with its SHA-256, so the
+    download of an approved report is that file byte for byte, whatever has changed in the
+    tracker since. ``figures`` are the computed figures as the report printed them
+    (``reports.snapshot.report_figures``), so the report page can say which have changed.
+    A change after approval makes a new draft version, which needs an approval of its own.
+    """
+
+    report = models.ForeignKey(DecisionReport, on_delete=models.PROTECT, related_name="approvals")
+    version = models.PositiveSmallIntegerField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+    figures = models.JSONField(help_text="The computed figures as the approved report printed them")
+    pdf = models.FileField(upload_to="reports/approved/", max_length=255)
+    sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+
+    class Meta:
+        ordering = ["report", "-version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "version"], name="report_approval_one_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report}, version {self.version}, approved {self.approved_at:%-d %B %Y}"

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from .models import (
     MonitoringReturn,
     QualityAssessment,
     RenderedReport,
+    ReportApproval,
     ReportOption,
 )
 
@@ -290,15 +292,115 @@ def _locked_submitted(report: DecisionReport, officer: AbstractBaseUser) -> Deci
     return locked
 
 
+def four_eyes_refusal(report: DecisionReport, officer: AbstractBaseUser) -> str:
+    """Why ``officer`` may not approve ``report`` (four eyes), or "" if they may."""
+    if officer.pk is not None and officer.pk == report.created_by_id:
+        return "You started this report, so you cannot approve it: another manager must approve it"
+    if officer.pk is not None and officer.pk == report.submitted_by_id:
+        return "You submitted this report, so you cannot approve it: another manager must approve it"
+    return ""
+
+
+def _check_four_eyes(report: DecisionReport, officer: AbstractBaseUser) -> None:
+    if refusal := four_eyes_refusal(report, officer):
+        raise ValidationError(refusal)
+
+
+def _decision_for(report: DecisionReport) -> str | None:
+    """The decision the approved report records: the option its appraisal recommends."""
+    recommended = next((o for o in report.options.all() if o.is_recommended), None)
+    return recommended.kind if recommended else None
+
+
+def _record_decision(report: DecisionReport, *, officer: AbstractBaseUser, today: date) -> None:
+    """The approval is the decision: record it on the contract, or on the cycle for a recommissioning."""
+    from commissioning import services as commissioning_services
+
+    decision = _decision_for(report)
+    if decision is None:
+        return
+    reason = f"Decision report approved: {report.title}"[:REASON_LENGTH - 30]
+    # TODO(issue 23): call commissioning.services.decision_record(...) once it lands on main.
+    if report.kind == DecisionReport.Kind.RECOMMISSIONING and report.cycle_id:
+        commissioning_services.cycle_record_decision(
+            cycle=report.cycle, decision=decision, officer=officer, decided_on=today, reason=reason, today=today
+        )
+    elif report.contract_id:
+        commissioning_services.contract_record_decision(
+            contract=report.contract, decision=decision, officer=officer, decided_on=today, reason=reason, today=today
+        )
+
+
 @transaction.atomic
 def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason: str = "") -> DecisionReport:
-    """A manager approves a submitted report; it cannot be changed afterwards."""
+    """A manager approves a submitted report; the approved version cannot be changed afterwards.
+
+    1. Four eyes: the approver is neither who started the report nor who submitted it.
+    2. The recommended option is recorded as the decision on the contract (or the cycle),
+       before the PDF is made, so the approved PDF's cover table shows the cover the
+       decision gives and the report page does not at once call that a change.
+    3. The PDF is rendered once, from the figures as they are now, and kept in file storage
+       with its SHA-256; the figures it printed are kept beside it as JSON. Downloads of the
+       approved report serve that file, never a fresh render.
+    """
+    from .pdf import pdf_filename, render_report_pdf  # WeasyPrint is only loaded where PDFs are made
+    from .selectors import report_for_display
+    from .snapshot import report_figures
+
     locked = _locked_submitted(report, officer)
+    _check_four_eyes(locked, officer)
+    now = timezone.now()
     locked.status = DecisionReport.Status.APPROVED
     locked.approved_by = officer
-    locked.approved_at = timezone.now()
+    locked.approved_at = now
     _record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
     locked.save(update_fields=["status", "approved_by", "approved_at"])
+
+    _record_decision(locked, officer=officer, today=timezone.localdate(now))
+    shown = report_for_display(locked.pk)  # approved, with its approver, as the PDF prints it
+    pdf = render_report_pdf(shown)
+    version = locked.approvals.count() + 1
+    approval = ReportApproval(
+        report=locked,
+        version=version,
+        approved_by=officer,
+        approved_at=now,
+        figures=report_figures(report_facts(shown)),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    name = f"{pdf_filename(shown)[:-4]}-v{version}-approved.pdf"
+    approval.pdf.save(name, ContentFile(pdf), save=False)
+    # Should the transaction roll back from here, the file is left without a row: harmless,
+    # and better than a row without its file.
+    approval.save()
+    return locked
+
+
+def approved_pdf(approval: ReportApproval) -> bytes:
+    """The approved PDF as stored, checked against the SHA-256 taken when it was approved."""
+    with approval.pdf.open("rb") as stream:
+        pdf = stream.read()
+    if hashlib.sha256(pdf).hexdigest() != approval.sha256:
+        raise ValueError(f"The stored PDF of {approval} does not match its SHA-256")
+    return pdf
+
+
+@transaction.atomic
+def report_new_version(*, report: DecisionReport, officer: AbstractBaseUser | None, reason: str) -> DecisionReport:
+    """Start a new version of an approved report: a draft again, which needs its own approval.
+
+    The approved versions stay as they were approved (``report.approvals``).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the approved report needs a new version"})
+    locked = DecisionReport.objects.select_for_update().get(pk=report.pk)
+    if locked.status != DecisionReport.Status.APPROVED:
+        raise ValidationError("Only an approved report gets a new version; a draft can be changed as it is")
+    locked.status = DecisionReport.Status.DRAFT
+    locked.submitted_by = locked.submitted_at = locked.approved_by = locked.approved_at = None
+    _record(locked, officer=officer, reason=f"New version: {reason}")
+    locked.save(update_fields=["status", "submitted_by", "submitted_at", "approved_by", "approved_at"])
     return locked
 
 

@@ -24,6 +24,12 @@ def fixed_today():
         yield
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Approving keeps the PDF in file storage: each test gets a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def signed_in(client, role, **fields):
     fields.setdefault("first_name", "Olivia")
     fields.setdefault("last_name", f"Okafor-{role}")
@@ -240,8 +246,9 @@ def test_the_pdf_download_is_the_report_named_after_the_contract(client):
     response = client.get(reverse("reports:pdf", args=[report.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'inline; filename="{report.contract.reference}-extension-2017-03-14.pdf"'
-    assert "£1,049,988" in pdf_text(response.content)
+    # A download, not a page the browser opens in place of the report (issue 23).
+    assert response["Content-Disposition"] == f'attachment; filename="{report.contract.reference}-extension-2017-03-14.pdf"'
+    assert "£1,049,988" in pdf_text(b"".join(response.streaming_content))
 
 
 def test_the_implications_form_sets_the_y_n_tables(client):

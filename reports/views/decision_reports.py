@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from io import BytesIO
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,8 +25,14 @@ from ..forms import (
     ReportSectionsForm,
     ReturnToDraftForm,
 )
-from ..models import OTHER_IMPLICATIONS, RESOURCE_IMPLICATIONS, DecisionReport, RenderedReport
+from ..models import (
+    OTHER_IMPLICATIONS,
+    RESOURCE_IMPLICATIONS,
+    DecisionReport,
+    RenderedReport,
+)
 from ..pdf import pdf_filename, render_report_pdf
+from ..snapshot import figures_changed, report_figures
 from .common import Permission, PostOnly, add_service_errors
 
 
@@ -72,15 +81,21 @@ class ReportDetailView(Permission, ReportMixin, TemplateView):
         report, user = self.report, self.request.user
         can_edit = self.can_edit()
         submitted = report.status == DecisionReport.Status.SUBMITTED
+        facts = selectors.report_facts(report)
+        approvals = list(report.approvals.select_related("approved_by").order_by("-version"))
         return super().get_context_data(
             report=report,
-            facts=selectors.report_facts(report),
+            facts=facts,
             history=selectors.report_history(report),
             can_edit=can_edit and report.is_draft,
             can_approve=submitted and user.has_perm(services.APPROVE_PERMISSION),
+            approval_refused=services.four_eyes_refusal(report, user) if submitted else "",
             to_do=services.submission_problems(report) if report.is_draft and can_edit else [],
             rendered=RenderedReport.objects.filter(report=report).defer("pdf").first(),
             return_form=ReturnToDraftForm(),
+            approvals=approvals,
+            changed_since_approval=figures_changed(approvals[0].figures, report_figures(facts)) if approvals else [],
+            can_start_new_version=report.status == DecisionReport.Status.APPROVED and can_edit,
             **kwargs,
         )
 
@@ -276,16 +291,51 @@ class ReportApproveView(ReportMixin, PostOnly, Permission, View):
         return redirect(self.report)
 
 
+def pdf_download(pdf: bytes, filename: str) -> FileResponse:
+    """A PDF as a download (Content-Disposition: attachment), never cached: reports are confidential."""
+    response = FileResponse(BytesIO(pdf), as_attachment=True, filename=filename, content_type="application/pdf")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class ReportPdfView(Permission, ReportMixin, View):
-    """The report's PDF, rendered now from the tracker's current data."""
+    """The report's PDF: the approved file once approved, otherwise rendered now from today's data."""
 
     permission_required = "reports.view_decisionreport"
 
     def get(self, request, *args, **kwargs):
-        response = HttpResponse(render_report_pdf(self.report), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{pdf_filename(self.report)}"'
-        response["Cache-Control"] = "no-store"  # confidential, and always today's figures
-        return response
+        if self.report.status == DecisionReport.Status.APPROVED:
+            approval = self.report.approvals.order_by("-version").first()
+            if approval is not None:
+                return pdf_download(services.approved_pdf(approval), os.path.basename(approval.pdf.name))
+        return pdf_download(render_report_pdf(self.report), pdf_filename(self.report))
+
+
+class ApprovedPdfView(Permission, ReportMixin, View):
+    """One approved version's PDF, exactly as it was approved."""
+
+    permission_required = "reports.view_decisionreport"
+
+    def get(self, request, *args, version: int, **kwargs):
+        approval = self.report.approvals.filter(version=version).first()
+        if approval is None:
+            raise Http404("No such approved version")
+        return pdf_download(services.approved_pdf(approval), os.path.basename(approval.pdf.name))
+
+
+class ReportNewVersionView(ReportMixin, PostOnly, Permission, View):
+    """Start a new version of an approved report; the approved one stays as approved."""
+
+    permission_required = "reports.change_decisionreport"
+
+    def post(self, request, *args, **kwargs):
+        policy.require_editable(request.user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
+        try:
+            services.report_new_version(report=self.report, officer=request.user, reason=request.POST.get("reason", ""))
+        except ValidationError as error:
+            return ReportDetailView.with_errors(request, self.report, error.messages, **kwargs)
+        messages.success(request, "New version started: it needs its own approval once changed")
+        return redirect(self.report)
 
 
 class StoredPdfView(Permission, ReportMixin, View):
@@ -315,5 +365,7 @@ urlpatterns = [
     path("<int:pk>/submit/", ReportSubmitView.as_view(), name="submit"),
     path("<int:pk>/approve/", ReportApproveView.as_view(), name="approve"),
     path("<int:pk>/pdf/", ReportPdfView.as_view(), name="pdf"),
+    path("<int:pk>/pdf/approved/<int:version>/", ApprovedPdfView.as_view(), name="approved-pdf"),
+    path("<int:pk>/new-version/", ReportNewVersionView.as_view(), name="new-version"),
     path("<int:pk>/pdf/meeting-pack/", StoredPdfView.as_view(), name="stored-pdf"),
 ]
