@@ -439,7 +439,7 @@ def rendered_report_store(*, report: DecisionReport, pdf: bytes, now=None) -> Re
 def meeting_pack_render(*, meeting_date: date) -> list[int]:
     """Render and keep the PDF of every report for a meeting; returns the reports' ids.
 
-    Each report is rendered and saved in its own transaction, so a failure part-way keeps the
+    An approved report's pack copy is its approved PDF. Each report is rendered and saved in its own transaction, so a failure part-way keeps the
     ones already done, and running it again simply renders them all afresh.
     """
     from .pdf import render_report_pdf  # WeasyPrint is only loaded where PDFs are made
@@ -448,7 +448,9 @@ def meeting_pack_render(*, meeting_date: date) -> list[int]:
     done = []
     for report_id in DecisionReport.objects.filter(meeting_date=meeting_date).order_by("pk").values_list("pk", flat=True):
         report = report_for_display(report_id)
-        pdf = render_report_pdf(report)
+        approval = report.approvals.order_by("-version").first() if report.status == DecisionReport.Status.APPROVED else None
+        # An approved report goes into the pack as approved, never re-rendered with today's figures.
+        pdf = approved_pdf(approval) if approval is not None else render_report_pdf(report)
         with transaction.atomic():
             rendered_report_store(report=report, pdf=pdf)
         done.append(report_id)

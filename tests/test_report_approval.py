@@ -186,3 +186,18 @@ def test_approving_records_the_recommended_option_as_the_decision_on_the_contrac
     assert contract.decision_by == manager
     assert contract.decision_on.isoformat() == "2017-02-20"
     assert contract.history.first().history_change_reason.startswith("Decision: extend: Decision report approved")
+
+
+def test_the_meeting_pack_copy_of_an_approved_report_is_the_approved_pdf():
+    from reports import tasks
+    from reports.models import RenderedReport
+
+    author = make_user(role=roles.OFFICER)
+    report, _ = approved_by_a_second_manager(make_asc0013_like_report(officer=author), officer=author)
+    Contract.objects.filter(pk=report.contract_id).update(annual_value=Decimal(600000))
+
+    tasks.render_meeting_pack.apply(args=[report.meeting_date.isoformat()])
+
+    kept = RenderedReport.objects.get(report=report)
+    assert bytes(kept.pdf) == services.approved_pdf(ReportApproval.objects.get(report=report))
+    assert "£1,200,000" not in pdf_text(bytes(kept.pdf))
