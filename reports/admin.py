@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DecisionReport, KpiResult, MonitoringReturn, QualityAssessment, RenderedReport, ReportOption
+from .models import DecisionReport, KpiResult, MonitoringReturn, QualityAssessment, RenderedReport, ReportApproval, ReportOption
 
 
 class KpiResultInline(admin.TabularInline):
@@ -48,6 +48,12 @@ class DecisionReportAdmin(SimpleHistoryAdmin):
     # Status changes go through the services (submit, approve) so history says who and why.
     readonly_fields = ["status", "created_by", "submitted_by", "submitted_at", "approved_by", "approved_at"]
 
+    def has_change_permission(self, request, obj=None):
+        # Submitted and approved reports change only through the services: a new version needs its own approval.
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(RenderedReport)
 class RenderedReportAdmin(admin.ModelAdmin):
@@ -55,3 +61,21 @@ class RenderedReportAdmin(admin.ModelAdmin):
     list_select_related = ["report"]
     exclude = ["pdf"]
     readonly_fields = ["report", "rendered_at", "status_when_rendered", "sha256"]
+
+
+@admin.register(ReportApproval)
+class ReportApprovalAdmin(admin.ModelAdmin):
+    """Approved versions, read-only: what a manager approved is never edited, here or anywhere."""
+
+    list_display = ["report", "version", "approved_by", "approved_at", "sha256"]
+    list_select_related = ["report", "approved_by"]
+    readonly_fields = ["report", "version", "approved_by", "approved_at", "figures", "pdf", "sha256"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -201,3 +201,17 @@ def test_the_meeting_pack_copy_of_an_approved_report_is_the_approved_pdf():
     kept = RenderedReport.objects.get(report=report)
     assert bytes(kept.pdf) == services.approved_pdf(ReportApproval.objects.get(report=report))
     assert "£1,200,000" not in pdf_text(bytes(kept.pdf))
+
+
+def test_the_admin_cannot_change_an_approved_report_or_its_approved_pdf(client):
+    author = make_user(role=roles.OFFICER)
+    report, _ = approved_by_a_second_manager(make_asc0013_like_report(officer=author), officer=author)
+    client.force_login(make_user(role=roles.ADMIN, is_staff=True, is_superuser=True))
+
+    response = client.post(reverse("admin:reports_decisionreport_change", args=[report.pk]), {"title": "Changed"})
+    approval = ReportApproval.objects.get(report=report)
+    deleting = client.post(reverse("admin:reports_reportapproval_delete", args=[approval.pk]), {"post": "yes"})
+
+    assert response.status_code == 403 and deleting.status_code == 403
+    assert DecisionReport.objects.get().title == report.title
+    assert ReportApproval.objects.filter(pk=approval.pk).exists()
