@@ -455,3 +455,46 @@ def reports_for_meeting(meeting_date: date, queryset=None) -> list[DecisionRepor
         .select_related("contract", "cycle", "approved_by")
         .order_by("title")
     )
+
+
+# --- approval -----------------------------------------------------------------------------
+
+APPROVE_PERMISSION = "reports.approve_decisionreport"
+
+
+def reports_awaiting_approval_by(user, queryset=None):
+    """Submitted reports this person may approve: they can see them, hold the permission, and
+    neither started nor submitted them (four eyes)."""
+    from access import policy
+
+    if not user.is_authenticated or not user.has_perm(APPROVE_PERMISSION):
+        return DecisionReport.objects.none()
+    return (
+        policy.reports_visible_to(user, queryset)
+        .filter(status=DecisionReport.Status.SUBMITTED)
+        .exclude(created_by=user)
+        .exclude(submitted_by=user)
+        .select_related("contract", "cycle", "submitted_by")
+        .order_by("meeting_date", "submitted_at")
+    )
+
+
+def report_approvers(report: DecisionReport) -> list:
+    """The active people with an email address who may approve ``report``: who to tell it awaits them."""
+    from django.contrib.auth import get_user_model
+
+    # Roles are groups of permissions (contracts/roles.py), which ModelBackend reads; the other
+    # backend (django-axes) only counts failed sign-ins.
+    candidates = (
+        get_user_model()
+        .objects.with_perm(
+            APPROVE_PERMISSION, is_active=True, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+        )
+        .exclude(email="")
+        .order_by("last_name", "first_name", "username")
+    )
+    return [
+        person
+        for person in candidates
+        if reports_awaiting_approval_by(person, DecisionReport.objects.filter(pk=report.pk)).exists()
+    ]

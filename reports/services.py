@@ -7,6 +7,7 @@ Views, the demo loader, the Celery task and the admin call these.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,6 +34,8 @@ from .models import (
 # django-simple-history keeps the reason in a 100-character column.
 REASON_LENGTH = 100
 APPROVE_PERMISSION = "reports.approve_decisionreport"
+
+logger = logging.getLogger(__name__)
 
 
 def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
@@ -276,7 +279,46 @@ def report_submit(*, report: DecisionReport, officer: AbstractBaseUser | None) -
     locked.submitted_at = timezone.now()
     _record(locked, officer=officer, reason="Submitted for approval")
     locked.save(update_fields=["status", "submitted_by", "submitted_at"])
+    # Told once the submission is saved for good: never an email about a submission rolled back.
+    transaction.on_commit(lambda: report_approvers_notify(report_id=locked.pk))
     return locked
+
+
+def report_approvers_notify(*, report_id: int) -> int:
+    """Email each person who may approve a submitted report that it awaits them; returns how many.
+
+    The submission stands whatever the mail server does: a failure is logged, and the report is
+    on each approver's dashboard all the same.
+    """
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+    from django.template.loader import render_to_string
+
+    from .selectors import report_approvers, report_for_display
+
+    report = report_for_display(report_id)
+    if report.status != DecisionReport.Status.SUBMITTED:
+        return 0
+    submitter = (report.submitted_by.get_full_name() or report.submitted_by.get_username()) if report.submitted_by else "An officer"
+    link = settings.SITE_URL.rstrip("/") + report.get_absolute_url()
+    messages = [
+        EmailMessage(
+            subject=f"For your approval: {report.title}"[:200],
+            body=render_to_string(
+                "reports/email/awaiting_approval.txt",
+                {"report": report, "approver": approver, "submitter": submitter, "link": link},
+            ),
+            to=[approver.email],
+        )
+        for approver in report_approvers(report)
+    ]
+    if not messages:
+        return 0
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # noqa: BLE001 - the mail server's failure must not undo a saved submission
+        logger.exception("Could not email the approvers of report %s", report_id)
+        return 0
 
 
 def _locked_submitted(report: DecisionReport, officer: AbstractBaseUser) -> DecisionReport:

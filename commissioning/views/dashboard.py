@@ -43,8 +43,14 @@ class DashboardView(Permission, TemplateView):
         form = DashboardFilterForm(self.request.GET or None, user=self.request.user)
         filters = form.filters()
         dashboard = selectors.dashboard_for(user=self.request.user, today=timezone.localdate(), filters=filters)
+        from reports.selectors import reports_awaiting_approval_by
+
         return super().get_context_data(
-            form=form, filtered=filters.team is not None or filters.mine, dashboard=dashboard, **kwargs
+            form=form,
+            filtered=filters.team is not None or filters.mine,
+            dashboard=dashboard,
+            reports_awaiting_approval=reports_awaiting_approval_by(self.request.user),
+            **kwargs,
         )
 
 

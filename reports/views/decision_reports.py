@@ -41,11 +41,27 @@ class ReportListView(Permission, TemplateView):
     template_name = "reports/report_list.html"
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
         reports = policy.reports_visible_to(
-            self.request.user, DecisionReport.objects.select_related("contract", "cycle")
+            user, DecisionReport.objects.select_related("contract", "cycle")
         ).order_by("-meeting_date", "title")
+        # A status the list does not know (a stale or hand-edited link) shows every report.
+        status = self.request.GET.get("status", "")
+        if status == "mine":
+            reports = selectors.reports_awaiting_approval_by(user, reports)
+        elif status in DecisionReport.Status.values:
+            reports = reports.filter(status=status)
+        else:
+            status = ""
+        statuses = [("", "All reports"), *DecisionReport.Status.choices]
+        if user.has_perm(services.APPROVE_PERMISSION):
+            statuses.append(("mine", "Awaiting my approval"))
         return super().get_context_data(
-            reports=reports, can_add=self.request.user.has_perm("reports.add_decisionreport"), **kwargs
+            reports=reports,
+            status=status,
+            statuses=statuses,
+            can_add=user.has_perm("reports.add_decisionreport"),
+            **kwargs,
         )
 
 
