@@ -151,7 +151,7 @@ def test_a_manager_approves_the_decision_report_and_downloads_an_accessible_pdf(
     report.refresh_from_db()
     assert report.get_status_display() == "Approved"
 
-    # The PDF opens in the browser (inline); fetch the link with the manager's session.
+    # The PDF is a download (attachment); fetch the link with the manager's session.
     pdf = fetch_pdf(page, page.get_by_role("button", name="Download the PDF").get_attribute("href"))
     text = pdf_text(pdf)
     assert "£524,994" in text and "£1,049,988" in text and "31 August 2019" in text

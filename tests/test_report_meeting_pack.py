@@ -69,7 +69,8 @@ def test_the_meeting_page_offers_the_kept_pdf_for_download(client):
 
     assert "Not rendered yet" not in page and "(draft)" in page
     assert download["Content-Type"] == "application/pdf"
-    assert download.content.startswith(b"%PDF-1.7")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content).startswith(b"%PDF-1.7")
     assert client.post(reverse("reports:meeting-pack-create", args=[MEETING])).status_code == 403
 
 

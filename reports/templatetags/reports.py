@@ -4,35 +4,45 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import nh3
 from django import template
-from django.utils.html import escape
+from markdown_it import MarkdownIt
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-_BULLETS = ("- ", "* ", "• ")
+# The Markdown officers may use: paragraphs, line breaks, lists, emphasis and links. No
+# headings (they would break the report's heading order), images, tables, code or raw HTML.
+_MARKDOWN = (
+    MarkdownIt("zero", {"breaks": True, "html": False, "linkify": False, "typographer": False})
+    .enable(["list", "emphasis", "link", "newline"])
+)
+_ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "a"}
+_ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+_ALLOWED_URL_SCHEMES = {"https", "http", "mailto"}
 
 
 @register.filter
 def narrative(text: str) -> str:
-    """An officer's text as HTML: blank lines part paragraphs, lines starting "- " are a list.
+    """An officer's text as HTML: a small, safe Markdown subset (CommonMark, markdown-it-py).
 
-    Everything is escaped first: officers' words can never become markup, so a report's text
-    can never make the PDF renderer load anything.
+    Blank lines part paragraphs, a line break is kept, lines starting "- " or "1. " are lists
+    (with or without a blank line before them), *emphasis*, **strong** and [links](https://...).
+    Raw HTML is escaped by the parser, and the result is sanitised by nh3 to the tags above,
+    so officers' words can never become other markup, and never make the PDF renderer load
+    anything (reports/pdf.py's fetcher is the second wall).
     """
-    if not text:
+    if not text or not text.strip():
         return ""
-    html = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.rstrip() for line in block.strip("\n").split("\n") if line.strip()]
-        if not lines:
-            continue
-        if all(line.lstrip().startswith(_BULLETS) for line in lines):
-            items = "".join(f"<li>{escape(line.lstrip()[2:].strip())}</li>" for line in lines)
-            html.append(f"<ul>{items}</ul>")
-        else:
-            html.append("<p>" + "<br>".join(escape(line.strip()) for line in lines) + "</p>")
-    return mark_safe("\n".join(html))
+    html = _MARKDOWN.render(text.replace("\r\n", "\n"))
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(clean.strip())
 
 
 def _number(value: Decimal) -> str:

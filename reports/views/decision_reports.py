@@ -7,7 +7,7 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -363,11 +363,8 @@ class StoredPdfView(Permission, ReportMixin, View):
         rendered = RenderedReport.objects.filter(report=self.report).first()
         if rendered is None:
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
-        response = HttpResponse(bytes(rendered.pdf), content_type="application/pdf")
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="{pdf_filename(self.report)[:-4]}-rendered-{stamp}.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return pdf_download(bytes(rendered.pdf), f"{pdf_filename(self.report)[:-4]}-rendered-{stamp}.pdf")
 
 
 urlpatterns = [
