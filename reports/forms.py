@@ -214,7 +214,7 @@ class ReportDetailsForm(forms.ModelForm):
         queryset=ExtensionOption.objects.none(),
         required=False,
         label="Extension option",
-        help_text="For a contract extension: the option the report asks to exercise",
+        help_text="Needed for a contract extension only: the option the report asks to exercise",
     )
     meeting_date = GovukDateField(label="Meeting or decision date", required=False, help_text="For example, 14 3 2017")
 

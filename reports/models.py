@@ -337,7 +337,14 @@ class DecisionReport(models.Model):
         if self.kind == self.Kind.RECOMMISSIONING and not self.cycle_id:
             errors["cycle"] = "Select the commissioning cycle for a recommissioning approval"
         if self.kind == self.Kind.EXTENSION and not self.option_id:
-            errors["option"] = "Select the extension option the report asks to exercise"
+            if self.contract_id and not self.contract.options.exists():
+                # Not a dead end: say what the officer can do instead (issue 23).
+                errors["kind"] = (
+                    "This contract has no extension options, so there is nothing to extend: choose "
+                    "a decommissioning or recommissioning report, or add the option to the contract first"
+                )
+            else:
+                errors["option"] = "Select the extension option the report asks to exercise"
         if self.option_id and self.contract_id and self.option.contract_id != self.contract_id:
             errors["option"] = "Select one of the chosen contract's own extension options"
         if self.option_id and self.kind != self.Kind.EXTENSION:

@@ -273,7 +273,9 @@ def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
     warnings = []
     contract, option = facts.contract, facts.option
     if contract and contract.annual_value is None:
-        warnings.append("The contract has no annual value, so the report cannot give the value of the extension")
+        # Only an extension report gives the value of an extension; the others give the annual value.
+        missing = "the value of the extension" if report.kind == DecisionReport.Kind.EXTENSION else "the contract's annual value"
+        warnings.append(f"The contract has no annual value, so the report cannot give {missing}")
     if option:
         if option.value is not None and option.recorded_value is not None and option.recorded_value != option.value:
             warnings.append(
