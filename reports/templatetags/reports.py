@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import nh3
 from django import template
-from markdown_it import MarkdownIt
 from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
 
 register = template.Library()
 
