@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from notices.models import MarketNotice, MarketWatch, Release, SyncState
@@ -191,3 +192,20 @@ def test_sync_notices_command_back_fills_one_platform_from_a_date(council, sync_
     assert fake.requests[0]["query"]["updatedFrom"] == "2026-11-19T00:00:00"
     assert Release.objects.count() == len(own)
     assert not SyncState.objects.filter(platform="contracts-finder").exists()
+
+
+def test_the_health_page_says_when_each_platform_was_last_read_and_how_far_behind_it_is(client, sync_settings):
+    from ops.health import SWEEP
+    from ops.models import Heartbeat
+
+    Heartbeat.objects.update_or_create(name=SWEEP, defaults={"finished_at": timezone.now()})
+    now = timezone.now()
+    SyncState.objects.create(platform="find-a-tender", read_to=now - timedelta(minutes=30), last_success_at=now - timedelta(minutes=30))
+    SyncState.objects.create(platform="contracts-finder", read_to=now - timedelta(days=1), last_error="Contracts Finder answered 503 (after 6 attempts)")
+
+    body = client.get(reverse("ops:health")).json()
+
+    fts, cf = body["checks"]["notice_sync_find_a_tender"], body["checks"]["notice_sync_contracts_finder"]
+    assert fts["ok"] is True and 1790 <= fts["behind_seconds"] <= 1900
+    assert cf["ok"] is False and cf["last_succeeded"] is None and "503" in cf["error"]
+    assert body["healthy"] is False
