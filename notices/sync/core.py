@@ -211,6 +211,16 @@ def _stage(release: dict) -> str:
     return "tender" if release.get("tender") else "planning"
 
 
+def _notice_url(tender: dict, planning: dict) -> str:
+    """The address of the newest published notice (its documents'), if it is a web address."""
+    for holder in (tender, planning):
+        for document in reversed(holder.get("documents") or []):
+            url = document.get("url") if isinstance(document, dict) else None
+            if isinstance(url, str) and url.startswith("https://") and len(url) <= 500 and not re.search(r"\s", url):
+                return url
+    return ""
+
+
 def market_summary(release: dict) -> dict:
     """What the market page shows of another authority's release (dates in London are shown later)."""
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
@@ -232,7 +242,9 @@ def market_summary(release: dict) -> dict:
             period = contract["period"]
     tender_period = tender.get("tenderPeriod") if isinstance(tender.get("tenderPeriod"), dict) else {}
     buyer = release.get("buyer") if isinstance(release.get("buyer"), dict) else {}
+    planning = release.get("planning") if isinstance(release.get("planning"), dict) else {}
     return {
+        "url": _notice_url(tender, planning),
         "title": str(tender.get("title") or release.get("title") or release.get("ocid") or "")[:500],
         "description": str(tender.get("description") or "")[:5000],
         "buyer_name": str(buyer.get("name") or "")[:255],
