@@ -209,3 +209,32 @@ def test_the_health_page_says_when_each_platform_was_last_read_and_how_far_behin
     assert fts["ok"] is True and 1790 <= fts["behind_seconds"] <= 1900
     assert cf["ok"] is False and cf["last_succeeded"] is None and "503" in cf["error"]
     assert body["healthy"] is False
+
+
+def test_the_beat_job_follows_both_platforms_every_interval(council, sync_settings, monkeypatch):
+    from django.conf import settings as live
+
+    from notices.tasks import sync_notices
+
+    assert live.CELERY_BEAT_SCHEDULE["sync-notices"]["task"] == "notices.tasks.sync_notices"
+    own, market, _ = a_day_of_releases()
+    sync_settings.NOTICE_SYNC_BACKFILL_DAYS = 1
+    now = timezone.now()
+    stamp = (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fresh_own = own_release(stamp)
+    fresh_market = market_release(9, stamp, title="Refuge support", prefix="ocds-b5fd17-")
+    with FakePlatform("find-a-tender", [fresh_own]) as fts, FakePlatform("contracts-finder", [fresh_market]) as cf:
+        sync_settings.FIND_A_TENDER_API_URL, sync_settings.CONTRACTS_FINDER_API_URL = fts.url, cf.url
+        monkeypatch.setattr("notices.sync.client.time.sleep", lambda seconds: None)
+        sync_notices.apply()
+    assert list(Release.objects.values_list("release_id", flat=True)) == [fresh_own["id"]]
+    assert list(MarketNotice.objects.values_list("release_id", flat=True)) == [fresh_market["id"]]
+    assert set(SyncState.objects.values_list("platform", flat=True)) == {"find-a-tender", "contracts-finder"}
+
+
+def test_sync_notices_refuses_a_date_it_cannot_read_and_reads_nothing(sync_settings):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("sync_notices", "--from", "19/11/2026")
+    assert not SyncState.objects.exists()
