@@ -8,7 +8,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -308,6 +308,11 @@ CONTRACTS_FINDER_API_URL = os.environ.get(
 NOTICE_SYNC_MINUTES = int(os.environ.get("NOTICE_SYNC_MINUTES", "60"))  # 0 turns the beat job off
 # Where the first run starts reading (YYYY-MM-DD); empty: NOTICE_SYNC_BACKFILL_DAYS before the first run.
 NOTICE_SYNC_BACKFILL_FROM = os.environ.get("NOTICE_SYNC_BACKFILL_FROM", "")
+if NOTICE_SYNC_BACKFILL_FROM:
+    try:
+        NOTICE_SYNC_BACKFILL_FROM = date.fromisoformat(NOTICE_SYNC_BACKFILL_FROM)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"NOTICE_SYNC_BACKFILL_FROM must be a date written YYYY-MM-DD, not {NOTICE_SYNC_BACKFILL_FROM!r}") from error
 NOTICE_SYNC_BACKFILL_DAYS = int(os.environ.get("NOTICE_SYNC_BACKFILL_DAYS", "7"))
 NOTICE_SYNC_OVERLAP = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_OVERLAP_MINUTES", "60")))
 NOTICE_SYNC_LONGEST_WINDOW = timedelta(hours=int(os.environ.get("NOTICE_SYNC_WINDOW_HOURS", "24")))

@@ -238,3 +238,14 @@ def test_sync_notices_refuses_a_date_it_cannot_read_and_reads_nothing(sync_setti
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("sync_notices", "--from", "19/11/2026")
     assert not SyncState.objects.exists()
+
+
+def test_the_first_run_starts_at_the_configured_back_fill_date_in_london(council, sync_settings):
+    from datetime import date
+
+    sync_settings.NOTICE_SYNC_BACKFILL_FROM = date(2026, 6, 1)
+    sync_settings.NOTICE_SYNC_LONGEST_WINDOW = timedelta(days=365)
+    with FakePlatform("find-a-tender", []) as fake:
+        sync_platform(platform="find-a-tender", now=NOW, client=client_for(fake, []))
+    # London midnight in summer time is 23:00 the day before in UTC.
+    assert fake.requests[0]["query"]["updatedFrom"] == "2026-05-31T23:00:00"

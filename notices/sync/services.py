@@ -106,8 +106,8 @@ def _backfill_from(now: datetime, given: datetime | None) -> datetime:
     if given is not None:
         return given
     if settings.NOTICE_SYNC_BACKFILL_FROM:
-        day = datetime.fromisoformat(settings.NOTICE_SYNC_BACKFILL_FROM).date()
-        return timezone.make_aware(datetime.combine(day, time.min))
+        # A date (config/settings.py checks it): London midnight of that day.
+        return timezone.make_aware(datetime.combine(settings.NOTICE_SYNC_BACKFILL_FROM, time.min))
     return now - timedelta(days=settings.NOTICE_SYNC_BACKFILL_DAYS)
 
 
