@@ -217,7 +217,6 @@ def test_the_beat_job_follows_both_platforms_every_interval(council, sync_settin
     from notices.tasks import sync_notices
 
     assert live.CELERY_BEAT_SCHEDULE["sync-notices"]["task"] == "notices.tasks.sync_notices"
-    own, market, _ = a_day_of_releases()
     sync_settings.NOTICE_SYNC_BACKFILL_DAYS = 1
     now = timezone.now()
     stamp = (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
