@@ -35,13 +35,14 @@ from typing import Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from access.spreadsheets import safe_cell
+
+from .filenames import download_name, set_download_name
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -198,7 +199,7 @@ def write_xlsx(table: Table, stream) -> None:
 
 
 def filename(table: Table, extension: str, today: date | None = None) -> str:
-    return f"{table.filename_stem}-{(today or timezone.localdate()).isoformat()}.{extension}"
+    return download_name(table.filename_stem, (today or timezone.localdate()).isoformat(), extension=extension)
 
 
 def _private(response):
@@ -209,7 +210,7 @@ def _private(response):
 
 def csv_response(table: Table) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(table), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename(table, "csv"))
+    set_download_name(response, filename(table, "csv"))
     return _private(response)
 
 
