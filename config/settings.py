@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "access",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes, shown once when the app is set up, for a lost phone.
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "reports",

@@ -1,8 +1,8 @@
 """Notice pages: the list, one notice, one release, importing OCDS, recording a notice, the
 duties' actions, choosing between disagreeing sources, and OCDS downloads.
 
-Thin: reads come from ``selectors``, writes from ``services`` and ``ocds.loader``. Records are
-fetched through ``access.policy``, so another team's notice answers 404.
+Thin: reads and look-ups go through ``access.policy``, so another team's notice answers 404;
+writes come from ``services`` and ``ocds.loader``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
-from access import policy, shortcuts
+from access import policy
 from commissioning.models import CommissioningCycle
 from commissioning.views.cycles import add_service_errors
 from contracts.models import Contract
 from contracts.views import Permission
 from exports.filenames import download_name, set_download_name
 
-from . import selectors, services
+from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
 from .models import Conflict, Duty
 from .ocds import exporter, jsontext
@@ -50,12 +50,12 @@ class NoticeListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        notices = selectors.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
+        notices = policy.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
         page = Paginator(notices, NOTICES_PAGE_SIZE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page=page,
             can_import=user.has_perm("notices.add_notice"),
-            open_conflicts=selectors.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
+            open_conflicts=policy.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
             **kwargs,
         )
 
@@ -66,7 +66,7 @@ class NoticeDetailView(Permission, DetailView):
     context_object_name = "notice"
 
     def get_queryset(self):
-        return selectors.notices_visible_to(self.request.user).select_related("cycle", "source_release", "recorded_by")
+        return policy.notices_visible_to(self.request.user).select_related("cycle", "source_release", "recorded_by")
 
     def get_context_data(self, **kwargs):
         notice = self.object
@@ -84,7 +84,7 @@ class ReleaseDetailView(Permission, DetailView):
     context_object_name = "release"
 
     def get_queryset(self):
-        return selectors.releases_visible_to(self.request.user).select_related("cycle", "buyer", "imported_by")
+        return policy.releases_visible_to(self.request.user).select_related("cycle", "buyer", "imported_by")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(pretty_json=_pretty(self.object.raw_json), **kwargs)
@@ -144,14 +144,14 @@ def _subject_from_query(request) -> tuple[Contract | None, CommissioningCycle | 
     user = request.user
     try:
         if duty_id := request.GET.get("duty"):
-            duty = get_object_or_404(selectors.duties_visible_to(user), pk=int(duty_id))
+            duty = get_object_or_404(policy.duties_visible_to(user), pk=int(duty_id))
             if duty.contract_id:
-                return shortcuts.editable_contract_or_deny(user, pk=duty.contract_id), None, duty
-            return None, shortcuts.visible_cycle_or_404(user, pk=duty.cycle_id), duty
+                return policy.editable_contract_or_deny(user, pk=duty.contract_id), None, duty
+            return None, policy.visible_cycle_or_404(user, pk=duty.cycle_id), duty
         if contract_id := request.GET.get("contract"):
-            return shortcuts.editable_contract_or_deny(user, pk=int(contract_id)), None, None
+            return policy.editable_contract_or_deny(user, pk=int(contract_id)), None, None
         if cycle_id := request.GET.get("cycle"):
-            return None, shortcuts.visible_cycle_or_404(user, pk=int(cycle_id)), None
+            return None, policy.visible_cycle_or_404(user, pk=int(cycle_id)), None
     except ValueError:
         raise Http404("No such contract, cycle or duty") from None
     return None, None, None
@@ -202,9 +202,9 @@ class RecordNoticeView(Permission, FormView):
 
 
 def _editable_duty(request, pk: int) -> Duty:
-    duty = get_object_or_404(selectors.duties_visible_to(request.user), pk=pk)
+    duty = get_object_or_404(policy.duties_visible_to(request.user), pk=pk)
     if duty.contract_id:
-        shortcuts.editable_contract_or_deny(request.user, pk=duty.contract_id)
+        policy.editable_contract_or_deny(request.user, pk=duty.contract_id)
     return duty
 
 
@@ -262,7 +262,7 @@ class ConflictDetailView(Permission, DetailView):
     context_object_name = "conflict"
 
     def get_queryset(self):
-        return selectors.conflicts_visible_to(self.request.user).select_related(
+        return policy.conflicts_visible_to(self.request.user).select_related(
             "cycle", "contract", "milestone", "release", "resolved_by"
         )
 
@@ -282,13 +282,13 @@ class ConflictResolveView(Permission, View):
     permission_required = "notices.change_conflict"
 
     def get(self, request, pk):
-        get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        get_object_or_404(policy.conflicts_visible_to(request.user), pk=pk)
         return HttpResponseNotAllowed(["POST"])
 
     def post(self, request, pk):
-        conflict = get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        conflict = get_object_or_404(policy.conflicts_visible_to(request.user), pk=pk)
         if conflict.contract_id:
-            shortcuts.editable_contract_or_deny(request.user, pk=conflict.contract_id)
+            policy.editable_contract_or_deny(request.user, pk=conflict.contract_id)
         choice = request.POST.get("choice")
         if choice not in ("notice", "tracker"):
             messages.error(request, "Choose which value to keep")
@@ -317,7 +317,7 @@ class ExportCycleView(Permission, View):
     permission_required = "notices.view_notice"
 
     def get(self, request, pk):
-        cycle = shortcuts.visible_cycle_or_404(request.user, pk=pk)
+        cycle = policy.visible_cycle_or_404(request.user, pk=pk)
         package = exporter.release_package(
             [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
         )
@@ -328,7 +328,7 @@ class ExportContractView(Permission, View):
     permission_required = "notices.view_notice"
 
     def get(self, request, pk):
-        contract = shortcuts.visible_contract_or_404(request.user, pk=pk)
+        contract = policy.visible_contract_or_404(request.user, pk=pk)
         package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
         return _download(request, package, download_name("contract", contract.reference, "ocds", extension="json"))
 
