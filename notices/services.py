@@ -38,7 +38,7 @@ from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, ExtensionOption
 
 from . import duties as rules
-from .models import Conflict, Duty, ImportedValue, Notice
+from .models import AuthoritySpend, Conflict, Duty, ImportedValue, Notice
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
 
@@ -47,8 +47,8 @@ DUTY_SOURCE = getattr(Milestone.Source, "DUTY", Milestone.Source.MANUAL)
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
 # The notice types that meet a contract's or a cycle's duties (notices.duties).
-CONTRACT_DUTY_TYPES = {"UK7", "UK9", "UK10", "UK11", "UK17"}
-CYCLE_DUTY_TYPES = {"UK6"}
+CONTRACT_DUTY_TYPES = {"UK7", "UK8", "UK9", "UK10", "UK11", "UK17"}
+CYCLE_DUTY_TYPES = {"UK1", "UK5", "UK6", "UK12"}
 
 
 def _long(day: date) -> str:
@@ -70,9 +70,42 @@ def _officer_name(officer: AbstractBaseUser | None) -> str:
 # --- duties -------------------------------------------------------------------------------
 
 
+# Notices that commence a procurement (Schedule 3's "commenced"): the thresholds and s.70
+# count from the first of them; other notices (a UK2, say) only stand in when none exists.
+COMMENCING_TYPES = ("UK4", "UK5", "UK6", "UK7")
+
+
+def _first_published(notices) -> date | None:
+    notices = list(notices)
+    commencing = [notice for notice in notices if notice.notice_type in COMMENCING_TYPES]
+    chosen = commencing or notices
+    if not chosen:
+        return None
+    return timezone.localtime(min(notice.published_at for notice in chosen)).date()
+
+
+def _procurement_of(contract: Contract) -> CommissioningCycle | None:
+    """The cycle that procured the contract: the one with its OCID."""
+    if not contract.ocid:
+        return None
+    return CommissioningCycle.objects.filter(ocid=contract.ocid).order_by("pk").first()
+
+
+def planned_signing(cycle: CommissioningCycle | None) -> Milestone | None:
+    """The planned signing date in a cycle's timetable: its scheduled contract award milestone."""
+    if cycle is None:
+        return None
+    return cycle.milestones.filter(kind=Milestone.Kind.AWARD).exclude(status=Milestone.Status.CANCELLED).order_by("due_on").first()
+
+
 def contract_facts(contract: Contract) -> rules.ContractFacts:
     ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
     periods = contract.option_periods()
+    cycle = _procurement_of(contract)
+    signing = planned_signing(cycle) if contract.date_signed is None else None
+    notices = list(contract.notices.all())
+    if cycle is not None:
+        notices += list(cycle.notices.all())
     return rules.ContractFacts(
         reference=contract.reference,
         start=contract.start_date,
@@ -87,14 +120,66 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
                 starts_on=periods[option.sequence].start,
                 is_open=option.status in ExtensionOption.OPEN_STATUSES,
                 length_label=option.length_label,
+                declined=option.status == ExtensionOption.Status.DECLINED,
             )
             for option in ordered
         ),
+        entered_on=contract.date_signed,
+        planned_entry_on=signing.due_on if signing else None,
+        planned_entry_source=f"'{signing.title}' in the timetable of {cycle.name}" if signing else "",
+        value_includes_vat=contract.value_includes_vat,
+        procurement_started_on=_first_published(notices),
+        payments=tuple(rules.PaymentFacts(payment.paid_on, payment.amount) for payment in contract.payments.all()),
+        breaches=tuple(rules.BreachFacts(breach.occurred_on, breach.get_what_display().lower()) for breach in contract.breaches.all()),
+        provider_is_vcse=bool(contract.provider_id and contract.provider.is_vcse),
+        decision=contract.decision,
+        decided_on=contract.decision_on,
     )
 
 
+def _cycle_buyers(cycle: CommissioningCycle) -> set[int]:
+    buyers = set(cycle.replaces.values_list("buyer_id", flat=True))
+    buyers |= set(cycle.releases.exclude(buyer=None).values_list("buyer_id", flat=True))
+    return buyers
+
+
+def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | None) -> tuple[date, ...]:
+    """The financial years whose UK1 must list the cycle (s.93): its buyer expects over £100m, it is over £2m."""
+    spends = AuthoritySpend.objects.filter(buyer_id__in=_cycle_buyers(cycle)).order_by("financial_year_start")
+    planned = (
+        cycle.milestones.filter(kind__in=[Milestone.Kind.NOTICE, Milestone.Kind.TENDER_DEADLINE], duty__isnull=True)
+        .exclude(status=Milestone.Status.CANCELLED)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    years = []
+    for spend in spends:
+        if not rules.pipeline_required(spend.expected_spend):
+            continue
+        if rules.in_pipeline(
+            spend.financial_year_start,
+            value_with_vat=cycle.estimated_value,
+            tender_published_on=tender_published_on,
+            planned_tender_on=planned,
+        ):
+            years.append(spend.financial_year_start)
+    return tuple(years)
+
+
 def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
-    awards = cycle.notices.filter(notice_type=NoticeType.UK6).order_by("published_at")
+    notices = list(cycle.notices.all())
+    awards = sorted((notice for notice in notices if notice.notice_type == NoticeType.UK6), key=lambda notice: notice.published_at)
+    tenders = [notice for notice in notices if notice.notice_type in ("UK4", "UK5")]
+    tender_published_on = timezone.localtime(min(n.published_at for n in tenders)).date() if tenders else None
+    signing = planned_signing(cycle)
+    # A procurement that had begun (a tender notice) and was then decided against ends without an award.
+    not_awarded = (
+        tender_published_on is not None
+        and not awards
+        and cycle.decision in (Contract.Decision.EXTEND, Contract.Decision.EXTEND_WITH_VARIATIONS, Contract.Decision.DECOMMISSION)
+        and cycle.decision_on is not None
+    )
     return rules.CycleFacts(
         name=cycle.name,
         target_start=cycle.target_start_date,
@@ -103,6 +188,12 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
             rules.PublishedNotice(notice.fts_notice_id or f"recorded {notice.pk}", timezone.localtime(notice.published_at).date())
             for notice in awards
         ),
+        value=cycle.estimated_value,
+        procurement_started_on=_first_published(notices),
+        planned_entry_on=signing.due_on if signing else None,
+        direct_award=any(notice.notice_type == "UK5" for notice in notices),
+        not_awarded_on=cycle.decision_on if not_awarded else None,
+        pipeline_years=_pipeline_years(cycle, tender_published_on=tender_published_on),
     )
 
 
@@ -115,7 +206,8 @@ def cycle_in_scope(cycle: CommissioningCycle) -> bool:
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:
-    text = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label}). Due by {_long(required.due_on)}: {required.basis}"
+    what = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label})" if required.notice_type else "Duty"
+    text = f"{what}. Due by {_long(required.due_on)}: {required.basis}"
     if required.note:
         text += f"\n\n{required.note}"
     return text
@@ -133,7 +225,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         source=DUTY_SOURCE,
         # Unique per contract (a database constraint), so a duty cannot be added twice.
         derived_key=f"duty:{required.key}"[:50] if contract is not None else "",
-        reminder_offsets=DUTY_REMINDERS if required.kind == rules.Kind.NOTICE else "",
+        reminder_offsets="" if required.kind == rules.Kind.STANDSTILL_END else DUTY_REMINDERS,
     )
     milestone.full_clean(exclude=["derived_key"])
     _record(milestone, officer=officer, reason=SYNC_REASON)
@@ -210,8 +302,23 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
     elif added:
         first = min(added, key=lambda required: required.due_on)
         name = subject["contract"].reference if subject.get("contract") else subject["cycle"].name
-        types = ", ".join(sorted({required.notice_type for required in added}, key=lambda code: int(code[2:])))
+        codes = sorted({required.notice_type for required in added if required.notice_type}, key=lambda code: int(code[2:]))
+        others = sum(1 for required in added if not required.notice_type)
+        types = ", ".join(codes + ([f"{others} other{'s' if others != 1 else ''}"] if others else []))
         changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {_long(first.due_on)}")
+    return changes
+
+
+def _meet_with_milestones(duties: list[Duty], *, officer) -> list[str]:
+    """A duty that is not a notice (assessment summaries, notice to a provider) is met when its milestone is."""
+    changes = []
+    for duty in duties:
+        milestone = duty.milestone
+        if duty.is_due and not duty.needs_a_notice and duty.kind != rules.Kind.STANDSTILL_END and milestone and milestone.status == Milestone.Status.MET:
+            duty.status, duty.decided_on = Duty.Status.MET, milestone.met_on
+            _record(duty, officer=officer, reason="Its milestone was met")
+            duty.save(update_fields=["status", "decided_on"])
+            changes.append(f"{duty.title}: done on {_long(milestone.met_on)}")
     return changes
 
 
@@ -242,6 +349,7 @@ def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | 
     changes = _sync(rules.contract_duties(contract_facts(contract)), existing, officer=officer, today=today, contract=contract)
     duties = list(contract.duties.select_related("milestone"))
     changes += _meet_with_notices(duties, contract.notices.all(), officer=officer, today=today)
+    changes += _meet_with_milestones(duties, officer=officer)
     return changes
 
 
@@ -254,6 +362,7 @@ def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUse
     changes = _sync(rules.cycle_duties(cycle_facts(cycle)), existing, officer=officer, today=today, cycle=cycle)
     duties = list(cycle.duties.select_related("milestone"))
     changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
+    changes += _meet_with_milestones(duties, officer=officer)
     return changes
 
 

@@ -1,0 +1,69 @@
+"""The date a contract was signed, from the officer or a notice's plan, moves its Procurement Act duties."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from commissioning.models import Milestone
+from notices import services
+from notices.models import Duty, Notice
+from tests.factories import make_contract, make_cycle, make_milestone, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_november_2026():
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
+        yield
+
+
+def under_the_act(contract, fts_id="021111-2026"):
+    Notice.objects.create(notice_type="UK4", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(contract)
+    services.duties_sync_for_contract(contract=contract)
+    return Duty.objects.get(contract=contract, key="UK7")
+
+
+def test_until_it_is_signed_uk7_counts_from_the_planned_signing_date_in_the_cycle_timetable():
+    contract = make_contract(
+        reference="MK-DASS-2027", ocid="ocds-h6vhtk-0000aa", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True
+    )
+    cycle = make_cycle(ocid="ocds-h6vhtk-0000aa", team=contract.team)
+    make_milestone(cycle=cycle, title="Contract signed", kind=Milestone.Kind.AWARD, due_on=date(2026, 12, 1))
+
+    uk7 = under_the_act(contract)
+
+    assert uk7.due_on == date(2027, 3, 30)
+    assert "the planned signing date ('Contract signed' in the timetable of" in uk7.basis
+    assert "Provisional" in uk7.note
+    assert uk7.milestone.due_on == date(2027, 3, 30)
+
+
+def test_recording_the_date_signed_moves_uk7_and_its_milestone_and_it_is_no_longer_provisional():
+    contract = make_contract(reference="MK-DASS-2027", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True)
+    uk7 = under_the_act(contract)
+    assert uk7.due_on == date(2027, 6, 28)  # provisional: from the start, 1 March 2027
+
+    contract.date_signed = date(2026, 12, 1)
+    contract._history_user = make_user()
+    contract.save()
+    services.duties_sync_for_contract(contract=contract)
+
+    uk7.refresh_from_db()
+    assert uk7.due_on == date(2027, 3, 30)
+    assert uk7.milestone.due_on == date(2027, 3, 30)
+    assert "1 December 2026, the day the contract was entered into (signed)" in uk7.basis
+    assert uk7.note == ""
+
+
+def test_a_50000_contract_gets_only_the_below_threshold_notice():
+    contract = make_contract(
+        start_date=date(2026, 4, 1), initial_term_months=24, option_months=(12,), total_value=Decimal("50000"), value_includes_vat=True
+    )
+    under_the_act(contract)
+
+    assert list(Duty.objects.filter(contract=contract).values_list("key", "title")) == [
+        ("UK7", f"Publish the below-threshold contract details notice for {contract.reference}")
+    ]
