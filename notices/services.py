@@ -434,6 +434,26 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
     return duty
 
 
+def contract_date_signed_from_notice(*, contracts: list[Contract], signed: list[date], officer: AbstractBaseUser | None) -> list[str]:
+    """An award or contract notice's ``dateSigned`` fills in the date signed of the one contract with its OCID.
+
+    Only when the tracker has no date yet, and only when one contract has the OCID (with
+    several, which was signed when is the officer's to say). A date the officer recorded is
+    kept; a notice that disagrees is reported in the import's changes.
+    """
+    if len(contracts) != 1 or not signed:
+        return []
+    contract, day = contracts[0], min(signed)
+    if contract.date_signed == day:
+        return []
+    if contract.date_signed is not None:
+        return [f"The notice says {contract.reference} was signed on {_long(day)}; the tracker keeps {_long(contract.date_signed)}"]
+    contract.date_signed = day
+    _record(contract, officer=officer, reason="Date signed from the notice (dateSigned)")
+    contract.save(update_fields=["date_signed"])
+    return [f"{contract.reference} was signed on {_long(day)} (the notice's dateSigned): its duties count from that day"]
+
+
 def contract_link_notices(*, contract: Contract) -> None:
     """A contract given the OCID of notices already imported is linked to them."""
     if not contract.ocid:

@@ -67,3 +67,30 @@ def test_a_50000_contract_gets_only_the_below_threshold_notice():
     assert list(Duty.objects.filter(contract=contract).values_list("key", "title")) == [
         ("UK7", f"Publish the below-threshold contract details notice for {contract.reference}")
     ]
+
+
+def test_a_contract_notices_date_signed_fills_in_the_date_and_moves_uk7():
+    from tests.ocds_helpers import CLEVELAND_OCID, cleveland_release, import_bytes, later, make_seed_buyers
+
+    _, opcc = make_seed_buyers()
+    contract = make_contract(reference="CLE-VSRP-2027", ocid=CLEVELAND_OCID, buyer=opcc, start_date=date(2027, 4, 1), initial_term_months=24)
+    import_bytes(cleveland_release())
+    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 4, 30)  # from the start, provisional
+
+    release = later(cleveland_release(), when="2027-02-20T10:00:00Z", notice_id="050505-2027", notice_type="UK6")
+    release["contracts"] = [{"id": "1", "awardID": "1", "dateSigned": "2027-02-15T00:00:00Z"}]
+    [outcome] = import_bytes(release)
+
+    contract.refresh_from_db()
+    assert contract.date_signed == date(2027, 2, 15)
+    assert contract.history.first().history_change_reason == "Date signed from the notice (dateSigned)"
+    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 3, 16)  # 30 days beginning with 15 February
+    assert any("signed on 15 February 2027" in change for change in outcome.changes)
+
+
+def test_a_notice_does_not_overwrite_the_date_signed_an_officer_recorded():
+    contract = make_contract(reference="X-1", date_signed=date(2027, 2, 1))
+    changes = services.contract_date_signed_from_notice(contracts=[contract], signed=[date(2027, 2, 15)], officer=None)
+    contract.refresh_from_db()
+    assert contract.date_signed == date(2027, 2, 1)
+    assert changes == ["The notice says X-1 was signed on 15 February 2027; the tracker keeps 1 February 2027"]
