@@ -93,4 +93,14 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         "can_record": can_change and user.has_perm("notices.add_notice"),
         "can_decide": can_change and user.has_perm("notices.change_duty"),
         "can_resolve": can_change and user.has_perm("notices.change_conflict"),
+        "can_record_facts": can_change and user.has_perm("notices.add_payment"),
+        # Which regime of the Act the contract falls under, shown once it has duties.
+        "classification": contract_classification(subject) if is_contract and user.has_perm("notices.view_duty") and subject.duties.exists() else None,
     }
+
+
+def contract_classification(contract: Contract):
+    """The contract's regime under the Act, in words (notices.thresholds)."""
+    from . import duties, services
+
+    return duties.classify(services.contract_facts(contract))

@@ -25,6 +25,7 @@ yet; until one named DUTY is added, they are marked "manual" and each one's ``Du
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -38,9 +39,10 @@ from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, ExtensionOption
 
 from . import duties as rules
-from .models import AuthoritySpend, Conflict, Duty, ImportedValue, Notice
+from .models import AuthoritySpend, Conflict, ContractBreach, Duty, ImportedValue, Notice, Payment
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
+from .payments import RowProblem, read_payments_csv
 
 REASON_LENGTH = 100
 DUTY_SOURCE = getattr(Milestone.Source, "DUTY", Milestone.Source.MANUAL)
@@ -624,3 +626,108 @@ def _cycle_value(field: str, value):
 
 def imported_value_for(milestone: Milestone) -> ImportedValue | None:
     return ImportedValue.objects.filter(milestone=milestone).first()
+
+
+# --- payments (UK8) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    contract: Contract,
+    paid_on: date,
+    amount: Decimal,
+    supplier: str,
+    finance_reference: str = "",
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
+) -> Payment:
+    """Record one payment made under a contract; one over £30,000 plans the quarter's UK8 (s.70)."""
+    today = today or timezone.localdate()
+    errors = {}
+    if paid_on > today:
+        errors["paid_on"] = f"The date paid must be today or in the past ({_long(today)})"
+    if amount is None or amount <= 0:
+        errors["amount"] = "Enter an amount of more than £0"
+    if not (supplier or "").strip():
+        errors["supplier"] = "Enter the supplier"
+    if not errors and Payment.objects.filter(contract=contract, paid_on=paid_on, amount=amount, finance_reference=finance_reference.strip()).exists():
+        errors["amount"] = f"This payment of £{amount:,.2f} on {_long(paid_on)} is already recorded"
+    if errors:
+        raise ValidationError(errors)
+    payment = Payment(
+        contract=contract, paid_on=paid_on, amount=amount, supplier=supplier.strip(), finance_reference=finance_reference.strip(), recorded_by=officer
+    )
+    payment.full_clean()
+    _record(payment, officer=officer, reason="Payment recorded")
+    payment.save()
+    duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    return payment
+
+
+@dataclass(frozen=True)
+class PaymentsImported:
+    added: int
+    already_recorded: int
+    contracts: tuple[str, ...]  # references, in order
+
+
+@transaction.atomic
+def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None, today: date | None = None) -> PaymentsImported:
+    """Import a finance system's payments file (``notices.payments``) into the contracts given.
+
+    ``contracts`` is what the officer may change (access.policy); a reference outside it is a
+    problem like any other. A file with any problem is refused whole, with every problem
+    listed by row and column; importing the same file again adds nothing.
+    """
+    today = today or timezone.localdate()
+    rows, problems = read_payments_csv(data)
+    references = {row.contract_reference for row in rows}
+    by_reference = {c.reference.casefold(): c for c in contracts.filter(reference__in=references)}
+    for reference in sorted(references):
+        # Finance systems often change the case of a reference: one query for each such reference only.
+        if reference.casefold() not in by_reference and (match := contracts.filter(reference__iexact=reference).first()):
+            by_reference[reference.casefold()] = match
+    for row in rows:
+        if row.contract_reference.casefold() not in by_reference:
+            problems.append(RowProblem(row.row, "contract reference", f"no contract {row.contract_reference} that you can change"))
+        if row.paid_on > today:
+            problems.append(RowProblem(row.row, "date", f"{_long(row.paid_on)} is in the future"))
+    if problems:
+        problems.sort(key=lambda problem: (problem.row or 0, problem.column))
+        raise ValidationError([str(problem) for problem in problems])
+    added = already = 0
+    touched: dict[int, Contract] = {}
+    for row in rows:
+        contract = by_reference[row.contract_reference.casefold()]
+        payment, created = Payment.objects.get_or_create(
+            contract=contract,
+            paid_on=row.paid_on,
+            amount=row.amount,
+            finance_reference=row.finance_reference,
+            defaults={"supplier": row.supplier, "recorded_by": officer},
+        )
+        if created:
+            added += 1
+            touched[contract.pk] = contract
+        else:
+            already += 1
+    for contract in touched.values():
+        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    return PaymentsImported(added, already, tuple(sorted(c.reference for c in touched.values())))
+
+
+@transaction.atomic
+def breach_record(
+    *, contract: Contract, occurred_on: date, what: str, description: str = "", officer: AbstractBaseUser | None, today: date | None = None
+) -> ContractBreach:
+    """Record a breach or failure to improve; a public contract then needs a UK9 within 30 days (s.71)."""
+    today = today or timezone.localdate()
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": f"The date must be today or in the past ({_long(today)})"})
+    breach = ContractBreach(contract=contract, occurred_on=occurred_on, what=what, description=description.strip(), recorded_by=officer)
+    breach.full_clean()
+    _record(breach, officer=officer, reason="Breach recorded")
+    breach.save()
+    duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    return breach

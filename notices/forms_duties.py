@@ -1,0 +1,61 @@
+"""Forms for the facts the Procurement Act duties need: payments (UK8) and breaches (UK9)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from contracts.widgets import GovukDateField
+
+from .models import ContractBreach
+
+PAYMENTS_FILE_LIMIT = 5 * 1024 * 1024  # 5 MB: some 50,000 payments
+
+
+class PaymentForm(forms.Form):
+    paid_on = GovukDateField(label="Date paid", error_messages={"required": "Enter the date the payment was made"})
+    amount = forms.DecimalField(
+        label="Amount, including VAT",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0.01,
+        error_messages={
+            "required": "Enter the amount paid",
+            "invalid": "Enter the amount as a number, like 40000.00",
+            "min_value": "Enter an amount of more than £0",
+            "max_decimal_places": "Enter the amount in pounds and pence, like 40000.50",
+            "max_digits": "Enter an amount under £1 trillion",
+        },
+    )
+    supplier = forms.CharField(label="Supplier", max_length=255, error_messages={"required": "Enter the supplier"})
+    finance_reference = forms.CharField(
+        label="Finance system reference", required=False, max_length=100, help_text="The payment or invoice number, if there is one"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+
+
+class PaymentsImportForm(forms.Form):
+    file = forms.FileField(
+        label="Payments file (CSV)",
+        help_text=(
+            "Saved from the finance system as CSV, with a first row naming the columns: supplier, date, "
+            "amount (including VAT) and contract reference; a payment reference column is used if there is one"
+        ),
+        error_messages={"required": "Choose a CSV file of payments", "empty": "The file is empty"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PAYMENTS_FILE_LIMIT:
+            raise forms.ValidationError("The file must be smaller than 5 MB: split it into smaller files")
+        return upload
+
+
+class BreachForm(forms.Form):
+    occurred_on = GovukDateField(label="Date", error_messages={"required": "Enter the date"})
+    what = forms.ChoiceField(
+        label="What happened?", choices=[("", "Choose one")] + list(ContractBreach.What.choices), error_messages={"required": "Select what happened"}
+    )
+    description = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))

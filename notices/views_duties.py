@@ -1,0 +1,91 @@
+"""Pages for the facts the Procurement Act duties need: a contract's payments (UK8) and breaches (UK9).
+
+Thin: writes go through ``notices.services``; the contract is fetched through ``access``, so
+another team's contract answers 404 and one the user may only read answers 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import FormView
+
+from access import policy, shortcuts
+from commissioning.views.cycles import add_service_errors
+from contracts.views import Permission
+
+from . import services
+from .forms_duties import BreachForm, PaymentForm, PaymentsImportForm
+
+
+class RecordPaymentView(Permission, FormView):
+    permission_required = "notices.add_payment"
+    template_name = "notices/payment_form.html"
+    form_class = PaymentForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.has_permission():
+            self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contract=self.contract, payments=self.contract.payments.order_by("-paid_on", "-pk")[:20], **kwargs)
+
+    def form_valid(self, form):
+        try:
+            payment = services.payment_record(contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Payment recorded: {payment}")
+        return redirect(f"{self.contract.get_absolute_url()}#duties")
+
+
+class ImportPaymentsView(Permission, View):
+    permission_required = "notices.add_payment"
+    template_name = "notices/payments_import.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": PaymentsImportForm()})
+
+    def post(self, request):
+        form = PaymentsImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        with form.cleaned_data["file"].open("rb") as upload:
+            data = upload.read()
+        try:
+            result = services.payments_import(
+                data=data, contracts=policy.contracts_editable_by(request.user), officer=request.user, today=timezone.localdate()
+            )
+        except ValidationError as error:
+            problems = error.messages
+            form.add_error("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was imported")
+            return render(request, self.template_name, {"form": form, "problems": problems[:200], "more": max(0, len(problems) - 200)})
+        return render(request, "notices/payments_import_result.html", {"result": result})
+
+
+class RecordBreachView(Permission, FormView):
+    permission_required = "notices.add_contractbreach"
+    template_name = "notices/breach_form.html"
+    form_class = BreachForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.has_permission():
+            self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contract=self.contract, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            breach = services.breach_record(contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Recorded: {breach}. A UK9 contract performance notice is due within 30 days.")
+        return redirect(f"{self.contract.get_absolute_url()}#duties")
