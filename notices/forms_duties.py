@@ -59,3 +59,33 @@ class BreachForm(forms.Form):
         label="What happened?", choices=[("", "Choose one")] + list(ContractBreach.What.choices), error_messages={"required": "Select what happened"}
     )
     description = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AuthoritySpendForm(forms.Form):
+    buyer = forms.ModelChoiceField(
+        label="Authority", queryset=None, error_messages={"required": "Select the authority"}, empty_label="Choose the authority"
+    )
+    year = forms.IntegerField(
+        label="Financial year starting 1 April",
+        min_value=2025,
+        max_value=2100,
+        help_text="For example, 2026 for 1 April 2026 to 31 March 2027",
+        error_messages={"required": "Enter the year the financial year starts", "invalid": "Enter a year, like 2026",
+                        "min_value": "Enter 2025 or later", "max_value": "Enter a year before 2100"},
+    )
+    expected_spend = forms.DecimalField(
+        label="Expected payments under public contracts, including VAT",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        error_messages={"required": "Enter the expected spend", "invalid": "Enter the amount as a number, like 150000000",
+                        "min_value": "Enter an amount of £0 or more", "max_digits": "Enter an amount under £1 trillion"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from contracts.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER).order_by("name")
+        self.fields["year"].widget.attrs.update({"class": "govuk-input--width-4", "inputmode": "numeric"})
+        self.fields["expected_spend"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})

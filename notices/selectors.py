@@ -104,3 +104,24 @@ def contract_classification(contract: Contract):
     from . import duties, services
 
     return duties.classify(services.contract_facts(contract))
+
+
+def pipeline_years_visible_to(user) -> list[dict]:
+    """Each authority's recorded years: expected spend, whether a UK1 is needed, its due date, and the
+    cycles (of those the user may see) it must list."""
+    from . import duties
+    from .models import AuthoritySpend
+
+    rows = []
+    for spend in AuthoritySpend.objects.select_related("buyer").order_by("-financial_year_start", "buyer__name"):
+        required = duties.pipeline_required(spend.expected_spend)
+        listed = duties_visible_to(user).filter(key=f"UK1:{spend.financial_year_start.year}", cycle__isnull=False)
+        rows.append(
+            {
+                "spend": spend,
+                "required": required,
+                "due_on": duties.pipeline_due(spend.financial_year_start) if required else None,
+                "duties": list(listed.select_related("cycle", "milestone").order_by("cycle__name")) if required else [],
+            }
+        )
+    return rows

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from commissioning import services as commissioning_services
 from commissioning.models import CommissioningCycle, Milestone
-from contracts.models import Contract, ExtensionOption
+from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
 from .models import AuthoritySpend, Conflict, ContractBreach, Duty, ImportedValue, Notice, Payment
@@ -358,10 +358,15 @@ def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | 
 @transaction.atomic
 def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     today = today or timezone.localdate()
-    if not cycle_in_scope(cycle):
+    facts = cycle_facts(cycle)
+    # A cycle with no notice yet still belongs in its authority's UK1 pipeline notice.
+    if not cycle_in_scope(cycle) and not facts.pipeline_years:
         return []
     existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
-    changes = _sync(rules.cycle_duties(cycle_facts(cycle)), existing, officer=officer, today=today, cycle=cycle)
+    wanted = rules.cycle_duties(facts)
+    if not cycle_in_scope(cycle):
+        wanted = [required for required in wanted if required.notice_type == "UK1"]
+    changes = _sync(wanted, existing, officer=officer, today=today, cycle=cycle)
     duties = list(cycle.duties.select_related("milestone"))
     changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
     changes += _meet_with_milestones(duties, officer=officer)
@@ -731,3 +736,41 @@ def breach_record(
     breach.save()
     duties_sync_for_contract(contract=contract, officer=officer, today=today)
     return breach
+
+
+# --- the UK1 pipeline (s.93) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def authority_spend_save(
+    *, buyer: Organisation, financial_year_start: date, expected_spend: Decimal, officer: AbstractBaseUser | None, today: date | None = None
+) -> AuthoritySpend:
+    """Record what a buyer expects to pay under public contracts in a financial year, and plan its UK1.
+
+    Over £100 million, every cycle of the buyer over £2 million whose tender notice is planned
+    in the 18 months from 1 April gets a duty to be listed in that year's pipeline notice.
+    """
+    today = today or timezone.localdate()
+    errors = {}
+    if (financial_year_start.month, financial_year_start.day) != (4, 1):
+        errors["financial_year_start"] = "A financial year starts on 1 April"
+    if expected_spend is None or expected_spend < 0:
+        errors["expected_spend"] = "Enter an amount of £0 or more"
+    if errors:
+        raise ValidationError(errors)
+    spend = AuthoritySpend.objects.filter(buyer=buyer, financial_year_start=financial_year_start).first() or AuthoritySpend(
+        buyer=buyer, financial_year_start=financial_year_start
+    )
+    spend.expected_spend = expected_spend
+    spend.full_clean()
+    _record(spend, officer=officer, reason="Expected spend recorded")
+    spend.save()
+    for cycle in _cycles_of_buyer(buyer):
+        duties_sync_for_cycle(cycle=cycle, officer=officer, today=today)
+    return spend
+
+
+def _cycles_of_buyer(buyer: Organisation):
+    from django.db.models import Q
+
+    return CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")

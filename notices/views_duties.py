@@ -6,19 +6,21 @@ another team's contract answers 404 and one the user may only read answers 403.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from access import policy, shortcuts
 from commissioning.views.cycles import add_service_errors
 from contracts.views import Permission
 
-from . import services
-from .forms_duties import BreachForm, PaymentForm, PaymentsImportForm
+from . import selectors, services
+from .forms_duties import AuthoritySpendForm, BreachForm, PaymentForm, PaymentsImportForm
 
 
 class RecordPaymentView(Permission, FormView):
@@ -89,3 +91,41 @@ class RecordBreachView(Permission, FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"Recorded: {breach}. A UK9 contract performance notice is due within 30 days.")
         return redirect(f"{self.contract.get_absolute_url()}#duties")
+
+
+class PipelineView(Permission, TemplateView):
+    """Each authority's expected spend by financial year, its UK1 due date and the cycles it must list."""
+
+    permission_required = "notices.view_authorityspend"
+    template_name = "notices/pipeline.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            years=selectors.pipeline_years_visible_to(self.request.user),
+            can_record=self.request.user.has_perm("notices.add_authorityspend"),
+            **kwargs,
+        )
+
+
+class RecordSpendView(Permission, FormView):
+    """Record what an authority expects to pay in a financial year; the UK1 duties follow."""
+
+    permission_required = "notices.add_authorityspend"
+    template_name = "notices/pipeline_form.html"
+    form_class = AuthoritySpendForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            spend = services.authority_spend_save(
+                buyer=data["buyer"],
+                financial_year_start=date(data["year"], 4, 1),
+                expected_spend=data["expected_spend"],
+                officer=self.request.user,
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Expected spend recorded: {spend}")
+        return redirect("notices:pipeline")
