@@ -774,3 +774,35 @@ def _cycles_of_buyer(buyer: Organisation):
     from django.db.models import Q
 
     return CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")
+
+
+# --- recurring team duties (Domestic Abuse Act 2021 Part 4) --------------------------------
+
+
+@transaction.atomic
+def team_duties_plan(
+    *, cycle: CommissioningCycle, planned: list, officer: AbstractBaseUser | None, reason: str = "Statutory duty planned"
+) -> list[Milestone]:
+    """Add each ``council_duties.TeamDuty`` as a milestone of the cycle that carries the team's
+    statutory dates, once: planning again adds nothing (each is found by its key)."""
+    added = []
+    for duty in planned:
+        key = f"duty:{duty.key}"[:50]
+        if cycle.milestones.filter(derived_key=key).exists():
+            continue
+        milestone = commissioning_services.milestone_create(
+            cycle=cycle,
+            kind=Milestone.Kind.OTHER,
+            title=duty.title[:255],
+            due_on=duty.due_on,
+            description=duty.basis,
+            owner=cycle.lead_officer,
+            officer=officer,
+            reason=reason,
+        )
+        milestone.derived_key = key
+        milestone.reminder_offsets = "3 months, 1 month, 2 weeks, 1 week"
+        _record(milestone, officer=officer, reason=reason)
+        milestone.save(update_fields=["derived_key", "reminder_offsets"])
+        added.append(milestone)
+    return added
