@@ -11,6 +11,12 @@ Pure functions on dates: no ORM, no clock.
   safe-accommodation needs assessment and strategy, reviewed at least every three years with
   the domestic abuse local partnership board; and an annual report to the Secretary of State
   on how the duty was met.
+- Key decisions: the Local Authorities (Executive Arrangements) (Meetings and Access to
+  Information) (England) Regulations 2012 (SI 2012/2089), reg 9: a key decision (above the
+  council's own financial threshold) is published at least 28 clear days before the meeting
+  that takes it; "clear days" count neither the day of publication nor the meeting day. The
+  report is due to democratic services a number of working days before the meeting (each
+  council sets its own; the tracker keeps it per authority).
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from contracts.terms import add_months
+from reminders.offsets import working_days_before
 
 ONE_DAY = timedelta(days=1)
 BEST_VALUE_SOURCE = "Best Value statutory guidance: at least three months' notice to a VCSE organisation"
 VCSE_NOTICE_MONTHS = 3
 STRATEGY_REVIEW_YEARS = 3
 DOMESTIC_ABUSE_SOURCE = "Domestic Abuse Act 2021, Part 4 (ss.57 and 58) and SI 2021/990"
+KEY_DECISION_CLEAR_DAYS = 28
+KEY_DECISION_SOURCE = "SI 2012/2089 reg 9: 28 clear days' notice of a key decision"
 
 
 def _long(day: date) -> str:
@@ -83,3 +92,52 @@ def annual_returns(first_due: date, *, until: date) -> list[TeamDuty]:
         )
         year += 1
     return returns
+
+
+# --- key decisions ------------------------------------------------------------------------
+
+
+def key_decision_notice_by(meeting_on: date) -> date:
+    """SI 2012/2089 reg 9: the last day to publish, leaving 28 clear days before the meeting.
+
+    Neither the day of publication nor the meeting's day counts, so a meeting on 29 January
+    needs the notice by 31 December: 1 to 28 January are the 28 clear days.
+    """
+    return meeting_on - timedelta(days=KEY_DECISION_CLEAR_DAYS + 1)
+
+
+def report_due(meeting_on: date, *, working_days: int) -> date:
+    """The report is due to democratic services ``working_days`` working days before the meeting."""
+    return working_days_before(meeting_on, working_days)
+
+
+def decision_meeting(decide_by: date, meetings: list[date]) -> date | None:
+    """The last meeting on or before ``decide_by`` (``None``: the calendar has none early enough)."""
+    earlier = [meeting for meeting in meetings if meeting <= decide_by]
+    return max(earlier, default=None)
+
+
+@dataclass(frozen=True)
+class KeyDecisionPlan:
+    """Worked backwards from an extension option's start through the council's meetings."""
+
+    provider_notice_by: date  # the notice the contract requires, before the option starts
+    meeting_on: date | None  # the meeting the decision must go to
+    key_decision_notice_by: date | None
+    report_due_on: date | None
+
+
+def key_decision_plan(option_start: date, *, notice_months: int, meetings: list[date], report_working_days: int) -> KeyDecisionPlan:
+    """From the option's start: the provider's notice, the last meeting before it, the 28 clear
+    days' notice before that meeting, and the report deadline before that meeting.
+
+    The decision must be taken by the day before the provider's notice is due, so that the
+    notice can go the day the decision is made at the latest.
+    """
+    notice_by = add_months(option_start, -notice_months)
+    meeting = decision_meeting(notice_by - ONE_DAY, meetings)
+    if meeting is None:
+        return KeyDecisionPlan(notice_by, None, None, None)
+    return KeyDecisionPlan(
+        notice_by, meeting, key_decision_notice_by(meeting), report_due(meeting, working_days=report_working_days)
+    )

@@ -310,6 +310,7 @@ class Kind:
     NOTICE = "notice"
     STANDSTILL_END = "standstill_end"
     OTHER = "other"  # a duty that is not a notice (assessment summaries, notice to a provider)
+    DECISION_MEETING = "decision_meeting"
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,18 @@ class OptionFacts:
     is_open: bool  # available, proposed or approved: it may still be exercised
     length_label: str = ""
     declined: bool = False
+    value: Decimal | None = None  # what exercising it is worth: the option's value, or the annual value for its length
+
+
+@dataclass(frozen=True)
+class KeyDecisionFacts:
+    """The buyer's key-decision rules and its decision body's meeting days (SI 2012/2089)."""
+
+    threshold: Decimal
+    body: str
+    report_working_days: int
+    meetings: Sequence[date]
+    provider_notice_months: int
 
 
 @dataclass(frozen=True)
@@ -370,6 +383,7 @@ class ContractFacts:
     provider_is_vcse: bool = False
     decision: str = ""  # Contract.Decision's value: extend, retender, decommission...
     decided_on: date | None = None
+    key_decisions: KeyDecisionFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -432,7 +446,6 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 entry_note,
                 provisional=entry.provisional,
             ),
-            *council_duties_for(facts),
         ]
     regime = " (light-touch regime)" if facts.light_touch else ""
     details_days = CONTRACT_DETAILS_DAYS_LIGHT_TOUCH if facts.light_touch else CONTRACT_DETAILS_DAYS
@@ -543,7 +556,6 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             )
         )
     duties.extend(contract_payment_duties(facts))
-    duties.extend(council_duties_for(facts))
     return duties
 
 
@@ -574,7 +586,78 @@ def contract_payment_duties(facts: ContractFacts) -> list[RequiredNotice]:
     return duties
 
 
-def council_duties_for(facts: ContractFacts) -> list[RequiredNotice]:
+def contract_council_duties(facts: ContractFacts) -> list[RequiredNotice]:
+    """The council's own duties for a contract, under the Act or not: Best Value's VCSE notice and key decisions."""
+    return vcse_notice_duties(facts) + key_decision_duties(facts)
+
+
+def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
+    """SI 2012/2089 reg 9: each open option worth more than the key-decision threshold, worked back
+    through the council's meetings (``council_duties.key_decision_plan``)."""
+    rules = facts.key_decisions
+    if rules is None:
+        return []
+    meetings = sorted(rules.meetings)
+    duties = []
+    for option in facts.options:
+        if not option.is_open or option.value is None or option.value <= rules.threshold:
+            continue
+        plan = council_duties.key_decision_plan(
+            option.starts_on, notice_months=rules.provider_notice_months, meetings=meetings, report_working_days=rules.report_working_days
+        )
+        name = f"extension option {option.sequence} of {facts.reference}"
+        worth = f"£{option.value:,.0f}, over the key-decision threshold of £{rules.threshold:,.0f}"
+        key = f"KD:option:{option.sequence}"
+        if plan.meeting_on is None:
+            duties.append(
+                RequiredNotice(
+                    f"{key}:meeting",
+                    "",
+                    f"Find a {rules.body} meeting for the key decision on {name}",
+                    plan.provider_notice_by - ONE_DAY,
+                    f"The option starts on {_long(option.starts_on)} and the provider needs notice by "
+                    f"{_long(plan.provider_notice_by)}; the calendar has no {rules.body} meeting before then. "
+                    f"Import the meeting calendar, or take the decision another way ({worth}).",
+                    kind=Kind.DECISION_MEETING,
+                    provisional=True,
+                )
+            )
+            continue
+        chain = (
+            f"The option starts on {_long(option.starts_on)}; the provider needs {rules.provider_notice_months} months' "
+            f"notice, by {_long(plan.provider_notice_by)}; the last {rules.body} before then meets on {_long(plan.meeting_on)}."
+        )
+        duties += [
+            RequiredNotice(
+                f"{key}:report",
+                "",
+                f"Send the report on {name} to democratic services for {rules.body}, {_long(plan.meeting_on)}",
+                plan.report_due_on,
+                f"{chain} Reports are due {rules.report_working_days} working days before the meeting ({worth}).",
+                kind=Kind.OTHER,
+            ),
+            RequiredNotice(
+                f"{key}:notice",
+                "",
+                f"Publish the key decision notice for {name}",
+                plan.key_decision_notice_by,
+                f"{chain} A key decision needs 28 clear days' notice before the meeting, neither the day of "
+                f"publication nor the meeting's day counting ({council_duties.KEY_DECISION_SOURCE}; {worth}).",
+                kind=Kind.OTHER,
+            ),
+            RequiredNotice(
+                f"{key}:meeting",
+                "",
+                f"{rules.body} decides {name}",
+                plan.meeting_on,
+                f"{chain} The decision must be taken there for the provider's notice to go on time ({worth}).",
+                kind=Kind.DECISION_MEETING,
+            ),
+        ]
+    return duties
+
+
+def vcse_notice_duties(facts: ContractFacts) -> list[RequiredNotice]:
     """Best Value: three months' notice to a VCSE provider whose contract is not extended or is decommissioned."""
     if not facts.provider_is_vcse:
         return []

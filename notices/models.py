@@ -387,3 +387,44 @@ class ContractBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} on {self.occurred_on:%-d %B %Y}"
+
+
+class KeyDecisionPolicy(models.Model):
+    """How an authority takes key decisions: its threshold, the body that decides, the report lead time."""
+
+    buyer = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="key_decision_policy")
+    threshold = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="A decision worth more than this is a key decision (the council's constitution)"
+    )
+    decision_body = models.CharField(max_length=100, default="Cabinet", help_text="The meetings that take key decisions")
+    report_working_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days before the meeting the report is due to democratic services"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "key decision policies"
+
+    def __str__(self) -> str:
+        return f"{self.buyer}: key decisions over £{self.threshold:,.0f} go to {self.decision_body}"
+
+
+class CouncilMeeting(models.Model):
+    """A meeting in an authority's calendar (imported from the committee system as iCalendar)."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="meetings")
+    body = models.CharField(max_length=100, help_text="For example, Cabinet")
+    title = models.CharField(max_length=255)
+    meets_on = models.DateField(db_index=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    uid = models.CharField("calendar UID", max_length=255, help_text="The event's UID in the committee system's calendar")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["buyer", "meets_on"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "uid"], name="meeting_once_per_calendar_uid")]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.meets_on:%-d %B %Y}"

@@ -39,7 +39,18 @@ from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
-from .models import AuthoritySpend, Conflict, ContractBreach, Duty, ImportedValue, Notice, Payment
+from .meetings import read_meetings_ics
+from .models import (
+    AuthoritySpend,
+    Conflict,
+    ContractBreach,
+    CouncilMeeting,
+    Duty,
+    ImportedValue,
+    KeyDecisionPolicy,
+    Notice,
+    Payment,
+)
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
 from .payments import RowProblem, read_payments_csv
@@ -123,6 +134,7 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
                 is_open=option.status in ExtensionOption.OPEN_STATUSES,
                 length_label=option.length_label,
                 declined=option.status == ExtensionOption.Status.DECLINED,
+                value=_option_value(contract, option),
             )
             for option in ordered
         ),
@@ -136,7 +148,37 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
         provider_is_vcse=bool(contract.provider_id and contract.provider.is_vcse),
         decision=contract.decision,
         decided_on=contract.decision_on,
+        key_decisions=_key_decision_facts(contract),
     )
+
+
+def _option_value(contract: Contract, option: ExtensionOption) -> Decimal | None:
+    if option.value is not None:
+        return option.value
+    if contract.annual_value is not None:
+        return (contract.annual_value * option.length_months / 12).quantize(Decimal("0.01"))
+    return None
+
+
+def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
+    policy = KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).first()
+    if policy is None:
+        return None
+    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body).values_list("meets_on", flat=True)
+    return rules.KeyDecisionFacts(
+        threshold=policy.threshold,
+        body=policy.decision_body,
+        report_working_days=policy.report_working_days,
+        meetings=tuple(meetings),
+        provider_notice_months=contract.provider_notice_months,
+    )
+
+
+def _has_council_duties(contract: Contract) -> bool:
+    """Cheap first look: only a VCSE provider's contract or a buyer with key-decision rules can have them."""
+    if contract.provider_id and contract.provider.is_vcse:
+        return True
+    return KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).exists()
 
 
 def _cycle_buyers(cycle: CommissioningCycle) -> set[int]:
@@ -345,10 +387,14 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
 def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     """Bring a contract's Procurement Act duties in step (see the module docstring)."""
     today = today or timezone.localdate()
-    if not contract_in_scope(contract):
+    under_the_act = contract_in_scope(contract)
+    if not under_the_act and not _has_council_duties(contract):
         return []
+    facts = contract_facts(contract)
+    # The Act's duties only for a contract under it; the council's own (Best Value, key decisions) for any.
+    wanted = (rules.contract_duties(facts) if under_the_act else []) + rules.contract_council_duties(facts)
     existing = {duty.key: duty for duty in contract.duties.select_related("milestone")}
-    changes = _sync(rules.contract_duties(contract_facts(contract)), existing, officer=officer, today=today, contract=contract)
+    changes = _sync(wanted, existing, officer=officer, today=today, contract=contract)
     duties = list(contract.duties.select_related("milestone"))
     changes += _meet_with_notices(duties, contract.notices.all(), officer=officer, today=today)
     changes += _meet_with_milestones(duties, officer=officer)
@@ -806,3 +852,55 @@ def team_duties_plan(
         milestone.save(update_fields=["derived_key", "reminder_offsets"])
         added.append(milestone)
     return added
+
+
+# --- key decisions (SI 2012/2089 reg 9) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingsImported:
+    added: int
+    updated: int
+    contracts_replanned: int
+
+
+@transaction.atomic
+def meetings_import(
+    *,
+    buyer: Organisation,
+    data: bytes,
+    body: str,
+    threshold: Decimal,
+    report_working_days: int,
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
+) -> MeetingsImported:
+    """Import an authority's meeting calendar and its key-decision rules, then plan the key
+    decisions of its contracts' open options. A calendar with any problem changes nothing;
+    importing it again changes nothing (meetings are matched by their UID)."""
+    today = today or timezone.localdate()
+    rows, problems = read_meetings_ics(data, body=body)
+    if problems:
+        raise ValidationError(problems)
+    policy = KeyDecisionPolicy.objects.filter(buyer=buyer).first() or KeyDecisionPolicy(buyer=buyer)
+    policy.threshold, policy.decision_body, policy.report_working_days = threshold, body.strip(), report_working_days
+    policy.full_clean()
+    _record(policy, officer=officer, reason="Key decision rules recorded")
+    policy.save()
+    added = updated = 0
+    for row in rows:
+        meeting = CouncilMeeting.objects.filter(buyer=buyer, uid=row.uid).first()
+        if meeting is None:
+            meeting = CouncilMeeting(buyer=buyer, uid=row.uid)
+            added += 1
+        elif (meeting.title, meeting.meets_on, meeting.starts_at, meeting.body) == (row.title, row.meets_on, row.starts_at, policy.decision_body):
+            continue
+        else:
+            updated += 1
+        meeting.title, meeting.meets_on, meeting.starts_at, meeting.body = row.title, row.meets_on, row.starts_at, policy.decision_body
+        _record(meeting, officer=officer, reason="Meeting calendar imported")
+        meeting.save()
+    contracts = Contract.objects.filter(buyer=buyer, options__status__in=ExtensionOption.OPEN_STATUSES).distinct().order_by("pk")
+    for contract in contracts:
+        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    return MeetingsImported(added, updated, contracts.count())
