@@ -95,8 +95,14 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         "can_resolve": can_change and user.has_perm("notices.change_conflict"),
         "can_record_facts": can_change and user.has_perm("notices.add_payment"),
         # Which regime of the Act the contract falls under, shown once it has duties.
-        "classification": contract_classification(subject) if is_contract and user.has_perm("notices.view_duty") and subject.duties.exists() else None,
+        "classification": contract_classification(subject) if is_contract and user.has_perm("notices.view_duty") and _under_the_act(subject) else None,
     }
+
+
+def _under_the_act(contract: Contract) -> bool:
+    from .services import contract_in_scope
+
+    return contract_in_scope(contract)
 
 
 def contract_classification(contract: Contract):

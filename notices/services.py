@@ -242,11 +242,13 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
 
 
 def contract_in_scope(contract: Contract) -> bool:
-    return contract.notices.exists() or contract.duties.exists()
+    """Under the Act: a notice, or a duty under it already (the council's own duties do not count)."""
+    return contract.notices.exists() or contract.duties.exclude(notice_type="").exists()
 
 
 def cycle_in_scope(cycle: CommissioningCycle) -> bool:
-    return cycle.notices.exists() or cycle.duties.exists()
+    """Under the Act: a notice, or a duty already (being listed in a UK1 pipeline does not count)."""
+    return cycle.notices.exists() or cycle.duties.exclude(key__startswith="UK1:").exists()
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:

@@ -103,7 +103,7 @@ def vcse_facts(**changes) -> ContractFacts:
     ids=lambda value: value if isinstance(value, str) else "",
 )
 def test_the_vcse_notice_follows_a_decision_not_to_extend_or_to_decommission(facts, raised, why):
-    required = by_key(duties.contract_duties(facts))
+    required = by_key(duties.contract_council_duties(facts))
     assert ("VCSE:notice" in required) is raised
     if raised:
         assert required["VCSE:notice"].due_on == date(2027, 1, 1)
