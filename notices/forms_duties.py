@@ -89,3 +89,53 @@ class AuthoritySpendForm(forms.Form):
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER).order_by("name")
         self.fields["year"].widget.attrs.update({"class": "govuk-input--width-4", "inputmode": "numeric"})
         self.fields["expected_spend"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+
+
+class MeetingsImportForm(forms.Form):
+    buyer = forms.ModelChoiceField(
+        label="Authority", queryset=None, error_messages={"required": "Select the authority"}, empty_label="Choose the authority"
+    )
+    body = forms.CharField(
+        label="Meetings that take key decisions",
+        initial="Cabinet",
+        max_length=100,
+        help_text="The word in the meetings' titles, for example Cabinet",
+        error_messages={"required": "Enter the meetings that take key decisions, for example Cabinet"},
+    )
+    threshold = forms.DecimalField(
+        label="Key decision threshold",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text="From the council's constitution: a decision worth more than this is a key decision",
+        error_messages={"required": "Enter the key decision threshold", "invalid": "Enter the amount as a number, like 500000",
+                        "min_value": "Enter an amount of £0 or more", "max_digits": "Enter an amount under £1 trillion"},
+    )
+    report_working_days = forms.IntegerField(
+        label="Reports are due this many working days before the meeting",
+        initial=10,
+        min_value=0,
+        max_value=60,
+        error_messages={"required": "Enter how many working days before the meeting reports are due",
+                        "invalid": "Enter a whole number of working days, like 10",
+                        "min_value": "Enter 0 or more", "max_value": "Enter 60 or fewer"},
+    )
+    file = forms.FileField(
+        label="Meeting calendar (.ics)",
+        help_text="Exported from the committee system as iCalendar",
+        error_messages={"required": "Choose the calendar file", "empty": "The file is empty"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from contracts.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER).order_by("name")
+        self.fields["threshold"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+        self.fields["report_working_days"].widget.attrs.update({"class": "govuk-input--width-3", "inputmode": "numeric"})
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PAYMENTS_FILE_LIMIT:
+            raise forms.ValidationError("The file must be smaller than 5 MB: export a shorter period")
+        return upload

@@ -1,4 +1,5 @@
-"""Pages for the facts the Procurement Act duties need: a contract's payments (UK8) and breaches (UK9).
+"""Pages for the facts the duties need: a contract's payments (UK8) and breaches (UK9), authorities'
+expected spend (UK1) and meeting calendars (key decisions).
 
 Thin: writes go through ``notices.services``; the contract is fetched through ``access``, so
 another team's contract answers 404 and one the user may only read answers 403.
@@ -20,7 +21,8 @@ from commissioning.views.cycles import add_service_errors
 from contracts.views import Permission
 
 from . import selectors, services
-from .forms_duties import AuthoritySpendForm, BreachForm, PaymentForm, PaymentsImportForm
+from .forms_duties import AuthoritySpendForm, BreachForm, MeetingsImportForm, PaymentForm, PaymentsImportForm
+from .models import CouncilMeeting, KeyDecisionPolicy
 
 
 class RecordPaymentView(Permission, FormView):
@@ -129,3 +131,53 @@ class RecordSpendView(Permission, FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"Expected spend recorded: {spend}")
         return redirect("notices:pipeline")
+
+
+class MeetingsView(Permission, TemplateView):
+    """Each authority's key-decision rules and its decision body's meetings."""
+
+    permission_required = "notices.view_councilmeeting"
+    template_name = "notices/meetings.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            policies=KeyDecisionPolicy.objects.select_related("buyer").order_by("buyer__name"),
+            meetings=CouncilMeeting.objects.select_related("buyer").filter(meets_on__gte=timezone.localdate()).order_by("meets_on")[:100],
+            can_import=self.request.user.has_perm("notices.add_councilmeeting"),
+            **kwargs,
+        )
+
+
+class ImportMeetingsView(Permission, View):
+    permission_required = "notices.add_councilmeeting"
+    template_name = "notices/meetings_import.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": MeetingsImportForm()})
+
+    def post(self, request):
+        form = MeetingsImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        data = form.cleaned_data
+        with data["file"].open("rb") as upload:
+            content = upload.read()
+        try:
+            result = services.meetings_import(
+                buyer=data["buyer"],
+                data=content,
+                body=data["body"],
+                threshold=data["threshold"],
+                report_working_days=data["report_working_days"],
+                officer=request.user,
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            form.add_error("file", error.messages[0] if len(error.messages) == 1 else f"The calendar has {len(error.messages)} problems; nothing was imported")
+            return render(request, self.template_name, {"form": form, "problems": error.messages[:100] if len(error.messages) > 1 else []})
+        messages.success(
+            request,
+            f"{result.added} new meeting{'s' if result.added != 1 else ''}, {result.updated} changed; "
+            f"key decisions planned again for {result.contracts_replanned} contract{'s' if result.contracts_replanned != 1 else ''}",
+        )
+        return redirect("notices:meetings")

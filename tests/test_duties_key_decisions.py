@@ -153,3 +153,26 @@ def test_a_bad_calendar_changes_nothing():
         services.meetings_import(buyer=council, data=b"nonsense", body="Cabinet", threshold=Decimal("500000"), report_working_days=10, officer=None)
     assert not CouncilMeeting.objects.exists()
     assert not KeyDecisionPolicy.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.notices_urls")
+def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from contracts import roles
+
+    with time_machine.travel("2026-10-01 10:00:00+01:00", tick=False):
+        council = make_buyer(name="Milton Keynes City Council")
+        client.force_login(make_user(role=roles.OFFICER))
+        form = {"buyer": council.pk, "body": "Cabinet", "threshold": "500000", "report_working_days": "10"}
+
+        bad = client.post(reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", b"nonsense", "text/calendar")})
+        assert "The file is not an iCalendar (.ics) file that can be read" in bad.content.decode()
+        assert not CouncilMeeting.objects.exists()
+
+        client.post(reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", ICS, "text/calendar")})
+        page = client.get(reverse("notices:meetings")).content.decode()
+        assert "15 December 2026, 18:30" in page and "12 January 2027" in page
+        assert "key decisions over £500,000 go to Cabinet" in page
