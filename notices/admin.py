@@ -3,7 +3,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AuthoritySpend, Conflict, ContractBreach, Duty, Lot, Notice, Payment, Release
+from .models import (
+    AuthoritySpend,
+    Conflict,
+    ContractBreach,
+    Duty,
+    Lot,
+    Notice,
+    Payment,
+    Release,
+)
 
 
 @admin.register(Release)

@@ -50,7 +50,9 @@ Until the tracker knows it, the duties that count from it are provisional and co
 planned signing date in the procurement's timetable, or failing that the start date, and say
 so. When duties came into force, and the thresholds that decide which apply, are dated tables
 with their sources in ``notices.thresholds``; duties from outside the Act that the tracker
-keeps beside them (Best Value, the Domestic Abuse Act 2021) are in ``notices.council_duties``.
+keeps beside them (Best Value, key decisions, the Domestic Abuse Act 2021) are in
+``notices.council_duties``; ``contract_council_duties`` applies them to a contract, under the
+Act or not.
 """
 
 from __future__ import annotations
@@ -64,7 +66,13 @@ from contracts.terms import term_end
 from reminders.offsets import is_working_day
 
 from . import council_duties
-from .thresholds import ENGLAND, Classification, Regime, classify_contract, in_force_from
+from .thresholds import (
+    ENGLAND,
+    Classification,
+    Regime,
+    classify_contract,
+    in_force_from,
+)
 
 ONE_DAY = timedelta(days=1)
 

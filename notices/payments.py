@@ -117,7 +117,7 @@ def read_payments_csv(data: bytes) -> tuple[list[PaymentRow], list[RowProblem]]:
         if not any(cell.strip() for cell in cells):
             continue
 
-        def cell(key: str) -> str:
+        def cell(key: str, cells: list[str] = cells) -> str:
             index = positions.get(key)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 

@@ -753,7 +753,7 @@ def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None,
     touched: dict[int, Contract] = {}
     for row in rows:
         contract = by_reference[row.contract_reference.casefold()]
-        payment, created = Payment.objects.get_or_create(
+        _, created = Payment.objects.get_or_create(
             contract=contract,
             paid_on=row.paid_on,
             amount=row.amount,

@@ -21,7 +21,13 @@ from commissioning.views.cycles import add_service_errors
 from contracts.views import Permission
 
 from . import selectors, services
-from .forms_duties import AuthoritySpendForm, BreachForm, MeetingsImportForm, PaymentForm, PaymentsImportForm
+from .forms_duties import (
+    AuthoritySpendForm,
+    BreachForm,
+    MeetingsImportForm,
+    PaymentForm,
+    PaymentsImportForm,
+)
 from .models import CouncilMeeting, KeyDecisionPolicy
 
 

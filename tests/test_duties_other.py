@@ -12,7 +12,7 @@ from commissioning.models import Milestone
 from commissioning.services import milestone_set_status
 from contracts.models import Contract
 from notices import council_duties, duties, services
-from notices.duties import BreachFacts, ContractFacts, CycleFacts, OptionFacts, PublishedNotice
+from notices.duties import BreachFacts, ContractFacts, CycleFacts, OptionFacts
 from notices.models import Duty, Notice
 from tests.factories import make_contract, make_organisation, make_user
 
@@ -87,7 +87,7 @@ def test_best_value_three_months_notice_before_a_vcse_providers_funding_ends(las
 
 
 def vcse_facts(**changes) -> ContractFacts:
-    base = dict(reference="IDVA-1", start=date(2024, 4, 1), end=date(2027, 3, 31), value=Decimal("900000"), provider_is_vcse=True)
+    base = {"reference": "IDVA-1", "start": date(2024, 4, 1), "end": date(2027, 3, 31), "value": Decimal("900000"), "provider_is_vcse": True}
     return ContractFacts(**{**base, **changes})
 
 

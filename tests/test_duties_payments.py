@@ -85,7 +85,7 @@ def test_the_file_is_read_whatever_the_finance_system_calls_its_columns():
 
 
 def test_every_bad_cell_is_named_by_row_and_column():
-    rows, problems = read_payments_csv(b"supplier,date,amount,contract\nA,31/02/2026,10,X\n,01/03/2026,ten pounds,X\n")
+    _, problems = read_payments_csv(b"supplier,date,amount,contract\nA,31/02/2026,10,X\n,01/03/2026,ten pounds,X\n")
     assert [str(problem) for problem in problems] == [
         "Row 2, column 'date': '31/02/2026' is not a date like 31/12/2026",
         "Row 3, column 'supplier': enter the supplier",

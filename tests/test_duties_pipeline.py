@@ -10,7 +10,13 @@ import time_machine
 from commissioning.models import Milestone
 from notices import duties, services
 from notices.models import Duty
-from tests.factories import make_buyer, make_contract, make_cycle, make_milestone, make_user
+from tests.factories import (
+    make_buyer,
+    make_contract,
+    make_cycle,
+    make_milestone,
+    make_user,
+)
 
 
 @pytest.mark.parametrize("year", [2026, 2027, 2028])

@@ -70,7 +70,13 @@ def test_a_50000_contract_gets_only_the_below_threshold_notice():
 
 
 def test_a_contract_notices_date_signed_fills_in_the_date_and_moves_uk7():
-    from tests.ocds_helpers import CLEVELAND_OCID, cleveland_release, import_bytes, later, make_seed_buyers
+    from tests.ocds_helpers import (
+        CLEVELAND_OCID,
+        cleveland_release,
+        import_bytes,
+        later,
+        make_seed_buyers,
+    )
 
     _, opcc = make_seed_buyers()
     contract = make_contract(reference="CLE-VSRP-2027", ocid=CLEVELAND_OCID, buyer=opcc, start_date=date(2027, 4, 1), initial_term_months=24)
