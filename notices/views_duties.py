@@ -41,6 +41,9 @@ class RecordPaymentView(Permission, FormView):
             self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    def get_initial(self):
+        return {"supplier": self.contract.provider.name} if self.contract.provider_id else {}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(contract=self.contract, payments=self.contract.payments.order_by("-paid_on", "-pk")[:20], **kwargs)
 

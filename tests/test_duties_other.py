@@ -152,3 +152,27 @@ def test_a_procurement_decided_against_after_its_tender_notice_gets_a_uk12():
         assert required["UK12"].due_on == date(2026, 12, 19)
         assert required["UK12"].status == Duty.Status.DUE
         assert required["UK6"].status == Duty.Status.LAPSED  # no award now
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.notices_urls")
+def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(client):
+    import re
+
+    from contracts import roles
+
+    with time_machine.travel("2026-09-01 10:00:00+01:00", tick=False):
+        charity = make_organisation(name="Women's Aid MK", is_vcse=True)
+        contract = make_contract(provider=charity, start_date=date(2024, 4, 1), initial_term_months=36, option_months=(), decision="decommission")
+        services.duties_sync_for_contract(contract=contract)
+        duty = Duty.objects.get(contract=contract, key="VCSE:notice")
+        client.force_login(make_user(role=roles.OFFICER))
+
+        def status() -> str:
+            page = client.get(contract.get_absolute_url()).content.decode()
+            row = re.search(rf'<tr class="govuk-table__row" id="duty-{duty.pk}">(.*?)</tr>', page, re.S).group(1)
+            return re.search(r'<strong class="govuk-tag[^"]*">([^<]*)</strong>', row).group(1)
+
+        assert status() == "Due"  # not "Running", as a standstill would read
+        milestone_set_status(milestone=duty.milestone, status=Milestone.Status.MET, met_on=date(2026, 9, 1), officer=None, reason="Letter sent")
+        assert status() == "Done"
