@@ -557,7 +557,9 @@ def notice_record(
     fts_notice_id = fts_notice_id.strip()
     if fts_notice_id and Notice.objects.filter(fts_notice_id=fts_notice_id).exists():
         errors["fts_notice_id"] = f"Notice {fts_notice_id} is already in the tracker"
-    if duty is not None and duty.notice_type != notice_type:
+    if duty is not None and not duty.notice_type:
+        errors["notice_type"] = "This duty is not a notice: mark its milestone met when it is done"
+    elif duty is not None and duty.notice_type != notice_type:
         errors["notice_type"] = f"This duty needs a {NoticeType(duty.notice_type).label}"
     if errors:
         raise ValidationError(errors)

@@ -176,3 +176,27 @@ def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(cl
         assert status() == "Due"  # not "Running", as a standstill would read
         milestone_set_status(milestone=duty.milestone, status=Milestone.Status.MET, met_on=date(2026, 9, 1), officer=None, reason="Letter sent")
         assert status() == "Done"
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.notices_urls")
+def test_recording_a_notice_against_a_duty_that_is_not_a_notice_says_so_and_records_nothing(client):
+    from django.urls import reverse
+
+    from contracts import roles
+
+    with time_machine.travel("2026-09-01 10:00:00+01:00", tick=False):
+        charity = make_organisation(is_vcse=True)
+        contract = make_contract(provider=charity, start_date=date(2024, 4, 1), initial_term_months=36, option_months=(), decision="decommission")
+        services.duties_sync_for_contract(contract=contract)
+        duty = Duty.objects.get(contract=contract, key="VCSE:notice")
+        client.force_login(make_user(role=roles.OFFICER))
+
+        response = client.post(
+            f"{reverse('notices:notice-create')}?duty={duty.pk}",
+            {"notice_type": "UK7", "published_on_day": "1", "published_on_month": "9", "published_on_year": "2026"},
+        )
+
+        assert response.status_code == 200
+        assert "This duty is not a notice: mark its milestone met when it is done" in response.content.decode()
+        assert not Notice.objects.exists()
