@@ -406,19 +406,31 @@ def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | 
 @transaction.atomic
 def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     today = today or timezone.localdate()
-    facts = cycle_facts(cycle)
-    # A cycle with no notice yet still belongs in its authority's UK1 pipeline notice.
-    if not cycle_in_scope(cycle) and not facts.pipeline_years:
-        return []
-    existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
-    wanted = rules.cycle_duties(facts)
-    if not cycle_in_scope(cycle):
-        wanted = [required for required in wanted if required.notice_type == "UK1"]
-    changes = _sync(wanted, existing, officer=officer, today=today, cycle=cycle)
-    duties = list(cycle.duties.select_related("milestone"))
-    changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
-    changes += _meet_with_milestones(duties, officer=officer)
+    changes = []
+    in_scope = cycle_in_scope(cycle)
+    # A cycle with no notice yet has no duties of its own, but may belong in its authority's UK1.
+    if in_scope or _cycle_buyers_expect_pipeline(cycle):
+        facts = cycle_facts(cycle)
+        wanted = rules.cycle_duties(facts)
+        if not in_scope:
+            wanted = [required for required in wanted if required.notice_type == "UK1"]
+        existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
+        if wanted or existing:
+            changes += _sync(wanted, existing, officer=officer, today=today, cycle=cycle)
+            duties = list(cycle.duties.select_related("milestone"))
+            changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
+            changes += _meet_with_milestones(duties, officer=officer)
+    # Its contracts not yet signed count their UK7 from this cycle's planned signing date.
+    if cycle.ocid:
+        for contract in Contract.objects.filter(ocid=cycle.ocid, date_signed__isnull=True).order_by("pk"):
+            changes += duties_sync_for_contract(contract=contract, officer=officer, today=today)
     return changes
+
+
+def _cycle_buyers_expect_pipeline(cycle: CommissioningCycle) -> bool:
+    return AuthoritySpend.objects.filter(
+        buyer_id__in=_cycle_buyers(cycle), expected_spend__gt=rules.PIPELINE_SPEND_THRESHOLD
+    ).exists()
 
 
 @transaction.atomic

@@ -100,3 +100,17 @@ def test_a_notice_does_not_overwrite_the_date_signed_an_officer_recorded():
     contract.refresh_from_db()
     assert contract.date_signed == date(2027, 2, 1)
     assert changes == ["The notice says X-1 was signed on 15 February 2027; the tracker keeps 1 February 2027"]
+
+
+def test_when_the_planned_signing_date_moves_the_unsigned_contracts_uk7_follows_at_the_cycles_next_sync():
+    from commissioning.services import milestone_update
+
+    contract = make_contract(ocid="ocds-h6vhtk-0000bb", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True)
+    cycle = make_cycle(ocid="ocds-h6vhtk-0000bb", team=contract.team)
+    signing = make_milestone(cycle=cycle, title="Contract signed", kind=Milestone.Kind.AWARD, due_on=date(2026, 12, 1))
+    under_the_act(contract)
+
+    milestone_update(milestone=signing, officer=make_user(), reason="Cabinet moved", due_on=date(2027, 1, 15))
+    services.duties_sync_for_cycle(cycle=cycle)
+
+    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 5, 14)
