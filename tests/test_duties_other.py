@@ -200,3 +200,33 @@ def test_recording_a_notice_against_a_duty_that_is_not_a_notice_says_so_and_reco
         assert response.status_code == 200
         assert "This duty is not a notice: mark its milestone met when it is done" in response.content.decode()
         assert not Notice.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.notices_urls")
+def test_an_officer_records_a_breach_and_the_uk9_is_due_30_days_later(client):
+    from django.urls import reverse
+
+    from contracts import roles
+
+    with time_machine.travel("2027-05-20 10:00:00+01:00", tick=False):
+        contract = make_contract(start_date=date(2027, 3, 1), total_value=Decimal("4400000"), is_light_touch=True)
+        Notice.objects.create(notice_type="UK6", fts_notice_id="077777-2027", published_at="2027-02-01T12:00:00Z").contracts.add(contract)
+        officer = make_user(role=roles.OFFICER)
+        client.force_login(officer)
+
+        future = client.post(
+            reverse("notices:breach-create", args=[contract.pk]),
+            {"occurred_on_day": "1", "occurred_on_month": "6", "occurred_on_year": "2027", "what": "damages"},
+        )
+        assert "The date must be today or in the past (20 May 2027)" in future.content.decode()
+
+        client.post(
+            reverse("notices:breach-create", args=[contract.pk]),
+            {"occurred_on_day": "10", "occurred_on_month": "5", "occurred_on_year": "2027", "what": "damages"},
+        )
+
+        duty = Duty.objects.get(contract=contract, key="UK9:breach:2027-05-10")
+        assert duty.due_on == date(2027, 6, 8)
+        assert duty.title == f"Publish a UK9 contract performance notice for {contract.reference}: damages paid or awarded for breach"
+        assert contract.breaches.get().history.first().history_user == officer

@@ -114,3 +114,49 @@ def test_when_the_planned_signing_date_moves_the_unsigned_contracts_uk7_follows_
     services.duties_sync_for_cycle(cycle=cycle)
 
     assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 5, 14)
+
+
+def edit_form_data(contract, user, **changes):
+    """What the contract's edit page would post back unchanged, with ``changes`` applied."""
+    from contracts.forms import ContractForm
+    from contracts.widgets import GovukDateField
+
+    form = ContractForm(instance=contract, user=user)
+    data = {}
+    for name, field in form.fields.items():
+        value = changes.get(name, form[name].value())
+        if isinstance(field, GovukDateField):
+            if value:
+                value = value if isinstance(value, date) else date.fromisoformat(str(value))
+                data.update({f"{name}_day": value.day, f"{name}_month": value.month, f"{name}_year": value.year})
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+@pytest.mark.urls("tests.notices_urls")
+def test_an_officer_records_the_date_signed_on_the_contract_form_and_uk7_follows(client):
+    from django.urls import reverse
+
+    from contracts import roles
+
+    officer = make_user(role=roles.OFFICER)
+    contract = make_contract(reference="MK-DASS-2027", is_light_touch=True, total_value=Decimal("4400000"))
+    under_the_act(contract)
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("contracts:edit", args=[contract.pk]),
+        edit_form_data(contract, officer, date_signed=date(2026, 12, 1), value_includes_vat="yes", change_reason="Signed at Cabinet"),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract.refresh_from_db()
+    assert (contract.date_signed, contract.value_includes_vat) == (date(2026, 12, 1), True)
+    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 3, 30)
+    page = client.get(contract.get_absolute_url()).content.decode()
+    assert "1 December 2026" in page
+    assert "Public contract above the threshold (light-touch regime)" in page
