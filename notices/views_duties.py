@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from access import policy, shortcuts
+from access import policy
 from commissioning.views.cycles import add_service_errors
 from contracts.views import Permission
 
@@ -38,7 +38,7 @@ class RecordPaymentView(Permission, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.has_permission():
-            self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+            self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -88,7 +88,7 @@ class RecordBreachView(Permission, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.has_permission():
-            self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+            self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0007_contract_date_signed_value_includes_vat'),
-        ('notices', '0001_notices_releases_duties'),
+        ('notices', '0003_import_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

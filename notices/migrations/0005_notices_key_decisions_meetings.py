@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0007_contract_date_signed_value_includes_vat'),
-        ('notices', '0002_notices_payments_spend_breaches'),
+        ('notices', '0004_notices_payments_spend_breaches'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
