@@ -30,7 +30,7 @@ def read_meetings_ics(data: bytes, *, body: str) -> tuple[list[MeetingRow], list
     """The calendar's meetings of ``body`` (matched in the event's summary, any case), or its problems."""
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except (ValueError, IndexError, KeyError) as error:
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:  # icalendar on hostile input
         return [], [f"The file is not an iCalendar (.ics) file that can be read: {str(error)[:120]}"]
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         return [], ["The file is not an iCalendar (.ics) file: it has no VCALENDAR"]
@@ -39,6 +39,9 @@ def read_meetings_ics(data: bytes, *, body: str) -> tuple[list[MeetingRow], list
         if position > MAX_EVENTS:
             problems.append(f"The calendar has more than {MAX_EVENTS:,} events: export a shorter period")
             break
+        if any(isinstance(event.get(name), list) for name in ("SUMMARY", "UID", "DTSTART")):
+            problems.append(f"Event {position} has more than one title, UID or start")
+            continue
         summary = str(event.get("SUMMARY") or "").strip()
         if body.casefold() not in summary.casefold():
             continue
@@ -50,7 +53,11 @@ def read_meetings_ics(data: bytes, *, body: str) -> tuple[list[MeetingRow], list
         if start is None:
             problems.append(f"Event {position} ('{summary[:60]}') has no start date")
             continue
-        value = start.dt
+        try:
+            value = start.dt
+        except ValueError:  # icalendar's BrokenCalendarProperty: a start that is not a date
+            problems.append(f"Event {position} ('{summary[:60]}') has a start that cannot be read")
+            continue
         if isinstance(value, datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=LONDON)  # floating time: the council's own
             london = aware.astimezone(LONDON)

@@ -97,7 +97,15 @@ def read_payments_csv(data: bytes) -> tuple[list[PaymentRow], list[RowProblem]]:
             return [], [RowProblem(None, "", "is not a CSV text file: save it from the spreadsheet as CSV")]
     if "\x00" in text:
         return [], [RowProblem(None, "", "is not a CSV text file: save it from the spreadsheet as CSV")]
-    reader = csv.reader(io.StringIO(text))
+    # newline="": the csv module reads line endings itself, so a stray carriage return is data, not an error.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(reader)
+    except csv.Error as error:
+        return [], [RowProblem(reader.line_num or None, "", f"cannot be read as CSV ({error})")]
+
+
+def _read_rows(reader) -> tuple[list[PaymentRow], list[RowProblem]]:
     header = next(reader, None)
     if not header:
         return [], [RowProblem(None, "", "is empty")]

@@ -176,3 +176,15 @@ def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
         page = client.get(reverse("notices:meetings")).content.decode()
         assert "15 December 2026, 18:30" in page and "12 January 2027" in page
         assert "key decisions over £500,000 go to Cabinet" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (ICS.replace(b"DTSTART;VALUE=DATE:20270112", b"DTSTART;VALUE=DATE:2027xx12"), "Event 2 ('Cabinet') has a start that cannot be read"),
+        (ICS.replace(b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE", b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE:20270113\r\nDTSTART;VALUE=DATE"), "Event 2 has more than one title, UID or start"),
+    ],
+)
+def test_a_malformed_event_is_named_not_a_crash(data, message):
+    _, problems = read_meetings_ics(data, body="Cabinet")
+    assert message in problems

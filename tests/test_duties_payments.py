@@ -195,3 +195,8 @@ def test_a_bad_payments_file_lists_its_problems_and_changes_nothing(client, in_n
     assert "The file has 1 problem; nothing was imported" in page
     assert "Row 2, column &#x27;amount&#x27;: &#x27;lots&#x27; is not an amount like 40,000.00" in page
     assert not Payment.objects.exists()
+
+
+def test_a_file_with_carriage_returns_for_line_ends_is_read_not_a_crash():
+    rows, problems = read_payments_csv(b"supplier,date,amount,contract\rRefuge Trust,01/02/2026,100,X\r")
+    assert problems == [] and [(row.row, row.supplier) for row in rows] == [(2, "Refuge Trust")]
