@@ -35,7 +35,7 @@ WALES = "Wales"
 
 COMMENCEMENT_NO_3 = (
     "The Procurement Act 2023 (Commencement No. 3 and Transitional and Saving Provisions) Regulations 2024 "
-    "(SI 2024/1009), as amended by SI 2024/1236 (which moved the day from 28 October 2024)"
+    "(SI 2024/716), as amended by SI 2024/959 (which moved the day from 28 October 2024)"
 )
 COMMENCEMENT_NO_4 = "The Procurement Act 2023 (Commencement No. 4) Regulations 2025 (SI 2025/1316), made 9 December 2025"
 
