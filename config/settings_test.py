@@ -1,0 +1,12 @@
+"""Settings for the test suite: the development settings, less what only slows tests down.
+
+pytest.ini points pytest-django here. Only what the tests do not test differs from
+``config.settings``, after cookiecutter-django's ``config/settings/test.py``.
+"""
+
+from config.settings import *  # noqa: F403
+
+# Hashing a password costs a quarter of a second by design, and the tests sign in hundreds of
+# times; the slow hasher is Django's and not under test.
+# https://docs.djangoproject.com/en/5.2/topics/testing/overview/#password-hashing
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
