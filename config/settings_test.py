@@ -4,7 +4,7 @@ pytest.ini points pytest-django here. Only what the tests do not test differs fr
 ``config.settings``, after cookiecutter-django's ``config/settings/test.py``.
 """
 
-from config.settings import *  # noqa: F403
+from config.settings import *
 
 # Hashing a password costs a quarter of a second by design, and the tests sign in hundreds of
 # times; the slow hasher is Django's and not under test.

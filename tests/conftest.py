@@ -8,6 +8,8 @@
   never shared with a test running at the same time on another worker.
 - **Dates.** ``dates`` names the days the tests talk about; ``frozen_today`` freezes the clock on
   ``dates.now`` (Sunday 22 November 2026, 10:00 UTC).
+- **Browsers.** ``browser_page`` (and ``chromium``, ``browser_context``, ``demo``) from tests/browser.py:
+  a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
 - **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
 """
 
@@ -16,11 +18,12 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 import time_machine
 
+from tests.browser import browser_context, browser_page, chromium, demo  # noqa: F401 (fixtures for every module)
 from tests.redis_server import RedisServer, answers
 
 _started_redis: RedisServer | None = None
@@ -71,7 +74,7 @@ class Dates:
     """The days tests talk about, by name (after tamato's ``Dates``): "today" in the tests is
     Sunday 22 November 2026, and every other name is counted from it."""
 
-    now: datetime = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+    now: datetime = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
     @property
     def today(self) -> date:

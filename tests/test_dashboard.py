@@ -84,8 +84,8 @@ def week(page: str, heading: str) -> str:
 
 def rows(fragment: str) -> list[str]:
     """The text of each body row of the tables in ``fragment``."""
-    body = "".join(re.findall(r"<tbody.*?</tbody>", fragment, re.S))
-    return [text(row) for row in re.findall(r"<tr.*?</tr>", body, re.S)]
+    body = "".join(re.findall(r"<tbody.*?</tbody>", fragment, re.DOTALL))
+    return [text(row) for row in re.findall(r"<tr.*?</tr>", body, re.DOTALL)]
 
 
 def ending_rows(page: str) -> list[str]:

@@ -7,7 +7,6 @@ free port, so it never disturbs the shared one.
 """
 
 import time
-from datetime import datetime, timezone as tz
 
 import kombu.pools
 import pytest
