@@ -7,7 +7,7 @@
   ``@pytest.mark.redis``: that puts it in one xdist group, so the Redis databases it flushes are
   never shared with a test running at the same time on another worker.
 - **Dates.** ``dates`` names the days the tests talk about; ``frozen_today`` freezes the clock on
-  ``dates.now`` (Sunday 22 November 2026, 10:00 UTC).
+  ``dates.now`` (Sunday 22 November 2026, 10:00 UTC, unless the module marks another ``today``).
 - **Browsers.** ``browser_page`` (and ``chromium``, ``browser_context``, ``demo``) from tests/browser.py:
   a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
 - **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
@@ -94,8 +94,11 @@ class Dates:
 
 
 @pytest.fixture
-def dates() -> Dates:
-    return Dates()
+def dates(request) -> Dates:
+    """``Dates()``, or counted from another day where a module says
+    ``pytest.mark.today("2017-02-20 10:00:00+00:00")``."""
+    marker = request.node.get_closest_marker("today")
+    return Dates(now=datetime.fromisoformat(marker.args[0])) if marker else Dates()
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from exports.transparency import Quarter, last_complete_quarter, quarters_up_to
 from tests.export_helpers import attachment_name, read_csv, read_xlsx
 from tests.factories import make_buyer, make_contract, make_organisation, make_team, make_user
 
-TODAY = "2026-11-22 10:00:00+00:00"
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
 
 # The documented order (docs/exports.md): the buying organisation, then the Code's fields.
 TRANSPARENCY_HEADINGS = [
@@ -26,12 +27,6 @@ TRANSPARENCY_HEADINGS = [
     "Supplier charity number", "Total value (£)", "Estimated annual value (£)", "Non-recoverable VAT (£)",
     "Start date", "End date", "Review date", "Invitation to quote or published tender", "SME", "VCSE",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 # --- quarters (no database) ---------------------------------------------------------------

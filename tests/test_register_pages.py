@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,16 +11,9 @@ from contracts import roles
 from contracts.models import Contract, ExtensionOption
 from tests.factories import make_contract, make_organisation, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 # Every page is looked at on one fixed day, so "days to end" and phases are predictable.
-TODAY = "2026-11-22 10:00:00+00:00"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 def signed_in(client, role):
