@@ -129,9 +129,10 @@ def register_queries(client, count):
     return len(queries)
 
 
-def test_the_register_needs_the_same_number_of_queries_for_10_and_500_contracts(client):
+def test_the_register_needs_the_same_number_of_queries_for_10_and_40_contracts(client):
     signed_in(client, roles.VIEWER)
-    assert register_queries(client, 10) == register_queries(client, 500)
+    # 40 fill more than one page of 25.
+    assert register_queries(client, 10) == register_queries(client, 40)
 
 
 def test_an_officer_adds_a_contract_and_the_end_date_is_computed(client):
