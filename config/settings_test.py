@@ -10,3 +10,9 @@ from config.settings import *
 # times; the slow hasher is Django's and not under test.
 # https://docs.djangoproject.com/en/5.2/topics/testing/overview/#password-hashing
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A test database need not survive a power cut: PostgreSQL stops waiting for the disk at each
+# commit, which the transactional tests (browsers, sweeps, the demo) do thousands of times.
+# https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from io import StringIO
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -106,6 +107,42 @@ def frozen_today(dates):
     """The clock stands still at ``dates.now`` for the whole test."""
     with time_machine.travel(dates.now, tick=False):
         yield dates
+
+
+# --- the demo, once per module ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data loaded once for a module whose tests read it, at the module's frozen
+    ``dates.now``. It is loaded inside a transaction that is rolled back after the module's last
+    test; each test's own transaction nests inside it as a savepoint, so whatever a test writes
+    is gone before the next one. Not for ``transaction=True`` tests. Returns the demo's people by
+    username."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.factories import PASSWORD
+
+    marker = request.node.get_closest_marker("today")
+    now = datetime.fromisoformat(marker.args[0]) if marker else Dates().now
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            VAR_DIR=tmp_path_factory.mktemp("demo"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("DEMO_PASSWORD", PASSWORD)
+        with transaction.atomic():
+            with time_machine.travel(now, tick=False):
+                call_command("load_demo", stdout=StringIO())
+            people = {user.username: user for user in get_user_model().objects.all()}
+            yield people
+            transaction.set_rollback(True)
 
 
 # --- signing in --------------------------------------------------------------------------------
