@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from access import policy, shortcuts
+from access import policy
 
 from . import selectors, services, terms
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
@@ -155,7 +155,7 @@ class ContractUpdateView(Permission, UpdateView):
     form_class = ContractForm
 
     def get_object(self, queryset=None):
-        return shortcuts.editable_contract_or_deny(self.request.user, pk=self.kwargs["pk"])
+        return policy.editable_contract_or_deny(self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -179,7 +179,7 @@ class OptionCreateView(Permission, FormView):
     form_class = OptionForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -209,7 +209,7 @@ class OptionDecisionView(Permission, FormView):
     action = "exercise"
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         self.option = get_object_or_404(self.contract.options, pk=kwargs["option_pk"])
         return super().dispatch(request, *args, **kwargs)
 

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from access import policy, shortcuts
+from access import policy
 from contracts.models import Contract
 from contracts.views import Permission
 
@@ -169,7 +169,7 @@ class CycleStageView(Permission, FormView):
     form_class = CycleStageForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.cycle = shortcuts.visible_cycle_or_404(request.user, pk=kwargs["pk"])
+        self.cycle = policy.visible_cycle_or_404(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -246,7 +246,7 @@ class ContractDecisionView(DecisionView):
     model = Contract
 
     def get_subject(self, user, pk):
-        return shortcuts.editable_contract_or_deny(user, pk=pk)
+        return policy.editable_contract_or_deny(user, pk=pk)
 
     def record(self, **fields):
         services.contract_record_decision(contract=self.subject, **fields)
@@ -257,7 +257,7 @@ class CycleDecisionView(DecisionView):
     model = CommissioningCycle
 
     def get_subject(self, user, pk):
-        return shortcuts.visible_cycle_or_404(user, pk=pk)
+        return policy.visible_cycle_or_404(user, pk=pk)
 
     def record(self, **fields):
         services.cycle_record_decision(cycle=self.subject, **fields)

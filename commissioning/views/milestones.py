@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
-from access import policy, shortcuts
+from access import policy
 from contracts.views import Permission
 
 from .. import services
@@ -55,9 +55,9 @@ class MilestoneCreateView(Permission, FormView):
             raise Http404("Add a milestone from a contract's or a cycle's page")
         try:
             if contract_id:
-                self.contract, self.cycle = shortcuts.editable_contract_or_deny(request.user, pk=int(contract_id)), None
+                self.contract, self.cycle = policy.editable_contract_or_deny(request.user, pk=int(contract_id)), None
             else:
-                self.contract, self.cycle = None, shortcuts.visible_cycle_or_404(request.user, pk=int(cycle_id))
+                self.contract, self.cycle = None, policy.visible_cycle_or_404(request.user, pk=int(cycle_id))
         except ValueError:
             raise Http404("No such contract or cycle") from None
         return super().dispatch(request, *args, **kwargs)
@@ -90,7 +90,7 @@ class MilestoneUpdateView(Permission, FormView):
     form_class = MilestoneForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
+        self.milestone = policy.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -122,7 +122,7 @@ class MilestoneStatusView(Permission, FormView):
     form_class = MilestoneStatusForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
+        self.milestone = policy.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
