@@ -10,6 +10,8 @@
   ``dates.now`` (Sunday 22 November 2026, 10:00 UTC, unless the module marks another ``today``).
 - **Browsers.** ``browser_page`` (and ``chromium``, ``browser_context``, ``demo``) from tests/browser.py:
   a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
+- **The demo once per module.** ``demo_once`` loads the demo data once for a module whose tests
+  read it, inside a transaction rolled back after the module.
 - **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
 """
 
@@ -17,9 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from io import StringIO
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
