@@ -59,7 +59,7 @@ def test_the_standstill_is_8_uk_working_days_beginning_with_publication(publishe
 
 
 def test_a_standstill_of_8_working_days_is_never_shorter_than_8_days():
-    for offset in range(0, 730):
+    for offset in range(730):
         published = date(2026, 1, 1).toordinal() + offset
         end = duties.standstill_end(date.fromordinal(published))
         assert (end - date.fromordinal(published)).days >= 7
