@@ -482,4 +482,4 @@ class ImportJob(models.Model):
 
 
 # The notice sync's own models (issue 21) live beside its code; imported here so Django registers them.
-from .sync.models import MarketNotice, MarketWatch, SyncState  # noqa: E402, F401
+from .sync.models import MarketNotice, MarketWatch, SyncState  # noqa: F401

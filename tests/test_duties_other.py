@@ -170,7 +170,7 @@ def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(cl
 
         def status() -> str:
             page = client.get(contract.get_absolute_url()).content.decode()
-            row = re.search(rf'<tr class="govuk-table__row" id="duty-{duty.pk}">(.*?)</tr>', page, re.S).group(1)
+            row = re.search(rf'<tr class="govuk-table__row" id="duty-{duty.pk}">(.*?)</tr>', page, re.DOTALL).group(1)
             return re.search(r'<strong class="govuk-tag[^"]*">([^<]*)</strong>', row).group(1)
 
         assert status() == "Due"  # not "Running", as a standstill would read
