@@ -410,7 +410,7 @@ def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason:
         figures=report_figures(report_facts(shown)),
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
-    name = f"{pdf_filename(shown)[:-4]}-v{version}-approved.pdf"
+    name = pdf_filename(shown, f"v{version}", "approved")
     approval.pdf.save(name, ContentFile(pdf), save=False)
     # Should the transaction roll back from here, the file is left without a row: harmless,
     # and better than a row without its file.

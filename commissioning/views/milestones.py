@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
 from access import policy
-from contracts.models import Contract
 from contracts.views import Permission
 
 from .. import services
 from ..forms import MilestoneForm, MilestoneStatusForm
-from ..models import CommissioningCycle, Milestone
+from ..models import Milestone
 from .cycles import add_service_errors
 
 # The model's names for the dates, and the form fields that show them.
@@ -70,6 +69,9 @@ class MilestoneCreateView(Permission, FormView):
     def get_initial(self):
         return {"owner": self.request.user.pk}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "team": self.subject.team}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.subject, milestone=None, **kwargs)
 
@@ -96,6 +98,10 @@ class MilestoneUpdateView(Permission, FormView):
 
     def get_initial(self):
         return MilestoneForm.initial_for(self.milestone)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        return {**kwargs, "team": self.milestone.subject.team, "current_owner_id": self.milestone.owner_id}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.milestone.subject, milestone=self.milestone, **kwargs)

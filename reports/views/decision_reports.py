@@ -364,7 +364,7 @@ class StoredPdfView(Permission, ReportMixin, View):
         if rendered is None:
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
-        return pdf_download(bytes(rendered.pdf), f"{pdf_filename(self.report)[:-4]}-rendered-{stamp}.pdf")
+        return pdf_download(bytes(rendered.pdf), pdf_filename(self.report, "rendered", stamp))
 
 
 urlpatterns = [
