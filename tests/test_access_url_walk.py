@@ -90,7 +90,8 @@ class World:
 
 
 @pytest.fixture
-def world():
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the approved version's PDF below
     team_a, team_b = make_team(name="Team A"), make_team(name="Team B")
     people = {
         "viewer": make_user(username="viewer_a", role=roles.VIEWER, teams=[team_a]),
@@ -113,6 +114,7 @@ def world():
     duty = Duty.objects.filter(contract=contract).first() or Duty.objects.filter(cycle=cycle).first()
     assert duty is not None and Notice.objects.filter(cycle=cycle).exists() and Conflict.objects.filter(cycle=cycle).exists()
     report = make_asc0013_like_report(contract=contract)
+    _approved_version(report, people["manager"])
     monitoring_return = add_return(contract, year=2015, quarter=1, results=[("Refuge", "Occupancy", "percent", 1, 2)])
     quality = QualityAssessment.objects.create(contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83)
     return World(
@@ -124,6 +126,22 @@ def world():
         api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
         import_job=ImportJob.objects.create(officer=people["officer"], file_name="mk.json"),
     )
+
+
+def _approved_version(report, manager) -> None:
+    """An approved version of the report to download (reports:version-pdf), kept as approval does."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from reports.models import ReportApproval
+
+    pdf = b"%PDF-1.7 approved version 1"
+    approval = ReportApproval(
+        report=report, version=1, approved_by=manager, approved_at=timezone.now(), figures={},
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    approval.pdf.save("approved.pdf", ContentFile(pdf))
 
 
 def arguments(name: str, route: str, params: list[str], world: World) -> dict:
@@ -141,7 +159,7 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("reports/kpis/", {"pk": world.kpi.pk}),
         ("reports/quality/", {"pk": world.quality.pk}),
         ("reports/meetings/", {"meeting_date": world.report.meeting_date}),
-        ("reports/", {"pk": world.report.pk}),
+        ("reports/", {"pk": world.report.pk, "version": 1}),  # an approved version (404 until approved)
         ("contracts/organisations/", {"pk": world.organisation.pk}),
         ("contracts/<int:pk>/options/", {"pk": world.contract.pk, "option_pk": world.option.pk}),
         ("contracts/", {"pk": world.contract.pk}),

@@ -131,7 +131,7 @@ def test_a_change_after_approval_is_a_new_version_with_its_own_approval(client):
     assert [v.version for v in versions] == [1, 2]
     assert services.approved_pdf(versions[0]) == first_pdf
     assert "Rewritten for Cabinet" in pdf_text(services.approved_pdf(versions[1]))
-    old = b"".join(client.get(reverse("reports:approved-pdf", args=[report.pk, 1])).streaming_content)
+    old = b"".join(client.get(reverse("reports:version-pdf", args=[report.pk, 1])).streaming_content)
     assert old == first_pdf
 
 

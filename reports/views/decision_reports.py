@@ -378,7 +378,7 @@ urlpatterns = [
     path("<int:pk>/submit/", ReportSubmitView.as_view(), name="submit"),
     path("<int:pk>/approve/", ReportApproveView.as_view(), name="approve"),
     path("<int:pk>/pdf/", ReportPdfView.as_view(), name="pdf"),
-    path("<int:pk>/pdf/approved/<int:version>/", ApprovedPdfView.as_view(), name="approved-pdf"),
+    path("<int:pk>/pdf/approved/<int:version>/", ApprovedPdfView.as_view(), name="version-pdf"),
     path("<int:pk>/new-version/", ReportNewVersionView.as_view(), name="new-version"),
     path("<int:pk>/pdf/meeting-pack/", StoredPdfView.as_view(), name="stored-pdf"),
 ]
