@@ -4,12 +4,14 @@
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
 large file's results in memory. Each release is imported on its own, in its own transaction:
 
-1. A release whose id is already in the tracker changes nothing ("already imported").
+1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
+   OCDS makes a release id unique only within its OCID.
 2. ``parser.read_release`` checks it (schema, dates with time zones, numbers) and reads it;
    any problem refuses the whole release, with its JSON path.
-3. The buyer must be an organisation the tracker knows by its PPON identifier, unless the
-   import may add buyers (``create_buyers``): an unknown buyer is otherwise refused, because
-   a typing slip in a PPON would quietly create a second council.
+3. The buyer must be an organisation the tracker knows by any identifier the release gives
+   it (GB-PPON, GB-COH, GB-CHC, GB-SC, GB-NIC, Contracts Finder's GB-CFS or any other
+   scheme), unless the import may add buyers (``create_buyers``): an unknown buyer is
+   otherwise refused, because a typing slip in an identifier would quietly create a second council.
 4. The commissioning cycle is the one with the release's OCID. With none, the import adds one
    for the team given (or the team of the contracts that have the OCID); without a team the
    release is refused, naming the OCID.
@@ -60,7 +62,7 @@ from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
 
 from .. import services
-from ..models import Conflict, ImportedValue, Lot, Notice, Release
+from ..models import Conflict, ImportedValue, Lot, Notice, OrganisationIdentifier, Release
 from ..notice_types import NoticeType
 from . import jsontext
 from .parser import (
@@ -295,8 +297,9 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
     if item.error:
         return Outcome(Outcome.REFUSED, item.location, problems=[item.error])
     release_id, ocid = _release_label(item)
-    # Step 1: importing the same release twice changes nothing (and costs one query).
-    if release_id and Release.objects.filter(release_id=release_id).exists():
+    # Step 1: importing the same release twice changes nothing (and costs one query). A release
+    # id is unique only within its OCID: another procurement's release with the same id is new.
+    if release_id and Release.objects.filter(ocid=ocid, release_id=release_id).exists():
         return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
     try:
         parsed = read_release(item.release)
@@ -313,7 +316,7 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
     except ValidationError as error:
         return _refused(item, [Problem("$", message) for message in error.messages])
     except IntegrityError:
-        if Release.objects.filter(release_id=parsed.release_id).exists():
+        if Release.objects.filter(ocid=parsed.ocid, release_id=parsed.release_id).exists():
             # Imported at the same moment by someone else: the same release, already in.
             return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
         return _refused(item, [Problem("$", "could not be saved: it clashes with a record already in the tracker")])
@@ -447,31 +450,70 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     )
 
 
+# Schemes held in the organisation's own fields; any other scheme is an OrganisationIdentifier.
+OWN_FIELDS = {"GB-PPON": "ppon_id", "GB-COH": "company_number", "GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number"}
+
+
+def organisation_by_identifiers(identifiers) -> Organisation | None:
+    """The organisation that has any of ``identifiers`` ((scheme, id) pairs), trying them in order."""
+    for scheme, identifier in identifiers:
+        name = OWN_FIELDS.get(scheme)
+        if name is not None:
+            found = Organisation.objects.filter(**{name: identifier[:40]}).order_by("pk").first()
+        else:
+            found = Organisation.objects.filter(
+                identifiers__scheme=scheme[:40], identifiers__identifier=identifier[:255]
+            ).first()
+        if found is not None:
+            return found
+    return None
+
+
+def organisation_add(*, name: str, role: str, identifiers, run: _Run) -> Organisation:
+    """A new organisation holding every identifier an imported party gives (first of each scheme)."""
+    own = {}
+    for scheme, identifier in identifiers:
+        field_name = OWN_FIELDS.get(scheme)
+        if field_name is not None and field_name not in own:
+            own[field_name] = identifier[:40] if field_name == "ppon_id" else identifier[:20]
+    organisation = contract_services.organisation_save(
+        organisation=Organisation(name=name[:255], role=role, **own), officer=run.officer, reason=run.reason
+    )
+    for scheme, identifier in identifiers:
+        if scheme not in OWN_FIELDS:
+            OrganisationIdentifier.objects.get_or_create(
+                scheme=scheme[:40], identifier=identifier[:255], defaults={"organisation": organisation}
+            )
+    return organisation
+
+
 def _buyer(run: _Run) -> Organisation | None:
+    """The buyer, matched by any identifier it has in any scheme (PPON, Companies House, a charity
+    register, Contracts Finder's GB-CFS...); added if the import may add buyers."""
     buyer = run.parsed.buyer
     if buyer is None:
         return None
-    if not buyer.ppon_id:
-        raise Refused(
-            Problem("$.buyer.id", f"'{buyer.party_id}' has no GB-PPON identifier: the tracker matches buyers by their PPON")
-        )
-    organisation = Organisation.objects.filter(ppon_id=buyer.ppon_id).first()
+    organisation = organisation_by_identifiers(buyer.identifiers)
     if organisation is not None:
         return organisation
+    if not buyer.identifiers:
+        raise Refused(
+            Problem("$.buyer.id", f"'{buyer.party_id}' has no identifier in $.parties (identifier or additionalIdentifiers), "
+                    "so the tracker cannot tell which organisation it is")
+        )
     if not run.options.create_buyers or not run.scope.may_add_buyers():
         raise Refused(
             Problem(
                 "$.buyer",
-                f"no organisation in the tracker has the PPON identifier {buyer.ppon_id} ({buyer.name or 'no name given'}): "
+                f"no organisation in the tracker has {'the identifier' if len(buyer.identifiers) == 1 else 'any of the identifiers'} "
+                f"{buyer.shown} ({buyer.name or 'no name given'}): "
                 "add it on the Organisations page, or import again allowing new buyers to be added",
             )
         )
-    organisation = contract_services.organisation_save(
-        organisation=Organisation(name=(buyer.name or buyer.ppon_id)[:255], role=Organisation.Role.BUYER, ppon_id=buyer.ppon_id),
-        officer=run.officer,
-        reason=run.reason,
+    organisation = organisation_add(
+        name=buyer.name or buyer.party_id or buyer.shown, role=Organisation.Role.BUYER, identifiers=buyer.identifiers, run=run
     )
-    run.changes.append(f"Added the buyer {organisation.name} (PPON {organisation.ppon_id})")
+    run.changes.append(f"Added the buyer {organisation.name} ({buyer.shown})")
     return organisation
 
 

@@ -19,6 +19,7 @@ with each against what the tracker already holds.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import jsonschema.exceptions
+import referencing.exceptions
+
 from ..validators import is_web_address
 from .schema import datetime_problem, release_validator
+
+log = logging.getLogger("notices.import")
 
 LONDON = ZoneInfo("Europe/London")
 NOTICE_TYPES = {f"UK{number}" for number in range(1, 18)}
@@ -37,6 +43,8 @@ FLOAT_MAX = Decimal("1.7976931348623157e308")
 UNLIMITED_ALLOWED = re.compile(r"\.renewal\.maximumRenewals$")
 # The biggest amount the tracker's money columns hold (14 digits, 2 after the point).
 MAX_AMOUNT = Decimal("999999999999.99")
+# An enum error lists the allowed codes up to this many; beyond it, it names the codelist.
+ENUM_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -110,9 +118,17 @@ def _schema_problem(error) -> Problem:
     if error.validator == "minLength":
         return Problem(path, "must not be empty")
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value if v is not None)
-        return Problem(path, f"{_shown(error.instance)} is not one of {allowed}")
-    return Problem(path, error.message)
+        allowed = [str(v) for v in error.validator_value if v is not None]
+        if len(allowed) > ENUM_SHOWN:
+            # A closed codelist of hundreds (currencies): naming the list helps, listing it does not.
+            field = next((part for part in reversed(error.absolute_path) if isinstance(part, str)), "value")
+            return Problem(path, f"{_shown(error.instance)} is not one of the {len(allowed)} codes OCDS allows for {field}")
+        return Problem(path, f"{_shown(error.instance)} is not one of {', '.join(allowed)}")
+    return Problem(path, _short(error.message))
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 300 else f"{message[:297]}..."
 
 
 def _numbers(value: object, parts: tuple = ()) -> Iterator[tuple[tuple, int | Decimal]]:
@@ -175,12 +191,58 @@ def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
         yield Problem(json_path(parts), "is not valid text (it holds a NUL or a lone \\u surrogate escape)")
 
 
+VERSIONED = (
+    "is a versioned release (each field a list of values with releaseID and releaseDate), which is how a "
+    "record keeps a procurement's history, not a release: import the record's releases or its compiledRelease"
+)
+OCDS_1_0 = (
+    "is OCDS 1.0 data (organisations written in full where 1.1 refers to parties by id): upgrade it to OCDS 1.1 "
+    "(for example with OCDS Kit's 'ocdskit upgrade 1.0:1.1') and import it again"
+)
+
+
+def _is_versioned(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(entry, dict) and "releaseID" in entry and "value" in entry for entry in value
+    )
+
+
+def _release_kind(release: dict) -> str | None:
+    """Why ``release`` is not a release this importer reads, in one message, or None.
+
+    A compiled release (tag "compiled", as a record's compiledRelease) is read like any release.
+    """
+    if any(_is_versioned(value) for value in release.values()):
+        return VERSIONED
+    buyer = release.get("buyer")
+    one_zero = "parties" not in release and (
+        (isinstance(buyer, dict) and "id" not in buyer and ("identifier" in buyer or "address" in buyer))
+        or any(
+            isinstance(supplier, dict) and "id" not in supplier and "identifier" in supplier
+            for award in (release.get("awards") or [])
+            if isinstance(award, dict)
+            for supplier in (award.get("suppliers") or [])
+        )
+    )
+    if one_zero:
+        return OCDS_1_0
+    return None
+
+
 def check_release(release: object) -> list[Problem]:
     """Everything wrong with one release, each with its JSON path (empty: it can be imported)."""
     if not isinstance(release, dict):
         return [Problem("$", "is not a JSON object")]
+    kind = _release_kind(release)
+    if kind is not None:
+        return [Problem("$", kind)]
     problems = _number_problems(release) + list(_text_problems(release))
-    problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
+    try:
+        problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
+    except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError, RecursionError) as error:
+        # Not expected (schema.py stubs missing definitions), but a schema fault is a message, never a 500.
+        log.exception("The OCDS schema could not check a release")
+        problems.append(Problem("$", f"could not be checked against the OCDS schema ({error.__class__.__name__}): report this"))
     if not problems:
         problems += _tracker_problems(release)
     return sorted(set(problems), key=lambda p: (p.path, p.message))
@@ -306,6 +368,15 @@ class Buyer:
     party_id: str
     name: str
     ppon_id: str  # "" when the buyer has no GB-PPON identifier
+    # Every (scheme, id) the party gives: identifier, additionalIdentifiers, and a party id
+    # written as scheme-id ("GB-COH-01234567"), in that order.
+    identifiers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """The buyer's identifiers in words: "PPON PLDZ-6131-PWZH", "GB-CFS 12345, GB-COH 01234567"."""
+        words = [f"{'PPON' if scheme == 'GB-PPON' else scheme} {identifier}" for scheme, identifier in self.identifiers]
+        return ", ".join(words) or "no identifier"
 
 
 @dataclass(frozen=True)
@@ -419,24 +490,34 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
+# org-id.guide schemes whose prefix a party id may carry ("GB-COH-01234567"): the UK's, and XI-/IE- ones.
+_SCHEMED_ID = re.compile(r"^((?:GB|XI|IE)-[A-Z]{2,6})-(.+)$")
+
+
+def party_identifiers(party: dict | None, party_id: str = "") -> tuple[tuple[str, str], ...]:
+    """Every (scheme, id) a party gives, without repeats: its identifier, its additional
+    identifiers, then its party id when that is written as scheme-id."""
+    found: list[tuple[str, str]] = []
+    if isinstance(party, dict):
+        for identifier in [party.get("identifier"), *(party.get("additionalIdentifiers") or [])]:
+            if isinstance(identifier, dict) and identifier.get("scheme") and identifier.get("id") not in (None, ""):
+                found.append((str(identifier["scheme"]).strip(), str(identifier["id"]).strip()))
+    match = _SCHEMED_ID.match(party_id)
+    if match:
+        found.append((match.group(1), match.group(2)))
+    return tuple(dict.fromkeys(pair for pair in found if pair[0] and pair[1]))
+
+
 def _buyer(release: dict) -> Buyer | None:
     reference = release.get("buyer")
     if not isinstance(reference, dict):
         return None
     party_id = str(reference.get("id") or "")
     party = next((p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id") == party_id), None)
-    ppon = ""
-    identifiers = []
-    if party:
-        identifiers = [party.get("identifier") or {}, *(party.get("additionalIdentifiers") or [])]
-    for identifier in identifiers:
-        if isinstance(identifier, dict) and identifier.get("scheme") == "GB-PPON" and identifier.get("id"):
-            ppon = str(identifier["id"])
-            break
-    if not ppon and party_id.startswith("GB-PPON-"):
-        ppon = party_id.removeprefix("GB-PPON-")
+    identifiers = party_identifiers(party, party_id)
+    ppon = next((identifier for scheme, identifier in identifiers if scheme == "GB-PPON"), "")
     name = str(reference.get("name") or (party or {}).get("name") or "")
-    return Buyer(party_id, name, ppon)
+    return Buyer(party_id, name, ppon, identifiers)
 
 
 def _lot(path: str, lot: dict) -> ParsedLot:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-buyers",
             action="store_true",
-            help="Add a buyer the tracker does not know (by PPON) instead of refusing its releases",
+            help="Add a buyer the tracker does not know (by any identifier it has: GB-PPON, GB-COH, GB-CHC, GB-CFS...) instead of refusing its releases",
         )
         parser.add_argument("--quiet", action="store_true", help="Print only refused releases and the totals")
 
