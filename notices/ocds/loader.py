@@ -46,7 +46,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -57,12 +57,20 @@ from django.utils import timezone
 
 from access import policy
 from commissioning import services as commissioning_services
-from commissioning.models import CommissioningCycle, Milestone, Stage
+from commissioning.models import STAGE_ORDER, CommissioningCycle, Milestone, Stage
 from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
+from contracts.terms import term_end, whole_months_between
 
 from .. import services
-from ..models import Conflict, ImportedValue, Lot, Notice, OrganisationIdentifier, Release
+from ..models import (
+    Conflict,
+    ImportedValue,
+    Lot,
+    Notice,
+    OrganisationIdentifier,
+    Release,
+)
 from ..notice_types import NoticeType
 from . import jsontext
 from .parser import (
@@ -414,9 +422,12 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     if applied:
         lots = _lots(run, cycle, contracts)
         _cycle_values(run, cycle, created)
+        if not created:
+            _stage(run, cycle)
         lots_with_contracts = frozenset(lot.lot_id for lot in lots if lot.contract_id)
         for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
             _milestone(run, cycle, spec)
+        contracts = _awarded(run, cycle, buyer, contracts)
         allowed_ids = {contract.pk for contract in contracts}
         for lot in lots:
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
@@ -706,6 +717,241 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
         run.cycle_changed = True
         _remember(run, cycle, key, new_value, imported=imported)
         run.changes.append(f"{label}: {_words(field_name, current_value)} → {_words(field_name, new_value)}")
+
+
+# --- awards and contracts (UK6, UK7, UK10, UK11) ------------------------------------------
+
+
+def _has_date_signed() -> bool:
+    # HOOK (h-duties adds Contract.date_signed on its own branch): written only once the field exists.
+    return any(f.name == "date_signed" for f in Contract._meta.get_fields())
+
+
+def _provider(run: _Run, award) -> Organisation | None:
+    for supplier in award.suppliers:
+        organisation = organisation_by_identifiers(supplier.identifiers)
+        if organisation is not None:
+            return organisation
+    supplier = next((s for s in award.suppliers if s.identifiers), None)
+    if supplier is None:
+        return None
+    if not run.options.create_buyers or not run.scope.may_add_buyers():
+        run.changes.append(
+            f"The supplier {supplier.name or supplier.party_id} ({', '.join(f'{a} {b}' for a, b in supplier.identifiers)}) is "
+            "not in the tracker: add it on the Organisations page, or import again allowing new organisations"
+        )
+        return None
+    organisation = organisation_add(
+        name=supplier.name or supplier.party_id, role=Organisation.Role.PROVIDER, identifiers=supplier.identifiers, run=run
+    )
+    run.changes.append(f"Added the supplier {organisation.name}")
+    return organisation
+
+
+def _free_reference(wanted: str) -> str:
+    reference = wanted[:50] or "OCDS"
+    number = 1
+    while Contract.objects.filter(reference=reference).exists():
+        number += 1
+        reference = f"{wanted[:44]}-{number}"
+    return reference
+
+
+def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, contracts: list[Contract]) -> list[Contract]:
+    """What awards and contracts (UK6, UK7) say, in the tracker's contracts; returns every contract with the OCID.
+
+    1. Each award is one contract, found by the award id it was imported from (``ImportedValue``
+       "award:<id>"), or, for a procurement with one award and one contract of the OCID, that contract.
+    2. None found: a contract is added with the supplier, value, period and signature date.
+    3. Found: a value the import set and no officer changed since follows the notice; a value an
+       officer entered stays, and a ``Conflict`` offers the notice's (a UK10 change is always
+       offered, never applied: the officer decides whether the change is made).
+    4. A contract whose status is terminated (a UK11 notice) is marked ended on its end date.
+    """
+    contracts = list(contracts)
+    for award in run.parsed.awards:
+        if award.status in ("cancelled", "unsuccessful", "pending") and not award.contract_id:
+            continue
+        key = f"award:{award.award_id}"
+        imported = _imported(run, cycle, key)
+        contract = None
+        if imported is not None:
+            contract = next((c for c in contracts if c.pk == (imported.value or {}).get("contract")), None)
+            if contract is None:
+                continue  # deleted in the tracker, or no longer this procurement's: not added again
+        elif len(contracts) == 1 and len(run.parsed.awards) == 1:
+            contract = contracts[0]
+        said = _said(award)
+        if contract is None:
+            contract = _contract_add(run, cycle, buyer, award, said)
+            if contract is None:
+                continue
+            contracts.append(contract)
+        else:
+            _contract_update(run, cycle, contract, award, said, imported)
+        _remember(run, cycle, key, {"contract": contract.pk, **said}, imported=_imported(run, cycle, key))
+        if award.status == "terminated" and contract.terminated_on is None:
+            ended = award.end.day if award.end else run.parsed.date.london.date()
+            contract.terminated_on = max(ended, contract.start_date)
+            contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+            run.changes.append(f"{contract.reference} marked ended on {_long(contract.terminated_on)}, as the notice reports")
+    return contracts
+
+
+def _said(award) -> dict:
+    """What an award says about its contract, as ImportedValue keeps it (JSON)."""
+    return {
+        "total_value": _json_value(award.value) if award.currency in ("", "GBP") else None,
+        "start_date": award.start.day.isoformat() if award.start else None,
+        "end_date": award.end.day.isoformat() if award.end else None,
+        "max_extent_date": award.max_extent.day.isoformat() if award.max_extent else None,
+        "date_signed": award.date_signed.day.isoformat() if award.date_signed else None,
+    }
+
+
+def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None:
+    if buyer is None or award.start is None or award.end is None:
+        run.changes.append(
+            f"Award {award.award_id}: no contract added, as the release gives no "
+            + ("buyer" if buyer is None else "contract period (start and end)")
+        )
+        return None
+    start, end = award.start.day, award.end.day
+    months = max(1, whole_months_between(start, end + timedelta(days=1)))
+    contract = Contract(
+        reference=_free_reference(award.contract_id or award.award_id),
+        title=(award.title or cycle.name)[:255],
+        service_category=cycle.service_category,
+        buyer=buyer,
+        provider=_provider(run, award),
+        team=cycle.team,
+        lead_officer=cycle.lead_officer,
+        start_date=start,
+        initial_term_months=months,
+        max_extent_date=award.max_extent.day if award.max_extent and award.max_extent.day >= end else None,
+        total_value=award.value if award.currency in ("", "GBP") else None,
+        is_light_touch=cycle.is_light_touch,
+        ocid=run.parsed.ocid,
+    )
+    if _has_date_signed() and award.date_signed:
+        contract.date_signed = award.date_signed.day
+    contract.refresh_end_dates()
+    contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+    run.changes.append(
+        f"Added the contract {contract.reference}"
+        + (f" with {contract.provider.name}" if contract.provider_id else "")
+        + f", {_long(start)} to {_long(contract.initial_end_date)}"
+        + (f", {_money(contract.total_value)}" if contract.total_value is not None else "")
+    )
+    if term_end(start, months) != end:
+        run.changes.append(
+            f"{contract.reference}: the notice's contract period ends {_long(end)}, which is not a whole number of months "
+            f"from {_long(start)}; the tracker counts {months} months, to {_long(contract.initial_end_date)}"
+        )
+    return contract
+
+
+CONTRACT_LABELS = {"total_value": "total value", "max_extent_date": "maximum extent date", "end_date": "end of the initial term"}
+
+
+def _contract_value(contract: Contract, name: str):
+    value = contract.initial_end_date if name == "end_date" else getattr(contract, name)
+    return _json_value(value)
+
+
+def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, imported: ImportedValue | None) -> None:
+    """A value the import gave and nobody changed follows the notice; otherwise the officer chooses."""
+    before = (imported.value or {}) if imported is not None else {}
+    changed, fields = [], []
+    is_change = bool(award.amendments) or any(n.notice_type == "UK10" for n in run.parsed.notices)
+    for name in ("total_value", "max_extent_date", "end_date"):
+        new = said.get(name)
+        ours = _contract_value(contract, name)
+        if new is None or new == ours:
+            continue
+        label = CONTRACT_LABELS[name]
+        if before.get(name) == ours and name != "end_date" and not is_change:
+            setattr(contract, name, Decimal(new) if name == "total_value" else date.fromisoformat(new))
+            fields.append(name)
+            changed.append(f"{label} {_words_for(name, ours)} → {_words_for(name, new)}")
+            continue
+        subject = f"{contract.reference}: {label}"
+        theirs = f"{_words_for(name, new)} ({award.path})"
+        if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs, status=Conflict.Status.OPEN).exists():
+            continue
+        _conflict(
+            run,
+            cycle,
+            subject=subject,
+            path=award.path,
+            ours=_words_for(name, ours),
+            theirs=theirs,
+            theirs_value=None if name == "end_date" else {"target": "contract", "field": name, "value": new},
+            contract=contract,
+        )
+        run.changes.append(
+            f"{contract.reference}'s {label} is {_words_for(name, ours)}; the notice says {_words_for(name, new)}"
+            + (" (a contract change: the officer decides)" if is_change else " (the officer chooses)")
+        )
+    if _has_date_signed() and award.date_signed and not getattr(contract, "date_signed", None):
+        contract.date_signed = award.date_signed.day
+        fields.append("date_signed")
+        changed.append(f"signed {_long(award.date_signed.day)}")
+    if contract.provider_id is None and award.suppliers:
+        provider = _provider(run, award)
+        if provider is not None:
+            contract.provider = provider
+            fields.append("provider")
+            changed.append(f"supplier {provider.name}")
+    if fields:
+        contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+        run.changes.append(f"{contract.reference}: " + "; ".join(changed))
+
+
+def _words_for(name: str, value) -> str:
+    if value is None:
+        return "not set"
+    if name == "total_value":
+        return _money(Decimal(value))
+    return _long(date.fromisoformat(value) if isinstance(value, str) else value)
+
+
+# tender.status (OCDS tenderStatus codelist) as the stage the procurement has at least reached.
+STAGE_FOR_TENDER_STATUS = {
+    "planning": Stage.MARKET_ENGAGEMENT,
+    "planned": Stage.MARKET_ENGAGEMENT,
+    "active": Stage.PROCUREMENT,
+    "complete": Stage.AWARD,
+}
+
+
+def _stage(run: _Run, cycle: CommissioningCycle) -> None:
+    """A notice whose tender.status says the procurement is further on than the cycle's stage
+    proposes the move; the stage changes when an officer agrees (a Conflict, as for any value).
+    Asked once per status: the same status in the next release asks nothing again."""
+    status = run.parsed.tender_status
+    stage = STAGE_FOR_TENDER_STATUS.get(status)
+    if stage is None or STAGE_ORDER[stage] <= STAGE_ORDER[Stage(cycle.stage)]:
+        return
+    key = "cycle:stage"
+    imported = _imported(run, cycle, key)
+    if imported is not None and imported.value == stage:
+        return
+    imported = _remember(run, cycle, key, stage, imported=imported)
+    _conflict(
+        run,
+        cycle,
+        subject=f"{cycle.name}: stage",
+        path="$.tender.status",
+        ours=Stage(cycle.stage).label,
+        theirs=f"{Stage(stage).label}: the notice says the tender is {status}",
+        theirs_value={"target": "cycle", "field": "stage", "value": stage},
+        imported_value=imported,
+    )
+    run.changes.append(
+        f"The notice says the tender is {status}: the stage could move from {Stage(cycle.stage).label.lower()} to "
+        f"{Stage(stage).label.lower()} (the officer chooses)"
+    )
 
 
 # --- lots ---------------------------------------------------------------------------------

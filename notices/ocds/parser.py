@@ -415,6 +415,34 @@ class ParsedLot:
 
 
 @dataclass(frozen=True)
+class Supplier:
+    party_id: str
+    name: str
+    identifiers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ParsedAward:
+    """An award, with the contract signed for it when the release has one (UK6 award, UK7 details).
+
+    ``path`` is the contract's when there is one (its values win), else the award's."""
+
+    path: str
+    award_id: str
+    contract_id: str
+    title: str
+    status: str  # the contract's status when there is a contract, else the award's
+    value: Decimal | None
+    currency: str
+    suppliers: tuple[Supplier, ...]
+    start: When | None
+    end: When | None
+    max_extent: When | None
+    date_signed: When | None
+    amendments: tuple[str, ...] = ()  # the contract's amendment descriptions (a UK10 change)
+
+
+@dataclass(frozen=True)
 class ParsedMilestone:
     path: str
     milestone_id: str
@@ -445,6 +473,9 @@ class ParsedRelease:
     future_notice: When | None
     notices: tuple[NoticeDocument, ...]
     amendments: dict[str, str] = field(default_factory=dict)
+    awards: tuple[ParsedAward, ...] = ()
+    # The tender's deadlines: (key, path, when), e.g. ("tenderPeriod.endDate", "$.tender.tenderPeriod.endDate", ...).
+    deadlines: tuple[tuple[str, str, When], ...] = ()
 
     @property
     def under_the_act(self) -> bool:
@@ -614,7 +645,76 @@ def parse_release(release: dict) -> ParsedRelease:
         future_notice=_when((tender.get("communication") or {}).get("futureNoticeDate")),
         notices=notices,
         amendments=amendments,
+        deadlines=_deadlines(tender),
+        awards=_awards(release),
     )
+
+
+def _supplier(release: dict, reference: object) -> Supplier | None:
+    if not isinstance(reference, dict):
+        return None
+    party_id = str(reference.get("id") or "")
+    party = next((p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id") == party_id), None)
+    return Supplier(party_id, str(reference.get("name") or (party or {}).get("name") or ""), party_identifiers(party, party_id))
+
+
+def _awards(release: dict) -> tuple[ParsedAward, ...]:
+    """Each award with its contract (by awardID); a contract whose award is not in the release stands alone."""
+    awards = {str(a.get("id")): (i, a) for i, a in enumerate(release.get("awards") or []) if isinstance(a, dict)}
+    contracts = [(i, c) for i, c in enumerate(release.get("contracts") or []) if isinstance(c, dict)]
+    found, used = [], set()
+    for index, contract in contracts:
+        award_id = str(contract.get("awardID") or "")
+        award_index, award = awards.get(award_id, (None, {}))
+        used.add(award_id)
+        found.append(_award(release, award, contract, f"$.contracts[{index}]", award_id))
+    for award_id, (index, award) in awards.items():
+        if award_id not in used:
+            found.append(_award(release, award, {}, f"$.awards[{index}]", award_id))
+    return tuple(found)
+
+
+def _award(release: dict, award: dict, contract: dict, path: str, award_id: str) -> ParsedAward:
+    value = contract.get("value") or award.get("value") or {}
+    period = contract.get("period") or award.get("contractPeriod") or {}
+    suppliers = tuple(s for s in (_supplier(release, r) for r in award.get("suppliers") or []) if s is not None)
+    return ParsedAward(
+        path=path,
+        award_id=award_id,
+        contract_id=str(contract.get("id") or ""),
+        title=str(contract.get("title") or award.get("title") or ""),
+        status=str(contract.get("status") or award.get("status") or ""),
+        value=_pounds(value.get("amount")) if isinstance(value, dict) else None,
+        currency=str(value.get("currency") or "") if isinstance(value, dict) else "",
+        suppliers=suppliers,
+        start=_when(period.get("startDate")) if isinstance(period, dict) else None,
+        end=_when(period.get("endDate")) if isinstance(period, dict) else None,
+        max_extent=_when(period.get("maxExtentDate")) if isinstance(period, dict) else None,
+        date_signed=_when(contract.get("dateSigned")),
+        amendments=tuple(
+            str(a.get("description") or a.get("rationale") or "") for a in contract.get("amendments") or [] if isinstance(a, dict)
+        ),
+    )
+
+
+# The tender's deadlines that become milestones: where OCDS keeps them, the tracker's kind, the title.
+DEADLINES = (
+    ("tenderPeriod.endDate", "tender_deadline", "Tenders due"),
+    ("enquiryPeriod.endDate", "other", "Clarification questions close"),
+    ("expressionOfInterestDeadline", "tender_deadline", "Expressions of interest due"),
+)
+
+
+def _deadlines(tender: dict) -> tuple[tuple[str, str, When], ...]:
+    found = []
+    for key, _kind, _title in DEADLINES:
+        value = tender
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        when = _when(value)
+        if when is not None:
+            found.append((key, f"$.tender.{key}", when))
+    return tuple(found)
 
 
 # --- the milestones a release implies -----------------------------------------------------
@@ -685,7 +785,8 @@ def _text_alternative(due: When, text: str) -> TextAlternative | None:
 
 
 def milestone_specs(parsed: ParsedRelease, *, lots_with_contracts: frozenset[str] = frozenset()) -> list[MilestoneSpec]:
-    """The milestones a release gives: planning milestones, the next notice, the lots' periods.
+    """The milestones a release gives: planning milestones, the next notice, the tender's deadlines
+    (tenderPeriod.endDate, enquiryPeriod.endDate, expressionOfInterestDeadline), the lots' periods.
 
     The end and maximum extent of a lot that the tracker already has as a contract are left to
     the contract's own derived milestones (``lots_with_contracts``).
@@ -719,6 +820,20 @@ def milestone_specs(parsed: ParsedRelease, *, lots_with_contracts: frozenset[str
                 path="$.tender.communication.futureNoticeDate",
                 due=parsed.future_notice,
                 description="The date the buyer expects to publish its next notice (tender.communication.futureNoticeDate).",
+            )
+        )
+    kinds = {key: (kind, title) for key, kind, title in DEADLINES}
+    for key, path, when in parsed.deadlines:
+        kind, title = kinds[key]
+        specs.append(
+            MilestoneSpec(
+                key=f"tender:{key}",
+                kind=kind,
+                same_as_kinds=(kind,),
+                title=title,
+                path=path,
+                due=when,
+                description=f"From the notice ({path}).",
             )
         )
     several = len(parsed.lots) > 1
