@@ -424,6 +424,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
         _cycle_values(run, cycle, created)
         if not created:
             _stage(run, cycle)
+        _tender_id(run, cycle)
         lots_with_contracts = frozenset(lot.lot_id for lot in lots if lot.contract_id)
         for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
             _milestone(run, cycle, spec)
@@ -789,7 +790,9 @@ def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, c
             contracts.append(contract)
         else:
             _contract_update(run, cycle, contract, award, said, imported)
-        _remember(run, cycle, key, {"contract": contract.pk, **said}, imported=_imported(run, cycle, key))
+        _remember(
+            run, cycle, key, {"contract": contract.pk, "contract_id": award.contract_id, **said}, imported=_imported(run, cycle, key)
+        )
         if award.status == "terminated" and contract.terminated_on is None:
             ended = award.end.day if award.end else run.parsed.date.london.date()
             contract.terminated_on = max(ended, contract.start_date)
@@ -923,6 +926,15 @@ STAGE_FOR_TENDER_STATUS = {
     "active": Stage.PROCUREMENT,
     "complete": Stage.AWARD,
 }
+
+
+def _tender_id(run: _Run, cycle: CommissioningCycle) -> None:
+    """The tender id the notices publish, kept so that the export writes it back (not a placeholder)."""
+    tender_id = run.parsed.tender_id
+    if tender_id:
+        imported = _imported(run, cycle, "tender:id")
+        if imported is None or imported.value != tender_id:
+            _remember(run, cycle, "tender:id", tender_id, imported=imported)
 
 
 def _stage(run: _Run, cycle: CommissioningCycle) -> None:

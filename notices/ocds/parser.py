@@ -474,6 +474,7 @@ class ParsedRelease:
     notices: tuple[NoticeDocument, ...]
     amendments: dict[str, str] = field(default_factory=dict)
     awards: tuple[ParsedAward, ...] = ()
+    tender_id: str = ""
     # The tender's deadlines: (key, path, when), e.g. ("tenderPeriod.endDate", "$.tender.tenderPeriod.endDate", ...).
     deadlines: tuple[tuple[str, str, When], ...] = ()
 
@@ -647,6 +648,7 @@ def parse_release(release: dict) -> ParsedRelease:
         amendments=amendments,
         deadlines=_deadlines(tender),
         awards=_awards(release),
+        tender_id=str(tender.get("id") or ""),
     )
 
 

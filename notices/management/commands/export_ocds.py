@@ -29,6 +29,8 @@ class Command(BaseCommand):
                 named = [f"cycle {pk}" for pk in sorted(missing)] + [f"contract {ref}" for ref in sorted(missing_refs)]
                 raise CommandError(f"Not found: {', '.join(named)}")
             releases = [exporter.cycle_release(c) for c in cycles] + [exporter.contract_release(c) for c in contracts]
+            # A record without an OCID is left out unless OCDS_OCID_PREFIX gives it one.
+            releases = [release for release in releases if release is not None]
         else:
             releases = exporter.releases_for_all(
                 CommissioningCycle.objects.order_by("pk"), Contract.objects.order_by("reference")
