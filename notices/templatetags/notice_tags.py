@@ -7,8 +7,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..notice_types import notice_type_label
-from ..selectors import notices_section
 from ..validators import is_web_address
+from ..selectors import notices_section
 
 register = template.Library()
 
