@@ -164,3 +164,32 @@ def ocds_1_0(release: dict) -> dict:
     party = release.pop("parties")[0]
     release["buyer"] = {"name": party["name"], "identifier": party["identifier"]}
     return release
+
+
+def awarded(notice_type: str = "UK7", *, when: str = "2026-08-01T09:00:00+01:00", amount: str = "480000",
+            end: str = "2029-03-31T23:59:59+01:00", status: str = "active", amendments: list | None = None) -> dict:
+    """The procurement's later release: the award to Safe Haven Trust and the contract signed for it."""
+    release = find_a_tender(notice_type, when=when)
+    release["id"] = f"{release['ocid']}-{when}"
+    release["tag"] = ["award", "contract"]
+    release["tender"]["status"] = "complete"
+    release["tender"]["documents"][0]["id"] = f"0{notice_type}-2026"
+    release["parties"].append(
+        {"id": "GB-CHC-1100001", "name": "Safe Haven Trust", "roles": ["supplier"], "identifier": {"scheme": "GB-CHC", "id": "1100001"}}
+    )
+    release["awards"] = [
+        {"id": "AW-1", "status": "active", "suppliers": [{"id": "GB-CHC-1100001", "name": "Safe Haven Trust"}],
+         "value": {"amount": Decimal(amount), "currency": "GBP"}}
+    ]
+    contract = {
+        "id": "CT-1",
+        "awardID": "AW-1",
+        "status": status,
+        "value": {"amount": Decimal(amount), "currency": "GBP"},
+        "period": {"startDate": "2027-04-01T00:00:00+01:00", "endDate": end, "maxExtentDate": "2031-03-31T23:59:59+01:00"},
+        "dateSigned": "2026-07-28T00:00:00+01:00",
+    }
+    if amendments:
+        contract["amendments"] = amendments
+    release["contracts"] = [contract]
+    return release

@@ -15,7 +15,7 @@ from notices.ocds.loader import Outcome
 from notices.services import conflict_resolve
 from tests.factories import make_team, make_user
 from tests.ocds_helpers import import_bytes
-from tests.ocds_publishers import find_a_tender
+from tests.ocds_publishers import awarded, find_a_tender
 
 pytestmark = pytest.mark.django_db
 
@@ -29,35 +29,6 @@ def in_may_2026():
 @pytest.fixture
 def team():
     return make_team(name="Domestic abuse commissioning team")
-
-
-def awarded(notice_type: str = "UK7", *, when: str = "2026-08-01T09:00:00+01:00", amount: str = "480000",
-            end: str = "2029-08-31T23:59:59+01:00", status: str = "active", amendments: list | None = None) -> dict:
-    """The procurement's later release: the award to Safe Haven Trust and the contract signed for it."""
-    release = find_a_tender(notice_type, when=when)
-    release["id"] = f"{release['ocid']}-{when}"
-    release["tag"] = ["award", "contract"]
-    release["tender"]["status"] = "complete"
-    release["tender"]["documents"][0]["id"] = f"0{notice_type}-2026"
-    release["parties"].append(
-        {"id": "GB-CHC-1100001", "name": "Safe Haven Trust", "roles": ["supplier"], "identifier": {"scheme": "GB-CHC", "id": "1100001"}}
-    )
-    release["awards"] = [
-        {"id": "AW-1", "status": "active", "suppliers": [{"id": "GB-CHC-1100001", "name": "Safe Haven Trust"}],
-         "value": {"amount": Decimal(amount), "currency": "GBP"}}
-    ]
-    contract = {
-        "id": "CT-1",
-        "awardID": "AW-1",
-        "status": status,
-        "value": {"amount": Decimal(amount), "currency": "GBP"},
-        "period": {"startDate": "2026-09-01T00:00:00+01:00", "endDate": end, "maxExtentDate": "2031-08-31T23:59:59+01:00"},
-        "dateSigned": "2026-07-28T00:00:00+01:00",
-    }
-    if amendments:
-        contract["amendments"] = amendments
-    release["contracts"] = [contract]
-    return release
 
 
 def test_the_tender_deadline_becomes_a_milestone_at_its_time(team):
@@ -90,8 +61,8 @@ def test_a_contract_details_notice_adds_the_contract_with_supplier_value_and_per
     assert contract.provider.name == "Safe Haven Trust"
     assert contract.provider.charity_number == "1100001"
     assert contract.total_value == Decimal("480000.00")
-    assert (contract.start_date, contract.initial_end_date) == (date(2026, 9, 1), date(2029, 8, 31))
-    assert contract.max_extent_date == date(2031, 8, 31)
+    assert (contract.start_date, contract.initial_end_date) == (date(2027, 4, 1), date(2029, 3, 31))
+    assert contract.max_extent_date == date(2031, 3, 31)
     assert contract.ocid == CommissioningCycle.objects.get().ocid
     assert any(change.startswith("Added the contract CT-1 with Safe Haven Trust") for change in outcomes[1].changes)
 

@@ -251,6 +251,11 @@ def _contract_lot(contract: Contract, lot_id: str) -> dict:
 def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
     if lot.contract_id:
         entry = _contract_lot(lot.contract, lot.lot_id)
+        if not entry["hasRenewal"] and lot.has_renewal:
+            # The contract has no options recorded yet: what the notices said about renewal stands.
+            entry["hasRenewal"] = True
+            if renewal := _lot_renewal(lot):
+                entry["renewal"] = renewal
         if lot.title:
             entry["title"] = lot.title
         if lot.status:
@@ -270,6 +275,18 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         entry["contractPeriod"] = period
     if lot.has_renewal is not None:
         entry["hasRenewal"] = lot.has_renewal
+    if renewal := _lot_renewal(lot):
+        entry["renewal"] = renewal
+    if lot.value is not None:
+        entry["value"] = _value(lot.value)
+    if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
+        entry["suitability"] = {
+            key: value for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse)) if value is not None
+        }
+    return entry
+
+
+def _lot_renewal(lot: Lot) -> dict:
     renewal = {}
     if lot.renewal_description:
         renewal["description"] = lot.renewal_description
@@ -279,15 +296,7 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         renewal["maximumRenewals"] = Decimal("1e9999")  # OCDS for "no maximum", written as 1E+9999
     elif lot.maximum_renewals is not None:
         renewal["maximumRenewals"] = lot.maximum_renewals
-    if renewal:
-        entry["renewal"] = renewal
-    if lot.value is not None:
-        entry["value"] = _value(lot.value)
-    if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
-        entry["suitability"] = {
-            key: value for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse)) if value is not None
-        }
-    return entry
+    return renewal
 
 
 def _place_documents(release: dict, notices: Iterable[Notice], award_id: str, contract_id: str) -> None:

@@ -429,6 +429,11 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
         for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
             _milestone(run, cycle, spec)
         contracts = _awarded(run, cycle, buyer, contracts)
+        if len(lots) == 1 and len(contracts) == 1 and lots[0].contract_id is None:
+            # The contract this release added is its one lot's (as _lots matches them on the next release).
+            lots[0].contract = contracts[0]
+            run.record(lots[0])
+            lots[0].save(update_fields=["contract"])
         allowed_ids = {contract.pk for contract in contracts}
         for lot in lots:
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
@@ -586,7 +591,7 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         team=team,
         lead_officer=run.officer,
         ocid=parsed.ocid,
-        stage=STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT,
+        stage=_first_stage(parsed, latest_notice),
         stage_changed_on=latest_notice.published.london.date() if latest_notice else parsed.date.london.date(),
         is_light_touch=bool(parsed.light_touch),
         target_start_date=min(lot_starts, default=None),
@@ -595,6 +600,25 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
     return cycle, True
+
+
+def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
+    """A new cycle's stage: the latest notice's, unless the release's tag and tender.status say
+    otherwise (a tracker's own export says its stage that way); then the earliest stage they allow."""
+    from .exporter import (  # the export's mapping, read backwards
+        RELEASE_TAG,
+        TENDER_STATUS,
+    )
+
+    stage = STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT
+    consistent = [
+        s for s in Stage
+        if (not parsed.tags or RELEASE_TAG[s] in parsed.tags)
+        and (not parsed.tender_status or TENDER_STATUS[s] == parsed.tender_status)
+    ]
+    if not consistent or stage in consistent or (not parsed.tags and not parsed.tender_status):
+        return stage
+    return consistent[0]
 
 
 # --- values the notices set ---------------------------------------------------------------
@@ -1031,7 +1055,16 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
         changed = []
+        # A matched lot is written out with its contract's dates: the same dates coming back (the
+        # tracker's own export) are the contract's, not something a notice said about the lot.
+        contract_dates = (
+            {"start_date": lot.contract.start_date, "end_date": lot.contract.initial_end_date, "max_extent_date": lot.contract.max_extent_date}
+            if lot.contract_id
+            else {}
+        )
         for name, value in _lot_values(parsed_lot).items():
+            if name in contract_dates and contract_dates[name] == value:
+                continue
             if name == "title":
                 value = value[:500]
             if getattr(lot, name) != value:

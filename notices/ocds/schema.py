@@ -184,3 +184,35 @@ def release_validator() -> Draft4Validator:
     checker = FormatChecker(formats=())
     checker.checks("date-time", raises=ValueError)(_check_date_time)
     return Draft4Validator(release_schema(), format_checker=checker)
+
+
+def additional_fields(release: object, schema: dict | None = None) -> list[str]:
+    """The JSON paths of fields in ``release`` that the merged schema does not define (what
+    lib-cove-ocds reports as "additional fields"): the export must write none."""
+    schema = schema or release_schema()
+    definitions = schema.get("definitions", {})
+    found: list[str] = []
+
+    def resolve(node: dict) -> dict:
+        while isinstance(node, dict) and "$ref" in node and node["$ref"].startswith("#/definitions/"):
+            node = definitions.get(node["$ref"].removeprefix("#/definitions/"), {})
+        return node if isinstance(node, dict) else {}
+
+    def walk(value: object, node: dict, path: str) -> None:
+        node = resolve(node)
+        if isinstance(value, dict):
+            properties = node.get("properties")
+            if properties is None:
+                return  # an object the schema leaves open (or a stubbed definition)
+            for key, item in value.items():
+                if key in properties:
+                    walk(item, properties[key], f"{path}.{key}")
+                elif not any(re.match(pattern, key) for pattern in node.get("patternProperties", {})):
+                    found.append(f"{path}.{key}")
+        elif isinstance(value, list):
+            items = node.get("items", {})
+            for index, item in enumerate(value):
+                walk(item, items if isinstance(items, dict) else {}, f"{path}[{index}]")
+
+    walk(release, schema, "$")
+    return found
