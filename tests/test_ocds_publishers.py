@@ -241,3 +241,17 @@ def test_every_procurement_act_notice_type_imports_as_its_notice(team, notice_ty
 
     assert outcome.status == Outcome.IMPORTED
     assert Notice.objects.get().notice_type == notice_type
+
+
+def test_the_command_reports_its_progress_when_asked(team, tmp_path, monkeypatch):
+    monkeypatch.setattr("notices.management.commands.import_ocds.PROGRESS_EVERY", 2)
+    path = tmp_path / "cf.json"
+    path.write_bytes(jsontext.dumps({"uri": "u", "releases": [contracts_finder(number=n) for n in range(1, 5)]}).encode())
+    err = io.StringIO()
+
+    call_command("import_ocds", str(path), "--team", team.name, "--create-buyers", "--progress", "--quiet", stdout=io.StringIO(), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "2 releases read: 2 imported, 0 refused", "4 releases read: 4 imported, 0 refused"
+    ]
