@@ -120,7 +120,7 @@ def test_a_termination_notice_marks_the_contract_ended(team):
 def test_the_tender_status_proposes_a_later_stage_and_the_officer_moves_it(team):
     officer = make_user(teams=[team])
     planning = find_a_tender("UK2")
-    planning["tender"]["status"] = "planning"
+    planning["tender"]["status"] = "planning"  # proposes no stage: planning is every stage before the tender
     import_bytes(planning, team=team, create_buyers=True)
     cycle = CommissioningCycle.objects.get()
     tender = copy.deepcopy(find_a_tender("UK4", when="2026-05-10T09:00:00+01:00"))

@@ -255,3 +255,11 @@ def test_the_command_reports_its_progress_when_asked(team, tmp_path, monkeypatch
     assert [line.split(" (")[0] for line in lines] == [
         "2 releases read: 2 imported, 0 refused", "4 releases read: 4 imported, 0 refused"
     ]
+
+
+def test_pretty_printed_releases_one_after_another_are_streamed_not_taken_for_json_lines():
+    first, second = (jsontext.dumps(contracts_finder(number=n), indent=2) for n in (1, 2))
+
+    items = list(read_releases(io.BytesIO(f"{first}\n{second}\n".encode())))
+
+    assert [(item.location, item.error) for item in items] == [("$", None), ("value 2: $", None)]

@@ -944,9 +944,8 @@ def _words_for(name: str, value) -> str:
 
 
 # tender.status (OCDS tenderStatus codelist) as the stage the procurement has at least reached.
+# "planning" and "planned" cover every stage before the tender, so they propose no move.
 STAGE_FOR_TENDER_STATUS = {
-    "planning": Stage.MARKET_ENGAGEMENT,
-    "planned": Stage.MARKET_ENGAGEMENT,
     "active": Stage.PROCUREMENT,
     "complete": Stage.AWARD,
 }

@@ -211,8 +211,9 @@ def _is_json_lines(head: bytes) -> bool:
 
     1. The first value, read whole from the head: a package (or anything but an object) is one
        document, streamed, however its lines are laid out (a pretty-printed package may hold one
-       release per line). A release or record followed by a line break and more is JSON Lines;
-       followed by more on the same line, it is values one after another, streamed.
+       release per line). A release or record written on one line, followed by a line break and
+       more, is JSON Lines; one written over several lines, or followed by more on the same
+       line, begins values one after another, streamed.
     2. When the first value cannot be read from the head (it is broken, or longer than the head),
        the file is JSON Lines only if every other line read is a whole JSON object.
     """
@@ -229,6 +230,8 @@ def _is_json_lines(head: bytes) -> bool:
     rest = text[end:]
     if not rest.strip():
         return False  # one value: a single release
+    if "\n" in text[:end].strip():
+        return False  # a release written over several lines: values one after another, streamed
     return "\n" in rest and not rest[: rest.index("\n")].strip()
 
 
