@@ -24,10 +24,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
 from access import policy
+from commissioning import selectors as cover_selectors
 from commissioning.models import CommissioningCycle
 from commissioning.views.cycles import add_service_errors
 from contracts.models import Contract
 from contracts.views import Permission
+from exports.filenames import download_name, set_download_name
 
 from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
@@ -353,6 +355,9 @@ class ConflictResolveView(Permission, View):
             return redirect(conflict)
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
+        if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
+            for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
+                messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
         return redirect(conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url())
 
 
@@ -361,8 +366,7 @@ class ConflictResolveView(Permission, View):
 
 def _download(request, package: dict, file_name: str) -> HttpResponse:
     response = HttpResponse(exporter.to_json(package), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+    return set_download_name(response, file_name)
 
 
 class ExportCycleView(Permission, View):
@@ -374,7 +378,7 @@ class ExportCycleView(Permission, View):
         if release is None:  # no OCID, and no registered OCID prefix to give it one
             return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
         package = exporter.release_package([release], uri=request.build_absolute_uri())
-        return _download(request, package, f"cycle-{cycle.pk}-ocds.json")
+        return _download(request, package, download_name("cycle", str(cycle.pk), "ocds", extension="json"))
 
 
 class ExportContractView(Permission, View):
@@ -386,7 +390,7 @@ class ExportContractView(Permission, View):
         if release is None:  # no OCID, and no registered OCID prefix to give it one
             return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
         package = exporter.release_package([release], uri=request.build_absolute_uri())
-        return _download(request, package, f"contract-{contract.reference}-ocds.json")
+        return _download(request, package, download_name("contract", contract.reference, "ocds", extension="json"))
 
 
 class ExportAllView(Permission, View):
