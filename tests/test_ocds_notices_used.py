@@ -63,6 +63,7 @@ def test_a_contract_details_notice_adds_the_contract_with_supplier_value_and_per
     assert contract.total_value == Decimal("480000.00")
     assert (contract.start_date, contract.initial_end_date) == (date(2027, 4, 1), date(2029, 3, 31))
     assert contract.max_extent_date == date(2031, 3, 31)
+    assert contract.date_signed == date(2026, 7, 28)
     assert contract.ocid == CommissioningCycle.objects.get().ocid
     assert any(change.startswith("Added the contract CT-1 with Safe Haven Trust") for change in outcomes[1].changes)
 

@@ -439,6 +439,8 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
             if lot.contract_id in allowed_ids:
                 _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
+        signed = services.contract_date_signed_from_notice(contracts=contracts, signed=[when.day for when in parsed.signed], officer=run.officer)
+        run.changes += signed
     else:
         run.changes.append(
             f"Older than release {latest.release_id}, already imported: kept for the record, changed nothing"
@@ -448,7 +450,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     # worked out again only when a release brought something they depend on.
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
-        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked:
+        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
             run.changes += services.duties_sync_for_contract(contract=contract, officer=run.officer, today=run.today)
     if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
         run.changes += services.duties_sync_for_cycle(cycle=cycle, officer=run.officer, today=run.today)
@@ -747,11 +749,6 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
 # --- awards and contracts (UK6, UK7, UK10, UK11) ------------------------------------------
 
 
-def _has_date_signed() -> bool:
-    # HOOK (h-duties adds Contract.date_signed on its own branch): written only once the field exists.
-    return any(f.name == "date_signed" for f in Contract._meta.get_fields())
-
-
 def _provider(run: _Run, award) -> Organisation | None:
     for supplier in award.suppliers:
         organisation = organisation_by_identifiers(supplier.identifiers)
@@ -860,8 +857,8 @@ def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None
         is_light_touch=cycle.is_light_touch,
         ocid=run.parsed.ocid,
     )
-    if _has_date_signed() and award.date_signed:
-        contract.date_signed = award.date_signed.day
+    if award.date_signed and award.date_signed.day <= term_end(start, months):
+        contract.date_signed = award.date_signed.day  # the model refuses a signature after the initial term
     contract.refresh_end_dates()
     contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
     run.changes.append(
@@ -920,10 +917,6 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
             f"{contract.reference}'s {label} is {_words_for(name, ours)}; the notice says {_words_for(name, new)}"
             + (" (a contract change: the officer decides)" if is_change else " (the officer chooses)")
         )
-    if _has_date_signed() and award.date_signed and not getattr(contract, "date_signed", None):
-        contract.date_signed = award.date_signed.day
-        fields.append("date_signed")
-        changed.append(f"signed {_long(award.date_signed.day)}")
     if contract.provider_id is None and award.suppliers:
         provider = _provider(run, award)
         if provider is not None:

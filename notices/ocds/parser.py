@@ -477,6 +477,7 @@ class ParsedRelease:
     tender_id: str = ""
     # The tender's deadlines: (key, path, when), e.g. ("tenderPeriod.endDate", "$.tender.tenderPeriod.endDate", ...).
     deadlines: tuple[tuple[str, str, When], ...] = ()
+    signed: tuple[When, ...] = ()  # contracts[].dateSigned: the day each contract was entered into
 
     @property
     def under_the_act(self) -> bool:
@@ -649,6 +650,11 @@ def parse_release(release: dict) -> ParsedRelease:
         deadlines=_deadlines(tender),
         awards=_awards(release),
         tender_id=str(tender.get("id") or ""),
+        signed=tuple(
+            when
+            for contract in release.get("contracts") or []
+            if isinstance(contract, dict) and (when := _when(contract.get("dateSigned"))) is not None
+        ),
     )
 
 

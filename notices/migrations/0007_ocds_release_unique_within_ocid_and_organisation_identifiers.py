@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
         ('contracts', '0006_contract_transparency_code_fields'),
-        ('notices', '0003_import_job'),
+        ('notices', '0006_notices_key_decisions_meetings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
