@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "exports",
     "api",
+    "registers",
 ]
 
 MIDDLEWARE = [
