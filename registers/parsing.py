@@ -48,7 +48,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "company_number": ("Companies House number", (
         "supplier companies house number", "companies house number", "company number", "company registration number",
         "supplier company number", "registered company number", "supplier companies house", "company reg no",
-        "supplier registration number", "registration number")),
+        "supplier registration number", "registration number", "company no", "company reg number", "co number")),
     "charity_number": ("Charity number", ("supplier charity number", "charity number", "charity registration number",
                                           "registered charity number", "charity no")),
     "ppon_id": ("PPON identifier", ("ppon", "ppon identifier", "ppon id", "supplier ppon")),
