@@ -596,7 +596,7 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
             problem(key, str(error))
             return None
 
-    text = lambda key: shown(values[key]) if key in values else ""  # noqa: E731
+    text = lambda key: shown(values[key]) if key in values else ""
     proposed.reference = text("reference")
     proposed.title = text("title")[:255]
     proposed.description = str(values.get("description") or "").strip()

@@ -97,7 +97,7 @@ def read_table(data: bytes, score: Callable[[list[str]], int]) -> Table:
     """
     if not data.strip():
         raise UnreadableFile("The file is empty")
-    close = lambda: None  # noqa: E731
+    close = lambda: None
     if is_xlsx(data):
         rows, estimated, sheet, close = _xlsx_rows(data)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

@@ -201,3 +201,41 @@ def test_a_file_with_no_usable_header_is_refused_with_the_reason(team, officer):
     preview = register_preview(data=b"a,b,c\n1,2,3\n", team=team, user=officer)
     assert preview.file_problems and "No header row was found" in preview.file_problems[0]
     assert not preview.can_commit
+
+
+# --- manage.py import_register ---------------------------------------------------------------
+
+
+def test_the_command_previews_without_writing_and_commits_with_commit(team, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "register.csv"
+    path.write_bytes(register(REFUGE, IDVA))
+    out = StringIO()
+    call_command("import_register", str(path), team="Domestic abuse team", stdout=out)
+    assert "2 new, 0 changed, 0 unchanged, 0 with errors" in out.getvalue()
+    assert "Nothing was written" in out.getvalue() and not Contract.objects.filter(reference="DA-001").exists()
+    out = StringIO()
+    call_command("import_register", str(path), team="Domestic abuse team", commit=True, stdout=out)
+    assert "Imported: 2 new, 0 changed. 1 end within 18 months: DA-002" in out.getvalue()
+    assert Contract.objects.get(reference="DA-001").history.earliest().history_change_reason == (
+        "Imported from register.csv by the import_register command"
+    )
+
+
+def test_the_command_refuses_a_file_with_bad_rows_and_lists_them(team, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    bad = list(REFUGE)
+    bad[4] = "sometime"
+    path = tmp_path / "register.csv"
+    path.write_bytes(register(bad))
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_register", str(path), team="Domestic abuse team", commit=True, stderr=err)
+    assert "Row 2, Start Date: sometime is not a date" in err.getvalue()
+    assert not Contract.objects.filter(reference="DA-001").exists()
