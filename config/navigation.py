@@ -8,6 +8,7 @@ from access import policy
 ITEMS = [
     ("Dashboard", "commissioning:dashboard", "commissioning.view_milestone", None),
     ("Contracts", "contracts:register", "contracts.view_contract", "/contracts/"),
+    ("Import contracts", "registers:import", "contracts.add_contract", "/contracts/import/"),
     ("Organisations", "contracts:organisation-list", "contracts.view_organisation", "/contracts/organisations/"),
     ("Cycles", "commissioning:cycle-list", "commissioning.view_commissioningcycle", "/cycles/"),
     ("Timeline", "commissioning:timeline", "contracts.view_contract", "/timeline/"),

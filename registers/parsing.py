@@ -35,7 +35,8 @@ from contracts.models import Contract, ServiceCategory
 # field key -> (label shown to the officer, names it goes by; compared after ``normalise``)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reference": ("Reference", ("reference", "reference number", "contract reference", "contract ref", "ref",
-                                "contract number", "contract id", "contract ref no", "ref no", "reference no")),
+                                "contract number", "contract id", "contract ref no", "ref no", "reference no", "our ref", "our reference",
+                                "internal reference", "contract reference number")),
     "title": ("Title", ("title", "title of agreement", "contract title", "contract name", "name of contract",
                         "agreement title", "service name", "name")),
     "description": ("Description", ("description", "description of goods and services", "description of service",

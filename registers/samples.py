@@ -96,7 +96,7 @@ def transparency_rows(count: int, *, first: date = date(2025, 4, 1), prefix: str
         years = 2 + n % 4
         yield [
             "Example Council", f"{prefix}-{n:05d}", f"Support service {n}", "Domestic abuse team",
-            "Community-based domestic abuse support", f"Provider {n % 400}", f"{(n % 400) + 1000000:08d}", "",
+            "Community-based domestic abuse support", f"Support Charity {n % 400}", f"{(n % 400) + 1000000:08d}", "",
             f"£{50000 + n:,}", f"{(50000 + n) / years:.2f}", "0", start.strftime("%d/%m/%Y"),
             term_end(start, 12 * years).strftime("%d/%m/%Y"), "", "Published tender", "Yes", "Yes" if n % 2 else "No",
         ]

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from contracts import terms
 from contracts.models import Contract, ExtensionOption, Organisation, Team
 
 from . import parsing, reading
-from .models import ColumnMapping
+from .models import ColumnMapping, RegisterImport
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -367,7 +367,6 @@ def history_reason(filename: str, officer: AbstractBaseUser | None) -> str:
     return f"Imported from {filename} by {who}"
 
 
-@transaction.atomic
 def register_commit(
     *,
     data: bytes,
@@ -392,17 +391,20 @@ def register_commit(
         raise ImportRefused(preview.file_problems + [str(p) for p in preview.errors])
     reason = history_reason(filename, officer)
     created_organisations: dict[str, Organisation] = {}
-    saved_ids, total = [], len(preview.rows)
+    saved_ids, total, done = [], len(preview.rows), 0
+    # All rows or none: the checks above ran outside the transaction; the writes run inside it.
     try:
-        for done, outcome in enumerate(preview.rows, start=1):
-            if outcome.status == "new":
-                saved_ids.append(_create(outcome.proposed, team=team, officer=officer, reason=reason, made=created_organisations).pk)
-            elif outcome.status == "changed":
-                saved_ids.append(_update(outcome, officer=officer, reason=reason, made=created_organisations).pk)
-            if progress and done % 100 == 0:
-                progress(total + done, 2 * total)
+        with transaction.atomic():
+            for done, outcome in enumerate(preview.rows, start=1):
+                if outcome.status == "new":
+                    contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=created_organisations)
+                    saved_ids.append(contract.pk)
+                elif outcome.status == "changed":
+                    saved_ids.append(_update(outcome, officer=officer, reason=reason, made=created_organisations).pk)
+                if progress and done % 100 == 0:
+                    progress(total + done, 2 * total)
     except ValidationError as error:
-        row = preview.rows[done - 1].proposed.row
+        row = preview.rows[max(done, 1) - 1].proposed.row
         raise ImportRefused([f"Row {row}: {message}" for message in error.messages]) from error
     return _summary(preview, saved_ids, created_organisations, today=today)
 
@@ -492,3 +494,104 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
         ],
         "warnings": [str(p) for p in preview.problems if p.severity == parsing.WARNING],
     }
+
+
+# --- imports run from the page (inline for small files, by a Celery worker for large ones) -----
+
+# Files up to this many rows are checked and imported while the officer waits; larger ones go to
+# a worker, and the page shows a progress bar that can be left and come back to.
+INLINE_ROWS = 500
+
+
+def _progress_writer(register_import: RegisterImport) -> Progress:
+    """Record progress where the progress page can read it, even from inside the import's transaction.
+
+    On PostgreSQL a second connection, in autocommit, writes it, so the page moves while the
+    rows are being saved. SQLite allows one writer at a time, so there it moves while rows are
+    checked and jumps to the end when the import's transaction commits.
+    """
+    pk = register_import.pk
+    extra = None
+    if connection.vendor == "postgresql":
+        extra = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def write(done: int, total: int) -> None:
+        if extra is not None:
+            with extra.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {RegisterImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
+                    [done, total, pk],
+                )
+        elif not connection.in_atomic_block:
+            RegisterImport.objects.filter(pk=pk).update(rows_done=done, rows_total=total)
+
+    write.close = extra.close if extra is not None else (lambda: None)
+    return write
+
+
+def register_import_preview(*, register_import: RegisterImport) -> RegisterImport:
+    """Check the uploaded file with its mapping and keep the preview for the page."""
+    progress = _progress_writer(register_import)
+    try:
+        preview = register_preview(
+            data=bytes(register_import.content), team=register_import.team, mapping=register_import.mapping,
+            user=register_import.officer, organisation_choices=register_import.organisation_choices, progress=progress,
+        )
+    finally:
+        progress.close()
+    register_import.preview = preview.as_dict()
+    register_import.status = RegisterImport.Status.PREVIEWED
+    register_import.rows_done = register_import.rows_total = len(preview.rows)
+    register_import.save(update_fields=["preview", "status", "rows_done", "rows_total", "updated_at"])
+    return register_import
+
+
+def register_import_commit(*, register_import: RegisterImport, today: date | None = None) -> RegisterImport:
+    """Import the previewed file, all rows or none, and keep the summary (or why it failed)."""
+    progress = _progress_writer(register_import)
+    try:
+        summary = register_commit(
+            data=bytes(register_import.content), filename=register_import.filename, team=register_import.team,
+            officer=register_import.officer, mapping=register_import.mapping,
+            organisation_choices=register_import.organisation_choices, progress=progress, today=today,
+        )
+    except ImportRefused as refused:
+        register_import.status = RegisterImport.Status.FAILED
+        register_import.error = "\n".join(refused.problems[:200])
+        register_import.save(update_fields=["status", "error", "updated_at"])
+        return register_import
+    finally:
+        progress.close()
+    register_import.summary = summary
+    register_import.status = RegisterImport.Status.COMMITTED
+    register_import.rows_done = register_import.rows_total
+    register_import.content = b""  # imported: the file is no longer needed
+    register_import.save(update_fields=["summary", "status", "rows_done", "content", "updated_at"])
+    return register_import
+
+
+def register_import_start(*, register_import: RegisterImport, action: str) -> bool:
+    """Run a preview or a commit now if the file is small; else queue it. True if it was queued."""
+    from . import tasks
+
+    rows = max(0, bytes(register_import.content).count(b"\n")) if not reading.is_xlsx(bytes(register_import.content)) else None
+    if rows is None:
+        rows = register_import.rows_total or _xlsx_rows(bytes(register_import.content))
+    running = RegisterImport.Status.PREVIEWING if action == "preview" else RegisterImport.Status.COMMITTING
+    register_import.status = running
+    register_import.rows_done, register_import.rows_total = 0, rows
+    register_import.error = ""
+    register_import.save(update_fields=["status", "rows_done", "rows_total", "error", "updated_at"])
+    task = tasks.register_import_preview if action == "preview" else tasks.register_import_commit
+    if rows <= INLINE_ROWS:
+        task.run(register_import.pk)
+        register_import.refresh_from_db()
+        return False
+    transaction.on_commit(lambda: task.delay(register_import.pk))
+    return True
+
+
+def _xlsx_rows(data: bytes) -> int:
+    table = reading.read_table(data, parsing.header_score)
+    table.rows.close()
+    return max(0, (table.estimated_rows or 0) - table.header_row)
