@@ -106,10 +106,17 @@ def read_table(data: bytes, score: Callable[[list[str]], int]) -> Table:
         rows, estimated, sheet = _csv_rows(data), data.count(b"\n") + 1, ""
 
     head: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=1):
-        head.append((number, cells))
-        if len(head) >= HEADER_SEARCH_ROWS:
-            break
+    try:
+        for number, cells in enumerate(rows, start=1):
+            head.append((number, cells))
+            if len(head) >= HEADER_SEARCH_ROWS:
+                break
+    except UnreadableFile:
+        close()
+        raise
+    except Exception as error:  # csv.Error, or a damaged sheet inside the workbook
+        close()
+        raise UnreadableFile(f"The file could not be read: {_reason(error)}") from error
     best, best_score = None, 1
     for index, (_, cells) in enumerate(head):
         texts = [_text(cell) for cell in cells]
@@ -131,15 +138,27 @@ def read_table(data: bytes, score: Callable[[list[str]], int]) -> Table:
     width = len(headers)
 
     def body() -> Iterator[tuple[int, list[Any]]]:
+        last = header_row
         try:
             for number, cells in itertools.chain(head[index + 1 :], enumerate(rows, start=len(head) + 1)):
+                last = number
                 cells = list(cells[:width]) + [None] * (width - len(cells))
                 if not _blank(cells):
                     yield number, cells
+        except GeneratorExit:
+            raise
+        except Exception as error:  # csv.Error, or a damaged sheet inside the workbook
+            raise UnreadableFile(f"The file could not be read after row {last}: {_reason(error)}") from error
         finally:
             close()
 
     return Table(headers=headers, rows=body(), header_row=header_row, estimated_rows=estimated, sheet=sheet)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, csv.Error) and "field larger than field limit" in str(error):
+        return "one cell is longer than 131,072 characters"
+    return "it is damaged or not a register"
 
 
 def _with_group_headings(head: list[tuple[int, list[Any]]], index: int) -> list[str]:

@@ -253,18 +253,21 @@ def register_preview(
         _match_batch(batch, team=team, editable=editable, preview=preview)
         batch.clear()
 
-    for proposed in _proposed_rows(data, mapping=mapping, headers_check=headers, context=context, progress=progress):
-        key = proposed.reference.casefold()
-        if key and key in seen_references:
-            proposed.problems.append(parsing.Problem(
-                proposed.row, context.column("reference"),
-                f"{proposed.reference} is also on row {seen_references[key]}: each contract once",
-            ))
-        elif key:
-            seen_references[key] = proposed.row
-        batch.append(proposed)
-        if len(batch) >= CHUNK:
-            flush()
+    try:
+        for proposed in _proposed_rows(data, mapping=mapping, headers_check=headers, context=context, progress=progress):
+            key = proposed.reference.casefold()
+            if key and key in seen_references:
+                proposed.problems.append(parsing.Problem(
+                    proposed.row, context.column("reference"),
+                    f"{proposed.reference} is also on row {seen_references[key]}: each contract once",
+                ))
+            elif key:
+                seen_references[key] = proposed.row
+            batch.append(proposed)
+            if len(batch) >= CHUNK:
+                flush()
+    except reading.UnreadableFile as error:
+        preview.file_problems.append(str(error))
     flush()
     if not preview.rows:
         preview.file_problems.append("The file has a header but no rows of contracts under it")

@@ -239,3 +239,13 @@ def test_the_command_refuses_a_file_with_bad_rows_and_lists_them(team, tmp_path)
         call_command("import_register", str(path), team="Domestic abuse team", commit=True, stderr=err)
     assert "Row 2, Start Date: sometime is not a date" in err.getvalue()
     assert not Contract.objects.filter(reference="DA-001").exists()
+
+
+def test_a_file_damaged_part_way_down_is_refused_with_where_it_stopped(team, officer):
+    rows = [[f"DA-{n}", *REFUGE[1:]] for n in range(20)]
+    data = register(*rows) + b'DA-99,"' + b"x" * 200_000 + b'",Someone,,01/04/2025,31/03/2026,,,\r\n'
+    preview = register_preview(data=data, team=team, user=officer)
+    assert preview.file_problems == [
+        "The file could not be read after row 21: one cell is longer than 131,072 characters"
+    ]
+    assert not preview.can_commit
