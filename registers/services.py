@@ -13,6 +13,7 @@ Importing the same file twice changes nothing the second time: an unchanged row 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from . import parsing, reading
 from .models import ColumnMapping, RegisterImport
 
 Progress = Callable[[int, int], None]
+logger = logging.getLogger(__name__)
 CHUNK = 500
 
 
@@ -515,16 +517,22 @@ def _progress_writer(register_import: RegisterImport) -> Progress:
     """
     pk = register_import.pk
     extra = None
-    if connection.vendor == "postgresql":
+    # Not from inside someone else's transaction (a test's, say), whose row lock the second
+    # connection would wait on for ever.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         extra = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def write(done: int, total: int) -> None:
         if extra is not None:
-            with extra.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {RegisterImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
-                    [done, total, pk],
-                )
+            try:
+                with extra.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '2s'")
+                    cursor.execute(
+                        f"UPDATE {RegisterImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
+                        [done, total, pk],
+                    )
+            except DatabaseError:
+                logger.warning("register import progress not recorded", extra={"register_import": pk})
         elif not connection.in_atomic_block:
             RegisterImport.objects.filter(pk=pk).update(rows_done=done, rows_total=total)
 
