@@ -306,3 +306,43 @@ def require_editable(user, *, contract_id: int | None, cycle_id: int | None = No
         return
     if cycle_id is not None and not cycles_editable_by(user).filter(pk=cycle_id).exists():
         raise PermissionDenied("You can read this cycle's records but not change them")
+
+
+# --- what an OCDS import may change (notices/ocds/loader.py) ---------------------------------
+
+
+def teams_for_new_cycles(user) -> QuerySet[Team]:
+    """The teams a person may add a commissioning cycle for."""
+    if not user.is_authenticated or not user.has_perm("commissioning.add_commissioningcycle"):
+        return Team.objects.none()
+    return teams_for(user)
+
+
+def notices_editable_by(user, queryset=None):
+    """Notices the person may change: those of a cycle they may change, or, for a notice of no
+    cycle, of a contract they may change or of nothing at all (its cycle was deleted)."""
+    from notices.models import Notice
+
+    queryset = Notice.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.change_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    ids = _either(
+        Notice.objects.filter(cycle_id__in=cycles_editable_by(user).values("pk")),
+        Notice.objects.filter(cycle__isnull=True, contracts__in=contracts_editable_by(user).values("pk")),
+    ).union(Notice.objects.filter(cycle__isnull=True, contracts__isnull=True).order_by().values("pk"))
+    return queryset.filter(pk__in=ids)
+
+
+def import_jobs_visible_to(user, queryset=None):
+    """An OCDS upload's progress and result: the person who uploaded it sees it (it lists what the
+    import changed in their teams' records), and so does anyone who sees every team."""
+    from notices.models import ImportJob
+
+    queryset = ImportJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(officer=user)

@@ -7,9 +7,13 @@ writes come from ``services`` and ``ocds.loader``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import (
+    MemoryFileUploadHandler,
+    TemporaryFileUploadHandler,
+)
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,11 +33,21 @@ from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
 from .models import Conflict, Duty
 from .ocds import exporter, jsontext
-from .ocds.loader import ImportOptions, Outcome, import_releases
+from .ocds.loader import ImportLimits, ImportOptions, Outcome, import_releases, survey
+from .ocds.reader import HostileFile
 
 NOTICES_PAGE_SIZE = 50
 # The result page lists this many releases of each kind; the rest are counted.
-SHOWN_OUTCOMES = 200
+SHOWN_OUTCOMES = services.SHOWN_OUTCOMES
+# An upload of more releases than this is imported by a worker (some 40 releases a second,
+# docs/benchmarks.md: 20 take about half a second). Setting OCDS_UPLOAD_INLINE_RELEASES.
+DEFAULT_INLINE_RELEASES = 20
+# ... or a few releases that hold many notices, milestones or lots (a seed release holds about 10).
+INLINE_WORK_PER_RELEASE = 10
+
+
+def inline_releases() -> int:
+    return int(getattr(settings, "OCDS_UPLOAD_INLINE_RELEASES", DEFAULT_INLINE_RELEASES))
 
 
 def _pretty(raw: str) -> str:
@@ -116,17 +130,34 @@ class ImportView(Permission, View):
         form = ImportForm(data, files, user=request.user, too_big=too_big)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=200)
-        allowed = None if policy.sees_every_team(request.user) else set(policy.team_ids(request.user))
+        # The officer's own rights (access.policy) decide what the import may change.
         options = ImportOptions(
             officer=request.user,
             team=form.cleaned_data["team"],
             create_buyers=form.cleaned_data["create_buyers"],
-            allowed_team_ids=allowed,
         )
         upload = form.cleaned_data["file"]
+        stream = upload.open("rb")
+        # Read once, writing nothing: a file nested too deeply or over the limits is refused whole.
+        try:
+            counted = survey(stream, ImportLimits.from_settings())
+        except HostileFile as error:
+            form.add_error("file", str(error))
+            return render(request, self.template_name, {"form": form}, status=200)
+        stream.seek(0)
+        if counted.releases > inline_releases() or counted.work > INLINE_WORK_PER_RELEASE * inline_releases():
+            # Too long to import while the officer waits: a worker imports it, the page shows progress.
+            job = services.import_job_start(
+                upload=upload,
+                officer=request.user,
+                team=options.team,
+                create_buyers=options.create_buyers,
+                total=counted.releases,
+            )
+            return redirect(job)
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         shown: dict[str, list[Outcome]] = {key: [] for key in counts}
-        with upload.open("rb") as stream:
+        with stream:
             for outcome in import_releases(stream, options):
                 counts[outcome.status] += 1
                 if len(shown[outcome.status]) < SHOWN_OUTCOMES:
@@ -135,6 +166,27 @@ class ImportView(Permission, View):
             request,
             "notices/import_result.html",
             {"file_name": upload.name, "counts": counts, "shown": shown, "limit": SHOWN_OUTCOMES},
+        )
+
+
+class ImportProgressView(Permission, DetailView):
+    """How far a worker has got with an uploaded file; once it is over, what happened to each release."""
+
+    permission_required = "notices.view_notice"  # and only the uploader's own (access.policy)
+    template_name = "notices/import_progress.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return policy.import_jobs_visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        job = self.object
+        return super().get_context_data(
+            file_name=job.file_name,
+            counts=job.counts,
+            shown=job.shown,
+            limit=SHOWN_OUTCOMES,
+            **kwargs,
         )
 
 

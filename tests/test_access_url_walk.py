@@ -41,7 +41,7 @@ PERSONAL = {
     "api:token-list", "api:token-create",
 }
 # Your own API tokens: their owner (the officer) opens them; anyone else finds nothing.
-OWN = {"api:token-revoke"}
+OWN = {"api:token-revoke", "notices:import-progress"}
 # Pages that change something: only people who may edit get past them.
 EDITING_WORDS = ("create", "edit", "exercise", "decline", "stage", "decision", "status", "regenerate", "new", "upload", "approve", "submit", "import")
 
@@ -76,6 +76,7 @@ class World:
     kpi: object = None
     quality: object = None
     api_token: object = None
+    import_job: object = None
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def world():
     cycle.save()
     make_seed_buyers()
     import_bytes(mk_release())
-    from notices.models import Conflict, Duty, Notice, Release
+    from notices.models import Conflict, Duty, ImportJob, Notice, Release
 
     duty = Duty.objects.filter(contract=contract).first() or Duty.objects.filter(cycle=cycle).first()
     assert duty is not None and Notice.objects.filter(cycle=cycle).exists() and Conflict.objects.filter(cycle=cycle).exists()
@@ -111,6 +112,7 @@ def world():
         report=report, monitoring_return=monitoring_return,
         kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(), quality=quality,
         api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
+        import_job=ImportJob.objects.create(officer=people["officer"], file_name="mk.json"),
     )
 
 
@@ -121,6 +123,7 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("notices/releases/", {"pk": world.release.pk}),
         ("notices/duties/", {"pk": world.duty.pk if world.duty else 0}),
         ("notices/conflicts/", {"pk": world.conflict.pk}),
+        ("notices/import/", {"pk": world.import_job.pk}),
         ("notices/", {"pk": world.notice.pk}),
         ("reports/contracts/", {"contract_pk": world.contract.pk}),
         ("reports/returns/", {"pk": world.monitoring_return.pk}),

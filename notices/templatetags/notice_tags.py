@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..notice_types import notice_type_label
+from ..validators import is_web_address
 from ..selectors import notices_section
 
 register = template.Library()
@@ -23,6 +24,12 @@ def notices_panel(context, subject, heading_level="h2"):
         return {"enabled": False}  # the notices pages are not in this site's URLs
     section = notices_section(subject, request.user)
     return {**section, "enabled": True, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
+
+
+@register.filter
+def web_link(value: object) -> bool:
+    """``{% if notice.url|web_link %}``: only an http or https address is shown as a link."""
+    return is_web_address(value)
 
 
 @register.filter
