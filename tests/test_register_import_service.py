@@ -249,3 +249,18 @@ def test_a_file_damaged_part_way_down_is_refused_with_where_it_stopped(team, off
         "The file could not be read after row 21: one cell is longer than 131,072 characters"
     ]
     assert not preview.can_commit
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_trackers_own_register_download_imports_back_unchanged(client, team, officer, file_format):
+    from django.urls import reverse
+
+    from tests.export_helpers import body
+
+    make_contract(reference="DA-9", team=team, buyer=Contract.objects.get(reference="OLD-1").buyer,
+                  title="Refuge", annual_value=Decimal("524994.00"), max_extent_date=date(2034, 2, 28))
+    client.force_login(officer)
+    data = body(client.get(reverse(f"exports:register-{file_format}")))
+    preview = register_preview(data=data, team=team, user=officer)
+    assert preview.file_problems == [] and preview.errors == []
+    assert preview.counts == {"new": 0, "changed": 0, "unchanged": 2, "error": 0}
