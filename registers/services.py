@@ -118,16 +118,43 @@ def _value_words(p: parsing.ProposedContract) -> str:
 
 @dataclass
 class Preview:
+    """What a file would do. ``rows`` keeps the first ``keep_rows`` rows for the page (all of them
+    if None); the tallies, problems and changes cover every row, so a large file is checked in
+    batches without holding every row in memory."""
+
     headers: list[str]
     mapping: list[str]
     rows: list[RowOutcome] = field(default_factory=list)
     problems: list[parsing.Problem] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
+    keep_rows: int | None = None
+    total: int = 0
+    tally: Counter = field(default_factory=Counter)
+    near: dict[str, dict] = field(default_factory=dict)
+    changed: list[dict] = field(default_factory=list)
+    matched_ids: list[int] = field(default_factory=list)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.total += 1
+        self.tally[outcome.status] += 1
+        self.problems.extend(outcome.proposed.problems)
+        if self.keep_rows is None or len(self.rows) < self.keep_rows:
+            self.rows.append(outcome)
+        if outcome.status == "changed":
+            self.changed.append({"row": outcome.proposed.row, "reference": outcome.proposed.reference,
+                                 "changes": outcome.changes})
+        if outcome.contract_id and outcome.status in ("changed", "unchanged"):
+            self.matched_ids.append(outcome.contract_id)
+        for choice in (outcome.proposed.provider, outcome.proposed.buyer):
+            if choice and choice.near and parsing.name_key(choice.name) not in self.near:
+                self.near[parsing.name_key(choice.name)] = {
+                    "key": parsing.name_key(choice.name), "name": choice.name,
+                    "near": [{"pk": o.pk, "name": o.name} for o in choice.near],
+                }
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = Counter(row.status for row in self.rows)
-        return {key: counts.get(key, 0) for key in ("new", "changed", "unchanged", "error")}
+        return {key: self.tally.get(key, 0) for key in ("new", "changed", "unchanged", "error")}
 
     @property
     def errors(self) -> list[parsing.Problem]:
@@ -135,37 +162,24 @@ class Preview:
 
     @property
     def can_commit(self) -> bool:
-        return not self.file_problems and not self.errors and bool(self.rows)
+        return not self.file_problems and not self.errors and self.total > 0
 
     def as_dict(self, *, row_limit: int = 1000) -> dict:
+        shown = self.rows[:row_limit]
         return {
             "headers": self.headers,
             "mapping": self.mapping,
             "counts": self.counts,
-            "rows": [row.as_dict() for row in self.rows[:row_limit]],
-            "rows_left_out": max(0, len(self.rows) - row_limit),
+            "rows": [row.as_dict() for row in shown],
+            "rows_left_out": max(0, self.total - len(shown)),
             "problems": [
                 {"row": p.row, "column": p.column, "message": p.message, "severity": p.severity, "text": str(p)}
                 for p in self.problems
             ],
             "file_problems": self.file_problems,
-            "near": _near_choices(self.rows),
+            "near": list(self.near.values()),
             "can_commit": self.can_commit,
         }
-
-
-def _near_choices(rows: list[RowOutcome]) -> list[dict]:
-    """Names that nearly match a known organisation, once each, with what they might be."""
-    seen, choices = set(), []
-    for row in rows:
-        for choice in (row.proposed.provider, row.proposed.buyer):
-            if choice and choice.near and parsing.name_key(choice.name) not in seen:
-                seen.add(parsing.name_key(choice.name))
-                choices.append({
-                    "key": parsing.name_key(choice.name), "name": choice.name,
-                    "near": [{"pk": o.pk, "name": o.name} for o in choice.near],
-                })
-    return choices
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -233,14 +247,22 @@ def register_preview(
     user: AbstractBaseUser | None = None,
     organisation_choices: dict[str, str] | None = None,
     progress: Progress | None = None,
+    keep_rows: int | None = None,
+    on_batch: Callable[[list[RowOutcome]], None] | None = None,
+    created: set[int] | None = None,
 ) -> Preview:
-    """Each row as it would be saved, what it would do, and every problem. Writes nothing."""
+    """Each row as it would be saved, what it would do, and every problem. Writes nothing itself.
+
+    Rows are matched in batches of ``CHUNK``; ``on_batch`` receives each batch's outcomes (the
+    commit saves them there), and ``created`` holds the contracts this import has added, which
+    a later row must not be matched to.
+    """
     try:
         headers, guessed = register_headers(data=data, team=team)
     except reading.UnreadableFile as error:
         return Preview(headers=[], mapping=[], file_problems=[str(error)])
     mapping = list(mapping) if mapping is not None else guessed
-    preview = Preview(headers=headers, mapping=mapping, file_problems=parsing.mapping_problems(mapping))
+    preview = Preview(headers=headers, mapping=mapping, file_problems=parsing.mapping_problems(mapping), keep_rows=keep_rows)
     if preview.file_problems:
         return preview
     context = parsing.Context(
@@ -252,7 +274,11 @@ def register_preview(
     batch: list[parsing.ProposedContract] = []
 
     def flush():
-        _match_batch(batch, team=team, editable=editable, preview=preview)
+        outcomes = _match_batch(batch, team=team, editable=editable, created=created or set())
+        for outcome in outcomes:
+            preview.add(outcome)
+        if on_batch and outcomes:
+            on_batch(outcomes)
         batch.clear()
 
     try:
@@ -271,21 +297,23 @@ def register_preview(
     except reading.UnreadableFile as error:
         preview.file_problems.append(str(error))
     flush()
-    if not preview.rows:
+    if not preview.total and not preview.file_problems:
         preview.file_problems.append("The file has a header but no rows of contracts under it")
     return preview
 
 
-def _match_batch(batch, *, team: Team, editable: set[int] | None, preview: Preview) -> None:
+def _match_batch(batch, *, team: Team, editable: set[int] | None, created: set[int]) -> list[RowOutcome]:
     """Match a batch of rows to existing contracts (by reference, then OCID) in two queries."""
     references = {p.reference for p in batch if p.reference}
     ocids = {p.ocid for p in batch if p.ocid}
     existing = Contract.objects.filter(reference__in=references).prefetch_related("options")
-    by_reference = {c.reference.casefold(): c for c in existing}
+    by_reference = {c.reference.casefold(): c for c in existing if c.pk not in created}
     by_ocid = {}
     if ocids:
         for contract in Contract.objects.filter(ocid__in=ocids).prefetch_related("options"):
-            by_ocid.setdefault(contract.ocid, contract)
+            if contract.pk not in created:
+                by_ocid.setdefault(contract.ocid, contract)
+    outcomes = []
     for proposed in batch:
         contract = by_reference.get(proposed.reference.casefold()) or (by_ocid.get(proposed.ocid) if proposed.ocid else None)
         outcome = RowOutcome(proposed=proposed, status="new")
@@ -301,8 +329,8 @@ def _match_batch(batch, *, team: Team, editable: set[int] | None, preview: Previ
                 outcome.status = "changed" if outcome.changes else "unchanged"
         if proposed.has_errors:
             outcome.status = "error"
-        preview.rows.append(outcome)
-        preview.problems.extend(proposed.problems)
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _long(day: date | None) -> str:
@@ -388,30 +416,42 @@ def register_commit(
     Raises ``ImportRefused`` (having written nothing) if any row has an error.
     """
     today = today or timezone.localdate()
-    preview = register_preview(
-        data=data, team=team, mapping=mapping, user=officer, organisation_choices=organisation_choices,
-        progress=(lambda done, total: progress(done, 2 * total)) if progress else None,
+    options = dict(data=data, team=team, mapping=mapping, user=officer, organisation_choices=organisation_choices)
+    # 1. Check every row first, keeping none of them: nothing is written if any row is wrong.
+    check = register_preview(
+        **options, keep_rows=0, progress=(lambda done, total: progress(done, 2 * total)) if progress else None
     )
-    if not preview.can_commit:
-        raise ImportRefused(preview.file_problems + [str(p) for p in preview.errors])
+    if not check.can_commit:
+        raise ImportRefused(check.file_problems + [str(p) for p in check.errors])
+    total = check.total
     reason = history_reason(filename, officer)
-    created_organisations: dict[str, Organisation] = {}
-    saved_ids, total, done = [], len(preview.rows), 0
-    # All rows or none: the checks above ran outside the transaction; the writes run inside it.
+    made: dict[str, Organisation] = {}
+    created: set[int] = set()
+    saved_ids: list[int] = []
+    current = {"row": 0, "done": 0}
+
+    def save(outcomes: list[RowOutcome]) -> None:
+        for outcome in outcomes:
+            current["row"] = outcome.proposed.row
+            if outcome.status == "new":
+                contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=made)
+                created.add(contract.pk)
+                saved_ids.append(contract.pk)
+            elif outcome.status == "changed":
+                saved_ids.append(_update(outcome, officer=officer, reason=reason, made=made).pk)
+            current["done"] += 1
+            if progress and current["done"] % 100 == 0:
+                progress(total + current["done"], 2 * total)
+
+    # 2. Read the file again, a batch at a time, saving each batch: all rows or none.
     try:
         with transaction.atomic():
-            for done, outcome in enumerate(preview.rows, start=1):
-                if outcome.status == "new":
-                    contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=created_organisations)
-                    saved_ids.append(contract.pk)
-                elif outcome.status == "changed":
-                    saved_ids.append(_update(outcome, officer=officer, reason=reason, made=created_organisations).pk)
-                if progress and done % 100 == 0:
-                    progress(total + done, 2 * total)
+            written = register_preview(**options, keep_rows=0, on_batch=save, created=created)
+            if not written.can_commit:  # the database changed between the two readings
+                raise ImportRefused(written.file_problems + [str(p) for p in written.errors])
     except ValidationError as error:
-        row = preview.rows[max(done, 1) - 1].proposed.row
-        raise ImportRefused([f"Row {row}: {message}" for message in error.messages]) from error
-    return _summary(preview, saved_ids, created_organisations, today=today)
+        raise ImportRefused([f"Row {current['row']}: {message}" for message in error.messages]) from error
+    return _summary(written, saved_ids, made, today=today)
 
 
 def _organisation(choice, *, role: str, officer, reason: str, made: dict[str, Organisation]) -> Organisation | None:
@@ -472,9 +512,9 @@ ENDING_SOON_MONTHS = 18
 
 def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date) -> dict:
     horizon = terms.add_months(today, ENDING_SOON_MONTHS)
-    imported_ids = [row.contract_id for row in preview.rows if row.contract_id] + saved_ids
+    imported_ids = set(preview.matched_ids) | set(saved_ids)
     ending = (
-        Contract.objects.filter(pk__in=set(imported_ids), current_end_date__gte=today, current_end_date__lte=horizon)
+        Contract.objects.filter(pk__in=imported_ids, current_end_date__gte=today, current_end_date__lte=horizon)
         .select_related("provider")
         .order_by("current_end_date", "reference")
     )
@@ -484,12 +524,9 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
     )
     return {
         "counts": preview.counts,
-        "contracts": len(preview.rows),
+        "contracts": preview.total,
         "organisations_added": sorted(o.name for o in made.values()),
-        "changed": [
-            {"row": r.proposed.row, "reference": r.proposed.reference, "changes": r.changes}
-            for r in preview.rows if r.status == "changed"
-        ],
+        "changed": preview.changed,
         "ending_within_18_months": [
             {
                 "pk": c.pk, "reference": c.reference, "title": c.title, "end": c.current_end_date.isoformat(),
@@ -497,7 +534,7 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
             }
             for c in ending
         ],
-        "warnings": [str(p) for p in preview.problems if p.severity == parsing.WARNING],
+        "warnings": [str(p) for p in preview.problems if p.severity == parsing.WARNING][:500],
     }
 
 
@@ -506,6 +543,8 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
 # Files up to this many rows are checked and imported while the officer waits; larger ones go to
 # a worker, and the page shows a progress bar that can be left and come back to.
 INLINE_ROWS = 500
+# The preview page shows this many rows (every problem and change is listed whatever the size).
+PAGE_ROWS = 1000
 
 
 def _progress_writer(register_import: RegisterImport) -> Progress:
@@ -547,12 +586,13 @@ def register_import_preview(*, register_import: RegisterImport) -> RegisterImpor
         preview = register_preview(
             data=bytes(register_import.content), team=register_import.team, mapping=register_import.mapping,
             user=register_import.officer, organisation_choices=register_import.organisation_choices, progress=progress,
+            keep_rows=PAGE_ROWS,
         )
     finally:
         progress.close()
     register_import.preview = preview.as_dict()
     register_import.status = RegisterImport.Status.PREVIEWED
-    register_import.rows_done = register_import.rows_total = len(preview.rows)
+    register_import.rows_done = register_import.rows_total = preview.total
     register_import.save(update_fields=["preview", "status", "rows_done", "rows_total", "updated_at"])
     return register_import
 
