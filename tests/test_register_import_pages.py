@@ -12,7 +12,12 @@ from contracts import roles
 from contracts.models import Contract
 from registers import services
 from registers.models import ColumnMapping, RegisterImport
-from registers.samples import csv_bytes, template_xlsx, transparency_rows, TRANSPARENCY_HEADERS
+from registers.samples import (
+    TRANSPARENCY_HEADERS,
+    csv_bytes,
+    template_xlsx,
+    transparency_rows,
+)
 from tests.factories import make_buyer, make_contract, make_team, make_user
 
 pytestmark = pytest.mark.django_db

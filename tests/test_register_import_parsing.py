@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from registers import parsing, reading
-from registers.parsing import CellError, Context, KnownOrganisation, OrganisationIndex, parse_row
+from registers.parsing import (
+    CellError,
+    Context,
+    KnownOrganisation,
+    OrganisationIndex,
+    parse_row,
+)
 from registers.samples import TRANSPARENCY_HEADERS, csv_bytes, xlsx_bytes
 
 

@@ -10,10 +10,16 @@ import pytest
 from commissioning.models import Milestone
 from contracts import roles
 from contracts.models import Contract, ExtensionOption, Organisation
-from registers.services import ImportRefused, register_commit, register_preview
 from registers.samples import TRANSPARENCY_HEADERS, csv_bytes, xlsx_bytes
+from registers.services import ImportRefused, register_commit, register_preview
 from reminders.models import Reminder
-from tests.factories import make_buyer, make_contract, make_organisation, make_team, make_user
+from tests.factories import (
+    make_buyer,
+    make_contract,
+    make_organisation,
+    make_team,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
