@@ -210,3 +210,27 @@ def test_a_worker_that_fails_says_so_on_the_page_and_imports_nothing(client, tea
     page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
     assert "Nothing was imported" in page and "The import stopped before it finished" in page
     assert not Contract.objects.filter(reference__startswith="TC-").exists()
+
+
+def test_with_an_eager_worker_a_large_file_goes_through_delay_and_lands_on_the_summary(
+    client, team, officer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from config.celery import app
+
+    monkeypatch.setattr(services, "INLINE_ROWS", 5)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    was_eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # Celery read its settings at start
+    try:
+        client.force_login(officer)
+        upload(client, team, csv_bytes(TRANSPARENCY_HEADERS, transparency_rows(8)))
+        register_import = RegisterImport.objects.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+        assert "Import 8 contracts" in text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+        page = text(client.get(response.url))
+    finally:
+        app.conf.task_always_eager = was_eager
+    assert "Contracts imported" in page and "8 new" in page
+    assert RegisterImport.objects.get().content == b""
