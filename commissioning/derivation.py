@@ -10,7 +10,11 @@ contract or one of its options is saved (see ``signals.py``) and may run any num
 4. Mark an extension decision met when its option is exercised or declined, and cancel it
    when the option lapses.
 5. Cancel derived milestones the contract no longer implies (an option deleted, a maximum
-   extent cleared), again unless an officer has taken them over.
+   extent cleared, a gap in cover closed), again unless an officer has taken them over.
+6. A gap in cover at the end of the contract (``commissioning.cover``) is a milestone too, due
+   on the first day with no contract, so it has reminders to the lead officer and escalation
+   like any deadline. Another contract's change can open or close it (a successor's start
+   moving), so the contracts sharing a service with the one that changed are synced as well.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
@@ -38,6 +43,7 @@ class DerivedMilestone:
     # For a decided option: the status its decision milestone should show.
     settled_status: str | None = None
     settled_on: date | None = None
+    description: str = ""
 
 
 def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> list[DerivedMilestone]:
@@ -83,15 +89,42 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
     return derived
 
 
+def cover_gap_milestones(contract: Contract, *, today: date) -> list[DerivedMilestone]:
+    """One milestone per service this contract's end leaves without a contract for some days."""
+    # Imported here: selectors reads access.policy, which reads these models.
+    from .selectors import contract_cover_of
+
+    derived = []
+    for service in contract_cover_of(contract, today=today).services:
+        for boundary in service.gaps:
+            if boundary.old.pk != contract.pk:
+                continue  # a call-off's own gap is the call-off's milestone, not its framework's
+            derived.append(
+                DerivedMilestone(
+                    f"cover_gap:{service.pk}" if service.pk else "cover_gap",
+                    Milestone.Kind.GAP_IN_COVER,
+                    f"{contract.reference}: {boundary.service} has no contract {boundary.gap.words}",
+                    boundary.gap.first,
+                    description=boundary.words[:1].upper() + boundary.words[1:] + ".",
+                )
+            )
+    return derived
+
+
 def _save(milestone: Milestone, reason: str, fields: list[str] | None = None) -> None:
     milestone._change_reason = reason
     milestone.save(update_fields=fields)
 
 
 @transaction.atomic
-def milestones_sync_for_contract(*, contract: Contract) -> None:
-    """Bring a contract's derived milestones in step with it (see the module docstring)."""
-    wanted = {d.key: d for d in derived_milestones(contract, list(contract.options.all()))}
+def milestones_sync_for_contract(*, contract: Contract, today: date | None = None, neighbours: bool = True) -> None:
+    """Bring a contract's derived milestones in step with it (see the module docstring).
+
+    ``neighbours`` also syncs every contract sharing a service with it (step 6).
+    """
+    today = today or timezone.localdate()
+    derived = derived_milestones(contract, list(contract.options.all())) + cover_gap_milestones(contract, today=today)
+    wanted = {d.key: d for d in derived}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
     for key, spec in wanted.items():
         milestone = existing.get(key)
@@ -105,6 +138,7 @@ def milestones_sync_for_contract(*, contract: Contract) -> None:
                 due_on=spec.due_on,
                 option=spec.option,
                 owner=contract.lead_officer,
+                description=spec.description,
             )
             if spec.settled_status:
                 milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
@@ -118,10 +152,29 @@ def milestones_sync_for_contract(*, contract: Contract) -> None:
             continue
         if milestone.status != Milestone.Status.SCHEDULED:
             continue
-        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk):
+        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk) or (
+            spec.description and milestone.description != spec.description
+        ):
             milestone.due_on, milestone.title, milestone.option = spec.due_on, spec.title, spec.option
-            _save(milestone, SYNC_REASON, ["due_on", "title", "option"])
+            fields = ["due_on", "title", "option"]
+            if spec.description:
+                milestone.description = spec.description
+                fields.append("description")
+            _save(milestone, SYNC_REASON, fields)
     for key, milestone in existing.items():
         if key not in wanted and milestone.status == Milestone.Status.SCHEDULED and not milestone.edited_by_hand:
             milestone.status = Milestone.Status.CANCELLED
-            _save(milestone, "No longer follows from the contract", ["status"])
+            reason = "The gap in cover closed" if milestone.kind == Milestone.Kind.GAP_IN_COVER else "No longer follows from the contract"
+            _save(milestone, reason, ["status"])
+    if neighbours:
+        cover_sync_for_contracts(
+            contracts=Contract.objects.filter(services_covered__contracts=contract).exclude(pk=contract.pk).distinct(),
+            today=today,
+        )
+
+
+def cover_sync_for_contracts(*, contracts, today: date | None = None) -> None:
+    """Re-derive the milestones of contracts whose cover something else changed (a successor's
+    start, a cycle's target or decision, a service's contracts); each is synced once."""
+    for other in contracts:
+        milestones_sync_for_contract(contract=other, today=today, neighbours=False)

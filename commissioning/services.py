@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from contracts.models import Contract
 
-from .models import CommissioningCycle, Milestone, Stage
+from .derivation import cover_sync_for_contracts
+from .models import CommissioningCycle, Milestone, Service, Stage
 
 # django-simple-history keeps the reason in a 100-character column.
 REASON_LENGTH = 100
@@ -62,6 +63,10 @@ def cycle_save(
         # Setting an unchanged list would still add a history row per call: only write changes.
         if wanted != current:
             cycle.replaces.set(wanted)
+            # Contracts it no longer replaces may now have a gap in cover, or no longer one.
+            cover_sync_for_contracts(contracts=Contract.objects.filter(pk__in=wanted ^ current))
+    # The target start and the decision move the gaps of the contracts it replaces.
+    cover_sync_for_contracts(contracts=cycle.replaces.all())
     return cycle
 
 
@@ -145,7 +150,46 @@ def cycle_record_decision(
     cycle.decision, cycle.decision_by, cycle.decision_on = decision, officer, decided_on
     _record(cycle, officer=officer, reason=_decision_reason(decision, reason))
     cycle.save(update_fields=["decision", "decision_by", "decision_on"])
+    cover_sync_for_contracts(contracts=cycle.replaces.all())  # decommissioning closes a gap
     return cycle
+
+
+# --- services and their cover -------------------------------------------------------------
+
+
+def check_service_contracts(service: Service, contracts: Iterable[Contract]) -> None:
+    """A service's chain holds only its own team's contracts: the cover summaries name every
+    contract in the chain, and access.policy lets a person see only their teams' contracts."""
+    others = sorted(contract.reference for contract in contracts if contract.team_id != service.team_id)
+    if others:
+        raise ValidationError(
+            {"contracts": f"Choose only contracts of the service's own team; not {', '.join(others)}"}
+        )
+
+
+@transaction.atomic
+def service_save(
+    *,
+    service: Service,
+    contracts: Iterable[Contract] | None = None,
+    officer: AbstractBaseUser | None,
+    reason: str,
+) -> Service:
+    """Validate and save a service and, if given, the contracts that cover it; then re-derive
+    the gap-in-cover milestones of every contract whose chain that changed."""
+    service.full_clean(exclude=["contracts"])
+    if contracts is not None:
+        contracts = list(contracts)
+        check_service_contracts(service, contracts)
+    _record(service, officer=officer, reason=reason)
+    service.save()
+    if contracts is not None:
+        wanted = {contract.pk for contract in contracts}
+        current = set(service.contracts.values_list("pk", flat=True))
+        if wanted != current:
+            service.contracts.set(wanted)
+            cover_sync_for_contracts(contracts=Contract.objects.filter(pk__in=wanted | current))
+    return service
 
 
 # --- milestones ---------------------------------------------------------------------------

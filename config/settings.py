@@ -290,6 +290,8 @@ REMINDER_ESCALATION_DAYS = int(os.environ.get("REMINDER_ESCALATION_DAYS", "7"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "8"))
 REMINDER_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("REMINDER_CLAIM_TIMEOUT_SECONDS", "900")))
 REMINDER_LATE_AFTER = timedelta(minutes=int(os.environ.get("REMINDER_LATE_AFTER_MINUTES", "30")))
+# A milestone entered already overdue is escalated at once, unless it went overdue longer ago than this.
+REMINDER_OVERDUE_CATCH_UP_DAYS = int(os.environ.get("REMINDER_OVERDUE_CATCH_UP_DAYS", "90"))
 # The health check fails when the last completed sweep is older than this.
 HEALTH_SWEEP_MAX_AGE = timedelta(minutes=int(os.environ.get("HEALTH_SWEEP_MAX_AGE_MINUTES", "15")))
 # Links in emails point here.

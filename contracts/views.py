@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy
+from commissioning import selectors as cover_selectors
 
 from . import selectors, services, terms
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
@@ -24,6 +25,12 @@ class Permission(PermissionRequiredMixin):
     # Signed-in officers without the permission see a 403; anonymous visitors never get this
     # far (LoginRequiredMiddleware sends them to sign in).
     raise_exception = True
+
+
+def warn_of_gaps_in_cover(request, contract: Contract) -> None:
+    """An edit that leaves a service with no contract says so on the page it lands on."""
+    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
+        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
 
 
 class RegisterView(Permission, TemplateView):
@@ -42,12 +49,14 @@ class RegisterView(Permission, TemplateView):
             filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
                 "contract": contract,
                 "phase": contract.phase(today),
                 "phase_label": contract.phase_label(today),
                 "days_to_end": contract.days_to_end(today),
+                "cover": covers[contract.pk],
             }
             for contract in page.object_list
         ]
@@ -69,6 +78,7 @@ class RegisterView(Permission, TemplateView):
         ("end", "Current end date"),
         ("options", "Options left"),
         ("days", "Days to end"),
+        (None, "Recommissioning risk"),
     ]
 
     def columns(self, sort: str, descending: bool) -> list[dict]:
@@ -120,6 +130,7 @@ class ContractDetailView(Permission, DetailView):
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
             successor_cycles=contract.successor_cycles.select_related("decision_by"),
+            cover=cover_selectors.contract_cover_of(contract, today=today),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,
@@ -146,6 +157,7 @@ class ContractCreateView(Permission, CreateView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Contract {contract.reference} added")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -170,6 +182,7 @@ class ContractUpdateView(Permission, UpdateView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Contract {contract.reference} updated")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 

@@ -59,7 +59,13 @@ class SmtpServer:
             return list(self.handler.messages)
 
     def reminder_ids(self) -> Counter:
-        return Counter(int(m["X-Reminder-Id"]) for m in self.messages if m["X-Reminder-Id"])
+        """How many times each reminder arrived (an email can carry several: X-Reminder-Ids)."""
+        counts = Counter()
+        for message in self.messages:
+            ids = message["X-Reminder-Ids"] or message["X-Reminder-Id"]
+            if ids:
+                counts.update(int(value) for value in str(ids).split(","))
+        return counts
 
     def use_in(self, settings) -> None:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
