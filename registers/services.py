@@ -531,6 +531,7 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
     return {
         "counts": preview.counts,
         "contracts": preview.total,
+        "gaps_in_cover": _gaps_in_cover(imported_ids, today=today),
         "organisations_added": sorted(o.name for o in made.values()),
         "changed": preview.changed,
         "ending_within_18_months": [
@@ -542,6 +543,23 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
         ],
         "warnings": [str(p) for p in preview.problems if p.severity == parsing.WARNING][:500],
     }
+
+
+def _gaps_in_cover(contract_ids: set[int], *, today: date) -> list[str]:
+    """The gaps in cover the imported contracts leave or cause (commissioning.cover), in words.
+
+    Only contracts that cover a service can leave a gap, so only those are read, in a fixed
+    number of queries (``covers_of``) however many the file held.
+    """
+    from commissioning import selectors as cover_selectors
+
+    in_services = Contract.objects.filter(pk__in=contract_ids, services_covered__isnull=False).distinct()
+    words = []
+    for contract_cover in cover_selectors.covers_of(in_services, today=today).values():
+        for gap in contract_cover.gaps:
+            if gap.gap_words not in words:
+                words.append(gap.gap_words)
+    return words
 
 
 # --- imports run from the page (inline for small files, by a Celery worker for large ones) -----

@@ -270,3 +270,21 @@ def test_the_trackers_own_register_download_imports_back_unchanged(client, team,
     preview = register_preview(data=data, team=team, user=officer)
     assert preview.file_problems == [] and preview.errors == []
     assert preview.counts == {"new": 0, "changed": 0, "unchanged": 2, "error": 0}
+
+
+def test_an_updated_file_that_moves_a_successors_start_names_the_gap_it_opens(officer):
+    import time_machine
+
+    from tests.test_cover_pages import milton_keynes
+
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
+        team = officer.teams.first()
+        _framework, _children, successor, _cycle = milton_keynes(team=team)
+        data = csv_bytes(["Reference", "Title", "Start date", "Initial term (months)"],
+                         [[successor.reference, successor.title, "01/04/2027", "60"]])
+        summary = register_commit(data=data, filename="update.csv", team=team, officer=officer, today=date(2026, 11, 22))
+    assert summary["changed"][0]["changes"] == ["Start date: 1 March 2027 to 1 April 2027"]
+    assert any(
+        gap.startswith("Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027")
+        for gap in summary["gaps_in_cover"]
+    ), summary["gaps_in_cover"]
