@@ -7,6 +7,7 @@ refuses to start unless the variables that must not have defaults are set.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -95,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: believes X-Forwarded-* only from TRUSTED_PROXY_IPS, so nothing after it reads a forged one.
+    "ops.proxy.ForwardedHeadersMiddleware",
     "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -134,6 +137,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The lockout counts the person's own address: REMOTE_ADDR as ops.proxy.ForwardedHeadersMiddleware
+# left it (from X-Forwarded-For only when a trusted proxy sent it). Named here so that installing
+# django-ipware later cannot quietly switch axes to believing every X-Forwarded-For.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html#configuring-reverse-proxies
+AXES_CLIENT_IP_CALLABLE = "ops.proxy.request_address"
 
 # Sessions end after SESSION_IDLE_TIMEOUT without a request, and after SESSION_COOKIE_AGE
 # whatever happens. https://docs.djangoproject.com/en/5.2/topics/http/sessions/
@@ -340,6 +348,19 @@ SPECTACULAR_SETTINGS = {
 
 # The term an officer is asked to justify when they move a date or a value.
 CHANGE_REASON_MAX_LENGTH = 100
+
+# The proxies in front of the web process (addresses or networks, comma-separated) whose
+# X-Forwarded-For and X-Forwarded-Proto are believed (ops/proxy.py); gunicorn's
+# --forwarded-allow-ips gets the same list (Procfile). Production's default is a proxy on
+# the same server; development has none.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS") or (["127.0.0.1", "::1"] if PRODUCTION else [])
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_IPS must list the proxies' addresses or networks (such as 10.0.0.5 or 10.0.0.0/24), not {_proxy!r}"
+        ) from None
 
 if PRODUCTION:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 
 from access import policy
@@ -30,6 +31,36 @@ class OfficerChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.get_username()
 
 
+def officers_of(teams, *, also: int | None = None):
+    """The active people who work in ``teams`` (members, or the team's manager), for a list of
+    people on a form; ``also`` keeps the person already chosen, so an edit need not change it.
+
+    Issue 15: such lists offered every user of every team.
+    """
+    people = get_user_model().objects
+    in_teams = Q(is_active=True) & (Q(teams__in=teams) | Q(teams_managed__in=teams))
+    ids = people.filter(in_teams).values("pk")
+    chosen = Q(pk=also) if also else Q(pk__in=[])
+    return people.filter(Q(pk__in=ids) | chosen).order_by("first_name", "last_name", "username")
+
+
+def works_in(person, team) -> bool:
+    return team.manager_id == person.pk or team.members.filter(pk=person.pk).exists()
+
+
+def check_lead_officer(form, field: str = "lead_officer") -> None:
+    """A lead officer newly chosen must work in the record's team (the form's ``team``)."""
+    lead, team = form.cleaned_data.get(field), form.cleaned_data.get("team")
+    if lead is None or team is None:
+        return
+    # Clean runs before the form's values reach the instance: these are the saved ones.
+    saved = form.instance
+    if saved.pk and getattr(saved, f"{field}_id") == lead.pk and saved.team_id == team.pk:
+        return  # as it was: someone who has since left the team is not forced off the record
+    if not works_in(lead, team):
+        form.add_error(field, f"Select someone who works in the {team.name}, or leave it empty")
+
+
 class ContractForm(forms.ModelForm):
     start_date = GovukDateField(label="Start date")
     max_extent_date = GovukDateField(
@@ -47,10 +78,7 @@ class ContractForm(forms.ModelForm):
         required=False,
         help_text="When the contract is next reviewed, for the Transparency Code return. For example, 1 9 2027",
     )
-    lead_officer = OfficerChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name"),
-        required=False,
-    )
+    lead_officer = OfficerChoiceField(queryset=get_user_model().objects.none(), required=False)
     change_reason = forms.CharField(
         label="Reason for the change",
         required=False,
@@ -120,8 +148,9 @@ class ContractForm(forms.ModelForm):
         self.fields["parent"].queryset = parents
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)
         self.fields["provider"].queryset = Organisation.objects.exclude(role=Organisation.Role.BUYER)
-        # A contract can only be given to a team the officer works in.
+        # A contract can only be given to a team the officer works in, and led by someone in it.
         self.fields["team"].queryset = policy.teams_for(user)
+        self.fields["lead_officer"].queryset = officers_of(policy.teams_for(user), also=self.instance.lead_officer_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -129,6 +158,7 @@ class ContractForm(forms.ModelForm):
         if self.instance.pk and moved and not cleaned.get("change_reason", "").strip():
             labels = ", ".join(str(self.fields[name].label).lower() for name in moved)
             self.add_error("change_reason", f"Enter the reason for changing the {labels}")
+        check_lead_officer(self)
         return cleaned
 
 

@@ -8,6 +8,7 @@ sort on them in SQL; only ``Contract.refresh_end_dates`` writes them.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +24,12 @@ from simple_history.models import HistoricalRecords
 from . import terms
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")]
+
+# A reference names files and appears in headers, links and exports: keep it to the characters
+# councils use (ASC0013, MK-SPF-2020, CLE/VS 2016.1). Issue 15: quotes and semicolons in one
+# renamed a download.
+REFERENCE_CHARACTERS = re.compile(r"[A-Za-z0-9 _./-]+")
+REFERENCE_MESSAGE = "Use only letters, digits, spaces and the characters - _ / . in the reference, for example ASC0013"
 
 
 class Team(models.Model):
@@ -387,7 +394,23 @@ class Contract(models.Model):
 
     def clean_fields(self, exclude=None):
         # The derived dates are filled in by save(), never by a person: nothing to validate.
-        super().clean_fields(exclude={*(exclude or ()), *self.DERIVED_FIELDS})
+        exclude = {*(exclude or ()), *self.DERIVED_FIELDS}
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "reference" not in exclude and "reference" not in errors and self._reference_is_new_and_unsafe():
+            errors["reference"] = [REFERENCE_MESSAGE]
+        if errors:
+            raise ValidationError(errors)
+
+    def _reference_is_new_and_unsafe(self) -> bool:
+        if not self.reference or REFERENCE_CHARACTERS.fullmatch(self.reference):
+            return False
+        # One saved before references were checked is left alone (downloads make it safe, the
+        # admin can correct it), so that other changes to that contract still save.
+        return not (self.pk and Contract.objects.filter(pk=self.pk, reference=self.reference).exists())
 
     def clean(self) -> None:
         super().clean()

@@ -29,6 +29,7 @@ from commissioning.models import CommissioningCycle
 from commissioning.views.cycles import add_service_errors
 from contracts.models import Contract
 from contracts.views import Permission
+from exports.filenames import download_name, set_download_name
 
 from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
@@ -365,8 +366,7 @@ class ConflictResolveView(Permission, View):
 
 def _download(request, package: dict, file_name: str) -> HttpResponse:
     response = HttpResponse(exporter.to_json(package), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+    return set_download_name(response, file_name)
 
 
 class ExportCycleView(Permission, View):
@@ -377,7 +377,7 @@ class ExportCycleView(Permission, View):
         package = exporter.release_package(
             [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
         )
-        return _download(request, package, f"cycle-{cycle.pk}-ocds.json")
+        return _download(request, package, download_name("cycle", str(cycle.pk), "ocds", extension="json"))
 
 
 class ExportContractView(Permission, View):
@@ -386,7 +386,7 @@ class ExportContractView(Permission, View):
     def get(self, request, pk):
         contract = policy.visible_contract_or_404(request.user, pk=pk)
         package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
-        return _download(request, package, f"contract-{contract.reference}-ocds.json")
+        return _download(request, package, download_name("contract", contract.reference, "ocds", extension="json"))
 
 
 class ExportAllView(Permission, View):

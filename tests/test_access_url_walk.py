@@ -246,7 +246,10 @@ def test_an_officer_of_another_team_finds_nothing_of_this_team(client, world):
             continue
         if name in ADMIN_ONLY:
             assert client.get(url).status_code == 403, name
-        elif has_params and name not in ("contracts:organisation-detail", "contracts:organisation-edit"):
+        elif name == "contracts:organisation-edit":
+            # Organisations are shared and readable, but this team's buyer is not theirs to change (issue 15).
+            assert client.get(url).status_code == 403, name
+        elif has_params and name != "contracts:organisation-detail":
             assert client.get(url).status_code == 404, name
             # A page that takes no POST says so before it looks anything up: that reveals nothing.
             assert client.post(url).status_code in (404, 405), name

@@ -71,6 +71,7 @@ def test_a_cycle_page_lists_the_contracts_it_replaces_and_its_milestones(client)
 def test_an_officer_adds_a_cycle_replacing_two_contracts(client):
     officer = signed_in(client, roles.OFFICER)
     team = make_team(name="Cleveland OPCC commissioning team")
+    team.members.add(officer)  # a cycle's lead works in its team (issue 15)
     one, two = make_contract(reference="CLE-VS-2016"), make_contract(reference="CLE-RP-2016")
 
     response = client.post(

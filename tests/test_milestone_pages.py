@@ -136,6 +136,7 @@ def test_the_contract_page_has_a_milestones_tab_with_dates_times_status_and_sour
 def test_an_officer_adds_an_all_day_milestone_to_a_contract(client):
     officer = signed_in(client, roles.OFFICER)
     contract = make_contract()
+    contract.team.members.add(officer)  # a milestone's owner works in its team (issue 15)
 
     response = client.post(
         create_url(contract=contract),

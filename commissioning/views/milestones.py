@@ -70,6 +70,9 @@ class MilestoneCreateView(Permission, FormView):
     def get_initial(self):
         return {"owner": self.request.user.pk}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "team": self.subject.team}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.subject, milestone=None, **kwargs)
 
@@ -96,6 +99,10 @@ class MilestoneUpdateView(Permission, FormView):
 
     def get_initial(self):
         return MilestoneForm.initial_for(self.milestone)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        return {**kwargs, "team": self.milestone.subject.team, "current_owner_id": self.milestone.owner_id}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.milestone.subject, milestone=self.milestone, **kwargs)
