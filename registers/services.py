@@ -431,6 +431,9 @@ def register_commit(
         raise ImportRefused(check.file_problems + [str(p) for p in check.errors])
     total = check.total
     reason = history_reason(filename, officer)
+    # The importer leads the new contracts if they are in the team (a lead is chosen from the
+    # record's team, as on the contract form); an admin importing for another team leads none.
+    lead_officer = officer if officer is not None and team.members.filter(pk=officer.pk).exists() else None
     made: dict[str, Organisation] = {}
     created: set[int] = set()
     saved_ids: list[int] = []
@@ -440,7 +443,8 @@ def register_commit(
         for outcome in outcomes:
             current["row"] = outcome.proposed.row
             if outcome.status == "new":
-                contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=made)
+                contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=made,
+                                   lead_officer=lead_officer)
                 created.add(contract.pk)
                 saved_ids.append(contract.pk)
             elif outcome.status == "changed":
@@ -487,8 +491,8 @@ def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: 
         setattr(contract, name, value if value is not None else ("" if name in ("description", "procurement_route", "ocid") else None))
 
 
-def _create(proposed, *, team, officer, reason, made) -> Contract:
-    contract = Contract(reference=proposed.reference, team=team, lead_officer=officer)
+def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
+    contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
     _apply(contract, proposed, creating=True)
     contract.buyer = _organisation(proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made)
     contract.provider = _organisation(proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made)

@@ -288,3 +288,11 @@ def test_an_updated_file_that_moves_a_successors_start_names_the_gap_it_opens(of
         gap.startswith("Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027")
         for gap in summary["gaps_in_cover"]
     ), summary["gaps_in_cover"]
+
+
+def test_the_importer_leads_the_new_contracts_only_if_they_are_in_the_team(team, officer):
+    register_commit(data=register(REFUGE), filename="r.csv", team=team, officer=officer)
+    assert Contract.objects.get(reference="DA-001").lead_officer == officer
+    admin = make_user(role=roles.ADMIN)  # sees every team, a member of none
+    register_commit(data=register(IDVA), filename="r.csv", team=team, officer=admin)
+    assert Contract.objects.get(reference="DA-002").lead_officer is None
