@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractAccess, Team
 
-
 # Roles, by what each may do rather than by group name, so a superuser or a custom group with
 # the same permissions is treated alike everywhere (navigation, two-step verification, audit).
 
@@ -394,3 +393,15 @@ def _organisations_used(contracts, *, teams=None, exclude_teams=None):
         .union(contracts.filter(provider_id__isnull=False).order_by().values("provider_id"))
         .union(releases.order_by().values("buyer_id"))
     )
+
+
+def sees_market(user) -> bool:
+    """The Market page (notices/sync): other authorities' published procurements, which hold
+    nothing of any team's, so everyone who reads notices may read it."""
+    return user.is_authenticated and user.has_perm("notices.view_notice")
+
+
+def may_watch_market(user) -> bool:
+    """Following CPV codes, keywords and regions (one's own watches, and the weekly email)
+    is for people who may work on notices; a viewer reads the page."""
+    return user.is_authenticated and user.has_perm("notices.add_notice")

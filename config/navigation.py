@@ -13,6 +13,7 @@ ITEMS = [
     ("Timeline", "commissioning:timeline", "contracts.view_contract", "/timeline/"),
     ("Reminders", "reminders:list", "reminders.view_reminder", "/reminders/"),
     ("Notices", "notices:list", "notices.view_notice", "/notices/"),
+    ("Market", "notices:market", policy.sees_market, "/notices/market/"),
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
     ("Import contracts", "registers:import", "contracts.add_contract", "/contracts/import/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),

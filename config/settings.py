@@ -9,7 +9,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 
 import ipaddress
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -305,6 +305,37 @@ HEALTH_SWEEP_MAX_AGE = timedelta(minutes=int(os.environ.get("HEALTH_SWEEP_MAX_AG
 # Links in emails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# Following Find a Tender and Contracts Finder (notices/sync/, docs/notices.md). Both are open
+# OCDS APIs without a key: https://www.find-tender.service.gov.uk/apidocumentation and
+# https://www.contractsfinder.service.gov.uk/apidocumentation/Notices/1/GET-Published-Notice-OCDS-Search
+FIND_A_TENDER_API_URL = os.environ.get(
+    "FIND_A_TENDER_API_URL", "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages"
+)
+CONTRACTS_FINDER_API_URL = os.environ.get(
+    "CONTRACTS_FINDER_API_URL", "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search"
+)
+NOTICE_SYNC_MINUTES = int(os.environ.get("NOTICE_SYNC_MINUTES", "60"))  # 0 turns the beat job off
+# Where the first run starts reading (YYYY-MM-DD); empty: NOTICE_SYNC_BACKFILL_DAYS before the first run.
+NOTICE_SYNC_BACKFILL_FROM = os.environ.get("NOTICE_SYNC_BACKFILL_FROM", "")
+if NOTICE_SYNC_BACKFILL_FROM:
+    try:
+        NOTICE_SYNC_BACKFILL_FROM = date.fromisoformat(NOTICE_SYNC_BACKFILL_FROM)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"NOTICE_SYNC_BACKFILL_FROM must be a date written YYYY-MM-DD, not {NOTICE_SYNC_BACKFILL_FROM!r}") from error
+NOTICE_SYNC_BACKFILL_DAYS = int(os.environ.get("NOTICE_SYNC_BACKFILL_DAYS", "7"))
+NOTICE_SYNC_OVERLAP = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_OVERLAP_MINUTES", "60")))
+NOTICE_SYNC_LONGEST_WINDOW = timedelta(hours=int(os.environ.get("NOTICE_SYNC_WINDOW_HOURS", "24")))
+NOTICE_SYNC_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_SYNC_TIMEOUT_SECONDS", "30"))
+NOTICE_SYNC_MAX_ATTEMPTS = int(os.environ.get("NOTICE_SYNC_MAX_ATTEMPTS", "6"))
+NOTICE_SYNC_LONGEST_WAIT_SECONDS = float(os.environ.get("NOTICE_SYNC_LONGEST_WAIT_SECONDS", "300"))
+NOTICE_SYNC_LOCK_TIMEOUT = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_LOCK_MINUTES", "120")))
+# The health check fails when a platform has not been read to within this of now.
+NOTICE_SYNC_MAX_LAG = timedelta(hours=int(os.environ.get("NOTICE_SYNC_MAX_LAG_HOURS", "6")))
+NOTICE_SYNC_USER_AGENT = os.environ.get(
+    "NOTICE_SYNC_USER_AGENT",
+    "commissioning-tracker notice sync (UK council commissioning team; +" + SITE_URL + ")",
+)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
@@ -320,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=0, day_of_week="mon"),
     },
 }
+if NOTICE_SYNC_MINUTES:
+    CELERY_BEAT_SCHEDULE["sync-notices"] = {"task": "notices.tasks.sync_notices", "schedule": timedelta(minutes=NOTICE_SYNC_MINUTES)}
+    CELERY_BEAT_SCHEDULE["market-weekly-email"] = {
+        "task": "notices.tasks.send_market_emails",
+        "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=15, day_of_week="mon"),
+    }
 
 # The read-only API (api/, docs/api.md): a token or a session, JSON only, never a sign-in redirect.
 # https://www.django-rest-framework.org/api-guide/settings/

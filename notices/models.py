@@ -353,3 +353,7 @@ class ImportJob(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+
+# The notice sync's own models (issue 21) live beside its code; imported here so Django registers them.
+from .sync.models import MarketNotice, MarketWatch, SyncState  # noqa: E402, F401

@@ -6,6 +6,7 @@ them, as the project's URL walk (tests/test_access_url_walk.py) expects of editi
 from django.urls import path
 
 from . import views
+from .sync import views as market_views
 
 app_name = "notices"
 
@@ -23,4 +24,6 @@ urlpatterns = [
     path("export/", views.ExportAllView.as_view(), name="export-all"),
     path("export/cycles/<int:pk>/", views.ExportCycleView.as_view(), name="export-cycle"),
     path("export/contracts/<int:pk>/", views.ExportContractView.as_view(), name="export-contract"),
+    path("market/", market_views.MarketView.as_view(), name="market"),
+    path("market/watches/", market_views.MarketWatchCreateView.as_view(), name="market-watch-create"),
 ]
