@@ -340,7 +340,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
         # REMINDER_SWEEP_SECONDS exists for the production-stack test, which cannot wait minutes.
-        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", 0)) or REMINDER_SWEEP_MINUTES * 60),
+        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60),
     },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",

@@ -19,6 +19,7 @@ DATE_AND_VALUE_FIELDS = (
     "initial_term_months",
     "max_extent_date",
     "terminated_on",
+    "date_signed",
     "annual_value",
     "total_value",
     "non_recoverable_vat",
@@ -73,6 +74,23 @@ class ContractForm(forms.ModelForm):
         required=False,
         help_text="Only if the contract was ended early. For example, 31 3 2026",
     )
+    date_signed = GovukDateField(
+        label="Date signed",
+        required=False,
+        help_text="The day the contract was entered into; the Procurement Act's notices count from it. For example, 1 12 2026",
+    )
+    value_includes_vat = forms.TypedChoiceField(
+        label="Do the values include VAT?",
+        required=False,
+        choices=[
+            ("", "Not recorded"),
+            ("yes", "Yes, or no VAT is charged"),
+            ("no", "No, VAT is added on top"),
+        ],
+        coerce=lambda answer: answer == "yes",
+        empty_value=None,
+        help_text="The Procurement Act's thresholds include VAT",
+    )
     review_date = GovukDateField(
         label="Review date",
         required=False,
@@ -106,7 +124,9 @@ class ContractForm(forms.ModelForm):
             "initial_term_months",
             "max_extent_date",
             "terminated_on",
+            "date_signed",
             "is_light_touch",
+            "value_includes_vat",
             "procurement_route",
             "non_recoverable_vat",
             "review_date",
@@ -144,6 +164,8 @@ class ContractForm(forms.ModelForm):
         parents = policy.contracts_visible_to(user).filter(kind=Contract.Kind.FRAMEWORK)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
+            if self.instance.value_includes_vat is not None:
+                self.initial["value_includes_vat"] = "yes" if self.instance.value_includes_vat else "no"
             del self.fields["reference"]  # references are the contract's identity; the admin may fix one
         self.fields["parent"].queryset = parents
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)

@@ -255,6 +255,23 @@ class Contract(models.Model):
     terminated_on = models.DateField(
         null=True, blank=True, help_text="Only if the contract was ended before its end date"
     )
+    # The Procurement Act counts UK7 and the copy of a contract from the day it is entered
+    # into, not its start (s.53); notices.duties counts from the planned date until this is known.
+    date_signed = models.DateField(
+        "date signed",
+        null=True,
+        blank=True,
+        help_text="The day the contract was entered into (signed), which may be months before it starts",
+    )
+    value_includes_vat = models.BooleanField(
+        "values include VAT",
+        null=True,
+        blank=True,
+        help_text=(
+            "Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's "
+            "thresholds include VAT, so 20% is added to test them)"
+        ),
+    )
 
     # How far ahead decisions must be made; they set the derived milestones' dates.
     provider_notice_months = models.PositiveSmallIntegerField(
@@ -424,6 +441,8 @@ class Contract(models.Model):
                 )
             if self.terminated_on and self.terminated_on < self.start_date:
                 errors["terminated_on"] = "The termination date must be on or after the start date"
+            if self.date_signed and self.date_signed > initial_end:
+                errors["date_signed"] = f"The date signed must be before the end of the initial term, {initial_end:%-d %B %Y}"
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = "A contract cannot be its own parent"
         if self.provider_id and self.provider_id == self.buyer_id:

@@ -39,7 +39,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections import Counter
 from email.message import Message
+from typing import Self
 
 from aiosmtpd.controller import Controller
 
@@ -46,7 +47,7 @@ class SmtpServer:
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
-    def __enter__(self) -> SmtpServer:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 

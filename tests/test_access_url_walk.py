@@ -132,6 +132,7 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("notices/export/contracts/", {"pk": world.contract.pk}),
         ("notices/releases/", {"pk": world.release.pk}),
         ("notices/duties/", {"pk": world.duty.pk if world.duty else 0}),
+        ("notices/contracts/", {"pk": world.contract.pk}),  # a contract's payments and breaches
         ("notices/conflicts/", {"pk": world.conflict.pk}),
         ("notices/import/", {"pk": world.import_job.pk}),
         ("notices/", {"pk": world.notice.pk}),

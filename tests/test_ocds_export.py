@@ -143,7 +143,7 @@ def test_everything_exports_as_one_valid_package_from_the_command(seeded):
     ocids = [release["ocid"] for release in package["releases"]]
     assert MK_OCID in ocids and "ocds-h6vhtk-06a838" in ocids
     assert any(ocid.startswith("ocds-local-contract-") for ocid in ocids)
-    assert len(set((r["ocid"], r["id"]) for r in package["releases"])) == len(package["releases"])
+    assert len({(r["ocid"], r["id"]) for r in package["releases"]}) == len(package["releases"])
 
 
 def dates_of(cycle) -> set[tuple]:

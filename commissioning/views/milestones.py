@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
 from access import policy
-from contracts.models import Contract
 from contracts.views import Permission
 
 from .. import services
 from ..forms import MilestoneForm, MilestoneStatusForm
-from ..models import CommissioningCycle, Milestone
+from ..models import Milestone
 from .cycles import add_service_errors
 
 # The model's names for the dates, and the form fields that show them.

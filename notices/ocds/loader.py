@@ -419,6 +419,8 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
             if lot.contract_id in allowed_ids:
                 _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
+        signed = services.contract_date_signed_from_notice(contracts=contracts, signed=[when.day for when in parsed.signed], officer=run.officer)
+        run.changes += signed
     else:
         run.changes.append(
             f"Older than release {latest.release_id}, already imported: kept for the record, changed nothing"
@@ -428,7 +430,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     # worked out again only when a release brought something they depend on.
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
-        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked:
+        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
             run.changes += services.duties_sync_for_contract(contract=contract, officer=run.officer, today=run.today)
     if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
         run.changes += services.duties_sync_for_cycle(cycle=cycle, officer=run.officer, today=run.today)

@@ -374,6 +374,7 @@ class ParsedRelease:
     future_notice: When | None
     notices: tuple[NoticeDocument, ...]
     amendments: dict[str, str] = field(default_factory=dict)
+    signed: tuple[When, ...] = ()  # contracts[].dateSigned: the day each contract was entered into
 
     @property
     def under_the_act(self) -> bool:
@@ -533,6 +534,11 @@ def parse_release(release: dict) -> ParsedRelease:
         future_notice=_when((tender.get("communication") or {}).get("futureNoticeDate")),
         notices=notices,
         amendments=amendments,
+        signed=tuple(
+            when
+            for contract in release.get("contracts") or []
+            if isinstance(contract, dict) and (when := _when(contract.get("dateSigned"))) is not None
+        ),
     )
 
 
