@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "exports",
     "api",
+    "registers",
 ]
 
 MIDDLEWARE = [
