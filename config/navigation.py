@@ -15,6 +15,7 @@ ITEMS = [
     ("Notices", "notices:list", "notices.view_notice", "/notices/"),
     ("Market", "notices:market", policy.sees_market, "/notices/market/"),
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
+    ("Import contracts", "registers:import", "contracts.add_contract", "/contracts/import/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
     ("API tokens", "api:token-list", None, "/api/tokens/"),
     ("Audit", "audit", policy.sees_audit_trail, "/audit/"),

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "exports",
     "api",
+    "registers",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # (notices.services.import_job_start), which deletes each when done: the web server and the
 # workers must share it (one machine, a shared volume, or object storage set in STORAGES).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The council's OCID prefix, registered with the Open Contracting Partnership (e.g. "ocds-a1b2c3"):
+# the OCDS export gives a cycle or contract without an OCID one under it; without a prefix such
+# records are left out of the export. https://standard.open-contracting.org/latest/en/schema/identifiers/
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "").strip()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,7 +1,8 @@
 """Procurement notices, the OCDS releases they came in, and the Act's notice duties.
 
 - ``Release``: one OCDS release as imported, kept whole (its raw JSON) and unique on its
-  release id, so importing it again changes nothing. One release can carry several notices
+  OCID and release id (OCDS makes a release id unique only within its OCID), so importing it
+  again changes nothing. One release can carry several notices
   (a compiled release lists every notice of the procurement so far), which is why a notice
   and a release are two records.
 - ``Notice``: one notice on Find a Tender (UK1 to UK17), from a release's documents or recorded
@@ -52,7 +53,7 @@ def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
 class Release(models.Model):
     """One OCDS release, as imported."""
 
-    release_id = models.CharField("release id", max_length=255, unique=True)
+    release_id = models.CharField("release id", max_length=255, help_text="Unique within its OCID only")
     ocid = models.CharField("OCID", max_length=100, db_index=True)
     date = models.DateTimeField(help_text="The release's own date")
     tags = models.CharField(max_length=200, blank=True, help_text="The release tags, comma-separated")
@@ -75,6 +76,7 @@ class Release(models.Model):
 
     class Meta:
         ordering = ["ocid", "date", "release_id"]
+        constraints = [models.UniqueConstraint(fields=["ocid", "release_id"], name="release_unique_within_ocid")]
 
     def __str__(self) -> str:
         return self.release_id
@@ -479,6 +481,29 @@ class ImportJob(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+
+class OrganisationIdentifier(models.Model):
+    """An organisation's identifier in a scheme the organisation's own fields do not hold.
+
+    The PPON (GB-PPON), company (GB-COH) and charity numbers (GB-CHC, GB-SC, GB-NIC) are on the
+    organisation itself; any other org-id.guide scheme an imported party uses (Contracts Finder's
+    GB-CFS, a local authority code) is kept here, so the next release naming it finds the same
+    organisation.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=40, help_text="The org-id.guide scheme, e.g. GB-CFS")
+    identifier = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["scheme", "identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "identifier"], name="organisation_identifier_unique_in_scheme")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}-{self.identifier}"
 
 
 # The notice sync's own models (issue 21) live beside its code; imported here so Django registers them.

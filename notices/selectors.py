@@ -79,7 +79,7 @@ def contract_classification(contract: Contract):
     return duties.classify(services.contract_facts(contract))
 
 
-def pipeline_years_visible_to(user) -> list[dict]:
+def pipeline_years_for(user) -> list[dict]:
     """Each authority's recorded years: expected spend, whether a UK1 is needed, its due date, and the
     cycles (of those the user may see) it must list."""
     from . import duties

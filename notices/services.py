@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from commissioning import services as commissioning_services
 from commissioning.models import CommissioningCycle, Milestone
+from contracts import services as contract_services
 from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
@@ -669,6 +670,17 @@ def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractB
                 due_at=datetime.fromisoformat(value["due_at"]) if value.get("due_at") else None,
                 ends_at=datetime.fromisoformat(value["ends_at"]) if value.get("ends_at") else None,
             )
+        elif value.get("target") == "contract" and locked.contract_id:
+            contract = Contract.objects.get(pk=locked.contract_id)
+            field = value["field"]
+            setattr(contract, field, Decimal(value["value"]) if field == "total_value" else date.fromisoformat(value["value"]))
+            contract_services.contract_save(contract=contract, officer=officer, reason=f"Chose the notice's value{release}")
+        elif value.get("target") == "cycle" and value.get("field") == "stage":
+            cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
+            if cycle.stage != value["value"]:
+                commissioning_services.cycle_change_stage(
+                    cycle=cycle, stage=value["value"], officer=officer, reason=f"Chose the notice's stage{release}", today=today
+                )
         elif value.get("target") == "cycle":
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
             setattr(cycle, value["field"], _cycle_value(value["field"], value["value"]))

@@ -374,9 +374,10 @@ class ExportCycleView(Permission, View):
 
     def get(self, request, pk):
         cycle = policy.visible_cycle_or_404(request.user, pk=pk)
-        package = exporter.release_package(
-            [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
-        )
+        release = exporter.cycle_release(cycle)
+        if release is None:  # no OCID, and no registered OCID prefix to give it one
+            return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
+        package = exporter.release_package([release], uri=request.build_absolute_uri())
         return _download(request, package, download_name("cycle", str(cycle.pk), "ocds", extension="json"))
 
 
@@ -385,7 +386,10 @@ class ExportContractView(Permission, View):
 
     def get(self, request, pk):
         contract = policy.visible_contract_or_404(request.user, pk=pk)
-        package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
+        release = exporter.contract_release(contract)
+        if release is None:  # no OCID, and no registered OCID prefix to give it one
+            return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
+        package = exporter.release_package([release], uri=request.build_absolute_uri())
         return _download(request, package, download_name("contract", contract.reference, "ocds", extension="json"))
 
 

@@ -112,7 +112,7 @@ class PipelineView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            years=selectors.pipeline_years_visible_to(self.request.user),
+            years=selectors.pipeline_years_for(self.request.user),
             can_record=self.request.user.has_perm("notices.add_authorityspend"),
             **kwargs,
         )

@@ -182,10 +182,22 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         return {"uidb64": "MQ", "token": "not-a-real-token"}
     if name == "reminders:acknowledge":
         return {"token": acknowledge_token(Reminder(pk=0, milestone=world.milestone, recipient_email="someone@example.org"))}
+    if route.startswith("contracts/import/"):
+        return {"pk": register_import_for(world).pk}
     for start, values in by_route:
         if route.startswith(start) and set(params) <= set(values):
             return {key: values[key] for key in params}
     raise AssertionError(f"the URL walk cannot fill {params} for {name} ({route}): teach ARGUMENTS")
+
+
+def register_import_for(world: World):
+    """An import of a register into the team's contracts, by its officer (registers app)."""
+    from registers.models import RegisterImport
+
+    team = world.contract.team
+    return RegisterImport.objects.filter(team=team).first() or RegisterImport.objects.create(
+        team=team, officer=world.people["officer"], filename="register.csv", content=b"Reference,Title\n"
+    )
 
 
 def query(name: str, world: World) -> str:
