@@ -316,7 +316,7 @@ def report_approvers_notify(*, report_id: int) -> int:
         return 0
     try:
         return get_connection().send_messages(messages) or 0
-    except Exception:  # noqa: BLE001 - the mail server's failure must not undo a saved submission
+    except Exception:  # the mail server's failure must not undo a saved submission
         logger.exception("Could not email the approvers of report %s", report_id)
         return 0
 
