@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .changes import cycle_changed, milestone_changed
 from .models import CalendarFeed, CommissioningCycle, Milestone
 from .services import OVERRIDES_DERIVATION
 
@@ -22,6 +23,13 @@ class CommissioningCycleAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["replaces"]
     inlines = [MilestoneInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:  # the milestones inline
+            for milestone in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
+                milestone_changed(milestone=milestone)
+        cycle_changed(cycle=form.instance, officer=request.user)
+
 
 @admin.register(Milestone)
 class MilestoneAdmin(SimpleHistoryAdmin):
@@ -40,6 +48,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         if change and obj.source == Milestone.Source.DERIVED and OVERRIDES_DERIVATION.intersection(form.changed_data):
             obj.edited_by_hand = True
         super().save_model(request, obj, form, change)
+        milestone_changed(milestone=obj)
 
 
 @admin.register(CalendarFeed)

@@ -1,7 +1,8 @@
 """Milestones derived from a contract, kept in step with it.
 
-``milestones_sync_for_contract`` is the only writer of derived milestones. It runs whenever a
-contract or one of its options is saved (see ``signals.py``) and may run any number of times:
+``milestones_sync_for_contract`` is the only writer of derived milestones. It runs as the first
+step of ``changes.contract_changed``, which every service that changes a contract or one of its
+options calls, and may run any number of times:
 
 1. Work out the milestones the contract implies now (``derived_milestones``, no writes).
 2. Create those that are missing.
@@ -18,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
@@ -83,16 +86,22 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
     return derived
 
 
-def _save(milestone: Milestone, reason: str, fields: list[str] | None = None) -> None:
-    milestone._change_reason = reason
-    milestone.save(update_fields=fields)
-
-
 @transaction.atomic
-def milestones_sync_for_contract(*, contract: Contract) -> None:
-    """Bring a contract's derived milestones in step with it (see the module docstring)."""
+def milestones_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None) -> None:
+    """Bring a contract's derived milestones in step with it (see the module docstring).
+
+    Plans no reminders: ``changes.contract_changed`` does that once, after the duties.
+    """
+
+    def _save(milestone: Milestone, reason: str, fields: list[str]) -> None:
+        if officer is not None:
+            milestone._history_user = officer
+        milestone._change_reason = reason
+        milestone.save(update_fields=fields)
+
     wanted = {d.key: d for d in derived_milestones(contract, list(contract.options.all()))}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
+    new = []
     for key, spec in wanted.items():
         milestone = existing.get(key)
         if milestone is None:
@@ -104,11 +113,11 @@ def milestones_sync_for_contract(*, contract: Contract) -> None:
                 title=spec.title,
                 due_on=spec.due_on,
                 option=spec.option,
-                owner=contract.lead_officer,
+                owner_id=contract.lead_officer_id,
             )
             if spec.settled_status:
                 milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
-            _save(milestone, SYNC_REASON)
+            new.append(milestone)
             continue
         if milestone.edited_by_hand:
             continue
@@ -125,3 +134,6 @@ def milestones_sync_for_contract(*, contract: Contract) -> None:
         if key not in wanted and milestone.status == Milestone.Status.SCHEDULED and not milestone.edited_by_hand:
             milestone.status = Milestone.Status.CANCELLED
             _save(milestone, "No longer follows from the contract", ["status"])
+    if new:
+        # One insert for the new milestones and one for their history rows, however many options.
+        bulk_create_with_history(new, Milestone, default_user=officer, default_change_reason=SYNC_REASON)

@@ -3,6 +3,10 @@
 Views, the demo loader and the admin call these. Every save here tells django-simple-history
 who made it (``_history_user``) and why (``_change_reason``), so each page's history can
 answer "who moved this date, and on whose say-so?".
+
+Each service that changes a cycle's dates or a milestone ends with what follows the change
+(``changes.py``: duties, then reminders). ``follow_up=False`` leaves that to a caller that
+makes several changes and follows them up once itself (the duty sync, the importer).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.utils import timezone
 
 from contracts.models import Contract
 
+from . import changes
 from .models import CommissioningCycle, Milestone, Stage
 
 # django-simple-history keeps the reason in a 100-character column.
@@ -51,6 +56,7 @@ def cycle_save(
     replaces: Iterable[Contract] | None = None,
     officer: AbstractBaseUser | None,
     reason: str,
+    follow_up: bool = True,
 ) -> CommissioningCycle:
     """Validate and save a new or edited cycle, and the contracts it replaces if given."""
     cycle.full_clean(exclude=["replaces"])
@@ -62,6 +68,8 @@ def cycle_save(
         # Setting an unchanged list would still add a history row per call: only write changes.
         if wanted != current:
             cycle.replaces.set(wanted)
+    if follow_up:
+        changes.cycle_changed(cycle=cycle, officer=officer)
     return cycle
 
 
@@ -181,6 +189,7 @@ def milestone_create(
     conflict_note: str = "",
     officer: AbstractBaseUser | None,
     reason: str = "Milestone added",
+    follow_up: bool = True,
 ) -> Milestone:
     """Add a milestone to a contract or a cycle.
 
@@ -204,12 +213,14 @@ def milestone_create(
     milestone.full_clean(exclude=["derived_key"])
     _record(milestone, officer=officer, reason=reason)
     milestone.save()
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone
 
 
 @transaction.atomic
 def milestone_update(
-    *, milestone: Milestone, officer: AbstractBaseUser | None, reason: str = "", **details
+    *, milestone: Milestone, officer: AbstractBaseUser | None, reason: str = "", follow_up: bool = True, **details
 ) -> Milestone:
     """Change a milestone's details (any of ``MILESTONE_DETAILS``).
 
@@ -239,6 +250,8 @@ def milestone_update(
     milestone.full_clean(exclude=["derived_key"])
     _record(milestone, officer=officer, reason=reason or "Milestone details changed")
     milestone.save(update_fields=fields)
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone
 
 
@@ -251,6 +264,7 @@ def milestone_set_status(
     met_on: date | None = None,
     reason: str = "",
     today: date | None = None,
+    follow_up: bool = True,
 ) -> Milestone:
     """Mark a milestone met (on a date), missed or cancelled, or scheduled again.
 
@@ -275,4 +289,6 @@ def milestone_set_status(
         label += f" on {_long(met_on)}"
     _record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
     milestone.save(update_fields=["status", "met_on"])
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone

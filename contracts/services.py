@@ -1,7 +1,8 @@
 """Workflows that change contracts: each one validates, writes and records who and why.
 
 Views, management commands and the admin call these; none of them writes a contract's
-options or dates another way.
+options or dates another way. Each one that changes a contract or its options ends with
+``commissioning.changes.contract_changed``: milestones, then duties, then reminders.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from commissioning import changes
 
 from . import terms
 from .models import Contract, ExtensionOption, Organisation
@@ -69,6 +72,7 @@ def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reaso
         )
     _record(contract, officer=officer, reason=reason)
     contract.save()
+    changes.contract_changed(contract=contract, officer=officer)
     return contract
 
 
@@ -86,6 +90,7 @@ def option_add(
     options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
     _record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
+    changes.contract_changed(contract=option.contract, officer=officer)
     return option
 
 
@@ -155,6 +160,7 @@ def option_exercise(
     _record(option, officer=officer, reason=why)
     # Saving the option moves the contract's current end date (Contract.sync_end_dates).
     option.save(update_fields=["status", "decision_date", "decision_reference"])
+    changes.contract_changed(contract=contract, officer=officer, today=today)
     return option
 
 
@@ -181,4 +187,5 @@ def option_decline(
             later.status = later.Status.LAPSED
             _record(later, officer=officer, reason=f"Lapsed: option {option.sequence} was declined")
             later.save(update_fields=["status"])
+    changes.contract_changed(contract=contract, officer=officer)
     return option

@@ -4,14 +4,16 @@ Duties (``duties_sync_for_contract`` / ``duties_sync_for_cycle``) are the only w
 ``Duty`` rows and their milestones. They may run any number of times:
 
 1. Work out what the Act requires now (``notices.duties``, no writes).
-2. Add the duties that are missing, each with a milestone (kind "notice", or "standstill_end";
-   reminders follow from the milestone, reminders/signals.py).
+2. Add the duties that are missing, each with a milestone (kind "notice", or "standstill_end").
 3. Move a due duty whose date changed, and its milestone unless an officer moved it.
 4. Mark a due duty met when a notice of its type is recorded or imported for the same
    contract or cycle (the earliest due first).
 5. Let lapse the due duties the contract no longer implies (an option declined).
 
 Duties that an officer settled (met, or does not apply) are never changed by a sync.
+
+A sync plans no reminders: it runs inside ``commissioning.changes.contract_changed`` /
+``cycle_changed``, which plan the reminders of every milestone once the duties are in step.
 
 Which contracts and cycles have duties: those with at least one notice under the Act (a
 notice imported or recorded for them), or duties already. Contracts procured before the Act
@@ -34,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
+from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, ExtensionOption
 
@@ -170,7 +173,8 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             duty.save(update_fields=["status", "reason"])
             if duty.milestone and duty.milestone.status == Milestone.Status.CANCELLED:
                 commissioning_services.milestone_set_status(
-                    milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Required again", today=today
+                    milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Required again", today=today,
+                    follow_up=False,
                 )
         if duty.status != Duty.Status.DUE:
             continue
@@ -190,6 +194,7 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
                 due_on=required.due_on,
                 title=required.title[:255],
                 description=_duty_description(required),
+                follow_up=False,
             )
         if previous != required.due_on:
             changes.append(f"Moved the duty '{required.title}' from {_long(previous)} to {_long(required.due_on)}")
@@ -202,7 +207,8 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
         duty.save(update_fields=["status", "reason"])
         if duty.milestone and duty.milestone.status == Milestone.Status.SCHEDULED:
             commissioning_services.milestone_set_status(
-                milestone=duty.milestone, status=Milestone.Status.CANCELLED, officer=officer, reason="No longer required", today=today
+                milestone=duty.milestone, status=Milestone.Status.CANCELLED, officer=officer, reason="No longer required", today=today,
+                follow_up=False,
             )
         changes.append(f"The duty '{duty.title}' is no longer required")
     if len(added) == 1:
@@ -227,7 +233,7 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
         if not candidates:
             continue
         duty = min(candidates, key=lambda d: d.due_on)
-        duty_meet(duty=duty, notice=notice, officer=officer, today=today)
+        duty_meet(duty=duty, notice=notice, officer=officer, today=today, follow_up=False)
         changes.append(f"{duty.title}: met by {notice}")
     return changes
 
@@ -258,7 +264,9 @@ def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUse
 
 
 @transaction.atomic
-def duty_meet(*, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, today: date | None = None) -> Duty:
+def duty_meet(
+    *, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, today: date | None = None, follow_up: bool = True
+) -> Duty:
     """Mark a duty met by a published notice, and its milestone met on the day it was published."""
     today = today or timezone.localdate()
     published_on = timezone.localtime(notice.published_at).date()
@@ -273,6 +281,7 @@ def duty_meet(*, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, t
             officer=officer,
             reason=f"{notice} published",
             today=max(today, published_on),
+            follow_up=follow_up,
         )
     return duty
 
@@ -300,6 +309,7 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
             milestone=milestone,
             officer=officer,
             reason="Duty does not apply",
+            follow_up=False,  # the status change below plans its reminders
             description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {_long(today)}): {reason}",
         )
         commissioning_services.milestone_set_status(
@@ -397,7 +407,8 @@ def notice_record(
     if contract is not None:
         notice.contracts.add(contract)
     if duty is not None and duty.is_due:
-        duty_meet(duty=duty, notice=notice, officer=officer, today=today)
+        # Its contract or cycle is followed up below, reminders and all.
+        duty_meet(duty=duty, notice=notice, officer=officer, today=today, follow_up=False)
         if notice_type == NoticeType.UK17 and contract is not None:
             same_period = Duty.objects.filter(
                 key=duty.key, status=Duty.Status.DUE, contract__buyer=contract.buyer
@@ -406,9 +417,9 @@ def notice_record(
                 notice.contracts.add(other.contract)
                 duty_meet(duty=other, notice=notice, officer=officer, today=today)
     if contract is not None:
-        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+        contract_changed(contract=contract, officer=officer, today=today)
     if notice_cycle is not None:
-        duties_sync_for_cycle(cycle=notice_cycle, officer=officer, today=today)
+        cycle_changed(cycle=notice_cycle, officer=officer, today=today)
     return notice
 
 

@@ -41,6 +41,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
+from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import CommissioningCycle, Milestone, Stage
 from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
@@ -257,9 +258,9 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
         if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked:
-            run.changes += services.duties_sync_for_contract(contract=contract, officer=run.officer, today=run.today)
+            run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
     if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
-        run.changes += services.duties_sync_for_cycle(cycle=cycle, officer=run.officer, today=run.today)
+        run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
     _attach_changes(run, new_notices)
     run.release.changes = run.changes
     run.release.save(update_fields=["changes"])
@@ -349,7 +350,10 @@ def _cycle(run: _Run, buyer: Organisation | None) -> tuple[CommissioningCycle, b
         target_start_date=min(lot_starts, default=None),
         estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
     )
-    commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
+    # Followed up (duties, reminders) once, when the release has been read (_import).
+    commissioning_services.cycle_save(
+        cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}", follow_up=False
+    )
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
     return cycle, True
 
@@ -471,10 +475,12 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
             )
             continue
         setattr(cycle, field_name, new)
-        commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason)
         run.cycle_changed = True
         _remember(run, cycle, key, new_value, imported=imported)
         run.changes.append(f"{label}: {_words(field_name, current_value)} → {_words(field_name, new_value)}")
+    if run.cycle_changed:
+        # One save (one history row) for every value the release changed; followed up in _import.
+        commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason, follow_up=False)
 
 
 # --- lots ---------------------------------------------------------------------------------
