@@ -7,7 +7,7 @@ anything else that shows a risk call the selector, so every screen gives the sam
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,29 +50,6 @@ class Risk:
     @property
     def needs_attention(self) -> bool:
         return self.rating != Rating.GREEN
-
-
-def maximum_end_date(
-    *,
-    start: date,
-    initial_term_months: int,
-    option_months: Iterable[int],
-    max_extent_date: date | None,
-    current_end_date: date,
-    terminated_on: date | None = None,
-) -> date:
-    """The latest day the service can run under this contract.
-
-    1. A contract ended early runs to its termination date (or its current end, if that is
-       earlier): no option can be exercised any more.
-    2. Otherwise the maximum extent date written in the contract.
-    3. Failing that, the end of the term with every extension option exercised.
-    """
-    if terminated_on is not None:
-        return min(terminated_on, current_end_date)
-    if max_extent_date is not None:
-        return max_extent_date
-    return terms.term_end(start, initial_term_months + sum(option_months))
 
 
 def recommissioning_start_by(max_end: date, *, lead_months: int = DEFAULT_RECOMMISSIONING_LEAD_MONTHS) -> date:

@@ -33,14 +33,7 @@ def contract_recommissioning_risk(contract: Contract, *, today: date) -> rules.R
     ``contracts_with_risk_relations``) when rating many contracts.
     """
     cycles = list(contract.successor_cycles.all())
-    max_end = rules.maximum_end_date(
-        start=contract.start_date,
-        initial_term_months=contract.initial_term_months,
-        option_months=[option.length_months for option in contract.options.all()],
-        max_extent_date=contract.max_extent_date,
-        current_end_date=contract.current_end_date,
-        terminated_on=contract.terminated_on,
-    )
+    max_end = contract.last_day
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
         ends_on = min(ends_on, contract.terminated_on)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from contracts import terms
 from contracts.terms import add_months
 
 ONE_DAY = timedelta(days=1)
@@ -197,9 +198,7 @@ class ContractFacts:
     @property
     def last_day(self) -> date:
         """The last day the contract could run, for deciding whether it is in the window."""
-        if self.terminated_on:
-            return min(self.terminated_on, self.current_end)
-        return max(self.current_end, self.max_extent)
+        return terms.last_day(current_end=self.current_end, max_extent=self.max_extent, terminated_on=self.terminated_on)
 
     def days(self) -> list[date]:
         return [self.start, self.last_day, *(m.day for m in self.milestones)]

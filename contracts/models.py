@@ -348,10 +348,20 @@ class Contract(models.Model):
     @property
     def effective_max_extent_date(self) -> date:
         """The maximum extent as written in the contract, or where the last option would end."""
-        if self.max_extent_date:
-            return self.max_extent_date
         months = [option.length_months for option in self.options.all()]
-        return terms.term_end(self.start_date, self.initial_term_months + sum(months))
+        return terms.max_extent(self.start_date, self.initial_term_months, months, self.max_extent_date)
+
+    @property
+    def last_day(self) -> date:
+        """The latest day the service can run under this contract (``terms.last_day``)."""
+        return terms.last_day(
+            current_end=self.current_end_date, max_extent=self.effective_max_extent_date, terminated_on=self.terminated_on
+        )
+
+    def end_if_exercised(self, option: ExtensionOption) -> date:
+        """Where the contract would end with ``option`` exercised, and so every option before it."""
+        months = [o.length_months for o in self.options.all() if o.sequence <= option.sequence]
+        return terms.end_if_exercised(self.start_date, self.initial_term_months, months)
 
     def phase(self, today: date | None = None) -> terms.Phase:
         return terms.phase_on(

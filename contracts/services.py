@@ -145,8 +145,8 @@ def option_exercise(
             f"The contract expired on {_long(contract.current_end_date)}: an option can only extend "
             "a contract that is still running"
         )
-    exercised = [o.length_months for o in options if o.status == o.Status.EXERCISED]
-    new_end = terms.current_end(contract.start_date, contract.initial_term_months, [*exercised, option.length_months])
+    # Every option before this one is exercised (checked above), so it ends where the option does.
+    new_end = contract.end_if_exercised(option)
     if contract.max_extent_date and new_end > contract.max_extent_date:
         raise ValidationError(
             f"Option {option.sequence} would run to {_long(new_end)}, after the maximum extent "

@@ -13,9 +13,9 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 
 from access import policy, shortcuts
 
-from . import selectors, services, terms
+from . import selectors, services
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
-from .models import Contract, ExtensionOption
+from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
 
@@ -215,14 +215,8 @@ class OptionDecisionView(Permission, FormView):
 
     def get_context_data(self, **kwargs):
         contract = self.contract
-        exercised = list(
-            contract.options.filter(status=ExtensionOption.Status.EXERCISED).values_list("length_months", flat=True)
-        )
-        new_end = terms.current_end(
-            contract.start_date, contract.initial_term_months, [*exercised, self.option.length_months]
-        )
         return super().get_context_data(
-            contract=contract, option=self.option, action=self.action, new_end=new_end, **kwargs
+            contract=contract, option=self.option, action=self.action, new_end=contract.end_if_exercised(self.option), **kwargs
         )
 
     def form_valid(self, form):

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, TextField
 
-from contracts import terms
 from contracts.models import Contract, ExtensionOption
 
 from . import figures
@@ -209,9 +208,8 @@ def _contract_facts(contract: Contract) -> ContractFacts:
 
 def _option_facts(contract: Contract, option: ExtensionOption) -> OptionFacts:
     """Options are taken in order, so option k runs on from the term that includes 1..k-1."""
-    lengths = [o.length_months for o in sorted(contract.options.all(), key=lambda o: o.sequence) if o.sequence <= option.sequence]
-    expires_on = terms.current_end(contract.start_date, contract.initial_term_months, lengths[:-1])
-    new_end = terms.current_end(contract.start_date, contract.initial_term_months, lengths)
+    period = contract.option_periods()[option.sequence]
+    expires_on, new_end = period.start - timedelta(days=1), contract.end_if_exercised(option)
     value = (
         figures.value_over_months(contract.annual_value, option.length_months)
         if contract.annual_value is not None

@@ -8,6 +8,7 @@ import pytest
 from commissioning import rules
 from commissioning.rules import Rating
 from commissioning.selectors import contract_recommissioning_risk
+from contracts import terms
 from contracts.models import Contract
 from tests.factories import make_contract, make_cycle
 
@@ -108,12 +109,10 @@ def test_a_longer_lead_time_turns_a_contract_red_sooner():
 )
 def test_the_maximum_end_date_comes_from_the_contract_its_options_or_its_termination(fields, max_end):
     assert (
-        rules.maximum_end_date(
-            start=date(2027, 3, 1),
-            initial_term_months=60,
-            option_months=[12, 12],
-            current_end_date=date(2032, 2, 29),
-            **fields,
+        terms.last_day(
+            current_end=date(2032, 2, 29),
+            max_extent=terms.max_extent(date(2027, 3, 1), 60, [12, 12], fields["max_extent_date"]),
+            terminated_on=fields["terminated_on"],
         )
         == max_end
     )
