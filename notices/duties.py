@@ -8,9 +8,9 @@ How days are counted (domain brief, "Procurement Act 2023 duties"):
 1. "N days beginning with" an event counts the event's own day as day 1, so 30 days beginning
    with 1 March ends on 30 March (``days_beginning_with``).
 2. A working day is any day that is not a Saturday, a Sunday or a bank holiday in any part of
-   the UK; ``reminders.offsets.is_working_day`` decides it from the ``holidays`` package, for
+   the UK; ``workdays.is_working_day`` decides it from the ``holidays`` package, for
    England and Wales, Scotland and Northern Ireland together. "N working days beginning with"
-   a day counts that day if it is a working day (``working_days_beginning_with``).
+   a day counts that day if it is a working day (``workdays.working_days_beginning_with``).
 
 The rules (one function each, named after the notice):
 
@@ -46,7 +46,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from contracts.terms import term_end
-from reminders.offsets import is_working_day
+from workdays import working_days_beginning_with
 
 ONE_DAY = timedelta(days=1)
 
@@ -80,24 +80,6 @@ def days_beginning_with(day: date, count: int) -> date:
     if count < 1:
         raise ValueError("a period lasts at least one day")
     return day + timedelta(days=count - 1)
-
-
-def working_days_beginning_with(day: date, count: int) -> date:
-    """The last day of a period of ``count`` working days beginning with ``day``.
-
-    ``day`` is day 1 if it is a working day; otherwise the period starts on the next one.
-    """
-    if count < 1:
-        raise ValueError("a period lasts at least one working day")
-    current = day
-    while not is_working_day(current):
-        current += ONE_DAY
-    counted = 1
-    while counted < count:
-        current += ONE_DAY
-        if is_working_day(current):
-            counted += 1
-    return current
 
 
 def standstill_end(published_on: date) -> date:
