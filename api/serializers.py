@@ -12,13 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commissioning.models import CommissioningCycle, Milestone, Stage
+from common import history
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
 from notices.models import Notice
 
 
 def person_name(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
+    return history.person_name(user, nobody=None)
 
 
 class Reference(serializers.Serializer):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from common.dates import long_date
 from contracts import terms
 
 from .models import STAGE_ORDER, SUCCESSOR_DECIDED_FROM, Stage
@@ -57,10 +58,6 @@ def recommissioning_start_by(max_end: date, *, lead_months: int = DEFAULT_RECOMM
     return terms.add_months(max_end, -lead_months)
 
 
-def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
-
-
 def recommissioning_risk(
     today: date,
     *,
@@ -102,7 +99,7 @@ def recommissioning_risk(
         return Risk(Rating.GREEN, f"Recommissioning under way ({furthest.label})")
     start_by = recommissioning_start_by(max_end, lead_months=lead_months)
     if today >= start_by:
-        return Risk(Rating.RED, f"Recommissioning should have started by {_day(start_by)}", start_by)
+        return Risk(Rating.RED, f"Recommissioning should have started by {long_date(start_by)}", start_by)
     if today >= terms.add_months(start_by, -AMBER_WARNING_MONTHS):
-        return Risk(Rating.AMBER, f"Recommissioning must start by {_day(start_by)}", start_by)
-    return Risk(Rating.GREEN, f"Recommissioning due to start by {_day(start_by)}", start_by)
+        return Risk(Rating.AMBER, f"Recommissioning must start by {long_date(start_by)}", start_by)
+    return Risk(Rating.GREEN, f"Recommissioning due to start by {long_date(start_by)}", start_by)

@@ -19,24 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common import history
+from common.dates import long_date
 from contracts.models import Contract
 
 from . import changes
 from .models import CommissioningCycle, Milestone, Stage
-
-# django-simple-history keeps the reason in a 100-character column.
-REASON_LENGTH = 100
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    """Tell django-simple-history who made the next save and why."""
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -60,7 +48,7 @@ def cycle_save(
 ) -> CommissioningCycle:
     """Validate and save a new or edited cycle, and the contracts it replaces if given."""
     cycle.full_clean(exclude=["replaces"])
-    _record(cycle, officer=officer, reason=reason)
+    history.record(cycle, officer=officer, reason=reason)
     cycle.save()
     if replaces is not None:
         wanted = {contract.pk for contract in replaces}
@@ -92,7 +80,7 @@ def cycle_change_stage(
         raise ValidationError({"stage": f"The cycle is already at {Stage(stage).label.lower()}"})
     locked.stage = stage
     locked.stage_changed_on = today
-    _record(locked, officer=officer, reason=reason)
+    history.record(locked, officer=officer, reason=reason)
     locked.save(update_fields=["stage", "stage_changed_on"])
     cycle.stage, cycle.stage_changed_on = locked.stage, locked.stage_changed_on
     return locked
@@ -106,7 +94,7 @@ def _check_decision(decision: str, decided_on: date, today: date) -> None:
     if decision not in Contract.Decision.values:
         errors["decision"] = "Select the decision"
     if decided_on > today:
-        errors["decided_on"] = f"The date of the decision must be today or in the past ({_long(today)})"
+        errors["decided_on"] = f"The date of the decision must be today or in the past ({long_date(today)})"
     if errors:
         raise ValidationError(errors)
 
@@ -131,7 +119,7 @@ def contract_record_decision(
     reason = _require_reason(reason, "Enter the reason for the decision")
     _check_decision(decision, decided_on, today)
     contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
-    _record(contract, officer=officer, reason=_decision_reason(decision, reason))
+    history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
     contract.save(update_fields=["decision", "decision_by", "decision_on"])
     return contract
 
@@ -151,7 +139,7 @@ def cycle_record_decision(
     reason = _require_reason(reason, "Enter the reason for the decision")
     _check_decision(decision, decided_on, today)
     cycle.decision, cycle.decision_by, cycle.decision_on = decision, officer, decided_on
-    _record(cycle, officer=officer, reason=_decision_reason(decision, reason))
+    history.record(cycle, officer=officer, reason=_decision_reason(decision, reason))
     cycle.save(update_fields=["decision", "decision_by", "decision_on"])
     return cycle
 
@@ -211,7 +199,7 @@ def milestone_create(
         conflict_note=conflict_note,
     )
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=reason)
+    history.record(milestone, officer=officer, reason=reason)
     milestone.save()
     if follow_up:
         changes.milestone_changed(milestone=milestone)
@@ -248,7 +236,7 @@ def milestone_update(
         milestone.edited_by_hand = True
         fields.append("edited_by_hand")
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=reason or "Milestone details changed")
+    history.record(milestone, officer=officer, reason=reason or "Milestone details changed")
     milestone.save(update_fields=fields)
     if follow_up:
         changes.milestone_changed(milestone=milestone)
@@ -278,7 +266,7 @@ def milestone_set_status(
         if met_on is None:
             raise ValidationError({"met_on": "Enter the date the milestone was met"})
         if met_on > today:
-            raise ValidationError({"met_on": f"The date met must be today or in the past ({_long(today)})"})
+            raise ValidationError({"met_on": f"The date met must be today or in the past ({long_date(today)})"})
     else:
         met_on = None
     if (milestone.status, milestone.met_on) == (status, met_on):
@@ -286,8 +274,8 @@ def milestone_set_status(
     milestone.status, milestone.met_on = status, met_on
     label = Milestone.Status(status).label
     if status == Milestone.Status.MET:
-        label += f" on {_long(met_on)}"
-    _record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
+        label += f" on {long_date(met_on)}"
+    history.record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
     milestone.save(update_fields=["status", "met_on"])
     if follow_up:
         changes.milestone_changed(milestone=milestone)

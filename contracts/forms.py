@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
 
 from access import policy
+from common.history import person_name
 
 from . import terms
 from .models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
@@ -27,7 +28,7 @@ DATE_AND_VALUE_FIELDS = (
 
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 class ContractForm(forms.ModelForm):

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from common.dates import long_date
+
 from . import terms
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")]
@@ -407,7 +409,7 @@ class Contract(models.Model):
             if self.max_extent_date and self.max_extent_date < initial_end:
                 errors["max_extent_date"] = (
                     f"The maximum extent date must be on or after the end of the initial term, "
-                    f"{initial_end:%-d %B %Y}"
+                    f"{long_date(initial_end)}"
                 )
             if self.terminated_on and self.terminated_on < self.start_date:
                 errors["terminated_on"] = "The termination date must be on or after the start date"

@@ -6,10 +6,10 @@ from django.shortcuts import redirect
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from access import policy
+from common.views import Permission, ServiceFormMixin
 
 from .models import Organisation
 from .services import organisation_save
-from .views import Permission
 
 
 class OrganisationForm(forms.ModelForm):
@@ -48,11 +48,11 @@ class OrganisationDetailView(Permission, DetailView):
         )
 
 
-class _SaveOrganisation:
-    def form_valid(self, form):
-        organisation = organisation_save(
-            organisation=form.save(commit=False), officer=self.request.user, reason=self.reason
-        )
+class _SaveOrganisation(ServiceFormMixin):
+    def call_service(self, form):
+        return organisation_save(organisation=form.save(commit=False), officer=self.request.user, reason=self.reason)
+
+    def service_succeeded(self, form, organisation):
         messages.success(self.request, f"{organisation.name} saved")
         return redirect("contracts:organisation-detail", organisation.pk)
 

@@ -8,9 +8,9 @@ How days are counted (domain brief, "Procurement Act 2023 duties"):
 1. "N days beginning with" an event counts the event's own day as day 1, so 30 days beginning
    with 1 March ends on 30 March (``days_beginning_with``).
 2. A working day is any day that is not a Saturday, a Sunday or a bank holiday in any part of
-   the UK; ``workdays.is_working_day`` decides it from the ``holidays`` package, for
+   the UK; ``common.workdays.is_working_day`` decides it from the ``holidays`` package, for
    England and Wales, Scotland and Northern Ireland together. "N working days beginning with"
-   a day counts that day if it is a working day (``workdays.working_days_beginning_with``).
+   a day counts that day if it is a working day (``common.workdays.working_days_beginning_with``).
 
 The rules (one function each, named after the notice):
 
@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from common.dates import long_date
+from common.workdays import working_days_beginning_with
 from contracts.terms import term_end
-from workdays import working_days_beginning_with
 
 ONE_DAY = timedelta(days=1)
 
@@ -66,10 +67,6 @@ PIPELINE_DAYS = 56
 CONTRACT_COPY_THRESHOLD = Decimal("5000000")
 KPI_THRESHOLD = Decimal("5000000")
 PIPELINE_SPEND_THRESHOLD = Decimal("100000000")
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
 
 
 # --- counting days ------------------------------------------------------------------------
@@ -233,7 +230,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
     """The notices a contract under the Act needs over its life (see the module docstring)."""
     ref, start = facts.reference, facts.start
     regime = " (light-touch regime)" if facts.light_touch else ""
-    entry_note = ENTRY_NOTE.format(start=_long(start))
+    entry_note = ENTRY_NOTE.format(start=long_date(start))
     duties = [
         RequiredNotice(
             "UK7",
@@ -241,7 +238,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             f"Publish the UK7 contract details notice for {ref}",
             contract_details_due(start, light_touch=facts.light_touch),
             f"{CONTRACT_DETAILS_DAYS_LIGHT_TOUCH if facts.light_touch else CONTRACT_DETAILS_DAYS} days{regime} "
-            f"beginning with {_long(start)}, the day the contract is entered into.",
+            f"beginning with {long_date(start)}, the day the contract is entered into.",
             entry_note,
         )
     ]
@@ -253,7 +250,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 f"Publish a copy of contract {ref} (over £5 million)",
                 contract_copy_due(start, light_touch=facts.light_touch),
                 f"{CONTRACT_COPY_DAYS_LIGHT_TOUCH if facts.light_touch else CONTRACT_COPY_DAYS} days{regime} "
-                f"beginning with {_long(start)}: contracts over £5 million publish the contract itself.",
+                f"beginning with {long_date(start)}: contracts over £5 million publish the contract itself.",
                 entry_note,
             )
         )
@@ -266,7 +263,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     "UK9",
                     f"Publish the UK9 contract performance notice for {ref}, year {year}",
                     due,
-                    f"At least once in every 12 months: by the end of contract year {year}, {_long(due)}.",
+                    f"At least once in every 12 months: by the end of contract year {year}, {long_date(due)}.",
                 )
             )
         duties.append(
@@ -275,7 +272,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 "UK9",
                 f"Publish the UK9 contract performance notice for {ref} on termination",
                 termination_due(last_day),
-                f"On termination: 30 days beginning with {_long(last_day)}, the contract's last day.",
+                f"On termination: 30 days beginning with {long_date(last_day)}, the contract's last day.",
             )
         )
     if not facts.light_touch:
@@ -291,8 +288,8 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     due,
                     f"Before the modification: option {option.sequence}"
                     f"{f' ({option.length_label})' if option.length_label else ''} would start on "
-                    f"{_long(option.starts_on)}. With the voluntary 8-working-day standstill, publish by "
-                    f"{_long(latest_publication_before(option.starts_on))}.",
+                    f"{long_date(option.starts_on)}. With the voluntary 8-working-day standstill, publish by "
+                    f"{long_date(latest_publication_before(option.starts_on))}.",
                     "Exercising an option written into the contract may not be a modification that "
                     "needs a UK10 (for example a change within 10% of the value or of the maximum "
                     "term): that is a legal judgement. If it does not apply, record the reason.",
@@ -304,7 +301,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             "UK11",
             f"Publish the UK11 contract termination notice for {ref}",
             termination_due(last_day),
-            f"30 days beginning with {_long(last_day)}, the day the contract "
+            f"30 days beginning with {long_date(last_day)}, the day the contract "
             f"{'is terminated' if facts.terminated_on else 'expires (expiry counts as termination)'}.",
         )
     )
@@ -313,9 +310,9 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             RequiredNotice(
                 f"UK17:{period_end.isoformat()}",
                 "UK17",
-                f"Publish the UK17 payments compliance notice for the period ending {_long(period_end)}",
+                f"Publish the UK17 payments compliance notice for the period ending {long_date(period_end)}",
                 payments_compliance_due(period_end),
-                f"30 days beginning with {_long(period_end)}, the last day of the reporting period in which "
+                f"30 days beginning with {long_date(period_end)}, the last day of the reporting period in which "
                 f"{ref} may have been paid. One notice covers all of the authority's contracts.",
             )
         )
@@ -343,12 +340,12 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
         if facts.light_touch:
             basis = (
                 f"Before the contract is entered into; the new contracts start on "
-                f"{_long(facts.target_start)}. The standstill is voluntary under the light-touch regime."
+                f"{long_date(facts.target_start)}. The standstill is voluntary under the light-touch regime."
             )
         else:
             basis = (
                 f"Before the contract is entered into, with the 8-working-day standstill ended: the new "
-                f"contracts start on {_long(facts.target_start)}."
+                f"contracts start on {long_date(facts.target_start)}."
             )
         duties.append(
             RequiredNotice(
@@ -367,9 +364,9 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 RequiredNotice(
                     f"UK6:standstill:{notice.notice_id}",
                     "UK6",
-                    f"Standstill after UK6 {notice.notice_id} ends: the contract may be entered into from {_long(end + ONE_DAY)}",
+                    f"Standstill after UK6 {notice.notice_id} ends: the contract may be entered into from {long_date(end + ONE_DAY)}",
                     end,
-                    f"8 working days beginning with {_long(notice.published_on)}, the day the UK6 was published "
+                    f"8 working days beginning with {long_date(notice.published_on)}, the day the UK6 was published "
                     "(weekends and every UK bank holiday excluded).",
                     kind=Kind.STANDSTILL_END,
                 )

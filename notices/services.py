@@ -38,6 +38,9 @@ from django.utils import timezone
 from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import CommissioningCycle, Milestone
+from common import history
+from common.dates import long_date
+from common.history import person_name
 from contracts.models import Contract, ExtensionOption
 
 from . import duties as rules
@@ -45,7 +48,6 @@ from .models import Conflict, Duty, ImportedValue, Notice
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
 
-REASON_LENGTH = 100
 DUTY_SOURCE = getattr(Milestone.Source, "DUTY", Milestone.Source.MANUAL)
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
@@ -54,20 +56,8 @@ CONTRACT_DUTY_TYPES = {"UK7", "UK9", "UK10", "UK11", "UK17"}
 CYCLE_DUTY_TYPES = {"UK6"}
 
 
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
-
-
 def _officer_name(officer: AbstractBaseUser | None) -> str:
-    if officer is None:
-        return "the system"
-    return officer.get_full_name() or officer.get_username()
+    return person_name(officer, nobody="the system")
 
 
 # --- duties -------------------------------------------------------------------------------
@@ -118,7 +108,7 @@ def cycle_in_scope(cycle: CommissioningCycle) -> bool:
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:
-    text = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label}). Due by {_long(required.due_on)}: {required.basis}"
+    text = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label}). Due by {long_date(required.due_on)}: {required.basis}"
     if required.note:
         text += f"\n\n{required.note}"
     return text
@@ -139,7 +129,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         reminder_offsets=DUTY_REMINDERS if required.kind == rules.Kind.NOTICE else "",
     )
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=SYNC_REASON)
+    history.record(milestone, officer=officer, reason=SYNC_REASON)
     milestone.save()
     duty = Duty(
         contract=contract,
@@ -153,7 +143,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         note=required.note,
         milestone=milestone,
     )
-    _record(duty, officer=officer, reason=SYNC_REASON)
+    history.record(duty, officer=officer, reason=SYNC_REASON)
     duty.save()
     return duty
 
@@ -169,7 +159,7 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             continue
         if duty.status == Duty.Status.LAPSED:
             duty.status, duty.reason = Duty.Status.DUE, ""
-            _record(duty, officer=officer, reason="Required again")
+            history.record(duty, officer=officer, reason="Required again")
             duty.save(update_fields=["status", "reason"])
             if duty.milestone and duty.milestone.status == Milestone.Status.CANCELLED:
                 commissioning_services.milestone_set_status(
@@ -182,7 +172,7 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             continue
         previous = duty.due_on
         duty.due_on, duty.title, duty.basis, duty.note = required.due_on, required.title[:255], required.basis, required.note
-        _record(duty, officer=officer, reason=SYNC_REASON)
+        history.record(duty, officer=officer, reason=SYNC_REASON)
         duty.save(update_fields=["due_on", "title", "basis", "note"])
         milestone = duty.milestone
         # An officer who moved the milestone (a signing date before the start) keeps their date.
@@ -197,13 +187,13 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
                 follow_up=False,
             )
         if previous != required.due_on:
-            changes.append(f"Moved the duty '{required.title}' from {_long(previous)} to {_long(required.due_on)}")
+            changes.append(f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}")
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
             continue
         duty.status, duty.reason = Duty.Status.LAPSED, "No longer required by the contract's dates and options"
-        _record(duty, officer=officer, reason="No longer required")
+        history.record(duty, officer=officer, reason="No longer required")
         duty.save(update_fields=["status", "reason"])
         if duty.milestone and duty.milestone.status == Milestone.Status.SCHEDULED:
             commissioning_services.milestone_set_status(
@@ -212,12 +202,12 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             )
         changes.append(f"The duty '{duty.title}' is no longer required")
     if len(added) == 1:
-        changes.insert(0, f"Added the duty: {added[0].title}, due by {_long(added[0].due_on)}")
+        changes.insert(0, f"Added the duty: {added[0].title}, due by {long_date(added[0].due_on)}")
     elif added:
         first = min(added, key=lambda required: required.due_on)
         name = subject["contract"].reference if subject.get("contract") else subject["cycle"].name
         types = ", ".join(sorted({required.notice_type for required in added}, key=lambda code: int(code[2:])))
-        changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {_long(first.due_on)}")
+        changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {long_date(first.due_on)}")
     return changes
 
 
@@ -271,7 +261,7 @@ def duty_meet(
     today = today or timezone.localdate()
     published_on = timezone.localtime(notice.published_at).date()
     duty.status, duty.notice, duty.decided_by, duty.decided_on = Duty.Status.MET, notice, officer, published_on
-    _record(duty, officer=officer, reason=f"Met by {notice}")
+    history.record(duty, officer=officer, reason=f"Met by {notice}")
     duty.save(update_fields=["status", "notice", "decided_by", "decided_on"])
     if duty.milestone and duty.milestone.status != Milestone.Status.MET:
         commissioning_services.milestone_set_status(
@@ -301,7 +291,7 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
     if locked.status != Duty.Status.DUE:
         raise ValidationError({"reason": f"This duty is already settled: {locked.get_status_display().lower()}"})
     locked.status, locked.reason, locked.decided_by, locked.decided_on = Duty.Status.NOT_APPLICABLE, reason, officer, today
-    _record(locked, officer=officer, reason=f"Does not apply: {reason}")
+    history.record(locked, officer=officer, reason=f"Does not apply: {reason}")
     locked.save(update_fields=["status", "reason", "decided_by", "decided_on"])
     milestone = locked.milestone
     if milestone is not None:
@@ -310,7 +300,7 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
             officer=officer,
             reason="Duty does not apply",
             follow_up=False,  # the status change below plans its reminders
-            description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {_long(today)}): {reason}",
+            description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {long_date(today)}): {reason}",
         )
         commissioning_services.milestone_set_status(
             milestone=milestone, status=Milestone.Status.CANCELLED, officer=officer, reason=f"Does not apply: {reason}", today=today
@@ -326,7 +316,7 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
     if duty.status != Duty.Status.NOT_APPLICABLE:
         raise ValidationError("Only a duty recorded as not applying can be reopened")
     duty.status, duty.decided_by, duty.decided_on = Duty.Status.DUE, officer, today
-    _record(duty, officer=officer, reason="Reopened: the duty applies after all")
+    history.record(duty, officer=officer, reason="Reopened: the duty applies after all")
     duty.save(update_fields=["status", "decided_by", "decided_on"])
     if duty.milestone is not None:
         commissioning_services.milestone_set_status(
@@ -379,7 +369,7 @@ def notice_record(
     if notice_type not in NoticeType.values:
         errors["notice_type"] = "Select the type of notice"
     if published_on > today:
-        errors["published_on"] = f"The date published must be today or in the past ({_long(today)})"
+        errors["published_on"] = f"The date published must be today or in the past ({long_date(today)})"
     fts_notice_id = fts_notice_id.strip()
     if fts_notice_id and Notice.objects.filter(fts_notice_id=fts_notice_id).exists():
         errors["fts_notice_id"] = f"Notice {fts_notice_id} is already in the tracker"
@@ -402,7 +392,7 @@ def notice_record(
         recorded_by=officer,
     )
     notice.full_clean()
-    _record(notice, officer=officer, reason="Notice recorded")
+    history.record(notice, officer=officer, reason="Notice recorded")
     notice.save()
     if contract is not None:
         notice.contracts.add(contract)
@@ -429,19 +419,19 @@ def notice_record(
 def _when_words(value: dict) -> str:
     due_on = date.fromisoformat(value["due_on"])
     if not value.get("due_at"):
-        return f"{_long(due_on)} (all day)"
+        return f"{long_date(due_on)} (all day)"
     start = timezone.localtime(datetime.fromisoformat(value["due_at"]))
     if value.get("ends_at"):
         end = timezone.localtime(datetime.fromisoformat(value["ends_at"]))
-        return f"{_long(start.date())}, {start:%H:%M} to {end:%H:%M}"
-    return f"{_long(start.date())} at {start:%H:%M}"
+        return f"{long_date(start.date())}, {start:%H:%M} to {end:%H:%M}"
+    return f"{long_date(start.date())} at {start:%H:%M}"
 
 
 def _append_conflict_note(milestone: Milestone, line: str, *, officer, reason: str) -> None:
     if line in milestone.conflict_note:
         return
     milestone.conflict_note = f"{milestone.conflict_note}\n\n{line}".strip()
-    _record(milestone, officer=officer, reason=reason)
+    history.record(milestone, officer=officer, reason=reason)
     milestone.save(update_fields=["conflict_note"])
 
 
@@ -480,14 +470,14 @@ def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractB
     else:
         locked.status = Conflict.Status.KEPT
     locked.resolved_by, locked.resolved_at = officer, timezone.now()
-    _record(locked, officer=officer, reason=locked.get_status_display())
+    history.record(locked, officer=officer, reason=locked.get_status_display())
     locked.save(update_fields=["status", "resolved_by", "resolved_at"])
     if locked.milestone_id:
         chosen = locked.theirs if use_notice else locked.ours
         milestone = Milestone.objects.get(pk=locked.milestone_id)
         _append_conflict_note(
             milestone,
-            f"{_long(today)}: {_officer_name(officer)} chose {chosen}.",
+            f"{long_date(today)}: {_officer_name(officer)} chose {chosen}.",
             officer=officer,
             reason="Officer chose between the sources",
         )

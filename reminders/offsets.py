@@ -3,7 +3,7 @@
 Pure functions; no ORM and no clock. An offset is written the way an officer would say it
 ("12 months", "2 weeks", "3 days", "2 working days", "morning of") and stored as that text.
 
-Working days and bank holidays are counted by ``workdays`` (the project's one calendar), as the
+Working days and bank holidays are counted by ``common.workdays`` (the one calendar), as the
 Procurement Act duties count them.
 """
 
@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.terms import add_months
-from workdays import working_days_before
+from common.workdays import working_days_before
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -15,7 +15,8 @@ from django.views.generic import TemplateView
 
 from access import policy
 from commissioning.models import Milestone
-from contracts.views import Permission
+from common import history
+from common.views import Permission
 
 from .emails import london_words, read_acknowledge_token
 from .planning import reminders_plan_for_milestone
@@ -67,7 +68,7 @@ class AcknowledgeView(View):
             locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
             if not locked.acknowledged_at:
                 locked.acknowledged_at, locked.acknowledged_by = timezone.now(), email
-                locked._change_reason = f"Reminders acknowledged by {email}"
+                history.record(locked, officer=None, reason=f"Reminders acknowledged by {email}")
                 locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
             reminders_plan_for_milestone(milestone=locked)
         return render(

@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common import history
 from contracts.models import Contract
 
 from . import kpi_csv
-from .selectors import report_facts
 from .models import (
     DecisionReport,
     KpiResult,
@@ -27,17 +27,9 @@ from .models import (
     RenderedReport,
     ReportOption,
 )
+from .selectors import report_facts
 
-# django-simple-history keeps the reason in a 100-character column.
-REASON_LENGTH = 100
 APPROVE_PERMISSION = "reports.approve_decisionreport"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    """Tell django-simple-history who made the next save and why."""
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
 
 
 # --- monitoring returns and KPIs ----------------------------------------------------------
@@ -48,7 +40,7 @@ def monitoring_return_save(
     *, monitoring_return: MonitoringReturn, officer: AbstractBaseUser | None, reason: str
 ) -> MonitoringReturn:
     monitoring_return.full_clean()
-    _record(monitoring_return, officer=officer, reason=reason)
+    history.record(monitoring_return, officer=officer, reason=reason)
     monitoring_return.save()
     return monitoring_return
 
@@ -60,14 +52,14 @@ def kpi_result_save(*, result: KpiResult, officer: AbstractBaseUser | None, reas
         last = result.monitoring_return.results.order_by("-position").values_list("position", flat=True).first()
         result.position = (last or 0) + 1
     result.full_clean()
-    _record(result, officer=officer, reason=reason)
+    history.record(result, officer=officer, reason=reason)
     result.save()
     return result
 
 
 @transaction.atomic
 def kpi_result_delete(*, result: KpiResult, officer: AbstractBaseUser | None) -> None:
-    _record(result, officer=officer, reason=f"Removed: {result.name}")
+    history.record(result, officer=officer, reason=f"Removed: {result.name}")
     result.delete()
 
 
@@ -152,10 +144,10 @@ def monitoring_returns_import(
                     setattr(result, name, value)
                 outcome.results_changed += 1
             result.full_clean(exclude=["monitoring_return"])
-            _record(result, officer=officer, reason=reason)
+            history.record(result, officer=officer, reason=reason)
             result.save()
         for leftover in existing.values():
-            _record(leftover, officer=officer, reason="Not in the provider's latest KPI file")
+            history.record(leftover, officer=officer, reason="Not in the provider's latest KPI file")
             leftover.delete()
             outcome.results_removed += 1
     return outcome
@@ -166,7 +158,7 @@ def quality_assessment_save(
     *, assessment: QualityAssessment, officer: AbstractBaseUser | None, reason: str
 ) -> QualityAssessment:
     assessment.full_clean()
-    _record(assessment, officer=officer, reason=reason)
+    history.record(assessment, officer=officer, reason=reason)
     assessment.save()
     return assessment
 
@@ -193,11 +185,11 @@ def report_create(*, report: DecisionReport, officer: AbstractBaseUser | None, r
     report.status = DecisionReport.Status.DRAFT
     report.created_by = officer
     report.full_clean()
-    _record(report, officer=officer, reason=reason)
+    history.record(report, officer=officer, reason=reason)
     report.save()
     for kind in ReportOption.ORDER:
         option = ReportOption(report=report, kind=kind)
-        _record(option, officer=officer, reason=reason)
+        history.record(option, officer=officer, reason=reason)
         option.save()
     return report
 
@@ -213,7 +205,7 @@ def report_update(
     if "title" in fields and not locked.title.strip():
         locked.title = locked.default_title()
     locked.full_clean()
-    _record(locked, officer=officer, reason=reason)
+    history.record(locked, officer=officer, reason=reason)
     locked.save()
     return locked
 
@@ -234,7 +226,7 @@ def report_options_save(
             continue
         for name, value in wanted.items():
             setattr(option, name, value)
-        _record(option, officer=officer, reason="Options appraisal edited")
+        history.record(option, officer=officer, reason="Options appraisal edited")
         option.save()
 
 
@@ -272,7 +264,7 @@ def report_submit(*, report: DecisionReport, officer: AbstractBaseUser | None) -
     locked.status = DecisionReport.Status.SUBMITTED
     locked.submitted_by = officer
     locked.submitted_at = timezone.now()
-    _record(locked, officer=officer, reason="Submitted for approval")
+    history.record(locked, officer=officer, reason="Submitted for approval")
     locked.save(update_fields=["status", "submitted_by", "submitted_at"])
     return locked
 
@@ -297,7 +289,7 @@ def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason:
     locked.status = DecisionReport.Status.APPROVED
     locked.approved_by = officer
     locked.approved_at = timezone.now()
-    _record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
+    history.record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
     locked.save(update_fields=["status", "approved_by", "approved_at"])
     return locked
 
@@ -312,7 +304,7 @@ def report_return_to_draft(*, report: DecisionReport, officer: AbstractBaseUser,
     locked.status = DecisionReport.Status.DRAFT
     locked.submitted_by = None
     locked.submitted_at = None
-    _record(locked, officer=officer, reason=f"Returned to draft: {reason}")
+    history.record(locked, officer=officer, reason=f"Returned to draft: {reason}")
     locked.save(update_fields=["status", "submitted_by", "submitted_at"])
     return locked
 

@@ -16,7 +16,7 @@ from notices.models import Conflict, Duty, Notice
 from tests.factories import make_contract, make_cycle, make_team, make_user
 from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, import_bytes, make_seed_buyers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reminders.offsets import MORNING_OF, Offset, OffsetError, parse_offset, parse_offsets, reminder_date, send_time
-from workdays import is_working_day
+from common.workdays import is_working_day
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -13,7 +13,7 @@ from reports.models import DecisionReport, ReportOption
 from tests.factories import make_team, make_user
 from tests.report_helpers import make_asc0013_like_contract, make_asc0013_like_report, pdf_text, submitted
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db
 
 TODAY = "2017-02-20 10:00:00+00:00"
 

@@ -43,6 +43,9 @@ from django.utils import timezone
 from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import CommissioningCycle, Milestone, Stage
+from common import history
+from common.dates import long_date
+from common.history import REASON_LENGTH
 from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
 
@@ -54,8 +57,6 @@ from .parser import MilestoneSpec, ParsedLot, ParsedRelease, Problem, ReleaseRef
 from .reader import Item, UnreadableFile, read_releases
 
 log = logging.getLogger("notices.import")
-
-REASON_LENGTH = 100
 
 # The stage a new cycle starts at, from the latest notice it has.
 STAGE_FOR_NOTICE = {
@@ -208,13 +209,7 @@ class _Run:
         self.cycle_changed = False
 
     def record(self, instance) -> None:
-        if self.officer is not None:
-            instance._history_user = self.officer
-        instance._change_reason = self.reason
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
+        history.record(instance, officer=self.officer, reason=self.reason)
 
 
 def _money(amount: Decimal) -> str:
@@ -418,7 +413,7 @@ def _words(field_name: str, value) -> str:
     if field_name == "is_light_touch":
         return "yes" if value else "no"
     if field_name == "target_start_date":
-        return _long(date.fromisoformat(value) if isinstance(value, str) else value)
+        return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
     return str(value)
 
 
@@ -532,7 +527,7 @@ def _lot_values(lot: ParsedLot) -> dict:
 
 def _shown(value) -> str:
     if isinstance(value, date):
-        return _long(value)
+        return long_date(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
@@ -585,7 +580,7 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         if theirs is None or ours == theirs.day:
             continue
         subject = f"{contract.reference}: {label}"
-        theirs_words = f"{_long(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
+        theirs_words = f"{long_date(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
         if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs_words).exists():
             continue
         _conflict(
@@ -593,14 +588,14 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
             cycle,
             subject=subject,
             path=f"{parsed_lot.path}.contractPeriod.{field_name}",
-            ours=_long(ours) if ours else "not set",
+            ours=long_date(ours) if ours else "not set",
             theirs=theirs_words,
             theirs_value=None,
             contract=contract,
         )
         run.changes.append(
-            f"{contract.reference}'s {label} is {_long(ours) if ours else 'not set'}; the notice says "
-            f"{_long(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
+            f"{contract.reference}'s {label} is {long_date(ours) if ours else 'not set'}; the notice says "
+            f"{long_date(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
         )
 
 
@@ -833,7 +828,7 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
             new.append(notice)
             run.changes.append(
                 f"Added the {NoticeType(notice.notice_type).label} {notice.fts_notice_id}, published "
-                f"{_long(timezone.localtime(notice.published_at).date())}"
+                f"{long_date(timezone.localtime(notice.published_at).date())}"
             )
         else:
             fields = []

@@ -8,6 +8,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from common.history import person_name
+
 register = template.Library()
 
 _BULLETS = ("- ", "* ", "• ")
@@ -89,6 +91,4 @@ def attr_key(mapping: dict, key: str):
 @register.filter
 def person(user) -> str:
     """A person's full name, else their username; "System" for changes no person made."""
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
+    return person_name(user)

@@ -3,8 +3,8 @@
 Pure functions on dates: no ORM, no clock, no Django. Reminders count "2 working days before" a
 deadline with them (reminders/offsets.py) and the Procurement Act duties count "8 working days
 beginning with" a publication with them (notices/duties.py). They live here, outside both apps,
-because neither owns the calendar: a module of its own, at the top like ``config/``, that any
-app may import and that imports nothing of theirs.
+because neither owns the calendar: ``common/`` holds what every app shares and imports nothing
+of theirs.
 
 A working day is any day that is not a Saturday, a Sunday or a bank holiday in any part of the
 UK (England and Wales, Scotland, Northern Ireland), as the Procurement Act 2023 counts them; the
