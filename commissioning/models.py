@@ -141,6 +141,7 @@ class Milestone(models.Model):
         MANUAL = "manual", "Entered by hand"
         DERIVED = "derived", "Derived from the contract"
         IMPORTED = "imported", "Imported from a notice"
+        DUTY = "duty", "Required by the Procurement Act"
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="milestones"

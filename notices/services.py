@@ -19,10 +19,9 @@ Which contracts and cycles have duties: those with at least one notice under the
 notice imported or recorded for them), or duties already. Contracts procured before the Act
 (24 February 2025) have no UK notices, so they get none.
 
-The duty milestones' source: ``Milestone.Source`` has no value for "required by the Act"
-yet; until one named DUTY is added, they are marked "manual" and each one's ``Duty`` row
-(and its description) says where it came from. The derivation in commissioning only touches
-"derived" milestones, so it leaves these alone.
+The duty milestones' source is ``Milestone.Source.DUTY`` ("Required by the Procurement Act");
+each one's ``Duty`` row (and its description) says which duty. The derivation in
+commissioning only touches "derived" milestones, so it leaves these alone.
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ from .models import Conflict, Duty, ImportedValue, Notice
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
 
-DUTY_SOURCE = getattr(Milestone.Source, "DUTY", Milestone.Source.MANUAL)
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
 # The notice types that meet a contract's or a cycle's duties (notices.duties).
@@ -123,7 +121,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         description=_duty_description(required),
         due_on=required.due_on,
         owner=owner,
-        source=DUTY_SOURCE,
+        source=Milestone.Source.DUTY,
         # Unique per contract (a database constraint), so a duty cannot be added twice.
         derived_key=f"duty:{required.key}"[:50] if contract is not None else "",
         reminder_offsets=DUTY_REMINDERS if required.kind == rules.Kind.NOTICE else "",

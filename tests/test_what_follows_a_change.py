@@ -129,3 +129,15 @@ def test_a_milestone_changed_in_the_admin_has_its_reminders_planned_again(client
     milestone.refresh_from_db()
     assert milestone.due_on == date(2031, 6, 9)
     assert milestone.reminders.filter(status="planned", recipient_email="admin@example.org").exists()
+
+
+def test_a_duty_milestone_says_the_act_requires_it_not_that_it_was_entered_by_hand():
+    contract = make_contract(start_date=date(2027, 4, 1), initial_term_months=24, option_months=())
+    notices_services.Notice.objects.create(
+        notice_type="UK2", fts_notice_id="022222-2026", published_at="2026-06-02T12:00:00Z"
+    ).contracts.add(contract)
+
+    contract_changed(contract=contract, today=date(2026, 11, 22))
+
+    uk7 = contract.duties.get(key="UK7").milestone
+    assert uk7.get_source_display() == "Required by the Procurement Act"
