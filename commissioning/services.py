@@ -82,6 +82,7 @@ def cycle_change_stage(
     locked.stage_changed_on = today
     history.record(locked, officer=officer, reason=reason)
     locked.save(update_fields=["stage", "stage_changed_on"])
+    # The stage moves no date and no duty (changes.cycle_changed reads neither): nothing follows.
     cycle.stage, cycle.stage_changed_on = locked.stage, locked.stage_changed_on
     return locked
 
@@ -97,6 +98,9 @@ def _check_decision(decision: str, decided_on: date, today: date) -> None:
         errors["decided_on"] = f"The date of the decision must be today or in the past ({long_date(today)})"
     if errors:
         raise ValidationError(errors)
+
+
+# A decision on expiry moves no date, duty or reminder, so recording one calls nothing in changes.py.
 
 
 def _decision_reason(decision: str, reason: str) -> str:
