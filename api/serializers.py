@@ -116,6 +116,9 @@ class CycleSerializer(serializers.ModelSerializer):
     lead_officer = serializers.SerializerMethodField()
     stage_label = serializers.SerializerMethodField()
     replaces = serializers.SerializerMethodField(help_text="The ids of the contracts this cycle replaces that you may see")
+    # Held on the contracts it replaces (the one recorded last); read back through the model.
+    decision = serializers.ChoiceField(choices=Contract.Decision.choices, allow_blank=True, read_only=True)
+    decision_on = serializers.DateField(allow_null=True, read_only=True)
 
     class Meta:
         model = CommissioningCycle

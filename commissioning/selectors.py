@@ -44,7 +44,8 @@ def contract_recommissioning_risk(contract: Contract, *, today: date) -> rules.R
         ends_on=ends_on,
         lead_months=contract.recommissioning_lead_months,
         successor_stages=[cycle.stage for cycle in cycles],
-        decommissioned=contract.decision == decommission or any(c.decision == decommission for c in cycles),
+        # A cycle's decision is held on the contracts it replaces, so this one's is the answer.
+        decommissioned=contract.decision == decommission,
     )
 
 
@@ -52,7 +53,7 @@ def contracts_with_risk_relations(contracts: QuerySet[Contract]) -> QuerySet[Con
     """What a contract row with its risk shows, in a fixed number of queries."""
     return contracts.select_related("provider", "team", "lead_officer").prefetch_related(
         "options",
-        Prefetch("successor_cycles", queryset=CommissioningCycle.objects.only("id", "stage", "decision")),
+        Prefetch("successor_cycles", queryset=CommissioningCycle.objects.only("id", "stage")),
     )
 
 

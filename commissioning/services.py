@@ -108,44 +108,32 @@ def _decision_reason(decision: str, reason: str) -> str:
 
 
 @transaction.atomic
-def contract_record_decision(
+def decision_record(
     *,
-    contract: Contract,
+    contracts: Iterable[Contract],
     decision: str,
     officer: AbstractBaseUser | None,
     decided_on: date,
     reason: str,
     today: date | None = None,
-) -> Contract:
-    """Record what happens when a contract expires (extend, extend with variations, re-tender,
-    decommission), who recorded it and the date it was decided."""
+) -> list[Contract]:
+    """Record what happens when contracts expire (extend, extend with variations, re-tender,
+    decommission), who recorded it and the date it was decided.
+
+    The decision is held on each contract, once: a cycle's decision is recorded on the
+    contracts it replaces (``CommissioningCycle.decision`` reads it back from them).
+    """
     today = today or timezone.localdate()
     reason = _require_reason(reason, "Enter the reason for the decision")
     _check_decision(decision, decided_on, today)
-    contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
-    history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
-    contract.save(update_fields=["decision", "decision_by", "decision_on"])
-    return contract
-
-
-@transaction.atomic
-def cycle_record_decision(
-    *,
-    cycle: CommissioningCycle,
-    decision: str,
-    officer: AbstractBaseUser | None,
-    decided_on: date,
-    reason: str,
-    today: date | None = None,
-) -> CommissioningCycle:
-    """Record the decision for the contracts a cycle replaces, who recorded it and when."""
-    today = today or timezone.localdate()
-    reason = _require_reason(reason, "Enter the reason for the decision")
-    _check_decision(decision, decided_on, today)
-    cycle.decision, cycle.decision_by, cycle.decision_on = decision, officer, decided_on
-    history.record(cycle, officer=officer, reason=_decision_reason(decision, reason))
-    cycle.save(update_fields=["decision", "decision_by", "decision_on"])
-    return cycle
+    contracts = list(contracts)
+    if not contracts:
+        raise ValidationError("Add the contracts this cycle replaces first: the decision is recorded on each of them")
+    for contract in contracts:
+        contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
+        history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
+        contract.save(update_fields=["decision", "decision_by", "decision_on"])
+    return contracts
 
 
 # --- milestones ---------------------------------------------------------------------------

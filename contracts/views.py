@@ -113,7 +113,7 @@ class ContractDetailView(Permission, DetailView):
             can_add_option=self.request.user.has_perm("contracts.add_extensionoption"),
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
-            successor_cycles=contract.successor_cycles.select_related("decision_by"),
+            successor_cycles=contract.successor_cycles.all(),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,

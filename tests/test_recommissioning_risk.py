@@ -8,6 +8,7 @@ import pytest
 from commissioning import rules
 from commissioning.rules import Rating
 from commissioning.selectors import contract_recommissioning_risk
+from commissioning.services import decision_record
 from contracts import terms
 from contracts.models import Contract
 from tests.factories import make_contract, make_cycle
@@ -154,7 +155,12 @@ def test_a_contract_replaced_by_a_cycle_at_award_has_a_decided_successor():
 @pytest.mark.django_db
 def test_a_cycle_deciding_to_decommission_counts_as_decided():
     contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
-    make_cycle(stage="strategy", replaces=[contract], decision=Contract.Decision.DECOMMISSION)
+    cycle = make_cycle(stage="strategy", replaces=[contract])
+    decision_record(
+        contracts=cycle.replaces.all(), decision=Contract.Decision.DECOMMISSION, officer=None,
+        decided_on=date(2026, 11, 2), reason="Cabinet", today=date(2026, 11, 2),
+    )
+    contract.refresh_from_db()
 
     risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
 

@@ -4,17 +4,19 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commissioning.changes import contract_changed
 from commissioning.models import CommissioningCycle, Milestone
+from commissioning.services import decision_record
 from contracts import services
 from contracts.models import Contract
 from notices import services as notices_services
 from reminders.models import Reminder
-from tests.factories import build_contract, make_buyer, make_contract, make_organisation, make_team, make_user
+from tests.factories import build_contract, make_buyer, make_contract, make_cycle, make_organisation, make_team, make_user
 from tests.ocds_helpers import MK_FILE, MK_OCID, import_bytes, later, make_seed_buyers, mk_release
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +143,33 @@ def test_a_duty_milestone_says_the_act_requires_it_not_that_it_was_entered_by_ha
 
     uk7 = contract.duties.get(key="UK7").milestone
     assert uk7.get_source_display() == "Required by the Procurement Act"
+
+
+def test_a_cycles_decision_is_held_once_on_the_contracts_it_replaces():
+    officer = make_user(first_name="Priya", last_name="Shah")
+    first, second = make_contract(), make_contract()
+    cycle = make_cycle(replaces=[first, second])
+
+    decision_record(
+        contracts=cycle.replaces.all(), decision=Contract.Decision.RETENDER, officer=officer,
+        decided_on=date(2026, 10, 2), reason="Cabinet 2 October 2026", today=date(2026, 11, 22),
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert {(c.decision, c.decision_on, c.decision_by) for c in (first, second)} == {("retender", date(2026, 10, 2), officer)}
+    assert (cycle.decision, cycle.get_decision_display(), cycle.decision_by) == ("retender", "Re-tender", officer)
+
+
+def test_a_decision_for_a_cycle_that_replaces_no_contract_is_refused_with_a_message():
+    cycle = make_cycle()
+
+    with pytest.raises(ValidationError) as refused:
+        decision_record(
+            contracts=cycle.replaces.all(), decision=Contract.Decision.RETENDER, officer=None,
+            decided_on=date(2026, 10, 2), reason="Cabinet", today=date(2026, 11, 22),
+        )
+
+    assert refused.value.messages == [
+        "Add the contracts this cycle replaces first: the decision is recorded on each of them"
+    ]

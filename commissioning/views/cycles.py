@@ -74,9 +74,9 @@ class CycleDetailView(Permission, DetailView):
 
     def get_queryset(self):
         user = self.request.user
-        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider")).order_by("reference")
+        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider", "decision_by")).order_by("reference")
         return policy.cycles_visible_to(
-            user, CommissioningCycle.objects.select_related("lead_officer", "team", "decision_by")
+            user, CommissioningCycle.objects.select_related("lead_officer", "team")
         ).prefetch_related(Prefetch("replaces", queryset=replaced))
 
     def get_context_data(self, **kwargs):
@@ -227,7 +227,7 @@ class ContractDecisionView(DecisionView):
         return shortcuts.editable_contract_or_deny(user, pk=pk)
 
     def record(self, **fields):
-        services.contract_record_decision(contract=self.subject, **fields)
+        return services.decision_record(contracts=[self.subject], **fields)
 
 
 class CycleDecisionView(DecisionView):
@@ -238,4 +238,6 @@ class CycleDecisionView(DecisionView):
         return shortcuts.visible_cycle_or_404(user, pk=pk)
 
     def record(self, **fields):
-        services.cycle_record_decision(cycle=self.subject, **fields)
+        # Held on the contracts it replaces: those this officer may change.
+        contracts = policy.contracts_editable_by(self.request.user, self.subject.replaces.all())
+        return services.decision_record(contracts=contracts, **fields)
