@@ -12,9 +12,38 @@ in the queryset, so its page answers 404 (not found), never 403 (which would con
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractAccess, Team
+
+
+# Roles, by what each may do rather than by group name, so a superuser or a custom group with
+# the same permissions is treated alike everywhere (navigation, two-step verification, audit).
+
+
+def is_manager(user) -> bool:
+    """Approves decisions: a manager, and an admin (who may do everything a manager may)."""
+    return user.is_active and user.has_perm("contracts.approve_decision")
+
+
+def is_admin(user) -> bool:
+    """Manages the people who use the tracker."""
+    return user.is_active and (user.is_superuser or user.has_perm("auth.change_user"))
+
+
+def may_use_second_factor(user) -> bool:
+    return is_manager(user) or is_admin(user)
+
+
+def must_use_second_factor(user) -> bool:
+    return settings.OTP_REQUIRED_FOR_ADMINS and is_admin(user)
+
+
+def sees_audit_trail(user) -> bool:
+    return sees_every_team(user) and user.has_perm("auth.view_user")
 
 
 def sees_every_team(user) -> bool:
@@ -86,6 +115,16 @@ def cycles_visible_to(user, queryset=None):
     return queryset.filter(team_id__in=team_ids(user))
 
 
+def cycles_editable_by(user, queryset=None):
+    """A cycle is its team's: whoever may change cycles changes those they see."""
+    from commissioning.models import CommissioningCycle
+
+    queryset = CommissioningCycle.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_commissioningcycle"):
+        return queryset.none()
+    return cycles_visible_to(user, queryset)
+
+
 def milestones_visible_to(user, queryset=None):
     from commissioning.models import CommissioningCycle, Milestone
 
@@ -121,3 +160,189 @@ def reminders_visible_to(user, queryset=None):
     if sees_every_team(user):
         return queryset
     return queryset.filter(milestone_id__in=milestones_visible_to(user).values("pk"))
+
+
+def _either(first: QuerySet, second: QuerySet, first_field: str = "pk", second_field: str = "pk"):
+    """The ids in either queryset, as one UNION subquery (see ``_team_or_granted``)."""
+    return first.order_by().values(first_field).union(second.order_by().values(second_field))
+
+
+# Records that belong to a contract or a cycle: each is visible exactly when its contract (or
+# cycle) is, so a list never shows what the page behind it would refuse, and a record of another
+# team answers 404 as the contract's own page does.
+
+
+def reports_visible_to(user, queryset=None):
+    """Decision reports of the contracts the person sees, and of their cycles (for a report on no contract)."""
+    from reports.models import DecisionReport
+
+    queryset = DecisionReport.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("reports.view_decisionreport"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    ids = _either(
+        DecisionReport.objects.filter(contract_id__in=contracts_visible_to(user).values("pk")),
+        DecisionReport.objects.filter(contract__isnull=True, cycle_id__in=cycles_visible_to(user).values("pk")),
+    )
+    return queryset.filter(pk__in=ids)
+
+
+def returns_visible_to(user, queryset=None):
+    from reports.models import MonitoringReturn
+
+    queryset = MonitoringReturn.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("reports.view_monitoringreturn"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(contract_id__in=contracts_visible_to(user).values("pk"))
+
+
+def assessments_visible_to(user, queryset=None):
+    from reports.models import QualityAssessment
+
+    queryset = QualityAssessment.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("reports.view_qualityassessment"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(contract_id__in=contracts_visible_to(user).values("pk"))
+
+
+def notices_visible_to(user, queryset=None):
+    """Notices of the cycles and contracts the person may see."""
+    from notices.models import Notice
+
+    queryset = Notice.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    ids = _either(
+        Notice.objects.filter(cycle_id__in=cycles_visible_to(user).values("pk")),
+        Notice.contracts.through.objects.filter(contract_id__in=contracts_visible_to(user).values("pk")),
+        second_field="notice_id",
+    )
+    return queryset.filter(pk__in=ids)
+
+
+def releases_visible_to(user, queryset=None):
+    from notices.models import Release
+
+    queryset = Release.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(cycle_id__in=cycles_visible_to(user).values("pk"))
+
+
+def conflicts_visible_to(user, queryset=None):
+    from notices.models import Conflict
+
+    queryset = Conflict.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_conflict"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(cycle_id__in=cycles_visible_to(user).values("pk"))
+
+
+def duties_visible_to(user, queryset=None):
+    from notices.models import Duty
+
+    queryset = Duty.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_duty"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    ids = _either(
+        Duty.objects.filter(contract_id__in=contracts_visible_to(user).values("pk")),
+        Duty.objects.filter(cycle_id__in=cycles_visible_to(user).values("pk")),
+    )
+    return queryset.filter(pk__in=ids)
+
+
+# One record for a view, through the querysets above: 404 if out of sight, 403 if read-only.
+
+
+def visible_contract_or_404(user, queryset=None, **lookup):
+    return get_object_or_404(contracts_visible_to(user, queryset), **lookup)
+
+
+def editable_contract_or_deny(user, queryset=None, **lookup):
+    contract = visible_contract_or_404(user, queryset, **lookup)
+    if not contracts_editable_by(user).filter(pk=contract.pk).exists():
+        raise PermissionDenied("You can read this contract but not change it")
+    return contract
+
+
+def visible_cycle_or_404(user, queryset=None, **lookup):
+    return get_object_or_404(cycles_visible_to(user, queryset), **lookup)
+
+
+def visible_milestone_or_404(user, queryset=None, **lookup):
+    return get_object_or_404(milestones_visible_to(user, queryset), **lookup)
+
+
+def editable_milestone_or_deny(user, queryset=None, **lookup):
+    milestone = visible_milestone_or_404(user, queryset, **lookup)
+    if not milestones_editable_by(user).filter(pk=milestone.pk).exists():
+        raise PermissionDenied("You can read this milestone but not change it")
+    return milestone
+
+
+def may_edit_contract_records(user, contract_id: int) -> bool:
+    """Whether the person may change the performance records and reports of this contract."""
+    return contracts_editable_by(user).filter(pk=contract_id).exists()
+
+
+def require_editable(user, *, contract_id: int | None, cycle_id: int | None = None) -> None:
+    """403 for a record the person can read but whose contract (or cycle) they cannot change."""
+    if contract_id is not None:
+        if not may_edit_contract_records(user, contract_id):
+            raise PermissionDenied("You can read this contract's records but not change them")
+        return
+    if cycle_id is not None and not cycles_editable_by(user).filter(pk=cycle_id).exists():
+        raise PermissionDenied("You can read this cycle's records but not change them")
+
+
+# --- what an OCDS import may change (notices/ocds/loader.py) ---------------------------------
+
+
+def teams_for_new_cycles(user) -> QuerySet[Team]:
+    """The teams a person may add a commissioning cycle for."""
+    if not user.is_authenticated or not user.has_perm("commissioning.add_commissioningcycle"):
+        return Team.objects.none()
+    return teams_for(user)
+
+
+def notices_editable_by(user, queryset=None):
+    """Notices the person may change: those of a cycle they may change, or, for a notice of no
+    cycle, of a contract they may change or of nothing at all (its cycle was deleted)."""
+    from notices.models import Notice
+
+    queryset = Notice.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.change_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    ids = _either(
+        Notice.objects.filter(cycle_id__in=cycles_editable_by(user).values("pk")),
+        Notice.objects.filter(cycle__isnull=True, contracts__in=contracts_editable_by(user).values("pk")),
+    ).union(Notice.objects.filter(cycle__isnull=True, contracts__isnull=True).order_by().values("pk"))
+    return queryset.filter(pk__in=ids)
+
+
+def import_jobs_visible_to(user, queryset=None):
+    """An OCDS upload's progress and result: the person who uploaded it sees it (it lists what the
+    import changed in their teams' records), and so does anyone who sees every team."""
+    from notices.models import ImportJob
+
+    queryset = ImportJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("notices.view_notice"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(officer=user)

@@ -49,7 +49,7 @@ class AuditView(TemplateView):
     template_name = "access/audit.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not (policy.sees_every_team(request.user) and request.user.has_perm("auth.view_user")):
+        if not policy.sees_audit_trail(request.user):
             raise PermissionDenied("Only administrators see the audit trail")
         return super().dispatch(request, *args, **kwargs)
 

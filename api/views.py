@@ -19,7 +19,6 @@ from rest_framework.renderers import JSONRenderer
 from access import policy
 from contracts import selectors
 from contracts.models import Contract, ExtensionOption
-from notices.selectors import notices_visible_to
 
 from . import filters, serializers
 from .authentication import ReadPermission
@@ -137,7 +136,7 @@ class NoticeViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         user = self.request.user
         return (
-            notices_visible_to(user)
+            policy.notices_visible_to(user)
             .select_related("source_release")
             .prefetch_related(Prefetch("contracts", queryset=policy.contracts_visible_to(user).order_by("reference")))
             .order_by("-published_at", "-pk")

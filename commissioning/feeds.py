@@ -30,7 +30,7 @@ DEFAULT_LENGTH = timedelta(hours=1)
 SHOWN_STATUSES = {Milestone.Status.MET: "met", Milestone.Status.MISSED: "missed"}
 
 
-def milestones_visible_to(user) -> QuerySet[Milestone]:
+def calendar_milestones(user) -> QuerySet[Milestone]:
     """The milestones a person's calendar shows: what access.policy lets them see, not cancelled."""
     if not user.is_active:
         return Milestone.objects.none()

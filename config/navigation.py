@@ -2,7 +2,9 @@
 
 from django.urls import reverse
 
-# (label, URL name, permission needed, the URL prefix that marks the item as current)
+from access import policy
+
+# (label, URL name, permission needed or an access.policy rule, the URL prefix that marks the item as current)
 ITEMS = [
     ("Dashboard", "commissioning:dashboard", "commissioning.view_milestone", None),
     ("Contracts", "contracts:register", "contracts.view_contract", "/contracts/"),
@@ -14,8 +16,8 @@ ITEMS = [
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
     ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
     ("API tokens", "api:token-list", None, "/api/tokens/"),
-    ("Audit", "audit", "contracts.view_all_teams", "/audit/"),
-    ("Two-step verification", "two-factor-setup", "contracts.approve_decision", "/accounts/two-step/"),
+    ("Audit", "audit", policy.sees_audit_trail, "/audit/"),
+    ("Two-step verification", "two-factor-setup", policy.may_use_second_factor, "/accounts/two-step/"),
 ]
 
 
@@ -25,7 +27,9 @@ def navigation(request):
         return {"navigation": []}
     items = []
     for label, url_name, permission, prefix in ITEMS:
-        if permission and not user.has_perm(permission):
+        if callable(permission) and not permission(user):
+            continue
+        if isinstance(permission, str) and not user.has_perm(permission):
             continue
         url = reverse(url_name)
         items.append({"label": label, "url": url, "prefix": prefix or url})

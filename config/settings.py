@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "access",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes, shown once when the app is set up, for a lost phone.
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "reports",
@@ -224,6 +226,10 @@ STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
 # Development serves GOV.UK Frontend straight from STATICFILES_DIRS; production from
 # collectstatic's output. https://whitenoise.readthedocs.io/en/stable/django.html
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Uploaded OCDS files wait in the default storage for the worker that imports them
+# (notices.services.import_job_start), which deletes each when done: the web server and the
+# workers must share it (one machine, a shared volume, or object storage set in STORAGES).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -23,8 +23,9 @@ def _wanted(role: str, app_label: str, codename: str) -> bool:
     if model.startswith("historical") and action != "view":
         return False  # the audit history is read-only for everyone
     if role == ADMIN:
-        # "api": admins can revoke anyone's API token in the Django admin, e.g. when they leave.
-        return app_label in TRACKER_APPS or app_label in ("auth", "api")
+        # "api": admins can revoke anyone's API token in the Django admin, e.g. when they leave;
+        # "otp_*": and remove a lost authenticator app (access/admin.py records it).
+        return app_label in TRACKER_APPS or app_label in ("auth", "api", "otp_totp", "otp_static")
     if app_label not in TRACKER_APPS:
         return False
     if role == VIEWER:

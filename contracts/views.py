@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from access import policy, shortcuts
+from access import policy
 from common.dates import long_date
 from common.views import Permission, ServiceFormMixin
 
@@ -145,7 +145,7 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
     form_class = ContractForm
 
     def get_object(self, queryset=None):
-        return shortcuts.editable_contract_or_deny(self.request.user, pk=self.kwargs["pk"])
+        return policy.editable_contract_or_deny(self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -165,7 +165,7 @@ class OptionCreateView(Permission, ServiceFormMixin, FormView):
     form_class = OptionForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -193,7 +193,7 @@ class OptionDecisionView(Permission, ServiceFormMixin, FormView):
     action = "exercise"
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = shortcuts.editable_contract_or_deny(request.user, pk=kwargs["pk"])
+        self.contract = policy.editable_contract_or_deny(request.user, pk=kwargs["pk"])
         self.option = get_object_or_404(self.contract.options, pk=kwargs["option_pk"])
         return super().dispatch(request, *args, **kwargs)
 

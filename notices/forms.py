@@ -13,11 +13,12 @@ from contracts.models import Team
 from contracts.widgets import GovukDateField
 
 from .notice_types import NoticeType
+from .validators import WebAddressFormField
 
 # The upload form takes files up to this size (the command takes any size). An import runs
-# while the officer waits, at some 40 releases a second (docs/benchmarks.md): 10 MB is about
-# 700 Find a Tender releases (two days of all of Find a Tender), well under a minute. Can be
-# changed with the OCDS_UPLOAD_MAX_BYTES setting.
+# at some 40 releases a second (docs/benchmarks.md): 10 MB is about 700 Find a Tender releases
+# (two days of all of Find a Tender); more than 20 releases are imported by a worker while the
+# page shows progress (views.ImportView). Can be changed with the OCDS_UPLOAD_MAX_BYTES setting.
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 FTS_NOTICE_ID = re.compile(r"^\d{6}-\d{4}$")
 
@@ -122,7 +123,7 @@ class RecordNoticeForm(forms.Form):
     published_on = GovukDateField(
         label="Date published", error_messages={"required": "Enter the date the notice was published"}
     )
-    url = forms.URLField(label="Address of the notice", required=False, max_length=500, assume_scheme="https")
+    url = WebAddressFormField(label="Address of the notice", required=False, max_length=500, assume_scheme="https")
     description = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_fts_notice_id(self):

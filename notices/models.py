@@ -29,6 +29,7 @@ from commissioning.models import CommissioningCycle, Milestone
 from contracts.models import Contract, Organisation
 
 from .notice_types import NoticeType
+from .validators import WebAddressField
 
 
 def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
@@ -88,7 +89,7 @@ class Notice(models.Model):
     )
     ocid = models.CharField("OCID", max_length=100, blank=True, db_index=True)
     published_at = models.DateTimeField("published")
-    url = models.URLField("address", max_length=500, blank=True)
+    url = WebAddressField("address", max_length=500, blank=True)
     description = models.TextField(blank=True)
     amendment = models.TextField(
         blank=True, help_text="What the publisher says this notice changed (tender.amendments)"
@@ -302,3 +303,53 @@ class Duty(models.Model):
     def needs_a_notice(self) -> bool:
         """Standstill ends are dates to wait for, not notices to publish."""
         return self.kind == Milestone.Kind.NOTICE
+
+
+class ImportJob(models.Model):
+    """An uploaded OCDS file being imported by a Celery worker, and how far it has got.
+
+    The web request stores the file (Django's storage API), adds this row and returns at once;
+    the worker (notices.tasks.import_ocds_upload) imports it as the officer who uploaded it and
+    keeps the counts here, which the progress page shows. The stored file is deleted when the
+    import ends.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        "contracts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The team for cycles the import adds",
+    )
+    create_buyers = models.BooleanField(default=False)
+    file_name = models.CharField(max_length=255, help_text="The name of the file as uploaded")
+    stored_name = models.CharField(max_length=255, blank=True, help_text="Where the file is kept until it is imported")
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Releases in the file, counted when it was uploaded")
+    counts = models.JSONField(default=dict, blank=True, help_text="Releases imported, unchanged, refused so far")
+    shown = models.JSONField(default=dict, blank=True, help_text="The first releases of each kind, for the result page")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notices:import-progress", args=[self.pk])
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values()) if self.counts else 0
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.FAILED)

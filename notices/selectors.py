@@ -8,40 +8,7 @@ from access import policy
 from commissioning.models import CommissioningCycle
 from contracts.models import Contract
 
-from .models import Conflict, Duty, Notice, Release
-
-
-def notices_visible_to(user) -> QuerySet[Notice]:
-    """Notices of the cycles and contracts the user may see."""
-    if not user.has_perm("notices.view_notice"):
-        return Notice.objects.none()
-    if policy.sees_every_team(user):
-        return Notice.objects.all()
-    cycles = policy.cycles_visible_to(user).values("pk")
-    contracts = policy.contracts_visible_to(user).values("pk")
-    return Notice.objects.filter(Q(cycle__in=cycles) | Q(contracts__in=contracts)).distinct()
-
-
-def releases_visible_to(user) -> QuerySet[Release]:
-    if not user.has_perm("notices.view_notice"):
-        return Release.objects.none()
-    if policy.sees_every_team(user):
-        return Release.objects.all()
-    return Release.objects.filter(cycle__in=policy.cycles_visible_to(user).values("pk"))
-
-
-def conflicts_visible_to(user) -> QuerySet[Conflict]:
-    if not user.has_perm("notices.view_conflict"):
-        return Conflict.objects.none()
-    return Conflict.objects.filter(cycle__in=policy.cycles_visible_to(user).values("pk"))
-
-
-def duties_visible_to(user) -> QuerySet[Duty]:
-    if not user.has_perm("notices.view_duty"):
-        return Duty.objects.none()
-    return Duty.objects.filter(
-        Q(contract__in=policy.contracts_visible_to(user).values("pk")) | Q(cycle__in=policy.cycles_visible_to(user).values("pk"))
-    )
+from .models import Conflict, Duty, Notice
 
 
 def _ordered(notices: QuerySet[Notice]) -> QuerySet[Notice]:
@@ -81,7 +48,7 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
     else:
         notices = notices_for_cycle(subject)
         conflicts = open_conflicts_for_cycle(subject)
-        can_change = True  # a cycle the user can see is one of their team's
+        can_change = policy.cycles_editable_by(user).filter(pk=subject.pk).exists()
     return {
         "subject": subject,
         "is_contract": is_contract,

@@ -32,6 +32,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
@@ -324,10 +325,16 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
 
 
 def contract_link_notices(*, contract: Contract) -> None:
-    """A contract given the OCID of notices already imported is linked to them."""
+    """A contract given the OCID of notices already imported is linked to them: those of its own
+    team's cycles only (or of no cycle), so that an OCID typed on a contract never reaches into
+    another team's notices."""
     if not contract.ocid:
         return
-    missing = list(Notice.objects.filter(ocid=contract.ocid).exclude(contracts=contract))
+    own = Q(cycle__isnull=True) | Q(cycle__team_id=contract.team_id)
+    linked_elsewhere = Notice.contracts.through.objects.exclude(contract__team_id=contract.team_id).values("notice_id")
+    missing = list(
+        Notice.objects.filter(own, ocid=contract.ocid).exclude(contracts=contract).exclude(pk__in=linked_elsewhere)
+    )
     for notice in missing:
         notice.contracts.add(contract)
 
@@ -377,7 +384,10 @@ def notice_record(
         raise ValidationError(errors)
     subject = contract or cycle
     # A contract's notice also belongs to the procurement with the same OCID, if the tracker has it.
-    notice_cycle = cycle or (CommissioningCycle.objects.filter(ocid=contract.ocid).first() if contract.ocid else None)
+    # Only a cycle of the contract's own team: another team's cycle is never written to from here.
+    notice_cycle = cycle or (
+        CommissioningCycle.objects.filter(ocid=contract.ocid, team_id=contract.team_id).first() if contract.ocid else None
+    )
     notice = Notice(
         notice_type=notice_type,
         fts_notice_id=fts_notice_id,
@@ -494,3 +504,98 @@ def _cycle_value(field: str, value):
 
 def imported_value_for(milestone: Milestone) -> ImportedValue | None:
     return ImportedValue.objects.filter(milestone=milestone).first()
+
+
+# --- OCDS uploads imported by a worker ----------------------------------------------------
+
+IMPORT_STORAGE_FOLDER = "ocds-imports"
+# The result page lists this many releases of each kind; the rest are counted.
+SHOWN_OUTCOMES = 200
+# The progress row is saved at most this often (releases), so a large import is not slowed by it.
+PROGRESS_EVERY = 25
+
+
+def outcome_summary(outcome) -> dict:
+    """What the result page shows of one release's outcome, as JSON (ImportJob.shown)."""
+    return {
+        "status": outcome.status,
+        "label": outcome.label,
+        "release_id": outcome.release_id,
+        "cycle_id": outcome.cycle_id,
+        "cycle_name": outcome.cycle_name,
+        "changes": list(outcome.changes),
+        "problems": list(outcome.problems),
+    }
+
+
+def import_job_start(*, upload, officer: AbstractBaseUser, team=None, create_buyers: bool = False, total: int = 0):
+    """Keep an uploaded OCDS file (Django's storage API) and queue its import once the request commits."""
+    import uuid
+
+    from django.core.files.storage import default_storage
+
+    from .models import ImportJob
+    from .tasks import import_ocds_upload
+
+    upload.seek(0)
+    stored_name = default_storage.save(f"{IMPORT_STORAGE_FOLDER}/{uuid.uuid4().hex}.json", upload)
+    job = ImportJob.objects.create(
+        officer=officer,
+        team=team,
+        create_buyers=create_buyers,
+        file_name=(upload.name or "upload.json")[:255],
+        stored_name=stored_name,
+        total=total,
+        counts={"imported": 0, "unchanged": 0, "refused": 0, "unreadable": 0},
+        shown={"imported": [], "unchanged": [], "refused": [], "unreadable": []},
+    )
+    transaction.on_commit(lambda: import_ocds_upload.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> None:
+    """Import a queued upload as the officer who sent it, keeping its progress on the row.
+
+    1. Claim the job: only a queued job starts (a task delivered twice runs it once).
+    2. Import the stored file with the officer's own rights and the upload limits.
+    3. Save the counts every ``PROGRESS_EVERY`` releases, and the outcomes at the end.
+    4. Delete the stored file, whatever happened.
+    """
+    import logging
+
+    from django.core.files.storage import default_storage
+
+    from .models import ImportJob
+    from .ocds.loader import ImportLimits, ImportOptions, import_releases
+
+    now = timezone.now()
+    if ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=now
+    ) != 1:
+        return
+    job = ImportJob.objects.select_related("officer", "team").get(pk=job_id)
+    options = ImportOptions(
+        officer=job.officer, team=job.team, create_buyers=job.create_buyers, limits=ImportLimits.from_settings()
+    )
+    counts, shown = dict(job.counts), {key: list(value) for key, value in job.shown.items()}
+    try:
+        with default_storage.open(job.stored_name, "rb") as stream:
+            for number, outcome in enumerate(import_releases(stream, options), start=1):
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                if len(shown.setdefault(outcome.status, [])) < SHOWN_OUTCOMES:
+                    shown[outcome.status].append(outcome_summary(outcome))
+                if number % PROGRESS_EVERY == 0:
+                    ImportJob.objects.filter(pk=job_id).update(counts=counts)
+        status, error = ImportJob.Status.FINISHED, ""
+    except Exception:
+        logging.getLogger("notices.import").exception("import job %s stopped", job_id)
+        status = ImportJob.Status.FAILED
+        error = "The import stopped because of an error in the tracker. The releases counted above were imported; import the file again to finish (releases already imported are skipped)."
+    finally:
+        try:
+            default_storage.delete(job.stored_name)
+        except OSError:
+            pass
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, counts=counts, shown=shown, error=error, finished_at=timezone.now(), stored_name=""
+    )

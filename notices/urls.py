@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.NoticeDetailView.as_view(), name="notice-detail"),
     path("releases/<int:pk>/", views.ReleaseDetailView.as_view(), name="release-detail"),
     path("import/", views.ImportView.as_view(), name="import"),
+    path("import/<int:pk>/", views.ImportProgressView.as_view(), name="import-progress"),
     path("record/", views.RecordNoticeView.as_view(), name="notice-create"),
     path("duties/<int:pk>/not-applicable/", views.DutyNotApplicableView.as_view(), name="duty-status"),
     path("duties/<int:pk>/reopen/", views.DutyReopenView.as_view(), name="duty-status-reopen"),

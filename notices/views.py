@@ -1,15 +1,19 @@
 """Notice pages: the list, one notice, one release, importing OCDS, recording a notice, the
 duties' actions, choosing between disagreeing sources, and OCDS downloads.
 
-Thin: reads come from ``selectors``, writes from ``services`` and ``ocds.loader``. Records are
-fetched through ``access.policy``, so another team's notice answers 404.
+Thin: reads and look-ups go through ``access.policy``, so another team's notice answers 404;
+writes come from ``services`` and ``ocds.loader``.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import (
+    MemoryFileUploadHandler,
+    TemporaryFileUploadHandler,
+)
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,20 +23,30 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
-from access import policy, shortcuts
+from access import policy
 from commissioning.models import CommissioningCycle
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
-from . import selectors, services
+from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
 from .models import Conflict, Duty
 from .ocds import exporter, jsontext
-from .ocds.loader import ImportOptions, Outcome, import_releases
+from .ocds.loader import ImportLimits, ImportOptions, Outcome, import_releases, survey
+from .ocds.reader import HostileFile
 
 NOTICES_PAGE_SIZE = 50
 # The result page lists this many releases of each kind; the rest are counted.
-SHOWN_OUTCOMES = 200
+SHOWN_OUTCOMES = services.SHOWN_OUTCOMES
+# An upload of more releases than this is imported by a worker (some 40 releases a second,
+# docs/benchmarks.md: 20 take about half a second). Setting OCDS_UPLOAD_INLINE_RELEASES.
+DEFAULT_INLINE_RELEASES = 20
+# ... or a few releases that hold many notices, milestones or lots (a seed release holds about 10).
+INLINE_WORK_PER_RELEASE = 10
+
+
+def inline_releases() -> int:
+    return int(getattr(settings, "OCDS_UPLOAD_INLINE_RELEASES", DEFAULT_INLINE_RELEASES))
 
 
 def _pretty(raw: str) -> str:
@@ -48,12 +62,12 @@ class NoticeListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        notices = selectors.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
+        notices = policy.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
         page = Paginator(notices, NOTICES_PAGE_SIZE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page=page,
             can_import=user.has_perm("notices.add_notice"),
-            open_conflicts=selectors.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
+            open_conflicts=policy.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
             **kwargs,
         )
 
@@ -64,7 +78,7 @@ class NoticeDetailView(Permission, DetailView):
     context_object_name = "notice"
 
     def get_queryset(self):
-        return selectors.notices_visible_to(self.request.user).select_related("cycle", "source_release", "recorded_by")
+        return policy.notices_visible_to(self.request.user).select_related("cycle", "source_release", "recorded_by")
 
     def get_context_data(self, **kwargs):
         notice = self.object
@@ -82,7 +96,7 @@ class ReleaseDetailView(Permission, DetailView):
     context_object_name = "release"
 
     def get_queryset(self):
-        return selectors.releases_visible_to(self.request.user).select_related("cycle", "buyer", "imported_by")
+        return policy.releases_visible_to(self.request.user).select_related("cycle", "buyer", "imported_by")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(pretty_json=_pretty(self.object.raw_json), **kwargs)
@@ -115,17 +129,34 @@ class ImportView(Permission, View):
         form = ImportForm(data, files, user=request.user, too_big=too_big)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=200)
-        allowed = None if policy.sees_every_team(request.user) else set(policy.team_ids(request.user))
+        # The officer's own rights (access.policy) decide what the import may change.
         options = ImportOptions(
             officer=request.user,
             team=form.cleaned_data["team"],
             create_buyers=form.cleaned_data["create_buyers"],
-            allowed_team_ids=allowed,
         )
         upload = form.cleaned_data["file"]
+        stream = upload.open("rb")
+        # Read once, writing nothing: a file nested too deeply or over the limits is refused whole.
+        try:
+            counted = survey(stream, ImportLimits.from_settings())
+        except HostileFile as error:
+            form.add_error("file", str(error))
+            return render(request, self.template_name, {"form": form}, status=200)
+        stream.seek(0)
+        if counted.releases > inline_releases() or counted.work > INLINE_WORK_PER_RELEASE * inline_releases():
+            # Too long to import while the officer waits: a worker imports it, the page shows progress.
+            job = services.import_job_start(
+                upload=upload,
+                officer=request.user,
+                team=options.team,
+                create_buyers=options.create_buyers,
+                total=counted.releases,
+            )
+            return redirect(job)
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         shown: dict[str, list[Outcome]] = {key: [] for key in counts}
-        with upload.open("rb") as stream:
+        with stream:
             for outcome in import_releases(stream, options):
                 counts[outcome.status] += 1
                 if len(shown[outcome.status]) < SHOWN_OUTCOMES:
@@ -137,19 +168,40 @@ class ImportView(Permission, View):
         )
 
 
+class ImportProgressView(Permission, DetailView):
+    """How far a worker has got with an uploaded file; once it is over, what happened to each release."""
+
+    permission_required = "notices.view_notice"  # and only the uploader's own (access.policy)
+    template_name = "notices/import_progress.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return policy.import_jobs_visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        job = self.object
+        return super().get_context_data(
+            file_name=job.file_name,
+            counts=job.counts,
+            shown=job.shown,
+            limit=SHOWN_OUTCOMES,
+            **kwargs,
+        )
+
+
 def _subject_from_query(request) -> tuple[Contract | None, CommissioningCycle | None, Duty | None]:
     """The contract, cycle or duty a notice is recorded for (?contract=, ?cycle= or ?duty=)."""
     user = request.user
     try:
         if duty_id := request.GET.get("duty"):
-            duty = get_object_or_404(selectors.duties_visible_to(user), pk=int(duty_id))
+            duty = get_object_or_404(policy.duties_visible_to(user), pk=int(duty_id))
             if duty.contract_id:
-                return shortcuts.editable_contract_or_deny(user, pk=duty.contract_id), None, duty
-            return None, shortcuts.visible_cycle_or_404(user, pk=duty.cycle_id), duty
+                return policy.editable_contract_or_deny(user, pk=duty.contract_id), None, duty
+            return None, policy.visible_cycle_or_404(user, pk=duty.cycle_id), duty
         if contract_id := request.GET.get("contract"):
-            return shortcuts.editable_contract_or_deny(user, pk=int(contract_id)), None, None
+            return policy.editable_contract_or_deny(user, pk=int(contract_id)), None, None
         if cycle_id := request.GET.get("cycle"):
-            return None, shortcuts.visible_cycle_or_404(user, pk=int(cycle_id)), None
+            return None, policy.visible_cycle_or_404(user, pk=int(cycle_id)), None
     except ValueError:
         raise Http404("No such contract, cycle or duty") from None
     return None, None, None
@@ -198,9 +250,9 @@ class RecordNoticeView(Permission, ServiceFormMixin, FormView):
 
 
 def _editable_duty(request, pk: int) -> Duty:
-    duty = get_object_or_404(selectors.duties_visible_to(request.user), pk=pk)
+    duty = get_object_or_404(policy.duties_visible_to(request.user), pk=pk)
     if duty.contract_id:
-        shortcuts.editable_contract_or_deny(request.user, pk=duty.contract_id)
+        policy.editable_contract_or_deny(request.user, pk=duty.contract_id)
     return duty
 
 
@@ -256,7 +308,7 @@ class ConflictDetailView(Permission, DetailView):
     context_object_name = "conflict"
 
     def get_queryset(self):
-        return selectors.conflicts_visible_to(self.request.user).select_related(
+        return policy.conflicts_visible_to(self.request.user).select_related(
             "cycle", "contract", "milestone", "release", "resolved_by"
         )
 
@@ -276,13 +328,13 @@ class ConflictResolveView(Permission, View):
     permission_required = "notices.change_conflict"
 
     def get(self, request, pk):
-        get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        get_object_or_404(policy.conflicts_visible_to(request.user), pk=pk)
         return HttpResponseNotAllowed(["POST"])
 
     def post(self, request, pk):
-        conflict = get_object_or_404(selectors.conflicts_visible_to(request.user), pk=pk)
+        conflict = get_object_or_404(policy.conflicts_visible_to(request.user), pk=pk)
         if conflict.contract_id:
-            shortcuts.editable_contract_or_deny(request.user, pk=conflict.contract_id)
+            policy.editable_contract_or_deny(request.user, pk=conflict.contract_id)
         choice = request.POST.get("choice")
         if choice not in ("notice", "tracker"):
             messages.error(request, "Choose which value to keep")
@@ -312,7 +364,7 @@ class ExportCycleView(Permission, View):
     permission_required = "notices.view_notice"
 
     def get(self, request, pk):
-        cycle = shortcuts.visible_cycle_or_404(request.user, pk=pk)
+        cycle = policy.visible_cycle_or_404(request.user, pk=pk)
         package = exporter.release_package(
             [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
         )
@@ -323,7 +375,7 @@ class ExportContractView(Permission, View):
     permission_required = "notices.view_notice"
 
     def get(self, request, pk):
-        contract = shortcuts.visible_contract_or_404(request.user, pk=pk)
+        contract = policy.visible_contract_or_404(request.user, pk=pk)
         package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
         return _download(request, package, f"contract-{contract.reference}-ocds.json")
 

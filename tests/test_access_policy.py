@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from access import policy
-from commissioning.feeds import milestones_visible_to as calendar_milestones
+from commissioning.feeds import calendar_milestones
 from contracts import roles
 from contracts.models import Contract, ContractAccess
 from tests.factories import make_contract, make_milestone, make_team, make_user

@@ -30,7 +30,7 @@ from api.services import api_token_create
 from commissioning.models import Milestone
 from contracts import roles
 from contracts.models import Contract, ExtensionOption
-from notices.selectors import notices_visible_to
+from access.policy import notices_visible_to
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
 from tests.ocds_helpers import MK_OCID, import_bytes, make_seed_buyers, mk_release
 

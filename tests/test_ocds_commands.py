@@ -38,7 +38,7 @@ def test_importing_both_seed_files_prints_what_each_release_changed_and_a_second
 
     out, _ = run(str(MK_FILE), "--team", "Domestic abuse commissioning team")
     run(str(CLEVELAND_FILE), "--team", "Domestic abuse commissioning team")
-    again, _ = run(str(MK_FILE))
+    again, _ = run(str(MK_FILE), "--all-teams")
 
     assert f"Imported release {MK_RELEASE_ID} into 'Domestic Abuse Support Services in Milton Keynes'" in out
     assert "  Added lot 1" in out
@@ -77,7 +77,29 @@ def test_an_unknown_team_or_a_missing_file_is_an_error():
     with pytest.raises(CommandError, match="No team is called 'Nobody'"):
         run(str(MK_FILE), "--team", "Nobody")
     with pytest.raises(CommandError, match="Cannot open /no/such/file.json"):
-        run("/no/such/file.json")
+        run("/no/such/file.json", "--all-teams")
+
+
+def test_the_command_must_be_told_whose_records_it_may_change():
+    make_seed_buyers()
+
+    with pytest.raises(CommandError, match="Say whose records the import may change: --team NAME, or --all-teams"):
+        run(str(MK_FILE))
+
+    assert not Release.objects.exists()
+
+
+def test_with_a_team_the_command_changes_no_other_teams_cycle():
+    make_seed_buyers()
+    ours, theirs = make_team(name="Ours"), make_team(name="Theirs")
+    CommissioningCycle.objects.create(name="Their cycle", team=theirs, ocid=MK_OCID)
+    err = StringIO()
+
+    with pytest.raises(CommandError, match="1 release refused"):
+        call_command("import_ocds", str(MK_FILE), "--team", ours.name, stdout=StringIO(), stderr=err)
+
+    assert f"$.ocid: the cycle with the OCID {MK_OCID} belongs to a team you are not in" in err.getvalue()
+    assert not Release.objects.exists()
 
 
 def test_new_buyers_are_added_only_when_asked():

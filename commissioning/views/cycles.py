@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from access import policy, shortcuts
+from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
@@ -151,7 +151,7 @@ class CycleStageView(Permission, ServiceFormMixin, FormView):
     form_class = CycleStageForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.cycle = shortcuts.visible_cycle_or_404(request.user, pk=kwargs["pk"])
+        self.cycle = policy.visible_cycle_or_404(request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -224,7 +224,7 @@ class ContractDecisionView(DecisionView):
     model = Contract
 
     def get_subject(self, user, pk):
-        return shortcuts.editable_contract_or_deny(user, pk=pk)
+        return policy.editable_contract_or_deny(user, pk=pk)
 
     def record(self, **fields):
         return services.decision_record(contracts=[self.subject], **fields)
@@ -235,7 +235,7 @@ class CycleDecisionView(DecisionView):
     model = CommissioningCycle
 
     def get_subject(self, user, pk):
-        return shortcuts.visible_cycle_or_404(user, pk=pk)
+        return policy.visible_cycle_or_404(user, pk=pk)
 
     def record(self, **fields):
         # Held on the contracts it replaces: those this officer may change.

@@ -16,8 +16,8 @@ from ..feeds import (
     build_calendar,
     calendar_feed_for_token,
     calendar_feed_regenerate,
+    calendar_milestones,
     feed_name,
-    milestones_visible_to,
 )
 from ..models import CalendarFeed
 
@@ -60,7 +60,7 @@ def calendar_feed(request, token: str):
     if feed is None:
         raise Http404("No calendar at this address")
     calendar = build_calendar(
-        milestones_visible_to(feed.user),
+        calendar_milestones(feed.user),
         name=feed_name(feed.user),
         link_for=lambda milestone: request.build_absolute_uri(milestone.get_absolute_url()),
         uid_domain=split_domain_port(request.get_host())[0],

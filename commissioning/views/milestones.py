@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
-from access import policy, shortcuts
+from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
@@ -57,9 +57,9 @@ class MilestoneCreateView(Permission, MilestoneServiceFormMixin, FormView):
             raise Http404("Add a milestone from a contract's or a cycle's page")
         try:
             if contract_id:
-                self.contract, self.cycle = shortcuts.editable_contract_or_deny(request.user, pk=int(contract_id)), None
+                self.contract, self.cycle = policy.editable_contract_or_deny(request.user, pk=int(contract_id)), None
             else:
-                self.contract, self.cycle = None, shortcuts.visible_cycle_or_404(request.user, pk=int(cycle_id))
+                self.contract, self.cycle = None, policy.visible_cycle_or_404(request.user, pk=int(cycle_id))
         except ValueError:
             raise Http404("No such contract or cycle") from None
         return super().dispatch(request, *args, **kwargs)
@@ -88,7 +88,7 @@ class MilestoneUpdateView(Permission, MilestoneServiceFormMixin, FormView):
     form_class = MilestoneForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
+        self.milestone = policy.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -118,7 +118,7 @@ class MilestoneStatusView(Permission, MilestoneServiceFormMixin, FormView):
     form_class = MilestoneStatusForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.milestone = shortcuts.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
+        self.milestone = policy.editable_milestone_or_deny(request.user, MILESTONES, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

@@ -38,6 +38,7 @@ from contracts.models import Contract, ExtensionOption, Organisation
 
 from ..models import ImportedValue, Lot, Notice
 from ..notice_types import OCDS_PLACE
+from ..validators import is_web_address
 from . import jsontext
 from .parser import end_of_day, start_of_day
 
@@ -134,7 +135,7 @@ def _document(notice: Notice) -> dict:
     }
     if notice.description:
         document["description"] = notice.description
-    if notice.url:
+    if is_web_address(notice.url):  # an address stored before the http(s) rule is left out
         document["url"] = notice.url
         document["format"] = "text/html"
     return document

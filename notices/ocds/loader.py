@@ -25,21 +25,35 @@ large file's results in memory. Each release is imported on its own, in its own 
    in step, and any duty a new notice answers is marked met.
 
 Every save says, in its history, the release it came from ("From release <id>").
+
+What an import may change (``_Scope``): an officer's import (``options.officer``) changes only
+what ``access.policy`` lets that person change: the cycles, contracts and notices of their
+teams. A release that would touch anything else (a cycle, a contract or a notice of another
+team, or a cycle for a team they are not in) is refused whole, saying why. An import without
+a person (the ``import_ocds`` command, the demo) changes the teams in
+``options.allowed_team_ids``, or every team when that is None; the command makes the operator
+say which (``--team`` or ``--all-teams``).
+
+Hostile files (``ImportLimits``): an upload is first read once without writing anything
+(``survey``), and refused whole if it is nested too deeply or holds more releases, documents
+or milestones than the limits allow.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from access import policy
 from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import CommissioningCycle, Milestone, Stage
@@ -53,8 +67,17 @@ from .. import services
 from ..models import Conflict, ImportedValue, Lot, Notice, Release
 from ..notice_types import NoticeType
 from . import jsontext
-from .parser import MilestoneSpec, ParsedLot, ParsedRelease, Problem, ReleaseRefused, milestone_specs, read_release
-from .reader import Item, UnreadableFile, read_releases
+from .parser import (
+    MilestoneSpec,
+    ParsedLot,
+    ParsedRelease,
+    Problem,
+    ReleaseRefused,
+    documents_in,
+    milestone_specs,
+    read_release,
+)
+from .reader import HostileFile, Item, UnreadableFile, read_releases
 
 log = logging.getLogger("notices.import")
 
@@ -79,13 +102,110 @@ class Refused(Exception):
         self.problems = list(problems)
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much one upload may hold (settings OCDS_UPLOAD_MAX_RELEASES, _DOCUMENTS, _MILESTONES, _LOTS).
+
+    Each document may add a notice, each planning milestone a milestone with its reminders, and
+    each lot a lot and up to three milestones: the limits bound the work one upload can cause.
+    """
+
+    releases: int = 5_000
+    documents: int = 20_000
+    milestones: int = 20_000
+    lots: int = 5_000
+
+    @classmethod
+    def from_settings(cls) -> ImportLimits:
+        return cls(
+            releases=int(getattr(settings, "OCDS_UPLOAD_MAX_RELEASES", cls.releases)),
+            documents=int(getattr(settings, "OCDS_UPLOAD_MAX_DOCUMENTS", cls.documents)),
+            milestones=int(getattr(settings, "OCDS_UPLOAD_MAX_MILESTONES", cls.milestones)),
+            lots=int(getattr(settings, "OCDS_UPLOAD_MAX_LOTS", cls.lots)),
+        )
+
+
 @dataclass
 class ImportOptions:
-    officer: AbstractBaseUser | None = None
+    officer: AbstractBaseUser | None = None  # whose import: it changes only what they may change
     team: Team | None = None  # for cycles the import adds
     create_buyers: bool = False
-    allowed_team_ids: set[int] | None = None  # None: any team's cycle may be updated
+    # An import without an officer: the teams whose records it may change (None: every team).
+    allowed_team_ids: set[int] | None = None
     today: date | None = None
+    limits: ImportLimits | None = None  # None: no limits (the command, run by an operator)
+
+
+class TooMuch(HostileFile):
+    """The file holds more releases, documents, milestones or lots than one upload may."""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a file holds, counted without writing anything."""
+
+    releases: int = 0
+    documents: int = 0
+    milestones: int = 0
+    lots: int = 0
+
+    def __add__(self, other: Survey) -> Survey:
+        return Survey(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def work(self) -> int:
+        """Roughly how many records importing it may write, beyond one per release."""
+        return self.documents + self.milestones + 3 * self.lots
+
+
+def _list_length(value: object) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+def _counts(release: object) -> Survey:
+    """One release's documents, planning milestones and lots (parts of the wrong type count 0: the parser refuses them)."""
+    if not isinstance(release, dict):
+        return Survey(releases=1)
+    try:
+        documents = sum(1 for _ in documents_in(release))
+    except TypeError:
+        documents = 0
+    planning, tender = release.get("planning"), release.get("tender")
+    return Survey(
+        releases=1,
+        documents=documents,
+        milestones=_list_length(planning.get("milestones")) if isinstance(planning, dict) else 0,
+        lots=_list_length(tender.get("lots")) if isinstance(tender, dict) else 0,
+    )
+
+
+def survey(stream, limits: ImportLimits | None = None) -> Survey:
+    """Read a whole file once, writing nothing: how many releases, documents, milestones and
+    lots it holds. Raises ``HostileFile`` (nested too deeply, a repeated key, or more than
+    ``limits`` allow), so that such a file is refused before any of it is imported. Invalid
+    JSON ends the count: the import itself imports the releases before it and says where it
+    stopped."""
+    counted = Survey()
+    try:
+        for item in read_releases(stream):
+            # Something that is not a release counts as one: a million bare numbers are a flood too.
+            counted += _counts(item.release) if not item.error else Survey(releases=1)
+            if limits is None:
+                continue
+            for what in ("releases", "documents", "milestones", "lots"):
+                limit = getattr(limits, what)
+                if getattr(counted, what) > limit:
+                    words = "planning milestones" if what == "milestones" else what
+                    raise TooMuch(
+                        f"The file holds more than {limit:,} {words}, more than one upload may hold, so none of it "
+                        "was imported. Split it into smaller files, or ask an administrator to import it with the "
+                        "import_ocds command."
+                    )
+    except HostileFile:
+        raise
+    except UnreadableFile:
+        pass  # invalid JSON: see the docstring
+    return counted
 
 
 @dataclass
@@ -115,10 +235,15 @@ class Outcome:
         return self.status in (self.IMPORTED, self.UNCHANGED)
 
 
+def _text(value: str) -> str:
+    """Text that can be shown and stored: a NUL or a lone surrogate ("\\ud800" in the JSON) written as its escape."""
+    return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _release_label(item: Item) -> tuple[str, str]:
     release = item.release if isinstance(item.release, dict) else {}
-    release_id = release.get("id") if isinstance(release.get("id"), str) else ""
-    ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else ""
+    release_id = _text(release["id"][:200]) if isinstance(release.get("id"), str) else ""
+    ocid = _text(release["ocid"][:200]) if isinstance(release.get("ocid"), str) else ""
     return release_id, ocid
 
 
@@ -134,13 +259,19 @@ def _refused(item: Item, problems: list) -> Outcome:
         item.location,
         release_id=release_id,
         ocid=ocid,
-        problems=[f"{where}: {problem}" for problem in problems],
+        problems=[_text(f"{where}: {problem}") for problem in problems],
     )
 
 
 def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
-    """Import every release in a binary stream, yielding what happened to each (module docstring)."""
+    """Import every release in a binary stream, yielding what happened to each (module docstring).
+
+    With ``options.limits`` the stream (which must be seekable) is surveyed first, and refused
+    whole, with nothing written, if it is over the limits or nested too deeply."""
     try:
+        if options.limits is not None:
+            survey(stream, options.limits)
+            stream.seek(0)
         for item in read_releases(stream):
             outcome = import_item(item, options)
             _log(outcome)
@@ -173,8 +304,9 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
         parsed = read_release(item.release)
     except ReleaseRefused as error:
         return _refused(item, error.problems)
-    except RecursionError:
-        return _refused(item, [Problem("$", "is nested too deeply to read")])
+    except (RecursionError, ArithmeticError):
+        # Not expected after the reader's depth limit and the parser's number checks: refused, never a 500.
+        return _refused(item, [Problem("$", "could not be read (it is nested too deeply or holds a number out of range)")])
     try:
         with transaction.atomic():
             return _import(parsed, item, options)
@@ -207,9 +339,46 @@ class _Run:
         self.release: Release | None = None
         self.imported: dict[str, ImportedValue] | None = None  # the cycle's, by key, loaded once
         self.cycle_changed = False
+        self.scope = _Scope(options)
 
     def record(self, instance) -> None:
         history.record(instance, officer=self.officer, reason=self.reason)
+
+
+class _Scope:
+    """What this import may change (see the module docstring): the one place the loader asks."""
+
+    def __init__(self, options: ImportOptions):
+        self.officer = options.officer
+        self.team_ids = options.allowed_team_ids
+
+    def contracts(self, queryset):
+        if self.team_ids is not None:
+            queryset = queryset.filter(team_id__in=self.team_ids)
+        if self.officer is not None:
+            queryset = policy.contracts_editable_by(self.officer, queryset)
+        return queryset
+
+    def may_change_cycle(self, cycle: CommissioningCycle) -> bool:
+        if self.team_ids is not None and cycle.team_id not in self.team_ids:
+            return False
+        return self.officer is None or policy.cycles_editable_by(self.officer).filter(pk=cycle.pk).exists()
+
+    def may_add_cycle_for(self, team: Team) -> bool:
+        if self.team_ids is not None and team.pk not in self.team_ids:
+            return False
+        return self.officer is None or policy.teams_for_new_cycles(self.officer).filter(pk=team.pk).exists()
+
+    def may_change_notice(self, notice: Notice) -> bool:
+        if self.team_ids is not None:
+            if notice.cycle_id is not None and notice.cycle.team_id not in self.team_ids:
+                return False
+            if notice.cycle_id is None and notice.contracts.exclude(team_id__in=self.team_ids).exists():
+                return False
+        return self.officer is None or policy.notices_editable_by(self.officer).filter(pk=notice.pk).exists()
+
+    def may_add_buyers(self) -> bool:
+        return self.officer is None or self.officer.has_perm("contracts.add_organisation")
 
 
 def _money(amount: Decimal) -> str:
@@ -219,8 +388,10 @@ def _money(amount: Decimal) -> str:
 def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcome:
     run = _Run(parsed, options)
     buyer = _buyer(run)
-    cycle, created = _cycle(run, buyer)
-    latest = Release.objects.filter(ocid=parsed.ocid, applied=True).order_by("-date").first()
+    contracts = _contracts(run)
+    cycle, created = _cycle(run, buyer, contracts)
+    # Releases of the same procurement in this cycle: another team's cycle is never consulted.
+    latest = Release.objects.filter(ocid=parsed.ocid, cycle=cycle, applied=True).order_by("-date").first()
     applied = latest is None or latest.date <= parsed.date.at
     run.release = Release.objects.create(
         release_id=parsed.release_id,
@@ -233,15 +404,16 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
         applied=applied,
         imported_by=run.officer,
     )
-    contracts = list(Contract.objects.filter(ocid=parsed.ocid).order_by("reference"))
     if applied:
         lots = _lots(run, cycle, contracts)
         _cycle_values(run, cycle, created)
         lots_with_contracts = frozenset(lot.lot_id for lot in lots if lot.contract_id)
         for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
             _milestone(run, cycle, spec)
+        allowed_ids = {contract.pk for contract in contracts}
         for lot in lots:
-            if lot.contract_id:
+            # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
+            if lot.contract_id in allowed_ids:
                 _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
     else:
         run.changes.append(
@@ -282,7 +454,7 @@ def _buyer(run: _Run) -> Organisation | None:
     organisation = Organisation.objects.filter(ppon_id=buyer.ppon_id).first()
     if organisation is not None:
         return organisation
-    if not run.options.create_buyers:
+    if not run.options.create_buyers or not run.scope.may_add_buyers():
         raise Refused(
             Problem(
                 "$.buyer",
@@ -299,24 +471,41 @@ def _buyer(run: _Run) -> Organisation | None:
     return organisation
 
 
-def _allowed(run: _Run, team_id: int) -> bool:
-    return run.options.allowed_team_ids is None or team_id in run.options.allowed_team_ids
+def _contracts(run: _Run) -> list[Contract]:
+    """The contracts with the release's OCID, all of which the import must be allowed to change."""
+    ocid = run.parsed.ocid
+    every = Contract.objects.filter(ocid=ocid)
+    allowed = list(run.scope.contracts(every).order_by("reference"))
+    if len(allowed) != every.count():
+        raise Refused(
+            Problem(
+                "$.ocid",
+                f"the OCID {ocid} is on a contract you cannot change (another team's): nothing was imported. "
+                "Someone who can change that contract, or an administrator, can import it",
+            )
+        )
+    return allowed
 
 
-def _cycle(run: _Run, buyer: Organisation | None) -> tuple[CommissioningCycle, bool]:
+def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> tuple[CommissioningCycle, bool]:
     parsed = run.parsed
     cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
     if len(cycles) > 1:
-        names = ", ".join(f"'{cycle.name}'" for cycle in cycles)
-        raise Refused(Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({names}): give it to one only"))
+        # Only the names of cycles this import may change: another team's cycle is not named.
+        names = [f"'{cycle.name}'" for cycle in cycles if run.scope.may_change_cycle(cycle)]
+        if len(names) < len(cycles):
+            names.append(f"{len(cycles) - len(names)} of another team")
+        raise Refused(
+            Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({', '.join(names)}): give it to one only")
+        )
     if cycles:
         cycle = cycles[0]
-        if not _allowed(run, cycle.team_id):
+        if not run.scope.may_change_cycle(cycle):
             raise Refused(Problem("$.ocid", f"the cycle with the OCID {parsed.ocid} belongs to a team you are not in"))
         return cycle, False
     team = run.options.team
     if team is None:
-        teams = set(Contract.objects.filter(ocid=parsed.ocid).values_list("team_id", flat=True))
+        teams = {contract.team_id for contract in contracts}
         if len(teams) == 1:
             team = Team.objects.get(pk=teams.pop())
     if team is None:
@@ -327,10 +516,10 @@ def _cycle(run: _Run, buyer: Organisation | None) -> tuple[CommissioningCycle, b
                 "so that the import can add the cycle",
             )
         )
-    if not _allowed(run, team.pk):
+    if not run.scope.may_add_cycle_for(team):
         raise Refused(Problem("$.ocid", f"you cannot add a cycle for the team {team.name}"))
     latest_notice = max(parsed.notices, key=lambda notice: notice.published.at, default=None)
-    contract = Contract.objects.filter(ocid=parsed.ocid).first()
+    contract = contracts[0] if contracts else None
     lot_starts = [lot.start.day for lot in parsed.lots if lot.start]
     cycle = CommissioningCycle(
         name=(parsed.title or parsed.ocid)[:255],
@@ -809,7 +998,15 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
     """The release's notices, added once each; returns the new ones and the contracts newly linked."""
     new, newly_linked = [], set()
     for document in run.parsed.notices:
-        notice = Notice.objects.filter(fts_notice_id=document.fts_notice_id).first()
+        notice = Notice.objects.select_related("cycle").filter(fts_notice_id=document.fts_notice_id).first()
+        if notice is not None and not run.scope.may_change_notice(notice):
+            raise Refused(
+                Problem(
+                    f"{document.path}.id",
+                    f"the notice {document.fts_notice_id} is already in the tracker for another team's cycle or "
+                    "contracts: nothing was imported",
+                )
+            )
         if notice is None:
             notice = Notice(
                 notice_type=document.notice_type,
@@ -862,7 +1059,7 @@ def _attach_changes(run: _Run, new_notices: list[Notice]) -> None:
         own.changes = list(run.changes)
         Notice.objects.filter(pk=own.pk).update(changes=own.changes)
         return
-    latest = Notice.objects.filter(ocid=run.parsed.ocid).order_by("-published_at").first()
+    latest = Notice.objects.filter(ocid=run.parsed.ocid, cycle=run.release.cycle).order_by("-published_at").first()
     if latest is not None:
         changes = [*latest.changes, *(f"Release {run.parsed.release_id}: {change}" for change in run.changes)]
         Notice.objects.filter(pk=latest.pk).update(changes=changes)

@@ -26,6 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from ..validators import is_web_address
 from .schema import datetime_problem, release_validator
 
 LONDON = ZoneInfo("Europe/London")
@@ -125,10 +126,15 @@ def _numbers(value: object, parts: tuple = ()) -> Iterator[tuple[tuple, int | De
         yield parts, value
 
 
+def _magnitude(number: int | Decimal) -> int | Decimal:
+    """abs() without Decimal arithmetic: ``abs(Decimal("1E+999999999"))`` raises Overflow."""
+    return number.copy_abs() if isinstance(number, Decimal) else abs(number)
+
+
 def _number_problems(release: dict) -> list[Problem]:
     problems = []
     for parts, number in _numbers(release):
-        if abs(number) <= FLOAT_MAX:
+        if _magnitude(number) <= FLOAT_MAX:
             continue
         path = json_path(parts)
         if UNLIMITED_ALLOWED.search(path):
@@ -143,11 +149,37 @@ def _number_problems(release: dict) -> list[Problem]:
     return problems
 
 
+def _not_text(value: str) -> bool:
+    """A lone surrogate cannot be written as UTF-8; PostgreSQL refuses a NUL character in text."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
+    """Strings that cannot be stored: a lone UTF-16 surrogate ("\\ud800") is valid JSON but not text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _not_text(key):
+                yield Problem(json_path(parts), "has a key that is not valid text (a NUL or a lone \\u surrogate escape)")
+            else:
+                yield from _text_problems(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _text_problems(item, (*parts, index))
+    elif isinstance(value, str) and _not_text(value):
+        yield Problem(json_path(parts), "is not valid text (it holds a NUL or a lone \\u surrogate escape)")
+
+
 def check_release(release: object) -> list[Problem]:
     """Everything wrong with one release, each with its JSON path (empty: it can be imported)."""
     if not isinstance(release, dict):
         return [Problem("$", "is not a JSON object")]
-    problems = _number_problems(release)
+    problems = _number_problems(release) + list(_text_problems(release))
     problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
     if not problems:
         problems += _tracker_problems(release)
@@ -158,6 +190,9 @@ def _tracker_problems(release: dict) -> list[Problem]:
     """What the schema allows but the tracker cannot hold."""
     problems = []
     for path, document in _documents(release):
+        url = document.get("url")
+        if isinstance(url, str) and url and not is_web_address(url):
+            problems.append(Problem(f"{path}.url", f"{_shown(url)} is not a web address starting with https:// or http://"))
         notice_type = document.get("noticeType")
         if notice_type is not None and notice_type not in NOTICE_TYPES:
             problems.append(
@@ -172,7 +207,7 @@ def _tracker_problems(release: dict) -> list[Problem]:
         for index, lot in enumerate(tender.get("lots") or [])
     ]
     for path, amount in amounts:
-        if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and abs(amount) > MAX_AMOUNT:
+        if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and _magnitude(amount) > MAX_AMOUNT:
             problems.append(Problem(path, f"{amount} is more than the tracker can hold (up to 999,999,999,999.99)"))
         elif isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and amount < 0:
             problems.append(Problem(path, f"{amount} is below zero"))
@@ -361,6 +396,11 @@ def _documents(release: dict) -> Iterator[tuple[str, dict]]:
                 yield f"{path}.documents[{index}]", document
 
 
+def documents_in(release: dict) -> Iterator[tuple[str, dict]]:
+    """Every document of a release with its JSON path (planning, tender, awards, contracts)."""
+    return _documents(release)
+
+
 def _when(value: object) -> When | None:
     return read_when(value) if isinstance(value, str) and not datetime_problem(value) else None
 
@@ -405,7 +445,7 @@ def _lot(path: str, lot: dict) -> ParsedLot:
     parsed_renewal = None
     if isinstance(renewal, dict):
         maximum = renewal.get("maximumRenewals")
-        unlimited = isinstance(maximum, (int, Decimal)) and abs(maximum) > FLOAT_MAX
+        unlimited = isinstance(maximum, (int, Decimal)) and not isinstance(maximum, bool) and _magnitude(maximum) > FLOAT_MAX
         parsed_renewal = Renewal(
             description=str(renewal.get("description") or ""),
             minimum=_int_or_none(renewal.get("minimumRenewals")),

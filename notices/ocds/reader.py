@@ -23,6 +23,12 @@ Numbers are read exactly (``use_float=False``: Decimal for non-integers), so ``1
 arrives as ``Decimal("1E+9999")``, never as infinity; ``parser.check_release`` decides what
 to do with it. Invalid JSON in a streamed file stops the reading with ``UnreadableFile``
 saying where; the releases before it have already been yielded.
+
+Hostile files: JSON nested deeper than ``MAX_DEPTH`` stops the reading with ``TooDeep`` as
+soon as the parser reaches that depth, before anything deeper is built. OCDS needs about 20
+levels at most. The stream is read with ``ijson.basic_parse``, which carries no "prefix"
+(the dotted path of every value): with ``ijson.parse`` each event carried a path as long as
+its depth, so a 200 KB file nested 100,000 deep needed memory in the square of the depth.
 """
 
 from __future__ import annotations
@@ -38,10 +44,45 @@ import ijson
 PEEK_BYTES = 1024 * 1024
 START = {"start_map", "start_array"}
 END = {"end_map", "end_array"}
+# Deeper than any OCDS release needs (about 20 levels), shallow enough to read in little memory.
+MAX_DEPTH = 32
 
 
 class UnreadableFile(Exception):
     """The file cannot be read further; the message says why and where."""
+
+
+class HostileFile(UnreadableFile):
+    """A file refused whole, before anything in it is imported (``loader.survey``)."""
+
+
+class TooDeep(HostileFile):
+    """The file is nested deeper than MAX_DEPTH: refused whole, never read further."""
+
+
+class RepeatedKey(HostileFile):
+    """A key appears twice in one object: which value the importer reads would be a guess."""
+
+
+def too_deep_message(where: str) -> str:
+    return (
+        f"The file is nested more than {MAX_DEPTH} levels deep ({where}). OCDS never needs more than about 20 "
+        "levels, so the file was not read: check that it is an OCDS file."
+    )
+
+
+def _depth(value: object) -> int:
+    """How deeply a value already in memory is nested, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 @dataclass
@@ -92,8 +133,17 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key '{repeated[:60]}' appears twice in one object")
+    return value
+
+
 def _loads(text: bytes | str):
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
 
 def _is_package(value: object) -> bool:
@@ -139,8 +189,8 @@ def _is_json_lines(head: bytes) -> bool:
 def _whole_object(line: bytes) -> dict | None:
     try:
         value = _loads(line)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):
+        return None  # a line nested too deeply is refused when it is read
     return value if isinstance(value, dict) else None
 
 
@@ -157,6 +207,11 @@ def _json_lines(body) -> Iterator[Item]:
         except ValueError as error:
             yield Item(location, error=f"{location} is not valid JSON: {_json_error(error)}")
             continue
+        except RecursionError:
+            # json.loads stops at Python's recursion limit, in memory linear in the line's length.
+            raise TooDeep(too_deep_message(location)) from None
+        if _depth(value) > MAX_DEPTH:
+            raise TooDeep(too_deep_message(location))
         yield from _items_from_value(value, location)
 
 
@@ -209,7 +264,7 @@ def _build(events, event: str, value):
     builder = ijson.ObjectBuilder()
     builder.event(event, value)
     depth = 1
-    for _, next_event, next_value in events:
+    for next_event, next_value in events:
         builder.event(next_event, next_value)
         if next_event in START:
             depth += 1
@@ -220,12 +275,33 @@ def _build(events, event: str, value):
     return builder.value
 
 
+def _guarded(events, body) -> Iterator[tuple[str, object]]:
+    """The parser's events, stopping with ``TooDeep`` at the first one deeper than MAX_DEPTH,
+    and with ``UnreadableFile`` at a key repeated in one object (which value would count?)."""
+    keys: list[set | None] = []  # for each open object, its keys so far (None for an array)
+    for event, value in events:
+        if event in START:
+            if len(keys) >= MAX_DEPTH:
+                raise TooDeep(too_deep_message(f"near byte {body.raw.consumed:,}"))
+            keys.append(set() if event == "start_map" else None)
+        elif event in END:
+            keys.pop()
+        elif event == "map_key":
+            if value in keys[-1]:
+                raise RepeatedKey(
+                    f"The file repeats the key '{value[:60]}' in one object (near byte {body.raw.consumed:,}), so it "
+                    "is not clear which value to use: fix the file and import it again."
+                )
+            keys[-1].add(value)
+        yield event, value
+
+
 def _streamed(body) -> Iterator[Item]:
-    events = ijson.parse(body, multiple_values=True, use_float=False)
+    events = _guarded(ijson.basic_parse(body, multiple_values=True, use_float=False), body)
     count = 0
     last = "the start of the file"
     try:
-        for _, event, value in events:
+        for event, value in events:
             count += 1
             label = "$" if count == 1 else f"value {count}: $"
             if event == "start_map":
@@ -238,7 +314,8 @@ def _streamed(body) -> Iterator[Item]:
                     yield item
             else:
                 yield Item(label, error=f"{label} is a {event}, not a JSON object")
-    except ijson.JSONError as error:
+    except (ijson.JSONError, ValueError, SystemError) as error:
+        # yajl's C backend reports a number too long for Python (4,300 digits) as a SystemError.
         raise UnreadableFile(
             f"The file is not valid JSON after {last} (near byte {body.raw.consumed:,}): {_ijson_message(error)}. "
             "The releases before that point were read; fix the file and import it again (releases already "
@@ -247,6 +324,8 @@ def _streamed(body) -> Iterator[Item]:
 
 
 def _ijson_message(error: Exception) -> str:
+    if isinstance(error, SystemError) or (isinstance(error, ValueError) and "digits" in str(error)):
+        return "a number is too long to read"
     text = str(error)
     if text.startswith(("b'", 'b"')):
         text = text[2:]
@@ -255,7 +334,7 @@ def _ijson_message(error: Exception) -> str:
 
 def _top_array(events, label: str) -> Iterator[Item]:
     index = 0
-    for _, event, value in events:
+    for event, value in events:
         if event == "end_array":
             return
         location = f"{label}[{index}]"
@@ -273,10 +352,10 @@ def _top_object(events, label: str) -> Iterator[Item]:
     """A release (kept whole), or a package or record whose releases are streamed."""
     kept: dict = {}
     streamed = embedded = linked = 0
-    for _, event, key in events:
+    for event, key in events:
         if event == "end_map":
             break
-        _, event, value = next(events)
+        event, value = next(events)
         if key in ("releases", "records") and event == "start_array":
             streamed += 1
             for item, is_linked in _array_of_releases(events, f"{label}.{key}", records=key == "records"):
@@ -297,7 +376,7 @@ def _top_object(events, label: str) -> Iterator[Item]:
 
 def _array_of_releases(events, location: str, *, records: bool) -> Iterator[tuple[Item, bool]]:
     index = 0
-    for _, event, value in events:
+    for event, value in events:
         if event == "end_array":
             return
         here = f"{location}[{index}]"

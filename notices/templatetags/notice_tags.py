@@ -8,6 +8,7 @@ from django.utils import timezone
 from common.dates import long_date
 
 from ..notice_types import notice_type_label
+from ..validators import is_web_address
 from ..selectors import notices_section
 
 register = template.Library()
@@ -20,6 +21,12 @@ def notices_panel(context, subject, heading_level="h2"):
     request = context.get("request")
     section = notices_section(subject, request.user)
     return {**section, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
+
+
+@register.filter
+def web_link(value: object) -> bool:
+    """``{% if notice.url|web_link %}``: only an http or https address is shown as a link."""
+    return is_web_address(value)
 
 
 @register.filter

@@ -14,7 +14,7 @@ from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
 
-from .. import selectors, services, visibility
+from .. import selectors, services
 from ..forms import (
     OptionsAppraisalForm,
     ReportDetailsForm,
@@ -32,7 +32,7 @@ class ReportListView(Permission, TemplateView):
     template_name = "reports/report_list.html"
 
     def get_context_data(self, **kwargs):
-        reports = visibility.reports_visible_to(
+        reports = policy.reports_visible_to(
             self.request.user, DecisionReport.objects.select_related("contract", "cycle")
         ).order_by("-meeting_date", "title")
         return super().get_context_data(
@@ -44,7 +44,7 @@ class ReportMixin:
     """Pages about one report the person can see (404 otherwise), loaded with its figures' data."""
 
     def dispatch(self, request, *args, **kwargs):
-        visible = visibility.reports_visible_to(request.user)
+        visible = policy.reports_visible_to(request.user)
         try:
             self.report = selectors.report_for_display(kwargs["pk"], visible)
         except DecisionReport.DoesNotExist:
@@ -56,7 +56,7 @@ class ReportMixin:
         if not user.has_perm("reports.change_decisionreport"):
             return False
         try:
-            visibility.require_editable(user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
+            policy.require_editable(user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
         except PermissionDenied:
             return False
         return True
@@ -117,7 +117,7 @@ class ReportCreateView(Permission, ServiceFormMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        visibility.require_editable(
+        policy.require_editable(
             self.request.user,
             contract_id=data["contract"].pk if data.get("contract") else None,
             cycle_id=data["cycle"].pk if data.get("cycle") else None,
@@ -238,7 +238,7 @@ class ReportSubmitView(ReportMixin, PostOnly, Permission, View):
     permission_required = "reports.change_decisionreport"
 
     def post(self, request, *args, **kwargs):
-        visibility.require_editable(request.user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
+        policy.require_editable(request.user, contract_id=self.report.contract_id, cycle_id=self.report.cycle_id)
         try:
             services.report_submit(report=self.report, officer=request.user)
         except ValidationError as error:

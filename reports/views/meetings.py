@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from access import policy
 from common.views import Permission
 
-from .. import selectors, visibility
+from .. import selectors
 from ..models import RenderedReport
 from ..tasks import render_meeting_pack
 from .common import PostOnly
@@ -40,7 +41,7 @@ class MeetingView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         meeting_date = self.kwargs["meeting_date"]
-        reports = selectors.reports_for_meeting(meeting_date, visibility.reports_visible_to(self.request.user))
+        reports = selectors.reports_for_meeting(meeting_date, policy.reports_visible_to(self.request.user))
         if not reports:
             raise Http404("No reports for this meeting")
         rendered = {r.report_id: r for r in RenderedReport.objects.filter(report__in=reports).defer("pdf")}
@@ -56,7 +57,7 @@ class MeetingSubject:
 
     def dispatch(self, request, *args, **kwargs):
         meeting_date = kwargs["meeting_date"]
-        self.reports = selectors.reports_for_meeting(meeting_date, visibility.reports_visible_to(request.user))
+        self.reports = selectors.reports_for_meeting(meeting_date, policy.reports_visible_to(request.user))
         if not self.reports or len(self.reports) != len(selectors.reports_for_meeting(meeting_date)):
             raise Http404("No reports for this meeting")
         return super().dispatch(request, *args, **kwargs)

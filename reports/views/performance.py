@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
+from access import policy
 from common.views import Permission, ServiceFormMixin
 
-from .. import kpi_csv, selectors, services, visibility
+from .. import kpi_csv, selectors, services
 from ..forms import KpiImportForm, KpiResultForm, MonitoringReturnForm, QualityAssessmentForm
 from ..models import KpiResult, MonitoringReturn, QualityAssessment, Unit
 
@@ -26,10 +27,10 @@ class ContractPerformanceView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        contract = visibility.visible_contract_or_404(user, pk=self.kwargs["contract_pk"])
-        can_edit = visibility.can_edit_contract_records(user, contract.pk)
+        contract = policy.visible_contract_or_404(user, pk=self.kwargs["contract_pk"])
+        can_edit = policy.may_edit_contract_records(user, contract.pk)
         returns = (
-            visibility.returns_visible_to(user, MonitoringReturn.objects.filter(contract=contract))
+            policy.returns_visible_to(user, MonitoringReturn.objects.filter(contract=contract))
             .annotate(result_count=Count("results"))
             .order_by("-year", "-quarter")
         )
@@ -37,8 +38,8 @@ class ContractPerformanceView(Permission, TemplateView):
             contract=contract,
             returns=returns,
             kpis=selectors.kpi_table(contract, up_to=None),
-            assessments=visibility.assessments_visible_to(user, QualityAssessment.objects.filter(contract=contract)),
-            reports=visibility.reports_visible_to(user, contract.decision_reports.all()),
+            assessments=policy.assessments_visible_to(user, QualityAssessment.objects.filter(contract=contract)),
+            reports=policy.reports_visible_to(user, contract.decision_reports.all()),
             can_add_return=can_edit and user.has_perm("reports.add_monitoringreturn"),
             can_import=can_edit and user.has_perm("reports.add_kpiresult"),
             can_add_assessment=can_edit and user.has_perm("reports.add_qualityassessment"),
@@ -52,9 +53,9 @@ class ContractFormView(Permission, ServiceFormMixin, FormView):
     """A form about one of a contract's records: the contract must be the officer's to change."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.contract = visibility.visible_contract_or_404(request.user, pk=kwargs["contract_pk"])
+        self.contract = policy.visible_contract_or_404(request.user, pk=kwargs["contract_pk"])
         if request.user.has_perm(self.permission_required):
-            visibility.require_editable(request.user, contract_id=self.contract.pk)
+            policy.require_editable(request.user, contract_id=self.contract.pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -82,7 +83,7 @@ class ReturnMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.monitoring_return = get_object_or_404(
-            visibility.returns_visible_to(request.user, MonitoringReturn.objects.select_related("contract")),
+            policy.returns_visible_to(request.user, MonitoringReturn.objects.select_related("contract")),
             pk=kwargs["pk"],
         )
         self.contract = self.monitoring_return.contract
@@ -95,7 +96,7 @@ class ReturnDetailView(Permission, ReturnMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        can_edit = visibility.can_edit_contract_records(user, self.contract.pk)
+        can_edit = policy.may_edit_contract_records(user, self.contract.pk)
         return super().get_context_data(
             monitoring_return=self.monitoring_return,
             contract=self.contract,
@@ -113,7 +114,7 @@ class ReturnUpdateView(Permission, ReturnMixin, ServiceFormMixin, FormView):
     form_class = MonitoringReturnForm
 
     def get_form(self, form_class=None):
-        visibility.require_editable(self.request.user, contract_id=self.contract.pk)
+        policy.require_editable(self.request.user, contract_id=self.contract.pk)
         return super().get_form(form_class)
 
     def get_form_kwargs(self):
@@ -138,7 +139,7 @@ class KpiFormMixin(ServiceFormMixin):
     reason = ""
 
     def get_form(self, form_class=None):
-        visibility.require_editable(self.request.user, contract_id=self.contract.pk)
+        policy.require_editable(self.request.user, contract_id=self.contract.pk)
         return super().get_form(form_class)
 
     def get_form_kwargs(self):
@@ -166,7 +167,7 @@ class KpiCreateView(Permission, ReturnMixin, KpiFormMixin, FormView):
 
 class KpiResultMixin:
     def dispatch(self, request, *args, **kwargs):
-        returns = visibility.returns_visible_to(request.user)
+        returns = policy.returns_visible_to(request.user)
         self.result = get_object_or_404(
             KpiResult.objects.select_related("monitoring_return__contract").filter(monitoring_return__in=returns),
             pk=kwargs["pk"],
@@ -188,7 +189,7 @@ class KpiUpdateView(Permission, KpiResultMixin, KpiFormMixin, FormView):
             return super().post(request, *args, **kwargs)
         if not request.user.has_perm("reports.delete_kpiresult"):
             raise PermissionDenied("Only a manager can remove a KPI result")
-        visibility.require_editable(request.user, contract_id=self.contract.pk)
+        policy.require_editable(request.user, contract_id=self.contract.pk)
         services.kpi_result_delete(result=self.result, officer=request.user)
         messages.success(request, f"{self.result.name}: removed")
         return redirect(self.monitoring_return)
@@ -254,7 +255,7 @@ class QualityUpdateView(QualityCreateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.assessment = get_object_or_404(
-            visibility.assessments_visible_to(request.user, QualityAssessment.objects.select_related("contract")),
+            policy.assessments_visible_to(request.user, QualityAssessment.objects.select_related("contract")),
             pk=kwargs["pk"],
         )
         kwargs["contract_pk"] = self.assessment.contract_id

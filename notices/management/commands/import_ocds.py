@@ -3,6 +3,11 @@
 Reads a release, a release package, a record package or JSON Lines of any size, one release
 at a time (notices.ocds.reader), and prints one line per release as it goes. Exits with an
 error if any release was refused, after importing all the others.
+
+A command runs without a person, so it says which teams' records it may change, explicitly:
+``--team NAME`` changes that team's cycles, contracts and notices only (and adds new cycles
+for it); ``--all-teams`` may change any team's (new cycles then go to the team of the
+contracts with the OCID, or to ``--team`` if given as well). Without either it refuses to run.
 """
 
 import sys
@@ -22,7 +27,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The OCDS file, or - to read standard input")
-        parser.add_argument("--team", help="Add a cycle for this team (its name) when no cycle has a release's OCID")
+        parser.add_argument(
+            "--team",
+            help="Change only this team's records (its name), and add a cycle for it when no cycle has a release's OCID",
+        )
+        parser.add_argument(
+            "--all-teams",
+            action="store_true",
+            help="May change any team's cycles, contracts and notices (with --team, new cycles go to that team)",
+        )
         parser.add_argument(
             "--create-buyers",
             action="store_true",
@@ -30,13 +43,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--quiet", action="store_true", help="Print only refused releases and the totals")
 
-    def handle(self, *args, path, team=None, create_buyers=False, quiet=False, **options):
+    def handle(self, *args, path, team=None, all_teams=False, create_buyers=False, quiet=False, **options):
+        if not team and not all_teams:
+            raise CommandError("Say whose records the import may change: --team NAME, or --all-teams")
         chosen_team = None
         if team:
             chosen_team = Team.objects.filter(name=team).first()
             if chosen_team is None:
                 raise CommandError(f"No team is called '{team}'")
-        import_options = ImportOptions(team=chosen_team, create_buyers=create_buyers)
+        import_options = ImportOptions(
+            team=chosen_team,
+            create_buyers=create_buyers,
+            allowed_team_ids=None if all_teams else {chosen_team.pk},
+        )
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         try:
             stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 closed below
