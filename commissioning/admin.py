@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from .changes import cycle_changed, milestone_changed
-from .models import CalendarFeed, CommissioningCycle, Milestone
-from .services import OVERRIDES_DERIVATION
+from .changes import cover_changed, cycle_changed, milestone_changed
+from .models import CalendarFeed, CommissioningCycle, Milestone, Service
+from .services import OVERRIDES_DERIVATION, check_service_contracts
 
 
 class MilestoneInline(admin.TabularInline):
@@ -29,6 +31,37 @@ class CommissioningCycleAdmin(SimpleHistoryAdmin):
             for milestone in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
                 milestone_changed(milestone=milestone)
         cycle_changed(cycle=form.instance, officer=request.user)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["team", "name", "category", "contracts"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("team") is not None and cleaned.get("contracts") is not None:
+            try:
+                check_service_contracts(Service(team=cleaned["team"]), cleaned["contracts"])
+            except ValidationError as error:
+                self.add_error("contracts", error.message_dict["contracts"])
+        return cleaned
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    form = ServiceAdminForm
+    list_display = ["name", "category", "team"]
+    list_filter = ["team", "category"]
+    search_fields = ["name", "contracts__reference"]
+    filter_horizontal = ["contracts"]
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.contracts.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.contracts.values_list("pk", flat=True))
+        # A contract added to or taken from the chain can open or close a gap (commissioning.cover).
+        cover_changed(contracts=form.instance.contracts.model.objects.filter(pk__in=before | after), officer=request.user)
 
 
 @admin.register(Milestone)

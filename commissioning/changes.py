@@ -12,8 +12,13 @@ follows a bare ``.save()``: there are no signals doing this work behind anyone's
    which may add, move or cancel duty milestones.
 4. Plan the reminders of each milestone those steps added or changed, once, after the dates
    have settled.
+5. Its change can open or close a gap in cover at the end of a contract sharing a service with
+   it (a successor's start moving): ``cover_changed`` for those contracts.
 
-``cycle_changed`` does steps 3 and 4 for a cycle; ``milestone_changed`` does step 4 for one
+``cover_changed`` does steps 1 and 4 for contracts whose cover something else changed (a cycle's
+target start or contracts, a decision on expiry, a service's contracts): only their "Gap in
+cover" milestones can move. ``cycle_changed`` does steps 3 and 4 for a cycle, then
+``cover_changed`` for the contracts it replaces; ``milestone_changed`` does step 4 for one
 milestone. Each step changes nothing when nothing changed, so calling them again is harmless.
 
 The services these call take ``follow_up=False`` when they run inside one of these functions,
@@ -22,6 +27,7 @@ so that reminders are planned once, at the end, rather than after every mileston
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -74,24 +80,47 @@ def contract_changed(
 
     milestones = Milestone.objects.filter(contract=contract)
     before = _snapshot(milestones)
-    derivation.milestones_sync_for_contract(contract=contract, officer=officer)
+    derivation.milestones_sync_for_contract(contract=contract, officer=officer, today=today)
     notices_services.contract_link_notices(contract=contract)
     changes = notices_services.duties_sync_for_contract(contract=contract, officer=officer, today=today)
     _plan_reminders(milestones, before)
+    cover_changed(contracts=derivation.contracts_sharing_a_service(contract), officer=officer, today=today)
     return changes
+
+
+@transaction.atomic
+def cover_changed(
+    *, contracts: Iterable[Contract], officer: AbstractBaseUser | None = None, today: date | None = None
+) -> None:
+    """What follows a change to the cover of ``contracts`` made elsewhere: their derived milestones
+    (a "Gap in cover" opening, moving or closing), then the reminders of those that changed.
+
+    Each contract is synced once; their own terms did not change, so their duties are not read.
+    """
+    contracts = list(contracts)
+    if not contracts:
+        return
+    milestones = Milestone.objects.filter(contract__in=[contract.pk for contract in contracts])
+    before = _snapshot(milestones)
+    for contract in contracts:
+        derivation.milestones_sync_for_contract(contract=contract, officer=officer, today=today)
+    _plan_reminders(milestones, before)
 
 
 @transaction.atomic
 def cycle_changed(
     *, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None
 ) -> list[str]:
-    """Everything that follows a change to a cycle: its duties, then its milestones' reminders."""
+    """Everything that follows a change to a cycle: its duties, then its milestones' reminders,
+    then the cover of the contracts it replaces (``cover_changed``)."""
     from notices import services as notices_services
 
     milestones = Milestone.objects.filter(cycle=cycle)
     before = _snapshot(milestones)
     changes = notices_services.duties_sync_for_cycle(cycle=cycle, officer=officer, today=today)
     _plan_reminders(milestones, before)
+    # Its target start and the contracts it replaces move the gaps in cover at their ends.
+    cover_changed(contracts=cycle.replaces.all(), officer=officer, today=today)
     return changes
 
 

@@ -11,7 +11,12 @@ options calls, and may run any number of times:
 4. Mark an extension decision met when its option is exercised or declined, and cancel it
    when the option lapses.
 5. Cancel derived milestones the contract no longer implies (an option deleted, a maximum
-   extent cleared), again unless an officer has taken them over.
+   extent cleared, a gap in cover closed), again unless an officer has taken them over.
+6. A gap in cover at the end of the contract (``commissioning.cover``) is a milestone too, due
+   on the first day with no contract, so it has reminders to the lead officer and escalation
+   like any deadline. Another contract's change can open or close it (a successor's start
+   moving): ``changes.contract_changed`` syncs the contracts sharing a service with the one
+   that changed as well (``changes.cover_changed``), and plans their reminders.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from contracts import terms
@@ -41,6 +47,7 @@ class DerivedMilestone:
     # For a decided option: the status its decision milestone should show.
     settled_status: str | None = None
     settled_on: date | None = None
+    description: str = ""
 
 
 def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> list[DerivedMilestone]:
@@ -86,12 +93,38 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
     return derived
 
 
+def cover_gap_milestones(contract: Contract, *, today: date) -> list[DerivedMilestone]:
+    """One milestone per service this contract's end leaves without a contract for some days."""
+    # Imported here: selectors reads access.policy, which reads these models.
+    from .selectors import contract_cover_of
+
+    derived = []
+    for service in contract_cover_of(contract, today=today).services:
+        for boundary in service.gaps:
+            if boundary.old.pk != contract.pk:
+                continue  # a call-off's own gap is the call-off's milestone, not its framework's
+            derived.append(
+                DerivedMilestone(
+                    f"cover_gap:{service.pk}" if service.pk else "cover_gap",
+                    Milestone.Kind.GAP_IN_COVER,
+                    f"{contract.reference}: {boundary.service} has no contract {boundary.gap.words}",
+                    boundary.gap.first,
+                    description=boundary.words[:1].upper() + boundary.words[1:] + ".",
+                )
+            )
+    return derived
+
+
 @transaction.atomic
-def milestones_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None) -> None:
+def milestones_sync_for_contract(
+    *, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None
+) -> None:
     """Bring a contract's derived milestones in step with it (see the module docstring).
 
-    Plans no reminders: ``changes.contract_changed`` does that once, after the duties.
+    Plans no reminders and syncs no other contract: ``changes.contract_changed`` does both,
+    once, after the duties (``changes.cover_changed`` for the contracts sharing a service).
     """
+    today = today or timezone.localdate()
 
     def _save(milestone: Milestone, reason: str, fields: list[str]) -> None:
         if officer is not None:
@@ -99,7 +132,8 @@ def milestones_sync_for_contract(*, contract: Contract, officer: AbstractBaseUse
         milestone._change_reason = reason
         milestone.save(update_fields=fields)
 
-    wanted = {d.key: d for d in derived_milestones(contract, list(contract.options.all()))}
+    derived = derived_milestones(contract, list(contract.options.all())) + cover_gap_milestones(contract, today=today)
+    wanted = {d.key: d for d in derived}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
     new = []
     for key, spec in wanted.items():
@@ -114,6 +148,7 @@ def milestones_sync_for_contract(*, contract: Contract, officer: AbstractBaseUse
                 due_on=spec.due_on,
                 option=spec.option,
                 owner_id=contract.lead_officer_id,
+                description=spec.description,
             )
             if spec.settled_status:
                 milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
@@ -127,13 +162,25 @@ def milestones_sync_for_contract(*, contract: Contract, officer: AbstractBaseUse
             continue
         if milestone.status != Milestone.Status.SCHEDULED:
             continue
-        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk):
+        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk) or (
+            spec.description and milestone.description != spec.description
+        ):
             milestone.due_on, milestone.title, milestone.option = spec.due_on, spec.title, spec.option
-            _save(milestone, SYNC_REASON, ["due_on", "title", "option"])
+            fields = ["due_on", "title", "option"]
+            if spec.description:
+                milestone.description = spec.description
+                fields.append("description")
+            _save(milestone, SYNC_REASON, fields)
     for key, milestone in existing.items():
         if key not in wanted and milestone.status == Milestone.Status.SCHEDULED and not milestone.edited_by_hand:
             milestone.status = Milestone.Status.CANCELLED
-            _save(milestone, "No longer follows from the contract", ["status"])
+            reason = "The gap in cover closed" if milestone.kind == Milestone.Kind.GAP_IN_COVER else "No longer follows from the contract"
+            _save(milestone, reason, ["status"])
     if new:
         # One insert for the new milestones and one for their history rows, however many options.
         bulk_create_with_history(new, Milestone, default_user=officer, default_change_reason=SYNC_REASON)
+
+
+def contracts_sharing_a_service(contract: Contract):
+    """The other contracts in a chain of cover with this one: its change can open or close their gaps."""
+    return Contract.objects.filter(services_covered__contracts=contract).exclude(pk=contract.pk).distinct()

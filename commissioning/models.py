@@ -106,6 +106,33 @@ class CommissioningCycle(models.Model):
         return decided.decision_by if decided else None
 
 
+class Service(models.Model):
+    """What residents depend on (a refuge, an IDVA service): contracts cover it for periods.
+
+    ``commissioning.cover`` works out from its contracts, in start order, every day it would be
+    left without one. A framework covers the services of the call-offs under it.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200, help_text="As residents and officers know it, e.g. Refuge")
+    category = models.CharField(max_length=30, choices=ServiceCategory)
+    contracts = models.ManyToManyField(
+        Contract,
+        blank=True,
+        related_name="services_covered",
+        help_text="Every contract that covered, covers or will cover it: old, current and planned",
+    )
+
+    history = HistoricalRecords(m2m_fields=[contracts])
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="service_unique_name_per_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class MilestoneQuerySet(models.QuerySet):
     def open(self) -> MilestoneQuerySet:
         return self.filter(status=Milestone.Status.SCHEDULED)
@@ -140,6 +167,7 @@ class Milestone(models.Model):
         DECISION_MEETING = "decision_meeting", "Decision meeting"
         AWARD = "award", "Contract award"
         STANDSTILL_END = "standstill_end", "End of standstill"
+        GAP_IN_COVER = "gap_in_cover", "Gap in cover"
         OTHER = "other", "Other"
 
     # Dates that simply arrive: they are never "overdue", however they are marked.

@@ -10,14 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from access import policy
 from contracts import terms
 from contracts.models import Contract, Team
 
-from . import rules
-from .models import CommissioningCycle, Milestone, Stage
+from . import cover, rules
+from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
@@ -26,35 +27,204 @@ ENDING_WITHIN_MONTHS = (6, 12, 18)
 # --- the recommissioning risk of one contract ------------------------------------------------
 
 
-def contract_recommissioning_risk(contract: Contract, *, today: date) -> rules.Risk | None:
-    """``rules.recommissioning_risk`` for a contract.
+def _term(contract: Contract) -> cover.Term:
+    """A contract as ``commissioning.cover`` sees it (reads the prefetched ``options``)."""
+    end = contract.current_end_date
+    terminated = contract.terminated_on is not None
+    if terminated:
+        end = min(end, contract.terminated_on)
+    open_options = []
+    if not terminated:
+        periods = contract.option_periods()
+        for option in sorted(contract.options.all(), key=lambda option: option.sequence):
+            period = periods[option.sequence]
+            if not option.is_open or period.start <= contract.current_end_date:
+                continue
+            if contract.max_extent_date and period.end > contract.max_extent_date:
+                break  # beyond the maximum extent: it can never be exercised
+            decide_by = terms.option_decision_due(
+                period.start, notice_months=contract.provider_notice_months, approval_weeks=contract.approval_lead_weeks
+            )
+            open_options.append(cover.OpenOption(option.sequence, period.start, period.end, decide_by, option.status))
+    return cover.Term(
+        reference=contract.reference,
+        start=contract.start_date,
+        end=end,
+        options=tuple(open_options),
+        decision=contract.decision,
+        terminated=terminated,
+        pk=contract.pk,
+    )
 
-    Reads ``contract.options`` and ``contract.successor_cycles``: prefetch both (see
-    ``contracts_with_risk_relations``) when rating many contracts.
+
+def _cycle(cycle: CommissioningCycle, today: date) -> cover.Cycle:
+    overdue = getattr(cycle, "overdue_milestones", None)
+    if overdue is None:
+        overdue = cycle.milestones.needing_action_before(today)
+    return cover.Cycle(
+        name=cycle.name,
+        stage=cycle.stage,
+        target_start=cycle.target_start_date,
+        overdue=tuple((milestone.title, (today - milestone.due_on).days) for milestone in overdue),
+        pk=cycle.pk,
+    )
+
+
+def _services_of(contract: Contract) -> list[Service]:
+    """The services a contract covers: its own and, for a framework, its call-offs'."""
+    found = {service.pk: service for service in contract.services_covered.all()}
+    for child in contract.children.all():
+        for service in child.services_covered.all():
+            found.setdefault(service.pk, service)
+    return sorted(found.values(), key=lambda service: service.name)
+
+
+def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
+    """One service's chain of contracts and its boundaries (reads prefetched relations)."""
+    contracts = list(service.contracts.all())
+    chain = [_term(contract) for contract in contracts]
+    cycles = {c.reference: [_cycle(cycle, today) for cycle in c.successor_cycles.all()] for c in contracts}
+    boundaries = cover.service_boundaries(service.name, chain, cycles, today=today, stage_order=_STAGE_ORDER)
+    return cover.ServiceCover(service.name, tuple(sorted(chain, key=lambda t: t.start)), tuple(boundaries), service.pk)
+
+
+_STAGE_ORDER = {stage.value: index for stage, index in STAGE_ORDER.items()}
+
+
+def contract_cover(contract: Contract, *, today: date) -> list[cover.ServiceCover]:
+    """The cover of every service a contract takes part in; a contract linked to no service is
+    treated as a service of its own, replaced only through the cycles replacing it."""
+    services = _services_of(contract)
+    if services:
+        return [service_cover(service, today=today) for service in services]
+    term = _term(contract)
+    cycles = {contract.reference: [_cycle(cycle, today) for cycle in contract.successor_cycles.all()]}
+    boundaries = cover.service_boundaries(contract.title, [term], cycles, today=today, stage_order=_STAGE_ORDER)
+    return [cover.ServiceCover(contract.title, (term,), tuple(boundaries))]
+
+
+def contract_recommissioning_risk(
+    contract: Contract, *, today: date, boundaries: list[cover.Boundary] | None = None
+) -> rules.Risk | None:
+    """``rules.recommissioning_risk`` for a contract, from the cover of the services it covers.
+
+    Reads ``options``, ``successor_cycles``, ``services_covered`` and ``children``: prefetch
+    them (see ``contracts_with_risk_relations``) when rating many contracts.
     """
-    cycles = list(contract.successor_cycles.all())
+    if boundaries is None:
+        boundaries = contract_cover_of(contract, today=today).boundaries
     max_end = contract.last_day
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
         ends_on = min(ends_on, contract.terminated_on)
-    decommission = Contract.Decision.DECOMMISSION
     return rules.recommissioning_risk(
-        today,
-        max_end=max_end,
-        ends_on=ends_on,
-        lead_months=contract.recommissioning_lead_months,
-        successor_stages=[cycle.stage for cycle in cycles],
-        # A cycle's decision is held on the contracts it replaces, so this one's is the answer.
-        decommissioned=contract.decision == decommission,
+        today, max_end=max_end, ends_on=ends_on, lead_months=contract.recommissioning_lead_months, boundaries=boundaries
     )
 
 
-def contracts_with_risk_relations(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
-    """What a contract row with its risk shows, in a fixed number of queries."""
-    return contracts.select_related("provider", "team", "lead_officer").prefetch_related(
+def cover_lookups(today: date) -> list:
+    """The prefetches that let ``contract_cover_of`` rate contracts with no query per row."""
+    overdue = Prefetch(
+        "milestones",
+        queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
+        to_attr="overdue_milestones",
+    )
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
+    return [
         "options",
-        Prefetch("successor_cycles", queryset=CommissioningCycle.objects.only("id", "stage")),
+        Prefetch("successor_cycles", queryset=cycles),
+        Prefetch("services_covered", queryset=services),
+        "children",
+        Prefetch("children__services_covered", queryset=services),
+    ]
+
+
+def contracts_with_risk_relations(contracts: QuerySet[Contract], *, today: date | None = None) -> QuerySet[Contract]:
+    """What a contract row with its risk and cover shows, in a fixed number of queries."""
+    lookups = cover_lookups(today or timezone.localdate())
+    return contracts.select_related("provider", "team", "lead_officer").prefetch_related(*lookups)
+
+
+@dataclass(frozen=True)
+class ContractCover:
+    """A contract's recommissioning risk with the cover it is rated on."""
+
+    risk: rules.Risk | None
+    # The boundaries at the end of this contract (or its call-offs), and every service it covers.
+    boundaries: list[cover.Boundary]
+    services: list[cover.ServiceCover]
+    # The contract and its call-offs, by id.
+    own: frozenset[int] = frozenset()
+
+    @property
+    def gaps(self) -> list[cover.Boundary]:
+        """The gaps this contract leaves, or its late start causes: it carries "Gap in cover"."""
+        return [
+            boundary
+            for service in self.services
+            for boundary in service.gaps
+            if boundary.old.pk in self.own or (boundary.new is not None and boundary.new.pk in self.own)
+        ]
+
+
+def contract_cover_of(contract: Contract, *, today: date) -> ContractCover:
+    """The risk and cover of one contract (prefetch ``cover_lookups`` when doing many)."""
+    services = contract_cover(contract, today=today)
+    own = {contract.pk, *(child.pk for child in contract.children.all())}
+    boundaries = [b for service in services for b in service.boundaries if b.old.pk in own]
+    risk = contract_recommissioning_risk(contract, today=today, boundaries=boundaries)
+    return ContractCover(risk, boundaries, services, frozenset(own))
+
+
+def covers_of(contracts, *, today: date) -> dict[int, ContractCover]:
+    """``contract_cover_of`` for each of ``contracts`` (a page of the register, say), by id, in a
+    fixed number of queries however many there are."""
+    contracts = list(contracts)
+    prefetch_related_objects(contracts, *cover_lookups(today))
+    return {contract.pk: contract_cover_of(contract, today=today) for contract in contracts}
+
+
+@dataclass(frozen=True)
+class CycleCover:
+    """The cover of the contracts a cycle replaces: the worst of their risks, their gaps and services."""
+
+    risk: rules.Risk | None
+    covers: dict[int, ContractCover]
+    services: list[cover.ServiceCover]
+    gaps: list[cover.Boundary]
+
+
+def cycle_cover_of(cycle: CommissioningCycle, *, today: date) -> CycleCover:
+    """Reads ``cycle.replaces`` (prefetched or not) and the cover of each, in a fixed number of queries."""
+    covers = covers_of(cycle.replaces.all(), today=today)
+    risks = [c.risk for c in covers.values() if c.risk is not None]
+    worst = min(risks, key=lambda risk: rules.RATING_ORDER[risk.rating], default=None)
+    services, gaps = {}, {}
+    for contract_cover_ in covers.values():
+        for service in contract_cover_.services:
+            services.setdefault((service.pk, service.name), service)
+        for boundary in contract_cover_.gaps:
+            gaps.setdefault((boundary.service, boundary.old.reference, boundary.gap), boundary)
+    return CycleCover(worst, covers, sorted(services.values(), key=lambda s: s.name), list(gaps.values()))
+
+
+def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+    """The cover of every service with a contract the person may see, in a fixed number of
+    queries; each chain holds only the contracts they may see."""
+    overdue = Prefetch(
+        "milestones",
+        queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
+        to_attr="overdue_milestones",
     )
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    visible = policy.contracts_visible_to(user)
+    chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    services = Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+    if team is not None:
+        services = services.filter(team=team)
+    return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -84,6 +254,7 @@ class Week:
 class ContractRow:
     contract: Contract
     risk: rules.Risk | None
+    gaps: tuple[cover.Boundary, ...] = ()
 
     @property
     def decision_status(self) -> str:
@@ -116,6 +287,19 @@ class StageGroup:
 
 
 @dataclass(frozen=True)
+class GapInCover:
+    """A run of days a service would have no contract, and the contracts and cycles it touches."""
+
+    boundary: cover.Boundary
+    contracts: list[Contract]
+
+    @property
+    def what_would_close_it(self) -> str:
+        text = self.boundary.closes_it
+        return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     overdue: list[OverdueMilestone]
@@ -125,6 +309,10 @@ class Dashboard:
     # Contracts at red or amber, whenever they end: the ones whose recommissioning is late.
     at_risk: list[ContractRow]
     stages: list[StageGroup]
+    # Every gap in the cover of the services these contracts cover, the soonest first.
+    gaps: list[GapInCover] = field(default_factory=list)
+    # The cycles replacing a contract with a gap in cover, by id: they carry the "Gap in cover" tag.
+    cycles_with_gaps: frozenset[int] = frozenset()
 
     @property
     def cycle_count(self) -> int:
@@ -158,7 +346,7 @@ def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Co
         contracts = contracts.filter(team=filters.team)
     if filters.mine:
         contracts = contracts.filter(lead_officer=user)
-    return contracts_with_risk_relations(contracts).order_by("current_end_date", "reference")
+    return contracts_with_risk_relations(contracts, today=today).order_by("current_end_date", "reference")
 
 
 def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
@@ -175,7 +363,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
 
     1. Overdue: open milestones due before today that someone has to act on.
     2. The next 90 days: open milestones from today on, grouped by week commencing Monday.
-    3. Live contracts, each with its recommissioning risk; those ending within 6, 12 and 18
+    3. Live contracts, each with its recommissioning risk from the cover of its services
+       (``commissioning.cover``); every gap in that cover; those ending within 6, 12 and 18
        months (each contract in the first group it fits), and every one at red or amber.
     4. Cycles by stage, every stage in order, empty ones included.
     """
@@ -191,10 +380,17 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         monday = week_commencing(milestone.due_on)
         weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
-    rows = [
-        ContractRow(contract, contract_recommissioning_risk(contract, today=today))
-        for contract in _live_contracts(filters, user, today)
-    ]
+    rows, gaps = [], {}
+    for contract in _live_contracts(filters, user, today):
+        cover_of = contract_cover_of(contract, today=today)
+        rows.append(ContractRow(contract, cover_of.risk, tuple(cover_of.gaps)))
+        # Every gap in the services it covers, an ongoing one after an ended contract included.
+        for service in cover_of.services:
+            for boundary in service.gaps:
+                key = (service.name, service.pk, boundary.old.reference, boundary.gap)
+                found = gaps.setdefault(key, GapInCover(boundary, []))
+                if contract not in found.contracts:
+                    found.contracts.append(contract)
     ending, earlier, earlier_limit = [], None, None
     for months in ENDING_WITHIN_MONTHS:
         limit = terms.add_months(today, months)
@@ -213,7 +409,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         earlier, earlier_limit = months, limit
     at_risk = sorted(
         (row for row in rows if row.risk is not None and row.risk.needs_attention),
-        key=lambda row: (row.risk.start_by, row.contract.reference),
+        key=lambda row: (row.risk.start_by or row.contract.current_end_date, row.contract.reference),
     )
 
     by_stage = defaultdict(list)
@@ -229,4 +425,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         ending=ending,
         at_risk=at_risk,
         stages=stages,
+        gaps=sorted(gaps.values(), key=lambda gap: (gap.boundary.gap.first, gap.boundary.service)),
+        cycles_with_gaps=frozenset(
+            gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
+        ),
     )

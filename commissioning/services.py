@@ -24,7 +24,7 @@ from common.dates import long_date
 from contracts.models import Contract
 
 from . import changes
-from .models import CommissioningCycle, Milestone, Stage
+from .models import CommissioningCycle, Milestone, Service, Stage
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -56,6 +56,9 @@ def cycle_save(
         # Setting an unchanged list would still add a history row per call: only write changes.
         if wanted != current:
             cycle.replaces.set(wanted)
+            # Contracts it no longer replaces may now have a gap in cover, or no longer one
+            # (cycle_changed below follows up the ones it still replaces).
+            changes.cover_changed(contracts=Contract.objects.filter(pk__in=current - wanted), officer=officer)
     if follow_up:
         changes.cycle_changed(cycle=cycle, officer=officer)
     return cycle
@@ -100,9 +103,6 @@ def _check_decision(decision: str, decided_on: date, today: date) -> None:
         raise ValidationError(errors)
 
 
-# A decision on expiry moves no date, duty or reminder, so recording one calls nothing in changes.py.
-
-
 def _decision_reason(decision: str, reason: str) -> str:
     return f"Decision: {Contract.Decision(decision).label.lower()}: {reason}"
 
@@ -133,7 +133,49 @@ def decision_record(
         contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
         history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
         contract.save(update_fields=["decision", "decision_by", "decision_on"])
+    # A decision moves the end of cover (decommissioning closes a gap; re-tendering means the
+    # options will not bridge one): the gaps of these contracts and of those sharing a service.
+    neighbours = Contract.objects.filter(services_covered__contracts__in=[c.pk for c in contracts]).distinct()
+    changes.cover_changed(contracts={c.pk: c for c in [*contracts, *neighbours]}.values(), officer=officer, today=today)
     return contracts
+
+
+# --- services and their cover -------------------------------------------------------------
+
+
+def check_service_contracts(service: Service, contracts: Iterable[Contract]) -> None:
+    """A service's chain holds only its own team's contracts: the cover summaries name every
+    contract in the chain, and access.policy lets a person see only their teams' contracts."""
+    others = sorted(contract.reference for contract in contracts if contract.team_id != service.team_id)
+    if others:
+        raise ValidationError(
+            {"contracts": f"Choose only contracts of the service's own team; not {', '.join(others)}"}
+        )
+
+
+@transaction.atomic
+def service_save(
+    *,
+    service: Service,
+    contracts: Iterable[Contract] | None = None,
+    officer: AbstractBaseUser | None,
+    reason: str,
+) -> Service:
+    """Validate and save a service and, if given, the contracts that cover it; then re-derive
+    the gap-in-cover milestones of every contract whose chain that changed."""
+    service.full_clean(exclude=["contracts"])
+    if contracts is not None:
+        contracts = list(contracts)
+        check_service_contracts(service, contracts)
+    history.record(service, officer=officer, reason=reason)
+    service.save()
+    if contracts is not None:
+        wanted = {contract.pk for contract in contracts}
+        current = set(service.contracts.values_list("pk", flat=True))
+        if wanted != current:
+            service.contracts.set(wanted)
+            changes.cover_changed(contracts=Contract.objects.filter(pk__in=wanted | current), officer=officer)
+    return service
 
 
 # --- milestones ---------------------------------------------------------------------------

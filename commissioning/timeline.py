@@ -227,6 +227,8 @@ class BarKind(enum.StrEnum):
     EXERCISED = "exercised"
     OPEN = "open"  # an option not yet exercised, up to the maximum extent
     CYCLE = "cycle"  # a recommissioning, from its first milestone to the new contracts' start
+    COVER = "cover"  # a contract's cover of a service, to the last day planned
+    GAP = "gap"  # days a service has no contract (commissioning.cover)
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,45 @@ def cycle_bars(scale: Scale, cycle: CycleFacts) -> list[Bar]:
     # No label inside: the stage is written under the cycle's name already.
     bar = make_bar(scale, BarKind.CYCLE, start, end, title=title, label="")
     return [bar] if bar else []
+
+
+@dataclass(frozen=True)
+class CoverFacts:
+    """One contract in a service's chain, as far as its cover is planned."""
+
+    reference: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class GapFacts:
+    first: date
+    last: date
+    words: str  # the gap and what would close it, as commissioning.cover says it
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """A service as one row: its chain of contracts and any gap in red."""
+
+    name: str
+    chain: tuple[CoverFacts, ...]
+    gaps: tuple[GapFacts, ...] = ()
+
+    def days(self) -> list[date]:
+        return [day for term in self.chain for day in (term.start, term.end)]
+
+
+def service_bars(scale: Scale, service: ServiceFacts) -> list[Bar]:
+    """Each contract's cover, labelled with its reference, and each gap, labelled "No contract"."""
+    bars = []
+    for term in service.chain:
+        title = f"{service.name}. {term.reference}: {long_date(term.start)} to {long_date(term.end)}"
+        bars.append(make_bar(scale, BarKind.COVER, term.start, term.end, title=title, label=term.reference))
+    for gap in service.gaps:
+        bars.append(make_bar(scale, BarKind.GAP, gap.first, gap.last, title=f"{gap.words}", label="No contract"))
+    return [bar for bar in bars if bar is not None]
 
 
 class MarkerKind(enum.StrEnum):
@@ -454,12 +495,13 @@ LEGEND = [
     (MarkerKind.TARGET_START, "New contracts start"),
     ("today", "Today"),
 ]
+COVER_LEGEND = [(BarKind.COVER, "A contract's cover of a service"), (BarKind.GAP, "No contract: a gap in cover")]
 
 
-def legend(top: float = LEGEND_TOP) -> tuple[list[LegendItem], float]:
+def legend(top: float = LEGEND_TOP, *, with_cover: bool = False) -> tuple[list[LegendItem], float]:
     """The key, laid out in lines across the width; returns the items and the y below them."""
     items, x, y = [], float(LABEL_LEFT), float(top)
-    for kind, label in LEGEND:
+    for kind, label in (COVER_LEGEND if with_cover else []) + LEGEND:
         width = 26 + len(label) * CHAR_WIDTH[12] + 22
         if x + width > WIDTH and items:
             x, y = float(LABEL_LEFT), y + LEGEND_LINE
@@ -470,8 +512,8 @@ def legend(top: float = LEGEND_TOP) -> tuple[list[LegendItem], float]:
 
 @dataclass
 class Row:
-    kind: str  # "contract" or "cycle"
-    facts: ContractFacts | CycleFacts
+    kind: str  # "service", "contract" or "cycle"
+    facts: ServiceFacts | ContractFacts | CycleFacts
     y: float
     label: str
     sublabel: str
@@ -535,6 +577,10 @@ class Timeline:
         return [row.facts for s in self.sections for row in s.rows if row.kind == "cycle"]
 
     @property
+    def services(self) -> list[ServiceFacts]:
+        return [row.facts for s in self.sections for row in s.rows if row.kind == "service"]
+
+    @property
     def is_empty(self) -> bool:
         return not any(section.rows for section in self.sections)
 
@@ -554,6 +600,12 @@ class Timeline:
             f"Timeline of {contracts} contract{'s' if contracts != 1 else ''} and {cycles} "
             f"commissioning cycle{'s' if cycles != 1 else ''} from {self.window.label}."
         ]
+        if self.services:
+            gaps = sum(1 for service in self.services if service.gaps)
+            parts.append(
+                f"{len(self.services)} service{'s' if len(self.services) != 1 else ''} drawn as one row each, "
+                f"{gaps} with a gap in cover."
+            )
         if self.today_x is not None:
             parts.append(f"A line marks today, {long_date(self.today)}.")
         parts.append("The same dates are in the table that follows.")
@@ -571,6 +623,17 @@ def _contract_row(scale: Scale, contract: ContractFacts, y: float, *, indent: bo
         label=truncate(contract.reference, CHART_LEFT - LABEL_LEFT - 10 - indent_by, 13),
         sublabel=truncate(contract.title, CHART_LEFT - LABEL_LEFT - 10 - indent_by, 11),
         url=contract.url, bars=bars, markers=markers, indent=indent_by,
+    )
+
+
+def _service_row(scale: Scale, service: ServiceFacts, y: float) -> Row:
+    bars = [_at(bar, y + BAR_OFFSET) for bar in service_bars(scale, service)]
+    gaps = len(service.gaps)
+    return Row(
+        "service", service, y,
+        label=truncate(service.name, CHART_LEFT - LABEL_LEFT - 10, 13),
+        sublabel=f"{gaps} gap{'s' if gaps != 1 else ''} in cover" if gaps else "Continuous cover planned",
+        url="", bars=bars, markers=[],
     )
 
 
@@ -603,7 +666,11 @@ def _clear_of_markers(bar: Bar, markers: Sequence[Marker]) -> Bar:
     return dataclasses.replace(bar, label_start=round(start, 2))
 
 
-def _in_window(window: Window, facts: ContractFacts | CycleFacts) -> bool:
+def _in_window(window: Window, facts: ServiceFacts | ContractFacts | CycleFacts) -> bool:
+    if isinstance(facts, ServiceFacts):
+        return any(window.overlaps(term.start, term.end) for term in facts.chain) or any(
+            window.overlaps(gap.first, gap.last) for gap in facts.gaps
+        )
     if isinstance(facts, ContractFacts):
         if window.overlaps(facts.start, facts.last_day):
             return True
@@ -618,17 +685,27 @@ def layout(
     cycles: Sequence[CycleFacts],
     window: Window,
     today: date,
+    services: Sequence[ServiceFacts] = (),
 ) -> Timeline:
-    """Every position the timeline draws, for the contracts and cycles with anything in the window.
+    """Every position the timeline draws, for the services, contracts and cycles with anything
+    in the window. Services come first, one row each with its chain of contracts and any gap.
 
     Rows keep the order given, except that a contract whose framework is shown goes under it.
     """
     scale = Scale(window)
-    items, legend_bottom = legend()
+    shown_services = [service for service in services if _in_window(window, service)]
+    items, legend_bottom = legend(with_cover=bool(shown_services))
     axis_y = legend_bottom + 16
     chart_top = axis_y + 26  # room for the year labels and the "Today" label
     y = chart_top
     sections = []
+    if shown_services:
+        section = Section("Services", y)
+        y += SECTION_HEIGHT
+        for service in shown_services:
+            section.rows.append(_service_row(scale, service, y))
+            y += ROW_HEIGHT
+        sections.append(section)
     shown = [c for c in contracts if _in_window(window, c)]
     shown_refs = {c.reference for c in shown}
     if shown:

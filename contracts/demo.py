@@ -61,6 +61,8 @@ one says so in its description, beginning "Assumption"):
     abuse support services it commissions.
 12. The Milton Keynes provider event is recorded on Monday 16 March 2026, all day: the notice
     gives only "w/c 16th March 2026".
+13.-14. The services the contracts cover, and one illustrated gap in cover in Cleveland's data:
+    see ``commissioning.demo_cover``.
 
 Where the seeds disagree about a date (the market engagement deadline, the Cleveland event
 time, the Cleveland contract start), the milestone carries a conflict note saying what each
@@ -89,6 +91,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import models, transaction
 
+from commissioning.demo_cover import load_illustrated_gap, load_services
 from commissioning.models import CommissioningCycle, Milestone, Stage
 from commissioning.services import cycle_save, milestone_create
 from common import history
@@ -860,6 +863,8 @@ PARTS: list[Callable[[Demo], None]] = [
     load_seed_milestones,
     load_asc0013_report,
     load_seed_notices,
+    load_illustrated_gap,
+    load_services,
 ]
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy
+from commissioning import selectors as cover_selectors
 from common.dates import long_date
 from common.views import Permission, ServiceFormMixin
 
@@ -18,6 +19,12 @@ from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterF
 from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
+
+
+def warn_of_gaps_in_cover(request, contract: Contract) -> None:
+    """An edit that leaves a service with no contract says so on the page it lands on."""
+    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
+        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
 
 
 class RegisterView(Permission, TemplateView):
@@ -36,12 +43,14 @@ class RegisterView(Permission, TemplateView):
             filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
                 "contract": contract,
                 "phase": contract.phase(today),
                 "phase_label": contract.phase_label(today),
                 "days_to_end": contract.days_to_end(today),
+                "cover": covers[contract.pk],
             }
             for contract in page.object_list
         ]
@@ -63,6 +72,7 @@ class RegisterView(Permission, TemplateView):
         ("end", "Current end date"),
         ("options", "Options left"),
         ("days", "Days to end"),
+        (None, "Recommissioning risk"),
     ]
 
     def columns(self, sort: str, descending: bool) -> list[dict]:
@@ -114,6 +124,7 @@ class ContractDetailView(Permission, DetailView):
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
             successor_cycles=contract.successor_cycles.all(),
+            cover=cover_selectors.contract_cover_of(contract, today=today),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,
@@ -136,6 +147,7 @@ class ContractCreateView(Permission, ServiceFormMixin, CreateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -156,6 +168,7 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} updated")
+        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
 from access import policy
+from commissioning import selectors as cover_selectors
 from commissioning.models import CommissioningCycle
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
@@ -348,6 +349,9 @@ class ConflictResolveView(Permission, View):
             return redirect(conflict)
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
+        if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
+            for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
+                messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
         return redirect(conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url())
 
 

@@ -42,6 +42,8 @@ DEFAULT_OFFSETS = {
     K.MAX_EXTENT: LONG_RANGE,
     K.FRAMEWORK_END: LONG_RANGE,
     K.OPTION_DECISION: "6 months, 3 months, 1 month, 2 weeks, 1 week, 2 working days, morning of",
+    # A service left with no contract (commissioning.cover): months ahead, while it can be closed.
+    K.GAP_IN_COVER: "6 months, 3 months, 1 month, 2 weeks, 1 week, 2 working days, morning of",
 }
 
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, TextField
+from django.utils import timezone
 
 from common.dates import long_date
 from common.history import HistoryEntry, person_name
@@ -181,6 +182,9 @@ class ReportFacts:
     generated_recommendation: str = ""
     recommendations: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Where the cover of each service ends under the contract, or the contracts the cycle
+    # replaces, and what comes next (commissioning.cover.Boundary), as it stands today.
+    cover_boundaries: list = field(default_factory=list)
 
     @property
     def recommended(self) -> ReportOption | None:
@@ -319,6 +323,7 @@ def report_facts(report: DecisionReport) -> ReportFacts:
             estimated_value=cycle.estimated_value,
             replaces=[f"{c.reference}: {c.title}" for c in cycle.replaces.order_by("reference")],
         )
+    facts.cover_boundaries = _cover(report)
     facts.generated_recommendation = _generated_recommendation(report, facts)
     facts.recommendations = [
         *([facts.generated_recommendation] if facts.generated_recommendation else []),
@@ -326,6 +331,24 @@ def report_facts(report: DecisionReport) -> ReportFacts:
     ]
     facts.warnings = _warnings(report, facts)
     return facts
+
+
+def _cover(report: DecisionReport) -> list:
+    """The cover table: each boundary at the end of the contract or the contracts the cycle replaces."""
+    from commissioning import selectors as cover_selectors  # commissioning reads reports' models nowhere
+
+    today = timezone.localdate()
+    if report.cycle_id:
+        covers = cover_selectors.cycle_cover_of(report.cycle, today=today).covers.values()
+    elif report.contract_id:
+        covers = [cover_selectors.contract_cover_of(report.contract, today=today)]
+    else:
+        return []
+    found = {}
+    for cover in covers:
+        for boundary in cover.boundaries:
+            found.setdefault((boundary.service, boundary.old.reference), boundary)
+    return [found[key] for key in sorted(found)]
 
 
 def report_for_display(pk: int, queryset=None) -> DecisionReport:

@@ -239,7 +239,8 @@ def test_contracts_ending_within_6_12_and_18_months_show_their_decision_and_risk
     ending("SOON", 2027, 3, decision=Contract.Decision.RETENDER)  # ends 28 February 2027
     ending("NEXT-YEAR", 2027, 9)  # ends 31 August 2027
     later = ending("LATER", 2028, 4)  # ends 31 March 2028
-    make_cycle(stage="market_engagement", replaces=[later])
+    # Issue 17: a cycle with no start date for its new contract plans no cover and is not green.
+    make_cycle(stage="market_engagement", replaces=[later], target_start_date=date(2028, 4, 1))
     ending("FAR", 2029, 1)  # ends 31 December 2028: beyond 18 months
     ending("ENDED", 2026, 11)  # ended 31 October 2026
     signed_in(client)
@@ -256,7 +257,8 @@ def test_contracts_ending_within_6_12_and_18_months_show_their_decision_and_risk
     ]
     assert rows(section(page, "ending-18")) == [
         "LATER Domestic abuse refuge " + provider_of("LATER") + " 31 March 2028 No decision recorded "
-        "Recommissioning risk: Green Recommissioning under way (Market engagement)"
+        "Recommissioning risk: Green Recommissioning under way (Market engagement): the new contract is planned "
+        "from 1 April 2028, the day after Domestic abuse refuge's current cover ends"
     ]
     assert "Ending in 6 to 12 months" in page
     assert "Ending in 12 to 18 months" in page

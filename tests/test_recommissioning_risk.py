@@ -54,26 +54,8 @@ def test_with_nothing_under_way_the_rating_follows_the_start_by_date(today, rati
     assert (risk.rating, risk.reason, risk.start_by) == (rating, reason, START_BY)
 
 
-@pytest.mark.parametrize(
-    ("stages", "reason"),
-    [
-        (["needs_assessment"], "Recommissioning under way (Needs assessment)"),
-        (["market_engagement"], "Recommissioning under way (Market engagement)"),
-        (["evaluation"], "Recommissioning under way (Evaluation)"),
-        # Two cycles replace it: the one that has got furthest counts.
-        (["procurement", "strategy"], "Recommissioning under way (Procurement)"),
-        (["award"], "Successor decided"),
-        (["mobilisation"], "Successor decided"),
-        (["live"], "Successor decided"),
-        (["needs_assessment", "award"], "Successor decided"),
-    ],
-)
-def test_a_cycle_replacing_the_contract_makes_it_green_even_when_late(stages, reason):
-    late = date(2031, 6, 1)
-
-    risk = rules.recommissioning_risk(late, max_end=MAX_END, ends_on=MAX_END, successor_stages=stages)
-
-    assert (risk.rating, risk.reason, risk.start_by) == (Rating.GREEN, reason, None)
+# A cycle replacing the contract used to make it green whatever its state, even when late
+# (issue 17): the rating now comes from the cover it plans, tests/test_cover_risk.py.
 
 
 def test_a_decision_to_decommission_makes_it_green_and_says_so():
@@ -145,11 +127,28 @@ def test_a_contract_uses_its_own_lead_time():
 def test_a_contract_replaced_by_a_cycle_at_award_has_a_decided_successor():
     # Running to 28 February 2033 in its first option; without the cycle it would be red.
     contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
+    make_cycle(stage="award", replaces=[contract], target_start_date=date(2033, 3, 1))
+
+    # Mobilisation, about 3 months, fits before 1 March 2033 with 3 months to spare.
+    risk = contract_recommissioning_risk(contract, today=date(2032, 9, 1))
+
+    assert (risk.rating, risk.reason) == (
+        Rating.GREEN,
+        "Successor decided: the new contract starts on 1 March 2033, the day after Domestic abuse refuge's current cover ends",
+    )
+
+
+@pytest.mark.django_db
+def test_a_cycle_at_award_with_no_start_date_is_not_green():
+    # Issue 17: "Successor decided" was green with no date for the new contract to start; here
+    # option 2's decide-by date (4 July 2032) has also passed with no decision.
+    contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
     make_cycle(stage="award", replaces=[contract])
 
-    risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
+    risk = contract_recommissioning_risk(contract, today=date(2032, 9, 1))
 
-    assert (risk.rating, risk.reason) == (Rating.GREEN, "Successor decided")
+    assert risk.rating == Rating.RED
+    assert "option 2 of " in risk.reason and "has passed with no decision" in risk.reason
 
 
 @pytest.mark.django_db
@@ -164,7 +163,10 @@ def test_a_cycle_deciding_to_decommission_counts_as_decided():
 
     risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
 
-    assert (risk.rating, risk.reason) == (Rating.GREEN, "Decommissioning decided")
+    assert (risk.rating, risk.reason) == (
+        Rating.GREEN,
+        "Decommissioning decided: Domestic abuse refuge's cover ends on 28 February 2033",
+    )
 
 
 @pytest.mark.django_db

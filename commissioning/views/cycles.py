@@ -15,7 +15,7 @@ from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
-from .. import services
+from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
 
@@ -62,8 +62,13 @@ class CycleListView(Permission, ListView):
         ).prefetch_related(Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference")))
 
     def get_context_data(self, **kwargs):
+        cycles = list(self.object_list)
+        covers = selectors.covers_of([c for cycle in cycles for c in cycle.replaces.all()], today=timezone.localdate())
         return super().get_context_data(
-            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"), **kwargs
+            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"),
+            # The cycles replacing a contract that leaves a gap in cover carry the red tag.
+            cycles_with_gaps={cycle.pk for cycle in cycles if any(covers[c.pk].gaps for c in cycle.replaces.all())},
+            **kwargs,
         )
 
 
@@ -89,6 +94,7 @@ class CycleDetailView(Permission, DetailView):
             "can_edit": can_change,
             "can_add_milestone": user.has_perm("commissioning.add_milestone"),
             "today": timezone.localdate(),
+            "cover": selectors.cycle_cover_of(cycle, today=timezone.localdate()),
         }
         if can_change and "stage_form" not in kwargs:
             context["stage_form"] = CycleStageForm(current_stage=cycle.stage)

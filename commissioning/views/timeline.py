@@ -16,7 +16,7 @@ from access import policy
 from common.views import Permission
 from contracts.models import Contract, ExtensionOption, Team
 
-from .. import timeline
+from .. import selectors, timeline
 from ..models import CommissioningCycle, Milestone, Stage
 
 
@@ -138,6 +138,15 @@ def cycle_facts(cycle: CommissioningCycle, *, with_milestones: bool) -> timeline
     )
 
 
+def service_facts(service) -> timeline.ServiceFacts:
+    """A service's chain of contracts and its gaps (commissioning.cover.ServiceCover) for the picture."""
+    return timeline.ServiceFacts(
+        name=service.name,
+        chain=tuple(timeline.CoverFacts(term.reference, term.start, term.planned_end) for term in service.chain),
+        gaps=tuple(timeline.GapFacts(b.gap.first, b.gap.last, b.words) for b in service.gaps),
+    )
+
+
 class TimelineView(Permission, TemplateView):
     permission_required = "contracts.view_contract"
     template_name = "commissioning/timeline.html"
@@ -159,6 +168,7 @@ class TimelineView(Permission, TemplateView):
         cycles = []
         if user.has_perm("commissioning.view_commissioningcycle"):
             cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(user=user, team=team)]
+        services = [service_facts(service) for service in selectors.services_cover_for(user=user, today=today, team=team)]
         if window is None:
             days = [today, *(d for c in contracts for d in c.days()), *(d for c in cycles for d in c.days())]
             window = timeline.window_spanning(days)
@@ -168,6 +178,6 @@ class TimelineView(Permission, TemplateView):
             today=today,
             team=team,
             everything=everything,
-            timeline=timeline.layout(contracts=contracts, cycles=cycles, window=window, today=today),
+            timeline=timeline.layout(contracts=contracts, cycles=cycles, window=window, today=today, services=services),
             **kwargs,
         )

@@ -17,7 +17,7 @@ def duty_milestones_back_to_manual(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
+        ('commissioning', '0003_services_for_cover'),
         # Duty.milestone, which the data migration follows back from each milestone.
         ('notices', '0001_notices_releases_duties'),
     ]

@@ -30,7 +30,7 @@ def cycle_decisions_back_from_their_contracts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissioning', '0003_milestone_source_duty'),
+        ('commissioning', '0004_milestone_source_duty'),
         ('contracts', '0006_contract_transparency_code_fields'),
     ]
 
