@@ -85,7 +85,9 @@ def cycle_change_stage(
     locked.stage_changed_on = today
     history.record(locked, officer=officer, reason=reason)
     locked.save(update_fields=["stage", "stage_changed_on"])
-    # The stage moves no date and no duty (changes.cycle_changed reads neither): nothing follows.
+    # The stage moves no duty, but cover takes the target start of the furthest cycle replacing
+    # a contract: with two cycles, a stage change can move the gap at the contract's end.
+    changes.cover_changed(contracts=locked.replaces.all(), officer=officer, today=today)
     cycle.stage, cycle.stage_changed_on = locked.stage, locked.stage_changed_on
     return locked
 
