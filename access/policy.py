@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractAccess, Team
 
-
 # Roles, by what each may do rather than by group name, so a superuser or a custom group with
 # the same permissions is treated alike everywhere (navigation, two-step verification, audit).
 
@@ -346,3 +345,63 @@ def import_jobs_visible_to(user, queryset=None):
     if sees_every_team(user):
         return queryset
     return queryset.filter(officer=user)
+
+
+def organisations_editable_by(user, queryset=None):
+    """The buyers and providers a person may change (issue 15; before it, any officer could change any).
+
+    An organisation is shared reference data: every team's contracts name it, and notice
+    imports find a buyer by its PPON identifier. So a change reaches every team that uses it,
+    and the rule is about those teams (a team uses an organisation when one of its contracts
+    names it as buyer or provider, or one of its cycles' notices names it as buyer):
+
+    - an admin (anyone who sees every team) may change any organisation;
+    - an officer may change one that only their own teams use, or that nothing uses yet;
+    - a manager (``is_manager``) may also change one their teams share with other teams;
+    - nobody else, and nobody without ``contracts.change_organisation``.
+
+    Every change is saved through ``contracts.services.organisation_save`` with the
+    officer's name and reason in its history.
+    """
+    from contracts.models import Organisation
+
+    queryset = Organisation.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("contracts.change_organisation"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    mine = team_ids(user)
+    used_elsewhere = _organisations_used(Contract.objects.exclude(team_id__in=mine), exclude_teams=mine)
+    if not is_manager(user):
+        return queryset.exclude(pk__in=used_elsewhere)
+    used_by_mine = _organisations_used(Contract.objects.filter(team_id__in=mine), teams=mine)
+    return queryset.filter(pk__in=used_by_mine) | queryset.exclude(pk__in=used_elsewhere)
+
+
+def _organisations_used(contracts, *, teams=None, exclude_teams=None):
+    """The ids of the buyers and providers of ``contracts`` and the buyers named by the notices
+    of the matching teams' cycles, as one UNION (no NULLs: ``NOT IN`` a list with a NULL is never true)."""
+    from notices.models import Release
+
+    releases = Release.objects.filter(buyer_id__isnull=False, cycle__isnull=False)
+    if teams is not None:
+        releases = releases.filter(cycle__team_id__in=teams)
+    if exclude_teams is not None:
+        releases = releases.exclude(cycle__team_id__in=exclude_teams)
+    return (
+        contracts.order_by().values("buyer_id")
+        .union(contracts.filter(provider_id__isnull=False).order_by().values("provider_id"))
+        .union(releases.order_by().values("buyer_id"))
+    )
+
+
+def sees_market(user) -> bool:
+    """The Market page (notices/sync): other authorities' published procurements, which hold
+    nothing of any team's, so everyone who reads notices may read it."""
+    return user.is_authenticated and user.has_perm("notices.view_notice")
+
+
+def may_watch_market(user) -> bool:
+    """Following CPV codes, keywords and regions (one's own watches, and the weekly email)
+    is for people who may work on notices; a viewer reads the page."""
+    return user.is_authenticated and user.has_perm("notices.add_notice")

@@ -312,10 +312,9 @@ class Generator:
         from reminders.models import Reminder
         from reminders.planning import wanted_reminders
 
-        if status == "scheduled" and due_on < self.today and kind not in Milestone.EVENT_KINDS:
-            # Most past deadlines were met; a few are left overdue, as on any real dashboard.
-            if rng.random() < 0.9:
-                status, met_on = "met", due_on
+        # Most past deadlines were met; a few are left overdue, as on any real dashboard.
+        if status == "scheduled" and due_on < self.today and kind not in Milestone.EVENT_KINDS and rng.random() < 0.9:
+            status, met_on = "met", due_on
         pk = self.ids.next("milestone")
         fields = dict(id=pk, contract_id=contract.pk if contract else None, cycle_id=cycle.pk if cycle else None,
                       option_id=option_id, kind=kind, title=title, description="", due_on=due_on, due_at=None,

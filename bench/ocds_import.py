@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -61,8 +61,8 @@ def release(procurement: int, step: int) -> dict:
     the engagement date and the future notice date (so those milestones move, with history and
     reminders re-planned)."""
     ocid = f"ocds-bench0-{procurement:06d}"
-    published = datetime(2026, 1, 5, 9, tzinfo=timezone.utc) + timedelta(days=step, minutes=procurement)
-    moved = datetime(2026, 1, 5, 9, tzinfo=timezone.utc) + timedelta(days=step - step % 5)
+    published = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(days=step, minutes=procurement)
+    moved = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(days=step - step % 5)
     notice_id = f"{procurement:06d}-{step:04d}"
     start = datetime(2027, 4, 1, tzinfo=timezone(timedelta(hours=1)))
     return {
@@ -259,8 +259,8 @@ def write_report(results: dict, sizes: dict) -> None:
     met = large["maxrss_mb"] < CEILING_MB and growth < 1.2
     if os.environ.get("BENCH_RESULTS"):  # for the runner's summary (python -m bench)
         Path(os.environ["BENCH_RESULTS"]).write_text(json.dumps({"results": results, "growth": growth, "met": met}))
-    mb = lambda size: f"{size / 1e6:.0f} MB"  # noqa: E731
-    rate = lambda r: f"{r['releases'] / r['seconds']:,.0f} releases/s"  # noqa: E731
+    mb = lambda size: f"{size / 1e6:.0f} MB"
+    rate = lambda r: f"{r['releases'] / r['seconds']:,.0f} releases/s"
     lines = [
         f"Run on {datetime.now():%-d %B %Y} on {platform.node()} ({os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, PostgreSQL), {PROCUREMENTS:,} procurements; peak memory is each run's own "

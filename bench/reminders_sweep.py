@@ -86,11 +86,11 @@ def fill(total: int, due: int, now: datetime) -> None:
             """
             INSERT INTO reminders_reminder
                 (milestone_id, "offset", purpose, audience, recipient_email, recipient_name, send_at,
-                 status, claim_token, attempts, last_error, note, was_late, created_at)
+                 status, claim_token, attempts, last_error, note, was_late, times_accepted, created_at)
             SELECT %s, '2 weeks', 'reminder', 'team', 'r' || i || '@example.org', '',
                    CASE WHEN i <= %s THEN %s - interval '1 minute'
                         ELSE %s + (i || ' minutes')::interval END,
-                   'planned', '', 0, '', '', false, %s
+                   'planned', '', 0, '', '', false, 0, %s
             FROM generate_series(1, %s) AS i
             """,
             [milestone.pk, due, now, now, now, total],

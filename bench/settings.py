@@ -4,7 +4,7 @@ Only what the benchmark needs differs from ``config.settings``: debug off (as in
 and a URL configuration that adds ``/bench/trivial/``, the baseline each page is compared with.
 """
 
-from config.settings import *  # noqa: F401,F403
+from config.settings import *
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"

@@ -32,6 +32,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 
 from contracts.models import Contract
 
@@ -63,7 +64,7 @@ def _plan_reminders(milestones, before: dict[int, tuple]) -> None:
     rules = dict(ReminderRule.objects.values_list("kind", "offsets"))
     to_plan = milestones.filter(pk__in=changed).select_related(
         "owner", "contract__team__manager", "cycle__team__manager"
-    ).prefetch_related("reminders")
+    ).prefetch_related("reminders", "owner__quiet_days")  # as reminders_plan_all reads them
     for milestone in to_plan:
         reminders_plan_for_milestone(milestone=milestone, rules=rules)
 
@@ -115,7 +116,12 @@ def cycle_changed(
     then the cover of the contracts it replaces (``cover_changed``)."""
     from notices import services as notices_services
 
-    milestones = Milestone.objects.filter(cycle=cycle)
+    # The duty sync also brings in step the unsigned contracts with the cycle's OCID (their UK7
+    # counts from its planned signing date): their milestones' reminders follow too.
+    subjects = Q(cycle=cycle)
+    if cycle.ocid:
+        subjects |= Q(contract__ocid=cycle.ocid)
+    milestones = Milestone.objects.filter(subjects)
     before = _snapshot(milestones)
     changes = notices_services.duties_sync_for_cycle(cycle=cycle, officer=officer, today=today)
     _plan_reminders(milestones, before)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from access import policy
-from contracts.forms import OfficerChoiceField
+from contracts.forms import OfficerChoiceField, check_lead_officer, officers_of
 from contracts.models import Contract
 from contracts.widgets import GovukDateField
 
@@ -50,10 +50,6 @@ def london_datetime(day: date, at: time) -> datetime:
     return moment
 
 
-def _officers():
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-
-
 class GovukRadios(forms.RadioSelect):
     """Radios whose first button carries the field's own id, as GOV.UK Frontend does, so the
     error summary's link to the field lands on it."""
@@ -77,7 +73,7 @@ class CycleForm(forms.ModelForm):
         required=False,
         help_text="For example, 1 3 2027",
     )
-    lead_officer = OfficerChoiceField(queryset=_officers(), required=False)
+    lead_officer = OfficerChoiceField(queryset=get_user_model().objects.none(), required=False)
     replaces = ReplacesField(
         label="Contracts it replaces",
         queryset=Contract.objects.order_by("reference"),
@@ -110,15 +106,20 @@ class CycleForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_officer"].queryset = _officers()
-        # Only the teams the officer works in, and contracts they can see (access.policy).
+        # Only the teams the officer works in, their people, and contracts they can see (access.policy).
         self.fields["team"].queryset = policy.teams_for(user)
+        self.fields["lead_officer"].queryset = officers_of(policy.teams_for(user), also=self.instance.lead_officer_id)
         self.fields["replaces"].queryset = policy.contracts_visible_to(user).order_by("reference")
         self.fields["description"].widget.attrs["rows"] = 4
         self.fields["estimated_value"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         if self.instance.pk:
             # The stage changes only through "Change stage", which asks for a reason.
             del self.fields["stage"]
+
+    def clean(self):
+        cleaned = super().clean()
+        check_lead_officer(self)
+        return cleaned
 
 
 class CycleStageForm(forms.Form):
@@ -210,12 +211,13 @@ class MilestoneForm(forms.Form):
         required=False,
         help_text="For events, the time it finishes on the same day, for example 11:30",
     )
-    owner = OfficerChoiceField(label="Owner", queryset=_officers(), required=False)
+    owner = OfficerChoiceField(label="Owner", queryset=get_user_model().objects.none(), required=False)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, team, current_owner_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _officers()
+        # The people of the milestone's team (issue 15: it offered every user of every team).
+        self.fields["owner"].queryset = officers_of([team], also=current_owner_id)
         self.fields["due_time"].widget.attrs.update({"class": "govuk-input--width-5", "autocomplete": "off"})
         self.fields["end_time"].widget.attrs.update({"class": "govuk-input--width-5", "autocomplete": "off"})
 

@@ -136,9 +136,14 @@ def decision_record(
         history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
         contract.save(update_fields=["decision", "decision_by", "decision_on"])
     # A decision moves the end of cover (decommissioning closes a gap; re-tendering means the
-    # options will not bridge one): the gaps of these contracts and of those sharing a service.
-    neighbours = Contract.objects.filter(services_covered__contracts__in=[c.pk for c in contracts]).distinct()
-    changes.cover_changed(contracts={c.pk: c for c in [*contracts, *neighbours]}.values(), officer=officer, today=today)
+    # options will not bridge one) and the council's duties (notice to a VCSE provider not
+    # extended): each contract's follow-up, which takes in the contracts sharing a service.
+    for contract in contracts:
+        changes.contract_changed(contract=contract, officer=officer, today=today)
+    # A cycle reads its decision from these contracts: a procurement decided against after its
+    # tender notice ends without an award (notices.duties), so its duties follow too.
+    for cycle in CommissioningCycle.objects.filter(replaces__in=[c.pk for c in contracts]).distinct().order_by("pk"):
+        changes.cycle_changed(cycle=cycle, officer=officer, today=today)
     return contracts
 
 

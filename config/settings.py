@@ -7,8 +7,9 @@ refuses to start unless the variables that must not have defaults are set.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import ipaddress
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -91,9 +92,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "exports",
     "api",
+    "registers",
 ]
 
 MIDDLEWARE = [
+    # First: believes X-Forwarded-* only from TRUSTED_PROXY_IPS, so nothing after it reads a forged one.
+    "ops.proxy.ForwardedHeadersMiddleware",
     "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -133,6 +137,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The lockout counts the person's own address: REMOTE_ADDR as ops.proxy.ForwardedHeadersMiddleware
+# left it (from X-Forwarded-For only when a trusted proxy sent it). Named here so that installing
+# django-ipware later cannot quietly switch axes to believing every X-Forwarded-For.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html#configuring-reverse-proxies
+AXES_CLIENT_IP_CALLABLE = "ops.proxy.request_address"
 
 # Sessions end after SESSION_IDLE_TIMEOUT without a request, and after SESSION_COOKIE_AGE
 # whatever happens. https://docs.djangoproject.com/en/5.2/topics/http/sessions/
@@ -230,6 +239,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # (notices.services.import_job_start), which deletes each when done: the web server and the
 # workers must share it (one machine, a shared volume, or object storage set in STORAGES).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The council's OCID prefix, registered with the Open Contracting Partnership (e.g. "ocds-a1b2c3"):
+# the OCDS export gives a cycle or contract without an OCID one under it; without a prefix such
+# records are left out of the export. https://standard.open-contracting.org/latest/en/schema/identifiers/
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "").strip()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -289,16 +302,49 @@ REMINDER_ESCALATION_DAYS = int(os.environ.get("REMINDER_ESCALATION_DAYS", "7"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "8"))
 REMINDER_CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("REMINDER_CLAIM_TIMEOUT_SECONDS", "900")))
 REMINDER_LATE_AFTER = timedelta(minutes=int(os.environ.get("REMINDER_LATE_AFTER_MINUTES", "30")))
+# A milestone entered already overdue is escalated at once, unless it went overdue longer ago than this.
+REMINDER_OVERDUE_CATCH_UP_DAYS = int(os.environ.get("REMINDER_OVERDUE_CATCH_UP_DAYS", "90"))
 # The health check fails when the last completed sweep is older than this.
 HEALTH_SWEEP_MAX_AGE = timedelta(minutes=int(os.environ.get("HEALTH_SWEEP_MAX_AGE_MINUTES", "15")))
 # Links in emails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# Following Find a Tender and Contracts Finder (notices/sync/, docs/notices.md). Both are open
+# OCDS APIs without a key: https://www.find-tender.service.gov.uk/apidocumentation and
+# https://www.contractsfinder.service.gov.uk/apidocumentation/Notices/1/GET-Published-Notice-OCDS-Search
+FIND_A_TENDER_API_URL = os.environ.get(
+    "FIND_A_TENDER_API_URL", "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages"
+)
+CONTRACTS_FINDER_API_URL = os.environ.get(
+    "CONTRACTS_FINDER_API_URL", "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search"
+)
+NOTICE_SYNC_MINUTES = int(os.environ.get("NOTICE_SYNC_MINUTES", "60"))  # 0 turns the beat job off
+# Where the first run starts reading (YYYY-MM-DD); empty: NOTICE_SYNC_BACKFILL_DAYS before the first run.
+NOTICE_SYNC_BACKFILL_FROM = os.environ.get("NOTICE_SYNC_BACKFILL_FROM", "")
+if NOTICE_SYNC_BACKFILL_FROM:
+    try:
+        NOTICE_SYNC_BACKFILL_FROM = date.fromisoformat(NOTICE_SYNC_BACKFILL_FROM)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"NOTICE_SYNC_BACKFILL_FROM must be a date written YYYY-MM-DD, not {NOTICE_SYNC_BACKFILL_FROM!r}") from error
+NOTICE_SYNC_BACKFILL_DAYS = int(os.environ.get("NOTICE_SYNC_BACKFILL_DAYS", "7"))
+NOTICE_SYNC_OVERLAP = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_OVERLAP_MINUTES", "60")))
+NOTICE_SYNC_LONGEST_WINDOW = timedelta(hours=int(os.environ.get("NOTICE_SYNC_WINDOW_HOURS", "24")))
+NOTICE_SYNC_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_SYNC_TIMEOUT_SECONDS", "30"))
+NOTICE_SYNC_MAX_ATTEMPTS = int(os.environ.get("NOTICE_SYNC_MAX_ATTEMPTS", "6"))
+NOTICE_SYNC_LONGEST_WAIT_SECONDS = float(os.environ.get("NOTICE_SYNC_LONGEST_WAIT_SECONDS", "300"))
+NOTICE_SYNC_LOCK_TIMEOUT = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_LOCK_MINUTES", "120")))
+# The health check fails when a platform has not been read to within this of now.
+NOTICE_SYNC_MAX_LAG = timedelta(hours=int(os.environ.get("NOTICE_SYNC_MAX_LAG_HOURS", "6")))
+NOTICE_SYNC_USER_AGENT = os.environ.get(
+    "NOTICE_SYNC_USER_AGENT",
+    "commissioning-tracker notice sync (UK council commissioning team; +" + SITE_URL + ")",
+)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
         # REMINDER_SWEEP_SECONDS exists for the production-stack test, which cannot wait minutes.
-        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", 0)) or REMINDER_SWEEP_MINUTES * 60),
+        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60),
     },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",
@@ -309,6 +355,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=0, day_of_week="mon"),
     },
 }
+if NOTICE_SYNC_MINUTES:
+    CELERY_BEAT_SCHEDULE["sync-notices"] = {"task": "notices.tasks.sync_notices", "schedule": timedelta(minutes=NOTICE_SYNC_MINUTES)}
+    CELERY_BEAT_SCHEDULE["market-weekly-email"] = {
+        "task": "notices.tasks.send_market_emails",
+        "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=15, day_of_week="mon"),
+    }
 
 # The read-only API (api/, docs/api.md): a token or a session, JSON only, never a sign-in redirect.
 # https://www.django-rest-framework.org/api-guide/settings/
@@ -337,6 +389,19 @@ SPECTACULAR_SETTINGS = {
 
 # The term an officer is asked to justify when they move a date or a value.
 CHANGE_REASON_MAX_LENGTH = 100
+
+# The proxies in front of the web process (addresses or networks, comma-separated) whose
+# X-Forwarded-For and X-Forwarded-Proto are believed (ops/proxy.py); gunicorn's
+# --forwarded-allow-ips gets the same list (Procfile). Production's default is a proxy on
+# the same server; development has none.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS") or (["127.0.0.1", "::1"] if PRODUCTION else [])
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_IPS must list the proxies' addresses or networks (such as 10.0.0.5 or 10.0.0.0/24), not {_proxy!r}"
+        ) from None
 
 if PRODUCTION:
     # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

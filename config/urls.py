@@ -9,6 +9,7 @@ from access.views import AuditView
 from commissioning.views.dashboard import DashboardView
 
 urlpatterns = [
+    path("contracts/import/", include("registers.urls")),
     path("contracts/", include("contracts.urls")),
     path("reminders/", include("reminders.urls")),
     path("reports/", include("reports.urls")),

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from access import policy
 from commissioning.changes import contract_changed
 
 from .models import Contract, ContractAccess, ExtensionOption, Organisation, Team
+from .services import organisation_save
 
 
 @admin.register(Team)
@@ -26,6 +28,19 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "role", "ppon_id", "charity_number", "company_number", "is_sme", "is_vcse"]
     list_filter = ["role", "is_sme", "is_vcse"]
     search_fields = ["name", "ppon_id", "charity_number", "company_number"]
+
+    # The officers' pages and the admin follow one rule (access.policy, issue 15); the
+    # admin shows the others read-only.
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return policy.organisations_editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or self.has_change_permission(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        organisation_save(organisation=obj, officer=request.user, reason="Changed in the admin" if change else "Added in the admin")
 
 
 class ExtensionOptionInline(admin.TabularInline):

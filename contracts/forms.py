@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 
 from access import policy
@@ -19,6 +20,7 @@ DATE_AND_VALUE_FIELDS = (
     "initial_term_months",
     "max_extent_date",
     "terminated_on",
+    "date_signed",
     "annual_value",
     "total_value",
     "non_recoverable_vat",
@@ -29,6 +31,36 @@ DATE_AND_VALUE_FIELDS = (
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return person_name(user)
+
+
+def officers_of(teams, *, also: int | None = None):
+    """The active people who work in ``teams`` (members, or the team's manager), for a list of
+    people on a form; ``also`` keeps the person already chosen, so an edit need not change it.
+
+    Issue 15: such lists offered every user of every team.
+    """
+    people = get_user_model().objects
+    in_teams = Q(is_active=True) & (Q(teams__in=teams) | Q(teams_managed__in=teams))
+    ids = people.filter(in_teams).values("pk")
+    chosen = Q(pk=also) if also else Q(pk__in=[])
+    return people.filter(Q(pk__in=ids) | chosen).order_by("first_name", "last_name", "username")
+
+
+def works_in(person, team) -> bool:
+    return team.manager_id == person.pk or team.members.filter(pk=person.pk).exists()
+
+
+def check_lead_officer(form, field: str = "lead_officer") -> None:
+    """A lead officer newly chosen must work in the record's team (the form's ``team``)."""
+    lead, team = form.cleaned_data.get(field), form.cleaned_data.get("team")
+    if lead is None or team is None:
+        return
+    # Clean runs before the form's values reach the instance: these are the saved ones.
+    saved = form.instance
+    if saved.pk and getattr(saved, f"{field}_id") == lead.pk and saved.team_id == team.pk:
+        return  # as it was: someone who has since left the team is not forced off the record
+    if not works_in(lead, team):
+        form.add_error(field, f"Select someone who works in the {team.name}, or leave it empty")
 
 
 class ContractForm(forms.ModelForm):
@@ -43,15 +75,29 @@ class ContractForm(forms.ModelForm):
         required=False,
         help_text="Only if the contract was ended early. For example, 31 3 2026",
     )
+    date_signed = GovukDateField(
+        label="Date signed",
+        required=False,
+        help_text="The day the contract was entered into; the Procurement Act's notices count from it. For example, 1 12 2026",
+    )
+    value_includes_vat = forms.TypedChoiceField(
+        label="Do the values include VAT?",
+        required=False,
+        choices=[
+            ("", "Not recorded"),
+            ("yes", "Yes, or no VAT is charged"),
+            ("no", "No, VAT is added on top"),
+        ],
+        coerce=lambda answer: answer == "yes",
+        empty_value=None,
+        help_text="The Procurement Act's thresholds include VAT",
+    )
     review_date = GovukDateField(
         label="Review date",
         required=False,
         help_text="When the contract is next reviewed, for the Transparency Code return. For example, 1 9 2027",
     )
-    lead_officer = OfficerChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name"),
-        required=False,
-    )
+    lead_officer = OfficerChoiceField(queryset=get_user_model().objects.none(), required=False)
     change_reason = forms.CharField(
         label="Reason for the change",
         required=False,
@@ -79,7 +125,9 @@ class ContractForm(forms.ModelForm):
             "initial_term_months",
             "max_extent_date",
             "terminated_on",
+            "date_signed",
             "is_light_touch",
+            "value_includes_vat",
             "procurement_route",
             "non_recoverable_vat",
             "review_date",
@@ -117,12 +165,15 @@ class ContractForm(forms.ModelForm):
         parents = policy.contracts_visible_to(user).filter(kind=Contract.Kind.FRAMEWORK)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
+            if self.instance.value_includes_vat is not None:
+                self.initial["value_includes_vat"] = "yes" if self.instance.value_includes_vat else "no"
             del self.fields["reference"]  # references are the contract's identity; the admin may fix one
         self.fields["parent"].queryset = parents
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)
         self.fields["provider"].queryset = Organisation.objects.exclude(role=Organisation.Role.BUYER)
-        # A contract can only be given to a team the officer works in.
+        # A contract can only be given to a team the officer works in, and led by someone in it.
         self.fields["team"].queryset = policy.teams_for(user)
+        self.fields["lead_officer"].queryset = officers_of(policy.teams_for(user), also=self.instance.lead_officer_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -130,6 +181,7 @@ class ContractForm(forms.ModelForm):
         if self.instance.pk and moved and not cleaned.get("change_reason", "").strip():
             labels = ", ".join(str(self.fields[name].label).lower() for name in moved)
             self.add_error("change_reason", f"Enter the reason for changing the {labels}")
+        check_lead_officer(self)
         return cleaned
 
 

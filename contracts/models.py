@@ -8,6 +8,7 @@ sort on them in SQL; only ``Contract.refresh_end_dates`` writes them.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -25,6 +26,12 @@ from common.dates import long_date
 from . import terms
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")]
+
+# A reference names files and appears in headers, links and exports: keep it to the characters
+# councils use (ASC0013, MK-SPF-2020, CLE/VS 2016.1). Issue 15: quotes and semicolons in one
+# renamed a download.
+REFERENCE_CHARACTERS = re.compile(r"[A-Za-z0-9 _./-]+")
+REFERENCE_MESSAGE = "Use only letters, digits, spaces and the characters - _ / . in the reference, for example ASC0013"
 
 
 class Team(models.Model):
@@ -250,6 +257,23 @@ class Contract(models.Model):
     terminated_on = models.DateField(
         null=True, blank=True, help_text="Only if the contract was ended before its end date"
     )
+    # The Procurement Act counts UK7 and the copy of a contract from the day it is entered
+    # into, not its start (s.53); notices.duties counts from the planned date until this is known.
+    date_signed = models.DateField(
+        "date signed",
+        null=True,
+        blank=True,
+        help_text="The day the contract was entered into (signed), which may be months before it starts",
+    )
+    value_includes_vat = models.BooleanField(
+        "values include VAT",
+        null=True,
+        blank=True,
+        help_text=(
+            "Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's "
+            "thresholds include VAT, so 20% is added to test them)"
+        ),
+    )
 
     # How far ahead decisions must be made; they set the derived milestones' dates.
     provider_notice_months = models.PositiveSmallIntegerField(
@@ -399,7 +423,23 @@ class Contract(models.Model):
 
     def clean_fields(self, exclude=None):
         # The derived dates are filled in by save(), never by a person: nothing to validate.
-        super().clean_fields(exclude={*(exclude or ()), *self.DERIVED_FIELDS})
+        exclude = {*(exclude or ()), *self.DERIVED_FIELDS}
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "reference" not in exclude and "reference" not in errors and self._reference_is_new_and_unsafe():
+            errors["reference"] = [REFERENCE_MESSAGE]
+        if errors:
+            raise ValidationError(errors)
+
+    def _reference_is_new_and_unsafe(self) -> bool:
+        if not self.reference or REFERENCE_CHARACTERS.fullmatch(self.reference):
+            return False
+        # One saved before references were checked is left alone (downloads make it safe, the
+        # admin can correct it), so that other changes to that contract still save.
+        return not (self.pk and Contract.objects.filter(pk=self.pk, reference=self.reference).exists())
 
     def clean(self) -> None:
         super().clean()
@@ -413,6 +453,8 @@ class Contract(models.Model):
                 )
             if self.terminated_on and self.terminated_on < self.start_date:
                 errors["terminated_on"] = "The termination date must be on or after the start date"
+            if self.date_signed and self.date_signed > initial_end:
+                errors["date_signed"] = f"The date signed must be before the end of the initial term, {initial_end:%-d %B %Y}"
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = "A contract cannot be its own parent"
         if self.provider_id and self.provider_id == self.buyer_id:

@@ -110,3 +110,11 @@ def contract_history(contract: Contract) -> list[HistoryEntry]:
     # contract's row (saved second) goes above the option's.
     return sorted(entries, key=lambda e: e.order, reverse=True)
 
+
+
+def organisation_history(organisation) -> list[HistoryEntry]:
+    """Who changed a buyer or provider, what, when and why, newest first."""
+    verbs = {"+": "added", "~": "changed", "-": "deleted"}
+    records = organisation.history.select_related("history_user")
+    entries = _entries(records, lambda r: f"Organisation {verbs[r.history_type]}", rank=0)
+    return sorted(entries, key=lambda e: e.order, reverse=True)

@@ -1,22 +1,43 @@
-"""Pages for buyers and providers, so officers can add a provider without the admin."""
+"""Pages for buyers and providers, so officers can add a provider without the admin.
+
+Organisations are shared reference data: everyone may read them, but who may change one is
+``access.policy.organisations_editable_by`` (issue 15), and every change asks for a reason
+that the page's history shows beside the officer's name.
+"""
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from access import policy
 from common.views import Permission, ServiceFormMixin
 
 from .models import Organisation
+from .selectors import organisation_history
 from .services import organisation_save
+
+NOT_YOURS = "Only an officer of a team that uses it, a manager of one, or an admin can change it"
 
 
 class OrganisationForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=100,
+        help_text="Every team that uses this organisation sees it, for example 'Name on the new letterhead'",
+    )
+
     class Meta:
         model = Organisation
         fields = ["name", "role", "ppon_id", "charity_number", "company_number", "is_sme", "is_vcse"]
         error_messages = {"name": {"required": "Enter the organisation's name"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["change_reason"]  # a new one's history says "Organisation added"
 
     def clean_ppon_id(self):
         ppon = self.cleaned_data["ppon_id"].strip().upper().removeprefix("GB-PPON-")
@@ -24,6 +45,12 @@ class OrganisationForm(forms.ModelForm):
         if ppon and clash.exists():
             raise forms.ValidationError(f"{clash.first().name} already has the PPON identifier {ppon}")
         return ppon
+
+    def clean_change_reason(self):
+        reason = self.cleaned_data["change_reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Enter the reason for the change")
+        return reason
 
 
 class OrganisationListView(Permission, ListView):
@@ -40,17 +67,24 @@ class OrganisationDetailView(Permission, DetailView):
     model = Organisation
 
     def get_context_data(self, **kwargs):
-        organisation = self.object
+        organisation, user = self.object, self.request.user
         return super().get_context_data(
-            contracts_provided=policy.contracts_visible_to(self.request.user, organisation.contracts_provided.select_related("buyer")).order_by("current_end_date"),
-            contracts_bought=policy.contracts_visible_to(self.request.user, organisation.contracts_bought.select_related("provider")).order_by("current_end_date"),
+            contracts_provided=policy.contracts_visible_to(user, organisation.contracts_provided.select_related("buyer")).order_by("current_end_date"),
+            contracts_bought=policy.contracts_visible_to(user, organisation.contracts_bought.select_related("provider")).order_by("current_end_date"),
+            can_edit=policy.organisations_editable_by(user).filter(pk=organisation.pk).exists(),
+            not_yours=NOT_YOURS,
+            history=organisation_history(organisation),
             **kwargs,
         )
 
 
 class _SaveOrganisation(ServiceFormMixin):
     def call_service(self, form):
-        return organisation_save(organisation=form.save(commit=False), officer=self.request.user, reason=self.reason)
+        return organisation_save(
+            organisation=form.save(commit=False),
+            officer=self.request.user,
+            reason=form.cleaned_data.get("change_reason") or self.reason,
+        )
 
     def service_succeeded(self, form, organisation):
         messages.success(self.request, f"{organisation.name} saved")
@@ -68,5 +102,10 @@ class OrganisationUpdateView(Permission, _SaveOrganisation, UpdateView):
     permission_required = "contracts.change_organisation"
     template_name = "contracts/organisation_form.html"
     form_class = OrganisationForm
-    model = Organisation
     reason = "Organisation details updated"
+
+    def get_object(self, queryset=None):
+        organisation = get_object_or_404(Organisation, pk=self.kwargs["pk"])
+        if not policy.organisations_editable_by(self.request.user).filter(pk=organisation.pk).exists():
+            raise PermissionDenied(f"You can read {organisation.name} but not change it. {NOT_YOURS}")
+        return organisation

@@ -162,9 +162,11 @@ REMINDER_COLUMNS = [
 
 
 def reminders_table(*, user, params: QueryDict, today: date) -> Table:
-    """The reminders on the Reminders page's tab (``show``), only one's own with ``mine``."""
+    """The reminders on the Reminders page's tab (``show``), with the page's filters (mine, recipient, dates)."""
+    from reminders.forms import ReminderFilterForm
+
     tab = reminder_tab(params.get("show"))
-    reminders = reminders_for_list(user=user, tab=tab, mine=bool(params.get("mine")))
+    reminders = reminders_for_list(user=user, tab=tab, **ReminderFilterForm(params).filters())
     return Table(
         columns=REMINDER_COLUMNS,
         rows=reminders.iterator(chunk_size=CHUNK),

@@ -4,7 +4,9 @@ A ``Table`` is a list of ``Column``s (a heading, a function from a row to its va
 what kind of value it is) and an iterable of rows. The kind decides how a value is written:
 
 - ``TEXT`` always goes through ``access.spreadsheets.safe_cell``, so a title such as
-  ``=HYPERLINK(...)`` arrives as text (with a leading apostrophe), never as a formula;
+  ``=HYPERLINK(...)`` (or ``"\x01=HYPERLINK(...)"``) arrives as text with a leading
+  apostrophe, never as a formula; in a spreadsheet every text cell is also typed as a
+  string, so nothing the writer does can turn it into a formula;
 - ``DATE``, ``DATETIME`` and ``TIME`` are real date cells in a spreadsheet (times in
   Europe/London), and ISO 8601 in a CSV (2026-11-22, 2026-11-22 08:00), which Excel and
   LibreOffice read as dates;
@@ -33,14 +35,14 @@ from typing import Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from access.spreadsheets import safe_cell
+
+from .filenames import download_name, set_download_name
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -159,9 +161,12 @@ def csv_lines(table: Table) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet, value: Any, kind: Kind) -> WriteOnlyCell:
+    # Text has been through safe_cell (control characters dropped, formulas defused).
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_TEXT]
+        value = value[:XLSX_MAX_TEXT]
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # a string cell, never a formula, whatever it starts with
     if value is not None and kind in NUMBER_FORMATS:
         cell.number_format = NUMBER_FORMATS[kind]
     return cell
@@ -194,7 +199,7 @@ def write_xlsx(table: Table, stream) -> None:
 
 
 def filename(table: Table, extension: str, today: date | None = None) -> str:
-    return f"{table.filename_stem}-{(today or timezone.localdate()).isoformat()}.{extension}"
+    return download_name(table.filename_stem, (today or timezone.localdate()).isoformat(), extension=extension)
 
 
 def _private(response):
@@ -205,12 +210,12 @@ def _private(response):
 
 def csv_response(table: Table) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(table), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename(table, "csv"))
+    set_download_name(response, filename(table, "csv"))
     return _private(response)
 
 
 def xlsx_response(table: Table) -> FileResponse:
-    stream = tempfile.TemporaryFile()  # on disk, not in memory; gone when the response closes
+    stream = tempfile.TemporaryFile()  # noqa: SIM115 - on disk, not in memory; closed with the response
     write_xlsx(table, stream)
     stream.seek(0)
     response = FileResponse(

@@ -3,7 +3,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Conflict, Duty, Lot, Notice, Release
+from .models import (
+    AuthoritySpend,
+    Conflict,
+    ContractBreach,
+    Duty,
+    Lot,
+    Notice,
+    Payment,
+    Release,
+)
 
 
 @admin.register(Release)
@@ -39,3 +48,24 @@ class DutyAdmin(SimpleHistoryAdmin):
     list_display = ["title", "notice_type", "due_on", "status", "contract", "cycle"]
     list_filter = ["notice_type", "status"]
     raw_id_fields = ["contract", "cycle", "notice", "milestone", "decided_by"]
+
+
+# Payments, expected spend and breaches change through the pages (notices.services), which
+# plan the duties that follow; the admin only reads them.
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = ["contract", "paid_on", "amount", "supplier", "finance_reference"]
+    search_fields = ["contract__reference", "supplier", "finance_reference"]
+    readonly_fields = [field.name for field in Payment._meta.fields]
+
+
+@admin.register(AuthoritySpend)
+class AuthoritySpendAdmin(SimpleHistoryAdmin):
+    list_display = ["buyer", "financial_year_start", "expected_spend"]
+    readonly_fields = [field.name for field in AuthoritySpend._meta.fields]
+
+
+@admin.register(ContractBreach)
+class ContractBreachAdmin(SimpleHistoryAdmin):
+    list_display = ["contract", "occurred_on", "what"]
+    readonly_fields = [field.name for field in ContractBreach._meta.fields]

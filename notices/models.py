@@ -1,7 +1,8 @@
 """Procurement notices, the OCDS releases they came in, and the Act's notice duties.
 
 - ``Release``: one OCDS release as imported, kept whole (its raw JSON) and unique on its
-  release id, so importing it again changes nothing. One release can carry several notices
+  OCID and release id (OCDS makes a release id unique only within its OCID), so importing it
+  again changes nothing. One release can carry several notices
   (a compiled release lists every notice of the procurement so far), which is why a notice
   and a release are two records.
 - ``Notice``: one notice on Find a Tender (UK1 to UK17), from a release's documents or recorded
@@ -15,7 +16,14 @@
   disagree. The officer chooses, and the choice is kept in its history.
 - ``Duty``: one notice the Procurement Act 2023 requires of a contract or a cycle, with its
   milestone (and so its reminders). It is met by a notice of its type, or an officer records
-  that it does not apply and why.
+  that it does not apply and why. A duty that is not a notice (assessment summaries, three
+  months' notice to a VCSE provider) has no notice type and is met with its milestone.
+- ``Payment``: a payment made under a contract, from the finance system; payments over
+  £30,000 raise the UK8 contract payment notices (s.70).
+- ``AuthoritySpend``: what an authority expects to pay under public contracts in a financial
+  year; over £100 million it publishes a UK1 pipeline notice (s.93).
+- ``ContractBreach``: a breach leading to termination, damages or a settlement, or a failure
+  to improve, which raises a UK9 within 30 days (s.71).
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
 class Release(models.Model):
     """One OCDS release, as imported."""
 
-    release_id = models.CharField("release id", max_length=255, unique=True)
+    release_id = models.CharField("release id", max_length=255, help_text="Unique within its OCID only")
     ocid = models.CharField("OCID", max_length=100, db_index=True)
     date = models.DateTimeField(help_text="The release's own date")
     tags = models.CharField(max_length=200, blank=True, help_text="The release tags, comma-separated")
@@ -68,6 +76,7 @@ class Release(models.Model):
 
     class Meta:
         ordering = ["ocid", "date", "release_id"]
+        constraints = [models.UniqueConstraint(fields=["ocid", "release_id"], name="release_unique_within_ocid")]
 
     def __str__(self) -> str:
         return self.release_id
@@ -258,7 +267,7 @@ class Duty(models.Model):
         CommissioningCycle, on_delete=models.CASCADE, null=True, blank=True, related_name="duties"
     )
     key = models.CharField(max_length=60, help_text="Which duty this is, e.g. UK7 or UK10:option:2")
-    notice_type = models.CharField(max_length=4, choices=NoticeType)
+    notice_type = models.CharField(max_length=4, choices=NoticeType, blank=True, help_text="Empty for a duty that is not a notice")
     kind = models.CharField(max_length=20, default=Milestone.Kind.NOTICE)
     title = models.CharField(max_length=255)
     due_on = models.DateField("due by", help_text="The last day, as the Act's rule gives it")
@@ -303,6 +312,125 @@ class Duty(models.Model):
     def needs_a_notice(self) -> bool:
         """Standstill ends are dates to wait for, not notices to publish."""
         return self.kind == Milestone.Kind.NOTICE
+
+
+class Payment(models.Model):
+    """A payment made under a contract, as the finance system recorded it (VAT included)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="payments")
+    paid_on = models.DateField("date paid")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="Including VAT")
+    supplier = models.CharField(max_length=255, help_text="As the finance system names the supplier")
+    finance_reference = models.CharField(
+        max_length=100, blank=True, help_text="The finance system's payment or invoice reference, if any"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract", "paid_on", "pk"]
+        constraints = [
+            # Importing the same finance file twice adds nothing (notices.services.payments_import).
+            models.UniqueConstraint(
+                fields=["contract", "paid_on", "amount", "finance_reference"], name="payment_once_per_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount:,.2f} to {self.supplier} on {self.paid_on:%-d %B %Y}"
+
+
+class AuthoritySpend(models.Model):
+    """What a buyer expects to pay under public contracts in one financial year (s.93, UK1)."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="expected_spend")
+    financial_year_start = models.DateField(help_text="1 April of the financial year")
+    expected_spend = models.DecimalField(max_digits=14, decimal_places=2, help_text="Under public contracts, VAT included")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["buyer", "financial_year_start"]
+        verbose_name = "expected spend of an authority"
+        verbose_name_plural = "expected spend of authorities"
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "financial_year_start"], name="authority_spend_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer}: {self.financial_year_start.year}-{str(self.financial_year_start.year + 1)[2:]}"
+
+
+class ContractBreach(models.Model):
+    """A breach or failure to perform that the Act asks to be published (s.71, UK9)."""
+
+    class What(models.TextChoices):
+        TERMINATED = "terminated", "Terminated for breach"
+        DAMAGES = "damages", "Damages paid or awarded for breach"
+        SETTLEMENT = "settlement", "Settlement agreed after a breach"
+        FAILED_TO_IMPROVE = "failed_to_improve", "Failed to improve after notice to do so"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="breaches")
+    occurred_on = models.DateField("date", help_text="The day of the termination, award, settlement or failure")
+    what = models.CharField(max_length=20, choices=What)
+    description = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contract", "occurred_on"]
+        verbose_name_plural = "contract breaches"
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()} on {self.occurred_on:%-d %B %Y}"
+
+
+class KeyDecisionPolicy(models.Model):
+    """How an authority takes key decisions: its threshold, the body that decides, the report lead time."""
+
+    buyer = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="key_decision_policy")
+    threshold = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="A decision worth more than this is a key decision (the council's constitution)"
+    )
+    decision_body = models.CharField(max_length=100, default="Cabinet", help_text="The meetings that take key decisions")
+    report_working_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days before the meeting the report is due to democratic services"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "key decision policies"
+
+    def __str__(self) -> str:
+        return f"{self.buyer}: key decisions over £{self.threshold:,.0f} go to {self.decision_body}"
+
+
+class CouncilMeeting(models.Model):
+    """A meeting in an authority's calendar (imported from the committee system as iCalendar)."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="meetings")
+    body = models.CharField(max_length=100, help_text="For example, Cabinet")
+    title = models.CharField(max_length=255)
+    meets_on = models.DateField(db_index=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    uid = models.CharField("calendar UID", max_length=255, help_text="The event's UID in the committee system's calendar")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["buyer", "meets_on"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "uid"], name="meeting_once_per_calendar_uid")]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.meets_on:%-d %B %Y}"
 
 
 class ImportJob(models.Model):
@@ -353,3 +481,30 @@ class ImportJob(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+
+class OrganisationIdentifier(models.Model):
+    """An organisation's identifier in a scheme the organisation's own fields do not hold.
+
+    The PPON (GB-PPON), company (GB-COH) and charity numbers (GB-CHC, GB-SC, GB-NIC) are on the
+    organisation itself; any other org-id.guide scheme an imported party uses (Contracts Finder's
+    GB-CFS, a local authority code) is kept here, so the next release naming it finds the same
+    organisation.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=40, help_text="The org-id.guide scheme, e.g. GB-CFS")
+    identifier = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["scheme", "identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "identifier"], name="organisation_identifier_unique_in_scheme")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}-{self.identifier}"
+
+
+# The notice sync's own models (issue 21) live beside its code; imported here so Django registers them.
+from .sync.models import MarketNotice, MarketWatch, SyncState  # noqa: F401

@@ -60,4 +60,41 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         "can_record": can_change and user.has_perm("notices.add_notice"),
         "can_decide": can_change and user.has_perm("notices.change_duty"),
         "can_resolve": can_change and user.has_perm("notices.change_conflict"),
+        "can_record_facts": can_change and user.has_perm("notices.add_payment"),
+        # Which regime of the Act the contract falls under, shown once it has duties.
+        "classification": contract_classification(subject) if is_contract and user.has_perm("notices.view_duty") and _under_the_act(subject) else None,
     }
+
+
+def _under_the_act(contract: Contract) -> bool:
+    from .services import contract_in_scope
+
+    return contract_in_scope(contract)
+
+
+def contract_classification(contract: Contract):
+    """The contract's regime under the Act, in words (notices.thresholds)."""
+    from . import duties, services
+
+    return duties.classify(services.contract_facts(contract))
+
+
+def pipeline_years_for(user) -> list[dict]:
+    """Each authority's recorded years: expected spend, whether a UK1 is needed, its due date, and the
+    cycles (of those the user may see) it must list."""
+    from . import duties
+    from .models import AuthoritySpend
+
+    rows = []
+    for spend in AuthoritySpend.objects.select_related("buyer").order_by("-financial_year_start", "buyer__name"):
+        required = duties.pipeline_required(spend.expected_spend)
+        listed = policy.duties_visible_to(user).filter(key=f"UK1:{spend.financial_year_start.year}", cycle__isnull=False)
+        rows.append(
+            {
+                "spend": spend,
+                "required": required,
+                "due_on": duties.pipeline_due(spend.financial_year_start) if required else None,
+                "duties": list(listed.select_related("cycle", "milestone").order_by("cycle__name")) if required else [],
+            }
+        )
+    return rows

@@ -26,33 +26,47 @@ commissioning only touches "derived" milestones, so it leaves these alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
-from commissioning.changes import contract_changed, cycle_changed
+from commissioning.changes import contract_changed, cycle_changed, milestone_changed
 from commissioning.models import CommissioningCycle, Milestone
 from common import history
 from common.dates import long_date
 from common.history import person_name
-from contracts.models import Contract, ExtensionOption
+from contracts import services as contract_services
+from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
-from .models import Conflict, Duty, ImportedValue, Notice
+from .meetings import read_meetings_ics
+from .models import (
+    AuthoritySpend,
+    Conflict,
+    ContractBreach,
+    CouncilMeeting,
+    Duty,
+    ImportedValue,
+    KeyDecisionPolicy,
+    Notice,
+    Payment,
+)
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
+from .payments import RowProblem, read_payments_csv
 
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
 # The notice types that meet a contract's or a cycle's duties (notices.duties).
-CONTRACT_DUTY_TYPES = {"UK7", "UK9", "UK10", "UK11", "UK17"}
-CYCLE_DUTY_TYPES = {"UK6"}
+CONTRACT_DUTY_TYPES = {"UK7", "UK8", "UK9", "UK10", "UK11", "UK17"}
+CYCLE_DUTY_TYPES = {"UK1", "UK5", "UK6", "UK12"}
 
 
 def _officer_name(officer: AbstractBaseUser | None) -> str:
@@ -62,9 +76,42 @@ def _officer_name(officer: AbstractBaseUser | None) -> str:
 # --- duties -------------------------------------------------------------------------------
 
 
+# Notices that commence a procurement (Schedule 3's "commenced"): the thresholds and s.70
+# count from the first of them; other notices (a UK2, say) only stand in when none exists.
+COMMENCING_TYPES = ("UK4", "UK5", "UK6", "UK7")
+
+
+def _first_published(notices) -> date | None:
+    notices = list(notices)
+    commencing = [notice for notice in notices if notice.notice_type in COMMENCING_TYPES]
+    chosen = commencing or notices
+    if not chosen:
+        return None
+    return timezone.localtime(min(notice.published_at for notice in chosen)).date()
+
+
+def _procurement_of(contract: Contract) -> CommissioningCycle | None:
+    """The cycle that procured the contract: the one with its OCID."""
+    if not contract.ocid:
+        return None
+    return CommissioningCycle.objects.filter(ocid=contract.ocid).order_by("pk").first()
+
+
+def planned_signing(cycle: CommissioningCycle | None) -> Milestone | None:
+    """The planned signing date in a cycle's timetable: its scheduled contract award milestone."""
+    if cycle is None:
+        return None
+    return cycle.milestones.filter(kind=Milestone.Kind.AWARD).exclude(status=Milestone.Status.CANCELLED).order_by("due_on").first()
+
+
 def contract_facts(contract: Contract) -> rules.ContractFacts:
     ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
     periods = contract.option_periods()
+    cycle = _procurement_of(contract)
+    signing = planned_signing(cycle) if contract.date_signed is None else None
+    notices = list(contract.notices.all())
+    if cycle is not None:
+        notices += list(cycle.notices.all())
     return rules.ContractFacts(
         reference=contract.reference,
         start=contract.start_date,
@@ -79,14 +126,107 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
                 starts_on=periods[option.sequence].start,
                 is_open=option.status in ExtensionOption.OPEN_STATUSES,
                 length_label=option.length_label,
+                declined=option.status == ExtensionOption.Status.DECLINED,
+                value=_option_value(contract, option),
             )
             for option in ordered
         ),
+        entered_on=contract.date_signed,
+        planned_entry_on=signing.due_on if signing else None,
+        planned_entry_source=f"'{signing.title}' in the timetable of {cycle.name}" if signing else "",
+        value_includes_vat=contract.value_includes_vat,
+        procurement_started_on=_first_published(notices),
+        payments=tuple(rules.PaymentFacts(payment.paid_on, payment.amount) for payment in contract.payments.all()),
+        breaches=tuple(rules.BreachFacts(breach.occurred_on, breach.get_what_display().lower()) for breach in contract.breaches.all()),
+        provider_is_vcse=bool(contract.provider_id and contract.provider.is_vcse),
+        decision=contract.decision,
+        decided_on=contract.decision_on,
+        key_decisions=_key_decision_facts(contract),
     )
 
 
+def _option_value(contract: Contract, option: ExtensionOption) -> Decimal | None:
+    if option.value is not None:
+        return option.value
+    if contract.annual_value is not None:
+        return (contract.annual_value * option.length_months / 12).quantize(Decimal("0.01"))
+    return None
+
+
+def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
+    policy = KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).first()
+    if policy is None:
+        return None
+    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body).values_list("meets_on", flat=True)
+    return rules.KeyDecisionFacts(
+        threshold=policy.threshold,
+        body=policy.decision_body,
+        report_working_days=policy.report_working_days,
+        meetings=tuple(meetings),
+        provider_notice_months=contract.provider_notice_months,
+    )
+
+
+def _scope(contract: Contract) -> tuple[bool, bool]:
+    """Cheap first look, in one query: is the contract under the Act (``contract_in_scope``), and
+    can it have the council's own duties (only a VCSE provider's contract or a buyer with
+    key-decision rules can)? Every change to a contract asks, so it is asked once."""
+    notice, act_duty, vcse, key_decisions = (
+        Contract.objects.filter(pk=contract.pk)
+        .annotate(
+            has_notice=Exists(Notice.objects.filter(contracts=OuterRef("pk"))),
+            has_act_duty=Exists(Duty.objects.filter(contract=OuterRef("pk")).exclude(notice_type="")),
+            has_policy=Exists(KeyDecisionPolicy.objects.filter(buyer=OuterRef("buyer"))),
+        )
+        .values_list("has_notice", "has_act_duty", "provider__is_vcse", "has_policy")
+        .get()
+    )
+    return notice or act_duty, bool(vcse) or key_decisions
+
+
+def _cycle_buyers(cycle: CommissioningCycle) -> set[int]:
+    buyers = set(cycle.replaces.values_list("buyer_id", flat=True))
+    buyers |= set(cycle.releases.exclude(buyer=None).values_list("buyer_id", flat=True))
+    return buyers
+
+
+def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | None) -> tuple[date, ...]:
+    """The financial years whose UK1 must list the cycle (s.93): its buyer expects over £100m, it is over £2m."""
+    spends = AuthoritySpend.objects.filter(buyer_id__in=_cycle_buyers(cycle)).order_by("financial_year_start")
+    planned = (
+        cycle.milestones.filter(kind__in=[Milestone.Kind.NOTICE, Milestone.Kind.TENDER_DEADLINE], duty__isnull=True)
+        .exclude(status=Milestone.Status.CANCELLED)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    years = []
+    for spend in spends:
+        if not rules.pipeline_required(spend.expected_spend):
+            continue
+        if rules.in_pipeline(
+            spend.financial_year_start,
+            value_with_vat=cycle.estimated_value,
+            tender_published_on=tender_published_on,
+            planned_tender_on=planned,
+        ):
+            years.append(spend.financial_year_start)
+    return tuple(years)
+
+
 def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
-    awards = cycle.notices.filter(notice_type=NoticeType.UK6).order_by("published_at")
+    notices = list(cycle.notices.all())
+    awards = sorted((notice for notice in notices if notice.notice_type == NoticeType.UK6), key=lambda notice: notice.published_at)
+    tenders = [notice for notice in notices if notice.notice_type in ("UK4", "UK5")]
+    tender_published_on = timezone.localtime(min(n.published_at for n in tenders)).date() if tenders else None
+    signing = planned_signing(cycle)
+    # A procurement that had begun (a tender notice) and was then decided against ends without an award.
+    not_awarded = (
+        tender_published_on is not None
+        and not awards
+        and cycle.decision in (Contract.Decision.EXTEND, Contract.Decision.EXTEND_WITH_VARIATIONS, Contract.Decision.DECOMMISSION)
+        and cycle.decision_on is not None
+    )
     return rules.CycleFacts(
         name=cycle.name,
         target_start=cycle.target_start_date,
@@ -95,19 +235,28 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
             rules.PublishedNotice(notice.fts_notice_id or f"recorded {notice.pk}", timezone.localtime(notice.published_at).date())
             for notice in awards
         ),
+        value=cycle.estimated_value,
+        procurement_started_on=_first_published(notices),
+        planned_entry_on=signing.due_on if signing else None,
+        direct_award=any(notice.notice_type == "UK5" for notice in notices),
+        not_awarded_on=cycle.decision_on if not_awarded else None,
+        pipeline_years=_pipeline_years(cycle, tender_published_on=tender_published_on),
     )
 
 
 def contract_in_scope(contract: Contract) -> bool:
-    return contract.notices.exists() or contract.duties.exists()
+    """Under the Act: a notice, or a duty under it already (the council's own duties do not count)."""
+    return contract.notices.exists() or contract.duties.exclude(notice_type="").exists()
 
 
 def cycle_in_scope(cycle: CommissioningCycle) -> bool:
-    return cycle.notices.exists() or cycle.duties.exists()
+    """Under the Act: a notice, or a duty already (being listed in a UK1 pipeline does not count)."""
+    return cycle.notices.exists() or cycle.duties.exclude(key__startswith="UK1:").exists()
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:
-    text = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label}). Due by {long_date(required.due_on)}: {required.basis}"
+    what = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label})" if required.notice_type else "Duty"
+    text = f"{what}. Due by {long_date(required.due_on)}: {required.basis}"
     if required.note:
         text += f"\n\n{required.note}"
     return text
@@ -125,7 +274,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         source=Milestone.Source.DUTY,
         # Unique per contract (a database constraint), so a duty cannot be added twice.
         derived_key=f"duty:{required.key}"[:50] if contract is not None else "",
-        reminder_offsets=DUTY_REMINDERS if required.kind == rules.Kind.NOTICE else "",
+        reminder_offsets="" if required.kind == rules.Kind.STANDSTILL_END else DUTY_REMINDERS,
     )
     milestone.full_clean(exclude=["derived_key"])
     history.record(milestone, officer=officer, reason=SYNC_REASON)
@@ -205,8 +354,23 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
     elif added:
         first = min(added, key=lambda required: required.due_on)
         name = subject["contract"].reference if subject.get("contract") else subject["cycle"].name
-        types = ", ".join(sorted({required.notice_type for required in added}, key=lambda code: int(code[2:])))
+        codes = sorted({required.notice_type for required in added if required.notice_type}, key=lambda code: int(code[2:]))
+        others = sum(1 for required in added if not required.notice_type)
+        types = ", ".join(codes + ([f"{others} other{'s' if others != 1 else ''}"] if others else []))
         changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {long_date(first.due_on)}")
+    return changes
+
+
+def _meet_with_milestones(duties: list[Duty], *, officer) -> list[str]:
+    """A duty that is not a notice (assessment summaries, notice to a provider) is met when its milestone is."""
+    changes = []
+    for duty in duties:
+        milestone = duty.milestone
+        if duty.is_due and not duty.needs_a_notice and duty.kind != rules.Kind.STANDSTILL_END and milestone and milestone.status == Milestone.Status.MET:
+            duty.status, duty.decided_on = Duty.Status.MET, milestone.met_on
+            history.record(duty, officer=officer, reason="Its milestone was met")
+            duty.save(update_fields=["status", "decided_on"])
+            changes.append(f"{duty.title}: done on {long_date(milestone.met_on)}")
     return changes
 
 
@@ -231,25 +395,48 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
 def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     """Bring a contract's Procurement Act duties in step (see the module docstring)."""
     today = today or timezone.localdate()
-    if not contract_in_scope(contract):
+    under_the_act, council = _scope(contract)
+    if not under_the_act and not council:
         return []
+    facts = contract_facts(contract)
+    # The Act's duties only for a contract under it; the council's own (Best Value, key decisions) for any.
+    wanted = (rules.contract_duties(facts) if under_the_act else []) + rules.contract_council_duties(facts)
     existing = {duty.key: duty for duty in contract.duties.select_related("milestone")}
-    changes = _sync(rules.contract_duties(contract_facts(contract)), existing, officer=officer, today=today, contract=contract)
+    changes = _sync(wanted, existing, officer=officer, today=today, contract=contract)
     duties = list(contract.duties.select_related("milestone"))
     changes += _meet_with_notices(duties, contract.notices.all(), officer=officer, today=today)
+    changes += _meet_with_milestones(duties, officer=officer)
     return changes
 
 
 @transaction.atomic
 def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     today = today or timezone.localdate()
-    if not cycle_in_scope(cycle):
-        return []
-    existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
-    changes = _sync(rules.cycle_duties(cycle_facts(cycle)), existing, officer=officer, today=today, cycle=cycle)
-    duties = list(cycle.duties.select_related("milestone"))
-    changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
+    changes = []
+    in_scope = cycle_in_scope(cycle)
+    # A cycle with no notice yet has no duties of its own, but may belong in its authority's UK1.
+    if in_scope or _cycle_buyers_expect_pipeline(cycle):
+        facts = cycle_facts(cycle)
+        wanted = rules.cycle_duties(facts)
+        if not in_scope:
+            wanted = [required for required in wanted if required.notice_type == "UK1"]
+        existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
+        if wanted or existing:
+            changes += _sync(wanted, existing, officer=officer, today=today, cycle=cycle)
+            duties = list(cycle.duties.select_related("milestone"))
+            changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
+            changes += _meet_with_milestones(duties, officer=officer)
+    # Its contracts not yet signed count their UK7 from this cycle's planned signing date.
+    if cycle.ocid:
+        for contract in Contract.objects.filter(ocid=cycle.ocid, date_signed__isnull=True).order_by("pk"):
+            changes += duties_sync_for_contract(contract=contract, officer=officer, today=today)
     return changes
+
+
+def _cycle_buyers_expect_pipeline(cycle: CommissioningCycle) -> bool:
+    return AuthoritySpend.objects.filter(
+        buyer_id__in=_cycle_buyers(cycle), expected_spend__gt=rules.PIPELINE_SPEND_THRESHOLD
+    ).exists()
 
 
 @transaction.atomic
@@ -324,6 +511,26 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
     return duty
 
 
+def contract_date_signed_from_notice(*, contracts: list[Contract], signed: list[date], officer: AbstractBaseUser | None) -> list[str]:
+    """An award or contract notice's ``dateSigned`` fills in the date signed of the one contract with its OCID.
+
+    Only when the tracker has no date yet, and only when one contract has the OCID (with
+    several, which was signed when is the officer's to say). A date the officer recorded is
+    kept; a notice that disagrees is reported in the import's changes.
+    """
+    if len(contracts) != 1 or not signed:
+        return []
+    contract, day = contracts[0], min(signed)
+    if contract.date_signed == day:
+        return []
+    if contract.date_signed is not None:
+        return [f"The notice says {contract.reference} was signed on {long_date(day)}; the tracker keeps {long_date(contract.date_signed)}"]
+    contract.date_signed = day
+    history.record(contract, officer=officer, reason="Date signed from the notice (dateSigned)")
+    contract.save(update_fields=["date_signed"])
+    return [f"{contract.reference} was signed on {long_date(day)} (the notice's dateSigned): its duties count from that day"]
+
+
 def contract_link_notices(*, contract: Contract) -> None:
     """A contract given the OCID of notices already imported is linked to them: those of its own
     team's cycles only (or of no cycle), so that an OCID typed on a contract never reaches into
@@ -378,7 +585,9 @@ def notice_record(
     fts_notice_id = fts_notice_id.strip()
     if fts_notice_id and Notice.objects.filter(fts_notice_id=fts_notice_id).exists():
         errors["fts_notice_id"] = f"Notice {fts_notice_id} is already in the tracker"
-    if duty is not None and duty.notice_type != notice_type:
+    if duty is not None and not duty.notice_type:
+        errors["notice_type"] = "This duty is not a notice: mark its milestone met when it is done"
+    elif duty is not None and duty.notice_type != notice_type:
         errors["notice_type"] = f"This duty needs a {NoticeType(duty.notice_type).label}"
     if errors:
         raise ValidationError(errors)
@@ -470,6 +679,17 @@ def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractB
                 due_at=datetime.fromisoformat(value["due_at"]) if value.get("due_at") else None,
                 ends_at=datetime.fromisoformat(value["ends_at"]) if value.get("ends_at") else None,
             )
+        elif value.get("target") == "contract" and locked.contract_id:
+            contract = Contract.objects.get(pk=locked.contract_id)
+            field = value["field"]
+            setattr(contract, field, Decimal(value["value"]) if field == "total_value" else date.fromisoformat(value["value"]))
+            contract_services.contract_save(contract=contract, officer=officer, reason=f"Chose the notice's value{release}")
+        elif value.get("target") == "cycle" and value.get("field") == "stage":
+            cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
+            if cycle.stage != value["value"]:
+                commissioning_services.cycle_change_stage(
+                    cycle=cycle, stage=value["value"], officer=officer, reason=f"Chose the notice's stage{release}", today=today
+                )
         elif value.get("target") == "cycle":
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
             setattr(cycle, value["field"], _cycle_value(value["field"], value["value"]))
@@ -504,6 +724,233 @@ def _cycle_value(field: str, value):
 
 def imported_value_for(milestone: Milestone) -> ImportedValue | None:
     return ImportedValue.objects.filter(milestone=milestone).first()
+
+
+# --- payments (UK8) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    contract: Contract,
+    paid_on: date,
+    amount: Decimal,
+    supplier: str,
+    finance_reference: str = "",
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
+) -> Payment:
+    """Record one payment made under a contract; one over £30,000 plans the quarter's UK8 (s.70)."""
+    today = today or timezone.localdate()
+    errors = {}
+    if paid_on > today:
+        errors["paid_on"] = f"The date paid must be today or in the past ({long_date(today)})"
+    if amount is None or amount <= 0:
+        errors["amount"] = "Enter an amount of more than £0"
+    if not (supplier or "").strip():
+        errors["supplier"] = "Enter the supplier"
+    if not errors and Payment.objects.filter(contract=contract, paid_on=paid_on, amount=amount, finance_reference=finance_reference.strip()).exists():
+        errors["amount"] = f"This payment of £{amount:,.2f} on {long_date(paid_on)} is already recorded"
+    if errors:
+        raise ValidationError(errors)
+    payment = Payment(
+        contract=contract, paid_on=paid_on, amount=amount, supplier=supplier.strip(), finance_reference=finance_reference.strip(), recorded_by=officer
+    )
+    payment.full_clean()
+    history.record(payment, officer=officer, reason="Payment recorded")
+    payment.save()
+    contract_changed(contract=contract, officer=officer, today=today)  # its UK8 duties, then their reminders
+    return payment
+
+
+@dataclass(frozen=True)
+class PaymentsImported:
+    added: int
+    already_recorded: int
+    contracts: tuple[str, ...]  # references, in order
+
+
+@transaction.atomic
+def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None, today: date | None = None) -> PaymentsImported:
+    """Import a finance system's payments file (``notices.payments``) into the contracts given.
+
+    ``contracts`` is what the officer may change (access.policy); a reference outside it is a
+    problem like any other. A file with any problem is refused whole, with every problem
+    listed by row and column; importing the same file again adds nothing.
+    """
+    today = today or timezone.localdate()
+    rows, problems = read_payments_csv(data)
+    references = {row.contract_reference for row in rows}
+    by_reference = {c.reference.casefold(): c for c in contracts.filter(reference__in=references)}
+    for reference in sorted(references):
+        # Finance systems often change the case of a reference: one query for each such reference only.
+        if reference.casefold() not in by_reference and (match := contracts.filter(reference__iexact=reference).first()):
+            by_reference[reference.casefold()] = match
+    for row in rows:
+        if row.contract_reference.casefold() not in by_reference:
+            problems.append(RowProblem(row.row, "contract reference", f"no contract {row.contract_reference} that you can change"))
+        if row.paid_on > today:
+            problems.append(RowProblem(row.row, "date", f"{long_date(row.paid_on)} is in the future"))
+    if problems:
+        problems.sort(key=lambda problem: (problem.row or 0, problem.column))
+        raise ValidationError([str(problem) for problem in problems])
+    added = already = 0
+    touched: dict[int, Contract] = {}
+    for row in rows:
+        contract = by_reference[row.contract_reference.casefold()]
+        _, created = Payment.objects.get_or_create(
+            contract=contract,
+            paid_on=row.paid_on,
+            amount=row.amount,
+            finance_reference=row.finance_reference,
+            defaults={"supplier": row.supplier, "recorded_by": officer},
+        )
+        if created:
+            added += 1
+            touched[contract.pk] = contract
+        else:
+            already += 1
+    for contract in touched.values():
+        contract_changed(contract=contract, officer=officer, today=today)
+    return PaymentsImported(added, already, tuple(sorted(c.reference for c in touched.values())))
+
+
+@transaction.atomic
+def breach_record(
+    *, contract: Contract, occurred_on: date, what: str, description: str = "", officer: AbstractBaseUser | None, today: date | None = None
+) -> ContractBreach:
+    """Record a breach or failure to improve; a public contract then needs a UK9 within 30 days (s.71)."""
+    today = today or timezone.localdate()
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": f"The date must be today or in the past ({long_date(today)})"})
+    breach = ContractBreach(contract=contract, occurred_on=occurred_on, what=what, description=description.strip(), recorded_by=officer)
+    breach.full_clean()
+    history.record(breach, officer=officer, reason="Breach recorded")
+    breach.save()
+    contract_changed(contract=contract, officer=officer, today=today)
+    return breach
+
+
+# --- the UK1 pipeline (s.93) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def authority_spend_save(
+    *, buyer: Organisation, financial_year_start: date, expected_spend: Decimal, officer: AbstractBaseUser | None, today: date | None = None
+) -> AuthoritySpend:
+    """Record what a buyer expects to pay under public contracts in a financial year, and plan its UK1.
+
+    Over £100 million, every cycle of the buyer over £2 million whose tender notice is planned
+    in the 18 months from 1 April gets a duty to be listed in that year's pipeline notice.
+    """
+    today = today or timezone.localdate()
+    errors = {}
+    if (financial_year_start.month, financial_year_start.day) != (4, 1):
+        errors["financial_year_start"] = "A financial year starts on 1 April"
+    if expected_spend is None or expected_spend < 0:
+        errors["expected_spend"] = "Enter an amount of £0 or more"
+    if errors:
+        raise ValidationError(errors)
+    spend = AuthoritySpend.objects.filter(buyer=buyer, financial_year_start=financial_year_start).first() or AuthoritySpend(
+        buyer=buyer, financial_year_start=financial_year_start
+    )
+    spend.expected_spend = expected_spend
+    spend.full_clean()
+    history.record(spend, officer=officer, reason="Expected spend recorded")
+    spend.save()
+    for cycle in _cycles_of_buyer(buyer):
+        cycle_changed(cycle=cycle, officer=officer, today=today)
+    return spend
+
+
+def _cycles_of_buyer(buyer: Organisation):
+    return CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")
+
+
+# --- recurring team duties (Domestic Abuse Act 2021 Part 4) --------------------------------
+
+
+@transaction.atomic
+def team_duties_plan(
+    *, cycle: CommissioningCycle, planned: list, officer: AbstractBaseUser | None, reason: str = "Statutory duty planned"
+) -> list[Milestone]:
+    """Add each ``council_duties.TeamDuty`` as a milestone of the cycle that carries the team's
+    statutory dates, once: planning again adds nothing (each is found by its key)."""
+    added = []
+    for duty in planned:
+        key = f"duty:{duty.key}"[:50]
+        if cycle.milestones.filter(derived_key=key).exists():
+            continue
+        milestone = commissioning_services.milestone_create(
+            cycle=cycle,
+            kind=Milestone.Kind.OTHER,
+            title=duty.title[:255],
+            due_on=duty.due_on,
+            description=duty.basis,
+            owner=cycle.lead_officer,
+            officer=officer,
+            reason=reason,
+            follow_up=False,
+        )
+        milestone.derived_key = key
+        milestone.reminder_offsets = "3 months, 1 month, 2 weeks, 1 week"
+        history.record(milestone, officer=officer, reason=reason)
+        milestone.save(update_fields=["derived_key", "reminder_offsets"])
+        milestone_changed(milestone=milestone)
+        added.append(milestone)
+    return added
+
+
+# --- key decisions (SI 2012/2089 reg 9) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingsImported:
+    added: int
+    updated: int
+    contracts_replanned: int
+
+
+@transaction.atomic
+def meetings_import(
+    *,
+    buyer: Organisation,
+    data: bytes,
+    body: str,
+    threshold: Decimal,
+    report_working_days: int,
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
+) -> MeetingsImported:
+    """Import an authority's meeting calendar and its key-decision rules, then plan the key
+    decisions of its contracts' open options. A calendar with any problem changes nothing;
+    importing it again changes nothing (meetings are matched by their UID)."""
+    today = today or timezone.localdate()
+    rows, problems = read_meetings_ics(data, body=body)
+    if problems:
+        raise ValidationError(problems)
+    policy = KeyDecisionPolicy.objects.filter(buyer=buyer).first() or KeyDecisionPolicy(buyer=buyer)
+    policy.threshold, policy.decision_body, policy.report_working_days = threshold, body.strip(), report_working_days
+    policy.full_clean()
+    history.record(policy, officer=officer, reason="Key decision rules recorded")
+    policy.save()
+    added = updated = 0
+    for row in rows:
+        meeting = CouncilMeeting.objects.filter(buyer=buyer, uid=row.uid).first()
+        if meeting is None:
+            meeting = CouncilMeeting(buyer=buyer, uid=row.uid)
+            added += 1
+        elif (meeting.title, meeting.meets_on, meeting.starts_at, meeting.body) == (row.title, row.meets_on, row.starts_at, policy.decision_body):
+            continue
+        else:
+            updated += 1
+        meeting.title, meeting.meets_on, meeting.starts_at, meeting.body = row.title, row.meets_on, row.starts_at, policy.decision_body
+        history.record(meeting, officer=officer, reason="Meeting calendar imported")
+        meeting.save()
+    contracts = Contract.objects.filter(buyer=buyer, options__status__in=ExtensionOption.OPEN_STATUSES).distinct().order_by("pk")
+    for contract in contracts:
+        contract_changed(contract=contract, officer=officer, today=today)
+    return MeetingsImported(added, updated, contracts.count())
 
 
 # --- OCDS uploads imported by a worker ----------------------------------------------------

@@ -28,6 +28,7 @@ from commissioning import selectors as cover_selectors
 from commissioning.models import CommissioningCycle
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
+from exports.filenames import download_name, set_download_name
 
 from . import services
 from .forms import ImportForm, LimitedUpload, NotApplicableForm, RecordNoticeForm
@@ -360,8 +361,7 @@ class ConflictResolveView(Permission, View):
 
 def _download(request, package: dict, file_name: str) -> HttpResponse:
     response = HttpResponse(exporter.to_json(package), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+    return set_download_name(response, file_name)
 
 
 class ExportCycleView(Permission, View):
@@ -369,10 +369,11 @@ class ExportCycleView(Permission, View):
 
     def get(self, request, pk):
         cycle = policy.visible_cycle_or_404(request.user, pk=pk)
-        package = exporter.release_package(
-            [exporter.cycle_release(cycle)], uri=request.build_absolute_uri()
-        )
-        return _download(request, package, f"cycle-{cycle.pk}-ocds.json")
+        release = exporter.cycle_release(cycle)
+        if release is None:  # no OCID, and no registered OCID prefix to give it one
+            return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
+        package = exporter.release_package([release], uri=request.build_absolute_uri())
+        return _download(request, package, download_name("cycle", str(cycle.pk), "ocds", extension="json"))
 
 
 class ExportContractView(Permission, View):
@@ -380,8 +381,11 @@ class ExportContractView(Permission, View):
 
     def get(self, request, pk):
         contract = policy.visible_contract_or_404(request.user, pk=pk)
-        package = exporter.release_package([exporter.contract_release(contract)], uri=request.build_absolute_uri())
-        return _download(request, package, f"contract-{contract.reference}-ocds.json")
+        release = exporter.contract_release(contract)
+        if release is None:  # no OCID, and no registered OCID prefix to give it one
+            return render(request, "notices/nothing_to_export.html", {"no_ocid": True})
+        package = exporter.release_package([release], uri=request.build_absolute_uri())
+        return _download(request, package, download_name("contract", contract.reference, "ocds", extension="json"))
 
 
 class ExportAllView(Permission, View):

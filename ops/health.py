@@ -4,7 +4,9 @@
 1. the database answers;
 2. Redis answers (only where REDIS_URL is set: development runs without it);
 3. the last completed reminder sweep is recent (HEALTH_SWEEP_MAX_AGE);
-4. no reminder has been due and unsent for longer than that.
+4. no reminder has been due and unsent for longer than that;
+5. each platform the notice sync follows has been read to within NOTICE_SYNC_MAX_LAG of now
+   (only once the sync has run: notices/sync/, docs/notices.md).
 Any failure makes the whole answer unhealthy, so a monitor raises the alarm before an officer
 notices a reminder that never came.
 """
@@ -91,4 +93,24 @@ def health_facts(now: datetime | None = None) -> Facts:
         "due_since": oldest.isoformat() if oldest else None,
         "age_seconds": _seconds(overdue),
     }
+    facts.checks.update(notice_sync_checks(now))
     return facts
+
+
+def notice_sync_checks(now: datetime) -> dict[str, dict]:
+    """When each followed platform was last read without error, and how far behind now it is."""
+    from notices.sync.models import SyncState
+
+    checks = {}
+    for state in SyncState.objects.order_by("platform"):
+        behind = now - state.read_to if state.read_to else None
+        name = f"notice_sync_{state.platform.replace('-', '_')}"
+        Facts.LABELS[name] = f"Notices from {state.get_platform_display()}"
+        checks[name] = {
+            "ok": behind is not None and behind <= settings.NOTICE_SYNC_MAX_LAG,
+            "last_succeeded": state.last_success_at.isoformat() if state.last_success_at else None,
+            "behind_seconds": _seconds(behind),
+            "max_behind_seconds": _seconds(settings.NOTICE_SYNC_MAX_LAG),
+            **({"error": state.last_error[:200]} if state.last_error else {}),
+        }
+    return checks

@@ -73,6 +73,9 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled, or that it was late")
     was_late = models.BooleanField(default=False, help_text="Sent well after it was due, e.g. after downtime")
+    times_accepted = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the mail server accepted it: more than one is a duplicate"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,7 +86,7 @@ class Reminder(models.Model):
             )
         ]
         indexes = [
-            # sweep.due_reminder_ids: planned rows by send time, whatever the size of the table.
+            # sweep._claim_next and due_reminder_ids: planned rows by send time, whatever the size of the table.
             models.Index(
                 fields=["send_at"], condition=models.Q(status="planned"), name="reminder_planned_send_at"
             ),
@@ -91,7 +94,12 @@ class Reminder(models.Model):
             models.Index(
                 fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
             ),
-            # sweep._claim: a sweep loads the rows it has just claimed by its token.
+            # sweep._claim_next: a recipient's other due rows, claimed with the oldest for one email.
+            models.Index(
+                fields=["recipient_email", "send_at"], condition=models.Q(status="planned"),
+                name="reminder_planned_recipient",
+            ),
+            # sweep.sweep: a sweep loads the rows it has just claimed (one recipient's) by its token.
             models.Index(
                 fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"
             ),
@@ -99,6 +107,30 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} – {self.offset} – {self.recipient_email}"
+
+
+class QuietDays(models.Model):
+    """Days an officer is away (annual leave): their reminders go to the team mailbox and their manager."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_days")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["first_day"]
+        verbose_name_plural = "quiet days"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")), name="quiet_days_in_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.first_day:%-d %B %Y} to {self.last_day:%-d %B %Y}"
+
+    def covers(self, day) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
 class DigestLog(models.Model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.terms import add_months
@@ -106,8 +106,10 @@ def send_time(due_on: date, offset: Offset, *, due_at: datetime | None, hour: in
     """When a reminder goes: ``hour`` o'clock London time on its day, and always before a timed deadline.
 
     Built from the London wall clock with zoneinfo, so 08:00 is 08:00 in GMT and in BST alike.
+    "An hour before" is counted in UTC: London wall-clock arithmetic is an hour out for a deadline
+    in the hour that repeats when the clocks go back.
     """
     send_at = datetime.combine(reminder_date(due_on, offset), time(hour), tzinfo=LONDON)
     if due_at is not None and send_at >= due_at:
-        send_at = due_at - timedelta(hours=1)
+        send_at = (due_at.astimezone(UTC) - timedelta(hours=1)).astimezone(LONDON)
     return send_at

@@ -6,14 +6,22 @@ nothing when nothing changed:
 
 1. A milestone that is met, missed, cancelled or acknowledged has its unsent reminders cancelled.
 2. Otherwise work out the wanted rows: each offset for the owner and the team mailbox, an
-   escalation to the team's manager a few days before, and another the day after an action
-   is due (dates that simply arrive, such as a contract's end, are never "unmet").
+   escalation to the team's manager a few days before, and another the morning after an action
+   is due (dates that simply arrive, such as a contract's end, are never "unmet"). A manager's
+   rows all go at the send hour, so the sweep's one-email-per-recipient rule gives each manager
+   at most one escalation email a day.
 3. Unsent rows move to their new time when the milestone moves; a move into the past
    cancels the row rather than sending a stale reminder.
 4. Rows whose time passed while nothing moved stay planned: they are reminders the sweep
    missed (downtime), and it sends them, late, once.
 5. New rows are only made for times still to come; sent and failed rows are the record and
-   are never touched.
+   are never touched. Nothing is silently skipped, though: a recipient first planned for after
+   all of their reminder times have passed, for a milestone still ahead, gets one "added at
+   short notice" reminder now; a milestone first planned already overdue (by no more than
+   REMINDER_OVERDUE_CATCH_UP_DAYS) is escalated to the manager at the next send hour.
+
+Hours are added to and taken from deadlines in UTC: on the night the clocks go back a London
+wall-clock sum lands an hour out in the repeated hour.
 """
 
 from __future__ import annotations
@@ -28,12 +36,15 @@ from django.utils import timezone
 
 from commissioning.models import Milestone
 
+from .emails import due_moment
 from .models import Reminder, ReminderRule
 from .offsets import LONDON, Offset, parse_offsets, send_time
 
 log = logging.getLogger(__name__)
 
 K = Milestone.Kind
+SHORT_NOTICE = "short notice"
+NO_LONGER_WANTED = "No longer wanted for this milestone"
 LONG_RANGE = "12 months, 9 months, 6 months, 3 months, 1 month, 2 weeks, 1 week"
 SHORT_DEADLINE = "2 weeks, 1 week, 2 working days, morning of"
 DEFAULT_OFFSETS = {
@@ -68,6 +79,7 @@ class Wanted:
     email: str
     name: str
     send_at: datetime
+    note: str = ""
 
 
 def _person(user):
@@ -76,32 +88,40 @@ def _person(user):
     return None
 
 
-def wanted_reminders(milestone: Milestone, offsets: list[Offset]) -> list[Wanted]:
-    """The rows a scheduled milestone should have (no writes, no clock)."""
+def wanted_reminders(milestone: Milestone, offsets: list[Offset], quiet: list[tuple] = ()) -> list[Wanted]:
+    """The rows a scheduled milestone should have (no writes, no clock).
+
+    ``quiet``: the owner's quiet days as (first, last) dates. An owner's reminder that falls on
+    one goes to the manager instead (the team mailbox has its own); with neither a manager nor
+    a team mailbox it still goes to the owner, rather than to nobody.
+    """
     hour = settings.REMINDER_SEND_HOUR
     team = milestone.subject.team
-    recipients = []
-    if owner := _person(milestone.owner):
-        recipients.append((Reminder.Audience.OWNER, *owner))
-    if team.shared_mailbox:
-        recipients.append((Reminder.Audience.TEAM, team.shared_mailbox, team.name))
-    wanted = [
-        Wanted(offset.code, Reminder.Purpose.REMINDER, audience, email, name,
-               send_time(milestone.due_on, offset, due_at=milestone.due_at, hour=hour))
-        for offset in offsets
-        for audience, email, name in recipients
-    ]
-    if manager := _person(team.manager):
+    owner = _person(milestone.owner)
+    manager = _person(team.manager)
+    wanted = []
+    for offset in offsets:
+        send_at = send_time(milestone.due_on, offset, due_at=milestone.due_at, hour=hour)
+        day = send_at.astimezone(LONDON).date()
+        away = owner and any(first <= day <= last for first, last in quiet)
+        if owner and away and (manager or team.shared_mailbox):
+            if manager and manager[0] != owner[0]:
+                wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.MANAGER, *manager,
+                                     send_at, note=f"{owner[1]} is away: sent to their manager instead"))
+        elif owner:
+            wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.OWNER, *owner, send_at))
+        if team.shared_mailbox:
+            wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.TEAM,
+                                 team.shared_mailbox, team.name, send_at))
+    if manager:
         days = settings.REMINDER_ESCALATION_DAYS
         wanted.append(
             Wanted("escalation", Reminder.Purpose.ESCALATION, Reminder.Audience.MANAGER, *manager,
                    send_time(milestone.due_on, Offset(days, "days"), due_at=milestone.due_at, hour=hour))
         )
         if milestone.kind not in Milestone.EVENT_KINDS:
-            if milestone.due_at is not None:
-                overdue_at = milestone.due_at + timedelta(hours=1)
-            else:
-                overdue_at = datetime.combine(milestone.due_on + timedelta(days=1), time(hour), tzinfo=LONDON)
+            # The morning after, at the send hour like every escalation: a manager gets one email a day.
+            overdue_at = datetime.combine(milestone.due_on + timedelta(days=1), time(hour), tzinfo=LONDON)
             wanted.append(Wanted("overdue", Reminder.Purpose.OVERDUE, Reminder.Audience.MANAGER, *manager, overdue_at))
     return wanted
 
@@ -127,25 +147,32 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
         _cancel(planned, f"Acknowledged by {milestone.acknowledged_by or 'an officer'}")
         return
 
-    wanted = {(w.offset, w.email): w for w in wanted_reminders(milestone, offsets_for(milestone, rules))}
+    quiet = [(q.first_day, q.last_day) for q in milestone.owner.quiet_days.all()] if milestone.owner else []
+    wanted = {(w.offset, w.email): w for w in wanted_reminders(milestone, offsets_for(milestone, rules), quiet)}
     to_create = []
     for key, want in wanted.items():
         row = existing.get(key)
         if row is None:
             if want.send_at >= now:
-                to_create.append(
-                    Reminder(milestone=milestone, offset=want.offset, purpose=want.purpose, audience=want.audience,
-                             recipient_email=want.email, recipient_name=want.name, send_at=want.send_at)
-                )
+                to_create.append(_row(milestone, want))
+            continue
+        if row.status == Reminder.Status.CANCELLED and row.note == NO_LONGER_WANTED and want.send_at >= now:
+            # Wanted again (quiet days removed, an owner restored): plan it afresh.
+            Reminder.objects.filter(pk=row.pk, status=Reminder.Status.CANCELLED).update(
+                status=Reminder.Status.PLANNED, send_at=want.send_at, recipient_name=want.name, note=want.note
+            )
             continue
         if row.status != Reminder.Status.PLANNED or row.send_at == want.send_at:
             continue
+        if want.send_at < now and row.purpose == Reminder.Purpose.OVERDUE:
+            continue  # still overdue wherever it moved: the escalation stands
         if want.send_at < now:
             _cancel([row], "The milestone moved and this reminder's time had passed")
         else:
             Reminder.objects.filter(pk=row.pk, status=Reminder.Status.PLANNED).update(
                 send_at=want.send_at, recipient_name=want.name
             )
+    to_create += _not_silently_skipped(milestone, wanted.values(), existing, now)
     Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
     for reminder in to_create:
         log.info(
@@ -153,8 +180,52 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
             extra={"milestone": milestone.pk, "offset": reminder.offset, "to": reminder.recipient_email,
                    "send_at": reminder.send_at.isoformat()},
         )
-    _cancel([row for key, row in existing.items() if key not in wanted and row.status == Reminder.Status.PLANNED],
-            "No longer wanted for this milestone")
+    kept = set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
+    _cancel([row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
+            NO_LONGER_WANTED)
+
+
+def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
+    values = {"offset": want.offset, "purpose": want.purpose, "audience": want.audience,
+              "recipient_email": want.email, "recipient_name": want.name, "send_at": want.send_at, "note": want.note}
+    return Reminder(milestone=milestone, **{**values, **fields})
+
+
+def next_send_time(now: datetime) -> datetime:
+    """The next REMINDER_SEND_HOUR o'clock in London, when the day's escalations go together."""
+    local = now.astimezone(LONDON)
+    today = datetime.combine(local.date(), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+    return today if today >= now else datetime.combine(local.date() + timedelta(days=1), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+
+
+def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: datetime) -> list[Reminder]:
+    """Rows for a milestone entered after its reminder times: one reminder now, or an escalation now.
+
+    1. Each owner or team mailbox with no row yet for this milestone and none of its reminder
+       times still to come gets one reminder now, marked "added at short notice", if the milestone
+       is still ahead.
+    2. A milestone that needs action, already overdue when its manager is first planned for, is
+       escalated to the manager now (unless it went overdue longer ago than the catch-up window).
+    """
+    rows = []
+    known = {email for _, email in existing}
+    due = due_moment(milestone)
+    by_recipient: dict[str, list[Wanted]] = {}
+    for want in wanted:
+        by_recipient.setdefault(want.email, []).append(want)
+    for email, wants in by_recipient.items():
+        if email in known:
+            continue
+        reminders = [w for w in wants if w.purpose == Reminder.Purpose.REMINDER]
+        if reminders and due > now and all(w.send_at < now for w in reminders):
+            rows.append(_row(milestone, reminders[0], offset=SHORT_NOTICE, send_at=now,
+                             note="Added at short notice: its reminder times had passed when it was entered"))
+        overdue = [w for w in wants if w.purpose == Reminder.Purpose.OVERDUE]
+        catch_up = timedelta(days=settings.REMINDER_OVERDUE_CATCH_UP_DAYS)
+        if overdue and overdue[0].send_at < now and now - due <= catch_up:
+            rows.append(_row(milestone, overdue[0], send_at=next_send_time(now),
+                             note="Already overdue when it was entered"))
+    return rows
 
 
 def reminders_plan_all(*, now: datetime | None = None) -> int:
@@ -163,7 +234,7 @@ def reminders_plan_all(*, now: datetime | None = None) -> int:
     count = 0
     milestones = Milestone.objects.filter(status=Milestone.Status.SCHEDULED).select_related(
         "owner", "contract__team__manager", "cycle__team__manager"
-    ).prefetch_related("reminders")
+    ).prefetch_related("reminders", "owner__quiet_days")
     for milestone in milestones.iterator(chunk_size=500):
         reminders_plan_for_milestone(milestone=milestone, now=now, rules=rules)
         count += 1

@@ -6,5 +6,7 @@ app_name = "reminders"
 
 urlpatterns = [
     path("", views.ReminderListView.as_view(), name="list"),
+    path("<int:pk>/preview/", views.ReminderPreviewView.as_view(), name="preview"),
+    path("quiet-days/", views.QuietDaysView.as_view(), name="quiet-days"),
     path("acknowledge/<str:token>/", views.AcknowledgeView.as_view(), name="acknowledge"),
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,16 +14,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from access import policy
 from commissioning.models import Milestone
 from common import history
 from common.views import Permission
 
-from .emails import london_words, read_acknowledge_token
+from .emails import LinkExpired, build_message, london_words, read_acknowledge_token
+from .forms import QuietDaysForm, ReminderFilterForm
 from .planning import reminders_plan_for_milestone
-from .selectors import TABS, reminder_tab, reminders_for_list
+from .selectors import TABS, reminder_tab, reminders_for_list, reminders_sent_together
+from .services import quiet_days_add, quiet_days_remove
+
+security_log = logging.getLogger("tracker.security")
+
+
+def _address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class ReminderListView(Permission, TemplateView):
@@ -29,7 +40,9 @@ class ReminderListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         tab = reminder_tab(self.request.GET.get("show"))
-        reminders = reminders_for_list(user=self.request.user, tab=tab, mine=bool(self.request.GET.get("mine")))
+        form = ReminderFilterForm(self.request.GET or None)
+        filters = form.filters() if self.request.GET else {}
+        reminders = reminders_for_list(user=self.request.user, tab=tab, **filters)
         page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
         visible = policy.reminders_visible_to(self.request.user)
         counts = {
@@ -37,39 +50,108 @@ class ReminderListView(Permission, TemplateView):
         }
         return super().get_context_data(
             tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=TABS[tab][0],
-            page=page, **kwargs
+            page=page, form=form, filtered=bool(filters), **kwargs
         )
+
+
+class ReminderPreviewView(Permission, TemplateView):
+    """A reminder's email exactly as it will be (or was) sent, with any others it goes out with."""
+
+    permission_required = "reminders.view_reminder"
+    template_name = "reminders/preview.html"
+
+    def get_context_data(self, **kwargs):
+        visible = policy.reminders_visible_to(self.request.user)
+        reminder = get_object_or_404(visible, pk=self.kwargs["pk"])
+        together = reminders_sent_together(reminder)
+        shown = [r for r in together if visible.filter(pk=r.pk).exists()]
+        moment = reminder.sent_at or max(reminder.send_at, timezone.now())
+        message = build_message(shown, now=moment, preview=True)
+        html = next((content for content, kind in message.alternatives if kind == "text/html"), "")
+        return super().get_context_data(
+            reminder=reminder, message=message, html=html, hidden=len(together) - len(shown),
+            when=moment, **kwargs
+        )
+
+
+class QuietDaysView(LoginRequiredMixin, FormView):
+    """An officer's own quiet days: while away, their reminders go to the team mailbox and their manager."""
+
+    template_name = "reminders/quiet_days.html"
+    form_class = QuietDaysForm
+
+    def get_context_data(self, **kwargs):
+        days = self.request.user.quiet_days.filter(last_day__gte=timezone.localdate())
+        return super().get_context_data(quiet_days=days, **kwargs)
+
+    def form_valid(self, form):
+        quiet_days_add(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "Quiet days added: your reminders for those days go to your team and manager")
+        return redirect("reminders:quiet-days")
+
+    def post(self, request, *args, **kwargs):
+        if remove := request.POST.get("remove"):
+            if not remove.isdigit() or not quiet_days_remove(user=request.user, quiet_days_id=int(remove)):
+                messages.error(request, "Those quiet days were not found; nothing was changed")
+            else:
+                messages.success(request, "Quiet days removed")
+            return redirect("reminders:quiet-days")
+        return super().post(request, *args, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")
 class AcknowledgeView(View):
-    """The link in a reminder email. The signature is the authority; GET only asks, POST acts."""
+    """The "stop reminders" link in a reminder email. GET only asks; POST acts.
+
+    The signed link is the authority, so it is narrow: it names one reminder, is honoured only
+    for that reminder's milestone and recipient, stops working once the milestone is met,
+    cancelled or past, and every use is written to the security log and the milestone's history.
+    """
 
     template_name = "reminders/acknowledge.html"
 
-    def _milestone(self, token):
+    def _reminder(self, request, token):
         try:
-            milestone_id, email = read_acknowledge_token(token)
+            return read_acknowledge_token(token), None
+        except LinkExpired as expired:
+            return None, render(request, "reminders/acknowledge_expired.html", {"reason": str(expired)}, status=410)
         except signing.BadSignature:
-            return None, None
-        return Milestone.objects.filter(pk=milestone_id).select_related("contract", "cycle").first(), email
+            security_log.warning("stop-reminders link refused", extra={"address": _address(request)})
+            return None, render(request, "reminders/acknowledge_invalid.html", status=404)
 
     def get(self, request, token):
-        milestone, email = self._milestone(token)
-        if milestone is None:
-            return render(request, "reminders/acknowledge_invalid.html", status=404)
-        return render(request, self.template_name, {"milestone": milestone, "email": email, "due_words": london_words(milestone)})
+        reminder, refused = self._reminder(request, token)
+        if refused:
+            return refused
+        milestone = reminder.milestone
+        return render(request, self.template_name, {
+            "milestone": milestone, "email": reminder.recipient_email, "due_words": london_words(milestone),
+        })
 
     def post(self, request, token):
-        milestone, email = self._milestone(token)
-        if milestone is None:
-            return render(request, "reminders/acknowledge_invalid.html", status=404)
+        reminder, refused = self._reminder(request, token)
+        if refused:
+            return refused
+        email = reminder.recipient_email
+        signed_in = f", signed in as {request.user.get_username()}" if request.user.is_authenticated else ""
         with transaction.atomic():
-            locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            locked = Milestone.objects.select_for_update().get(pk=reminder.milestone_id)
             if not locked.acknowledged_at:
                 locked.acknowledged_at, locked.acknowledged_by = timezone.now(), email
-                history.record(locked, officer=None, reason=f"Reminders acknowledged by {email}")
+                history.record(
+                    locked,
+                    officer=None,
+                    reason=(
+                        f"Reminders stopped by {email} with the link in their reminder email "
+                        f"({reminder.get_purpose_display().lower()}, {reminder.offset}{signed_in})"
+                    ),
+                )
                 locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+                security_log.info(
+                    "reminders stopped from an email link",
+                    extra={"user": email, "signed_in_as": request.user.get_username() if request.user.is_authenticated else "",
+                           "reminder": reminder.pk, "milestone": locked.pk, "address": _address(request)},
+                )
             reminders_plan_for_milestone(milestone=locked)
         return render(
             request, "reminders/acknowledged.html", {"milestone": locked, "due_words": london_words(locked)}

@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from exports.filenames import download_name
+
 from .models import DecisionReport
 from .selectors import report_facts
 
@@ -117,7 +119,8 @@ def render_report_pdf(report: DecisionReport, *, fetcher: StaticFilesOnly | None
     return html_to_pdf(report_html(report), fetcher=fetcher)
 
 
-def pdf_filename(report: DecisionReport) -> str:
+def pdf_filename(report: DecisionReport, *suffix: str) -> str:
+    """``ASC0013-extension-2017-03-14.pdf``; the reference is made safe by ``download_name``."""
     subject = report.contract.reference if report.contract_id else f"cycle-{report.cycle_id}"
-    when = f"-{report.meeting_date:%Y-%m-%d}" if report.meeting_date else ""
-    return f"{subject}-{report.kind}{when}.pdf".replace(" ", "-")
+    when = f"{report.meeting_date:%Y-%m-%d}" if report.meeting_date else ""
+    return download_name(subject, report.kind, when, *suffix, extension="pdf")

@@ -7,6 +7,7 @@ downloads a browser. A missing browser fails the tests rather than skipping them
 from __future__ import annotations
 
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -204,10 +205,10 @@ def assert_accessible_pdf(pdf) -> None:
     catalog = pdf.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog
     assert catalog["/Lang"] == "en-GB" and pdf.metadata.title
-    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712 (a pypdf BooleanObject)
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True
     for number, page in enumerate(pdf.pages, start=1):
         assert page.get("/Tabs") == "/S", f"page {number}: tab order does not follow the structure"
-        for name, font in (page["/Resources"].get("/Font") or {}).items():
+        for font in (page["/Resources"].get("/Font") or {}).values():
             font = font.get_object()
             if "/DescendantFonts" in font:
                 font = font["/DescendantFonts"][0].get_object()
@@ -248,7 +249,7 @@ def demo(settings, tmp_path, monkeypatch):
     # The demo's four people and every sign-in hash a password: the slow hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=StringIO())
 
 
 @pytest.fixture(scope="module")

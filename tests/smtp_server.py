@@ -8,6 +8,7 @@ import socket
 import threading
 from collections import Counter
 from email.message import Message
+from typing import Self
 
 from aiosmtpd.controller import Controller
 
@@ -46,7 +47,7 @@ class SmtpServer:
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
-    def __enter__(self) -> SmtpServer:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 
@@ -59,7 +60,13 @@ class SmtpServer:
             return list(self.handler.messages)
 
     def reminder_ids(self) -> Counter:
-        return Counter(int(m["X-Reminder-Id"]) for m in self.messages if m["X-Reminder-Id"])
+        """How many times each reminder arrived (an email can carry several: X-Reminder-Ids)."""
+        counts = Counter()
+        for message in self.messages:
+            ids = message["X-Reminder-Ids"] or message["X-Reminder-Id"]
+            if ids:
+                counts.update(int(value) for value in str(ids).split(","))
+        return counts
 
     def use_in(self, settings) -> None:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -1,6 +1,5 @@
 """The audit trail: every change, by person, record type and date, for admins only."""
 
-from datetime import date
 
 import pytest
 import time_machine

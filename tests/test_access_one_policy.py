@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Application code: every package of the project but access/ itself, its tests and benchmarks.
 NOT_APPLICATION = {"access", "tests", "bench", "node_modules", "build", "static", "templates", "docs", "deploy"}
 RULES = {
-    "a visibility rule (a *_visible_to or *_editable_by function)": re.compile(r"^\s*def \w+_(visible_to|editable_by)\(", re.M),
+    "a visibility rule (a *_visible_to or *_editable_by function)": re.compile(r"^\s*def \w+_(visible_to|editable_by)\(", re.MULTILINE),
     "a role checked by group name": re.compile(r"groups__name|groups\.filter\(\s*name"),
     "the every-team rule": re.compile(r"view_all_teams\"\)|is_superuser or"),
 }

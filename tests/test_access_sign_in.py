@@ -52,7 +52,7 @@ def test_a_session_ends_after_its_absolute_lifetime_however_busy(client, setting
     with time_machine.travel(start, tick=False):
         client.force_login(make_user(role=roles.VIEWER))
     statuses = []
-    for step in range(0, 8):  # a request every 20 minutes for 2 hours 20 minutes
+    for step in range(8):  # a request every 20 minutes for 2 hours 20 minutes
         with time_machine.travel(start + timedelta(minutes=20 * step), tick=False):
             statuses.append(client.get(reverse("contracts:register")).status_code)
     assert statuses == [200] * 7 + [302]

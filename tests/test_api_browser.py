@@ -13,16 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Contract
-from tests.browser import (  # noqa: F401 (fixtures)
-    accessible,
-    browser_context,
-    browser_page,
-    chromium,
-    demo,
-    sign_in_with_the_keyboard,
-)
+from tests.browser import accessible, sign_in_with_the_keyboard
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def api_get(live_server, path: str, key: str) -> tuple[int, dict]:

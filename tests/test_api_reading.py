@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from api.services import api_token_create
@@ -16,16 +15,9 @@ from contracts.models import ExtensionOption, ServiceCategory
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
 from tests.ocds_helpers import MK_OCID, import_bytes, make_seed_buyers, mk_release
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
-TODAY = "2026-11-22 10:00:00+00:00"
 EXERCISED, AVAILABLE = ExtensionOption.Status.EXERCISED, ExtensionOption.Status.AVAILABLE
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 @pytest.fixture

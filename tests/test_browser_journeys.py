@@ -8,20 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Contract
-from tests.browser import (  # noqa: F401 (fixtures)
-    accessible,
-    assert_accessible_pdf,
-    browser_context,
-    browser_page,
-    chromium,
-    demo,
-    fetch_pdf,
-    pdf_text,
-    screenshot,
-    sign_in_with_the_keyboard,
-)
+from tests.browser import accessible, assert_accessible_pdf, fetch_pdf, pdf_text, screenshot, sign_in_with_the_keyboard
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_an_officer_finds_a_contract_and_exercises_an_option_seeing_the_new_end_date_milestones_and_history(browser_page):

@@ -14,19 +14,9 @@ from playwright.sync_api import expect
 
 from commissioning.models import Milestone
 from contracts.models import Contract
-from tests.browser import (  # noqa: F401 (fixtures)
-    accessible,
-    arrow_to,
-    browser_context,
-    browser_page,
-    chromium,
-    demo,
-    focused,
-    sign_in_with_the_keyboard,
-    tab_to,
-)
+from tests.browser import accessible, arrow_to, focused, sign_in_with_the_keyboard, tab_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 CONTRACT_TABS = re.compile("^(Summary|Extension options|Milestones|Notices|History)$")
 

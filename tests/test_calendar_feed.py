@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,16 +20,9 @@ from commissioning.models import CalendarFeed, Milestone
 from contracts import roles
 from tests.factories import make_contract, make_cycle, make_milestone, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 LONDON = ZoneInfo("Europe/London")
-TODAY = "2026-11-22 10:00:00+00:00"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 def feed_address(user) -> str:

@@ -11,7 +11,9 @@ from django.core.management import call_command
 
 from commissioning.models import CommissioningCycle, Milestone, Stage
 
-pytestmark = pytest.mark.django_db
+# The demo is loaded once for the module (tests/conftest.py); each test's load_demo() is then
+# the reload an officer would run, which must find everything in place.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_once")]
 
 MK_CYCLE = "Domestic abuse support services 2027"
 CLEVELAND_CYCLE = "Victim support and restorative practice 2027"

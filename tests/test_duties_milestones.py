@@ -14,7 +14,13 @@ from notices.models import Duty, Notice
 from notices.ocds.loader import Outcome
 from reminders.models import Reminder
 from tests.factories import make_buyer, make_contract, make_cycle, make_user
-from tests.ocds_helpers import CLEVELAND_OCID, cleveland_release, import_bytes, later, make_seed_buyers
+from tests.ocds_helpers import (
+    CLEVELAND_OCID,
+    cleveland_release,
+    import_bytes,
+    later,
+    make_seed_buyers,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+pytestmark = pytest.mark.system
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 # The variables a production start reads; each test says which of them are set.

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (  # noqa: F401 (fixtures)
-    accessible,
-    browser_context,
-    browser_page,
-    chromium,
-    demo,
-    sign_in_with_the_keyboard,
-)
+from tests.browser import accessible, sign_in_with_the_keyboard
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def downloaded_csv(page, link) -> list[dict[str, str]]:
     with page.expect_download() as info:
         link.click()
     download = info.value
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     return download.suggested_filename, list(csv.DictReader(io.StringIO(text, newline="")))
 
 

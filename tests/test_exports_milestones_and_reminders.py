@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,9 +16,8 @@ from tests.export_helpers import attachment_name, body, read_csv, read_xlsx
 from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
 from tests.reminder_helpers import london
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
-TODAY = "2026-11-22 10:00:00+00:00"
 
 MILESTONE_HEADINGS = [
     "Due date", "Due time (UK)", "Ends (UK)", "Milestone", "Kind", "Status", "Met on", "Contract reference",
@@ -29,12 +27,6 @@ REMINDER_HEADINGS = [
     "Send at (UK)", "Sent at (UK)", "Status", "Milestone", "Milestone due date", "Contract or cycle", "To",
     "Email", "Audience", "Which", "Notes", "Last error", "Late", "Attempts",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 @pytest.fixture

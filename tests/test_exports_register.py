@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,9 +14,8 @@ from contracts import roles
 from tests.export_helpers import attachment_name, body, read_csv, read_xlsx
 from tests.factories import make_contract, make_organisation, make_team, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
-TODAY = "2026-11-22 10:00:00+00:00"
 
 REGISTER_HEADINGS = [
     "Reference", "Title", "Type", "Service", "Team", "Buyer", "Provider", "Lead officer", "Status",
@@ -25,12 +23,6 @@ REGISTER_HEADINGS = [
     "Options left", "Days to end", "Annual value", "Total value", "Funding source", "Funding detail",
     "Light-touch regime", "Procurement route", "Decision on expiry", "OCID",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 @pytest.fixture

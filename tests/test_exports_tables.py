@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, UTC
 from decimal import Decimal
 
 import pytest
@@ -61,8 +61,8 @@ def test_negative_money_and_numbers_stay_numbers_not_escaped_text():
 
 
 def test_aware_times_are_written_as_london_wall_clock_times():
-    summer = datetime(2026, 6, 8, 9, 0, tzinfo=timezone.utc)  # 10:00 in London (BST)
-    winter = datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)  # 09:00 in London (GMT)
+    summer = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)  # 10:00 in London (BST)
+    winter = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT)
     columns = (
         Column("When", lambda row: row, Kind.DATETIME),
         Column("Day", lambda row: row, Kind.DATE),

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from contracts import roles
@@ -17,7 +14,8 @@ from exports.transparency import Quarter, last_complete_quarter, quarters_up_to
 from tests.export_helpers import attachment_name, read_csv, read_xlsx
 from tests.factories import make_buyer, make_contract, make_organisation, make_team, make_user
 
-TODAY = "2026-11-22 10:00:00+00:00"
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
 
 # The documented order (docs/exports.md): the buying organisation, then the Code's fields.
 TRANSPARENCY_HEADINGS = [
@@ -26,12 +24,6 @@ TRANSPARENCY_HEADINGS = [
     "Supplier charity number", "Total value (£)", "Estimated annual value (£)", "Non-recoverable VAT (£)",
     "Start date", "End date", "Review date", "Invitation to quote or published tender", "SME", "VCSE",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 # --- quarters (no database) ---------------------------------------------------------------
@@ -208,12 +200,9 @@ def test_the_page_opens_on_the_last_complete_quarter(client, officer):
 
 
 @pytest.fixture
-def demo(settings, tmp_path, monkeypatch):
-    settings.VAR_DIR = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    call_command("load_demo", stdout=StringIO())
-    return {user.username: user for user in get_user_model().objects.all()}
+def demo(demo_once):
+    """The demo's people by username; the demo is loaded once for this module (tests/conftest.py)."""
+    return demo_once
 
 
 MK = "Milton Keynes City Council"

@@ -5,22 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from commissioning.models import CommissioningCycle, Milestone, Stage
 from contracts import roles
 from tests.factories import make_contract, make_cycle, make_milestone, make_user
 
-pytestmark = pytest.mark.django_db
-
-TODAY = "2026-11-22 10:00:00+00:00"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 def signed_in(client, role, first_name="Olivia", last_name=None):
@@ -136,6 +127,7 @@ def test_the_contract_page_has_a_milestones_tab_with_dates_times_status_and_sour
 def test_an_officer_adds_an_all_day_milestone_to_a_contract(client):
     officer = signed_in(client, roles.OFFICER)
     contract = make_contract()
+    contract.team.members.add(officer)  # a milestone's owner works in its team (issue 15)
 
     response = client.post(
         create_url(contract=contract),

@@ -13,7 +13,13 @@ from django.core.management.base import CommandError
 from commissioning.models import CommissioningCycle
 from notices.models import Release
 from tests.factories import make_contract, make_team
-from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, MK_RELEASE_ID, make_seed_buyers
+from tests.ocds_helpers import (
+    CLEVELAND_FILE,
+    MK_FILE,
+    MK_OCID,
+    MK_RELEASE_ID,
+    make_seed_buyers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +118,8 @@ def test_new_buyers_are_added_only_when_asked():
     assert "Added the buyer Milton Keynes City Council (PPON PLDZ-6131-PWZH)" in out
 
 
-def test_export_writes_the_named_cycle_and_contract_to_a_file(tmp_path):
+def test_export_writes_the_named_cycle_and_contract_to_a_file(tmp_path, settings):
+    settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     make_seed_buyers()
     team = make_team()
     run(str(MK_FILE), "--team", team.name)
@@ -125,6 +132,20 @@ def test_export_writes_the_named_cycle_and_contract_to_a_file(tmp_path):
 
     assert out.getvalue().strip() == f"Wrote 2 releases to {path}"
     package = json.loads(path.read_text())
-    assert [r["ocid"] for r in package["releases"]] == [MK_OCID, f"ocds-local-contract-{contract.pk}"]
+    assert [r["ocid"] for r in package["releases"]] == [MK_OCID, f"ocds-a1b2c3-contract-{contract.pk}"]
     with pytest.raises(CommandError, match="Not found: contract NOPE"):
         call_command("export_ocds", "--contract", "NOPE", stdout=StringIO())
+
+
+def test_export_says_which_named_record_it_left_out_for_want_of_an_ocid(tmp_path, settings):
+    settings.OCDS_OCID_PREFIX = ""
+    make_seed_buyers()
+    team = make_team()
+    run(str(MK_FILE), "--team", team.name)
+    cycle = CommissioningCycle.objects.get(ocid=MK_OCID)
+    make_contract(reference="OTHER-1")
+    err = StringIO()
+
+    call_command("export_ocds", "--cycle", str(cycle.pk), "--contract", "OTHER-1", stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().strip() == "Left out, as it has no OCID and OCDS_OCID_PREFIX is not set: contract OTHER-1"

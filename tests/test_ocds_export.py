@@ -22,8 +22,21 @@ from commissioning.models import CommissioningCycle, Milestone
 from notices.models import Notice
 from notices.ocds import exporter
 from notices.ocds.loader import Outcome
-from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team
-from tests.ocds_helpers import FIXTURES, MK_FILE, MK_OCID, CLEVELAND_FILE, import_bytes, make_seed_buyers
+from tests.factories import (
+    make_contract,
+    make_cycle,
+    make_milestone,
+    make_organisation,
+    make_team,
+)
+from tests.ocds_helpers import (
+    CLEVELAND_FILE,
+    FIXTURES,
+    MK_FILE,
+    MK_OCID,
+    import_bytes,
+    make_seed_buyers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +117,8 @@ def test_a_cycle_exports_as_a_valid_release_package_with_its_lot_milestones_and_
     assert release["buyer"]["id"] == "GB-PPON-PLDZ-6131-PWZH"
 
 
-def test_a_contract_exports_with_its_renewal_options_and_supplier():
+def test_a_contract_exports_with_its_renewal_options_and_supplier(settings):
+    settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     buyer = make_organisation(name="Milton Keynes City Council", role="buyer", ppon_id="PLDZ-6131-PWZH")
     contract = make_contract(
         reference="MK-DASS-2027", buyer=buyer, start_date=date(2027, 3, 1), initial_term_months=60,
@@ -115,7 +129,7 @@ def test_a_contract_exports_with_its_renewal_options_and_supplier():
     package = assert_valid(exporter.to_json(exporter.release_package([exporter.contract_release(contract)], uri="https://x.example/")))
 
     [release] = package["releases"]
-    assert release["ocid"] == f"ocds-local-contract-{contract.pk}"
+    assert release["ocid"] == f"ocds-a1b2c3-contract-{contract.pk}"
     lot = release["tender"]["lots"][0]
     assert lot["hasRenewal"] is True
     assert lot["renewal"] == {"description": "2 extension options: 1 year, 1 year", "maximumRenewals": 2, "period": {"durationInMonths": 24}}
@@ -124,7 +138,8 @@ def test_a_contract_exports_with_its_renewal_options_and_supplier():
     assert [m["title"] for m in release["planning"]["milestones"]] == ["Mobilisation review"]
 
 
-def test_a_timed_milestone_is_exported_in_london_time_with_its_offset():
+def test_a_timed_milestone_is_exported_in_london_time_with_its_offset(settings):
+    settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     cycle = make_cycle()
     make_milestone(cycle=cycle, title="Event", kind="provider_event", due_at=datetime(2026, 6, 8, 9, 0, tzinfo=UTC))
 
@@ -133,7 +148,8 @@ def test_a_timed_milestone_is_exported_in_london_time_with_its_offset():
     assert package["releases"][0]["planning"]["milestones"][0]["dueDate"] == "2026-06-08T10:00:00+01:00"
 
 
-def test_everything_exports_as_one_valid_package_from_the_command(seeded):
+def test_everything_exports_as_one_valid_package_from_the_command(seeded, settings):
+    settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     make_contract(reference="OTHER-1")
 
     out = StringIO()
@@ -142,8 +158,8 @@ def test_everything_exports_as_one_valid_package_from_the_command(seeded):
     package = assert_valid(out.getvalue())
     ocids = [release["ocid"] for release in package["releases"]]
     assert MK_OCID in ocids and "ocds-h6vhtk-06a838" in ocids
-    assert any(ocid.startswith("ocds-local-contract-") for ocid in ocids)
-    assert len(set((r["ocid"], r["id"]) for r in package["releases"])) == len(package["releases"])
+    assert any(ocid.startswith("ocds-a1b2c3-contract-") for ocid in ocids)
+    assert len({(r["ocid"], r["id"]) for r in package["releases"]}) == len(package["releases"])
 
 
 def dates_of(cycle) -> set[tuple]:
@@ -183,3 +199,15 @@ def test_reimporting_an_export_into_the_same_tracker_changes_no_date(seeded):
     assert outcome.status == Outcome.IMPORTED
     assert dates_of(cycle) == before
     assert Milestone.history.count() == history
+
+
+def test_without_a_registered_prefix_a_record_with_no_ocid_is_left_out_not_given_an_invented_one(seeded, settings):
+    settings.OCDS_OCID_PREFIX = ""
+    make_contract(reference="OTHER-1")
+
+    out = StringIO()
+    call_command("export_ocds", stdout=out)
+
+    ocids = [release["ocid"] for release in assert_valid(out.getvalue())["releases"]]
+    assert MK_OCID in ocids
+    assert not any("local" in ocid or "contract-" in ocid for ocid in ocids)

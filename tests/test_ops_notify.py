@@ -22,7 +22,7 @@ class FakeNotify(BaseHTTPRequestHandler):
     received: list = []
     answer = 201
 
-    def do_POST(self):  # noqa: N802 - the http.server API
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeNotify.received.append({"path": self.path, "auth": self.headers["Authorization"], "body": body})
         self.send_response(FakeNotify.answer)

@@ -28,21 +28,21 @@ from django.utils import timezone
 from contracts import roles
 from reminders.models import Reminder
 from tests.factories import PASSWORD, make_contract, make_team, make_user
+from tests.redis_server import redis_db
 from tests.smtp_server import SmtpServer, free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.system]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-REDIS = (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
 
 
-def environment(smtp: SmtpServer, tmp_path: Path) -> dict:
+def environment(smtp: SmtpServer, tmp_path: Path, redis_url: str) -> dict:
     db = connection.settings_dict
     return {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": REDIS,
+        "REDIS_URL": redis_url,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp.port),
@@ -78,13 +78,14 @@ class Browser:
             return response.read().decode()
 
 
-def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and_two_beats(tmp_path):
+def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and_two_beats(tmp_path, redis_url):
     if connection.vendor != "postgresql":
         pytest.skip("the stack's processes share the database, which needs PostgreSQL; CI runs this on PostgreSQL")
+    stack_redis = redis_db(redis_url, 13)  # a database of its own on the session's Redis
     try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).flushdb()
+        redis.Redis.from_url(stack_redis, socket_connect_timeout=2).flushdb()
     except redis.RedisError as error:
-        pytest.fail(f"Redis is not reachable at {REDIS}: {error}")
+        pytest.fail(f"Redis is not reachable at {stack_redis}: {error}")
     team = make_team(name="Domestic abuse team")
     officer = make_user(username="olivia", role=roles.OFFICER, teams=[team], email="olivia@example.org",
                         first_name="Olivia", last_name="Okafor")
@@ -92,7 +93,7 @@ def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and
 
     processes = []
     with SmtpServer() as smtp:
-        env = environment(smtp, tmp_path)
+        env = environment(smtp, tmp_path, stack_redis)
         port = free_port()
         try:
             gunicorn_log = tmp_path / "gunicorn.log"

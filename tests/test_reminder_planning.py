@@ -35,7 +35,7 @@ def test_a_short_deadline_gets_two_weeks_one_week_two_working_days_and_morning_o
         assert rows[("2 working days", email)] == london(2026, 3, 10, 8, 0)
         assert rows[("morning of", email)] == london(2026, 3, 12, 8, 0)
     assert rows[("escalation", "mo@example.org")] == london(2026, 3, 5, 8, 0)
-    assert rows[("overdue", "mo@example.org")] == london(2026, 3, 12, 13, 0)
+    assert rows[("overdue", "mo@example.org")] == london(2026, 3, 13, 8, 0)  # the morning after, with other escalations
     assert len(rows) == 10
 
 

@@ -16,7 +16,7 @@ from reminders.models import Reminder
 from tests.reminder_helpers import market_engagement_milestone, team_with_people
 from tests.smtp_server import SmtpServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.system]
 
 ROOT = Path(__file__).resolve().parent.parent
 

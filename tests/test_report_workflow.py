@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from contracts import roles
@@ -13,15 +12,11 @@ from reports.models import DecisionReport, ReportOption
 from tests.factories import make_team, make_user
 from tests.report_helpers import make_asc0013_like_contract, make_asc0013_like_report, pdf_text, submitted
 
-pytestmark = pytest.mark.django_db
-
-TODAY = "2017-02-20 10:00:00+00:00"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("frozen_today"),
+    pytest.mark.today("2017-02-20 10:00:00+00:00"),  # the ASC0013 report's own dates
+]
 
 
 def signed_in(client, role, **fields):

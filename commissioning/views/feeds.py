@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from exports.filenames import set_download_name
+
 from ..feeds import (
     build_calendar,
     calendar_feed_for_token,
@@ -67,7 +69,7 @@ def calendar_feed(request, token: str):
         now=timezone.now(),
     )
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{FEED_FILENAME}"'
+    set_download_name(response, FEED_FILENAME, as_attachment=False)
     # The address is a secret: shared caches must not keep it, nor search engines list it.
     patch_cache_control(response, private=True)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -10,11 +10,10 @@ from django.views.generic import DetailView, FormView
 
 from access import policy
 from common.views import Permission, ServiceFormMixin
-from contracts.models import Contract
 
 from .. import services
 from ..forms import MilestoneForm, MilestoneStatusForm
-from ..models import CommissioningCycle, Milestone
+from ..models import Milestone
 
 # The model's names for the dates, and the form fields that show them.
 FORM_FIELDS = {"due_on": "due_date", "due_at": "due_time", "ends_at": "end_time", "met_on": "met_on"}
@@ -71,6 +70,9 @@ class MilestoneCreateView(Permission, MilestoneServiceFormMixin, FormView):
     def get_initial(self):
         return {"owner": self.request.user.pk}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "team": self.subject.team}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.subject, milestone=None, **kwargs)
 
@@ -93,6 +95,10 @@ class MilestoneUpdateView(Permission, MilestoneServiceFormMixin, FormView):
 
     def get_initial(self):
         return MilestoneForm.initial_for(self.milestone)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        return {**kwargs, "team": self.milestone.subject.team, "current_owner_id": self.milestone.owner_id}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.milestone.subject, milestone=self.milestone, **kwargs)

@@ -19,18 +19,30 @@ Dates: a whole day is written as OCDS writes end dates, 23:59:59 London time wit
 offset that day (start dates as 00:00:00), which the importer reads back as that London day;
 a time of day is written in London time with its offset.
 
-A cycle or contract without an OCID gets a local one (``ocds-local-cycle-12``): such OCIDs
-are not registered with the Open Contracting Partnership and only identify records of this
-tracker.
+A cycle or contract without an OCID gets one under the council's registered prefix (setting
+``OCDS_OCID_PREFIX``: ``ocds-a1b2c3-cycle-12``); without a prefix it is left out of the export
+(``cycle_release`` answers None), since an invented prefix fails the standard's OCID check.
+
+Ids the notices published are kept: the tender's id, and each award's and contract's id (as the
+importer recorded them); the tracker's own ids are used only for what no notice named.
+Amendments: a contract change notice's (UK10) go under ``contracts[].amendments``, the others
+under ``tender.amendments``. A lot matched to a contract takes the contract's dates but not its
+value: the contract's value is written in ``contracts[].value``, the lot's is what notices said.
+
+Extensions: only fields that the declared extensions (or the standard) define are written, so
+``tender.legalBasis``, which no extension in the repository defines, is not: the notices'
+``noticeType`` already says the procurement is under the Procurement Act 2023.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from commissioning.models import CommissioningCycle, Milestone, Stage
@@ -42,7 +54,6 @@ from ..validators import is_web_address
 from . import jsontext
 from .parser import end_of_day, start_of_day
 
-LOCAL_OCID_PREFIX = "ocds-local"
 VERSION = "1.1"
 EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json",
@@ -98,8 +109,33 @@ RELEASE_TAG = {
 }
 
 
-def local_ocid(kind: str, pk: int) -> str:
-    return f"{LOCAL_OCID_PREFIX}-{kind}-{pk}"
+def local_ocid(kind: str, pk: int) -> str | None:
+    """An OCID under the council's registered prefix, or None when no prefix is set."""
+    prefix = getattr(settings, "OCDS_OCID_PREFIX", "")
+    return f"{prefix}-{kind}-{pk}" if prefix else None
+
+
+# The line the importer adds to a milestone's description, left out of the export so that
+# importing the export again does not add it twice.
+_PROVENANCE = re.compile(r"\s*From release .+ \(\$[^)]*\)\.\s*$")
+
+
+def _description(text: str) -> str:
+    return _PROVENANCE.sub("", text).strip()
+
+
+def _published_ids(cycle: CommissioningCycle | None) -> tuple[str | None, dict[int, tuple[str, str]]]:
+    """The tender id and, by contract, the (award id, contract id) that the notices published."""
+    if cycle is None:
+        return None, {}
+    tender_id, awards = None, {}
+    for iv in ImportedValue.objects.filter(cycle=cycle).filter(key__startswith="award:") | ImportedValue.objects.filter(cycle=cycle, key="tender:id"):
+        if iv.key == "tender:id":
+            tender_id = iv.value
+        elif isinstance(iv.value, dict) and iv.value.get("contract"):
+            award_id = iv.key.removeprefix("award:")
+            awards[iv.value["contract"]] = (award_id, iv.value.get("contract_id") or "")
+    return tender_id, awards
 
 
 def _iso(moment: datetime) -> str:
@@ -114,12 +150,31 @@ def _value(amount: Decimal | None) -> dict | None:
     return {"amount": _amount(amount), "currency": "GBP"} if amount is not None else None
 
 
+def organisation_identifiers(organisation: Organisation) -> list[dict]:
+    """Every identifier the tracker holds for an organisation, PPON first, as OCDS identifiers."""
+    found = []
+    if organisation.ppon_id:
+        found.append({"scheme": "GB-PPON", "id": organisation.ppon_id})
+    if organisation.company_number:
+        found.append({"scheme": "GB-COH", "id": organisation.company_number})
+    if organisation.charity_number:
+        number = organisation.charity_number
+        scheme = "GB-SC" if number.upper().startswith("SC") else "GB-NIC" if number.upper().startswith("NI") else "GB-CHC"
+        found.append({"scheme": scheme, "id": number})
+    found += [{"scheme": i.scheme, "id": i.identifier} for i in organisation.identifiers.all()]
+    return found
+
+
 def _party(organisation: Organisation, role: str) -> tuple[dict, dict]:
     """The party entry and the reference to it."""
-    party_id = organisation.ocds_party_id or f"tracker-organisation-{organisation.pk}"
+    identifiers = organisation_identifiers(organisation)
+    first = identifiers[0] if identifiers else None
+    party_id = f"{first['scheme']}-{first['id']}" if first else f"tracker-organisation-{organisation.pk}"
     party = {"id": party_id, "name": organisation.name, "roles": [role]}
-    if organisation.ppon_id:
-        party["identifier"] = {"scheme": "GB-PPON", "id": organisation.ppon_id}
+    if first:
+        party["identifier"] = first
+    if len(identifiers) > 1:
+        party["additionalIdentifiers"] = identifiers[1:]
     if organisation.is_sme:
         party["details"] = {"scale": "sme"}
     return party, {"id": party_id, "name": organisation.name}
@@ -151,8 +206,8 @@ def _milestone(milestone: Milestone, milestone_id: str) -> dict:
         "dueDate": _iso(milestone.due_at) if milestone.due_at else end_of_day(milestone.due_on),
         "status": MILESTONE_STATUS[milestone.status],
     }
-    if milestone.description:
-        entry["description"] = milestone.description
+    if description := _description(milestone.description):
+        entry["description"] = description
     if milestone.status == Milestone.Status.MET and milestone.met_on:
         entry["dateMet"] = end_of_day(milestone.met_on)
     return entry
@@ -190,16 +245,23 @@ def _contract_lot(contract: Contract, lot_id: str) -> dict:
     }
     if renewal := _renewal(options):
         lot["renewal"] = renewal
-    if value := _value(contract.total_value):
-        lot["value"] = value
     return lot
 
 
 def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
     if lot.contract_id:
         entry = _contract_lot(lot.contract, lot.lot_id)
+        if not entry["hasRenewal"] and lot.has_renewal:
+            # The contract has no options recorded yet: what the notices said about renewal stands.
+            entry["hasRenewal"] = True
+            if renewal := _lot_renewal(lot):
+                entry["renewal"] = renewal
+        if lot.title:
+            entry["title"] = lot.title
         if lot.status:
             entry["status"] = lot.status
+        if lot.value is not None:
+            entry["value"] = _value(lot.value)
         return entry
     start = milestone_dates.get(f"lot:{lot.lot_id}:start", lot.start_date)
     end = milestone_dates.get(f"lot:{lot.lot_id}:end", lot.end_date)
@@ -213,6 +275,18 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         entry["contractPeriod"] = period
     if lot.has_renewal is not None:
         entry["hasRenewal"] = lot.has_renewal
+    if renewal := _lot_renewal(lot):
+        entry["renewal"] = renewal
+    if lot.value is not None:
+        entry["value"] = _value(lot.value)
+    if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
+        entry["suitability"] = {
+            key: value for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse)) if value is not None
+        }
+    return entry
+
+
+def _lot_renewal(lot: Lot) -> dict:
     renewal = {}
     if lot.renewal_description:
         renewal["description"] = lot.renewal_description
@@ -222,15 +296,7 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         renewal["maximumRenewals"] = Decimal("1e9999")  # OCDS for "no maximum", written as 1E+9999
     elif lot.maximum_renewals is not None:
         renewal["maximumRenewals"] = lot.maximum_renewals
-    if renewal:
-        entry["renewal"] = renewal
-    if lot.value is not None:
-        entry["value"] = _value(lot.value)
-    if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
-        entry["suitability"] = {
-            key: value for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse)) if value is not None
-        }
-    return entry
+    return renewal
 
 
 def _place_documents(release: dict, notices: Iterable[Notice], award_id: str, contract_id: str) -> None:
@@ -251,23 +317,25 @@ def _place_documents(release: dict, notices: Iterable[Notice], award_id: str, co
         contracts[0]["documents"] = sections["contracts"]
 
 
-def _amendments(notices: Iterable[Notice]) -> list[dict]:
+def _amendments(notices: Iterable[Notice], *, contract_changes: bool = False) -> list[dict]:
+    """The notices' amendments: a contract change's (UK10) when ``contract_changes``, else the others."""
     return [
         {"id": notice.fts_notice_id or f"tracker-notice-{notice.pk}", "description": notice.amendment}
         for notice in notices
-        if notice.amendment
+        if notice.amendment and (notice.notice_type == "UK10") == contract_changes
     ]
 
 
-def _award_and_contract(contract: Contract) -> tuple[dict, dict]:
-    award_id = f"award-{contract.reference}"
+def _award_and_contract(contract: Contract, published: tuple[str, str] | None = None) -> tuple[dict, dict]:
+    award_id = (published[0] if published else "") or f"award-{contract.reference}"
+    contract_id = (published[1] if published else "") or contract.reference
     award: dict = {"id": award_id, "status": "active"}
     if contract.provider_id:
         award["suppliers"] = [_party(contract.provider, "supplier")[1]]
     period = _period(contract.start_date, contract.current_end_date, contract.max_extent_date)
     award["contractPeriod"] = period
     entry = {
-        "id": contract.reference,
+        "id": contract_id,
         "awardID": award_id,
         "title": contract.title,
         "period": period,
@@ -279,6 +347,8 @@ def _award_and_contract(contract: Contract) -> tuple[dict, dict]:
     entry["hasRenewal"] = bool(options)
     if renewal := _renewal(options):
         entry["renewal"] = renewal
+    if amendments := _amendments(contract.notices.order_by("published_at", "pk"), contract_changes=True):
+        entry["amendments"] = amendments
     return award, entry
 
 
@@ -288,9 +358,13 @@ def _finish(release: dict, ocid: str, now: datetime) -> dict:
     return {"ocid": ocid, "id": f"{ocid}-tracker-{digest}", "date": _iso(now), **release}
 
 
-def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> dict:
+def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> dict | None:
+    """The cycle as one release; None when it has no OCID and no registered prefix is set."""
     now = now or timezone.now()
     ocid = cycle.ocid or local_ocid("cycle", cycle.pk)
+    if ocid is None:
+        return None
+    tender_id, published = _published_ids(cycle)
     contracts = list(Contract.objects.filter(ocid=cycle.ocid).select_related("buyer", "provider").prefetch_related("options")) if cycle.ocid else []
     imported = {iv.key: iv for iv in ImportedValue.objects.filter(cycle=cycle).select_related("milestone")}
     written_elsewhere = {iv.milestone_id for key, iv in imported.items() if iv.milestone_id and not key.startswith("milestone:planning:")}
@@ -318,7 +392,7 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
     if milestones:
         release["planning"] = {"milestones": milestones}
     tender: dict = {
-        "id": f"tracker-cycle-{cycle.pk}",
+        "id": tender_id or f"tracker-cycle-{cycle.pk}",
         "title": cycle.name,
         "status": TENDER_STATUS[Stage(cycle.stage)],
         "mainProcurementCategory": "services",
@@ -329,8 +403,6 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
         tender["value"] = value
     if cycle.is_light_touch:
         tender["specialRegime"] = ["lightTouch"]
-    if notices:
-        tender["legalBasis"] = {"id": "2023/54", "scheme": "UKPGA", "uri": "https://www.legislation.gov.uk/ukpga/2023/54/contents"}
     if lots:
         tender["lots"] = [_lot_from_notices(lot, milestone_dates) for lot in lots]
     elif contracts:
@@ -345,11 +417,16 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
     if awarded:
         release["awards"], release["contracts"] = [], []
         for contract in awarded:
-            award, entry = _award_and_contract(contract)
+            award, entry = _award_and_contract(contract, published.get(contract.pk))
             release["awards"].append(award)
             release["contracts"].append(entry)
             parties.append(_party(contract.provider, "supplier")[0])
-    _place_documents(release, notices, award_id="1", contract_id="1")
+    _place_documents(
+        release,
+        notices,
+        award_id=release["awards"][0]["id"] if awarded else "1",
+        contract_id=release["contracts"][0]["id"] if awarded else "1",
+    )
     if parties:
         release["parties"] = _unique_parties(parties)
     return _finish(release, ocid, now)
@@ -366,10 +443,13 @@ def _unique_parties(parties: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
-def contract_release(contract: Contract, *, now: datetime | None = None) -> dict:
-    """A contract on its own: one lot (the contract), its milestones, its notices."""
+def contract_release(contract: Contract, *, now: datetime | None = None) -> dict | None:
+    """A contract on its own: one lot (the contract), its milestones, its notices; None when it
+    has no OCID and no registered prefix is set."""
     now = now or timezone.now()
     ocid = contract.ocid or local_ocid("contract", contract.pk)
+    if ocid is None:
+        return None
     notices = list(contract.notices.order_by("published_at", "pk"))
     parties = [_party(contract.buyer, "buyer")[0]]
     release: dict = {
@@ -401,16 +481,17 @@ def contract_release(contract: Contract, *, now: datetime | None = None) -> dict
         tender["value"] = value
     if contract.is_light_touch:
         tender["specialRegime"] = ["lightTouch"]
-    if notices:
-        tender["legalBasis"] = {"id": "2023/54", "scheme": "UKPGA", "uri": "https://www.legislation.gov.uk/ukpga/2023/54/contents"}
     if amendments := _amendments(notices):
         tender["amendments"] = amendments
     release["tender"] = tender
+    award_id, contract_id = f"award-{contract.reference}", contract.reference
     if contract.provider_id:
-        award, entry = _award_and_contract(contract)
+        cycle = CommissioningCycle.objects.filter(ocid=contract.ocid).first() if contract.ocid else None
+        award, entry = _award_and_contract(contract, _published_ids(cycle)[1].get(contract.pk))
         release["awards"], release["contracts"] = [award], [entry]
+        award_id, contract_id = award["id"], entry["id"]
         parties.append(_party(contract.provider, "supplier")[0])
-    _place_documents(release, notices, award_id=f"award-{contract.reference}", contract_id=contract.reference)
+    _place_documents(release, notices, award_id=award_id, contract_id=contract_id)
     release["parties"] = _unique_parties(parties)
     return _finish(release, ocid, now)
 
@@ -432,13 +513,15 @@ def releases_for_all(cycles: Iterable[CommissioningCycle], contracts: Iterable[C
     now = now or timezone.now()
     releases, covered = [], set()
     for cycle in cycles:
-        releases.append(cycle_release(cycle, now=now))
+        if (release := cycle_release(cycle, now=now)) is not None:
+            releases.append(release)
         if cycle.ocid:
             covered.add(cycle.ocid)
     for contract in contracts:
         if contract.ocid and contract.ocid in covered:
             continue
-        releases.append(contract_release(contract, now=now))
+        if (release := contract_release(contract, now=now)) is not None:
+            releases.append(release)
     return releases
 
 

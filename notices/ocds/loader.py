@@ -4,12 +4,14 @@
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
 large file's results in memory. Each release is imported on its own, in its own transaction:
 
-1. A release whose id is already in the tracker changes nothing ("already imported").
+1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
+   OCDS makes a release id unique only within its OCID.
 2. ``parser.read_release`` checks it (schema, dates with time zones, numbers) and reads it;
    any problem refuses the whole release, with its JSON path.
-3. The buyer must be an organisation the tracker knows by its PPON identifier, unless the
-   import may add buyers (``create_buyers``): an unknown buyer is otherwise refused, because
-   a typing slip in a PPON would quietly create a second council.
+3. The buyer must be an organisation the tracker knows by any identifier the release gives
+   it (GB-PPON, GB-COH, GB-CHC, GB-SC, GB-NIC, Contracts Finder's GB-CFS or any other
+   scheme), unless the import may add buyers (``create_buyers``): an unknown buyer is
+   otherwise refused, because a typing slip in an identifier would quietly create a second council.
 4. The commissioning cycle is the one with the release's OCID. With none, the import adds one
    for the team given (or the team of the contracts that have the OCID); without a team the
    release is refused, naming the OCID.
@@ -44,7 +46,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -56,15 +58,23 @@ from django.utils import timezone
 from access import policy
 from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed
-from commissioning.models import CommissioningCycle, Milestone, Stage
+from commissioning.models import STAGE_ORDER, CommissioningCycle, Milestone, Stage
 from common import history
 from common.dates import long_date
 from common.history import REASON_LENGTH
 from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
+from contracts.terms import term_end, whole_months_between
 
 from .. import services
-from ..models import Conflict, ImportedValue, Lot, Notice, Release
+from ..models import (
+    Conflict,
+    ImportedValue,
+    Lot,
+    Notice,
+    OrganisationIdentifier,
+    Release,
+)
 from ..notice_types import NoticeType
 from . import jsontext
 from .parser import (
@@ -297,8 +307,9 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
     if item.error:
         return Outcome(Outcome.REFUSED, item.location, problems=[item.error])
     release_id, ocid = _release_label(item)
-    # Step 1: importing the same release twice changes nothing (and costs one query).
-    if release_id and Release.objects.filter(release_id=release_id).exists():
+    # Step 1: importing the same release twice changes nothing (and costs one query). A release
+    # id is unique only within its OCID: another procurement's release with the same id is new.
+    if release_id and Release.objects.filter(ocid=ocid, release_id=release_id).exists():
         return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
     try:
         parsed = read_release(item.release)
@@ -315,7 +326,7 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
     except ValidationError as error:
         return _refused(item, [Problem("$", message) for message in error.messages])
     except IntegrityError:
-        if Release.objects.filter(release_id=parsed.release_id).exists():
+        if Release.objects.filter(ocid=parsed.ocid, release_id=parsed.release_id).exists():
             # Imported at the same moment by someone else: the same release, already in.
             return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
         return _refused(item, [Problem("$", "could not be saved: it clashes with a record already in the tracker")])
@@ -407,14 +418,25 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     if applied:
         lots = _lots(run, cycle, contracts)
         _cycle_values(run, cycle, created)
+        if not created:
+            _stage(run, cycle)
+        _tender_id(run, cycle)
         lots_with_contracts = frozenset(lot.lot_id for lot in lots if lot.contract_id)
         for spec in milestone_specs(parsed, lots_with_contracts=lots_with_contracts):
             _milestone(run, cycle, spec)
+        contracts = _awarded(run, cycle, buyer, contracts)
+        if len(lots) == 1 and len(contracts) == 1 and lots[0].contract_id is None:
+            # The contract this release added is its one lot's (as _lots matches them on the next release).
+            lots[0].contract = contracts[0]
+            run.record(lots[0])
+            lots[0].save(update_fields=["contract"])
         allowed_ids = {contract.pk for contract in contracts}
         for lot in lots:
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
             if lot.contract_id in allowed_ids:
                 _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
+        signed = services.contract_date_signed_from_notice(contracts=contracts, signed=[when.day for when in parsed.signed], officer=run.officer)
+        run.changes += signed
     else:
         run.changes.append(
             f"Older than release {latest.release_id}, already imported: kept for the record, changed nothing"
@@ -424,7 +446,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     # worked out again only when a release brought something they depend on.
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
-        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked:
+        if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
             run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
     if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
         run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
@@ -443,31 +465,70 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     )
 
 
+# Schemes held in the organisation's own fields; any other scheme is an OrganisationIdentifier.
+OWN_FIELDS = {"GB-PPON": "ppon_id", "GB-COH": "company_number", "GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number"}
+
+
+def organisation_by_identifiers(identifiers) -> Organisation | None:
+    """The organisation that has any of ``identifiers`` ((scheme, id) pairs), trying them in order."""
+    for scheme, identifier in identifiers:
+        name = OWN_FIELDS.get(scheme)
+        if name is not None:
+            found = Organisation.objects.filter(**{name: identifier[:40]}).order_by("pk").first()
+        else:
+            found = Organisation.objects.filter(
+                identifiers__scheme=scheme[:40], identifiers__identifier=identifier[:255]
+            ).first()
+        if found is not None:
+            return found
+    return None
+
+
+def organisation_add(*, name: str, role: str, identifiers, run: _Run) -> Organisation:
+    """A new organisation holding every identifier an imported party gives (first of each scheme)."""
+    own = {}
+    for scheme, identifier in identifiers:
+        field_name = OWN_FIELDS.get(scheme)
+        if field_name is not None and field_name not in own:
+            own[field_name] = identifier[:40] if field_name == "ppon_id" else identifier[:20]
+    organisation = contract_services.organisation_save(
+        organisation=Organisation(name=name[:255], role=role, **own), officer=run.officer, reason=run.reason
+    )
+    for scheme, identifier in identifiers:
+        if scheme not in OWN_FIELDS:
+            OrganisationIdentifier.objects.get_or_create(
+                scheme=scheme[:40], identifier=identifier[:255], defaults={"organisation": organisation}
+            )
+    return organisation
+
+
 def _buyer(run: _Run) -> Organisation | None:
+    """The buyer, matched by any identifier it has in any scheme (PPON, Companies House, a charity
+    register, Contracts Finder's GB-CFS...); added if the import may add buyers."""
     buyer = run.parsed.buyer
     if buyer is None:
         return None
-    if not buyer.ppon_id:
-        raise Refused(
-            Problem("$.buyer.id", f"'{buyer.party_id}' has no GB-PPON identifier: the tracker matches buyers by their PPON")
-        )
-    organisation = Organisation.objects.filter(ppon_id=buyer.ppon_id).first()
+    organisation = organisation_by_identifiers(buyer.identifiers)
     if organisation is not None:
         return organisation
+    if not buyer.identifiers:
+        raise Refused(
+            Problem("$.buyer.id", f"'{buyer.party_id}' has no identifier in $.parties (identifier or additionalIdentifiers), "
+                    "so the tracker cannot tell which organisation it is")
+        )
     if not run.options.create_buyers or not run.scope.may_add_buyers():
         raise Refused(
             Problem(
                 "$.buyer",
-                f"no organisation in the tracker has the PPON identifier {buyer.ppon_id} ({buyer.name or 'no name given'}): "
+                f"no organisation in the tracker has {'the identifier' if len(buyer.identifiers) == 1 else 'any of the identifiers'} "
+                f"{buyer.shown} ({buyer.name or 'no name given'}): "
                 "add it on the Organisations page, or import again allowing new buyers to be added",
             )
         )
-    organisation = contract_services.organisation_save(
-        organisation=Organisation(name=(buyer.name or buyer.ppon_id)[:255], role=Organisation.Role.BUYER, ppon_id=buyer.ppon_id),
-        officer=run.officer,
-        reason=run.reason,
+    organisation = organisation_add(
+        name=buyer.name or buyer.party_id or buyer.shown, role=Organisation.Role.BUYER, identifiers=buyer.identifiers, run=run
     )
-    run.changes.append(f"Added the buyer {organisation.name} (PPON {organisation.ppon_id})")
+    run.changes.append(f"Added the buyer {organisation.name} ({buyer.shown})")
     return organisation
 
 
@@ -528,7 +589,7 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         team=team,
         lead_officer=run.officer,
         ocid=parsed.ocid,
-        stage=STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT,
+        stage=_first_stage(parsed, latest_notice),
         stage_changed_on=latest_notice.published.london.date() if latest_notice else parsed.date.london.date(),
         is_light_touch=bool(parsed.light_touch),
         target_start_date=min(lot_starts, default=None),
@@ -540,6 +601,25 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     )
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
     return cycle, True
+
+
+def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
+    """A new cycle's stage: the latest notice's, unless the release's tag and tender.status say
+    otherwise (a tracker's own export says its stage that way); then the earliest stage they allow."""
+    from .exporter import (  # the export's mapping, read backwards
+        RELEASE_TAG,
+        TENDER_STATUS,
+    )
+
+    stage = STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT
+    consistent = [
+        s for s in Stage
+        if (not parsed.tags or RELEASE_TAG[s] in parsed.tags)
+        and (not parsed.tender_status or TENDER_STATUS[s] == parsed.tender_status)
+    ]
+    if not consistent or stage in consistent or (not parsed.tags and not parsed.tender_status):
+        return stage
+    return consistent[0]
 
 
 # --- values the notices set ---------------------------------------------------------------
@@ -667,6 +747,242 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
         commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason, follow_up=False)
 
 
+# --- awards and contracts (UK6, UK7, UK10, UK11) ------------------------------------------
+
+
+def _provider(run: _Run, award) -> Organisation | None:
+    for supplier in award.suppliers:
+        organisation = organisation_by_identifiers(supplier.identifiers)
+        if organisation is not None:
+            return organisation
+    supplier = next((s for s in award.suppliers if s.identifiers), None)
+    if supplier is None:
+        return None
+    if not run.options.create_buyers or not run.scope.may_add_buyers():
+        run.changes.append(
+            f"The supplier {supplier.name or supplier.party_id} ({', '.join(f'{a} {b}' for a, b in supplier.identifiers)}) is "
+            "not in the tracker: add it on the Organisations page, or import again allowing new organisations"
+        )
+        return None
+    organisation = organisation_add(
+        name=supplier.name or supplier.party_id, role=Organisation.Role.PROVIDER, identifiers=supplier.identifiers, run=run
+    )
+    run.changes.append(f"Added the supplier {organisation.name}")
+    return organisation
+
+
+def _free_reference(wanted: str) -> str:
+    reference = wanted[:50] or "OCDS"
+    number = 1
+    while Contract.objects.filter(reference=reference).exists():
+        number += 1
+        reference = f"{wanted[:44]}-{number}"
+    return reference
+
+
+def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, contracts: list[Contract]) -> list[Contract]:
+    """What awards and contracts (UK6, UK7) say, in the tracker's contracts; returns every contract with the OCID.
+
+    1. Each award is one contract, found by the award id it was imported from (``ImportedValue``
+       "award:<id>"), or, for a procurement with one award and one contract of the OCID, that contract.
+    2. None found: a contract is added with the supplier, value, period and signature date.
+    3. Found: a value the import set and no officer changed since follows the notice; a value an
+       officer entered stays, and a ``Conflict`` offers the notice's (a UK10 change is always
+       offered, never applied: the officer decides whether the change is made).
+    4. A contract whose status is terminated (a UK11 notice) is marked ended on its end date.
+    """
+    contracts = list(contracts)
+    for award in run.parsed.awards:
+        if award.status in ("cancelled", "unsuccessful", "pending") and not award.contract_id:
+            continue
+        key = f"award:{award.award_id}"
+        imported = _imported(run, cycle, key)
+        contract = None
+        if imported is not None:
+            contract = next((c for c in contracts if c.pk == (imported.value or {}).get("contract")), None)
+            if contract is None:
+                continue  # deleted in the tracker, or no longer this procurement's: not added again
+        elif len(contracts) == 1 and len(run.parsed.awards) == 1:
+            contract = contracts[0]
+        said = _said(award)
+        if contract is None:
+            contract = _contract_add(run, cycle, buyer, award, said)
+            if contract is None:
+                continue
+            contracts.append(contract)
+        else:
+            _contract_update(run, cycle, contract, award, said, imported)
+        _remember(
+            run, cycle, key, {"contract": contract.pk, "contract_id": award.contract_id, **said}, imported=_imported(run, cycle, key)
+        )
+        if award.status == "terminated" and contract.terminated_on is None:
+            ended = award.end.day if award.end else run.parsed.date.london.date()
+            contract.terminated_on = max(ended, contract.start_date)
+            contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+            run.changes.append(f"{contract.reference} marked ended on {long_date(contract.terminated_on)}, as the notice reports")
+    return contracts
+
+
+def _said(award) -> dict:
+    """What an award says about its contract, as ImportedValue keeps it (JSON)."""
+    return {
+        "total_value": _json_value(award.value) if award.currency in ("", "GBP") else None,
+        "start_date": award.start.day.isoformat() if award.start else None,
+        "end_date": award.end.day.isoformat() if award.end else None,
+        "max_extent_date": award.max_extent.day.isoformat() if award.max_extent else None,
+        "date_signed": award.date_signed.day.isoformat() if award.date_signed else None,
+    }
+
+
+def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None:
+    if buyer is None or award.start is None or award.end is None:
+        run.changes.append(
+            f"Award {award.award_id}: no contract added, as the release gives no "
+            + ("buyer" if buyer is None else "contract period (start and end)")
+        )
+        return None
+    start, end = award.start.day, award.end.day
+    months = max(1, whole_months_between(start, end + timedelta(days=1)))
+    contract = Contract(
+        reference=_free_reference(award.contract_id or award.award_id),
+        title=(award.title or cycle.name)[:255],
+        service_category=cycle.service_category,
+        buyer=buyer,
+        provider=_provider(run, award),
+        team=cycle.team,
+        lead_officer=cycle.lead_officer,
+        start_date=start,
+        initial_term_months=months,
+        max_extent_date=award.max_extent.day if award.max_extent and award.max_extent.day >= end else None,
+        total_value=award.value if award.currency in ("", "GBP") else None,
+        is_light_touch=cycle.is_light_touch,
+        ocid=run.parsed.ocid,
+    )
+    if award.date_signed and award.date_signed.day <= term_end(start, months):
+        contract.date_signed = award.date_signed.day  # the model refuses a signature after the initial term
+    contract.refresh_end_dates()
+    contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+    run.changes.append(
+        f"Added the contract {contract.reference}"
+        + (f" with {contract.provider.name}" if contract.provider_id else "")
+        + f", {long_date(start)} to {long_date(contract.initial_end_date)}"
+        + (f", {_money(contract.total_value)}" if contract.total_value is not None else "")
+    )
+    if term_end(start, months) != end:
+        run.changes.append(
+            f"{contract.reference}: the notice's contract period ends {long_date(end)}, which is not a whole number of months "
+            f"from {long_date(start)}; the tracker counts {months} months, to {long_date(contract.initial_end_date)}"
+        )
+    return contract
+
+
+CONTRACT_LABELS = {"total_value": "total value", "max_extent_date": "maximum extent date", "end_date": "end of the initial term"}
+
+
+def _contract_value(contract: Contract, name: str):
+    value = contract.initial_end_date if name == "end_date" else getattr(contract, name)
+    return _json_value(value)
+
+
+def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, imported: ImportedValue | None) -> None:
+    """A value the import gave and nobody changed follows the notice; otherwise the officer chooses."""
+    before = (imported.value or {}) if imported is not None else {}
+    changed, fields = [], []
+    is_change = bool(award.amendments) or any(n.notice_type == "UK10" for n in run.parsed.notices)
+    for name in ("total_value", "max_extent_date", "end_date"):
+        new = said.get(name)
+        ours = _contract_value(contract, name)
+        if new is None or new == ours:
+            continue
+        label = CONTRACT_LABELS[name]
+        if before.get(name) == ours and name != "end_date" and not is_change:
+            setattr(contract, name, Decimal(new) if name == "total_value" else date.fromisoformat(new))
+            fields.append(name)
+            changed.append(f"{label} {_words_for(name, ours)} → {_words_for(name, new)}")
+            continue
+        subject = f"{contract.reference}: {label}"
+        theirs = f"{_words_for(name, new)} ({award.path})"
+        if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs, status=Conflict.Status.OPEN).exists():
+            continue
+        _conflict(
+            run,
+            cycle,
+            subject=subject,
+            path=award.path,
+            ours=_words_for(name, ours),
+            theirs=theirs,
+            theirs_value=None if name == "end_date" else {"target": "contract", "field": name, "value": new},
+            contract=contract,
+        )
+        run.changes.append(
+            f"{contract.reference}'s {label} is {_words_for(name, ours)}; the notice says {_words_for(name, new)}"
+            + (" (a contract change: the officer decides)" if is_change else " (the officer chooses)")
+        )
+    if contract.provider_id is None and award.suppliers:
+        provider = _provider(run, award)
+        if provider is not None:
+            contract.provider = provider
+            fields.append("provider")
+            changed.append(f"supplier {provider.name}")
+    if fields:
+        contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
+        run.changes.append(f"{contract.reference}: " + "; ".join(changed))
+
+
+def _words_for(name: str, value) -> str:
+    if value is None:
+        return "not set"
+    if name == "total_value":
+        return _money(Decimal(value))
+    return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
+
+
+# tender.status (OCDS tenderStatus codelist) as the stage the procurement has at least reached.
+# "planning" and "planned" cover every stage before the tender, so they propose no move.
+STAGE_FOR_TENDER_STATUS = {
+    "active": Stage.PROCUREMENT,
+    "complete": Stage.AWARD,
+}
+
+
+def _tender_id(run: _Run, cycle: CommissioningCycle) -> None:
+    """The tender id the notices publish, kept so that the export writes it back (not a placeholder)."""
+    tender_id = run.parsed.tender_id
+    if tender_id:
+        imported = _imported(run, cycle, "tender:id")
+        if imported is None or imported.value != tender_id:
+            _remember(run, cycle, "tender:id", tender_id, imported=imported)
+
+
+def _stage(run: _Run, cycle: CommissioningCycle) -> None:
+    """A notice whose tender.status says the procurement is further on than the cycle's stage
+    proposes the move; the stage changes when an officer agrees (a Conflict, as for any value).
+    Asked once per status: the same status in the next release asks nothing again."""
+    status = run.parsed.tender_status
+    stage = STAGE_FOR_TENDER_STATUS.get(status)
+    if stage is None or STAGE_ORDER[stage] <= STAGE_ORDER[Stage(cycle.stage)]:
+        return
+    key = "cycle:stage"
+    imported = _imported(run, cycle, key)
+    if imported is not None and imported.value == stage:
+        return
+    imported = _remember(run, cycle, key, stage, imported=imported)
+    _conflict(
+        run,
+        cycle,
+        subject=f"{cycle.name}: stage",
+        path="$.tender.status",
+        ours=Stage(cycle.stage).label,
+        theirs=f"{Stage(stage).label}: the notice says the tender is {status}",
+        theirs_value={"target": "cycle", "field": "stage", "value": stage},
+        imported_value=imported,
+    )
+    run.changes.append(
+        f"The notice says the tender is {status}: the stage could move from {Stage(cycle.stage).label.lower()} to "
+        f"{Stage(stage).label.lower()} (the officer chooses)"
+    )
+
+
 # --- lots ---------------------------------------------------------------------------------
 
 
@@ -732,7 +1048,16 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
         changed = []
+        # A matched lot is written out with its contract's dates: the same dates coming back (the
+        # tracker's own export) are the contract's, not something a notice said about the lot.
+        contract_dates = (
+            {"start_date": lot.contract.start_date, "end_date": lot.contract.initial_end_date, "max_extent_date": lot.contract.max_extent_date}
+            if lot.contract_id
+            else {}
+        )
         for name, value in _lot_values(parsed_lot).items():
+            if name in contract_dates and contract_dates[name] == value:
+                continue
             if name == "title":
                 value = value[:500]
             if getattr(lot, name) != value:

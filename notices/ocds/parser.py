@@ -19,6 +19,7 @@ with each against what the tracker already holds.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import jsonschema.exceptions
+import referencing.exceptions
+
 from ..validators import is_web_address
 from .schema import datetime_problem, release_validator
+
+log = logging.getLogger("notices.import")
 
 LONDON = ZoneInfo("Europe/London")
 NOTICE_TYPES = {f"UK{number}" for number in range(1, 18)}
@@ -37,6 +43,8 @@ FLOAT_MAX = Decimal("1.7976931348623157e308")
 UNLIMITED_ALLOWED = re.compile(r"\.renewal\.maximumRenewals$")
 # The biggest amount the tracker's money columns hold (14 digits, 2 after the point).
 MAX_AMOUNT = Decimal("999999999999.99")
+# An enum error lists the allowed codes up to this many; beyond it, it names the codelist.
+ENUM_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -110,9 +118,17 @@ def _schema_problem(error) -> Problem:
     if error.validator == "minLength":
         return Problem(path, "must not be empty")
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value if v is not None)
-        return Problem(path, f"{_shown(error.instance)} is not one of {allowed}")
-    return Problem(path, error.message)
+        allowed = [str(v) for v in error.validator_value if v is not None]
+        if len(allowed) > ENUM_SHOWN:
+            # A closed codelist of hundreds (currencies): naming the list helps, listing it does not.
+            field = next((part for part in reversed(error.absolute_path) if isinstance(part, str)), "value")
+            return Problem(path, f"{_shown(error.instance)} is not one of the {len(allowed)} codes OCDS allows for {field}")
+        return Problem(path, f"{_shown(error.instance)} is not one of {', '.join(allowed)}")
+    return Problem(path, _short(error.message))
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 300 else f"{message[:297]}..."
 
 
 def _numbers(value: object, parts: tuple = ()) -> Iterator[tuple[tuple, int | Decimal]]:
@@ -175,12 +191,58 @@ def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
         yield Problem(json_path(parts), "is not valid text (it holds a NUL or a lone \\u surrogate escape)")
 
 
+VERSIONED = (
+    "is a versioned release (each field a list of values with releaseID and releaseDate), which is how a "
+    "record keeps a procurement's history, not a release: import the record's releases or its compiledRelease"
+)
+OCDS_1_0 = (
+    "is OCDS 1.0 data (organisations written in full where 1.1 refers to parties by id): upgrade it to OCDS 1.1 "
+    "(for example with OCDS Kit's 'ocdskit upgrade 1.0:1.1') and import it again"
+)
+
+
+def _is_versioned(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(entry, dict) and "releaseID" in entry and "value" in entry for entry in value
+    )
+
+
+def _release_kind(release: dict) -> str | None:
+    """Why ``release`` is not a release this importer reads, in one message, or None.
+
+    A compiled release (tag "compiled", as a record's compiledRelease) is read like any release.
+    """
+    if any(_is_versioned(value) for value in release.values()):
+        return VERSIONED
+    buyer = release.get("buyer")
+    one_zero = "parties" not in release and (
+        (isinstance(buyer, dict) and "id" not in buyer and ("identifier" in buyer or "address" in buyer))
+        or any(
+            isinstance(supplier, dict) and "id" not in supplier and "identifier" in supplier
+            for award in (release.get("awards") or [])
+            if isinstance(award, dict)
+            for supplier in (award.get("suppliers") or [])
+        )
+    )
+    if one_zero:
+        return OCDS_1_0
+    return None
+
+
 def check_release(release: object) -> list[Problem]:
     """Everything wrong with one release, each with its JSON path (empty: it can be imported)."""
     if not isinstance(release, dict):
         return [Problem("$", "is not a JSON object")]
+    kind = _release_kind(release)
+    if kind is not None:
+        return [Problem("$", kind)]
     problems = _number_problems(release) + list(_text_problems(release))
-    problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
+    try:
+        problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
+    except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError, RecursionError) as error:
+        # Not expected (schema.py stubs missing definitions), but a schema fault is a message, never a 500.
+        log.exception("The OCDS schema could not check a release")
+        problems.append(Problem("$", f"could not be checked against the OCDS schema ({error.__class__.__name__}): report this"))
     if not problems:
         problems += _tracker_problems(release)
     return sorted(set(problems), key=lambda p: (p.path, p.message))
@@ -306,6 +368,15 @@ class Buyer:
     party_id: str
     name: str
     ppon_id: str  # "" when the buyer has no GB-PPON identifier
+    # Every (scheme, id) the party gives: identifier, additionalIdentifiers, and a party id
+    # written as scheme-id ("GB-COH-01234567"), in that order.
+    identifiers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """The buyer's identifiers in words: "PPON PLDZ-6131-PWZH", "GB-CFS 12345, GB-COH 01234567"."""
+        words = [f"{'PPON' if scheme == 'GB-PPON' else scheme} {identifier}" for scheme, identifier in self.identifiers]
+        return ", ".join(words) or "no identifier"
 
 
 @dataclass(frozen=True)
@@ -344,6 +415,34 @@ class ParsedLot:
 
 
 @dataclass(frozen=True)
+class Supplier:
+    party_id: str
+    name: str
+    identifiers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ParsedAward:
+    """An award, with the contract signed for it when the release has one (UK6 award, UK7 details).
+
+    ``path`` is the contract's when there is one (its values win), else the award's."""
+
+    path: str
+    award_id: str
+    contract_id: str
+    title: str
+    status: str  # the contract's status when there is a contract, else the award's
+    value: Decimal | None
+    currency: str
+    suppliers: tuple[Supplier, ...]
+    start: When | None
+    end: When | None
+    max_extent: When | None
+    date_signed: When | None
+    amendments: tuple[str, ...] = ()  # the contract's amendment descriptions (a UK10 change)
+
+
+@dataclass(frozen=True)
 class ParsedMilestone:
     path: str
     milestone_id: str
@@ -374,6 +473,11 @@ class ParsedRelease:
     future_notice: When | None
     notices: tuple[NoticeDocument, ...]
     amendments: dict[str, str] = field(default_factory=dict)
+    awards: tuple[ParsedAward, ...] = ()
+    tender_id: str = ""
+    # The tender's deadlines: (key, path, when), e.g. ("tenderPeriod.endDate", "$.tender.tenderPeriod.endDate", ...).
+    deadlines: tuple[tuple[str, str, When], ...] = ()
+    signed: tuple[When, ...] = ()  # contracts[].dateSigned: the day each contract was entered into
 
     @property
     def under_the_act(self) -> bool:
@@ -419,24 +523,34 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
+# org-id.guide schemes whose prefix a party id may carry ("GB-COH-01234567"): the UK's, and XI-/IE- ones.
+_SCHEMED_ID = re.compile(r"^((?:GB|XI|IE)-[A-Z]{2,6})-(.+)$")
+
+
+def party_identifiers(party: dict | None, party_id: str = "") -> tuple[tuple[str, str], ...]:
+    """Every (scheme, id) a party gives, without repeats: its identifier, its additional
+    identifiers, then its party id when that is written as scheme-id."""
+    found: list[tuple[str, str]] = []
+    if isinstance(party, dict):
+        for identifier in [party.get("identifier"), *(party.get("additionalIdentifiers") or [])]:
+            if isinstance(identifier, dict) and identifier.get("scheme") and identifier.get("id") not in (None, ""):
+                found.append((str(identifier["scheme"]).strip(), str(identifier["id"]).strip()))
+    match = _SCHEMED_ID.match(party_id)
+    if match:
+        found.append((match.group(1), match.group(2)))
+    return tuple(dict.fromkeys(pair for pair in found if pair[0] and pair[1]))
+
+
 def _buyer(release: dict) -> Buyer | None:
     reference = release.get("buyer")
     if not isinstance(reference, dict):
         return None
     party_id = str(reference.get("id") or "")
     party = next((p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id") == party_id), None)
-    ppon = ""
-    identifiers = []
-    if party:
-        identifiers = [party.get("identifier") or {}, *(party.get("additionalIdentifiers") or [])]
-    for identifier in identifiers:
-        if isinstance(identifier, dict) and identifier.get("scheme") == "GB-PPON" and identifier.get("id"):
-            ppon = str(identifier["id"])
-            break
-    if not ppon and party_id.startswith("GB-PPON-"):
-        ppon = party_id.removeprefix("GB-PPON-")
+    identifiers = party_identifiers(party, party_id)
+    ppon = next((identifier for scheme, identifier in identifiers if scheme == "GB-PPON"), "")
     name = str(reference.get("name") or (party or {}).get("name") or "")
-    return Buyer(party_id, name, ppon)
+    return Buyer(party_id, name, ppon, identifiers)
 
 
 def _lot(path: str, lot: dict) -> ParsedLot:
@@ -533,7 +647,82 @@ def parse_release(release: dict) -> ParsedRelease:
         future_notice=_when((tender.get("communication") or {}).get("futureNoticeDate")),
         notices=notices,
         amendments=amendments,
+        deadlines=_deadlines(tender),
+        awards=_awards(release),
+        tender_id=str(tender.get("id") or ""),
+        signed=tuple(
+            when
+            for contract in release.get("contracts") or []
+            if isinstance(contract, dict) and (when := _when(contract.get("dateSigned"))) is not None
+        ),
     )
+
+
+def _supplier(release: dict, reference: object) -> Supplier | None:
+    if not isinstance(reference, dict):
+        return None
+    party_id = str(reference.get("id") or "")
+    party = next((p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id") == party_id), None)
+    return Supplier(party_id, str(reference.get("name") or (party or {}).get("name") or ""), party_identifiers(party, party_id))
+
+
+def _awards(release: dict) -> tuple[ParsedAward, ...]:
+    """Each award with its contract (by awardID); a contract whose award is not in the release stands alone."""
+    awards = {str(a.get("id")): (i, a) for i, a in enumerate(release.get("awards") or []) if isinstance(a, dict)}
+    contracts = [(i, c) for i, c in enumerate(release.get("contracts") or []) if isinstance(c, dict)]
+    found, used = [], set()
+    for index, contract in contracts:
+        award_id = str(contract.get("awardID") or "")
+        award_index, award = awards.get(award_id, (None, {}))
+        used.add(award_id)
+        found.append(_award(release, award, contract, f"$.contracts[{index}]", award_id))
+    for award_id, (index, award) in awards.items():
+        if award_id not in used:
+            found.append(_award(release, award, {}, f"$.awards[{index}]", award_id))
+    return tuple(found)
+
+
+def _award(release: dict, award: dict, contract: dict, path: str, award_id: str) -> ParsedAward:
+    value = contract.get("value") or award.get("value") or {}
+    period = contract.get("period") or award.get("contractPeriod") or {}
+    suppliers = tuple(s for s in (_supplier(release, r) for r in award.get("suppliers") or []) if s is not None)
+    return ParsedAward(
+        path=path,
+        award_id=award_id,
+        contract_id=str(contract.get("id") or ""),
+        title=str(contract.get("title") or award.get("title") or ""),
+        status=str(contract.get("status") or award.get("status") or ""),
+        value=_pounds(value.get("amount")) if isinstance(value, dict) else None,
+        currency=str(value.get("currency") or "") if isinstance(value, dict) else "",
+        suppliers=suppliers,
+        start=_when(period.get("startDate")) if isinstance(period, dict) else None,
+        end=_when(period.get("endDate")) if isinstance(period, dict) else None,
+        max_extent=_when(period.get("maxExtentDate")) if isinstance(period, dict) else None,
+        date_signed=_when(contract.get("dateSigned")),
+        amendments=tuple(
+            str(a.get("description") or a.get("rationale") or "") for a in contract.get("amendments") or [] if isinstance(a, dict)
+        ),
+    )
+
+
+# The tender's deadlines that become milestones: where OCDS keeps them, the tracker's kind, the title.
+DEADLINES = (
+    ("tenderPeriod.endDate", "tender_deadline", "Tenders due"),
+    ("enquiryPeriod.endDate", "other", "Clarification questions close"),
+    ("expressionOfInterestDeadline", "tender_deadline", "Expressions of interest due"),
+)
+
+
+def _deadlines(tender: dict) -> tuple[tuple[str, str, When], ...]:
+    found = []
+    for key, _kind, _title in DEADLINES:
+        value = tender
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        when = _when(value)
+        if when is not None:
+            found.append((key, f"$.tender.{key}", when))
+    return tuple(found)
 
 
 # --- the milestones a release implies -----------------------------------------------------
@@ -604,7 +793,8 @@ def _text_alternative(due: When, text: str) -> TextAlternative | None:
 
 
 def milestone_specs(parsed: ParsedRelease, *, lots_with_contracts: frozenset[str] = frozenset()) -> list[MilestoneSpec]:
-    """The milestones a release gives: planning milestones, the next notice, the lots' periods.
+    """The milestones a release gives: planning milestones, the next notice, the tender's deadlines
+    (tenderPeriod.endDate, enquiryPeriod.endDate, expressionOfInterestDeadline), the lots' periods.
 
     The end and maximum extent of a lot that the tracker already has as a contract are left to
     the contract's own derived milestones (``lots_with_contracts``).
@@ -638,6 +828,20 @@ def milestone_specs(parsed: ParsedRelease, *, lots_with_contracts: frozenset[str
                 path="$.tender.communication.futureNoticeDate",
                 due=parsed.future_notice,
                 description="The date the buyer expects to publish its next notice (tender.communication.futureNoticeDate).",
+            )
+        )
+    kinds = {key: (kind, title) for key, kind, title in DEADLINES}
+    for key, path, when in parsed.deadlines:
+        kind, title = kinds[key]
+        specs.append(
+            MilestoneSpec(
+                key=f"tender:{key}",
+                kind=kind,
+                same_as_kinds=(kind,),
+                title=title,
+                path=path,
+                due=when,
+                description=f"From the notice ({path}).",
             )
         )
     several = len(parsed.lots) > 1

@@ -14,8 +14,9 @@ accepts:
 How the format is told apart, without reading the whole file:
 
 1. Read the first megabyte (or less, at the end of the file) and look at its first character.
-2. ``{`` followed by a complete JSON object on the first line, which is not a package, is
-   JSON Lines: the rest is read line by line.
+2. ``{`` whose first JSON value is a release or record ending its line, with more after it,
+   is JSON Lines: the rest is read line by line (``_is_json_lines``). A package is one document
+   however its lines are laid out.
 3. Anything else starting with ``{`` or ``[`` is streamed with ijson (the yajl C parser),
    which also accepts several JSON values one after another.
 
@@ -33,6 +34,7 @@ its depth, so a 200 KB file nested 100,000 deep needed memory in the square of t
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Iterator
@@ -94,13 +96,24 @@ class Item:
     error: str | None = None
 
 
-class _Prefixed(io.RawIOBase):
-    """The bytes already read, then the rest of the file: a stream that was never rewound."""
+class NotUtf8(UnreadableFile):
+    """A streamed file holds bytes that are not UTF-8; the message gives the first one's position."""
 
-    def __init__(self, prefix: bytes, rest):
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read, then the rest of the file: a stream that was never rewound.
+
+    With ``check_utf8`` every byte is checked as UTF-8 as it passes, so that the first bad one is
+    reported at its own position in the file (the parser only reports where its buffer ended,
+    tens of kilobytes later)."""
+
+    def __init__(self, prefix: bytes, rest, *, skipped: int = 0):
         self._prefix = memoryview(prefix)
         self._rest = rest
         self.consumed = 0
+        self.skipped = skipped  # bytes before the prefix (a byte order mark), for positions in the file
+        self.check_utf8 = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def readable(self) -> bool:
         return True
@@ -114,8 +127,23 @@ class _Prefixed(io.RawIOBase):
             data = self._rest.read(len(buffer))
             count = len(data)
             buffer[:count] = data
+        if self.check_utf8:
+            self._check(bytes(buffer[:count]), final=count == 0)
         self.consumed += count
         return count
+
+    def _check(self, data: bytes, *, final: bool) -> None:
+        try:
+            self._decoder.decode(data, final=final)
+        except UnicodeDecodeError as error:
+            # error.start counts from the bytes the decoder still held from the chunk before.
+            held = len(error.object) - len(data)
+            position = self.skipped + self.consumed - held + error.start + 1
+            bad = error.object[error.start : error.start + 4].hex(" ")
+            raise NotUtf8(
+                f"The file is not UTF-8 text: byte {position:,} ({bad}) is not UTF-8 ({error.reason}). "
+                "It may have been saved as Latin-1 or Windows-1252: save it as UTF-8 and import it again."
+            ) from None
 
 
 def _peek(stream) -> bytes:
@@ -142,6 +170,9 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
 def _loads(text: bytes | str):
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
@@ -165,25 +196,43 @@ def read_releases(stream) -> Iterator[Item]:
     if first not in (b"{", b"["):
         shown = head[:20].decode("utf-8", errors="replace")
         raise UnreadableFile(f"The file is not JSON: it starts with '{shown}' rather than {{ or [")
-    body = io.BufferedReader(_Prefixed(prefix.lstrip(b"\xef\xbb\xbf"), stream), buffer_size=64 * 1024)
+    unmarked = prefix.lstrip(b"\xef\xbb\xbf")
+    raw = _Prefixed(unmarked, stream, skipped=len(prefix) - len(unmarked))
+    body = io.BufferedReader(raw, buffer_size=64 * 1024)
     if first == b"{" and _is_json_lines(head):
-        yield from _json_lines(body)
+        yield from _json_lines(body)  # a line that is not UTF-8 is refused on its own
     else:
+        raw.check_utf8 = True
         yield from _streamed(body)
 
 
 def _is_json_lines(head: bytes) -> bool:
-    """One JSON object per line: the first line is a whole object, or (when the first line is
-    broken) at least two of the lines read so far are whole releases or packages."""
-    lines = [line for line in head.split(b"\n")[:-1] if line.strip()]
-    if len(lines) < 2 and not head[head.find(b"\n") + 1 :].strip():
-        return False  # one line: a single value, streamed
-    if not lines:
+    """JSON Lines or one JSON document? Decided from the first JSON value, not from the layout:
+
+    1. The first value, read whole from the head: a package (or anything but an object) is one
+       document, streamed, however its lines are laid out (a pretty-printed package may hold one
+       release per line). A release or record written on one line, followed by a line break and
+       more, is JSON Lines; one written over several lines, or followed by more on the same
+       line, begins values one after another, streamed.
+    2. When the first value cannot be read from the head (it is broken, or longer than the head),
+       the file is JSON Lines only if every other line read is a whole JSON object.
+    """
+    text = head.decode("utf-8", errors="replace")
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except (ValueError, RecursionError):
+        lines = [line for line in head.split(b"\n")[1:50] if line.strip()]
+        complete = head.endswith(b"\n") or len(head) < PEEK_BYTES
+        lines = lines if complete else lines[:-1]  # the last line read may be cut short
+        return bool(lines) and all(_whole_object(line) is not None for line in lines)
+    if not isinstance(value, dict) or _is_package(value) and "ocid" not in value:
         return False
-    if _whole_object(lines[0]) is not None:
-        return True
-    whole = [value for value in map(_whole_object, lines[1:50]) if value is not None]
-    return sum(1 for value in whole if "ocid" in value or _is_package(value)) >= 1 and len(lines) >= 2
+    rest = text[end:]
+    if not rest.strip():
+        return False  # one value: a single release
+    if "\n" in text[:end].strip():
+        return False  # a release written over several lines: values one after another, streamed
+    return "\n" in rest and not rest[: rest.index("\n")].strip()
 
 
 def _whole_object(line: bytes) -> dict | None:

@@ -4,6 +4,21 @@ The files and where they come from are in ``schema/SOURCE.md``. Each extension's
 ``release-schema.json`` is a JSON merge patch (RFC 7396) on the release schema; merging is
 done once per process and cached, as is the validator.
 
+Which extensions, in which order (``extension_order``):
+
+1. Start from the extensions the UK's notices declare (``EXTENSIONS``).
+2. Read each one's ``extension.json`` and add what it declares in ``dependencies`` and
+   ``testDependencies`` (the lots extension's ``submissionTerms``, for example, comes from the
+   submissionTerms extension, which the UK extension names only as a test dependency).
+3. Merge every extension after the ones it depends on.
+
+An extension that is declared but not in ``schema/extensions/`` is listed by
+``missing_extensions()``. A ``$ref`` to a definition that no extension in the repository
+provides (``#/definitions/SubmissionTerms``, ``#/definitions/Location``) is replaced by an
+object the validator accepts as it is, with a description saying so: a release is never refused,
+and the import never stops with a traceback (``PointerToNowhere``), because the repository
+lacks an extension.
+
 Date-times: OCDS requires RFC 3339 date-times, which always carry a time zone. The validator
 checks every ``"format": "date-time"`` field with ``datetime_problem``, so "2032-02-29" and
 "2032-02-29T23:59:59" are refused with a message saying what is missing.
@@ -33,12 +48,103 @@ def _load(path: Path) -> dict:
         return json.load(file)
 
 
+# The folder in schema/extensions/ of an extension named by its repository (the URL's path).
+_REPOSITORY = re.compile(r"/ocds_([A-Za-z_]+?)_extension/")
+FOLDER_FOR_REPOSITORY = {"uk": "uk", "performance_failures": "performanceFailures"}
+
+
+def extension_folder(url: str) -> str | None:
+    """The folder name for an extension URL from an ``extension.json``, or None if it is not one."""
+    match = _REPOSITORY.search(url)
+    if not match:
+        return None
+    return FOLDER_FOR_REPOSITORY.get(match.group(1), match.group(1))
+
+
+def _declared(schema_dir: Path, name: str) -> list[str]:
+    """The extensions an extension depends on, by folder name, in the order declared."""
+    path = schema_dir / "extensions" / name / "extension.json"
+    if not path.exists():
+        return []
+    metadata = _load(path)
+    urls = [*(metadata.get("dependencies") or []), *(metadata.get("testDependencies") or [])]
+    return [folder for folder in map(extension_folder, urls) if folder]
+
+
+def extension_order(schema_dir: Path = SCHEMA_DIR, names: tuple[str, ...] = EXTENSIONS) -> tuple[list[str], list[str]]:
+    """Every extension ``names`` need, dependencies first; and those missing from the repository."""
+    ordered: list[str] = []
+    missing: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in ordered or name in missing or name in visiting:
+            return  # already placed, or a cycle of dependencies (each is merged once)
+        if not (schema_dir / "extensions" / name / "release-schema.json").exists():
+            missing.append(name)
+            return
+        visiting.add(name)
+        for dependency in _declared(schema_dir, name):
+            visit(dependency)
+        visiting.discard(name)
+        ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered, missing
+
+
+def missing_extensions(schema_dir: Path = SCHEMA_DIR) -> list[str]:
+    """Extensions that the declared ones depend on but the repository does not hold."""
+    return extension_order(schema_dir)[1]
+
+
+def _refs(value: object):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                yield item, ref
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _stub_missing_definitions(schema: dict) -> list[str]:
+    """Replace each ``$ref`` to a definition the schema lacks by a schema that accepts anything."""
+    definitions = schema.setdefault("definitions", {})
+    stubbed = set()
+    for holder, ref in list(_refs(schema)):
+        if not ref.startswith("#/definitions/"):
+            continue
+        name = ref.removeprefix("#/definitions/").split("/")[0]
+        if name not in definitions:
+            stubbed.add(name)
+            holder.pop("$ref")
+            holder["description"] = (
+                f"Not checked: the extension defining {name} is not in the repository (notices/ocds/schema/)."
+            )
+    return sorted(stubbed)
+
+
 def merged_release_schema(schema_dir: Path = SCHEMA_DIR) -> dict:
-    """The release schema with the lots, renewal, communication and UK extensions merged in."""
+    """The release schema with the declared extensions and their dependencies merged in (module docstring)."""
     schema = _load(schema_dir / "1.1.5" / "release-schema.json")
-    for name in EXTENSIONS:
+    ordered, _missing = extension_order(schema_dir)
+    for name in ordered:
         schema = json_merge_patch.merge(schema, _load(schema_dir / "extensions" / name / "release-schema.json"))
+    _stub_missing_definitions(schema)
     return schema
+
+
+def unchecked_definitions(schema_dir: Path = SCHEMA_DIR) -> list[str]:
+    """The definitions referred to but provided by no extension in the repository (stubbed)."""
+    schema = _load(schema_dir / "1.1.5" / "release-schema.json")
+    for name in extension_order(schema_dir)[0]:
+        schema = json_merge_patch.merge(schema, _load(schema_dir / "extensions" / name / "release-schema.json"))
+    return _stub_missing_definitions(schema)
 
 
 @cache
@@ -78,3 +184,35 @@ def release_validator() -> Draft4Validator:
     checker = FormatChecker(formats=())
     checker.checks("date-time", raises=ValueError)(_check_date_time)
     return Draft4Validator(release_schema(), format_checker=checker)
+
+
+def additional_fields(release: object, schema: dict | None = None) -> list[str]:
+    """The JSON paths of fields in ``release`` that the merged schema does not define (what
+    lib-cove-ocds reports as "additional fields"): the export must write none."""
+    schema = schema or release_schema()
+    definitions = schema.get("definitions", {})
+    found: list[str] = []
+
+    def resolve(node: dict) -> dict:
+        while isinstance(node, dict) and "$ref" in node and node["$ref"].startswith("#/definitions/"):
+            node = definitions.get(node["$ref"].removeprefix("#/definitions/"), {})
+        return node if isinstance(node, dict) else {}
+
+    def walk(value: object, node: dict, path: str) -> None:
+        node = resolve(node)
+        if isinstance(value, dict):
+            properties = node.get("properties")
+            if properties is None:
+                return  # an object the schema leaves open (or a stubbed definition)
+            for key, item in value.items():
+                if key in properties:
+                    walk(item, properties[key], f"{path}.{key}")
+                elif not any(re.match(pattern, key) for pattern in node.get("patternProperties", {})):
+                    found.append(f"{path}.{key}")
+        elif isinstance(value, list):
+            items = node.get("items", {})
+            for index, item in enumerate(value):
+                walk(item, items if isinstance(items, dict) else {}, f"{path}[{index}]")
+
+    walk(release, schema, "$")
+    return found

@@ -47,16 +47,27 @@ DUTY_TAGS = {"due": "govuk-tag--blue", "met": "govuk-tag--green", "not_applicabl
 
 @register.filter
 def duty_tag(duty) -> str:
-    if duty.status == "due" and duty.needs_a_notice and duty.due_on < timezone.localdate():
+    if _done_by_milestone(duty):
+        return DUTY_TAGS.get("met", "govuk-tag--grey")
+    if duty.status == "due" and duty.kind != "standstill_end" and duty.due_on < timezone.localdate():
         return "govuk-tag--red"
     return DUTY_TAGS.get(duty.status, "govuk-tag--grey")
 
 
+def _done_by_milestone(duty) -> bool:
+    """A duty that is not a notice is done when its milestone is met, before the next sync says so."""
+    if duty.needs_a_notice or duty.kind == "standstill_end" or duty.status not in ("due", "met"):
+        return False
+    return duty.status == "met" or (duty.milestone is not None and duty.milestone.status == "met")
+
+
 @register.filter
 def duty_status(duty) -> str:
-    """Due, Overdue, Notice published, Does not apply; a standstill is Running or Ended."""
-    if duty.status == "due" and not duty.needs_a_notice:
+    """Due, Overdue, Notice published, Does not apply; a standstill is Running or Ended; other duties are Done."""
+    if duty.status == "due" and duty.kind == "standstill_end":
         return "Ended" if duty.due_on < timezone.localdate() else "Running"
+    if _done_by_milestone(duty):
+        return "Done"
     if duty.status == "due" and duty.due_on < timezone.localdate():
         return "Overdue"
     return duty.get_status_display()

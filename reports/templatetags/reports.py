@@ -39,7 +39,7 @@ def narrative(text: str) -> str:
 
 def _number(value: Decimal) -> str:
     text = f"{Decimal(value):,.2f}"
-    return text[:-3] if text.endswith(".00") else text
+    return text.removesuffix(".00")
 
 
 @register.filter

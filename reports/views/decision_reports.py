@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
+from exports.filenames import set_download_name
 
 from .. import selectors, services
 from ..forms import (
@@ -282,7 +283,7 @@ class ReportPdfView(Permission, ReportMixin, View):
 
     def get(self, request, *args, **kwargs):
         response = HttpResponse(render_report_pdf(self.report), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{pdf_filename(self.report)}"'
+        set_download_name(response, pdf_filename(self.report), as_attachment=False)
         response["Cache-Control"] = "no-store"  # confidential, and always today's figures
         return response
 
@@ -298,6 +299,6 @@ class StoredPdfView(Permission, ReportMixin, View):
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
         response = HttpResponse(bytes(rendered.pdf), content_type="application/pdf")
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="{pdf_filename(self.report)[:-4]}-rendered-{stamp}.pdf"'
+        set_download_name(response, pdf_filename(self.report, "rendered", stamp))
         response["Cache-Control"] = "no-store"
         return response

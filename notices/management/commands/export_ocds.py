@@ -28,7 +28,15 @@ class Command(BaseCommand):
             if missing or missing_refs:
                 named = [f"cycle {pk}" for pk in sorted(missing)] + [f"contract {ref}" for ref in sorted(missing_refs)]
                 raise CommandError(f"Not found: {', '.join(named)}")
-            releases = [exporter.cycle_release(c) for c in cycles] + [exporter.contract_release(c) for c in contracts]
+            named = [(f"cycle {c.pk}", exporter.cycle_release(c)) for c in cycles]
+            named += [(f"contract {c.reference}", exporter.contract_release(c)) for c in contracts]
+            # A record without an OCID is left out unless OCDS_OCID_PREFIX gives it one: say which.
+            left_out = [name for name, release in named if release is None]
+            if left_out:
+                self.stderr.write(
+                    f"Left out, as it has no OCID and OCDS_OCID_PREFIX is not set: {', '.join(left_out)}"
+                )
+            releases = [release for _, release in named if release is not None]
         else:
             releases = exporter.releases_for_all(
                 CommissioningCycle.objects.order_by("pk"), Contract.objects.order_by("reference")

@@ -11,11 +11,14 @@ contracts with the OCID, or to ``--team`` if given as well). Without either it r
 """
 
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import Team
 from notices.ocds.loader import ImportOptions, Outcome, import_releases
+
+PROGRESS_EVERY = 1_000
 
 
 class Command(BaseCommand):
@@ -39,11 +42,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-buyers",
             action="store_true",
-            help="Add a buyer the tracker does not know (by PPON) instead of refusing its releases",
+            help="Add a buyer the tracker does not know (by any identifier it has: GB-PPON, GB-COH, GB-CHC, GB-CFS...) instead of refusing its releases",
         )
         parser.add_argument("--quiet", action="store_true", help="Print only refused releases and the totals")
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help=f"Say on standard error, every {PROGRESS_EVERY:,} releases, how many have been read and how fast",
+        )
 
-    def handle(self, *args, path, team=None, all_teams=False, create_buyers=False, quiet=False, **options):
+    def handle(self, *args, path, team=None, all_teams=False, create_buyers=False, quiet=False, progress=False, **options):
         if not team and not all_teams:
             raise CommandError("Say whose records the import may change: --team NAME, or --all-teams")
         chosen_team = None
@@ -61,10 +69,17 @@ class Command(BaseCommand):
             stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 closed below
         except OSError as error:
             raise CommandError(f"Cannot open {path}: {error.strerror}") from error
+        started = time.monotonic()
         try:
-            for outcome in import_releases(stream, import_options):
+            for number, outcome in enumerate(import_releases(stream, import_options), start=1):
                 counts[outcome.status] += 1
                 self._print(outcome, quiet)
+                if progress and number % PROGRESS_EVERY == 0:
+                    rate = number / max(time.monotonic() - started, 1e-6)
+                    self.stderr.write(
+                        f"{number:,} releases read: {counts[Outcome.IMPORTED]:,} imported, "
+                        f"{counts[Outcome.REFUSED]:,} refused ({rate:,.0f} a second)"
+                    )
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()

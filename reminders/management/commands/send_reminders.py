@@ -18,5 +18,5 @@ class Command(BaseCommand):
         outcome = sweep()
         self.stdout.write(
             f"Sent {outcome.sent}, retrying {outcome.retrying}, failed {outcome.failed}, "
-            f"cancelled {outcome.cancelled}, taken by another sweep {outcome.taken}"
+            f"cancelled {outcome.cancelled}, taken by another sweep {outcome.taken}, sent twice {outcome.duplicates}"
         )

@@ -1,0 +1,685 @@
+"""Preview and import a register: the loader around the pure parser (registers.parsing).
+
+1. ``register_preview`` reads the file with the mapping, matches each row to an existing
+   contract (by reference, then by OCID) and says what would happen to it: new, changed (and
+   how) or unchanged. It writes nothing.
+2. ``register_commit`` does the same inside one transaction and, only if no row has an error,
+   saves every row through the contract services (``contracts.services``), so milestones,
+   duties and reminders are planned exactly as for a contract entered by hand, and each
+   history entry reads "Imported from <file> by <officer>". A failure anywhere undoes all of it.
+
+Importing the same file twice changes nothing the second time: an unchanged row is not saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.models import Count
+from django.utils import timezone
+
+from access import policy
+from contracts import services as contract_services
+from contracts import terms
+from contracts.models import Contract, ExtensionOption, Organisation, Team
+
+from . import parsing, reading
+from .models import ColumnMapping, RegisterImport
+
+Progress = Callable[[int, int], None]
+logger = logging.getLogger(__name__)
+CHUNK = 500
+
+
+class ImportRefused(Exception):
+    """Nothing was imported; ``problems`` says why, each with its row and column."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems[:5]))
+        self.problems = problems
+
+
+@dataclass
+class RowOutcome:
+    proposed: parsing.ProposedContract
+    status: str  # "new", "changed", "unchanged" or "error"
+    contract_id: int | None = None
+    changes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """What the preview page shows for this row, in plain words."""
+        p = self.proposed
+        return {
+            "row": p.row,
+            "status": self.status,
+            "reference": p.reference,
+            "title": p.title,
+            "provider": _organisation_words(p.provider),
+            "buyer": _organisation_words(p.buyer),
+            "start_date": _iso(p.start_date),
+            "term_months": p.initial_term_months,
+            "initial_end_date": _iso(p.initial_end_date),
+            "options": options_words(p.options),
+            "max_extent_date": _iso(p.max_extent_date or _last_option_end(p)),
+            "value": _value_words(p),
+            "changes": self.changes,
+            "contract_id": self.contract_id,
+        }
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _last_option_end(p: parsing.ProposedContract) -> date | None:
+    periods = p.option_periods
+    return periods[-1].end if periods else None
+
+
+def options_words(options) -> str:
+    if not options:
+        return "None"
+    lengths = Counter(options)
+    if len(lengths) == 1:
+        months, count = next(iter(lengths.items()))
+        return f"{count} × {months} months"
+    return " + ".join(f"{m} months" for m in options)
+
+
+def _organisation_words(choice: parsing.OrganisationChoice | None) -> str:
+    if choice is None:
+        return ""
+    if choice.near:
+        return f"{choice.name} (choose: new or an existing one)"
+    if choice.is_new:
+        return f"{choice.name} (new)"
+    return choice.name
+
+
+def _value_words(p: parsing.ProposedContract) -> str:
+    parts = []
+    if p.total_value is not None:
+        parts.append(f"£{p.total_value:,.2f} total")
+    if p.annual_value is not None:
+        parts.append(f"£{p.annual_value:,.2f} a year")
+    words = ", ".join(parts)
+    if p.value_notes:
+        words += " (" + "; ".join(p.value_notes) + ")"
+    return words
+
+
+@dataclass
+class Preview:
+    """What a file would do. ``rows`` keeps the first ``keep_rows`` rows for the page (all of them
+    if None); the tallies, problems and changes cover every row, so a large file is checked in
+    batches without holding every row in memory."""
+
+    headers: list[str]
+    mapping: list[str]
+    rows: list[RowOutcome] = field(default_factory=list)
+    problems: list[parsing.Problem] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)
+    keep_rows: int | None = None
+    total: int = 0
+    tally: Counter = field(default_factory=Counter)
+    near: dict[str, dict] = field(default_factory=dict)
+    changed: list[dict] = field(default_factory=list)
+    matched_ids: list[int] = field(default_factory=list)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.total += 1
+        self.tally[outcome.status] += 1
+        self.problems.extend(outcome.proposed.problems)
+        if self.keep_rows is None or len(self.rows) < self.keep_rows:
+            self.rows.append(outcome)
+        if outcome.status == "changed":
+            self.changed.append({"row": outcome.proposed.row, "reference": outcome.proposed.reference,
+                                 "changes": outcome.changes})
+        if outcome.contract_id and outcome.status in ("changed", "unchanged"):
+            self.matched_ids.append(outcome.contract_id)
+        for choice in (outcome.proposed.provider, outcome.proposed.buyer):
+            if choice and choice.near and parsing.name_key(choice.name) not in self.near:
+                self.near[parsing.name_key(choice.name)] = {
+                    "key": parsing.name_key(choice.name), "name": choice.name,
+                    "near": [{"pk": o.pk, "name": o.name} for o in choice.near],
+                }
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {key: self.tally.get(key, 0) for key in ("new", "changed", "unchanged", "error")}
+
+    @property
+    def errors(self) -> list[parsing.Problem]:
+        return [p for p in self.problems if p.severity == parsing.ERROR]
+
+    @property
+    def can_commit(self) -> bool:
+        return not self.file_problems and not self.errors and self.total > 0
+
+    def as_dict(self, *, row_limit: int = 1000) -> dict:
+        shown = self.rows[:row_limit]
+        return {
+            "headers": self.headers,
+            "mapping": self.mapping,
+            "counts": self.counts,
+            "rows": [row.as_dict() for row in shown],
+            "rows_left_out": max(0, self.total - len(shown)),
+            "problems": [
+                {"row": p.row, "column": p.column, "message": p.message, "severity": p.severity, "text": str(p)}
+                for p in self.problems
+            ],
+            "file_problems": self.file_problems,
+            "near": list(self.near.values()),
+            "can_commit": self.can_commit,
+        }
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def remembered_mapping(team: Team) -> dict[str, str]:
+    saved = ColumnMapping.objects.filter(team=team).first()
+    return saved.fields if saved else {}
+
+
+def mapping_remember(*, team: Team, headers: list[str], mapping: list[str]) -> None:
+    """Keep the team's mapping for next time, merged over what it had."""
+    saved, _ = ColumnMapping.objects.get_or_create(team=team)
+    saved.fields = {**saved.fields, **{parsing.normalise(h): key for h, key in zip(headers, mapping) if parsing.normalise(h)}}
+    saved.save()
+
+
+def register_headers(*, data: bytes, team: Team) -> tuple[list[str], list[str]]:
+    """The file's column headings and the mapping guessed for them (the team's own first)."""
+    table = reading.read_table(data, parsing.header_score)
+    table.rows.close()
+    return table.headers, parsing.guess_mapping(table.headers, remembered_mapping(team))
+
+
+def organisation_index() -> parsing.OrganisationIndex:
+    return parsing.OrganisationIndex(
+        parsing.KnownOrganisation(pk, name, company or "", charity or "", ppon or "", role)
+        for pk, name, company, charity, ppon, role in Organisation.objects.values_list(
+            "pk", "name", "company_number", "charity_number", "ppon_id", "role"
+        ).iterator()
+    )
+
+
+def team_buyer(team: Team) -> parsing.KnownOrganisation | None:
+    """The buyer of most of the team's contracts: the buyer of a row that names none."""
+    top = (
+        Contract.objects.filter(team=team).values("buyer").annotate(n=Count("pk")).order_by("-n", "buyer").first()
+    )
+    if not top:
+        return None
+    buyer = Organisation.objects.get(pk=top["buyer"])
+    return parsing.KnownOrganisation(buyer.pk, buyer.name, role=buyer.role)
+
+
+def _proposed_rows(
+    data: bytes, *, mapping: list[str], headers_check: list[str] | None, context: parsing.Context, progress: Progress | None
+) -> Iterator[parsing.ProposedContract]:
+    table = reading.read_table(data, parsing.header_score)
+    context.headers = table.headers
+    if len(mapping) < len(table.headers):
+        mapping = mapping + [parsing.IGNORE] * (len(table.headers) - len(mapping))
+    context.mapping = mapping[: len(table.headers)]
+    total = max(0, (table.estimated_rows or 0) - table.header_row)
+    for done, (number, cells) in enumerate(table.rows, start=1):
+        yield parsing.parse_row(number, cells, context)
+        if progress and done % 100 == 0:
+            progress(done, max(total, done))
+
+
+def register_preview(
+    *,
+    data: bytes,
+    team: Team,
+    mapping: list[str] | None = None,
+    user: AbstractBaseUser | None = None,
+    organisation_choices: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    keep_rows: int | None = None,
+    on_batch: Callable[[list[RowOutcome]], None] | None = None,
+    created: set[int] | None = None,
+) -> Preview:
+    """Each row as it would be saved, what it would do, and every problem. Writes nothing itself.
+
+    Rows are matched in batches of ``CHUNK``; ``on_batch`` receives each batch's outcomes (the
+    commit saves them there), and ``created`` holds the contracts this import has added, which
+    a later row must not be matched to.
+    """
+    try:
+        headers, guessed = register_headers(data=data, team=team)
+    except reading.UnreadableFile as error:
+        return Preview(headers=[], mapping=[], file_problems=[str(error)])
+    mapping = list(mapping) if mapping is not None else guessed
+    preview = Preview(headers=headers, mapping=mapping, file_problems=parsing.mapping_problems(mapping), keep_rows=keep_rows)
+    if preview.file_problems:
+        return preview
+    context = parsing.Context(
+        headers=headers, mapping=mapping, organisations=organisation_index(), default_buyer=team_buyer(team),
+        organisation_choices=organisation_choices or {},
+    )
+    editable = None if user is None else set(policy.contracts_editable_by(user).values_list("pk", flat=True))
+    seen_references: dict[str, int] = {}
+    batch: list[parsing.ProposedContract] = []
+
+    def flush():
+        outcomes = _match_batch(batch, team=team, editable=editable, created=created or set())
+        for outcome in outcomes:
+            preview.add(outcome)
+        if on_batch and outcomes:
+            on_batch(outcomes)
+        batch.clear()
+
+    try:
+        for proposed in _proposed_rows(data, mapping=mapping, headers_check=headers, context=context, progress=progress):
+            key = proposed.reference.casefold()
+            if key and key in seen_references:
+                proposed.problems.append(parsing.Problem(
+                    proposed.row, context.column("reference"),
+                    f"{proposed.reference} is also on row {seen_references[key]}: each contract once",
+                ))
+            elif key:
+                seen_references[key] = proposed.row
+            batch.append(proposed)
+            if len(batch) >= CHUNK:
+                flush()
+    except reading.UnreadableFile as error:
+        preview.file_problems.append(str(error))
+    flush()
+    if not preview.total and not preview.file_problems:
+        preview.file_problems.append("The file has a header but no rows of contracts under it")
+    return preview
+
+
+def _match_batch(batch, *, team: Team, editable: set[int] | None, created: set[int]) -> list[RowOutcome]:
+    """Match a batch of rows to existing contracts (by reference, then OCID) in two queries."""
+    references = {p.reference for p in batch if p.reference}
+    ocids = {p.ocid for p in batch if p.ocid}
+    existing = Contract.objects.filter(reference__in=references).prefetch_related("options")
+    by_reference = {c.reference.casefold(): c for c in existing if c.pk not in created}
+    by_ocid = {}
+    if ocids:
+        for contract in Contract.objects.filter(ocid__in=ocids).prefetch_related("options"):
+            if contract.pk not in created:
+                by_ocid.setdefault(contract.ocid, contract)
+    outcomes = []
+    for proposed in batch:
+        contract = by_reference.get(proposed.reference.casefold()) or (by_ocid.get(proposed.ocid) if proposed.ocid else None)
+        outcome = RowOutcome(proposed=proposed, status="new")
+        if contract is not None:
+            outcome.contract_id = contract.pk
+            if (editable is not None and contract.pk not in editable) or contract.team_id != team.pk:
+                proposed.problems.append(parsing.Problem(
+                    proposed.row, "Reference",
+                    f"{contract.reference} is a contract of another team, or one you may not change",
+                ))
+            else:
+                outcome.changes = _changes(contract, proposed)
+                outcome.status = "changed" if outcome.changes else "unchanged"
+        if proposed.has_errors:
+            outcome.status = "error"
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _long(day: date | None) -> str:
+    return f"{day:%-d %B %Y}" if day else "none"
+
+
+def _money(amount: Decimal | None) -> str:
+    return f"£{amount:,.2f}" if amount is not None else "none"
+
+
+# (field, the key in the row that gives it, label, how to show a value)
+COMPARED = [
+    ("title", "title", "Title", str),
+    ("description", "description", "Description", lambda v: (v[:40] + "…") if len(v) > 40 else v),
+    ("start_date", "start_date", "Start date", _long),
+    ("initial_term_months", None, "Initial term", lambda v: f"{v} months"),
+    ("max_extent_date", "max_extent_date", "Maximum extent date", _long),
+    ("review_date", "review_date", "Review date", _long),
+    ("annual_value", "annual_value", "Annual value", _money),
+    ("total_value", "total_value", "Total value", _money),
+    ("non_recoverable_vat", "non_recoverable_vat", "Non-recoverable VAT", _money),
+    ("procurement_route", "procurement_route", "Procurement route", lambda v: v or "none"),
+    ("service_category", "service_category", "Service", str),
+    ("ocid", "ocid", "OCID", lambda v: v or "none"),
+    ("is_light_touch", "light_touch", "Light-touch regime", lambda v: "yes" if v else "no"),
+]
+
+
+def _changes(contract: Contract, proposed: parsing.ProposedContract) -> list[str]:
+    """What importing the row would change on the contract, in words; only for cells the file fills."""
+    changes = []
+    for name, key, label, show in COMPARED:
+        if key is not None and key not in proposed.given:
+            continue
+        new = getattr(proposed, name)
+        if new is None:
+            continue
+        old = getattr(contract, name)
+        if old != new:
+            changes.append(f"{label}: {show(old) if old is not None else 'none'} to {show(new)}")
+    for role, choice in (("Supplier", proposed.provider), ("Buyer", proposed.buyer)):
+        if choice is None or (role == "Buyer" and "buyer" not in proposed.given):
+            continue
+        current = contract.provider_id if role == "Supplier" else contract.buyer_id
+        if choice.is_new or choice.existing_pk != current:
+            old = contract.provider if role == "Supplier" else contract.buyer
+            changes.append(f"{role}: {old.name if old else 'none'} to {choice.name}")
+    if proposed.options_given:
+        existing = [o.length_months for o in sorted(contract.options.all(), key=lambda o: o.sequence)]
+        if not existing and proposed.options:
+            changes.append(f"Extension options: none to {options_words(proposed.options)}")
+        elif existing and tuple(existing) != tuple(proposed.options):
+            proposed.problems.append(parsing.Problem(
+                proposed.row, "Extension options",
+                f"the contract already has {options_words(existing)}; the file says "
+                f"{options_words(proposed.options)}: change options on the contract's page",
+                parsing.WARNING,
+            ))
+    return changes
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def history_reason(filename: str, officer: AbstractBaseUser | None) -> str:
+    who = (officer.get_full_name() or officer.get_username()) if officer else "the import_register command"
+    return f"Imported from {filename} by {who}"
+
+
+def register_commit(
+    *,
+    data: bytes,
+    filename: str,
+    team: Team,
+    officer: AbstractBaseUser | None,
+    mapping: list[str] | None = None,
+    organisation_choices: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> dict:
+    """Import every row or none; return the summary the officer sees after.
+
+    Raises ``ImportRefused`` (having written nothing) if any row has an error.
+    """
+    today = today or timezone.localdate()
+    options = dict(data=data, team=team, mapping=mapping, user=officer, organisation_choices=organisation_choices)
+    # 1. Check every row first, keeping none of them: nothing is written if any row is wrong.
+    check = register_preview(
+        **options, keep_rows=0, progress=(lambda done, total: progress(done, 2 * total)) if progress else None
+    )
+    if not check.can_commit:
+        raise ImportRefused(check.file_problems + [str(p) for p in check.errors])
+    total = check.total
+    reason = history_reason(filename, officer)
+    # The importer leads the new contracts if they are in the team (a lead is chosen from the
+    # record's team, as on the contract form); an admin importing for another team leads none.
+    lead_officer = officer if officer is not None and team.members.filter(pk=officer.pk).exists() else None
+    made: dict[str, Organisation] = {}
+    created: set[int] = set()
+    saved_ids: list[int] = []
+    current = {"row": 0, "done": 0}
+
+    def save(outcomes: list[RowOutcome]) -> None:
+        for outcome in outcomes:
+            current["row"] = outcome.proposed.row
+            if outcome.status == "new":
+                contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=made,
+                                   lead_officer=lead_officer)
+                created.add(contract.pk)
+                saved_ids.append(contract.pk)
+            elif outcome.status == "changed":
+                saved_ids.append(_update(outcome, officer=officer, reason=reason, made=made).pk)
+            current["done"] += 1
+            if progress and current["done"] % 100 == 0:
+                progress(total + current["done"], 2 * total)
+
+    # 2. Read the file again, a batch at a time, saving each batch: all rows or none.
+    try:
+        with transaction.atomic():
+            written = register_preview(**options, keep_rows=0, on_batch=save, created=created)
+            if not written.can_commit:  # the database changed between the two readings
+                raise ImportRefused(written.file_problems + [str(p) for p in written.errors])
+    except ValidationError as error:
+        raise ImportRefused([f"Row {current['row']}: {message}" for message in error.messages]) from error
+    return _summary(written, saved_ids, made, today=today)
+
+
+def _organisation(choice, *, role: str, officer, reason: str, made: dict[str, Organisation]) -> Organisation | None:
+    if choice is None:
+        return None
+    if not choice.is_new:
+        return Organisation(pk=choice.existing_pk, name=choice.name)
+    key = parsing.name_key(choice.name) or choice.name
+    if key not in made:
+        organisation = Organisation(
+            name=choice.name, role=role, company_number=choice.company_number, charity_number=choice.charity_number,
+            ppon_id=choice.ppon_id, is_sme=bool(choice.is_sme), is_vcse=bool(choice.is_vcse),
+        )
+        made[key] = contract_services.organisation_save(organisation=organisation, officer=officer, reason=reason)
+    return made[key]
+
+
+def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: bool) -> None:
+    for name, key, _, _ in COMPARED:
+        if not creating and key is not None and key not in proposed.given:
+            continue
+        value = getattr(proposed, name)
+        if value is None and not creating:
+            continue
+        if value is None and name in ("is_light_touch",):
+            continue
+        setattr(contract, name, value if value is not None else ("" if name in ("description", "procurement_route", "ocid") else None))
+
+
+def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
+    contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
+    _apply(contract, proposed, creating=True)
+    contract.buyer = _organisation(proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made)
+    contract.provider = _organisation(proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made)
+    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
+    for months in proposed.options:
+        contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
+    return contract
+
+
+def _update(outcome: RowOutcome, *, officer, reason, made) -> Contract:
+    proposed = outcome.proposed
+    contract = Contract.objects.select_for_update().get(pk=outcome.contract_id)
+    _apply(contract, proposed, creating=False)
+    if proposed.provider is not None:
+        contract.provider = _organisation(proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made)
+    if proposed.buyer is not None and "buyer" in proposed.given:
+        contract.buyer = _organisation(proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made)
+    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
+    if proposed.options_given and proposed.options and not contract.options.exists():
+        for months in proposed.options:
+            contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
+    return contract
+
+
+ENDING_SOON_MONTHS = 18
+
+
+def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date) -> dict:
+    horizon = terms.add_months(today, ENDING_SOON_MONTHS)
+    imported_ids = set(preview.matched_ids) | set(saved_ids)
+    ending = (
+        Contract.objects.filter(pk__in=imported_ids, current_end_date__gte=today, current_end_date__lte=horizon)
+        .select_related("provider")
+        .order_by("current_end_date", "reference")
+    )
+    open_options = dict(
+        ExtensionOption.objects.filter(contract__in=ending, status__in=ExtensionOption.OPEN_STATUSES)
+        .values_list("contract").annotate(n=Count("pk")).values_list("contract", "n")
+    )
+    return {
+        "counts": preview.counts,
+        "contracts": preview.total,
+        "gaps_in_cover": _gaps_in_cover(imported_ids, today=today),
+        "organisations_added": sorted(o.name for o in made.values()),
+        "changed": preview.changed,
+        "ending_within_18_months": [
+            {
+                "pk": c.pk, "reference": c.reference, "title": c.title, "end": c.current_end_date.isoformat(),
+                "provider": c.provider.name if c.provider else "", "options_left": open_options.get(c.pk, 0),
+            }
+            for c in ending
+        ],
+        "warnings": [str(p) for p in preview.problems if p.severity == parsing.WARNING][:500],
+    }
+
+
+def _gaps_in_cover(contract_ids: set[int], *, today: date) -> list[str]:
+    """The gaps in cover the imported contracts leave or cause (commissioning.cover), in words.
+
+    Only contracts that cover a service can leave a gap, so only those are read, in a fixed
+    number of queries (``covers_of``) however many the file held.
+    """
+    from commissioning import selectors as cover_selectors
+
+    in_services = Contract.objects.filter(pk__in=contract_ids, services_covered__isnull=False).distinct()
+    words = []
+    for contract_cover in cover_selectors.covers_of(in_services, today=today).values():
+        for gap in contract_cover.gaps:
+            if gap.gap_words not in words:
+                words.append(gap.gap_words)
+    return words
+
+
+# --- imports run from the page (inline for small files, by a Celery worker for large ones) -----
+
+# Files up to this many rows are checked and imported while the officer waits; larger ones go to
+# a worker, and the page shows a progress bar that can be left and come back to.
+INLINE_ROWS = 500
+# The preview page shows this many rows (every problem and change is listed whatever the size).
+PAGE_ROWS = 1000
+
+
+def _progress_writer(register_import: RegisterImport) -> Progress:
+    """Record progress where the progress page can read it, even from inside the import's transaction.
+
+    On PostgreSQL a second connection, in autocommit, writes it, so the page moves while the
+    rows are being saved. SQLite allows one writer at a time, so there it moves while rows are
+    checked and jumps to the end when the import's transaction commits.
+    """
+    pk = register_import.pk
+    extra = None
+    # Not from inside someone else's transaction (a test's, say), whose row lock the second
+    # connection would wait on for ever.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        extra = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def write(done: int, total: int) -> None:
+        if extra is not None:
+            try:
+                with extra.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '2s'")
+                    cursor.execute(
+                        f"UPDATE {RegisterImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
+                        [done, total, pk],
+                    )
+            except DatabaseError:
+                logger.warning("register import progress not recorded", extra={"register_import": pk})
+        elif not connection.in_atomic_block:
+            RegisterImport.objects.filter(pk=pk).update(rows_done=done, rows_total=total)
+
+    write.close = extra.close if extra is not None else (lambda: None)
+    return write
+
+
+def register_import_preview(*, register_import: RegisterImport) -> RegisterImport:
+    """Check the uploaded file with its mapping and keep the preview for the page."""
+    progress = _progress_writer(register_import)
+    try:
+        preview = register_preview(
+            data=bytes(register_import.content), team=register_import.team, mapping=register_import.mapping,
+            user=register_import.officer, organisation_choices=register_import.organisation_choices, progress=progress,
+            keep_rows=PAGE_ROWS,
+        )
+    finally:
+        progress.close()
+    register_import.preview = preview.as_dict()
+    register_import.status = RegisterImport.Status.PREVIEWED
+    register_import.rows_done = register_import.rows_total = preview.total
+    register_import.save(update_fields=["preview", "status", "rows_done", "rows_total", "updated_at"])
+    return register_import
+
+
+def register_import_commit(*, register_import: RegisterImport, today: date | None = None) -> RegisterImport:
+    """Import the previewed file, all rows or none, and keep the summary (or why it failed)."""
+    progress = _progress_writer(register_import)
+    try:
+        summary = register_commit(
+            data=bytes(register_import.content), filename=register_import.filename, team=register_import.team,
+            officer=register_import.officer, mapping=register_import.mapping,
+            organisation_choices=register_import.organisation_choices, progress=progress, today=today,
+        )
+    except ImportRefused as refused:
+        register_import.status = RegisterImport.Status.FAILED
+        register_import.error = "\n".join(refused.problems[:200])
+        register_import.save(update_fields=["status", "error", "updated_at"])
+        return register_import
+    finally:
+        progress.close()
+    register_import.summary = summary
+    register_import.status = RegisterImport.Status.COMMITTED
+    register_import.rows_done = register_import.rows_total
+    register_import.content = b""  # imported: the file is no longer needed
+    register_import.save(update_fields=["summary", "status", "rows_done", "content", "updated_at"])
+    return register_import
+
+
+def register_import_start(*, register_import: RegisterImport, action: str) -> bool:
+    """Run a preview or a commit now if the file is small; else queue it. True if it was queued."""
+    from . import tasks
+
+    rows = max(0, bytes(register_import.content).count(b"\n")) if not reading.is_xlsx(bytes(register_import.content)) else None
+    if rows is None:
+        rows = register_import.rows_total or _xlsx_rows(bytes(register_import.content))
+    running = RegisterImport.Status.PREVIEWING if action == "preview" else RegisterImport.Status.COMMITTING
+    register_import.status = running
+    register_import.rows_done, register_import.rows_total = 0, rows
+    register_import.error = ""
+    register_import.save(update_fields=["status", "rows_done", "rows_total", "error", "updated_at"])
+    task = tasks.register_import_preview if action == "preview" else tasks.register_import_commit
+    if rows <= INLINE_ROWS:
+        task.run(register_import.pk)
+        register_import.refresh_from_db()
+        return False
+    transaction.on_commit(lambda: task.delay(register_import.pk))
+    return True
+
+
+def _xlsx_rows(data: bytes) -> int:
+    """The rows a workbook says it has, or more if its size says so: the dimension it records is
+    the file's own word, and a workbook claiming one row must not hold a web worker for a million."""
+    try:
+        table = reading.read_table(data, parsing.header_score)
+    except reading.UnreadableFile:
+        return 0
+    table.rows.close()
+    return max(0, (table.estimated_rows or 0) - table.header_row, len(data) // XLSX_BYTES_PER_ROW)
+
+
+# A compressed row of a register is rarely smaller than this (about 80 bytes for 17 short cells).
+XLSX_BYTES_PER_ROW = 40

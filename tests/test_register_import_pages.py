@@ -1,0 +1,236 @@
+"""The "Import contracts" pages: upload, columns (remembered per team), preview, confirm, summary; the Celery path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contracts import roles
+from contracts.models import Contract
+from registers import services
+from registers.models import ColumnMapping, RegisterImport
+from registers.samples import (
+    TRANSPARENCY_HEADERS,
+    csv_bytes,
+    template_xlsx,
+    transparency_rows,
+)
+from tests.factories import make_buyer, make_contract, make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["Our ref", "Service name", "Provider", "Commences", "Expires", "Extension options", "Annual value"]
+ROWS = [
+    ["DA-1", "IDVA crisis intervention", "Advocacy Now", "01/04/2026", "31/03/2027", "+1+1", "£120k"],
+    ["DA-2", "Perpetrator programme", "Change Works", "01/10/2026", "30/09/2029", "none", "£80,000"],
+]
+
+
+@pytest.fixture
+def team():
+    team = make_team(name="Domestic abuse team")
+    make_contract(reference="OLD-1", team=team, buyer=make_buyer(name="Example Council"), option_months=())
+    return team
+
+
+@pytest.fixture
+def officer(team):
+    return make_user(username="olivia", first_name="Olivia", last_name="Officer", role=roles.OFFICER, teams=[team])
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def upload(client, team, data, name="register.csv"):
+    return client.post(reverse("registers:import"), {"team": team.pk, "file": SimpleUploadedFile(name, data)})
+
+
+def columns(register_import, **changes):
+    """The mapping form's answers: what was guessed, with ``changes`` by column heading."""
+    answers = {}
+    for index, header in enumerate(register_import.headers):
+        answers[f"column_{index}"] = changes.get(header, register_import.mapping[index])
+    return answers
+
+
+def test_an_officer_uploads_corrects_a_column_previews_and_imports(client, team, officer):
+    client.force_login(officer)
+    response = upload(client, team, csv_bytes(HEADERS, ROWS, encoding="utf-8-sig"))
+    register_import = RegisterImport.objects.get()
+    assert response.url == reverse("registers:import-columns", args=[register_import.pk])
+    page = client.get(response.url)
+    # "Commences" and "Expires" are not names the tracker knows: the officer says what they are.
+    assert "Commences" in text(page) and "For example: 01/04/2026" in text(page)
+    assert register_import.mapping[3:5] == ["", ""]
+    response = client.post(response.url, columns(register_import, Commences="start_date", Expires="end_date"))
+    assert response.url == reverse("registers:import-preview", args=[register_import.pk])
+    page = text(client.get(response.url))
+    assert "New contracts 2" in page
+    assert "DA-1: IDVA crisis intervention" in page and "Advocacy Now (new)" in page
+    assert "1 April 2026" in page and "1 year, to 31 March 2027" in page and "2 × 12 months" in page
+    assert not Contract.objects.filter(reference="DA-1").exists()
+
+    response = client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+    page = text(client.get(response.url))
+    assert "Contracts imported" in page and "2 new, 0 changed, 0 unchanged" in page
+    assert "Ending within 18 months" in page and "DA-1: IDVA crisis intervention" in page and "31 March 2027" in page
+    contract = Contract.objects.get(reference="DA-1")
+    assert contract.options.count() == 2
+    assert contract.history.earliest().history_change_reason == "Imported from register.csv by Olivia Officer"
+    # The team's next file with the same headings needs no correcting.
+    assert ColumnMapping.objects.get(team=team).fields["commences"] == "start_date"
+    upload(client, team, csv_bytes(HEADERS, ROWS))
+    assert RegisterImport.objects.latest("created_at").mapping[3:5] == ["start_date", "end_date"]
+
+
+def test_a_bad_row_is_shown_with_its_row_and_column_and_nothing_can_be_imported(client, team, officer):
+    client.force_login(officer)
+    bad = [list(ROWS[0]), list(ROWS[1])]
+    bad[1][4] = "31/02/2026"
+    upload(client, team, csv_bytes(HEADERS, bad))
+    register_import = RegisterImport.objects.get()
+    response = client.post(reverse("registers:import-columns", args=[register_import.pk]),
+                           columns(register_import, Commences="start_date", Expires="end_date"))
+    page = text(client.get(response.url))
+    assert "Row 3, Expires: 31/02/2026 is not a date" in page
+    assert "Import 2 contracts" not in page
+    client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+    assert not Contract.objects.filter(reference__startswith="DA-").exists()
+
+
+def test_choosing_a_column_twice_or_leaving_out_the_start_is_explained(client, team, officer):
+    client.force_login(officer)
+    upload(client, team, csv_bytes(HEADERS, ROWS))
+    register_import = RegisterImport.objects.get()
+    response = client.post(reverse("registers:import-columns", args=[register_import.pk]),
+                           columns(register_import, Commences="title", Expires="end_date"))
+    page = text(response)
+    assert "Title is chosen for more than one column: choose it once" in page
+    assert "No column is matched to Start date" in page
+    assert RegisterImport.objects.get().status == "uploaded"
+
+
+def test_a_file_that_is_not_a_register_is_refused_on_upload(client, team, officer):
+    client.force_login(officer)
+    response = upload(client, team, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", name="register.xls")
+    assert "The file must be a CSV or an Excel .xlsx file" in text(response)
+    response = upload(client, team, b"name,colour\nrose,red\n")
+    assert "No header row was found" in text(response)
+    assert not RegisterImport.objects.exists()
+
+
+def test_viewers_cannot_import_and_officers_only_into_their_own_teams(client, team, officer):
+    viewer = make_user(role=roles.VIEWER, teams=[team])
+    client.force_login(viewer)
+    assert client.get(reverse("registers:import")).status_code == 403
+    other_team = make_team(name="Housing team")
+    client.force_login(officer)
+    response = upload(client, other_team, csv_bytes(HEADERS, ROWS))
+    assert "Select a valid choice" in text(response)
+    stranger = make_user(role=roles.OFFICER, teams=[other_team])
+    upload(client, team, csv_bytes(HEADERS, ROWS))
+    client.force_login(stranger)
+    register_import = RegisterImport.objects.get()
+    assert client.get(reverse("registers:import-preview", args=[register_import.pk])).status_code == 404
+    assert client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"}).status_code == 404
+
+
+def test_the_template_downloads_and_imports_as_it_is(client, team, officer):
+    client.force_login(officer)
+    response = client.get(reverse("registers:import-template"))
+    assert response["Content-Disposition"] == 'attachment; filename="contracts-register-template.xlsx"'
+    preview = services.register_preview(data=template_xlsx(), team=team, user=officer)
+    assert preview.counts["new"] == 1 and preview.can_commit
+    assert preview.rows[0].proposed.options == (12, 12)
+
+
+def test_the_navigation_offers_import_to_officers_not_viewers(client, team, officer):
+    client.force_login(officer)
+    assert "Import contracts" in text(client.get(reverse("contracts:register")))
+    client.force_login(make_user(role=roles.VIEWER, teams=[team]))
+    assert "Import contracts" not in text(client.get(reverse("contracts:register")))
+
+
+# --- a large file: a Celery job with a progress page ------------------------------------------
+
+
+def test_a_large_file_runs_as_a_celery_job_and_the_page_shows_progress_until_it_is_done(
+    client, team, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "INLINE_ROWS", 5)
+    queued = []
+    from registers import tasks
+
+    monkeypatch.setattr(tasks.register_import_preview, "delay", lambda pk: queued.append(("preview", pk)))
+    monkeypatch.setattr(tasks.register_import_commit, "delay", lambda pk: queued.append(("commit", pk)))
+    client.force_login(officer)
+    data = csv_bytes(TRANSPARENCY_HEADERS, transparency_rows(12))
+    upload(client, team, data)
+    register_import = RegisterImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+    assert queued == [("preview", register_import.pk)]
+    page = client.get(reverse("registers:import-preview", args=[register_import.pk]))
+    assert '<meta http-equiv="refresh"' in page.content.decode()
+    assert "Checking every row" in text(page) and "You can leave it and come back" in text(page)
+
+    # The worker runs the task (as Celery would, by id); the page, opened again, shows the preview.
+    tasks.register_import_preview.run(register_import.pk)
+    page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert "New contracts 12" in page and "Import 12 contracts" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+    assert queued[-1] == ("commit", register_import.pk)
+    assert "Importing the contracts" in text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    tasks.register_import_commit.run(register_import.pk)
+    page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert "Contracts imported" in page and "12 new" in page
+    assert Contract.objects.filter(reference__startswith="TC-").count() == 12
+
+
+def test_a_worker_that_fails_says_so_on_the_page_and_imports_nothing(client, team, officer, monkeypatch):
+    from registers import tasks
+
+    client.force_login(officer)
+    upload(client, team, csv_bytes(TRANSPARENCY_HEADERS, transparency_rows(3)))
+    register_import = RegisterImport.objects.get()
+    client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "register_commit", broken)
+    with pytest.raises(RuntimeError):
+        tasks.register_import_commit.run(register_import.pk)
+    page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert "Nothing was imported" in page and "The import stopped before it finished" in page
+    assert not Contract.objects.filter(reference__startswith="TC-").exists()
+
+
+def test_with_an_eager_worker_a_large_file_goes_through_delay_and_lands_on_the_summary(
+    client, team, officer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from config.celery import app
+
+    monkeypatch.setattr(services, "INLINE_ROWS", 5)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    was_eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # Celery read its settings at start
+    try:
+        client.force_login(officer)
+        upload(client, team, csv_bytes(TRANSPARENCY_HEADERS, transparency_rows(8)))
+        register_import = RegisterImport.objects.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+        assert "Import 8 contracts" in text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+        page = text(client.get(response.url))
+    finally:
+        app.conf.task_always_eager = was_eager
+    assert "Contracts imported" in page and "8 new" in page
+    assert RegisterImport.objects.get().content == b""
