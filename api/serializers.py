@@ -12,13 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commissioning.models import CommissioningCycle, Milestone, Stage
+from common import history
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
 from notices.models import Notice
 
 
 def person_name(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
+    return history.person_name(user, nobody=None)
 
 
 class Reference(serializers.Serializer):
@@ -115,6 +116,9 @@ class CycleSerializer(serializers.ModelSerializer):
     lead_officer = serializers.SerializerMethodField()
     stage_label = serializers.SerializerMethodField()
     replaces = serializers.SerializerMethodField(help_text="The ids of the contracts this cycle replaces that you may see")
+    # Held on the contracts it replaces (the one recorded last); read back through the model.
+    decision = serializers.ChoiceField(choices=Contract.Decision.choices, allow_blank=True, read_only=True)
+    decision_on = serializers.DateField(allow_null=True, read_only=True)
 
     class Meta:
         model = CommissioningCycle

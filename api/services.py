@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from common import history
+
 from .models import ApiToken, hash_key
 
 log = logging.getLogger("tracker.security")
@@ -22,8 +24,7 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``, and its key: the only time the key exists outside the client."""
     key = secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name.strip(), prefix=key[:8], key_hash=hash_key(key))
-    token._history_user = user
-    token._change_reason = "API token created"
+    history.record(token, officer=user, reason="API token created")
     token.save()
     log.info("API token created", extra={"user": user.get_username(), "token": token.prefix})
     return token, key
@@ -34,8 +35,7 @@ def api_token_revoke(*, token: ApiToken, by) -> bool:
     if token.revoked_at is not None:
         return False
     token.revoked_at = timezone.now()
-    token._history_user = by
-    token._change_reason = "API token revoked"
+    history.record(token, officer=by, reason="API token revoked")
     token.save(update_fields=["revoked_at"])
     log.info("API token revoked", extra={"user": by.get_username(), "token": token.prefix})
     return True

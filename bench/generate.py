@@ -363,8 +363,8 @@ class Generator:
         fields = dict(id=pk, name=f"{SERVICE_TITLES[service]} {target.year} ({team.name})", description="",
                       service_category=service, team_id=team.pk, lead_officer_id=lead.pk, target_start_date=target,
                       estimated_value=sum((c.annual_value for c in replaces), Decimal(0)) or Decimal(250000),
-                      stage=stage, stage_changed_on=self.today - timedelta(days=rng.randint(1, 120)), decision="",
-                      decision_on=None, ocid="", is_light_touch=True)
+                      stage=stage, stage_changed_on=self.today - timedelta(days=rng.randint(1, 120)), ocid="",
+                      is_light_touch=True)
         self.tables.add(CommissioningCycle, **fields)
         for contract in replaces:
             self.tables.add(CommissioningCycle.replaces.through, id=self.ids.next("cycle_replaces"),

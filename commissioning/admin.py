@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from .derivation import cover_sync_for_contracts
+from .changes import cover_changed, cycle_changed, milestone_changed
 from .models import CalendarFeed, CommissioningCycle, Milestone, Service
 from .services import OVERRIDES_DERIVATION, check_service_contracts
 
@@ -24,6 +24,13 @@ class CommissioningCycleAdmin(SimpleHistoryAdmin):
     list_select_related = ["team", "lead_officer"]
     filter_horizontal = ["replaces"]
     inlines = [MilestoneInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:  # the milestones inline
+            for milestone in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
+                milestone_changed(milestone=milestone)
+        cycle_changed(cycle=form.instance, officer=request.user)
 
 
 class ServiceAdminForm(forms.ModelForm):
@@ -54,7 +61,7 @@ class ServiceAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         after = set(form.instance.contracts.values_list("pk", flat=True))
         # A contract added to or taken from the chain can open or close a gap (commissioning.cover).
-        cover_sync_for_contracts(contracts=form.instance.contracts.model.objects.filter(pk__in=before | after))
+        cover_changed(contracts=form.instance.contracts.model.objects.filter(pk__in=before | after), officer=request.user)
 
 
 @admin.register(Milestone)
@@ -74,6 +81,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         if change and obj.source == Milestone.Source.DERIVED and OVERRIDES_DERIVATION.intersection(form.changed_data):
             obj.edited_by_hand = True
         super().save_model(request, obj, form, change)
+        milestone_changed(milestone=obj)
 
 
 @admin.register(CalendarFeed)

@@ -115,7 +115,6 @@ class Cycle:
     name: str
     stage: str
     target_start: date | None = None
-    decision: str = ""
     # Open milestones of the cycle due before today that someone must act on: (title, days overdue).
     overdue: tuple[tuple[str, int], ...] = ()
     pk: int | None = None
@@ -281,9 +280,8 @@ def service_boundaries(
         )
         replacing = cycles.get(old.reference, ())
         cycle = _furthest(replacing, stage_order)
-        decommissioned = successor is None and (
-            old.decision == DECOMMISSION or any(c.decision == DECOMMISSION for c in replacing)
-        )
+        # A cycle's decision on expiry is held on the contracts it replaces, so ``old.decision`` is it.
+        decommissioned = successor is None and old.decision == DECOMMISSION
         last_day = old.planned_end
         first_day = None if decommissioned else (successor.start if successor else (cycle.target_start if cycle else None))
         gap, overlap, bridging, falls_short = None, 0, (), False

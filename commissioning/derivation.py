@@ -1,7 +1,8 @@
 """Milestones derived from a contract, kept in step with it.
 
-``milestones_sync_for_contract`` is the only writer of derived milestones. It runs whenever a
-contract or one of its options is saved (see ``signals.py``) and may run any number of times:
+``milestones_sync_for_contract`` is the only writer of derived milestones. It runs as the first
+step of ``changes.contract_changed``, which every service that changes a contract or one of its
+options calls, and may run any number of times:
 
 1. Work out the milestones the contract implies now (``derived_milestones``, no writes).
 2. Create those that are missing.
@@ -14,7 +15,8 @@ contract or one of its options is saved (see ``signals.py``) and may run any num
 6. A gap in cover at the end of the contract (``commissioning.cover``) is a milestone too, due
    on the first day with no contract, so it has reminders to the lead officer and escalation
    like any deadline. Another contract's change can open or close it (a successor's start
-   moving), so the contracts sharing a service with the one that changed are synced as well.
+   moving): ``changes.contract_changed`` syncs the contracts sharing a service with the one
+   that changed as well (``changes.cover_changed``), and plans their reminders.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
@@ -111,21 +115,27 @@ def cover_gap_milestones(contract: Contract, *, today: date) -> list[DerivedMile
     return derived
 
 
-def _save(milestone: Milestone, reason: str, fields: list[str] | None = None) -> None:
-    milestone._change_reason = reason
-    milestone.save(update_fields=fields)
-
-
 @transaction.atomic
-def milestones_sync_for_contract(*, contract: Contract, today: date | None = None, neighbours: bool = True) -> None:
+def milestones_sync_for_contract(
+    *, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None
+) -> None:
     """Bring a contract's derived milestones in step with it (see the module docstring).
 
-    ``neighbours`` also syncs every contract sharing a service with it (step 6).
+    Plans no reminders and syncs no other contract: ``changes.contract_changed`` does both,
+    once, after the duties (``changes.cover_changed`` for the contracts sharing a service).
     """
     today = today or timezone.localdate()
+
+    def _save(milestone: Milestone, reason: str, fields: list[str]) -> None:
+        if officer is not None:
+            milestone._history_user = officer
+        milestone._change_reason = reason
+        milestone.save(update_fields=fields)
+
     derived = derived_milestones(contract, list(contract.options.all())) + cover_gap_milestones(contract, today=today)
     wanted = {d.key: d for d in derived}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
+    new = []
     for key, spec in wanted.items():
         milestone = existing.get(key)
         if milestone is None:
@@ -137,12 +147,12 @@ def milestones_sync_for_contract(*, contract: Contract, today: date | None = Non
                 title=spec.title,
                 due_on=spec.due_on,
                 option=spec.option,
-                owner=contract.lead_officer,
+                owner_id=contract.lead_officer_id,
                 description=spec.description,
             )
             if spec.settled_status:
                 milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
-            _save(milestone, SYNC_REASON)
+            new.append(milestone)
             continue
         if milestone.edited_by_hand:
             continue
@@ -166,15 +176,11 @@ def milestones_sync_for_contract(*, contract: Contract, today: date | None = Non
             milestone.status = Milestone.Status.CANCELLED
             reason = "The gap in cover closed" if milestone.kind == Milestone.Kind.GAP_IN_COVER else "No longer follows from the contract"
             _save(milestone, reason, ["status"])
-    if neighbours:
-        cover_sync_for_contracts(
-            contracts=Contract.objects.filter(services_covered__contracts=contract).exclude(pk=contract.pk).distinct(),
-            today=today,
-        )
+    if new:
+        # One insert for the new milestones and one for their history rows, however many options.
+        bulk_create_with_history(new, Milestone, default_user=officer, default_change_reason=SYNC_REASON)
 
 
-def cover_sync_for_contracts(*, contracts, today: date | None = None) -> None:
-    """Re-derive the milestones of contracts whose cover something else changed (a successor's
-    start, a cycle's target or decision, a service's contracts); each is synced once."""
-    for other in contracts:
-        milestones_sync_for_contract(contract=other, today=today, neighbours=False)
+def contracts_sharing_a_service(contract: Contract):
+    """The other contracts in a chain of cover with this one: its change can open or close their gaps."""
+    return Contract.objects.filter(services_covered__contracts=contract).exclude(pk=contract.pk).distinct()

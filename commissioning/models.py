@@ -58,19 +58,6 @@ class CommissioningCycle(models.Model):
     )
     stage = models.CharField(max_length=20, choices=Stage, default=Stage.NEEDS_ASSESSMENT)
     stage_changed_on = models.DateField(default=timezone.localdate)
-    decision = models.CharField(
-        "decision", max_length=30, choices=Contract.Decision, blank=True,
-        help_text="The decision for the contracts this cycle replaces",
-    )
-    decision_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="cycle_decisions",
-        verbose_name="decided by",
-    )
-    decision_on = models.DateField("decided on", null=True, blank=True)
     ocid = models.CharField("OCID", max_length=100, blank=True)
     is_light_touch = models.BooleanField("light-touch regime", default=False)
 
@@ -89,6 +76,33 @@ class CommissioningCycle(models.Model):
     @property
     def decides_successor(self) -> bool:
         return STAGE_ORDER[Stage(self.stage)] >= STAGE_ORDER[SUCCESSOR_DECIDED_FROM]
+
+    # The decision on expiry is held once, on each contract (services.decision_record); a
+    # cycle's decision is the one last recorded for the contracts it replaces.
+
+    @property
+    def decided_contract(self) -> Contract | None:
+        decided = [contract for contract in self.replaces.all() if contract.decision]
+        return max(decided, key=lambda contract: (contract.decision_on, contract.pk), default=None)
+
+    @property
+    def decision(self) -> str:
+        decided = self.decided_contract
+        return decided.decision if decided else ""
+
+    def get_decision_display(self) -> str:
+        decided = self.decided_contract
+        return decided.get_decision_display() if decided else ""
+
+    @property
+    def decision_on(self) -> date | None:
+        decided = self.decided_contract
+        return decided.decision_on if decided else None
+
+    @property
+    def decision_by(self):
+        decided = self.decided_contract
+        return decided.decision_by if decided else None
 
 
 class Service(models.Model):
@@ -168,6 +182,7 @@ class Milestone(models.Model):
         MANUAL = "manual", "Entered by hand"
         DERIVED = "derived", "Derived from the contract"
         IMPORTED = "imported", "Imported from a notice"
+        DUTY = "duty", "Required by the Procurement Act"
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="milestones"

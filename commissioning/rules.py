@@ -7,10 +7,11 @@ anything else that shows a risk call the selector, so every screen gives the sam
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from common.dates import long_date
 from contracts import terms
 
 from . import cover
@@ -55,36 +56,9 @@ class Risk:
         return self.rating != Rating.GREEN
 
 
-def maximum_end_date(
-    *,
-    start: date,
-    initial_term_months: int,
-    option_months: Iterable[int],
-    max_extent_date: date | None,
-    current_end_date: date,
-    terminated_on: date | None = None,
-) -> date:
-    """The latest day the service can run under this contract.
-
-    1. A contract ended early runs to its termination date (or its current end, if that is
-       earlier): no option can be exercised any more.
-    2. Otherwise the maximum extent date written in the contract.
-    3. Failing that, the end of the term with every extension option exercised.
-    """
-    if terminated_on is not None:
-        return min(terminated_on, current_end_date)
-    if max_extent_date is not None:
-        return max_extent_date
-    return terms.term_end(start, initial_term_months + sum(option_months))
-
-
 def recommissioning_start_by(max_end: date, *, lead_months: int = DEFAULT_RECOMMISSIONING_LEAD_MONTHS) -> date:
     """The day recommissioning should start: the maximum end date less the lead time."""
     return terms.add_months(max_end, -lead_months)
-
-
-def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
 
 
 # How long each stage of recommissioning usually takes, in months: the procurement timetable a
@@ -130,7 +104,7 @@ def _cycle_on_track(boundary: cover.Boundary, today: date) -> Risk | None:
         return Risk(
             Rating.RED,
             f"{count} {what} of {cycle.name} overdue (\u201c{oldest_title}\u201d by {oldest_days} days): "
-            f"the new contract may not start by {_day(boundary.first_day or boundary.last_day)}",
+            f"the new contract may not start by {long_date(boundary.first_day or boundary.last_day)}",
             boundary.last_day,
         )
     needs = boundary.first_day or boundary.last_day + cover.ONE_DAY
@@ -142,8 +116,8 @@ def _cycle_on_track(boundary: cover.Boundary, today: date) -> Risk | None:
             Rating.RED,
             f"{cycle.name} is at {Stage(cycle.stage).label.lower()}: the stages left "
             f"({_joined([stage.label.lower() for stage in left])}) take about {months} months, so the "
-            f"new contract could not start before {_day(earliest)}; {boundary.service}'s cover ends "
-            f"on {_day(boundary.last_day)}",
+            f"new contract could not start before {long_date(earliest)}; {boundary.service}'s cover ends "
+            f"on {long_date(boundary.last_day)}",
             boundary.last_day,
         )
     if left and terms.add_months(earliest, AMBER_WARNING_MONTHS) > needs:
@@ -151,7 +125,7 @@ def _cycle_on_track(boundary: cover.Boundary, today: date) -> Risk | None:
             Rating.AMBER,
             f"{cycle.name} is at {Stage(cycle.stage).label.lower()} with less than {AMBER_WARNING_MONTHS} "
             f"months to spare: the stages left take about {months} months and the new contract must "
-            f"start on {_day(needs)}",
+            f"start on {long_date(needs)}",
             boundary.last_day,
         )
     return None
@@ -162,7 +136,7 @@ def _boundary_risk(boundary: cover.Boundary, today: date, *, max_end: date, lead
     if boundary.decommissioned:
         return Risk(
             Rating.GREEN,
-            f"Decommissioning decided: {boundary.service}'s cover ends on {_day(boundary.last_day)}",
+            f"Decommissioning decided: {boundary.service}'s cover ends on {long_date(boundary.last_day)}",
         )
     if boundary.gap is not None:
         certain = boundary.options_fall_short or not boundary.bridging
@@ -179,8 +153,8 @@ def _boundary_risk(boundary: cover.Boundary, today: date, *, max_end: date, lead
                     return Risk(
                         Rating.RED,
                         f"The decide-by date for option {option.sequence} of {boundary.old.reference}, "
-                        f"{_day(option.decide_by)}, has passed with no decision: {boundary.service}'s "
-                        f"cover ends on {_day(boundary.last_day)}",
+                        f"{long_date(option.decide_by)}, has passed with no decision: {boundary.service}'s "
+                        f"cover ends on {long_date(boundary.last_day)}",
                         option.decide_by,
                     )
                 break
@@ -189,7 +163,7 @@ def _boundary_risk(boundary: cover.Boundary, today: date, *, max_end: date, lead
                 Rating.AMBER,
                 f"Recommissioning under way ({Stage(boundary.cycle.stage).label}), but {boundary.cycle.name} "
                 f"has no start date for the new contract: {boundary.service}'s cover ends on "
-                f"{_day(boundary.last_day)}",
+                f"{long_date(boundary.last_day)}",
                 boundary.last_day,
             )
         return _lead_time_risk(today, max_end=max_end, lead_months=lead_months)
@@ -199,20 +173,20 @@ def _boundary_risk(boundary: cover.Boundary, today: date, *, max_end: date, lead
         return Risk(
             Rating.GREEN,
             f"Recommissioning under way ({Stage(boundary.cycle.stage).label}): {successor} is planned "
-            f"from {_day(boundary.first_day)}, {after}",
+            f"from {long_date(boundary.first_day)}, {after}",
         )
     successor = boundary.new.reference if boundary.new else "the new contract"
-    return Risk(Rating.GREEN, f"Successor decided: {successor} starts on {_day(boundary.first_day)}, {after}")
+    return Risk(Rating.GREEN, f"Successor decided: {successor} starts on {long_date(boundary.first_day)}, {after}")
 
 
 def _lead_time_risk(today: date, *, max_end: date, lead_months: int) -> Risk:
     """With no successor planned: is recommissioning starting the lead time before the maximum end?"""
     start_by = recommissioning_start_by(max_end, lead_months=lead_months)
     if today >= start_by:
-        return Risk(Rating.RED, f"Recommissioning should have started by {_day(start_by)}", start_by)
+        return Risk(Rating.RED, f"Recommissioning should have started by {long_date(start_by)}", start_by)
     if today >= terms.add_months(start_by, -AMBER_WARNING_MONTHS):
-        return Risk(Rating.AMBER, f"Recommissioning must start by {_day(start_by)}", start_by)
-    return Risk(Rating.GREEN, f"Recommissioning due to start by {_day(start_by)}", start_by)
+        return Risk(Rating.AMBER, f"Recommissioning must start by {long_date(start_by)}", start_by)
+    return Risk(Rating.GREEN, f"Recommissioning due to start by {long_date(start_by)}", start_by)
 
 
 RATING_ORDER = {Rating.RED: 0, Rating.AMBER: 1, Rating.GREEN: 2}

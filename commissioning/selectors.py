@@ -65,7 +65,6 @@ def _cycle(cycle: CommissioningCycle, today: date) -> cover.Cycle:
         name=cycle.name,
         stage=cycle.stage,
         target_start=cycle.target_start_date,
-        decision=cycle.decision,
         overdue=tuple((milestone.title, (today - milestone.due_on).days) for milestone in overdue),
         pk=cycle.pk,
     )
@@ -114,14 +113,7 @@ def contract_recommissioning_risk(
     """
     if boundaries is None:
         boundaries = contract_cover_of(contract, today=today).boundaries
-    max_end = rules.maximum_end_date(
-        start=contract.start_date,
-        initial_term_months=contract.initial_term_months,
-        option_months=[option.length_months for option in contract.options.all()],
-        max_extent_date=contract.max_extent_date,
-        current_end_date=contract.current_end_date,
-        terminated_on=contract.terminated_on,
-    )
+    max_end = contract.last_day
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
         ends_on = min(ends_on, contract.terminated_on)
@@ -137,7 +129,7 @@ def cover_lookups(today: date) -> list:
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "decision", "target_start_date").prefetch_related(overdue)
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
     chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
     return [
@@ -226,7 +218,7 @@ def services_cover_for(*, user, today: date, team: Team | None = None) -> list[c
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "decision", "target_start_date").prefetch_related(overdue)
+    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
     visible = policy.contracts_visible_to(user)
     chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))

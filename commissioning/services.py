@@ -3,6 +3,10 @@
 Views, the demo loader and the admin call these. Every save here tells django-simple-history
 who made it (``_history_user``) and why (``_change_reason``), so each page's history can
 answer "who moved this date, and on whose say-so?".
+
+Each service that changes a cycle's dates or a milestone ends with what follows the change
+(``changes.py``: duties, then reminders). ``follow_up=False`` leaves that to a caller that
+makes several changes and follows them up once itself (the duty sync, the importer).
 """
 
 from __future__ import annotations
@@ -15,24 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common import history
+from common.dates import long_date
 from contracts.models import Contract
 
-from .derivation import cover_sync_for_contracts
+from . import changes
 from .models import CommissioningCycle, Milestone, Service, Stage
-
-# django-simple-history keeps the reason in a 100-character column.
-REASON_LENGTH = 100
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    """Tell django-simple-history who made the next save and why."""
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -52,10 +44,11 @@ def cycle_save(
     replaces: Iterable[Contract] | None = None,
     officer: AbstractBaseUser | None,
     reason: str,
+    follow_up: bool = True,
 ) -> CommissioningCycle:
     """Validate and save a new or edited cycle, and the contracts it replaces if given."""
     cycle.full_clean(exclude=["replaces"])
-    _record(cycle, officer=officer, reason=reason)
+    history.record(cycle, officer=officer, reason=reason)
     cycle.save()
     if replaces is not None:
         wanted = {contract.pk for contract in replaces}
@@ -63,10 +56,11 @@ def cycle_save(
         # Setting an unchanged list would still add a history row per call: only write changes.
         if wanted != current:
             cycle.replaces.set(wanted)
-            # Contracts it no longer replaces may now have a gap in cover, or no longer one.
-            cover_sync_for_contracts(contracts=Contract.objects.filter(pk__in=wanted ^ current))
-    # The target start and the decision move the gaps of the contracts it replaces.
-    cover_sync_for_contracts(contracts=cycle.replaces.all())
+            # Contracts it no longer replaces may now have a gap in cover, or no longer one
+            # (cycle_changed below follows up the ones it still replaces).
+            changes.cover_changed(contracts=Contract.objects.filter(pk__in=current - wanted), officer=officer)
+    if follow_up:
+        changes.cycle_changed(cycle=cycle, officer=officer)
     return cycle
 
 
@@ -89,8 +83,11 @@ def cycle_change_stage(
         raise ValidationError({"stage": f"The cycle is already at {Stage(stage).label.lower()}"})
     locked.stage = stage
     locked.stage_changed_on = today
-    _record(locked, officer=officer, reason=reason)
+    history.record(locked, officer=officer, reason=reason)
     locked.save(update_fields=["stage", "stage_changed_on"])
+    # The stage moves no duty, but cover takes the target start of the furthest cycle replacing
+    # a contract: with two cycles, a stage change can move the gap at the contract's end.
+    changes.cover_changed(contracts=locked.replaces.all(), officer=officer, today=today)
     cycle.stage, cycle.stage_changed_on = locked.stage, locked.stage_changed_on
     return locked
 
@@ -103,7 +100,7 @@ def _check_decision(decision: str, decided_on: date, today: date) -> None:
     if decision not in Contract.Decision.values:
         errors["decision"] = "Select the decision"
     if decided_on > today:
-        errors["decided_on"] = f"The date of the decision must be today or in the past ({_long(today)})"
+        errors["decided_on"] = f"The date of the decision must be today or in the past ({long_date(today)})"
     if errors:
         raise ValidationError(errors)
 
@@ -113,45 +110,41 @@ def _decision_reason(decision: str, reason: str) -> str:
 
 
 @transaction.atomic
-def contract_record_decision(
+def decision_record(
     *,
-    contract: Contract,
+    contracts: Iterable[Contract],
     decision: str,
     officer: AbstractBaseUser | None,
     decided_on: date,
     reason: str,
     today: date | None = None,
-) -> Contract:
-    """Record what happens when a contract expires (extend, extend with variations, re-tender,
-    decommission), who recorded it and the date it was decided."""
+) -> list[Contract]:
+    """Record what happens when contracts expire (extend, extend with variations, re-tender,
+    decommission), who recorded it and the date it was decided.
+
+    The decision is held on each contract, once: a cycle's decision is recorded on the
+    contracts it replaces (``CommissioningCycle.decision`` reads it back from them).
+    """
     today = today or timezone.localdate()
     reason = _require_reason(reason, "Enter the reason for the decision")
     _check_decision(decision, decided_on, today)
-    contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
-    _record(contract, officer=officer, reason=_decision_reason(decision, reason))
-    contract.save(update_fields=["decision", "decision_by", "decision_on"])
-    return contract
-
-
-@transaction.atomic
-def cycle_record_decision(
-    *,
-    cycle: CommissioningCycle,
-    decision: str,
-    officer: AbstractBaseUser | None,
-    decided_on: date,
-    reason: str,
-    today: date | None = None,
-) -> CommissioningCycle:
-    """Record the decision for the contracts a cycle replaces, who recorded it and when."""
-    today = today or timezone.localdate()
-    reason = _require_reason(reason, "Enter the reason for the decision")
-    _check_decision(decision, decided_on, today)
-    cycle.decision, cycle.decision_by, cycle.decision_on = decision, officer, decided_on
-    _record(cycle, officer=officer, reason=_decision_reason(decision, reason))
-    cycle.save(update_fields=["decision", "decision_by", "decision_on"])
-    cover_sync_for_contracts(contracts=cycle.replaces.all())  # decommissioning closes a gap
-    return cycle
+    contracts = list(contracts)
+    if not contracts:
+        raise ValidationError("Add the contracts this cycle replaces first: the decision is recorded on each of them")
+    for contract in contracts:
+        contract.decision, contract.decision_by, contract.decision_on = decision, officer, decided_on
+        history.record(contract, officer=officer, reason=_decision_reason(decision, reason))
+        contract.save(update_fields=["decision", "decision_by", "decision_on"])
+    # A decision moves the end of cover (decommissioning closes a gap; re-tendering means the
+    # options will not bridge one) and the council's duties (notice to a VCSE provider not
+    # extended): each contract's follow-up, which takes in the contracts sharing a service.
+    for contract in contracts:
+        changes.contract_changed(contract=contract, officer=officer, today=today)
+    # A cycle reads its decision from these contracts: a procurement decided against after its
+    # tender notice ends without an award (notices.duties), so its duties follow too.
+    for cycle in CommissioningCycle.objects.filter(replaces__in=[c.pk for c in contracts]).distinct().order_by("pk"):
+        changes.cycle_changed(cycle=cycle, officer=officer, today=today)
+    return contracts
 
 
 # --- services and their cover -------------------------------------------------------------
@@ -181,14 +174,14 @@ def service_save(
     if contracts is not None:
         contracts = list(contracts)
         check_service_contracts(service, contracts)
-    _record(service, officer=officer, reason=reason)
+    history.record(service, officer=officer, reason=reason)
     service.save()
     if contracts is not None:
         wanted = {contract.pk for contract in contracts}
         current = set(service.contracts.values_list("pk", flat=True))
         if wanted != current:
             service.contracts.set(wanted)
-            cover_sync_for_contracts(contracts=Contract.objects.filter(pk__in=wanted | current))
+            changes.cover_changed(contracts=Contract.objects.filter(pk__in=wanted | current), officer=officer)
     return service
 
 
@@ -225,6 +218,7 @@ def milestone_create(
     conflict_note: str = "",
     officer: AbstractBaseUser | None,
     reason: str = "Milestone added",
+    follow_up: bool = True,
 ) -> Milestone:
     """Add a milestone to a contract or a cycle.
 
@@ -246,14 +240,16 @@ def milestone_create(
         conflict_note=conflict_note,
     )
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=reason)
+    history.record(milestone, officer=officer, reason=reason)
     milestone.save()
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone
 
 
 @transaction.atomic
 def milestone_update(
-    *, milestone: Milestone, officer: AbstractBaseUser | None, reason: str = "", **details
+    *, milestone: Milestone, officer: AbstractBaseUser | None, reason: str = "", follow_up: bool = True, **details
 ) -> Milestone:
     """Change a milestone's details (any of ``MILESTONE_DETAILS``).
 
@@ -281,8 +277,10 @@ def milestone_update(
         milestone.edited_by_hand = True
         fields.append("edited_by_hand")
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=reason or "Milestone details changed")
+    history.record(milestone, officer=officer, reason=reason or "Milestone details changed")
     milestone.save(update_fields=fields)
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone
 
 
@@ -295,6 +293,7 @@ def milestone_set_status(
     met_on: date | None = None,
     reason: str = "",
     today: date | None = None,
+    follow_up: bool = True,
 ) -> Milestone:
     """Mark a milestone met (on a date), missed or cancelled, or scheduled again.
 
@@ -308,7 +307,7 @@ def milestone_set_status(
         if met_on is None:
             raise ValidationError({"met_on": "Enter the date the milestone was met"})
         if met_on > today:
-            raise ValidationError({"met_on": f"The date met must be today or in the past ({_long(today)})"})
+            raise ValidationError({"met_on": f"The date met must be today or in the past ({long_date(today)})"})
     else:
         met_on = None
     if (milestone.status, milestone.met_on) == (status, met_on):
@@ -316,7 +315,9 @@ def milestone_set_status(
     milestone.status, milestone.met_on = status, met_on
     label = Milestone.Status(status).label
     if status == Milestone.Status.MET:
-        label += f" on {_long(met_on)}"
-    _record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
+        label += f" on {long_date(met_on)}"
+    history.record(milestone, officer=officer, reason=f"{label}: {reason}" if reason else label)
     milestone.save(update_fields=["status", "met_on"])
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
     return milestone

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from common.dates import long_date
+from contracts import terms
 from contracts.terms import add_months
 
 ONE_DAY = timedelta(days=1)
@@ -39,11 +41,6 @@ BOTTOM_MARGIN = 12
 CHAR_WIDTH = {11: 5.7, 12: 6.2, 13: 7.4}
 # Years closer together than this get a label every 2, 5 or 10 years instead.
 MIN_YEAR_LABEL_GAP = 40
-
-
-def long_date(day: date) -> str:
-    """1 September 2014: the GOV.UK style, as the ``long_date`` template filter writes it."""
-    return f"{day:%-d %B %Y}"
 
 
 def truncate(text: str, width: float, font_size: int) -> str:
@@ -197,9 +194,7 @@ class ContractFacts:
     @property
     def last_day(self) -> date:
         """The last day the contract could run, for deciding whether it is in the window."""
-        if self.terminated_on:
-            return min(self.terminated_on, self.current_end)
-        return max(self.current_end, self.max_extent)
+        return terms.last_day(current_end=self.current_end, max_extent=self.max_extent, terminated_on=self.terminated_on)
 
     def days(self) -> list[date]:
         return [self.start, self.last_day, *(m.day for m in self.milestones)]

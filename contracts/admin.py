@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from access import policy
+from commissioning.changes import contract_changed
 
 from .models import Contract, ContractAccess, ExtensionOption, Organisation, Team
 from .services import organisation_save
@@ -57,6 +58,11 @@ class ContractAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["buyer", "provider", "parent"]
     inlines = [ExtensionOptionInline]
 
+    def save_related(self, request, form, formsets, change):
+        # After the options inline: the milestones, duties and reminders follow the whole change.
+        super().save_related(request, form, formsets, change)
+        contract_changed(contract=form.instance, officer=request.user)
+
 
 @admin.register(ExtensionOption)
 class ExtensionOptionAdmin(SimpleHistoryAdmin):
@@ -64,3 +70,21 @@ class ExtensionOptionAdmin(SimpleHistoryAdmin):
     list_filter = ["status"]
     list_select_related = ["contract"]
     search_fields = ["contract__reference", "contract__title", "decision_reference"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        contract_changed(contract=obj.contract, officer=request.user)
+
+    def delete_model(self, request, obj):
+        contract = obj.contract
+        super().delete_model(request, obj)
+        contract_changed(contract=contract, officer=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # One at a time: ExtensionOption.delete moves the contract's end dates back.
+        contracts = {}
+        for option in queryset.select_related("contract"):
+            contracts[option.contract_id] = option.contract
+            option.delete()
+        for contract in contracts.values():
+            contract_changed(contract=contract, officer=request.user)

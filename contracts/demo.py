@@ -94,6 +94,7 @@ from django.db import models, transaction
 from commissioning.demo_cover import load_illustrated_gap, load_services
 from commissioning.models import CommissioningCycle, Milestone, Stage
 from commissioning.services import cycle_save, milestone_create
+from common import history
 
 from . import roles
 from .models import Contract, FundingSource, Organisation, ServiceCategory, Team
@@ -161,7 +162,7 @@ def _get_or_create(demo: Demo, model: type[models.Model], *, lookup: dict, value
         return existing
     record = model(**lookup, **values)
     record.full_clean()
-    record._change_reason = REASON
+    history.record(record, officer=None, reason=REASON)
     record.save()
     demo.created.append(f"{model._meta.verbose_name} {record}")
     return record

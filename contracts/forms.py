@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 
 from access import policy
+from common.history import person_name
 
 from . import terms
 from .models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
@@ -29,7 +30,7 @@ DATE_AND_VALUE_FIELDS = (
 
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 def officers_of(teams, *, also: int | None = None):

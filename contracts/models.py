@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from common.dates import long_date
+
 from . import terms
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")]
@@ -372,10 +374,20 @@ class Contract(models.Model):
     @property
     def effective_max_extent_date(self) -> date:
         """The maximum extent as written in the contract, or where the last option would end."""
-        if self.max_extent_date:
-            return self.max_extent_date
         months = [option.length_months for option in self.options.all()]
-        return terms.term_end(self.start_date, self.initial_term_months + sum(months))
+        return terms.max_extent(self.start_date, self.initial_term_months, months, self.max_extent_date)
+
+    @property
+    def last_day(self) -> date:
+        """The latest day the service can run under this contract (``terms.last_day``)."""
+        return terms.last_day(
+            current_end=self.current_end_date, max_extent=self.effective_max_extent_date, terminated_on=self.terminated_on
+        )
+
+    def end_if_exercised(self, option: ExtensionOption) -> date:
+        """Where the contract would end with ``option`` exercised, and so every option before it."""
+        months = [o.length_months for o in self.options.all() if o.sequence <= option.sequence]
+        return terms.end_if_exercised(self.start_date, self.initial_term_months, months)
 
     def phase(self, today: date | None = None) -> terms.Phase:
         return terms.phase_on(
@@ -437,7 +449,7 @@ class Contract(models.Model):
             if self.max_extent_date and self.max_extent_date < initial_end:
                 errors["max_extent_date"] = (
                     f"The maximum extent date must be on or after the end of the initial term, "
-                    f"{initial_end:%-d %B %Y}"
+                    f"{long_date(initial_end)}"
                 )
             if self.terminated_on and self.terminated_on < self.start_date:
                 errors["terminated_on"] = "The termination date must be on or after the start date"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import DecimalField, F, Q, QuerySet
 
 from access import policy
+from common.history import FieldChange, HistoryEntry, person_name
 
 from . import terms
 from .models import Contract, ExtensionOption
@@ -52,23 +52,6 @@ def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, 
     return contracts.order_by(*ordering)
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: object
-    new: object
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: datetime
-    who: str
-    what: str
-    why: str
-    changes: list[FieldChange]
-    order: tuple
-
-
 def _display(field, value):
     if value is None or value == "":
         return None
@@ -100,11 +83,10 @@ def _entries(records, describe, rank: int) -> list[HistoryEntry]:
     previous_by_object = {}
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
         previous = previous_by_object.get(record.id)
-        user = record.history_user
         entries.append(
             HistoryEntry(
                 when=record.history_date,
-                who=(user.get_full_name() or user.get_username()) if user else "System",
+                who=person_name(record.history_user),
                 what=describe(record),
                 why=record.history_change_reason or "",
                 changes=_changes(previous, record) if previous is not None else [],

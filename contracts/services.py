@@ -1,7 +1,8 @@
 """Workflows that change contracts: each one validates, writes and records who and why.
 
 Views, management commands and the admin call these; none of them writes a contract's
-options or dates another way.
+options or dates another way. Each one that changes a contract or its options ends with
+``commissioning.changes.contract_changed``: milestones, then duties, then reminders.
 """
 
 from __future__ import annotations
@@ -13,19 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from commissioning import changes
+from common import history
+from common.dates import long_date
+
 from . import terms
 from .models import Contract, ExtensionOption, Organisation
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    """Tell django-simple-history who made the next save and why, wherever it is called from."""
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:100]
 
 
 def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -> None:
@@ -46,15 +40,15 @@ def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -
         first = beyond[0]
         sequence = options[first.sequence - 1][0]
         raise ValidationError(
-            f"Option {sequence} would run to {_long(first.end)}, after the maximum "
-            f"extent date of {_long(contract.max_extent_date)}"
+            f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
+            f"extent date of {long_date(contract.max_extent_date)}"
         )
 
 
 def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser | None, reason: str) -> Organisation:
     """Save a buyer or provider with its history entry."""
     organisation.full_clean()
-    _record(organisation, officer=officer, reason=reason)
+    history.record(organisation, officer=officer, reason=reason)
     organisation.save()
     return organisation
 
@@ -67,8 +61,9 @@ def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reaso
         options_fit_max_extent(
             contract, list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
         )
-    _record(contract, officer=officer, reason=reason)
+    history.record(contract, officer=officer, reason=reason)
     contract.save()
+    changes.contract_changed(contract=contract, officer=officer)
     return contract
 
 
@@ -84,8 +79,9 @@ def option_add(
     )
     option.full_clean()
     options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
-    _record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
+    history.record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
+    changes.contract_changed(contract=option.contract, officer=officer)
     return option
 
 
@@ -133,28 +129,29 @@ def option_exercise(
     if contract.terminated_on:
         # Once a termination date is recorded the contract ends then, whatever its options say.
         raise ValidationError(
-            f"The contract was terminated on {_long(contract.terminated_on)}, so it cannot be extended"
+            f"The contract was terminated on {long_date(contract.terminated_on)}, so it cannot be extended"
         )
     if phase == terms.Phase.EXPIRED:
         raise ValidationError(
-            f"The contract expired on {_long(contract.current_end_date)}: an option can only extend "
+            f"The contract expired on {long_date(contract.current_end_date)}: an option can only extend "
             "a contract that is still running"
         )
-    exercised = [o.length_months for o in options if o.status == o.Status.EXERCISED]
-    new_end = terms.current_end(contract.start_date, contract.initial_term_months, [*exercised, option.length_months])
+    # Every option before this one is exercised (checked above), so it ends where the option does.
+    new_end = contract.end_if_exercised(option)
     if contract.max_extent_date and new_end > contract.max_extent_date:
         raise ValidationError(
-            f"Option {option.sequence} would run to {_long(new_end)}, after the maximum extent "
-            f"date of {_long(contract.max_extent_date)}"
+            f"Option {option.sequence} would run to {long_date(new_end)}, after the maximum extent "
+            f"date of {long_date(contract.max_extent_date)}"
         )
 
     option.status = option.Status.EXERCISED
     option.decision_date = decision_date
     option.decision_reference = decision_reference
     why = f"Option {option.sequence} exercised" + (f": {reason}" if reason else "")
-    _record(option, officer=officer, reason=why)
+    history.record(option, officer=officer, reason=why)
     # Saving the option moves the contract's current end date (Contract.sync_end_dates).
     option.save(update_fields=["status", "decision_date", "decision_reference"])
+    changes.contract_changed(contract=contract, officer=officer, today=today)
     return option
 
 
@@ -174,11 +171,12 @@ def option_decline(
     option.status = option.Status.DECLINED
     option.decision_date = decision_date
     option.decision_reference = decision_reference
-    _record(option, officer=officer, reason=why)
+    history.record(option, officer=officer, reason=why)
     option.save(update_fields=["status", "decision_date", "decision_reference"])
     for later in options:
         if later.sequence > option.sequence and later.is_open:
             later.status = later.Status.LAPSED
-            _record(later, officer=officer, reason=f"Lapsed: option {option.sequence} was declined")
+            history.record(later, officer=officer, reason=f"Lapsed: option {option.sequence} was declined")
             later.save(update_fields=["status"])
+    changes.contract_changed(contract=contract, officer=officer)
     return option

@@ -88,6 +88,35 @@ def current_end(start: date, initial_months: int, exercised_months: Iterable[int
     return term_end(start, initial_months + sum(exercised_months))
 
 
+def end_if_exercised(start: date, initial_months: int, option_months: Sequence[int]) -> date:
+    """Where the contract would end if the last of ``option_months`` were exercised.
+
+    Options are taken in order, so ``option_months`` are the lengths of options 1 to k: the
+    option being decided and every one before it.
+    """
+    return term_end(start, initial_months + sum(option_months))
+
+
+def max_extent(start: date, initial_months: int, option_months: Iterable[int], written: date | None) -> date:
+    """The maximum extent written in the contract, or failing that where its last option would end."""
+    if written is not None:
+        return written
+    return term_end(start, initial_months + sum(option_months))
+
+
+def last_day(*, current_end: date, max_extent: date, terminated_on: date | None = None) -> date:
+    """The latest day the service can run under a contract.
+
+    1. A contract ended early runs to its termination date (or its current end, if that is
+       earlier): no option can be exercised any more.
+    2. Otherwise its maximum extent (``max_extent`` above), or its current end should an
+       option already exercised run past a maximum extent entered since.
+    """
+    if terminated_on is not None:
+        return min(terminated_on, current_end)
+    return max(current_end, max_extent)
+
+
 class Phase(enum.StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"

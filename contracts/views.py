@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
@@ -13,18 +11,14 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 
 from access import policy
 from commissioning import selectors as cover_selectors
+from common.dates import long_date
+from common.views import Permission, ServiceFormMixin
 
-from . import selectors, services, terms
+from . import selectors, services
 from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterForm
-from .models import Contract, ExtensionOption
+from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
-
-
-class Permission(PermissionRequiredMixin):
-    # Signed-in officers without the permission see a 403; anonymous visitors never get this
-    # far (LoginRequiredMiddleware sends them to sign in).
-    raise_exception = True
 
 
 def warn_of_gaps_in_cover(request, contract: Contract) -> None:
@@ -129,7 +123,7 @@ class ContractDetailView(Permission, DetailView):
             can_add_option=self.request.user.has_perm("contracts.add_extensionoption"),
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
-            successor_cycles=contract.successor_cycles.select_related("decision_by"),
+            successor_cycles=contract.successor_cycles.all(),
             cover=cover_selectors.contract_cover_of(contract, today=today),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
@@ -137,7 +131,7 @@ class ContractDetailView(Permission, DetailView):
         )
 
 
-class ContractCreateView(Permission, CreateView):
+class ContractCreateView(Permission, ServiceFormMixin, CreateView):
     permission_required = "contracts.add_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -148,20 +142,16 @@ class ContractCreateView(Permission, CreateView):
     def get_initial(self):
         return {"lead_officer": self.request.user.pk}
 
-    def form_valid(self, form):
-        try:
-            contract = services.contract_save(
-                contract=form.save(commit=False), officer=self.request.user, reason="Contract added"
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason="Contract added")
+
+    def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
         warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
-class ContractUpdateView(Permission, UpdateView):
+class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
     permission_required = "contracts.change_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -172,21 +162,17 @@ class ContractUpdateView(Permission, UpdateView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
+    def call_service(self, form):
         reason = form.cleaned_data.get("change_reason") or "Contract details updated"
-        try:
-            contract = services.contract_save(
-                contract=form.save(commit=False), officer=self.request.user, reason=reason
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason=reason)
+
+    def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} updated")
         warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
-class OptionCreateView(Permission, FormView):
+class OptionCreateView(Permission, ServiceFormMixin, FormView):
     permission_required = "contracts.add_extensionoption"
     template_name = "contracts/option_form.html"
     form_class = OptionForm
@@ -198,22 +184,20 @@ class OptionCreateView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(contract=self.contract, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            option = services.option_add(
-                contract=self.contract,
-                length_months=form.cleaned_data["length_months"],
-                value=form.cleaned_data["value"],
-                officer=self.request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.option_add(
+            contract=self.contract,
+            length_months=form.cleaned_data["length_months"],
+            value=form.cleaned_data["value"],
+            officer=self.request.user,
+        )
+
+    def service_succeeded(self, form, option):
         messages.success(self.request, f"Option {option.sequence} added")
         return redirect(self.contract)
 
 
-class OptionDecisionView(Permission, FormView):
+class OptionDecisionView(Permission, ServiceFormMixin, FormView):
     """Exercise or decline an extension option, after the officer has seen what it will do."""
 
     permission_required = "contracts.change_extensionoption"
@@ -228,29 +212,21 @@ class OptionDecisionView(Permission, FormView):
 
     def get_context_data(self, **kwargs):
         contract = self.contract
-        exercised = list(
-            contract.options.filter(status=ExtensionOption.Status.EXERCISED).values_list("length_months", flat=True)
-        )
-        new_end = terms.current_end(
-            contract.start_date, contract.initial_term_months, [*exercised, self.option.length_months]
-        )
         return super().get_context_data(
-            contract=contract, option=self.option, action=self.action, new_end=new_end, **kwargs
+            contract=contract, option=self.option, action=self.action, new_end=contract.end_if_exercised(self.option), **kwargs
         )
 
-    def form_valid(self, form):
+    def call_service(self, form):
         decide = services.option_exercise if self.action == "exercise" else services.option_decline
-        try:
-            decide(option=self.option, officer=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
+        return decide(option=self.option, officer=self.request.user, **form.cleaned_data)
+
+    def service_succeeded(self, form, option):
         self.contract.refresh_from_db()
         if self.action == "exercise":
             messages.success(
                 self.request,
                 f"Option {self.option.sequence} exercised: the contract now ends on "
-                f"{self.contract.current_end_date:%-d %B %Y}",
+                f"{long_date(self.contract.current_end_date)}",
             )
         else:
             messages.success(self.request, f"Option {self.option.sequence} declined")

@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from access import policy
+from common.views import Permission, ServiceFormMixin
 
 from .models import Organisation
 from .selectors import organisation_history
 from .services import organisation_save
-from .views import Permission
 
 NOT_YOURS = "Only an officer of a team that uses it, a manager of one, or an admin can change it"
 
@@ -78,13 +78,15 @@ class OrganisationDetailView(Permission, DetailView):
         )
 
 
-class _SaveOrganisation:
-    def form_valid(self, form):
-        organisation = organisation_save(
+class _SaveOrganisation(ServiceFormMixin):
+    def call_service(self, form):
+        return organisation_save(
             organisation=form.save(commit=False),
             officer=self.request.user,
             reason=form.cleaned_data.get("change_reason") or self.reason,
         )
+
+    def service_succeeded(self, form, organisation):
         messages.success(self.request, f"{organisation.name} saved")
         return redirect("contracts:organisation-detail", organisation.pk)
 

@@ -17,6 +17,7 @@ from django.http import QueryDict
 from commissioning.models import Milestone
 from commissioning.selectors import milestones_for_dashboard
 from commissioning.views.dashboard import DashboardFilterForm
+from common.history import person_name
 from contracts import selectors as contract_selectors
 from contracts.forms import RegisterFilterForm
 from contracts.models import Contract
@@ -30,7 +31,7 @@ CHUNK = 2000
 
 
 def person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return person_name(user, nobody="")
 
 
 def label(model, field_name: str):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.views import Permission
+from common.views import Permission
 
 from . import tables
 from .forms import TransparencyForm

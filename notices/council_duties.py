@@ -24,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from common.dates import long_date
+from common.workdays import working_days_before
 from contracts.terms import add_months
-from reminders.offsets import working_days_before
 
 ONE_DAY = timedelta(days=1)
 BEST_VALUE_SOURCE = "Best Value statutory guidance: at least three months' notice to a VCSE organisation"
@@ -34,10 +35,6 @@ STRATEGY_REVIEW_YEARS = 3
 DOMESTIC_ABUSE_SOURCE = "Domestic Abuse Act 2021, Part 4 (ss.57 and 58) and SI 2021/990"
 KEY_DECISION_CLEAR_DAYS = 28
 KEY_DECISION_SOURCE = "SI 2012/2089 reg 9: 28 clear days' notice of a key decision"
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
 
 
 def vcse_notice_due(last_day: date) -> date:
@@ -70,8 +67,8 @@ def strategy_reviews(published_on: date, *, until: date) -> list[TeamDuty]:
                 f"DA:strategy:{due.isoformat()}",
                 "Review the safe-accommodation needs assessment and strategy with the partnership board",
                 due,
-                f"At least every three years (s.57): the strategy was published on {_long(published_on)}; "
-                f"the review is due by {_long(due)} ({DOMESTIC_ABUSE_SOURCE}).",
+                f"At least every three years (s.57): the strategy was published on {long_date(published_on)}; "
+                f"the review is due by {long_date(due)} ({DOMESTIC_ABUSE_SOURCE}).",
             )
         )
         year += STRATEGY_REVIEW_YEARS
@@ -87,7 +84,7 @@ def annual_returns(first_due: date, *, until: date) -> list[TeamDuty]:
                 f"DA:annual-return:{due.isoformat()}",
                 f"Send the Domestic Abuse Act annual return for {due.year - 1}-{str(due.year)[2:]}",
                 due,
-                f"Once a year (s.58): the return on the year to 31 March, due by {_long(due)} ({DOMESTIC_ABUSE_SOURCE}).",
+                f"Once a year (s.58): the return on the year to 31 March, due by {long_date(due)} ({DOMESTIC_ABUSE_SOURCE}).",
             )
         )
         year += 1

@@ -8,9 +8,9 @@ How days are counted (domain brief, "Procurement Act 2023 duties"):
 1. "N days beginning with" an event counts the event's own day as day 1, so 30 days beginning
    with 1 March ends on 30 March (``days_beginning_with``).
 2. A working day is any day that is not a Saturday, a Sunday or a bank holiday in any part of
-   the UK; ``reminders.offsets.is_working_day`` decides it from the ``holidays`` package, for
+   the UK; ``common.workdays.is_working_day`` decides it from the ``holidays`` package, for
    England and Wales, Scotland and Northern Ireland together. "N working days beginning with"
-   a day counts that day if it is a working day (``working_days_beginning_with``).
+   a day counts that day if it is a working day (``common.workdays.working_days_beginning_with``).
 
 The rules (one function each, named after the notice):
 
@@ -62,8 +62,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from common.dates import long_date
+from common.workdays import working_days_beginning_with
 from contracts.terms import term_end
-from reminders.offsets import is_working_day
 
 from . import council_duties
 from .thresholds import (
@@ -100,10 +101,6 @@ BREACH_DAYS = 30
 PRACTICABLE_TARGET_DAYS = 30
 
 
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
 # --- counting days ------------------------------------------------------------------------
 
 
@@ -112,24 +109,6 @@ def days_beginning_with(day: date, count: int) -> date:
     if count < 1:
         raise ValueError("a period lasts at least one day")
     return day + timedelta(days=count - 1)
-
-
-def working_days_beginning_with(day: date, count: int) -> date:
-    """The last day of a period of ``count`` working days beginning with ``day``.
-
-    ``day`` is day 1 if it is a working day; otherwise the period starts on the next one.
-    """
-    if count < 1:
-        raise ValueError("a period lasts at least one working day")
-    current = day
-    while not is_working_day(current):
-        current += ONE_DAY
-    counted = 1
-    while counted < count:
-        current += ONE_DAY
-        if is_working_day(current):
-            counted += 1
-    return current
 
 
 def standstill_end(published_on: date) -> date:
@@ -406,11 +385,11 @@ class Entry:
 def entry_day(facts: ContractFacts) -> Entry:
     """s.53 counts from the day the contract is entered into: the signing date, else the planned one, else the start."""
     if facts.entered_on is not None:
-        return Entry(facts.entered_on, False, f"{_long(facts.entered_on)}, the day the contract was entered into (signed)")
+        return Entry(facts.entered_on, False, f"{long_date(facts.entered_on)}, the day the contract was entered into (signed)")
     if facts.planned_entry_on is not None:
         source = f" ({facts.planned_entry_source})" if facts.planned_entry_source else ""
-        return Entry(facts.planned_entry_on, True, f"{_long(facts.planned_entry_on)}, the planned signing date{source}")
-    return Entry(facts.start, True, f"{_long(facts.start)}, the contract's start date (no signing date is known yet)")
+        return Entry(facts.planned_entry_on, True, f"{long_date(facts.planned_entry_on)}, the planned signing date{source}")
+    return Entry(facts.start, True, f"{long_date(facts.start)}, the contract's start date (no signing date is known yet)")
 
 
 PROVISIONAL_NOTE = (
@@ -496,7 +475,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     "UK9",
                     f"Publish the UK9 contract performance notice for {ref}, year {year}",
                     due,
-                    f"At least once in every 12 months (s.71): by the end of contract year {year}, {_long(due)}.",
+                    f"At least once in every 12 months (s.71): by the end of contract year {year}, {long_date(due)}.",
                 )
             )
         duties.append(
@@ -505,7 +484,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 "UK9",
                 f"Publish the UK9 contract performance notice for {ref} on termination",
                 termination_due(last_day),
-                f"On termination (s.71): 30 days beginning with {_long(last_day)}, the contract's last day.",
+                f"On termination (s.71): 30 days beginning with {long_date(last_day)}, the contract's last day.",
             )
         )
     if performance_from is not None:
@@ -518,7 +497,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     "UK9",
                     f"Publish a UK9 contract performance notice for {ref}: {breach.what}",
                     breach_notice_due(breach.occurred_on),
-                    f"30 days beginning with {_long(breach.occurred_on)}, the day of the breach or failure "
+                    f"30 days beginning with {long_date(breach.occurred_on)}, the day of the breach or failure "
                     f"({breach.what}) (s.71).",
                 )
             )
@@ -535,8 +514,8 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     due,
                     f"Before the modification (s.75): option {option.sequence}"
                     f"{f' ({option.length_label})' if option.length_label else ''} would start on "
-                    f"{_long(option.starts_on)}. With the voluntary 8-working-day standstill, publish by "
-                    f"{_long(latest_publication_before(option.starts_on))}.",
+                    f"{long_date(option.starts_on)}. With the voluntary 8-working-day standstill, publish by "
+                    f"{long_date(latest_publication_before(option.starts_on))}.",
                     "Exercising an option written into the contract may not be a modification that "
                     "needs a UK10 (for example a change within 10% of the value or of the maximum "
                     "term): that is a legal judgement. If it does not apply, record the reason.",
@@ -548,7 +527,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             "UK11",
             f"Publish the UK11 contract termination notice for {ref}",
             termination_due(last_day),
-            f"30 days beginning with {_long(last_day)}, the day the contract "
+            f"30 days beginning with {long_date(last_day)}, the day the contract "
             f"{'is terminated' if facts.terminated_on else 'expires (expiry counts as termination)'} (s.80).",
         )
     )
@@ -557,9 +536,9 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
             RequiredNotice(
                 f"UK17:{period_end.isoformat()}",
                 "UK17",
-                f"Publish the UK17 payments compliance notice for the period ending {_long(period_end)}",
+                f"Publish the UK17 payments compliance notice for the period ending {long_date(period_end)}",
                 payments_compliance_due(period_end),
-                f"30 days beginning with {_long(period_end)}, the last day of the reporting period in which "
+                f"30 days beginning with {long_date(period_end)}, the last day of the reporting period in which "
                 f"{ref} may have been paid (s.69). One notice covers all of the authority's contracts.",
             )
         )
@@ -579,14 +558,14 @@ def contract_payment_duties(facts: ContractFacts) -> list[RequiredNotice]:
     duties = []
     for last_day in sorted(quarters):
         paid = sorted(quarters[last_day], key=lambda payment: payment.paid_on)
-        listed = ", ".join(f"£{payment.amount:,.2f} on {_long(payment.paid_on)}" for payment in paid)
+        listed = ", ".join(f"£{payment.amount:,.2f} on {long_date(payment.paid_on)}" for payment in paid)
         duties.append(
             RequiredNotice(
                 f"UK8:{last_day.isoformat()}",
                 "UK8",
-                f"Publish the UK8 contract payment notice for {facts.reference}, quarter ending {_long(last_day)}",
+                f"Publish the UK8 contract payment notice for {facts.reference}, quarter ending {long_date(last_day)}",
                 contract_payment_due(last_day),
-                f"30 days beginning with {_long(last_day)}, the last day of the quarter in which {len(paid)} "
+                f"30 days beginning with {long_date(last_day)}, the last day of the quarter in which {len(paid)} "
                 f"payment{'s' if len(paid) != 1 else ''} over £30,000 including VAT {'were' if len(paid) != 1 else 'was'} "
                 f"made: {listed} (s.70).",
             )
@@ -623,8 +602,8 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     "",
                     f"Find a {rules.body} meeting for the key decision on {name}",
                     plan.provider_notice_by - ONE_DAY,
-                    f"The option starts on {_long(option.starts_on)} and the provider needs notice by "
-                    f"{_long(plan.provider_notice_by)}; the calendar has no {rules.body} meeting before then. "
+                    f"The option starts on {long_date(option.starts_on)} and the provider needs notice by "
+                    f"{long_date(plan.provider_notice_by)}; the calendar has no {rules.body} meeting before then. "
                     f"Import the meeting calendar, or take the decision another way ({worth}).",
                     kind=Kind.DECISION_MEETING,
                     provisional=True,
@@ -632,14 +611,14 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
             )
             continue
         chain = (
-            f"The option starts on {_long(option.starts_on)}; the provider needs {rules.provider_notice_months} months' "
-            f"notice, by {_long(plan.provider_notice_by)}; the last {rules.body} before then meets on {_long(plan.meeting_on)}."
+            f"The option starts on {long_date(option.starts_on)}; the provider needs {rules.provider_notice_months} months' "
+            f"notice, by {long_date(plan.provider_notice_by)}; the last {rules.body} before then meets on {long_date(plan.meeting_on)}."
         )
         duties += [
             RequiredNotice(
                 f"{key}:report",
                 "",
-                f"Send the report on {name} to democratic services for {rules.body}, {_long(plan.meeting_on)}",
+                f"Send the report on {name} to democratic services for {rules.body}, {long_date(plan.meeting_on)}",
                 plan.report_due_on,
                 f"{chain} Reports are due {rules.report_working_days} working days before the meeting ({worth}).",
                 kind=Kind.OTHER,
@@ -681,7 +660,7 @@ def vcse_notice_duties(facts: ContractFacts) -> list[RequiredNotice]:
             "",
             f"Give the provider and its service users three months' notice that {facts.reference} ends",
             due,
-            f"The decision {why}: the contract's last day is {_long(last_day)}, so notice is due by {_long(due)}, "
+            f"The decision {why}: the contract's last day is {long_date(last_day)}, so notice is due by {long_date(due)}, "
             f"three months before its funding ends ({council_duties.BEST_VALUE_SOURCE}).",
             "Mark the milestone met on the day the notice was given.",
             kind=Kind.OTHER,
@@ -713,9 +692,9 @@ class CycleFacts:
 def cycle_entry(facts: CycleFacts) -> tuple[date, str] | None:
     """The day the new contracts are to be entered into: the planned signing date, else at the latest the start."""
     if facts.planned_entry_on is not None:
-        return facts.planned_entry_on, f"the planned signing date, {_long(facts.planned_entry_on)}"
+        return facts.planned_entry_on, f"the planned signing date, {long_date(facts.planned_entry_on)}"
     if facts.target_start is not None:
-        return facts.target_start, f"{_long(facts.target_start)} at the latest, the day the new contracts start"
+        return facts.target_start, f"{long_date(facts.target_start)} at the latest, the day the new contracts start"
     return None
 
 
@@ -742,9 +721,9 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 "UK1",
                 f"List {facts.name} in the UK1 pipeline notice for {year_start.year}-{str(year_start.year + 1)[2:]}",
                 due,
-                f"56 days beginning with {_long(year_start)} (s.93): the authority expects to pay more than £100 million "
-                f"this year, and this procurement (over £2 million) plans its tender notice between {_long(first)} "
-                f"and {_long(last)}. One notice lists every such procurement.",
+                f"56 days beginning with {long_date(year_start)} (s.93): the authority expects to pay more than £100 million "
+                f"this year, and this procurement (over £2 million) plans its tender notice between {long_date(first)} "
+                f"and {long_date(last)}. One notice lists every such procurement.",
             )
         )
     if facts.not_awarded_on is not None:
@@ -754,7 +733,7 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 "UK12",
                 f"Publish the UK12 procurement termination notice for {facts.name}",
                 procurement_termination_due(facts.not_awarded_on),
-                f"As soon as reasonably practicable after deciding, on {_long(facts.not_awarded_on)}, not to award "
+                f"As soon as reasonably practicable after deciding, on {long_date(facts.not_awarded_on)}, not to award "
                 "(s.55); the tracker's target is 30 days.",
             )
         )
@@ -789,7 +768,7 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 f"Send an assessment summary to every supplier assessed in {facts.name}",
                 assessment_summaries_due(award_due),
                 "Before the UK6 contract award notice is published (s.50(3)): each supplier that submitted an "
-                f"assessed tender gets its own summary. The UK6 is due by {_long(award_due)}.",
+                f"assessed tender gets its own summary. The UK6 is due by {long_date(award_due)}.",
                 "Mark the milestone met on the day the summaries went out.",
                 kind=Kind.OTHER,
             )
@@ -812,9 +791,9 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 RequiredNotice(
                     f"UK6:standstill:{notice.notice_id}",
                     "UK6",
-                    f"Standstill after UK6 {notice.notice_id} ends: the contract may be entered into from {_long(end + ONE_DAY)}",
+                    f"Standstill after UK6 {notice.notice_id} ends: the contract may be entered into from {long_date(end + ONE_DAY)}",
                     end,
-                    f"8 working days beginning with {_long(notice.published_on)}, the day the UK6 was published "
+                    f"8 working days beginning with {long_date(notice.published_on)}, the day the UK6 was published "
                     "(weekends and every UK bank holiday excluded; s.51).",
                     kind=Kind.STANDSTILL_END,
                 )

@@ -4,8 +4,7 @@ Duties (``duties_sync_for_contract`` / ``duties_sync_for_cycle``) are the only w
 ``Duty`` rows and their milestones. They may run any number of times:
 
 1. Work out what the Act requires now (``notices.duties``, no writes).
-2. Add the duties that are missing, each with a milestone (kind "notice", or "standstill_end";
-   reminders follow from the milestone, reminders/signals.py).
+2. Add the duties that are missing, each with a milestone (kind "notice", or "standstill_end").
 3. Move a due duty whose date changed, and its milestone unless an officer moved it.
 4. Mark a due duty met when a notice of its type is recorded or imported for the same
    contract or cycle (the earliest due first).
@@ -13,14 +12,16 @@ Duties (``duties_sync_for_contract`` / ``duties_sync_for_cycle``) are the only w
 
 Duties that an officer settled (met, or does not apply) are never changed by a sync.
 
+A sync plans no reminders: it runs inside ``commissioning.changes.contract_changed`` /
+``cycle_changed``, which plan the reminders of every milestone once the duties are in step.
+
 Which contracts and cycles have duties: those with at least one notice under the Act (a
 notice imported or recorded for them), or duties already. Contracts procured before the Act
 (24 February 2025) have no UK notices, so they get none.
 
-The duty milestones' source: ``Milestone.Source`` has no value for "required by the Act"
-yet; until one named DUTY is added, they are marked "manual" and each one's ``Duty`` row
-(and its description) says where it came from. The derivation in commissioning only touches
-"derived" milestones, so it leaves these alone.
+The duty milestones' source is ``Milestone.Source.DUTY`` ("Required by the Procurement Act");
+each one's ``Duty`` row (and its description) says which duty. The derivation in
+commissioning only touches "derived" milestones, so it leaves these alone.
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from commissioning import services as commissioning_services
+from commissioning.changes import contract_changed, cycle_changed, milestone_changed
 from commissioning.models import CommissioningCycle, Milestone
+from common import history
+from common.dates import long_date
+from common.history import person_name
 from contracts import services as contract_services
 from contracts.models import Contract, ExtensionOption, Organisation
 
@@ -57,8 +62,6 @@ from .notice_types import NoticeType
 from .ocds.parser import LONDON
 from .payments import RowProblem, read_payments_csv
 
-REASON_LENGTH = 100
-DUTY_SOURCE = getattr(Milestone.Source, "DUTY", Milestone.Source.MANUAL)
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
 # The notice types that meet a contract's or a cycle's duties (notices.duties).
@@ -66,20 +69,8 @@ CONTRACT_DUTY_TYPES = {"UK7", "UK8", "UK9", "UK10", "UK11", "UK17"}
 CYCLE_DUTY_TYPES = {"UK1", "UK5", "UK6", "UK12"}
 
 
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
-
-
 def _officer_name(officer: AbstractBaseUser | None) -> str:
-    if officer is None:
-        return "the system"
-    return officer.get_full_name() or officer.get_username()
+    return person_name(officer, nobody="the system")
 
 
 # --- duties -------------------------------------------------------------------------------
@@ -176,11 +167,21 @@ def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
     )
 
 
-def _has_council_duties(contract: Contract) -> bool:
-    """Cheap first look: only a VCSE provider's contract or a buyer with key-decision rules can have them."""
-    if contract.provider_id and contract.provider.is_vcse:
-        return True
-    return KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).exists()
+def _scope(contract: Contract) -> tuple[bool, bool]:
+    """Cheap first look, in one query: is the contract under the Act (``contract_in_scope``), and
+    can it have the council's own duties (only a VCSE provider's contract or a buyer with
+    key-decision rules can)? Every change to a contract asks, so it is asked once."""
+    notice, act_duty, vcse, key_decisions = (
+        Contract.objects.filter(pk=contract.pk)
+        .annotate(
+            has_notice=Exists(Notice.objects.filter(contracts=OuterRef("pk"))),
+            has_act_duty=Exists(Duty.objects.filter(contract=OuterRef("pk")).exclude(notice_type="")),
+            has_policy=Exists(KeyDecisionPolicy.objects.filter(buyer=OuterRef("buyer"))),
+        )
+        .values_list("has_notice", "has_act_duty", "provider__is_vcse", "has_policy")
+        .get()
+    )
+    return notice or act_duty, bool(vcse) or key_decisions
 
 
 def _cycle_buyers(cycle: CommissioningCycle) -> set[int]:
@@ -255,7 +256,7 @@ def cycle_in_scope(cycle: CommissioningCycle) -> bool:
 
 def _duty_description(required: rules.RequiredNotice) -> str:
     what = f"Procurement Act 2023 duty ({NoticeType(required.notice_type).label})" if required.notice_type else "Duty"
-    text = f"{what}. Due by {_long(required.due_on)}: {required.basis}"
+    text = f"{what}. Due by {long_date(required.due_on)}: {required.basis}"
     if required.note:
         text += f"\n\n{required.note}"
     return text
@@ -270,13 +271,13 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         description=_duty_description(required),
         due_on=required.due_on,
         owner=owner,
-        source=DUTY_SOURCE,
+        source=Milestone.Source.DUTY,
         # Unique per contract (a database constraint), so a duty cannot be added twice.
         derived_key=f"duty:{required.key}"[:50] if contract is not None else "",
         reminder_offsets="" if required.kind == rules.Kind.STANDSTILL_END else DUTY_REMINDERS,
     )
     milestone.full_clean(exclude=["derived_key"])
-    _record(milestone, officer=officer, reason=SYNC_REASON)
+    history.record(milestone, officer=officer, reason=SYNC_REASON)
     milestone.save()
     duty = Duty(
         contract=contract,
@@ -290,7 +291,7 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         note=required.note,
         milestone=milestone,
     )
-    _record(duty, officer=officer, reason=SYNC_REASON)
+    history.record(duty, officer=officer, reason=SYNC_REASON)
     duty.save()
     return duty
 
@@ -306,11 +307,12 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             continue
         if duty.status == Duty.Status.LAPSED:
             duty.status, duty.reason = Duty.Status.DUE, ""
-            _record(duty, officer=officer, reason="Required again")
+            history.record(duty, officer=officer, reason="Required again")
             duty.save(update_fields=["status", "reason"])
             if duty.milestone and duty.milestone.status == Milestone.Status.CANCELLED:
                 commissioning_services.milestone_set_status(
-                    milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Required again", today=today
+                    milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Required again", today=today,
+                    follow_up=False,
                 )
         if duty.status != Duty.Status.DUE:
             continue
@@ -318,7 +320,7 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             continue
         previous = duty.due_on
         duty.due_on, duty.title, duty.basis, duty.note = required.due_on, required.title[:255], required.basis, required.note
-        _record(duty, officer=officer, reason=SYNC_REASON)
+        history.record(duty, officer=officer, reason=SYNC_REASON)
         duty.save(update_fields=["due_on", "title", "basis", "note"])
         milestone = duty.milestone
         # An officer who moved the milestone (a signing date before the start) keeps their date.
@@ -330,30 +332,32 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
                 due_on=required.due_on,
                 title=required.title[:255],
                 description=_duty_description(required),
+                follow_up=False,
             )
         if previous != required.due_on:
-            changes.append(f"Moved the duty '{required.title}' from {_long(previous)} to {_long(required.due_on)}")
+            changes.append(f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}")
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
             continue
         duty.status, duty.reason = Duty.Status.LAPSED, "No longer required by the contract's dates and options"
-        _record(duty, officer=officer, reason="No longer required")
+        history.record(duty, officer=officer, reason="No longer required")
         duty.save(update_fields=["status", "reason"])
         if duty.milestone and duty.milestone.status == Milestone.Status.SCHEDULED:
             commissioning_services.milestone_set_status(
-                milestone=duty.milestone, status=Milestone.Status.CANCELLED, officer=officer, reason="No longer required", today=today
+                milestone=duty.milestone, status=Milestone.Status.CANCELLED, officer=officer, reason="No longer required", today=today,
+                follow_up=False,
             )
         changes.append(f"The duty '{duty.title}' is no longer required")
     if len(added) == 1:
-        changes.insert(0, f"Added the duty: {added[0].title}, due by {_long(added[0].due_on)}")
+        changes.insert(0, f"Added the duty: {added[0].title}, due by {long_date(added[0].due_on)}")
     elif added:
         first = min(added, key=lambda required: required.due_on)
         name = subject["contract"].reference if subject.get("contract") else subject["cycle"].name
         codes = sorted({required.notice_type for required in added if required.notice_type}, key=lambda code: int(code[2:]))
         others = sum(1 for required in added if not required.notice_type)
         types = ", ".join(codes + ([f"{others} other{'s' if others != 1 else ''}"] if others else []))
-        changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {_long(first.due_on)}")
+        changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {long_date(first.due_on)}")
     return changes
 
 
@@ -364,9 +368,9 @@ def _meet_with_milestones(duties: list[Duty], *, officer) -> list[str]:
         milestone = duty.milestone
         if duty.is_due and not duty.needs_a_notice and duty.kind != rules.Kind.STANDSTILL_END and milestone and milestone.status == Milestone.Status.MET:
             duty.status, duty.decided_on = Duty.Status.MET, milestone.met_on
-            _record(duty, officer=officer, reason="Its milestone was met")
+            history.record(duty, officer=officer, reason="Its milestone was met")
             duty.save(update_fields=["status", "decided_on"])
-            changes.append(f"{duty.title}: done on {_long(milestone.met_on)}")
+            changes.append(f"{duty.title}: done on {long_date(milestone.met_on)}")
     return changes
 
 
@@ -382,7 +386,7 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
         if not candidates:
             continue
         duty = min(candidates, key=lambda d: d.due_on)
-        duty_meet(duty=duty, notice=notice, officer=officer, today=today)
+        duty_meet(duty=duty, notice=notice, officer=officer, today=today, follow_up=False)
         changes.append(f"{duty.title}: met by {notice}")
     return changes
 
@@ -391,8 +395,8 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
 def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
     """Bring a contract's Procurement Act duties in step (see the module docstring)."""
     today = today or timezone.localdate()
-    under_the_act = contract_in_scope(contract)
-    if not under_the_act and not _has_council_duties(contract):
+    under_the_act, council = _scope(contract)
+    if not under_the_act and not council:
         return []
     facts = contract_facts(contract)
     # The Act's duties only for a contract under it; the council's own (Best Value, key decisions) for any.
@@ -436,12 +440,14 @@ def _cycle_buyers_expect_pipeline(cycle: CommissioningCycle) -> bool:
 
 
 @transaction.atomic
-def duty_meet(*, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, today: date | None = None) -> Duty:
+def duty_meet(
+    *, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, today: date | None = None, follow_up: bool = True
+) -> Duty:
     """Mark a duty met by a published notice, and its milestone met on the day it was published."""
     today = today or timezone.localdate()
     published_on = timezone.localtime(notice.published_at).date()
     duty.status, duty.notice, duty.decided_by, duty.decided_on = Duty.Status.MET, notice, officer, published_on
-    _record(duty, officer=officer, reason=f"Met by {notice}")
+    history.record(duty, officer=officer, reason=f"Met by {notice}")
     duty.save(update_fields=["status", "notice", "decided_by", "decided_on"])
     if duty.milestone and duty.milestone.status != Milestone.Status.MET:
         commissioning_services.milestone_set_status(
@@ -451,6 +457,7 @@ def duty_meet(*, duty: Duty, notice: Notice, officer: AbstractBaseUser | None, t
             officer=officer,
             reason=f"{notice} published",
             today=max(today, published_on),
+            follow_up=follow_up,
         )
     return duty
 
@@ -470,7 +477,7 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
     if locked.status != Duty.Status.DUE:
         raise ValidationError({"reason": f"This duty is already settled: {locked.get_status_display().lower()}"})
     locked.status, locked.reason, locked.decided_by, locked.decided_on = Duty.Status.NOT_APPLICABLE, reason, officer, today
-    _record(locked, officer=officer, reason=f"Does not apply: {reason}")
+    history.record(locked, officer=officer, reason=f"Does not apply: {reason}")
     locked.save(update_fields=["status", "reason", "decided_by", "decided_on"])
     milestone = locked.milestone
     if milestone is not None:
@@ -478,7 +485,8 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
             milestone=milestone,
             officer=officer,
             reason="Duty does not apply",
-            description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {_long(today)}): {reason}",
+            follow_up=False,  # the status change below plans its reminders
+            description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {long_date(today)}): {reason}",
         )
         commissioning_services.milestone_set_status(
             milestone=milestone, status=Milestone.Status.CANCELLED, officer=officer, reason=f"Does not apply: {reason}", today=today
@@ -494,7 +502,7 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
     if duty.status != Duty.Status.NOT_APPLICABLE:
         raise ValidationError("Only a duty recorded as not applying can be reopened")
     duty.status, duty.decided_by, duty.decided_on = Duty.Status.DUE, officer, today
-    _record(duty, officer=officer, reason="Reopened: the duty applies after all")
+    history.record(duty, officer=officer, reason="Reopened: the duty applies after all")
     duty.save(update_fields=["status", "decided_by", "decided_on"])
     if duty.milestone is not None:
         commissioning_services.milestone_set_status(
@@ -516,11 +524,11 @@ def contract_date_signed_from_notice(*, contracts: list[Contract], signed: list[
     if contract.date_signed == day:
         return []
     if contract.date_signed is not None:
-        return [f"The notice says {contract.reference} was signed on {_long(day)}; the tracker keeps {_long(contract.date_signed)}"]
+        return [f"The notice says {contract.reference} was signed on {long_date(day)}; the tracker keeps {long_date(contract.date_signed)}"]
     contract.date_signed = day
-    _record(contract, officer=officer, reason="Date signed from the notice (dateSigned)")
+    history.record(contract, officer=officer, reason="Date signed from the notice (dateSigned)")
     contract.save(update_fields=["date_signed"])
-    return [f"{contract.reference} was signed on {_long(day)} (the notice's dateSigned): its duties count from that day"]
+    return [f"{contract.reference} was signed on {long_date(day)} (the notice's dateSigned): its duties count from that day"]
 
 
 def contract_link_notices(*, contract: Contract) -> None:
@@ -573,7 +581,7 @@ def notice_record(
     if notice_type not in NoticeType.values:
         errors["notice_type"] = "Select the type of notice"
     if published_on > today:
-        errors["published_on"] = f"The date published must be today or in the past ({_long(today)})"
+        errors["published_on"] = f"The date published must be today or in the past ({long_date(today)})"
     fts_notice_id = fts_notice_id.strip()
     if fts_notice_id and Notice.objects.filter(fts_notice_id=fts_notice_id).exists():
         errors["fts_notice_id"] = f"Notice {fts_notice_id} is already in the tracker"
@@ -601,12 +609,13 @@ def notice_record(
         recorded_by=officer,
     )
     notice.full_clean()
-    _record(notice, officer=officer, reason="Notice recorded")
+    history.record(notice, officer=officer, reason="Notice recorded")
     notice.save()
     if contract is not None:
         notice.contracts.add(contract)
     if duty is not None and duty.is_due:
-        duty_meet(duty=duty, notice=notice, officer=officer, today=today)
+        # Its contract or cycle is followed up below, reminders and all.
+        duty_meet(duty=duty, notice=notice, officer=officer, today=today, follow_up=False)
         if notice_type == NoticeType.UK17 and contract is not None:
             same_period = Duty.objects.filter(
                 key=duty.key, status=Duty.Status.DUE, contract__buyer=contract.buyer
@@ -615,9 +624,9 @@ def notice_record(
                 notice.contracts.add(other.contract)
                 duty_meet(duty=other, notice=notice, officer=officer, today=today)
     if contract is not None:
-        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+        contract_changed(contract=contract, officer=officer, today=today)
     if notice_cycle is not None:
-        duties_sync_for_cycle(cycle=notice_cycle, officer=officer, today=today)
+        cycle_changed(cycle=notice_cycle, officer=officer, today=today)
     return notice
 
 
@@ -627,19 +636,19 @@ def notice_record(
 def _when_words(value: dict) -> str:
     due_on = date.fromisoformat(value["due_on"])
     if not value.get("due_at"):
-        return f"{_long(due_on)} (all day)"
+        return f"{long_date(due_on)} (all day)"
     start = timezone.localtime(datetime.fromisoformat(value["due_at"]))
     if value.get("ends_at"):
         end = timezone.localtime(datetime.fromisoformat(value["ends_at"]))
-        return f"{_long(start.date())}, {start:%H:%M} to {end:%H:%M}"
-    return f"{_long(start.date())} at {start:%H:%M}"
+        return f"{long_date(start.date())}, {start:%H:%M} to {end:%H:%M}"
+    return f"{long_date(start.date())} at {start:%H:%M}"
 
 
 def _append_conflict_note(milestone: Milestone, line: str, *, officer, reason: str) -> None:
     if line in milestone.conflict_note:
         return
     milestone.conflict_note = f"{milestone.conflict_note}\n\n{line}".strip()
-    _record(milestone, officer=officer, reason=reason)
+    history.record(milestone, officer=officer, reason=reason)
     milestone.save(update_fields=["conflict_note"])
 
 
@@ -689,14 +698,14 @@ def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractB
     else:
         locked.status = Conflict.Status.KEPT
     locked.resolved_by, locked.resolved_at = officer, timezone.now()
-    _record(locked, officer=officer, reason=locked.get_status_display())
+    history.record(locked, officer=officer, reason=locked.get_status_display())
     locked.save(update_fields=["status", "resolved_by", "resolved_at"])
     if locked.milestone_id:
         chosen = locked.theirs if use_notice else locked.ours
         milestone = Milestone.objects.get(pk=locked.milestone_id)
         _append_conflict_note(
             milestone,
-            f"{_long(today)}: {_officer_name(officer)} chose {chosen}.",
+            f"{long_date(today)}: {_officer_name(officer)} chose {chosen}.",
             officer=officer,
             reason="Officer chose between the sources",
         )
@@ -735,22 +744,22 @@ def payment_record(
     today = today or timezone.localdate()
     errors = {}
     if paid_on > today:
-        errors["paid_on"] = f"The date paid must be today or in the past ({_long(today)})"
+        errors["paid_on"] = f"The date paid must be today or in the past ({long_date(today)})"
     if amount is None or amount <= 0:
         errors["amount"] = "Enter an amount of more than £0"
     if not (supplier or "").strip():
         errors["supplier"] = "Enter the supplier"
     if not errors and Payment.objects.filter(contract=contract, paid_on=paid_on, amount=amount, finance_reference=finance_reference.strip()).exists():
-        errors["amount"] = f"This payment of £{amount:,.2f} on {_long(paid_on)} is already recorded"
+        errors["amount"] = f"This payment of £{amount:,.2f} on {long_date(paid_on)} is already recorded"
     if errors:
         raise ValidationError(errors)
     payment = Payment(
         contract=contract, paid_on=paid_on, amount=amount, supplier=supplier.strip(), finance_reference=finance_reference.strip(), recorded_by=officer
     )
     payment.full_clean()
-    _record(payment, officer=officer, reason="Payment recorded")
+    history.record(payment, officer=officer, reason="Payment recorded")
     payment.save()
-    duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    contract_changed(contract=contract, officer=officer, today=today)  # its UK8 duties, then their reminders
     return payment
 
 
@@ -781,7 +790,7 @@ def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None,
         if row.contract_reference.casefold() not in by_reference:
             problems.append(RowProblem(row.row, "contract reference", f"no contract {row.contract_reference} that you can change"))
         if row.paid_on > today:
-            problems.append(RowProblem(row.row, "date", f"{_long(row.paid_on)} is in the future"))
+            problems.append(RowProblem(row.row, "date", f"{long_date(row.paid_on)} is in the future"))
     if problems:
         problems.sort(key=lambda problem: (problem.row or 0, problem.column))
         raise ValidationError([str(problem) for problem in problems])
@@ -802,7 +811,7 @@ def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None,
         else:
             already += 1
     for contract in touched.values():
-        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+        contract_changed(contract=contract, officer=officer, today=today)
     return PaymentsImported(added, already, tuple(sorted(c.reference for c in touched.values())))
 
 
@@ -813,12 +822,12 @@ def breach_record(
     """Record a breach or failure to improve; a public contract then needs a UK9 within 30 days (s.71)."""
     today = today or timezone.localdate()
     if occurred_on > today:
-        raise ValidationError({"occurred_on": f"The date must be today or in the past ({_long(today)})"})
+        raise ValidationError({"occurred_on": f"The date must be today or in the past ({long_date(today)})"})
     breach = ContractBreach(contract=contract, occurred_on=occurred_on, what=what, description=description.strip(), recorded_by=officer)
     breach.full_clean()
-    _record(breach, officer=officer, reason="Breach recorded")
+    history.record(breach, officer=officer, reason="Breach recorded")
     breach.save()
-    duties_sync_for_contract(contract=contract, officer=officer, today=today)
+    contract_changed(contract=contract, officer=officer, today=today)
     return breach
 
 
@@ -847,16 +856,14 @@ def authority_spend_save(
     )
     spend.expected_spend = expected_spend
     spend.full_clean()
-    _record(spend, officer=officer, reason="Expected spend recorded")
+    history.record(spend, officer=officer, reason="Expected spend recorded")
     spend.save()
     for cycle in _cycles_of_buyer(buyer):
-        duties_sync_for_cycle(cycle=cycle, officer=officer, today=today)
+        cycle_changed(cycle=cycle, officer=officer, today=today)
     return spend
 
 
 def _cycles_of_buyer(buyer: Organisation):
-    from django.db.models import Q
-
     return CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")
 
 
@@ -883,11 +890,13 @@ def team_duties_plan(
             owner=cycle.lead_officer,
             officer=officer,
             reason=reason,
+            follow_up=False,
         )
         milestone.derived_key = key
         milestone.reminder_offsets = "3 months, 1 month, 2 weeks, 1 week"
-        _record(milestone, officer=officer, reason=reason)
+        history.record(milestone, officer=officer, reason=reason)
         milestone.save(update_fields=["derived_key", "reminder_offsets"])
+        milestone_changed(milestone=milestone)
         added.append(milestone)
     return added
 
@@ -923,7 +932,7 @@ def meetings_import(
     policy = KeyDecisionPolicy.objects.filter(buyer=buyer).first() or KeyDecisionPolicy(buyer=buyer)
     policy.threshold, policy.decision_body, policy.report_working_days = threshold, body.strip(), report_working_days
     policy.full_clean()
-    _record(policy, officer=officer, reason="Key decision rules recorded")
+    history.record(policy, officer=officer, reason="Key decision rules recorded")
     policy.save()
     added = updated = 0
     for row in rows:
@@ -936,11 +945,11 @@ def meetings_import(
         else:
             updated += 1
         meeting.title, meeting.meets_on, meeting.starts_at, meeting.body = row.title, row.meets_on, row.starts_at, policy.decision_body
-        _record(meeting, officer=officer, reason="Meeting calendar imported")
+        history.record(meeting, officer=officer, reason="Meeting calendar imported")
         meeting.save()
     contracts = Contract.objects.filter(buyer=buyer, options__status__in=ExtensionOption.OPEN_STATUSES).distinct().order_by("pk")
     for contract in contracts:
-        duties_sync_for_contract(contract=contract, officer=officer, today=today)
+        contract_changed(contract=contract, officer=officer, today=today)
     return MeetingsImported(added, updated, contracts.count())
 
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from common.dates import long_date
+
 ENGLAND = "England"
 WALES = "Wales"
 
@@ -180,10 +182,6 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
 
 
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
 def value_with_vat(value: Decimal, *, includes_vat: bool | None) -> Decimal:
     """The value the thresholds are tested against: VAT at 20% added to a value recorded without it."""
     if includes_vat is False:
@@ -223,7 +221,7 @@ def classify_contract(
         shown = f"{_money(tested)} (taken to include VAT: the contract does not say)"
     else:
         shown = f"{_money(tested)} including VAT"
-    against = f"the {kind} threshold of {_money(threshold)} in force on {_long(procurement_started_on)}, when its procurement started"
+    against = f"the {kind} threshold of {_money(threshold)} in force on {long_date(procurement_started_on)}, when its procurement started"
     if tested >= threshold:
         regime = Regime.LIGHT_TOUCH if light_touch else Regime.STANDARD
         return Classification(regime, tested, threshold, f"{shown} is at or above {against}.")

@@ -26,9 +26,8 @@ from django.views.generic import DetailView, FormView, TemplateView
 from access import policy
 from commissioning import selectors as cover_selectors
 from commissioning.models import CommissioningCycle
-from commissioning.views.cycles import add_service_errors
+from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
-from contracts.views import Permission
 from exports.filenames import download_name, set_download_name
 
 from . import services
@@ -215,7 +214,7 @@ def _subject_url(contract, cycle) -> str:
     return f"{url}#duties" if cycle is not None else f"{url}#notices"
 
 
-class RecordNoticeView(Permission, FormView):
+class RecordNoticeView(Permission, ServiceFormMixin, FormView):
     """Record a notice the team published, for a contract or a cycle, or for one duty."""
 
     permission_required = "notices.add_notice"
@@ -237,19 +236,17 @@ class RecordNoticeView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.contract or self.cycle, duty=self.duty, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            notice = services.notice_record(
-                contract=self.contract,
-                cycle=self.cycle,
-                duty=self.duty,
-                officer=self.request.user,
-                today=timezone.localdate(),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.notice_record(
+            contract=self.contract,
+            cycle=self.cycle,
+            duty=self.duty,
+            officer=self.request.user,
+            today=timezone.localdate(),
+            **form.cleaned_data,
+        )
+
+    def service_succeeded(self, form, notice):
         messages.success(self.request, f"{notice.get_notice_type_display()} recorded")
         return redirect(_subject_url(self.contract, self.cycle))
 
@@ -261,7 +258,7 @@ def _editable_duty(request, pk: int) -> Duty:
     return duty
 
 
-class DutyNotApplicableView(Permission, FormView):
+class DutyNotApplicableView(Permission, ServiceFormMixin, FormView):
     """Record that a duty does not apply, and why; the reason stays on the duty and in its history."""
 
     permission_required = "notices.change_duty"
@@ -276,14 +273,12 @@ class DutyNotApplicableView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(duty=self.duty, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.duty_not_applicable(
-                duty=self.duty, reason=form.cleaned_data["reason"], officer=self.request.user, today=timezone.localdate()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.duty_not_applicable(
+            duty=self.duty, reason=form.cleaned_data["reason"], officer=self.request.user, today=timezone.localdate()
+        )
+
+    def service_succeeded(self, form, duty):
         messages.success(self.request, f"Recorded that it does not apply: {self.duty.title}")
         return redirect(_subject_url(self.duty.contract, self.duty.cycle))
 

@@ -17,8 +17,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from access import policy
-from commissioning.views.cycles import add_service_errors
-from contracts.views import Permission
+from common.views import Permission, add_service_errors
 
 from . import selectors, services
 from .forms_duties import (

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.dates import long_date
 from contracts import terms
 from contracts.models import Contract, ServiceCategory
 
@@ -564,10 +565,6 @@ class Context:
         return FIELDS[key][0]
 
 
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
 def derive_term(start: date, end: date) -> tuple[int, bool]:
     """The term in months that ends nearest ``end``, and whether it ends exactly on it."""
     months = max(1, terms.whole_months_between(start, end + terms.ONE_DAY))
@@ -630,18 +627,18 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
         proposed.initial_term_months = term
         derived = terms.term_end(start, term)
         if stated_end and stated_end != derived:
-            problem(end_key, f"{_long(stated_end)} is not where a term of {term} months from {_long(start)} "
-                    f"ends ({_long(derived)}): the term is used", WARNING)
+            problem(end_key, f"{long_date(stated_end)} is not where a term of {term} months from {long_date(start)} "
+                    f"ends ({long_date(derived)}): the term is used", WARNING)
     elif start and stated_end:
         if stated_end < start:
-            problem(end_key, f"{shown(values[end_key])} is before the start date, {_long(start)}")
+            problem(end_key, f"{shown(values[end_key])} is before the start date, {long_date(start)}")
         else:
             months, exact = derive_term(start, stated_end)
             proposed.initial_term_months = months
             if not exact:
-                problem(end_key, f"{_long(stated_end)} is not the day before an anniversary of the start "
-                        f"({_long(start)}): the term is taken as {months} months, ending "
-                        f"{_long(terms.term_end(start, months))}", WARNING)
+                problem(end_key, f"{long_date(stated_end)} is not the day before an anniversary of the start "
+                        f"({long_date(start)}): the term is taken as {months} months, ending "
+                        f"{long_date(terms.term_end(start, months))}", WARNING)
     elif start and not ({"end_date", "initial_end_date", "term_months"} & set(values)):
         problem("end_date", "End date is missing, and no initial term is given")
     if proposed.initial_term_months:
@@ -651,20 +648,20 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
                     f"months, but the dates give {proposed.initial_term_months}", WARNING)
     if end and initial_end and proposed.initial_term_months and end != proposed.initial_end_date:
         # The tracker's own export: the current end date includes exercised options.
-        problem("end_date", f"{_long(end)} is after the end of the initial term: options already exercised are "
+        problem("end_date", f"{long_date(end)} is after the end of the initial term: options already exercised are "
                 "not imported; record them on the contract's page", WARNING)
 
     if proposed.max_extent_date and proposed.initial_end_date:
         if proposed.max_extent_date < proposed.initial_end_date:
-            problem("max_extent_date", f"{_long(proposed.max_extent_date)} is before the end of the initial term, "
-                    f"{_long(proposed.initial_end_date)}")
+            problem("max_extent_date", f"{long_date(proposed.max_extent_date)} is before the end of the initial term, "
+                    f"{long_date(proposed.initial_end_date)}")
         else:
             beyond = [p for p in proposed.option_periods if p.end > proposed.max_extent_date]
             if beyond:
-                problem("extensions", f"option {beyond[0].sequence} would run to {_long(beyond[0].end)}, after the "
-                        f"maximum extent date of {_long(proposed.max_extent_date)}")
+                problem("extensions", f"option {beyond[0].sequence} would run to {long_date(beyond[0].end)}, after the "
+                        f"maximum extent date of {long_date(proposed.max_extent_date)}")
     if proposed.review_date and start and proposed.review_date < start:
-        problem("review_date", f"{_long(proposed.review_date)} is before the start date", WARNING)
+        problem("review_date", f"{long_date(proposed.review_date)} is before the start date", WARNING)
 
     for key in ("annual_value", "total_value", "non_recoverable_vat"):
         money = read(key, read_money)

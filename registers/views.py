@@ -7,7 +7,6 @@ the teams); for anyone else its address answers "not found".
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from access import policy
+from common.views import Permission as BasePermission
 
 from . import parsing, reading, services
 from .forms import MappingForm, UploadForm
@@ -24,9 +24,8 @@ from .samples import template_xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class Permission(PermissionRequiredMixin):
+class Permission(BasePermission):
     permission_required = "contracts.add_contract"
-    raise_exception = True
 
 
 def imports_for(user):

@@ -5,6 +5,3 @@ class RemindersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reminders"
     verbose_name = "Reminders"
-
-    def ready(self):
-        from . import signals  # noqa: F401  plans reminders when milestones change

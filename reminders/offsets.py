@@ -3,10 +3,8 @@
 Pure functions; no ORM and no clock. An offset is written the way an officer would say it
 ("12 months", "2 weeks", "3 days", "2 working days", "morning of") and stored as that text.
 
-A working day is any day that is not a Saturday, a Sunday or a bank holiday in any part of
-the UK (England and Wales, Scotland, Northern Ireland), as the Procurement Act 2023 counts
-them; the bank holidays, special proclamation days included, come from the ``holidays``
-package.
+Working days and bank holidays are counted by ``common.workdays`` (the one calendar), as the
+Procurement Act duties count them.
 """
 
 from __future__ import annotations
@@ -14,12 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from contracts.terms import add_months
+from common.workdays import working_days_before
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -94,28 +90,6 @@ def parse_offsets(text: str) -> list[Offset]:
 def _days_sort_key(offset: Offset) -> tuple[int, int]:
     approximate = {"months": 30, "weeks": 7, "days": 1, "working_days": 1.4}[offset.unit]
     return (round(offset.amount * approximate * 10), offset.amount)
-
-
-@lru_cache(maxsize=64)
-def _uk_bank_holidays(year: int) -> frozenset[date]:
-    days: set[date] = set()
-    for subdivision in ("ENG", "WLS", "SCT", "NIR"):
-        days.update(holidays.UK(subdiv=subdivision, years=year).keys())
-    return frozenset(days)
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _uk_bank_holidays(day.year)
-
-
-def working_days_before(day: date, count: int) -> date:
-    """The date ``count`` working days before ``day`` (``day`` itself is not counted)."""
-    current = day
-    while count > 0:
-        current -= timedelta(days=1)
-        if is_working_day(current):
-            count -= 1
-    return current
 
 
 def reminder_date(due_on: date, offset: Offset) -> date:

@@ -1,8 +1,8 @@
 """Planning reminders: which rows a milestone should have, kept in step as it changes.
 
 ``reminders_plan_for_milestone`` is the only writer of planned rows. It runs after every
-save of a milestone (signals.py) and nightly for every open one, and changes nothing when
-nothing changed:
+change to a milestone (commissioning/changes.py) and nightly for every open one, and changes
+nothing when nothing changed:
 
 1. A milestone that is met, missed, cancelled or acknowledged has its unsent reminders cancelled.
 2. Otherwise work out the wanted rows: each offset for the owner and the team mailbox, an

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 
 from commissioning.models import Milestone
+from common import history
 
 from .models import QuietDays
 from .planning import reminders_plan_for_milestone
@@ -24,7 +25,7 @@ def _replan_owned_by(user) -> None:
 def quiet_days_add(*, user, first_day: date, last_day: date, note: str = "") -> QuietDays:
     """Record days an officer is away and re-plan their milestones' reminders around them."""
     quiet = QuietDays(user=user, first_day=first_day, last_day=last_day, note=note)
-    quiet._change_reason = f"Quiet days added by {user.get_username()}"
+    history.record(quiet, officer=user, reason=f"Quiet days added by {user.get_username()}")
     quiet.save()
     _replan_owned_by(user)
     return quiet
@@ -36,7 +37,7 @@ def quiet_days_remove(*, user, quiet_days_id: int) -> bool:
     quiet = QuietDays.objects.filter(user=user, pk=quiet_days_id).first()
     if quiet is None:
         return False
-    quiet._change_reason = f"Quiet days removed by {user.get_username()}"
+    history.record(quiet, officer=user, reason=f"Quiet days removed by {user.get_username()}")
     quiet.delete()
     _replan_owned_by(user)
     return True

@@ -18,7 +18,8 @@ from django.views.generic import FormView, TemplateView
 
 from access import policy
 from commissioning.models import Milestone
-from contracts.views import Permission
+from common import history
+from common.views import Permission
 
 from .emails import LinkExpired, build_message, london_words, read_acknowledge_token
 from .forms import QuietDaysForm, ReminderFilterForm
@@ -137,9 +138,13 @@ class AcknowledgeView(View):
             locked = Milestone.objects.select_for_update().get(pk=reminder.milestone_id)
             if not locked.acknowledged_at:
                 locked.acknowledged_at, locked.acknowledged_by = timezone.now(), email
-                locked._change_reason = (
-                    f"Reminders stopped by {email} with the link in their reminder email "
-                    f"({reminder.get_purpose_display().lower()}, {reminder.offset}{signed_in})"
+                history.record(
+                    locked,
+                    officer=None,
+                    reason=(
+                        f"Reminders stopped by {email} with the link in their reminder email "
+                        f"({reminder.get_purpose_display().lower()}, {reminder.offset}{signed_in})"
+                    ),
                 )
                 locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
                 security_log.info(

@@ -8,13 +8,14 @@ what Cabinet reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, TextField
 from django.utils import timezone
 
-from contracts import terms
+from common.dates import long_date
+from common.history import HistoryEntry, person_name
 from contracts.models import Contract, ExtensionOption
 
 from . import figures
@@ -23,10 +24,6 @@ from .quarters import Quarter
 
 # How many quarters of KPIs a report's tables show, latest last.
 REPORT_QUARTERS = 4
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
 
 
 def _money(amount: Decimal) -> str:
@@ -213,9 +210,8 @@ def _contract_facts(contract: Contract) -> ContractFacts:
 
 def _option_facts(contract: Contract, option: ExtensionOption) -> OptionFacts:
     """Options are taken in order, so option k runs on from the term that includes 1..k-1."""
-    lengths = [o.length_months for o in sorted(contract.options.all(), key=lambda o: o.sequence) if o.sequence <= option.sequence]
-    expires_on = terms.current_end(contract.start_date, contract.initial_term_months, lengths[:-1])
-    new_end = terms.current_end(contract.start_date, contract.initial_term_months, lengths)
+    period = contract.option_periods()[option.sequence]
+    expires_on, new_end = period.start - timedelta(days=1), contract.end_if_exercised(option)
     value = (
         figures.value_over_months(contract.annual_value, option.length_months)
         if contract.annual_value is not None
@@ -253,13 +249,13 @@ def _generated_recommendation(report: DecisionReport, facts: ReportFacts) -> str
         value = f" The value of the extension is {_money(option.value)}." if option.value is not None else ""
         return (
             f"That the contract for {contract.title} (ref: {contract.reference}){provider} be extended "
-            f"for {option.length_words}, from {_long(option.starts_on)} until {_long(option.new_end_date)}, "
+            f"for {option.length_words}, from {long_date(option.starts_on)} until {long_date(option.new_end_date)}, "
             f"by exercising option {option.sequence}.{value}"
         )
     if report.kind == DecisionReport.Kind.DECOMMISSIONING and contract:
         return (
             f"That the contract for {contract.title} (ref: {contract.reference}) is not extended and "
-            f"the service is decommissioned when the contract ends on {_long(contract.current_end_date)}."
+            f"the service is decommissioned when the contract ends on {long_date(contract.current_end_date)}."
         )
     return ""
 
@@ -286,8 +282,8 @@ def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
             warnings.append(f"Option {option.sequence} has been {option.status_label.lower()}: it cannot be exercised")
         if contract and option.new_end_date > contract.max_extent_date:
             warnings.append(
-                f"Option {option.sequence} would run to {_long(option.new_end_date)}, after the maximum extent "
-                f"date of {_long(contract.max_extent_date)}"
+                f"Option {option.sequence} would run to {long_date(option.new_end_date)}, after the maximum extent "
+                f"date of {long_date(contract.max_extent_date)}"
             )
     recommended = facts.recommended
     if recommended:
@@ -301,7 +297,7 @@ def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
                 f"{report.get_kind_display().lower()} report asks for"
             )
     if contract and not facts.kpis:
-        when = f" up to {_long(facts.up_to)}" if facts.up_to else ""
+        when = f" up to {long_date(facts.up_to)}" if facts.up_to else ""
         warnings.append(f"No monitoring returns are recorded for {contract.reference}{when}: the report has no KPI tables")
     return warnings
 
@@ -368,20 +364,6 @@ def report_for_display(pk: int, queryset=None) -> DecisionReport:
 # --- history ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: datetime
-    who: str
-    what: str
-    why: str
-    changes: list[str]
-
-
-def _who(record) -> str:
-    user = record.history_user
-    return (user.get_full_name() or user.get_username()) if user else "System"
-
-
 def _related_name(model_field, pk) -> str:
     if not pk:
         return ""
@@ -440,7 +422,7 @@ def report_history(report: DecisionReport) -> list[HistoryEntry]:
                     (record.history_date, rank, record.history_id),
                     HistoryEntry(
                         when=record.history_date,
-                        who=_who(record),
+                        who=person_name(record.history_user),
                         what=describe(record),
                         why=record.history_change_reason or "",
                         changes=changes,

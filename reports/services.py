@@ -17,10 +17,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from access import policy
+from common import history
 from contracts.models import Contract
 
 from . import kpi_csv
-from .selectors import report_facts
 from .models import (
     DecisionReport,
     KpiResult,
@@ -30,19 +31,11 @@ from .models import (
     ReportApproval,
     ReportOption,
 )
+from .selectors import report_facts
 
-# django-simple-history keeps the reason in a 100-character column.
-REASON_LENGTH = 100
 APPROVE_PERMISSION = "reports.approve_decisionreport"
 
 logger = logging.getLogger(__name__)
-
-
-def _record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
-    """Tell django-simple-history who made the next save and why."""
-    if officer is not None:
-        instance._history_user = officer
-    instance._change_reason = reason[:REASON_LENGTH]
 
 
 # --- monitoring returns and KPIs ----------------------------------------------------------
@@ -53,7 +46,7 @@ def monitoring_return_save(
     *, monitoring_return: MonitoringReturn, officer: AbstractBaseUser | None, reason: str
 ) -> MonitoringReturn:
     monitoring_return.full_clean()
-    _record(monitoring_return, officer=officer, reason=reason)
+    history.record(monitoring_return, officer=officer, reason=reason)
     monitoring_return.save()
     return monitoring_return
 
@@ -65,14 +58,14 @@ def kpi_result_save(*, result: KpiResult, officer: AbstractBaseUser | None, reas
         last = result.monitoring_return.results.order_by("-position").values_list("position", flat=True).first()
         result.position = (last or 0) + 1
     result.full_clean()
-    _record(result, officer=officer, reason=reason)
+    history.record(result, officer=officer, reason=reason)
     result.save()
     return result
 
 
 @transaction.atomic
 def kpi_result_delete(*, result: KpiResult, officer: AbstractBaseUser | None) -> None:
-    _record(result, officer=officer, reason=f"Removed: {result.name}")
+    history.record(result, officer=officer, reason=f"Removed: {result.name}")
     result.delete()
 
 
@@ -157,10 +150,10 @@ def monitoring_returns_import(
                     setattr(result, name, value)
                 outcome.results_changed += 1
             result.full_clean(exclude=["monitoring_return"])
-            _record(result, officer=officer, reason=reason)
+            history.record(result, officer=officer, reason=reason)
             result.save()
         for leftover in existing.values():
-            _record(leftover, officer=officer, reason="Not in the provider's latest KPI file")
+            history.record(leftover, officer=officer, reason="Not in the provider's latest KPI file")
             leftover.delete()
             outcome.results_removed += 1
     return outcome
@@ -171,7 +164,7 @@ def quality_assessment_save(
     *, assessment: QualityAssessment, officer: AbstractBaseUser | None, reason: str
 ) -> QualityAssessment:
     assessment.full_clean()
-    _record(assessment, officer=officer, reason=reason)
+    history.record(assessment, officer=officer, reason=reason)
     assessment.save()
     return assessment
 
@@ -198,11 +191,11 @@ def report_create(*, report: DecisionReport, officer: AbstractBaseUser | None, r
     report.status = DecisionReport.Status.DRAFT
     report.created_by = officer
     report.full_clean()
-    _record(report, officer=officer, reason=reason)
+    history.record(report, officer=officer, reason=reason)
     report.save()
     for kind in ReportOption.ORDER:
         option = ReportOption(report=report, kind=kind)
-        _record(option, officer=officer, reason=reason)
+        history.record(option, officer=officer, reason=reason)
         option.save()
     return report
 
@@ -218,7 +211,7 @@ def report_update(
     if "title" in fields and not locked.title.strip():
         locked.title = locked.default_title()
     locked.full_clean()
-    _record(locked, officer=officer, reason=reason)
+    history.record(locked, officer=officer, reason=reason)
     locked.save()
     return locked
 
@@ -239,7 +232,7 @@ def report_options_save(
             continue
         for name, value in wanted.items():
             setattr(option, name, value)
-        _record(option, officer=officer, reason="Options appraisal edited")
+        history.record(option, officer=officer, reason="Options appraisal edited")
         option.save()
 
 
@@ -277,7 +270,7 @@ def report_submit(*, report: DecisionReport, officer: AbstractBaseUser | None) -
     locked.status = DecisionReport.Status.SUBMITTED
     locked.submitted_by = officer
     locked.submitted_at = timezone.now()
-    _record(locked, officer=officer, reason="Submitted for approval")
+    history.record(locked, officer=officer, reason="Submitted for approval")
     locked.save(update_fields=["status", "submitted_by", "submitted_at"])
     # Told once the submission is saved for good: never an email about a submission rolled back.
     transaction.on_commit(lambda: report_approvers_notify(report_id=locked.pk))
@@ -361,16 +354,19 @@ def _record_decision(report: DecisionReport, *, officer: AbstractBaseUser, today
     decision = _decision_for(report)
     if decision is None:
         return
-    reason = f"Decision report approved: {report.title}"[:REASON_LENGTH - 30]
-    # TODO(issue 23): call commissioning.services.decision_record(...) once it lands on main.
+    reason = f"Decision report approved: {report.title}"[: history.REASON_LENGTH - 30]
     if report.kind == DecisionReport.Kind.RECOMMISSIONING and report.cycle_id:
-        commissioning_services.cycle_record_decision(
-            cycle=report.cycle, decision=decision, officer=officer, decided_on=today, reason=reason, today=today
-        )
+        # A cycle's decision is held on the contracts it replaces that the approver may change.
+        contracts = list(policy.contracts_editable_by(officer, report.cycle.replaces.all()))
+        if not contracts:
+            return
     elif report.contract_id:
-        commissioning_services.contract_record_decision(
-            contract=report.contract, decision=decision, officer=officer, decided_on=today, reason=reason, today=today
-        )
+        contracts = [report.contract]
+    else:
+        return
+    commissioning_services.decision_record(
+        contracts=contracts, decision=decision, officer=officer, decided_on=today, reason=reason, today=today
+    )
 
 
 @transaction.atomic
@@ -395,7 +391,7 @@ def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason:
     locked.status = DecisionReport.Status.APPROVED
     locked.approved_by = officer
     locked.approved_at = now
-    _record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
+    history.record(locked, officer=officer, reason="Approved" + (f": {reason}" if reason else ""))
     locked.save(update_fields=["status", "approved_by", "approved_at"])
 
     _record_decision(locked, officer=officer, today=timezone.localdate(now))
@@ -441,7 +437,7 @@ def report_new_version(*, report: DecisionReport, officer: AbstractBaseUser | No
         raise ValidationError("Only an approved report gets a new version; a draft can be changed as it is")
     locked.status = DecisionReport.Status.DRAFT
     locked.submitted_by = locked.submitted_at = locked.approved_by = locked.approved_at = None
-    _record(locked, officer=officer, reason=f"New version: {reason}")
+    history.record(locked, officer=officer, reason=f"New version: {reason}")
     locked.save(update_fields=["status", "submitted_by", "submitted_at", "approved_by", "approved_at"])
     return locked
 
@@ -456,7 +452,7 @@ def report_return_to_draft(*, report: DecisionReport, officer: AbstractBaseUser,
     locked.status = DecisionReport.Status.DRAFT
     locked.submitted_by = None
     locked.submitted_at = None
-    _record(locked, officer=officer, reason=f"Returned to draft: {reason}")
+    history.record(locked, officer=officer, reason=f"Returned to draft: {reason}")
     locked.save(update_fields=["status", "submitted_by", "submitted_at"])
     return locked
 

@@ -12,6 +12,8 @@ helpers return unsaved instances, for validation tests and for services that sav
 The helpers write through the ORM and do not validate, so a test can set up states the
 services would refuse (an option past the maximum extent, say) in order to check that the
 services refuse them. Anything else the models accept can be passed through ``**fields``.
+Like the services, each helper ends with what follows the change (``commissioning.changes``):
+derived milestones, duties and reminders, as they would be in use.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Max
 
+from commissioning.changes import contract_changed, cycle_changed, milestone_changed
 from contracts import roles
 from contracts.models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
 
@@ -154,8 +157,15 @@ def make_option(
 ) -> ExtensionOption:
     """Add an extension option straight through the ORM (no checks), numbered after the last.
 
-    Saving an exercised option moves the contract's current end date, as it would in use.
+    Saving an exercised option moves the contract's current end date, as it would in use, and
+    the contract's milestones, duties and reminders follow.
     """
+    option = _add_option(contract=contract, length_months=length_months, sequence=sequence, status=status, **fields)
+    contract_changed(contract=option.contract)
+    return option
+
+
+def _add_option(*, contract: Contract, length_months: int, sequence: int | None, status: str, **fields) -> ExtensionOption:
     if sequence is None:
         last = contract.options.aggregate(last=Max("sequence"))["last"]
         sequence = (last or 0) + 1
@@ -206,8 +216,9 @@ def make_contract(
     )
     contract.save()
     for sequence, (months, status) in enumerate(zip(option_months, option_statuses), start=1):
-        make_option(contract=contract, sequence=sequence, length_months=months, status=status)
+        _add_option(contract=contract, sequence=sequence, length_months=months, status=status)
     contract.refresh_from_db()
+    contract_changed(contract=contract)
     return contract
 
 
@@ -230,6 +241,7 @@ def make_cycle(
         **fields,
     )
     cycle.replaces.set(replaces)
+    cycle_changed(cycle=cycle)
     return cycle
 
 
@@ -243,4 +255,6 @@ def make_milestone(*, contract: Contract | None = None, cycle=None, title: str =
     if cycle is None and contract is None:
         contract = make_contract()
     fields.setdefault("due_on", date(2027, 3, 12))
-    return Milestone.objects.create(contract=contract if cycle is None else None, cycle=cycle, title=title, **fields)
+    milestone = Milestone.objects.create(contract=contract if cycle is None else None, cycle=cycle, title=title, **fields)
+    milestone_changed(milestone=milestone)
+    return milestone

@@ -13,6 +13,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
+from commissioning.changes import contract_changed
 from contracts.models import ExtensionOption
 from reports import services
 from reports.models import DecisionReport, KpiResult, MonitoringReturn, QualityAssessment, ReportOption, Unit
@@ -115,4 +116,5 @@ def pdf_text(pdf: bytes) -> str:
 def exercised(option: ExtensionOption) -> ExtensionOption:
     option.status = ExtensionOption.Status.EXERCISED
     option.save()
+    contract_changed(contract=option.contract)
     return option

@@ -129,8 +129,8 @@ def test_recording_decommissioning_on_the_cycle_cancels_the_gap_at_once(on_22_no
         Milestone.Status.SCHEDULED,
     )
 
-    commissioning_services.cycle_record_decision(
-        cycle=cycle,
+    commissioning_services.decision_record(
+        contracts=cycle.replaces.all(),
         decision=Contract.Decision.DECOMMISSION,
         officer=None,
         decided_on=on_22_november_2026,
@@ -175,3 +175,39 @@ def test_the_admin_refuses_another_teams_contract_in_a_service_with_a_clear_mess
     assert response.status_code == 200
     assert "Choose only contracts of the service&#x27;s own team; not THEIRS-2022" in response.content.decode()
     assert not Service.objects.exists()
+
+
+def test_a_stage_change_that_makes_another_cycle_the_furthest_moves_the_gap_at_once(on_22_november_2026):
+    # Cover follows the furthest cycle replacing a contract: moving the later-starting one past
+    # the other is a gap from 1 March to 31 May 2027, a milestone with its reminder, at once.
+    team = make_team()
+    olivia = make_user(username="olivia", first_name="Olivia", last_name="Officer")
+    counselling = make_contract(
+        reference="COUNSELLING-2022",
+        title="Counselling",
+        start_date=date(2022, 3, 1),
+        initial_term_months=60,
+        option_months=(),
+        team=team,
+        lead_officer=olivia,
+    )
+    commissioning_services.service_save(
+        service=Service(team=team, name="Counselling", category=ServiceCategory.COUNSELLING),
+        contracts=[counselling],
+        officer=None,
+        reason="Services for cover",
+    )
+    make_cycle(team=team, stage="strategy", replaces=[counselling], target_start_date=date(2027, 3, 1))
+    later = make_cycle(team=team, stage="needs_assessment", replaces=[counselling], target_start_date=date(2027, 6, 1))
+    assert gap_milestones(counselling) == []
+
+    commissioning_services.cycle_change_stage(
+        cycle=later, stage="procurement", officer=None, reason="Tender published", today=on_22_november_2026
+    )
+
+    (gap,) = gap_milestones(counselling)
+    assert (gap.title, gap.status) == (
+        "COUNSELLING-2022: Counselling has no contract from 1 March to 31 May 2027",
+        Milestone.Status.SCHEDULED,
+    )
+    assert gap.reminders.filter(recipient_email=olivia.email, status=Reminder.Status.PLANNED).exists()

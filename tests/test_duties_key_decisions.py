@@ -156,7 +156,6 @@ def test_a_bad_calendar_changes_nothing():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse

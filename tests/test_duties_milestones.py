@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 import time_machine
 
+from commissioning.changes import contract_changed
 from commissioning.models import Milestone
 from commissioning.services import milestone_update
 from contracts.services import option_decline
@@ -33,7 +34,7 @@ def in_november_2026():
 def under_the_act(contract, fts_id="011111-2026"):
     """A contract with one notice under the Act, as an import or an officer would leave it."""
     Notice.objects.create(notice_type="UK2", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(contract)
-    services.duties_sync_for_contract(contract=contract)
+    contract_changed(contract=contract)
     return {duty.key: duty for duty in contract.duties.select_related("milestone")}
 
 
@@ -75,6 +76,7 @@ def test_moving_the_start_moves_the_duty_unless_the_officer_moved_its_milestone(
 
     contract.start_date = date(2027, 5, 1)
     contract.save()
+    contract_changed(contract=contract)
 
     duties = {d.key: d for d in contract.duties.select_related("milestone")}
     assert duties["UK7"].due_on == date(2027, 5, 30)

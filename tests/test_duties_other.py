@@ -137,15 +137,19 @@ def test_decommissioning_a_vcse_providers_contract_plans_the_notice_and_meeting_
 
 @pytest.mark.django_db
 def test_a_procurement_decided_against_after_its_tender_notice_gets_a_uk12():
+    from commissioning.services import decision_record
     from tests.factories import make_cycle
 
     with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
-        cycle = make_cycle(target_start_date=date(2027, 4, 1), estimated_value=Decimal("900000"))
+        # The decision on expiry is held on the contracts the cycle replaces (decision_record).
+        cycle = make_cycle(target_start_date=date(2027, 4, 1), estimated_value=Decimal("900000"), replaces=[make_contract()])
         Notice.objects.create(notice_type="UK4", fts_notice_id="066666-2026", published_at="2026-06-01T12:00:00Z", cycle=cycle)
         services.duties_sync_for_cycle(cycle=cycle)
         assert cycle.duties.get(key="UK6").status == Duty.Status.DUE
-        cycle.decision, cycle.decision_on = Contract.Decision.EXTEND, date(2026, 11, 20)
-        cycle.save()
+        decision_record(
+            contracts=cycle.replaces.all(), decision=Contract.Decision.EXTEND, officer=None,
+            decided_on=date(2026, 11, 20), reason="Cabinet 20 November 2026",
+        )
         services.duties_sync_for_cycle(cycle=cycle)
 
         required = {duty.key: duty for duty in cycle.duties.all()}
@@ -155,7 +159,6 @@ def test_a_procurement_decided_against_after_its_tender_notice_gets_a_uk12():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(client):
     import re
 
@@ -179,7 +182,6 @@ def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(cl
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_recording_a_notice_against_a_duty_that_is_not_a_notice_says_so_and_records_nothing(client):
     from django.urls import reverse
 
@@ -203,7 +205,6 @@ def test_recording_a_notice_against_a_duty_that_is_not_a_notice_says_so_and_reco
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_an_officer_records_a_breach_and_the_uk9_is_due_30_days_later(client):
     from django.urls import reverse
 

@@ -160,7 +160,6 @@ def test_a_file_with_one_bad_row_imports_nothing(in_november_2026):
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_an_officer_records_a_payment_and_sees_the_uk8_on_the_contract(client, in_november_2026):
     team = make_team()
     officer = make_user(role=roles.OFFICER, teams=[team])
@@ -179,7 +178,6 @@ def test_an_officer_records_a_payment_and_sees_the_uk8_on_the_contract(client, i
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_a_bad_payments_file_lists_its_problems_and_changes_nothing(client, in_november_2026):
     officer = make_user(role=roles.OFFICER)
     contract_under_the_act()

@@ -83,7 +83,6 @@ def test_a_financial_year_must_start_on_1_april():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.notices_urls")
 def test_an_officer_records_expected_spend_on_the_pipeline_page_and_sees_the_date(client):
     from django.urls import reverse
 

@@ -137,7 +137,6 @@ def edit_form_data(contract, user, **changes):
     return data
 
 
-@pytest.mark.urls("tests.notices_urls")
 def test_an_officer_records_the_date_signed_on_the_contract_form_and_uk7_follows(client):
     from django.urls import reverse
 

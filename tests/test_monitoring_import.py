@@ -163,7 +163,6 @@ def test_a_file_with_one_bad_row_saves_nothing_at_all():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.reports_urls")
 def test_the_upload_page_shows_each_problem_beside_the_field_and_in_the_summary(client):
     client.force_login(make_user(role=roles.OFFICER))
     contract = make_contract()
@@ -183,7 +182,6 @@ def test_the_upload_page_shows_each_problem_beside_the_field_and_in_the_summary(
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.reports_urls")
 def test_an_officer_uploads_a_good_file_and_sees_the_kpis_on_the_contracts_performance_page(client):
     client.force_login(make_user(role=roles.OFFICER))
     contract = make_contract()
@@ -201,7 +199,6 @@ def test_an_officer_uploads_a_good_file_and_sees_the_kpis_on_the_contracts_perfo
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.reports_urls")
 def test_a_viewer_cannot_import_or_add_returns(client):
     client.force_login(make_user(role=roles.VIEWER))
     contract = make_contract()

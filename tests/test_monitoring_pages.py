@@ -12,7 +12,7 @@ from reports.models import KpiResult, MonitoringReturn
 from tests.factories import make_contract, make_team, make_user
 from tests.report_helpers import add_return
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page(response) -> str:

@@ -16,7 +16,7 @@ from notices.models import Conflict, Duty, Notice
 from tests.factories import make_contract, make_cycle, make_team, make_user
 from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, import_bytes, make_seed_buyers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -191,9 +191,9 @@ def test_another_teams_notices_and_conflicts_are_not_found(client, imported_mk):
 def test_a_contract_page_has_a_notices_tab_with_its_duties_and_their_actions(client):
     contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12, 12))
     Notice.objects.create(notice_type="UK2", fts_notice_id="051890-2026", published_at="2026-06-02T12:31:21Z", ocid="x").contracts.add(contract)
-    from notices.services import duties_sync_for_contract
+    from commissioning.changes import contract_changed
 
-    duties_sync_for_contract(contract=contract)
+    contract_changed(contract=contract)
     signed_in(client)
 
     page = text(client.get(contract.get_absolute_url()))
@@ -209,9 +209,9 @@ def test_a_contract_page_has_a_notices_tab_with_its_duties_and_their_actions(cli
 def test_recording_the_notice_for_a_duty_marks_it_and_its_milestone_met(client):
     contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2026, 4, 1), initial_term_months=24, option_months=())
     Notice.objects.create(notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z").contracts.add(contract)
-    from notices.services import duties_sync_for_contract
+    from commissioning.changes import contract_changed
 
-    duties_sync_for_contract(contract=contract)
+    contract_changed(contract=contract)
     duty = Duty.objects.get(contract=contract, key="UK7")
     signed_in(client)
     url = reverse("notices:notice-create") + f"?duty={duty.pk}"
@@ -246,9 +246,9 @@ def test_recording_a_notice_with_a_bad_id_or_a_future_date_shows_both_errors(cli
 def test_a_duty_that_does_not_apply_keeps_its_reason_in_its_history_and_stops_its_reminders(client):
     contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12,))
     Notice.objects.create(notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z").contracts.add(contract)
-    from notices.services import duties_sync_for_contract
+    from commissioning.changes import contract_changed
 
-    duties_sync_for_contract(contract=contract)
+    contract_changed(contract=contract)
     duty = Duty.objects.get(contract=contract, key="UK10:option:1")
     officer = signed_in(client)
     reason = "Legal: the option is written into the contract (clause 4.2), so exercising it is not a modification"

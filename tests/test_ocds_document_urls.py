@@ -20,7 +20,7 @@ from tests.ocds_helpers import (
     mk_release,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 NOT_WEB = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.org/notice", "vbscript:msgbox(1)"]
 

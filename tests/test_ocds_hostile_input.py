@@ -31,7 +31,7 @@ from tests.ocds_helpers import (
     mk_release,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 MK = f"release {MK_RELEASE_ID} ({MK_OCID})"
 ROOT = Path(__file__).resolve().parent.parent

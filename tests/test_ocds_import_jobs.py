@@ -17,7 +17,7 @@ from notices.models import ImportJob, Release
 from tests.factories import make_cycle, make_team, make_user
 from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, make_seed_buyers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 BOTH = MK_FILE.read_bytes().replace(b"\n", b"") + b"\n" + CLEVELAND_FILE.read_bytes().replace(b"\n", b"") + b"\n"
 

@@ -25,7 +25,7 @@ from tests.ocds_helpers import (
     mk_release,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notices_urls")]
+pytestmark = pytest.mark.django_db
 
 OTHER_OCID = "ocds-h6vhtk-0ffff1"
 

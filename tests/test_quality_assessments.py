@@ -13,7 +13,7 @@ from contracts import roles
 from reports.models import QualityAssessment
 from tests.factories import make_contract, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page(response) -> str:

@@ -8,6 +8,8 @@ import pytest
 from commissioning import rules
 from commissioning.rules import Rating
 from commissioning.selectors import contract_recommissioning_risk
+from commissioning.services import decision_record
+from contracts import terms
 from contracts.models import Contract
 from tests.factories import make_contract, make_cycle
 
@@ -90,12 +92,10 @@ def test_a_longer_lead_time_turns_a_contract_red_sooner():
 )
 def test_the_maximum_end_date_comes_from_the_contract_its_options_or_its_termination(fields, max_end):
     assert (
-        rules.maximum_end_date(
-            start=date(2027, 3, 1),
-            initial_term_months=60,
-            option_months=[12, 12],
-            current_end_date=date(2032, 2, 29),
-            **fields,
+        terms.last_day(
+            current_end=date(2032, 2, 29),
+            max_extent=terms.max_extent(date(2027, 3, 1), 60, [12, 12], fields["max_extent_date"]),
+            terminated_on=fields["terminated_on"],
         )
         == max_end
     )
@@ -154,7 +154,12 @@ def test_a_cycle_at_award_with_no_start_date_is_not_green():
 @pytest.mark.django_db
 def test_a_cycle_deciding_to_decommission_counts_as_decided():
     contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
-    make_cycle(stage="strategy", replaces=[contract], decision=Contract.Decision.DECOMMISSION)
+    cycle = make_cycle(stage="strategy", replaces=[contract])
+    decision_record(
+        contracts=cycle.replaces.all(), decision=Contract.Decision.DECOMMISSION, officer=None,
+        decided_on=date(2026, 11, 2), reason="Cabinet", today=date(2026, 11, 2),
+    )
+    contract.refresh_from_db()
 
     risk = contract_recommissioning_risk(contract, today=date(2033, 1, 1))
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 import time_machine
 
+from commissioning.changes import milestone_changed
 from commissioning.models import Milestone
 from reminders.models import Reminder, ReminderRule
 from reminders.planning import reminders_plan_for_milestone
@@ -57,6 +58,7 @@ def test_when_a_milestone_moves_unsent_reminders_move_and_sent_ones_stay_in_the_
 
     milestone.due_at = london(2026, 3, 19, 12, 0)
     milestone.save()
+    milestone_changed(milestone=milestone)
 
     rows = planned(milestone)
     assert rows[("1 week", "olivia@example.org")] == london(2026, 3, 12, 8, 0)
@@ -74,6 +76,7 @@ def test_a_met_or_cancelled_milestone_has_its_unsent_reminders_cancelled(status)
     milestone.status = status
     milestone.met_on = date(2026, 2, 1) if status == Milestone.Status.MET else None
     milestone.save()
+    milestone_changed(milestone=milestone)
     assert planned(milestone) == {}
     assert milestone.reminders.filter(status=Reminder.Status.CANCELLED).count() == 10
 
@@ -120,6 +123,7 @@ def test_a_milestone_moved_so_a_reminder_time_has_passed_cancels_that_reminder_r
     milestone = market_engagement_milestone(team=team, owner=owner)
     milestone.due_at = london(2026, 2, 10, 12, 0)
     milestone.save()
+    milestone_changed(milestone=milestone)
     two_weeks = milestone.reminders.get(offset="2 weeks", recipient_email="olivia@example.org")
     assert two_weeks.status == Reminder.Status.CANCELLED
     assert "time had passed" in two_weeks.note

@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from commissioning.changes import milestone_changed
 from commissioning.models import Milestone
 from contracts import roles
 from reminders.models import Reminder
@@ -111,6 +112,7 @@ def test_a_met_milestone_sends_nothing_more(smtp, engagement):
     engagement.status = Milestone.Status.MET
     engagement.met_on = london(2026, 2, 20, 9, 0).date()
     engagement.save()
+    milestone_changed(milestone=engagement)
     assert sweep_at(london(2026, 3, 13, 9, 0)).sent == 0
     assert smtp.messages == []
 

@@ -19,7 +19,7 @@ from reports.selectors import report_for_display
 from tests.factories import make_user
 from tests.report_helpers import make_asc0013_like_report, pdf_text, submitted
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db
 
 TODAY = "2017-02-20 10:00:00+00:00"
 

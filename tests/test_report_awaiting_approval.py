@@ -12,7 +12,7 @@ from reports.models import DecisionReport
 from tests.factories import make_team, make_user
 from tests.report_helpers import make_asc0013_like_report, submitted
 
-pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db(transaction=False)
 
 TODAY = "2017-02-20 10:00:00+00:00"
 

@@ -90,7 +90,6 @@ def test_loading_the_demo_twice_adds_no_second_report_return_or_assessment():
     assert "Demo data already loaded: nothing to create." in output
 
 
-@pytest.mark.urls("tests.reports_urls")
 def test_the_demo_manager_opens_the_demo_report_and_approves_it(client):
     load_demo()
     from django.contrib.auth import get_user_model

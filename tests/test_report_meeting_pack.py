@@ -44,7 +44,6 @@ def test_rendering_the_pack_again_replaces_each_pdf_rather_than_adding_one():
     assert again.rendered_at > first.rendered_at
 
 
-@pytest.mark.urls("tests.reports_urls")
 def test_an_officer_queues_the_pack_and_the_task_is_sent_once_the_request_commits(client, monkeypatch, django_capture_on_commit_callbacks):
     client.force_login(make_user(role=roles.OFFICER))
     make_asc0013_like_report()
@@ -58,7 +57,6 @@ def test_an_officer_queues_the_pack_and_the_task_is_sent_once_the_request_commit
     assert response.url == reverse("reports:meeting", args=[MEETING])
 
 
-@pytest.mark.urls("tests.reports_urls")
 def test_the_meeting_page_offers_the_kept_pdf_for_download(client):
     client.force_login(make_user(role=roles.VIEWER))
     report = make_asc0013_like_report()
@@ -74,7 +72,6 @@ def test_the_meeting_page_offers_the_kept_pdf_for_download(client):
     assert client.post(reverse("reports:meeting-pack-create", args=[MEETING])).status_code == 403
 
 
-@pytest.mark.urls("tests.reports_urls")
 def test_a_meeting_with_no_reports_is_not_found(client):
     client.force_login(make_user(role=roles.VIEWER))
 

@@ -11,7 +11,7 @@ from reports.models import DecisionReport
 from tests.factories import make_contract, make_user
 from tests.report_helpers import make_asc0013_like_contract
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page(response) -> str:

@@ -14,7 +14,6 @@ from tests.report_helpers import make_asc0013_like_contract, make_asc0013_like_r
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.urls("tests.reports_urls"),
     pytest.mark.usefixtures("frozen_today"),
     pytest.mark.today("2017-02-20 10:00:00+00:00"),  # the ASC0013 report's own dates
 ]

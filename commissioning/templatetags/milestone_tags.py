@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from common.history import person_name
+
 register = template.Library()
 
 
@@ -54,6 +56,4 @@ def stage_tag(stage) -> str:
 
 @register.filter
 def officer_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return person_name(user, nobody="")

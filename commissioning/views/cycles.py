@@ -6,33 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect
-from django.urls import path
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from access import policy
+from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
-from contracts.views import Permission
 
 from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
-
-
-def add_service_errors(form, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: beside the field it names where the form
-    has that field (``field_names`` maps model names to form names), else at the top."""
-    field_names = field_names or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        target = field_names.get(name, name)
-        messages_ = [message for e in errors for message in e.messages]
-        form.add_error(target if target in form.fields else None, messages_)
 
 
 @dataclass(frozen=True)
@@ -94,9 +79,9 @@ class CycleDetailView(Permission, DetailView):
 
     def get_queryset(self):
         user = self.request.user
-        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider")).order_by("reference")
+        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider", "decision_by")).order_by("reference")
         return policy.cycles_visible_to(
-            user, CommissioningCycle.objects.select_related("lead_officer", "team", "decision_by")
+            user, CommissioningCycle.objects.select_related("lead_officer", "team")
         ).prefetch_related(Prefetch("replaces", queryset=replaced))
 
     def get_context_data(self, **kwargs):
@@ -116,7 +101,7 @@ class CycleDetailView(Permission, DetailView):
         return super().get_context_data(**context, **kwargs)
 
 
-class CycleFormMixin:
+class CycleFormMixin(ServiceFormMixin):
     template_name = "commissioning/cycle_form.html"
     form_class = CycleForm
     reason = ""
@@ -124,18 +109,15 @@ class CycleFormMixin:
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
-        cycle = form.save(commit=False)
-        try:
-            cycle = services.cycle_save(
-                cycle=cycle,
-                replaces=form.cleaned_data["replaces"],
-                officer=self.request.user,
-                reason=self.reason,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.cycle_save(
+            cycle=form.save(commit=False),
+            replaces=form.cleaned_data["replaces"],
+            officer=self.request.user,
+            reason=self.reason,
+        )
+
+    def service_succeeded(self, form, cycle):
         messages.success(self.request, self.success_message.format(cycle=cycle))
         return redirect(cycle)
 
@@ -167,7 +149,7 @@ class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
     success_message = "Cycle {cycle.name} updated"
 
 
-class CycleStageView(Permission, FormView):
+class CycleStageView(Permission, ServiceFormMixin, FormView):
     """Move a cycle to another stage. The reason is required: it is what the history shows."""
 
     permission_required = "commissioning.change_commissioningcycle"
@@ -184,23 +166,21 @@ class CycleStageView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(cycle=self.cycle, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.cycle_change_stage(
-                cycle=self.cycle,
-                stage=form.cleaned_data["stage"],
-                officer=self.request.user,
-                reason=form.cleaned_data["reason"],
-                today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.cycle_change_stage(
+            cycle=self.cycle,
+            stage=form.cleaned_data["stage"],
+            officer=self.request.user,
+            reason=form.cleaned_data["reason"],
+            today=timezone.localdate(),
+        )
+
+    def service_succeeded(self, form, cycle):
         messages.success(self.request, f"{self.cycle.name} is now at {self.cycle.get_stage_display().lower()}")
         return redirect(self.cycle)
 
 
-class DecisionView(Permission, FormView):
+class DecisionView(Permission, ServiceFormMixin, FormView):
     """Record the decision for an expiring contract, or for the contracts a cycle replaces."""
 
     template_name = "commissioning/decision_form.html"
@@ -231,18 +211,16 @@ class DecisionView(Permission, FormView):
     def record(self, **fields):
         raise NotImplementedError
 
-    def form_valid(self, form):
-        try:
-            self.record(
-                decision=form.cleaned_data["decision"],
-                officer=self.request.user,
-                decided_on=form.cleaned_data["decided_on"],
-                reason=form.cleaned_data["reason"],
-                today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return self.record(
+            decision=form.cleaned_data["decision"],
+            officer=self.request.user,
+            decided_on=form.cleaned_data["decided_on"],
+            reason=form.cleaned_data["reason"],
+            today=timezone.localdate(),
+        )
+
+    def service_succeeded(self, form, subject):
         messages.success(self.request, f"Decision recorded: {self.subject.get_decision_display().lower()}")
         return redirect(self.subject)
 
@@ -255,7 +233,7 @@ class ContractDecisionView(DecisionView):
         return policy.editable_contract_or_deny(user, pk=pk)
 
     def record(self, **fields):
-        services.contract_record_decision(contract=self.subject, **fields)
+        return services.decision_record(contracts=[self.subject], **fields)
 
 
 class CycleDecisionView(DecisionView):
@@ -266,15 +244,6 @@ class CycleDecisionView(DecisionView):
         return policy.visible_cycle_or_404(user, pk=pk)
 
     def record(self, **fields):
-        services.cycle_record_decision(cycle=self.subject, **fields)
-
-
-urlpatterns = [
-    path("cycles/", CycleListView.as_view(), name="cycle-list"),
-    path("cycles/new/", CycleCreateView.as_view(), name="cycle-create"),
-    path("cycles/<int:pk>/", CycleDetailView.as_view(), name="cycle-detail"),
-    path("cycles/<int:pk>/edit/", CycleUpdateView.as_view(), name="cycle-edit"),
-    path("cycles/<int:pk>/stage/", CycleStageView.as_view(), name="cycle-stage"),
-    path("cycles/<int:pk>/decision/", CycleDecisionView.as_view(), name="cycle-decision"),
-    path("contracts/<int:pk>/decision/", ContractDecisionView.as_view(), name="contract-decision"),
-]
+        # Held on the contracts it replaces: those this officer may change.
+        contracts = policy.contracts_editable_by(self.request.user, self.subject.replaces.all())
+        return services.decision_record(contracts=contracts, **fields)

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.urls import path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
 from access import policy
+from common.views import Permission
 from contracts.models import Team
-from contracts.views import Permission
 
 from .. import selectors
 
@@ -52,6 +51,3 @@ class DashboardView(Permission, TemplateView):
             reports_awaiting_approval=reports_awaiting_approval_by(self.request.user),
             **kwargs,
         )
-
-
-urlpatterns = [path("", DashboardView.as_view(), name="dashboard")]

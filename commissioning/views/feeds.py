@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -21,7 +21,7 @@ from ..feeds import (
     calendar_milestones,
     feed_name,
 )
-from ..models import CalendarFeed, Milestone
+from ..models import CalendarFeed
 
 FEED_FILENAME = "commissioning-milestones.ics"
 
@@ -64,7 +64,7 @@ def calendar_feed(request, token: str):
     calendar = build_calendar(
         calendar_milestones(feed.user),
         name=feed_name(feed.user),
-        link_for=lambda milestone: request.build_absolute_uri(_milestone_path(milestone)),
+        link_for=lambda milestone: request.build_absolute_uri(milestone.get_absolute_url()),
         uid_domain=split_domain_port(request.get_host())[0],
         now=timezone.now(),
     )
@@ -80,18 +80,3 @@ def _feed_url(request, feed: CalendarFeed) -> str:
     return request.build_absolute_uri(reverse("commissioning:calendar-feed", args=[feed.token]))
 
 
-def _milestone_path(milestone: Milestone) -> str:
-    """The milestone's own page, or while that page does not exist yet its contract's or cycle's."""
-    for page in (milestone.get_absolute_url, milestone.subject.get_absolute_url):
-        try:
-            return page()
-        except NoReverseMatch:
-            continue
-    return reverse("home")
-
-
-urlpatterns = [
-    path("calendar/", calendar_settings, name="calendar-settings"),
-    path("calendar/regenerate/", calendar_regenerate, name="calendar-regenerate"),
-    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
-]

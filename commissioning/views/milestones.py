@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import path
 from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
 from access import policy
-from contracts.views import Permission
+from common.views import Permission, ServiceFormMixin
 
 from .. import services
 from ..forms import MilestoneForm, MilestoneStatusForm
 from ..models import Milestone
-from .cycles import add_service_errors
 
 # The model's names for the dates, and the form fields that show them.
 FORM_FIELDS = {"due_on": "due_date", "due_at": "due_time", "ends_at": "end_time", "met_on": "met_on"}
+
+
+class MilestoneServiceFormMixin(ServiceFormMixin):
+    service_field_names = FORM_FIELDS
 
 MILESTONES = Milestone.objects.select_related("contract", "cycle", "owner", "option")
 
@@ -42,7 +43,7 @@ class MilestoneDetailView(Permission, DetailView):
         )
 
 
-class MilestoneCreateView(Permission, FormView):
+class MilestoneCreateView(Permission, MilestoneServiceFormMixin, FormView):
     """Add a milestone to the contract (``?contract=<id>``) or the cycle (``?cycle=<id>``)."""
 
     permission_required = "commissioning.add_milestone"
@@ -75,19 +76,15 @@ class MilestoneCreateView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.subject, milestone=None, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            milestone = services.milestone_create(
-                contract=self.contract, cycle=self.cycle, officer=self.request.user, **form.details()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, FORM_FIELDS)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.milestone_create(contract=self.contract, cycle=self.cycle, officer=self.request.user, **form.details())
+
+    def service_succeeded(self, form, milestone):
         messages.success(self.request, f"Milestone added: {milestone.title}")
         return redirect(milestone)
 
 
-class MilestoneUpdateView(Permission, FormView):
+class MilestoneUpdateView(Permission, MilestoneServiceFormMixin, FormView):
     permission_required = "commissioning.change_milestone"
     template_name = "commissioning/milestone_form.html"
     form_class = MilestoneForm
@@ -106,22 +103,20 @@ class MilestoneUpdateView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.milestone.subject, milestone=self.milestone, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.milestone_update(
-                milestone=self.milestone,
-                officer=self.request.user,
-                reason="Edited by hand" if self.milestone.source == Milestone.Source.DERIVED else "",
-                **form.details(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, FORM_FIELDS)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.milestone_update(
+            milestone=self.milestone,
+            officer=self.request.user,
+            reason="Edited by hand" if self.milestone.source == Milestone.Source.DERIVED else "",
+            **form.details(),
+        )
+
+    def service_succeeded(self, form, milestone):
         messages.success(self.request, f"Milestone updated: {self.milestone.title}")
         return redirect(self.milestone)
 
 
-class MilestoneStatusView(Permission, FormView):
+class MilestoneStatusView(Permission, MilestoneServiceFormMixin, FormView):
     """Mark a milestone met (with the date), missed or cancelled, or scheduled again."""
 
     permission_required = "commissioning.change_milestone"
@@ -141,28 +136,18 @@ class MilestoneStatusView(Permission, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(milestone=self.milestone, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.milestone_set_status(
-                milestone=self.milestone,
-                status=form.cleaned_data["status"],
-                met_on=form.cleaned_data["met_on"],
-                reason=form.cleaned_data["reason"],
-                officer=self.request.user,
-                today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, FORM_FIELDS)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.milestone_set_status(
+            milestone=self.milestone,
+            status=form.cleaned_data["status"],
+            met_on=form.cleaned_data["met_on"],
+            reason=form.cleaned_data["reason"],
+            officer=self.request.user,
+            today=timezone.localdate(),
+        )
+
+    def service_succeeded(self, form, milestone):
         messages.success(
             self.request, f"{self.milestone.title}: {self.milestone.get_status_display().lower()}"
         )
         return redirect(self.milestone)
-
-
-urlpatterns = [
-    path("milestones/new/", MilestoneCreateView.as_view(), name="milestone-create"),
-    path("milestones/<int:pk>/", MilestoneDetailView.as_view(), name="milestone-detail"),
-    path("milestones/<int:pk>/edit/", MilestoneUpdateView.as_view(), name="milestone-edit"),
-    path("milestones/<int:pk>/status/", MilestoneStatusView.as_view(), name="milestone-status"),
-]

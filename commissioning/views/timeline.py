@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import NoReverseMatch, path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
 from access import policy
+from common.views import Permission
 from contracts.models import Contract, ExtensionOption, Team
-from contracts.views import Permission
 
 from .. import selectors, timeline
 from ..models import CommissioningCycle, Milestone, Stage
@@ -86,14 +85,6 @@ def timeline_cycles(*, user, team: Team | None) -> list[CommissioningCycle]:
     return list(cycles.order_by("target_start_date", "name"))
 
 
-def _url(instance) -> str:
-    # Pages built by other parts of the project may not exist yet: no link rather than a 500.
-    try:
-        return instance.get_absolute_url()
-    except NoReverseMatch:
-        return ""
-
-
 def milestone_facts(milestone: Milestone) -> timeline.MilestoneFacts:
     return timeline.MilestoneFacts(
         day=milestone.due_on,
@@ -112,7 +103,7 @@ def contract_facts(contract: Contract, *, with_milestones: bool) -> timeline.Con
     return timeline.ContractFacts(
         reference=contract.reference,
         title=contract.title,
-        url=_url(contract),
+        url=contract.get_absolute_url(),
         start=contract.start_date,
         initial_end=contract.initial_end_date,
         current_end=contract.current_end_date,
@@ -139,7 +130,7 @@ def contract_facts(contract: Contract, *, with_milestones: bool) -> timeline.Con
 def cycle_facts(cycle: CommissioningCycle, *, with_milestones: bool) -> timeline.CycleFacts:
     return timeline.CycleFacts(
         name=cycle.name,
-        url=_url(cycle),
+        url=cycle.get_absolute_url(),
         stage=Stage(cycle.stage).label,
         target_start=cycle.target_start_date,
         replaces=tuple(contract.reference for contract in cycle.replaces.all()),
@@ -190,6 +181,3 @@ class TimelineView(Permission, TemplateView):
             timeline=timeline.layout(contracts=contracts, cycles=cycles, window=window, today=today, services=services),
             **kwargs,
         )
-
-
-urlpatterns = [path("timeline/", TimelineView.as_view(), name="timeline")]

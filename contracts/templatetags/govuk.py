@@ -1,11 +1,12 @@
 """Template helpers that render Django form fields and values the GOV.UK way."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django import forms, template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import timezone
+
+from common import dates
 
 register = template.Library()
 
@@ -56,11 +57,8 @@ def long_date(value) -> str:
     """1 March 2027; aware datetimes are shown in London time with the time of day."""
     if value in (None, ""):
         return ""
-    if isinstance(value, datetime):
-        local = timezone.localtime(value)
-        return f"{local:%-d %B %Y at %H:%M}"
-    if isinstance(value, date):
-        return f"{value:%-d %B %Y}"
+    if isinstance(value, date):  # datetimes too
+        return dates.long_date(value)
     return str(value)
 
 

@@ -57,7 +57,11 @@ from django.utils import timezone
 
 from access import policy
 from commissioning import services as commissioning_services
+from commissioning.changes import contract_changed, cycle_changed
 from commissioning.models import STAGE_ORDER, CommissioningCycle, Milestone, Stage
+from common import history
+from common.dates import long_date
+from common.history import REASON_LENGTH
 from contracts import services as contract_services
 from contracts.models import Contract, Organisation, ServiceCategory, Team
 from contracts.terms import term_end, whole_months_between
@@ -86,8 +90,6 @@ from .parser import (
 from .reader import HostileFile, Item, UnreadableFile, read_releases
 
 log = logging.getLogger("notices.import")
-
-REASON_LENGTH = 100
 
 # The stage a new cycle starts at, from the latest notice it has.
 STAGE_FOR_NOTICE = {
@@ -351,9 +353,7 @@ class _Run:
         self.scope = _Scope(options)
 
     def record(self, instance) -> None:
-        if self.officer is not None:
-            instance._history_user = self.officer
-        instance._change_reason = self.reason
+        history.record(instance, officer=self.officer, reason=self.reason)
 
 
 class _Scope:
@@ -390,10 +390,6 @@ class _Scope:
 
     def may_add_buyers(self) -> bool:
         return self.officer is None or self.officer.has_perm("contracts.add_organisation")
-
-
-def _long(day: date) -> str:
-    return f"{day:%-d %B %Y}"
 
 
 def _money(amount: Decimal) -> str:
@@ -451,9 +447,9 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
         if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
-            run.changes += services.duties_sync_for_contract(contract=contract, officer=run.officer, today=run.today)
+            run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
     if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
-        run.changes += services.duties_sync_for_cycle(cycle=cycle, officer=run.officer, today=run.today)
+        run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
     _attach_changes(run, new_notices)
     run.release.changes = run.changes
     run.release.save(update_fields=["changes"])
@@ -599,7 +595,10 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         target_start_date=min(lot_starts, default=None),
         estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
     )
-    commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
+    # Followed up (duties, reminders) once, when the release has been read (_import).
+    commissioning_services.cycle_save(
+        cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}", follow_up=False
+    )
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
     return cycle, True
 
@@ -683,7 +682,7 @@ def _words(field_name: str, value) -> str:
     if field_name == "is_light_touch":
         return "yes" if value else "no"
     if field_name == "target_start_date":
-        return _long(date.fromisoformat(value) if isinstance(value, str) else value)
+        return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
     return str(value)
 
 
@@ -740,10 +739,12 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
             )
             continue
         setattr(cycle, field_name, new)
-        commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason)
         run.cycle_changed = True
         _remember(run, cycle, key, new_value, imported=imported)
         run.changes.append(f"{label}: {_words(field_name, current_value)} → {_words(field_name, new_value)}")
+    if run.cycle_changed:
+        # One save (one history row) for every value the release changed; followed up in _import.
+        commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason, follow_up=False)
 
 
 # --- awards and contracts (UK6, UK7, UK10, UK11) ------------------------------------------
@@ -818,7 +819,7 @@ def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, c
             ended = award.end.day if award.end else run.parsed.date.london.date()
             contract.terminated_on = max(ended, contract.start_date)
             contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
-            run.changes.append(f"{contract.reference} marked ended on {_long(contract.terminated_on)}, as the notice reports")
+            run.changes.append(f"{contract.reference} marked ended on {long_date(contract.terminated_on)}, as the notice reports")
     return contracts
 
 
@@ -864,13 +865,13 @@ def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None
     run.changes.append(
         f"Added the contract {contract.reference}"
         + (f" with {contract.provider.name}" if contract.provider_id else "")
-        + f", {_long(start)} to {_long(contract.initial_end_date)}"
+        + f", {long_date(start)} to {long_date(contract.initial_end_date)}"
         + (f", {_money(contract.total_value)}" if contract.total_value is not None else "")
     )
     if term_end(start, months) != end:
         run.changes.append(
-            f"{contract.reference}: the notice's contract period ends {_long(end)}, which is not a whole number of months "
-            f"from {_long(start)}; the tracker counts {months} months, to {_long(contract.initial_end_date)}"
+            f"{contract.reference}: the notice's contract period ends {long_date(end)}, which is not a whole number of months "
+            f"from {long_date(start)}; the tracker counts {months} months, to {long_date(contract.initial_end_date)}"
         )
     return contract
 
@@ -933,7 +934,7 @@ def _words_for(name: str, value) -> str:
         return "not set"
     if name == "total_value":
         return _money(Decimal(value))
-    return _long(date.fromisoformat(value) if isinstance(value, str) else value)
+    return long_date(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
 # tender.status (OCDS tenderStatus codelist) as the stage the procurement has at least reached.
@@ -1031,7 +1032,7 @@ def _lot_values(lot: ParsedLot) -> dict:
 
 def _shown(value) -> str:
     if isinstance(value, date):
-        return _long(value)
+        return long_date(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
@@ -1093,7 +1094,7 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         if theirs is None or ours == theirs.day:
             continue
         subject = f"{contract.reference}: {label}"
-        theirs_words = f"{_long(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
+        theirs_words = f"{long_date(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
         if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs_words).exists():
             continue
         _conflict(
@@ -1101,14 +1102,14 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
             cycle,
             subject=subject,
             path=f"{parsed_lot.path}.contractPeriod.{field_name}",
-            ours=_long(ours) if ours else "not set",
+            ours=long_date(ours) if ours else "not set",
             theirs=theirs_words,
             theirs_value=None,
             contract=contract,
         )
         run.changes.append(
-            f"{contract.reference}'s {label} is {_long(ours) if ours else 'not set'}; the notice says "
-            f"{_long(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
+            f"{contract.reference}'s {label} is {long_date(ours) if ours else 'not set'}; the notice says "
+            f"{long_date(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
         )
 
 
@@ -1349,7 +1350,7 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
             new.append(notice)
             run.changes.append(
                 f"Added the {NoticeType(notice.notice_type).label} {notice.fts_notice_id}, published "
-                f"{_long(timezone.localtime(notice.published_at).date())}"
+                f"{long_date(timezone.localtime(notice.published_at).date())}"
             )
         else:
             fields = []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+
+from common.dates import long_date
 
 from ..notice_types import notice_type_label
 from ..validators import is_web_address
@@ -18,12 +19,8 @@ def notices_panel(context, subject, heading_level="h2"):
     """``{% notices_panel contract %}`` or ``{% notices_panel cycle %}``: notices in order, what each
     changed, open disagreements, and the Procurement Act duties with their actions."""
     request = context.get("request")
-    try:
-        reverse("notices:list")
-    except NoReverseMatch:
-        return {"enabled": False}  # the notices pages are not in this site's URLs
     section = notices_section(subject, request.user)
-    return {**section, "enabled": True, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
+    return {**section, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
 
 
 @register.filter
@@ -40,10 +37,9 @@ def notice_type_name(code: str) -> str:
 @register.filter
 def published_day(notice) -> str:
     """The day a notice was published, in London; with the time when Find a Tender gave one."""
-    local = timezone.localtime(notice.published_at)
     if notice.source == "recorded":
-        return f"{local:%-d %B %Y}"
-    return f"{local:%-d %B %Y at %H:%M}"
+        return long_date(timezone.localtime(notice.published_at).date())
+    return long_date(notice.published_at)
 
 
 DUTY_TAGS = {"due": "govuk-tag--blue", "met": "govuk-tag--green", "not_applicable": "govuk-tag--grey", "lapsed": "govuk-tag--grey"}

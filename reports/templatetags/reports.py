@@ -9,6 +9,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
+from common.history import person_name
+
 register = template.Library()
 
 # The Markdown officers may use: paragraphs, line breaks, lists, emphasis and links. No
@@ -99,6 +101,4 @@ def attr_key(mapping: dict, key: str):
 @register.filter
 def person(user) -> str:
     """A person's full name, else their username; "System" for changes no person made."""
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
+    return person_name(user)

@@ -1,25 +1,6 @@
-"""What the report pages share: permission checks and showing a service's errors on a form."""
+"""Report actions that are POST only; the views' other helpers are the project's (common.views)."""
 
 from __future__ import annotations
-
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
-
-
-class Permission(PermissionRequiredMixin):
-    # Signed-in people without the permission see a 403; anonymous visitors never get this far
-    # (LoginRequiredMiddleware sends them to sign in).
-    raise_exception = True
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError beside the field it names, else at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        messages_ = [message for e in errors for message in e.messages]
-        form.add_error(name if name in form.fields else None, messages_)
 
 
 class PostOnly:

@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from access import policy
+from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
 
 from .. import selectors, services
@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..pdf import pdf_filename, render_report_pdf
 from ..snapshot import figures_changed, report_figures
-from .common import Permission, PostOnly, add_service_errors
+from .common import PostOnly
 
 
 class ReportListView(Permission, TemplateView):
@@ -127,7 +127,7 @@ class ReportDetailView(Permission, ReportMixin, TemplateView):
         return view.render_to_response(context)
 
 
-class ReportCreateView(Permission, FormView):
+class ReportCreateView(Permission, ServiceFormMixin, FormView):
     permission_required = "reports.add_decisionreport"
     template_name = "reports/report_details_form.html"
     form_class = ReportDetailsForm
@@ -153,16 +153,17 @@ class ReportCreateView(Permission, FormView):
             contract_id=data["contract"].pk if data.get("contract") else None,
             cycle_id=data["cycle"].pk if data.get("cycle") else None,
         )
-        try:
-            report = services.report_create(report=form.instance, officer=self.request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def call_service(self, form):
+        return services.report_create(report=form.instance, officer=self.request.user)
+
+    def service_succeeded(self, form, report):
         messages.success(self.request, "Report started: write its sections next")
         return redirect(report)
 
 
-class DraftFormView(Permission, ReportMixin, FormView):
+class DraftFormView(Permission, ReportMixin, ServiceFormMixin, FormView):
     """A form that changes a draft: 403 for those who may not, a message if it is no longer a draft."""
 
     permission_required = "reports.change_decisionreport"
@@ -201,12 +202,10 @@ class DraftFormView(Permission, ReportMixin, FormView):
             reason=self.reason,
         )
 
-    def form_valid(self, form):
-        try:
-            self.save(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return self.save(form)
+
+    def service_succeeded(self, form, result):
         messages.success(self.request, self.done)
         return redirect(self.report)
 
@@ -365,20 +364,3 @@ class StoredPdfView(Permission, ReportMixin, View):
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
         return pdf_download(bytes(rendered.pdf), pdf_filename(self.report, "rendered", stamp))
-
-
-urlpatterns = [
-    path("", ReportListView.as_view(), name="list"),
-    path("new/", ReportCreateView.as_view(), name="create"),
-    path("<int:pk>/", ReportDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", ReportDetailsUpdateView.as_view(), name="edit"),
-    path("<int:pk>/sections/", ReportSectionsView.as_view(), name="edit-sections"),
-    path("<int:pk>/options/", ReportOptionsView.as_view(), name="edit-options"),
-    path("<int:pk>/implications/", ReportImplicationsView.as_view(), name="edit-implications"),
-    path("<int:pk>/submit/", ReportSubmitView.as_view(), name="submit"),
-    path("<int:pk>/approve/", ReportApproveView.as_view(), name="approve"),
-    path("<int:pk>/pdf/", ReportPdfView.as_view(), name="pdf"),
-    path("<int:pk>/pdf/approved/<int:version>/", ApprovedPdfView.as_view(), name="version-pdf"),
-    path("<int:pk>/new-version/", ReportNewVersionView.as_view(), name="new-version"),
-    path("<int:pk>/pdf/meeting-pack/", StoredPdfView.as_view(), name="stored-pdf"),
-]

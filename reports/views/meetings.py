@@ -8,16 +8,17 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import path, register_converter, reverse
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from access import policy
+from common.views import Permission
 
 from .. import selectors
 from ..models import RenderedReport
 from ..tasks import render_meeting_pack
-from .common import Permission, PostOnly
+from .common import PostOnly
 
 
 class IsoDateConverter:
@@ -32,8 +33,6 @@ class IsoDateConverter:
     def to_url(self, value: date) -> str:
         return value.isoformat()
 
-
-register_converter(IsoDateConverter, "isodate")
 
 
 class MeetingView(Permission, TemplateView):
@@ -77,9 +76,3 @@ class MeetingPackCreateView(MeetingSubject, PostOnly, Permission, View):
             f"The {len(visible)} PDF{'s are' if len(visible) != 1 else ' is'} being prepared: refresh this page in a minute",
         )
         return redirect(reverse("reports:meeting", args=[meeting_date]))
-
-
-urlpatterns = [
-    path("meetings/<isodate:meeting_date>/", MeetingView.as_view(), name="meeting"),
-    path("meetings/<isodate:meeting_date>/pack/", MeetingPackCreateView.as_view(), name="meeting-pack-create"),
-]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from access import policy
+from common.views import Permission, ServiceFormMixin
 
 from .. import kpi_csv, selectors, services
 from ..forms import KpiImportForm, KpiResultForm, MonitoringReturnForm, QualityAssessmentForm
 from ..models import KpiResult, MonitoringReturn, QualityAssessment, Unit
-from .common import Permission, add_service_errors
 
 
 def performance_url(contract_id: int) -> str:
@@ -49,7 +49,7 @@ class ContractPerformanceView(Permission, TemplateView):
         )
 
 
-class ContractFormView(Permission, FormView):
+class ContractFormView(Permission, ServiceFormMixin, FormView):
     """A form about one of a contract's records: the contract must be the officer's to change."""
 
     def dispatch(self, request, *args, **kwargs):
@@ -70,14 +70,10 @@ class ReturnCreateView(ContractFormView):
     template_name = "reports/return_form.html"
     form_class = MonitoringReturnForm
 
-    def form_valid(self, form):
-        try:
-            monitoring_return = services.monitoring_return_save(
-                monitoring_return=form.instance, officer=self.request.user, reason="Return added"
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.monitoring_return_save(monitoring_return=form.instance, officer=self.request.user, reason="Return added")
+
+    def service_succeeded(self, form, monitoring_return):
         messages.success(self.request, f"Return for {monitoring_return.period.label} added: now add its KPI results")
         return redirect(monitoring_return)
 
@@ -112,7 +108,7 @@ class ReturnDetailView(Permission, ReturnMixin, TemplateView):
         )
 
 
-class ReturnUpdateView(Permission, ReturnMixin, FormView):
+class ReturnUpdateView(Permission, ReturnMixin, ServiceFormMixin, FormView):
     permission_required = "reports.change_monitoringreturn"
     template_name = "reports/return_form.html"
     form_class = MonitoringReturnForm
@@ -127,19 +123,17 @@ class ReturnUpdateView(Permission, ReturnMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(contract=self.contract, monitoring_return=self.monitoring_return, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.monitoring_return_save(
-                monitoring_return=form.instance, officer=self.request.user, reason="Return details updated"
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.monitoring_return_save(
+            monitoring_return=form.instance, officer=self.request.user, reason="Return details updated"
+        )
+
+    def service_succeeded(self, form, monitoring_return):
         messages.success(self.request, f"Return for {form.instance.period.label} updated")
         return redirect(form.instance)
 
 
-class KpiFormMixin:
+class KpiFormMixin(ServiceFormMixin):
     template_name = "reports/kpi_form.html"
     form_class = KpiResultForm
     reason = ""
@@ -154,12 +148,10 @@ class KpiFormMixin:
     def get_context_data(self, **kwargs):
         return super().get_context_data(monitoring_return=self.monitoring_return, contract=self.contract, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            result = services.kpi_result_save(result=form.instance, officer=self.request.user, reason=self.reason)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.kpi_result_save(result=form.instance, officer=self.request.user, reason=self.reason)
+
+    def service_succeeded(self, form, result):
         messages.success(self.request, f"{result.name}: {self.done}")
         return redirect(self.monitoring_return)
 
@@ -225,18 +217,20 @@ class KpiImportView(ContractFormView):
 
     def form_valid(self, form):
         try:
-            outcome = services.monitoring_returns_import(
-                contract=self.contract,
-                data=form.cleaned_data["data"],
-                officer=self.request.user,
-                received_on=form.cleaned_data["received_on"],
-            )
+            return super().form_valid(form)
         except kpi_csv.KpiFileError as error:
             form.add_error("file", [str(problem) for problem in error.problems])
             return self.form_invalid(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+
+    def call_service(self, form):
+        return services.monitoring_returns_import(
+            contract=self.contract,
+            data=form.cleaned_data["data"],
+            officer=self.request.user,
+            received_on=form.cleaned_data["received_on"],
+        )
+
+    def service_succeeded(self, form, outcome):
         messages.success(self.request, outcome.summary())
         return redirect(performance_url(self.contract.pk))
 
@@ -247,14 +241,10 @@ class QualityCreateView(ContractFormView):
     form_class = QualityAssessmentForm
     reason = "Quality assessment added"
 
-    def form_valid(self, form):
-        try:
-            assessment = services.quality_assessment_save(
-                assessment=form.instance, officer=self.request.user, reason=self.reason
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return services.quality_assessment_save(assessment=form.instance, officer=self.request.user, reason=self.reason)
+
+    def service_succeeded(self, form, assessment):
         messages.success(self.request, f"Quality assessment of {assessment.service} saved")
         return redirect(performance_url(self.contract.pk))
 
@@ -276,16 +266,3 @@ class QualityUpdateView(QualityCreateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(assessment=self.assessment, **kwargs)
-
-
-urlpatterns = [
-    path("contracts/<int:contract_pk>/performance/", ContractPerformanceView.as_view(), name="performance"),
-    path("contracts/<int:contract_pk>/returns/new/", ReturnCreateView.as_view(), name="return-create"),
-    path("contracts/<int:contract_pk>/returns/import/", KpiImportView.as_view(), name="kpi-import"),
-    path("contracts/<int:contract_pk>/quality/new/", QualityCreateView.as_view(), name="quality-create"),
-    path("returns/<int:pk>/", ReturnDetailView.as_view(), name="return-detail"),
-    path("returns/<int:pk>/edit/", ReturnUpdateView.as_view(), name="return-edit"),
-    path("returns/<int:pk>/kpis/new/", KpiCreateView.as_view(), name="kpi-create"),
-    path("kpis/<int:pk>/edit/", KpiUpdateView.as_view(), name="kpi-edit"),
-    path("quality/<int:pk>/edit/", QualityUpdateView.as_view(), name="quality-edit"),
-]
