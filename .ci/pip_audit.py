@@ -53,8 +53,20 @@ def main() -> int:
         output = Path(folder) / "audit.json"
         # Audits the environment of the Python running this script: the one `make setup` built.
         result = subprocess.run(
-            [sys.executable, "-m", "pip_audit", "--progress-spinner", "off", "--format", "json", "--output", str(output)],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip_audit",
+                "--progress-spinner",
+                "off",
+                "--format",
+                "json",
+                "--output",
+                str(output),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         report = json.loads(output.read_text()) if output.exists() and output.stat().st_size else None
     code, message = verdict(report, result.returncode, result.stderr)

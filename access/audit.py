@@ -39,7 +39,9 @@ def _changes(record) -> list[str]:
     return [f"{change.field}: {change.old!r} → {change.new!r}" for change in delta.changes]
 
 
-def audit_rows(*, user=None, label: str = "", since: date | None = None, until: date | None = None, limit: int = 200) -> list[AuditRow]:
+def audit_rows(
+    *, user=None, label: str = "", since: date | None = None, until: date | None = None, limit: int = 200
+) -> list[AuditRow]:
     """The newest ``limit`` changes matching the filters, newest first."""
     models = audited_models()
     chosen = {label: models[label]} if label in models else models
@@ -52,7 +54,9 @@ def audit_rows(*, user=None, label: str = "", since: date | None = None, until: 
         if since:
             records = records.filter(history_date__gte=timezone.make_aware(datetime.combine(since, time())))
         if until:
-            records = records.filter(history_date__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time())))
+            records = records.filter(
+                history_date__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()))
+            )
         for record in records.order_by("-history_date")[:limit]:
             rows.append((record.history_date, record, model))
     rows.sort(key=lambda item: item[0], reverse=True)

@@ -88,8 +88,11 @@ def _team_or_granted(user, grants):
 def _contract_or_cycle(queryset, contracts, cycles):
     """Milestones of the given contracts or cycles, as one indexed subquery (see ``_team_or_granted``)."""
     model = queryset.model
-    ids = model.objects.filter(contract_id__in=contracts).order_by().values("pk").union(
-        model.objects.filter(cycle_id__in=cycles).order_by().values("pk")
+    ids = (
+        model.objects.filter(contract_id__in=contracts)
+        .order_by()
+        .values("pk")
+        .union(model.objects.filter(cycle_id__in=cycles).order_by().values("pk"))
     )
     return queryset.filter(pk__in=ids)
 
@@ -389,7 +392,8 @@ def _organisations_used(contracts, *, teams=None, exclude_teams=None):
     if exclude_teams is not None:
         releases = releases.exclude(cycle__team_id__in=exclude_teams)
     return (
-        contracts.order_by().values("buyer_id")
+        contracts.order_by()
+        .values("buyer_id")
         .union(contracts.filter(provider_id__isnull=False).order_by().values("provider_id"))
         .union(releases.order_by().values("buyer_id"))
     )

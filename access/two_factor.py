@@ -27,7 +27,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.generic import FormView
-from django_otp import devices_for_user, login as otp_login, user_has_device
+from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
@@ -73,7 +74,10 @@ def second_factor_remove(*, person, by, reason: str, devices=None) -> int:
     """Removes the person's authenticator apps and recovery codes (or just ``devices``), recording
     each kind removed. The next sign-in asks them to set up a new app if they must use one."""
     removed = 0
-    kinds = ((TOTPDevice, SecondFactorChange.Action.REMOVED), (StaticDevice, SecondFactorChange.Action.RECOVERY_CODES_REMOVED))
+    kinds = (
+        (TOTPDevice, SecondFactorChange.Action.REMOVED),
+        (StaticDevice, SecondFactorChange.Action.RECOVERY_CODES_REMOVED),
+    )
     with transaction.atomic():
         for model, action in kinds:
             chosen = model.objects.filter(user=person)
@@ -103,7 +107,9 @@ class CodeForm(forms.Form):
         min_length=6,
         help_text="The 6-digit code your authenticator app shows now",
         error_messages={"required": "Enter the 6-digit security code", "min_length": "Enter all 6 digits"},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "govuk-input--width-5"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "govuk-input--width-5"}
+        ),
     )
 
 
@@ -112,8 +118,13 @@ class VerifyForm(forms.Form):
         label="Security code",
         max_length=16,
         help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes",
-        error_messages={"required": "Enter the 6-digit security code", "max_length": "Enter the 6-digit code or a recovery code"},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "govuk-input--width-10", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the 6-digit security code",
+            "max_length": "Enter the 6-digit code or a recovery code",
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "class": "govuk-input--width-10", "spellcheck": "false"}
+        ),
     )
 
     def clean_code(self):
@@ -134,9 +145,9 @@ class SecondFactorSetupView(FormView):
         self.replacing = user_has_device(request.user)
         if self.replacing and not request.user.is_verified():
             return redirect(f"{reverse('two-factor-verify')}?{urlencode({'next': request.get_full_path()})}")
-        self.device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=request.user, name=DEVICE_NAME, confirmed=False
-        )
+        self.device = TOTPDevice.objects.filter(
+            user=request.user, confirmed=False
+        ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -225,7 +236,9 @@ class SecondFactorMiddleware:
         if isinstance(view_class, type) and issubclass(view_class, APIView):
             # The API answers in JSON, never with a sign-in page. A script uses a token, not a session.
             return JsonResponse(
-                {"detail": "This session has not given its two-step verification code: sign in to the tracker, or use an API token"},
+                {
+                    "detail": "This session has not given its two-step verification code: sign in to the tracker, or use an API token"
+                },
                 status=403,
             )
         if has_device:

@@ -40,7 +40,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             revoked_on = timezone.localtime(token.revoked_at)
             raise refuse(
                 f"This API token was revoked on {revoked_on:%-d %B %Y}: create a new one under API tokens",
-                reason="revoked", token=token,
+                reason="revoked",
+                token=token,
             )
         if not token.user.is_active:
             raise refuse("The account this API token belongs to is deactivated", reason="deactivated", token=token)

@@ -26,9 +26,14 @@ MAX_ID = 2**63 - 1
 
 
 class ContractListForm(RegisterFilterForm):
-    sort = forms.ChoiceField(label="Sort by (as the register's columns; end by default)", required=False,
-                             choices=[(key, key) for key in selectors.REGISTER_SORTS])
-    order = forms.ChoiceField(label="Order (asc by default)", required=False, choices=[("asc", "asc"), ("desc", "desc")])
+    sort = forms.ChoiceField(
+        label="Sort by (as the register's columns; end by default)",
+        required=False,
+        choices=[(key, key) for key in selectors.REGISTER_SORTS],
+    )
+    order = forms.ChoiceField(
+        label="Order (asc by default)", required=False, choices=[("asc", "asc"), ("desc", "desc")]
+    )
 
 
 def contract_filters(query_params, *, user) -> tuple[dict, str, bool]:
@@ -47,15 +52,17 @@ def _parameter(name: str, field: forms.Field) -> OpenApiParameter:
     if isinstance(field, forms.ModelChoiceField):
         return OpenApiParameter(name, OpenApiTypes.INT, description=f"{description} (id)")
     if isinstance(field, forms.ChoiceField):
-        return OpenApiParameter(name, OpenApiTypes.STR, description=description,
-                                enum=[str(value) for value, _ in field.choices if value != ""])
+        return OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            description=description,
+            enum=[str(value) for value, _ in field.choices if value != ""],
+        )
     return OpenApiParameter(name, OpenApiTypes.STR, description=description)
 
 
 # Documented from the form itself, so the schema cannot drift from what the view accepts.
-CONTRACT_LIST_PARAMETERS = [
-    _parameter(name, field) for name, field in ContractListForm.base_fields.items()
-]
+CONTRACT_LIST_PARAMETERS = [_parameter(name, field) for name, field in ContractListForm.base_fields.items()]
 
 
 class IdFilter(django_filters.Filter):
@@ -86,8 +93,12 @@ class MilestoneFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Milestone.Kind.choices)
     status = django_filters.ChoiceFilter(choices=Milestone.Status.choices)
     source = django_filters.ChoiceFilter(choices=Milestone.Source.choices)
-    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", help_text="Due on or after (YYYY-MM-DD)")
-    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)")
+    due_after = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="gte", help_text="Due on or after (YYYY-MM-DD)"
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lte", help_text="Due on or before (YYYY-MM-DD)"
+    )
 
 
 class NoticeFilter(django_filters.FilterSet):

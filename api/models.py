@@ -28,7 +28,9 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What uses it, e.g. 'Finance dashboard'")
     prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart")
-    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key; the key itself is never stored")
+    key_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the key; the key itself is never stored"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -43,8 +43,17 @@ class ContractOptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExtensionOption
-        fields = ["id", "sequence", "length_months", "status", "value", "decision_reference", "decision_date",
-                  "period_start", "period_end"]
+        fields = [
+            "id",
+            "sequence",
+            "length_months",
+            "status",
+            "value",
+            "decision_reference",
+            "decision_date",
+            "period_start",
+            "period_end",
+        ]
 
     def _period(self, option):
         return option.contract.option_periods().get(option.sequence)
@@ -67,7 +76,9 @@ class OptionSerializer(ContractOptionSerializer):
 
 
 class ContractSerializer(serializers.ModelSerializer):
-    status = serializers.SerializerMethodField(help_text="planned, active, in_extension, expired or terminated, today in London")
+    status = serializers.SerializerMethodField(
+        help_text="planned, active, in_extension, expired or terminated, today in London"
+    )
     buyer = Reference()
     provider = Reference(allow_null=True)
     team = Reference()
@@ -83,14 +94,40 @@ class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
         fields = [
-            "id", "reference", "title", "description", "kind", "service_category", "status",
-            "buyer", "provider", "team", "lead_officer", "parent",
-            "funding_source", "funding_detail", "annual_value", "total_value",
-            "start_date", "initial_term_months", "initial_end_date", "current_end_date",
-            "max_extent_date", "effective_max_extent_date", "terminated_on",
-            "options_left", "days_to_end", "options",
-            "provider_notice_months", "approval_lead_weeks", "recommissioning_lead_months",
-            "decision", "decision_on", "is_light_touch", "ocid", "page",
+            "id",
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "service_category",
+            "status",
+            "buyer",
+            "provider",
+            "team",
+            "lead_officer",
+            "parent",
+            "funding_source",
+            "funding_detail",
+            "annual_value",
+            "total_value",
+            "start_date",
+            "initial_term_months",
+            "initial_end_date",
+            "current_end_date",
+            "max_extent_date",
+            "effective_max_extent_date",
+            "terminated_on",
+            "options_left",
+            "days_to_end",
+            "options",
+            "provider_notice_months",
+            "approval_lead_weeks",
+            "recommissioning_lead_months",
+            "decision",
+            "decision_on",
+            "is_light_touch",
+            "ocid",
+            "page",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=[phase.value for phase in terms.Phase]))
@@ -115,7 +152,9 @@ class CycleSerializer(serializers.ModelSerializer):
     team = Reference()
     lead_officer = serializers.SerializerMethodField()
     stage_label = serializers.SerializerMethodField()
-    replaces = serializers.SerializerMethodField(help_text="The ids of the contracts this cycle replaces that you may see")
+    replaces = serializers.SerializerMethodField(
+        help_text="The ids of the contracts this cycle replaces that you may see"
+    )
     # Held on the contracts it replaces (the one recorded last); read back through the model.
     decision = serializers.ChoiceField(choices=Contract.Decision.choices, allow_blank=True, read_only=True)
     decision_on = serializers.DateField(allow_null=True, read_only=True)
@@ -123,9 +162,22 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommissioningCycle
         fields = [
-            "id", "name", "description", "service_category", "team", "lead_officer", "stage", "stage_label",
-            "stage_changed_on", "target_start_date", "estimated_value", "replaces", "decision", "decision_on",
-            "ocid", "is_light_touch",
+            "id",
+            "name",
+            "description",
+            "service_category",
+            "team",
+            "lead_officer",
+            "stage",
+            "stage_label",
+            "stage_changed_on",
+            "target_start_date",
+            "estimated_value",
+            "replaces",
+            "decision",
+            "decision_on",
+            "ocid",
+            "is_light_touch",
         ]
 
     @extend_schema_field({"type": "string", "nullable": True})
@@ -146,8 +198,22 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = [
-            "id", "contract", "cycle", "option", "kind", "title", "description", "due_on", "due_at", "ends_at",
-            "is_all_day", "status", "met_on", "source", "owner", "conflict_note",
+            "id",
+            "contract",
+            "cycle",
+            "option",
+            "kind",
+            "title",
+            "description",
+            "due_on",
+            "due_at",
+            "ends_at",
+            "is_all_day",
+            "status",
+            "met_on",
+            "source",
+            "owner",
+            "conflict_note",
         ]
 
     @extend_schema_field({"type": "string", "nullable": True})
@@ -156,14 +222,26 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class NoticeSerializer(serializers.ModelSerializer):
-    release_id = serializers.CharField(help_text="The OCDS release this notice was read from; empty if recorded by hand")
+    release_id = serializers.CharField(
+        help_text="The OCDS release this notice was read from; empty if recorded by hand"
+    )
     contracts = serializers.SerializerMethodField(help_text="The ids of the contracts it concerns that you may see")
 
     class Meta:
         model = Notice
         fields = [
-            "id", "notice_type", "fts_notice_id", "ocid", "published_at", "url", "description", "amendment",
-            "source", "release_id", "cycle", "contracts",
+            "id",
+            "notice_type",
+            "fts_notice_id",
+            "ocid",
+            "published_at",
+            "url",
+            "description",
+            "amendment",
+            "source",
+            "release_id",
+            "cycle",
+            "contracts",
         ]
 
     def get_contracts(self, notice) -> list[int]:

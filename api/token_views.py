@@ -64,6 +64,8 @@ def token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
     if request.method == "POST":
         services.api_token_revoke(token=token, by=request.user)
-        messages.success(request, f"The token ‘{token.name}’ is revoked: programs using it can no longer read the tracker")
+        messages.success(
+            request, f"The token ‘{token.name}’ is revoked: programs using it can no longer read the tracker"
+        )
         return redirect("api:token-list")
     return render(request, "api/token_revoke.html", {"token": token})

@@ -83,7 +83,9 @@ class ContractViewSet(ReadOnlyViewSet):
         return contracts.prefetch_related("options")
 
 
-@extend_schema_view(list=extend_schema(summary="List extension options"), retrieve=extend_schema(summary="One extension option"))
+@extend_schema_view(
+    list=extend_schema(summary="List extension options"), retrieve=extend_schema(summary="One extension option")
+)
 class OptionViewSet(ReadOnlyViewSet):
     serializer_class = serializers.OptionSerializer
     read_permission = "contracts.view_extensionoption"
@@ -99,7 +101,9 @@ class OptionViewSet(ReadOnlyViewSet):
         )
 
 
-@extend_schema_view(list=extend_schema(summary="List commissioning cycles"), retrieve=extend_schema(summary="One commissioning cycle"))
+@extend_schema_view(
+    list=extend_schema(summary="List commissioning cycles"), retrieve=extend_schema(summary="One commissioning cycle")
+)
 class CycleViewSet(ReadOnlyViewSet):
     serializer_class = serializers.CycleSerializer
     read_permission = "commissioning.view_commissioningcycle"
@@ -122,12 +126,16 @@ class MilestoneViewSet(ReadOnlyViewSet):
     filterset_class = filters.MilestoneFilter
 
     def get_queryset(self):
-        return policy.milestones_visible_to(self.request.user).select_related("owner").order_by(
-            "due_on", "due_at", "title", "pk"
+        return (
+            policy.milestones_visible_to(self.request.user)
+            .select_related("owner")
+            .order_by("due_on", "due_at", "title", "pk")
         )
 
 
-@extend_schema_view(list=extend_schema(summary="List procurement notices"), retrieve=extend_schema(summary="One procurement notice"))
+@extend_schema_view(
+    list=extend_schema(summary="List procurement notices"), retrieve=extend_schema(summary="One procurement notice")
+)
 class NoticeViewSet(ReadOnlyViewSet):
     serializer_class = serializers.NoticeSerializer
     read_permission = "notices.view_notice"

@@ -44,14 +44,18 @@ def python(*args: str, **env) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description="Run the benchmarks and write docs/benchmarks.md")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Run the benchmarks and write docs/benchmarks.md"
+    )
     parser.add_argument("action", choices=["run"])
     parser.add_argument("--scale", default="1000,100000", help="contracts for the web benchmark, comma-separated")
     parser.add_argument("--only", default="", help=f"comma-separated, from {', '.join(BENCHMARKS)}")
     parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     parser.add_argument("--reuse", action="store_true", help="web: keep an existing bench_<scale> database")
     parser.add_argument("--seconds", type=int, default=10, help="web: measured seconds per page")
-    parser.add_argument("--from-results", action="store_true", help="web: rewrite its section from var/bench/web-*.json")
+    parser.add_argument(
+        "--from-results", action="store_true", help="web: rewrite its section from var/bench/web-*.json"
+    )
     args = parser.parse_args(argv)
     chosen = [b for b in (args.only.split(",") if args.only else BENCHMARKS) if b and b not in args.skip.split(",")]
     unknown = set(chosen) - set(BENCHMARKS)
@@ -61,14 +65,20 @@ def main(argv=None) -> None:
         import shutil
 
         if shutil.which("wrk") is None:
-            raise SystemExit("The web benchmark needs wrk, an HTTP load generator: sudo apt-get install wrk "
-                             "(or leave it out with --skip web)")
+            raise SystemExit(
+                "The web benchmark needs wrk, an HTTP load generator: sudo apt-get install wrk "
+                "(or leave it out with --skip web)"
+            )
     sys.path.insert(0, str(ROOT))
     from bench import report
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     info = report.machine()
-    command = "make bench" if os.environ.get("MAKELEVEL") else ".venv/bin/python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = (
+        "make bench"
+        if os.environ.get("MAKELEVEL")
+        else ".venv/bin/python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    )
     summary: list[dict] = []
     done: dict[str, int] = {}  # benchmark -> where its rows start in summary
 
@@ -97,22 +107,43 @@ def main(argv=None) -> None:
         out = RESULTS / "reminders.json"
         from bench import database
 
-        python(str(ROOT / "bench" / "reminders_sweep.py"), DATABASE_URL=database.url_for("bench_reminders"), BENCH_RESULTS=out)
+        python(
+            str(ROOT / "bench" / "reminders_sweep.py"),
+            DATABASE_URL=database.url_for("bench_reminders"),
+            BENCH_RESULTS=out,
+        )
         result = json.loads(out.read_text())
         small, large = result["rows"][0], result["rows"][-1]
-        summary.append({"what": f"reminders: finding the {result['due']} due among {large['total']:,} planned",
-                        "target": "not growing with the total (under 2x of 10,000's)", "met": result["met"],
-                        "figure": f"{large['lookup_ms']:.2f} ms against {small['lookup_ms']:.2f} ms ({result['growth']:.2f}x)"})
-        summary.append({"what": "reminders: sending through the sweep", "target": "none: beside plain smtplib",
-                        "met": None, "figure": f"{large['sweep_per_s']:.0f} emails/s against {large['plain_per_s']:.0f} for smtplib"})
+        summary.append(
+            {
+                "what": f"reminders: finding the {result['due']} due among {large['total']:,} planned",
+                "target": "not growing with the total (under 2x of 10,000's)",
+                "met": result["met"],
+                "figure": f"{large['lookup_ms']:.2f} ms against {small['lookup_ms']:.2f} ms ({result['growth']:.2f}x)",
+            }
+        )
+        summary.append(
+            {
+                "what": "reminders: sending through the sweep",
+                "target": "none: beside plain smtplib",
+                "met": None,
+                "figure": f"{large['sweep_per_s']:.0f} emails/s against {large['plain_per_s']:.0f} for smtplib",
+            }
+        )
 
     if "pdf" in chosen:
         done["pdf"] = len(summary)
         out = RESULTS / "report-pdf.json"
         python(str(ROOT / "bench" / "report_pdf.py"), BENCH_RESULTS=out)
         result = json.loads(out.read_text())
-        summary.append({"what": "decision report PDF", "target": "within 1.3x of bare WeasyPrint", "met": result["met"],
-                        "figure": f"{result['project_ms']:.0f} ms against {result['bare_ms']:.0f} ms ({result['ratio']:.2f}x)"})
+        summary.append(
+            {
+                "what": "decision report PDF",
+                "target": "within 1.3x of bare WeasyPrint",
+                "met": result["met"],
+                "figure": f"{result['project_ms']:.0f} ms against {result['bare_ms']:.0f} ms ({result['ratio']:.2f}x)",
+            }
+        )
 
     if "celery" in chosen:
         done["celery"] = len(summary)
@@ -130,9 +161,15 @@ def main(argv=None) -> None:
         python(str(ROOT / "bench" / "ocds_import.py"), BENCH_RESULTS=out)
         result = json.loads(out.read_text())
         large = result["results"]["import_large"]
-        summary.append({"what": f"OCDS import of {large['releases']:,} releases", "target": "peak memory flat, under 250 MB",
-                        "met": result["met"], "figure": f"{large['maxrss_mb']:.0f} MB peak ({result['growth']:.2f}x a tenth of the file), "
-                        f"{large['releases'] / large['seconds']:.0f} releases/s"})
+        summary.append(
+            {
+                "what": f"OCDS import of {large['releases']:,} releases",
+                "target": "peak memory flat, under 250 MB",
+                "met": result["met"],
+                "figure": f"{large['maxrss_mb']:.0f} MB peak ({result['growth']:.2f}x a tenth of the file), "
+                f"{large['releases'] / large['seconds']:.0f} releases/s",
+            }
+        )
 
     # Each benchmark's summary rows are kept, so a run of one benchmark leaves the others' in place.
     starts = sorted(done.items(), key=lambda item: item[1])
@@ -158,21 +195,27 @@ def celery_section(result: dict, info: dict) -> tuple[str, dict]:
     in_turn, celery = result["in_turn_seconds"], result["celery_seconds"]
     speedup = in_turn / celery
     met = speedup >= 1.0
-    text = "\n".join([
-        f"Run on {report.today()} on {report.machine_line(info)}, Redis on 127.0.0.1.",
-        "",
-        "| | time for 50 reports | reports a second |",
-        "|---|---:|---:|",
-        f"| in turn in one process (`meeting_pack_render` for each of {result['meetings']} meetings) | {in_turn:.1f} s | {result['reports'] / in_turn:.2f} |",
-        f"| through Celery: {result['meetings']} `render_meeting_pack` tasks, one worker with {result['concurrency']} processes | "
-        f"{celery:.1f} s | {result['reports'] / celery:.2f} |",
-        "",
-        f"Target: the workers are no slower than one process rendering in turn (queueing, the broker and storing "
-        f"each PDF cost less than they gain on 2 cores). Celery takes {celery / in_turn:.2f}x the time, a {speedup:.2f}x "
-        f"speed-up: **{'met' if met else 'not met'}**.",
-    ])
-    row = {"what": "50 decision reports through Celery", "target": "no slower than in turn in one process", "met": met,
-           "figure": f"{celery:.1f} s against {in_turn:.1f} s ({speedup:.2f}x speed-up)"}
+    text = "\n".join(
+        [
+            f"Run on {report.today()} on {report.machine_line(info)}, Redis on 127.0.0.1.",
+            "",
+            "| | time for 50 reports | reports a second |",
+            "|---|---:|---:|",
+            f"| in turn in one process (`meeting_pack_render` for each of {result['meetings']} meetings) | {in_turn:.1f} s | {result['reports'] / in_turn:.2f} |",
+            f"| through Celery: {result['meetings']} `render_meeting_pack` tasks, one worker with {result['concurrency']} processes | "
+            f"{celery:.1f} s | {result['reports'] / celery:.2f} |",
+            "",
+            f"Target: the workers are no slower than one process rendering in turn (queueing, the broker and storing "
+            f"each PDF cost less than they gain on 2 cores). Celery takes {celery / in_turn:.2f}x the time, a {speedup:.2f}x "
+            f"speed-up: **{'met' if met else 'not met'}**.",
+        ]
+    )
+    row = {
+        "what": "50 decision reports through Celery",
+        "target": "no slower than in turn in one process",
+        "met": met,
+        "figure": f"{celery:.1f} s against {in_turn:.1f} s ({speedup:.2f}x speed-up)",
+    }
     return text, row
 
 

@@ -45,8 +45,17 @@ def copy_reports(original_pk: int) -> list[date]:
         report.title = f"{original.title or 'Extension'} (copy {n + 1})"
         report.save()
         ReportOption.objects.bulk_create(
-            [ReportOption(**{f.attname: getattr(o, f.attname) for f in ReportOption._meta.concrete_fields if f.attname not in ("id", "report_id")},
-                          report=report) for o in options]
+            [
+                ReportOption(
+                    **{
+                        f.attname: getattr(o, f.attname)
+                        for f in ReportOption._meta.concrete_fields
+                        if f.attname not in ("id", "report_id")
+                    },
+                    report=report,
+                )
+                for o in options
+            ]
         )
     return meetings
 
@@ -69,8 +78,13 @@ def main(argv=None) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    env = dict(DATABASE_URL=database.recreate(args.database), DJANGO_SETTINGS_MODULE="config.settings",
-               CELERY_BROKER_URL=broker, DJANGO_VAR_DIR=str(work), LOG_LEVEL="WARNING")
+    env = dict(
+        DATABASE_URL=database.recreate(args.database),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        CELERY_BROKER_URL=broker,
+        DJANGO_VAR_DIR=str(work),
+        LOG_LEVEL="WARNING",
+    )
     os.environ.update(env)
     import django
     import redis
@@ -97,12 +111,27 @@ def main(argv=None) -> None:
     assert RenderedReport.objects.count() == REPORTS
     print(f"  in turn, one process: {REPORTS} reports in {in_turn:.1f} s", flush=True)
 
-    log = (ROOT / "var" / "bench" / "celery-worker.log")
+    log = ROOT / "var" / "bench" / "celery-worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool", "prefork",
-         "--concurrency", str(CONCURRENCY), "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=dict(os.environ, **env), stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(CONCURRENCY),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, **env),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for_worker(app)
@@ -128,10 +157,17 @@ def main(argv=None) -> None:
         worker.wait(30)
     print(f"  through Celery ({CONCURRENCY} worker processes): {REPORTS} reports in {through_celery:.1f} s", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({
-        "reports": REPORTS, "meetings": MEETINGS, "concurrency": CONCURRENCY,
-        "in_turn_seconds": in_turn, "celery_seconds": through_celery,
-    }))
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "reports": REPORTS,
+                "meetings": MEETINGS,
+                "concurrency": CONCURRENCY,
+                "in_turn_seconds": in_turn,
+                "celery_seconds": through_celery,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -117,14 +117,24 @@ class Tables:
 
 
 SERVICES = [
-    ("refuge", 22), ("crisis_intervention", 24), ("perpetrator_programme", 10), ("counselling", 10),
-    ("sanctuary", 8), ("victim_support", 12), ("combined", 9), ("other", 5),
+    ("refuge", 22),
+    ("crisis_intervention", 24),
+    ("perpetrator_programme", 10),
+    ("counselling", 10),
+    ("sanctuary", 8),
+    ("victim_support", 12),
+    ("combined", 9),
+    ("other", 5),
 ]
 SERVICE_TITLES = {
-    "refuge": "Refuge and safe accommodation", "crisis_intervention": "Independent domestic violence advisers",
-    "perpetrator_programme": "Perpetrator programme", "counselling": "Counselling for survivors",
-    "sanctuary": "Sanctuary scheme", "victim_support": "Victim support service",
-    "combined": "Domestic abuse support services", "other": "Children and young people's support",
+    "refuge": "Refuge and safe accommodation",
+    "crisis_intervention": "Independent domestic violence advisers",
+    "perpetrator_programme": "Perpetrator programme",
+    "counselling": "Counselling for survivors",
+    "sanctuary": "Sanctuary scheme",
+    "victim_support": "Victim support service",
+    "combined": "Domestic abuse support services",
+    "other": "Children and young people's support",
 }
 FUNDING = [("core_budget", 50), ("grant", 20), ("opcc", 15), ("joint", 12), ("other", 3)]
 KPIS = [
@@ -136,8 +146,14 @@ KPIS = [
     ("Cases closed with a support plan completed", "number", None, True),
 ]
 CYCLE_STAGES = [
-    ("needs_assessment", 20), ("strategy", 15), ("market_engagement", 15), ("procurement", 15),
-    ("evaluation", 10), ("award", 8), ("mobilisation", 7), ("live", 10),
+    ("needs_assessment", 20),
+    ("strategy", 15),
+    ("market_engagement", 15),
+    ("procurement", 15),
+    ("evaluation", 10),
+    ("award", 8),
+    ("mobilisation", 7),
+    ("live", 10),
 ]
 STAGE_INDEX = {stage: i for i, (stage, _) in enumerate(CYCLE_STAGES)}
 
@@ -178,20 +194,44 @@ class Generator:
         from django.contrib.auth.models import User
 
         pk = self.ids.next("user")
-        self.tables.add(User, id=pk, password=self.password, username=username, first_name=first, last_name=last,
-                        email=f"{username}@example.gov.uk", is_staff=staff, is_active=True, is_superuser=False,
-                        date_joined=self.now, last_login=None)
+        self.tables.add(
+            User,
+            id=pk,
+            password=self.password,
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.gov.uk",
+            is_staff=staff,
+            is_active=True,
+            is_superuser=False,
+            date_joined=self.now,
+            last_login=None,
+        )
         self.tables.add(User.groups.through, id=self.ids.next("user_groups"), user_id=pk, group_id=self.groups[group])
-        return User(id=pk, username=username, first_name=first, last_name=last, email=f"{username}@example.gov.uk",
-                    is_active=True)
+        return User(
+            id=pk,
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.gov.uk",
+            is_active=True,
+        )
 
     def provider_pool(self) -> None:
         from contracts.models import Organisation
 
         for n in range(1, self.providers + 1):
-            self.tables.add(Organisation, id=self.ids.next("organisation"), name=f"Provider charity {n:05d}",
-                            role="provider", ppon_id=f"PRV{n:05d}-BNCH", charity_number=f"{1100000 + n}",
-                            is_sme=True, is_vcse=n % 5 != 0)
+            self.tables.add(
+                Organisation,
+                id=self.ids.next("organisation"),
+                name=f"Provider charity {n:05d}",
+                role="provider",
+                ppon_id=f"PRV{n:05d}-BNCH",
+                charity_number=f"{1100000 + n}",
+                is_sme=True,
+                is_vcse=n % 5 != 0,
+            )
         self.provider_ids = list(range(1, self.providers + 1))
 
     # --- one team and all its records -------------------------------------------------------
@@ -203,8 +243,10 @@ class Generator:
         pk = self.ids.next("team")
         name = "Benchmark team" if number == 0 else f"Domestic abuse team {number:05d}"
         manager = self.user(f"manager{number}", "Morgan", f"Manager {number}", "manager")
-        officers = [self.user(f"officer{number}-{k}", "Olivia", f"Officer {number}-{k}", "officer")
-                    for k in range(rng.randint(2, 4))]
+        officers = [
+            self.user(f"officer{number}-{k}", "Olivia", f"Officer {number}-{k}", "officer")
+            for k in range(rng.randint(2, 4))
+        ]
         team = Team(id=pk, name=name, shared_mailbox=f"da-team{number}@example.gov.uk", manager=manager)
         self.tables.add(Team, id=pk, name=name, shared_mailbox=team.shared_mailbox, manager_id=manager.pk)
         for member in [manager, *officers]:
@@ -213,7 +255,9 @@ class Generator:
             self.personas["officer"] = officers[0].pk
             self.personas["team"] = pk
         buyer = self.ids.next("organisation")
-        self.tables.add(Organisation, id=buyer, name=f"Council {number:05d}", role="buyer", ppon_id=f"BUY{number:05d}-BNCH")
+        self.tables.add(
+            Organisation, id=buyer, name=f"Council {number:05d}", role="buyer", ppon_id=f"BUY{number:05d}-BNCH"
+        )
         providers = rng.sample(self.provider_ids, min(len(self.provider_ids), rng.randint(5, 15)))
         made = [self.contract(rng, team, buyer, providers, officers) for _ in range(contracts)]
         for _ in range(rng.randint(1, 3)):
@@ -247,34 +291,65 @@ class Generator:
         lead = rng.choice(officers)
         planned = start > today
         fields = dict(
-            id=pk, reference=f"BN{pk:06d}", title=f"{SERVICE_TITLES[service]}, lot {rng.randint(1, 4)}",
-            description="Generated for the benchmarks.", kind="framework" if rng.random() < 0.03 else "contract",
-            service_category=service, buyer_id=buyer,
+            id=pk,
+            reference=f"BN{pk:06d}",
+            title=f"{SERVICE_TITLES[service]}, lot {rng.randint(1, 4)}",
+            description="Generated for the benchmarks.",
+            kind="framework" if rng.random() < 0.03 else "contract",
+            service_category=service,
+            buyer_id=buyer,
             provider_id=None if planned and rng.random() < 0.3 else rng.choice(providers),
-            team_id=team.pk, lead_officer_id=lead.pk, funding_source=weighted(rng, FUNDING),
-            annual_value=annual, total_value=annual * Decimal(initial + sum(lengths)) / 12,
-            start_date=start, initial_term_months=initial,
+            team_id=team.pk,
+            lead_officer_id=lead.pk,
+            funding_source=weighted(rng, FUNDING),
+            annual_value=annual,
+            total_value=annual * Decimal(initial + sum(lengths)) / 12,
+            start_date=start,
+            initial_term_months=initial,
             max_extent_date=terms.term_end(start, initial + sum(lengths)) if lengths and rng.random() < 0.8 else None,
-            is_light_touch=rng.random() < 0.7, terminated_on=None, provider_notice_months=6,
-            approval_lead_weeks=8, recommissioning_lead_months=18, decision="", decision_on=None,
-            initial_end_date=initial_end, current_end_date=current,
+            is_light_touch=rng.random() < 0.7,
+            terminated_on=None,
+            provider_notice_months=6,
+            approval_lead_weeks=8,
+            recommissioning_lead_months=18,
+            decision="",
+            decision_on=None,
+            initial_end_date=initial_end,
+            current_end_date=current,
         )
         if start < today and rng.random() < 0.015:
-            fields["terminated_on"] = start + timedelta(days=rng.randint(30, max(31, (min(current, today) - start).days)))
+            fields["terminated_on"] = start + timedelta(
+                days=rng.randint(30, max(31, (min(current, today) - start).days))
+            )
         if today <= current <= terms.add_months(today, 18) and rng.random() < 0.4:
-            fields.update(decision=weighted(rng, [("extend", 40), ("retender", 45), ("decommission", 10),
-                                                  ("extend_with_variations", 5)]),
-                          decision_by_id=team.manager.pk, decision_on=today - timedelta(days=rng.randint(1, 200)))
+            fields.update(
+                decision=weighted(
+                    rng, [("extend", 40), ("retender", 45), ("decommission", 10), ("extend_with_variations", 5)]
+                ),
+                decision_by_id=team.manager.pk,
+                decision_on=today - timedelta(days=rng.randint(1, 200)),
+            )
         self.tables.add(Contract, **fields)
         contract = Contract(**fields)
         contract.team, contract.lead_officer = team, lead
-        self.history(Contract, fields, when=datetime.combine(start, datetime.min.time()).astimezone(), reason="Contract added")
+        self.history(
+            Contract, fields, when=datetime.combine(start, datetime.min.time()).astimezone(), reason="Contract added"
+        )
 
         options = []
         for sequence, (months, status) in enumerate(zip(lengths, statuses), start=1):
-            option = dict(id=self.ids.next("option"), contract_id=pk, sequence=sequence, length_months=months,
-                          status=status, value=annual * months / 12, decision_reference="",
-                          decision_date=periods[sequence - 1].start - timedelta(days=200) if status in ("exercised", "declined") else None)
+            option = dict(
+                id=self.ids.next("option"),
+                contract_id=pk,
+                sequence=sequence,
+                length_months=months,
+                status=status,
+                value=annual * months / 12,
+                decision_reference="",
+                decision_date=periods[sequence - 1].start - timedelta(days=200)
+                if status in ("exercised", "declined")
+                else None,
+            )
             if status == "exercised":
                 option["decision_reference"] = f"Cabinet {option['decision_date']:%-d %B %Y}"
             self.tables.add(ExtensionOption, **option)
@@ -286,14 +361,31 @@ class Generator:
             if option.status == "exercised":
                 months_so_far += option.length_months
                 moved = dict(fields, current_end_date=terms.term_end(start, months_so_far))
-                self.history(Contract, moved, when=self.history_start(option.decision_date), history_type="~",
-                             reason=f"Option {option.sequence} exercised")
+                self.history(
+                    Contract,
+                    moved,
+                    when=self.history_start(option.decision_date),
+                    history_type="~",
+                    reason=f"Option {option.sequence} exercised",
+                )
 
         for spec in derived_milestones(contract, options):
             status, met_on = spec.settled_status or "scheduled", spec.settled_on
-            self.milestone(rng, contract=contract, cycle=None, team=team, owner=lead, kind=spec.kind, title=spec.title,
-                           due_on=spec.due_on, status=status, met_on=met_on, source="derived", derived_key=spec.key,
-                           option_id=spec.option.pk if spec.option else None)
+            self.milestone(
+                rng,
+                contract=contract,
+                cycle=None,
+                team=team,
+                owner=lead,
+                kind=spec.kind,
+                title=spec.title,
+                due_on=spec.due_on,
+                status=status,
+                met_on=met_on,
+                source="derived",
+                derived_key=spec.key,
+                option_id=spec.option.pk if spec.option else None,
+            )
         self.monitoring_returns(rng, contract)
         return contract
 
@@ -303,11 +395,33 @@ class Generator:
     def history(self, model, fields: dict, *, when: datetime, reason: str, history_type: str = "+") -> None:
         if model not in self.historical:
             self.historical[model] = model.history.model  # the descriptor is slow: look it up once
-        self.tables.add(self.historical[model], **fields, history_id=self.ids.next(f"history_{model._meta.model_name}"),
-                        history_date=when, history_change_reason=reason, history_type=history_type, history_user_id=None)
+        self.tables.add(
+            self.historical[model],
+            **fields,
+            history_id=self.ids.next(f"history_{model._meta.model_name}"),
+            history_date=when,
+            history_change_reason=reason,
+            history_type=history_type,
+            history_user_id=None,
+        )
 
-    def milestone(self, rng, *, contract, cycle, team, owner, kind, title, due_on, status="scheduled", met_on=None,
-                  source="manual", derived_key="", option_id=None) -> None:
+    def milestone(
+        self,
+        rng,
+        *,
+        contract,
+        cycle,
+        team,
+        owner,
+        kind,
+        title,
+        due_on,
+        status="scheduled",
+        met_on=None,
+        source="manual",
+        derived_key="",
+        option_id=None,
+    ) -> None:
         from commissioning.models import Milestone
         from reminders.models import Reminder
         from reminders.planning import wanted_reminders
@@ -316,13 +430,35 @@ class Generator:
         if status == "scheduled" and due_on < self.today and kind not in Milestone.EVENT_KINDS and rng.random() < 0.9:
             status, met_on = "met", due_on
         pk = self.ids.next("milestone")
-        fields = dict(id=pk, contract_id=contract.pk if contract else None, cycle_id=cycle.pk if cycle else None,
-                      option_id=option_id, kind=kind, title=title, description="", due_on=due_on, due_at=None,
-                      ends_at=None, owner_id=owner.pk, status=status, met_on=met_on, source=source,
-                      derived_key=derived_key, edited_by_hand=False, conflict_note="", reminder_offsets="",
-                      acknowledged_at=None, acknowledged_by="")
+        fields = dict(
+            id=pk,
+            contract_id=contract.pk if contract else None,
+            cycle_id=cycle.pk if cycle else None,
+            option_id=option_id,
+            kind=kind,
+            title=title,
+            description="",
+            due_on=due_on,
+            due_at=None,
+            ends_at=None,
+            owner_id=owner.pk,
+            status=status,
+            met_on=met_on,
+            source=source,
+            derived_key=derived_key,
+            edited_by_hand=False,
+            conflict_note="",
+            reminder_offsets="",
+            acknowledged_at=None,
+            acknowledged_by="",
+        )
         self.tables.add(Milestone, **fields)
-        self.history(Milestone, fields, when=self.history_start(due_on - timedelta(days=400)), reason="Recomputed from the contract")
+        self.history(
+            Milestone,
+            fields,
+            when=self.history_start(due_on - timedelta(days=400)),
+            reason="Recomputed from the contract",
+        )
         if status != "scheduled":
             return
         milestone = Milestone(**fields)
@@ -341,11 +477,26 @@ class Generator:
                 status, sent_at = "sent", want.send_at
             else:
                 continue
-            self.tables.add(Reminder, id=self.ids.next("reminder"), milestone_id=pk, offset=want.offset,
-                            purpose=want.purpose, audience=want.audience, recipient_email=want.email,
-                            recipient_name=want.name, send_at=want.send_at, status=status, sent_at=sent_at,
-                            claimed_at=sent_at, claim_token="", attempts=1 if sent_at else 0, last_error="",
-                            note="", was_late=False, created_at=self.now)
+            self.tables.add(
+                Reminder,
+                id=self.ids.next("reminder"),
+                milestone_id=pk,
+                offset=want.offset,
+                purpose=want.purpose,
+                audience=want.audience,
+                recipient_email=want.email,
+                recipient_name=want.name,
+                send_at=want.send_at,
+                status=status,
+                sent_at=sent_at,
+                claimed_at=sent_at,
+                claim_token="",
+                attempts=1 if sent_at else 0,
+                last_error="",
+                note="",
+                was_late=False,
+                created_at=self.now,
+            )
 
     def cycle(self, rng, team, officers, contracts) -> None:
         from commissioning.models import CommissioningCycle
@@ -354,37 +505,77 @@ class Generator:
 
         ending = [c for c in contracts if self.today <= c.current_end_date <= terms.add_months(self.today, 30)]
         replaces = rng.sample(ending, min(len(ending), rng.randint(1, 3))) if ending else []
-        target = (max(c.current_end_date for c in replaces) + timedelta(days=1)) if replaces else \
-            terms.add_months(self.today, rng.randint(6, 30)).replace(day=1)
+        target = (
+            (max(c.current_end_date for c in replaces) + timedelta(days=1))
+            if replaces
+            else terms.add_months(self.today, rng.randint(6, 30)).replace(day=1)
+        )
         stage = weighted(rng, CYCLE_STAGES)
         pk = self.ids.next("cycle")
         service = replaces[0].service_category if replaces else weighted(rng, SERVICES)
         lead = rng.choice(officers)
-        fields = dict(id=pk, name=f"{SERVICE_TITLES[service]} {target.year} ({team.name})", description="",
-                      service_category=service, team_id=team.pk, lead_officer_id=lead.pk, target_start_date=target,
-                      estimated_value=sum((c.annual_value for c in replaces), Decimal(0)) or Decimal(250000),
-                      stage=stage, stage_changed_on=self.today - timedelta(days=rng.randint(1, 120)), ocid="",
-                      is_light_touch=True)
+        fields = dict(
+            id=pk,
+            name=f"{SERVICE_TITLES[service]} {target.year} ({team.name})",
+            description="",
+            service_category=service,
+            team_id=team.pk,
+            lead_officer_id=lead.pk,
+            target_start_date=target,
+            estimated_value=sum((c.annual_value for c in replaces), Decimal(0)) or Decimal(250000),
+            stage=stage,
+            stage_changed_on=self.today - timedelta(days=rng.randint(1, 120)),
+            ocid="",
+            is_light_touch=True,
+        )
         self.tables.add(CommissioningCycle, **fields)
         for contract in replaces:
-            self.tables.add(CommissioningCycle.replaces.through, id=self.ids.next("cycle_replaces"),
-                            commissioningcycle_id=pk, contract_id=contract.pk)
+            self.tables.add(
+                CommissioningCycle.replaces.through,
+                id=self.ids.next("cycle_replaces"),
+                commissioningcycle_id=pk,
+                contract_id=contract.pk,
+            )
         cycle = CommissioningCycle(**fields)
         cycle.team = team
-        for kind, title, months_before in [("market_engagement", "Market engagement responses due", 14),
-                                           ("tender_deadline", "Tender deadline", 9),
-                                           ("decision_meeting", "Cabinet decision on the award", 6),
-                                           ("award", "Contract award", 5)]:
-            self.milestone(rng, contract=None, cycle=cycle, team=team, owner=lead, kind=kind,
-                           title=f"{cycle.name}: {title.lower()}", due_on=terms.add_months(target, -months_before))
+        for kind, title, months_before in [
+            ("market_engagement", "Market engagement responses due", 14),
+            ("tender_deadline", "Tender deadline", 9),
+            ("decision_meeting", "Cabinet decision on the award", 6),
+            ("award", "Contract award", 5),
+        ]:
+            self.milestone(
+                rng,
+                contract=None,
+                cycle=cycle,
+                team=team,
+                owner=lead,
+                kind=kind,
+                title=f"{cycle.name}: {title.lower()}",
+                due_on=terms.add_months(target, -months_before),
+            )
         if STAGE_INDEX[stage] >= STAGE_INDEX["market_engagement"]:
-            for notice_type, months_before in [("UK2", 15), ("UK4", 10)][: 1 + (STAGE_INDEX[stage] >= STAGE_INDEX["procurement"])]:
+            for notice_type, months_before in [("UK2", 15), ("UK4", 10)][
+                : 1 + (STAGE_INDEX[stage] >= STAGE_INDEX["procurement"])
+            ]:
                 self.notice_serial += 1
                 published = datetime.combine(terms.add_months(target, -months_before), datetime.min.time()).astimezone()
-                self.tables.add(Notice, id=self.ids.next("notice"), notice_type=notice_type,
-                                fts_notice_id=f"{self.notice_serial:06d}-{published.year}", ocid="",
-                                published_at=published, url="", description=cycle.name, amendment="", changes=[],
-                                source="recorded", source_release_id=None, cycle_id=pk, recorded_by_id=lead.pk)
+                self.tables.add(
+                    Notice,
+                    id=self.ids.next("notice"),
+                    notice_type=notice_type,
+                    fts_notice_id=f"{self.notice_serial:06d}-{published.year}",
+                    ocid="",
+                    published_at=published,
+                    url="",
+                    description=cycle.name,
+                    amendment="",
+                    changes=[],
+                    source="recorded",
+                    source_release_id=None,
+                    cycle_id=pk,
+                    recorded_by_id=lead.pk,
+                )
 
     def monitoring_returns(self, rng, contract) -> None:
         from contracts import terms
@@ -400,24 +591,46 @@ class Generator:
                 quarter_start = date(year + (month > 12), (month - 1) % 12 + 1, 1)
                 quarter_end = terms.add_months(quarter_start, 3) - timedelta(days=1)
                 received = quarter_end + timedelta(days=rng.randint(15, 45))
-                if quarter_start < contract.start_date or received > self.today or quarter_start > contract.current_end_date:
+                if (
+                    quarter_start < contract.start_date
+                    or received > self.today
+                    or quarter_start > contract.current_end_date
+                ):
                     continue
                 pk = self.ids.next("return")
-                self.tables.add(MonitoringReturn, id=pk, contract_id=contract.pk, year=year, quarter=quarter,
-                                received_on=received, source=weighted(rng, [("entered", 60), ("imported", 40)]), notes="")
+                self.tables.add(
+                    MonitoringReturn,
+                    id=pk,
+                    contract_id=contract.pk,
+                    year=year,
+                    quarter=quarter,
+                    received_on=received,
+                    source=weighted(rng, [("entered", 60), ("imported", 40)]),
+                    notes="",
+                )
                 for position, (name, unit, target, higher) in enumerate(kpis):
                     base = target if target is not None else Decimal(40)
                     actual = (base * Decimal(rng.uniform(0.8, 1.15))).quantize(Decimal("0.1"))
-                    self.tables.add(KpiResult, id=self.ids.next("kpi"), monitoring_return_id=pk, service="",
-                                    name=name, unit=unit, target=target, actual=actual, higher_is_better=higher,
-                                    position=position)
+                    self.tables.add(
+                        KpiResult,
+                        id=self.ids.next("kpi"),
+                        monitoring_return_id=pk,
+                        service="",
+                        name=name,
+                        unit=unit,
+                        target=target,
+                        actual=actual,
+                        higher_is_better=higher,
+                        position=position,
+                    )
 
     # --- the whole run -----------------------------------------------------------------------
 
     def run(self) -> dict:
         """Write every table; returns the personas' user ids and the row counts."""
-        from contracts.models import Contract, ExtensionOption, Organisation, Team
         from django.contrib.auth.models import User
+
+        from contracts.models import Contract, ExtensionOption, Organisation, Team
 
         started = time.perf_counter()
         # Register the tables in dependency order, so each flush copies parents first.
@@ -426,10 +639,25 @@ class Generator:
         from reminders.models import Reminder
         from reports.models import KpiResult, MonitoringReturn
 
-        for model in [User, User.groups.through, Organisation, Team, Team.members.through, Contract, ExtensionOption,
-                      CommissioningCycle, CommissioningCycle.replaces.through, Milestone, Reminder, Notice,
-                      MonitoringReturn, KpiResult, Contract.history.model, ExtensionOption.history.model,
-                      Milestone.history.model]:
+        for model in [
+            User,
+            User.groups.through,
+            Organisation,
+            Team,
+            Team.members.through,
+            Contract,
+            ExtensionOption,
+            CommissioningCycle,
+            CommissioningCycle.replaces.through,
+            Milestone,
+            Reminder,
+            Notice,
+            MonitoringReturn,
+            KpiResult,
+            Contract.history.model,
+            ExtensionOption.history.model,
+            Milestone.history.model,
+        ]:
             self.tables.order.append(model)
         admin = self.user("bench-admin", "Ada", "Admin", "admin", staff=True)
         self.personas["admin"] = admin.pk
@@ -442,12 +670,16 @@ class Generator:
             self.team(number, size)
             if (number + 1) % TEAMS_PER_FLUSH == 0:
                 self.tables.flush()
-                self.log(f"  {self.ids.counters['contract']:,} contracts written ({time.perf_counter() - started:.0f} s)")
+                self.log(
+                    f"  {self.ids.counters['contract']:,} contracts written ({time.perf_counter() - started:.0f} s)"
+                )
         self.tables.flush()
         self.finish()
         counts = {label: count for label, count in self.tables.copied.items()}
-        self.log(f"  generated in {time.perf_counter() - started:.0f} s: "
-                 + ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in counts.items()))
+        self.log(
+            f"  generated in {time.perf_counter() - started:.0f} s: "
+            + ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in counts.items())
+        )
         return {"personas": self.personas, "counts": counts, "seconds": time.perf_counter() - started}
 
     def finish(self) -> None:
@@ -505,8 +737,9 @@ def main(argv=None) -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"  migrated in {time.perf_counter() - started:.0f} s", flush=True)
-    result = Generator(args.scale, today=timezone.localdate(), now=timezone.now(),
-                       log=lambda text: print(text, flush=True)).run()
+    result = Generator(
+        args.scale, today=timezone.localdate(), now=timezone.now(), log=lambda text: print(text, flush=True)
+    ).run()
     print(json.dumps(result))
 
 

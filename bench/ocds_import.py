@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -72,7 +72,12 @@ def release(procurement: int, step: int) -> dict:
         "tag": ["planningUpdate" if step else "planning"],
         "initiationType": "tender",
         "parties": [
-            {"id": f"GB-PPON-{BUYER_PPON}", "name": "Benchmark council", "identifier": {"scheme": "GB-PPON", "id": BUYER_PPON}, "roles": ["buyer"]}
+            {
+                "id": f"GB-PPON-{BUYER_PPON}",
+                "name": "Benchmark council",
+                "identifier": {"scheme": "GB-PPON", "id": BUYER_PPON},
+                "roles": ["buyer"],
+            }
         ],
         "buyer": {"id": f"GB-PPON-{BUYER_PPON}", "name": "Benchmark council"},
         "planning": {
@@ -86,7 +91,12 @@ def release(procurement: int, step: int) -> dict:
                 }
             ],
             "milestones": [
-                {"id": "engagement", "type": "engagement", "dueDate": f"{(moved + timedelta(days=20)):%Y-%m-%d}T23:59:59+00:00", "status": "scheduled"}
+                {
+                    "id": "engagement",
+                    "type": "engagement",
+                    "dueDate": f"{(moved + timedelta(days=20)):%Y-%m-%d}T23:59:59+00:00",
+                    "status": "scheduled",
+                }
             ],
         },
         "tender": {
@@ -116,8 +126,10 @@ def release(procurement: int, step: int) -> dict:
 def write_package(lines: Path, path: Path) -> None:
     """The same releases as one release package on one line, for the ijson path."""
     with lines.open() as source, path.open("w") as file:
-        file.write('{"uri":"https://example.org/bench","version":"1.1","publishedDate":"2026-01-05T09:00:00Z",'
-                   '"publisher":{"name":"Benchmark"},"releases":[')
+        file.write(
+            '{"uri":"https://example.org/bench","version":"1.1","publishedDate":"2026-01-05T09:00:00Z",'
+            '"publisher":{"name":"Benchmark"},"releases":['
+        )
         for index, line in enumerate(source):
             file.write(("," if index else "") + line.rstrip("\n"))
         file.write("]}")
@@ -227,7 +239,11 @@ def run_child(kind: str, path: Path) -> dict:
     if kind == "import":
         recreate_database()
     output = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)], check=True, capture_output=True, text=True, env=os.environ
+        [sys.executable, __file__, "--child", kind, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     print(f"{kind:>9}: {result}", flush=True)
@@ -293,7 +309,7 @@ def write_report(results: dict, sizes: dict) -> None:
     start, end = "<!-- ocds-import:start -->", "<!-- ocds-import:end -->"
     block = f"{start}\n{report}\n{end}"
     if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text += f"\n{block}\n"
     path.write_text(text)

@@ -72,8 +72,12 @@ def child(kind: str, path: str) -> dict:
         rows = summary["contracts"]
     seconds = time.perf_counter() - start
     return {
-        "rows": rows, "seconds": seconds, "maxrss_mb": maxrss_mb(), "maxrss_before_mb": before,
-        "contracts": Contract.objects.count(), "reminders": Reminder.objects.count(),
+        "rows": rows,
+        "seconds": seconds,
+        "maxrss_mb": maxrss_mb(),
+        "maxrss_before_mb": before,
+        "contracts": Contract.objects.count(),
+        "reminders": Reminder.objects.count(),
     }
 
 
@@ -122,8 +126,12 @@ def write_report(results: dict) -> None:
         "| step | rows | seconds | rows/s | peak memory | contracts | reminders planned |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, key in (("preview (nothing written)", "preview_small"), ("preview (nothing written)", "preview_large"),
-                       ("import", "import_small"), ("import", "import_large")):
+    for label, key in (
+        ("preview (nothing written)", "preview_small"),
+        ("preview (nothing written)", "preview_large"),
+        ("import", "import_small"),
+        ("import", "import_large"),
+    ):
         r = results[key]
         lines.append(
             f"| {label} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['maxrss_mb']:.0f} MB | "

@@ -55,7 +55,9 @@ def received(log: Path) -> Counter:
 
 
 def start_relay(port: int, log: Path) -> subprocess.Popen:
-    relay = subprocess.Popen([sys.executable, str(ROOT / "bench" / "slow_relay.py"), str(port), str(DELAY_MS), str(log)])
+    relay = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "slow_relay.py"), str(port), str(DELAY_MS), str(log)]
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -76,8 +78,13 @@ def worker(port: int) -> subprocess.Popen:
         "REMINDER_SWEEP_BATCH": str(REMINDERS * 2),
         "REMINDER_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
     }
-    return subprocess.Popen([sys.executable, "manage.py", "send_reminders"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_reminders"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def plain_loop(port: int) -> float:
@@ -134,8 +141,17 @@ def main() -> None:
     lost = len(expected - got)
     recorded = Reminder.objects.filter(times_accepted__gt=1).count()
     throughput = sum(counts.values()) / elapsed
-    report(plain=plain, received=len(got), duplicates=duplicates, lost=lost, recorded=recorded,
-           throughput=throughput, killed_at=killed_at, elapsed=elapsed, outputs=outputs)
+    report(
+        plain=plain,
+        received=len(got),
+        duplicates=duplicates,
+        lost=lost,
+        recorded=recorded,
+        throughput=throughput,
+        killed_at=killed_at,
+        elapsed=elapsed,
+        outputs=outputs,
+    )
 
 
 def report(*, plain, received, duplicates, lost, recorded, throughput, killed_at, elapsed, outputs) -> None:
@@ -164,7 +180,7 @@ def report(*, plain, received, duplicates, lost, recorded, throughput, killed_at
     start, end = "<!-- reminder-faults:start -->", "<!-- reminder-faults:end -->"
     block = f"{start}\n{text}\n{end}"
     if start in doc:
-        doc = doc[: doc.index(start)] + block + doc[doc.index(end) + len(end):]
+        doc = doc[: doc.index(start)] + block + doc[doc.index(end) + len(end) :]
     else:
         doc += f"\n{block}\n"
     path.write_text(doc)

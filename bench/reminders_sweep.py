@@ -68,9 +68,8 @@ def fill(total: int, due: int, now: datetime) -> None:
 
     from commissioning.models import Milestone
     from contracts.models import Organisation, Team
-    from tests.factories import make_contract
-
     from reminders.models import Reminder
+    from tests.factories import make_contract
 
     Reminder.objects.all().delete()
     milestone = Milestone.objects.filter(title="Benchmark milestone").first()
@@ -78,7 +77,9 @@ def fill(total: int, due: int, now: datetime) -> None:
         team, _ = Team.objects.get_or_create(name="Benchmark team")
         buyer, _ = Organisation.objects.get_or_create(name="Benchmark council", role="buyer")
         contract = make_contract(reference="BENCH-1", team=team, buyer=buyer, provider=None, option_months=())
-        milestone = Milestone.objects.create(contract=contract, title="Benchmark milestone", due_on=now.date() + timedelta(days=30))
+        milestone = Milestone.objects.create(
+            contract=contract, title="Benchmark milestone", due_on=now.date() + timedelta(days=30)
+        )
         Reminder.objects.filter(milestone__contract=contract).delete()
     with connection.cursor() as cursor:
         # Due rows first, the rest spread over the next two years, as planning would leave them.
@@ -153,7 +154,8 @@ def smtp_sink():
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -182,7 +184,10 @@ def main() -> None:
             lookup_ms, plan = time_lookup(now)
             throughput = time_sweep(now, port)
             rows.append((total, lookup_ms, throughput, plain, "reminder_planned_send_at" in plan))
-            print(f"{total:>9,} total: lookup {lookup_ms:.2f} ms, sweep {throughput:.0f}/s, plain smtplib {plain:.0f}/s", flush=True)
+            print(
+                f"{total:>9,} total: lookup {lookup_ms:.2f} ms, sweep {throughput:.0f}/s, plain smtplib {plain:.0f}/s",
+                flush=True,
+            )
     write_report(rows)
 
 
@@ -203,10 +208,25 @@ def write_report(rows) -> None:
         )
     met = growth < 2
     if os.environ.get("BENCH_RESULTS"):  # for the runner's summary (python -m bench)
-        Path(os.environ["BENCH_RESULTS"]).write_text(json.dumps(
-            {"due": DUE, "growth": growth, "met": met, "rows": [
-                {"total": total, "lookup_ms": lookup_ms, "sweep_per_s": throughput, "plain_per_s": plain, "indexed": indexed}
-                for total, lookup_ms, throughput, plain, indexed in rows]}))
+        Path(os.environ["BENCH_RESULTS"]).write_text(
+            json.dumps(
+                {
+                    "due": DUE,
+                    "growth": growth,
+                    "met": met,
+                    "rows": [
+                        {
+                            "total": total,
+                            "lookup_ms": lookup_ms,
+                            "sweep_per_s": throughput,
+                            "plain_per_s": plain,
+                            "indexed": indexed,
+                        }
+                        for total, lookup_ms, throughput, plain, indexed in rows
+                    ],
+                }
+            )
+        )
     lines += [
         "",
         f"Target: the time to find due rows does not grow with the total. At {largest[0]:,} rows it is "
@@ -219,7 +239,7 @@ def write_report(rows) -> None:
     start, end = "<!-- reminders:start -->", "<!-- reminders:end -->"
     block = f"{start}\n{report}\n{end}"
     if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text += f"\n{block}\n"
     path.write_text(text)

@@ -30,13 +30,21 @@ def machine() -> dict:
         postgres = database.server_version()
     except Exception:  # noqa: BLE001 - the figure is informative only
         postgres = "unknown"
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(ram_kb / 1024 / 1024),
-            "python": platform.python_version(), "postgres": postgres}
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram_kb / 1024 / 1024),
+        "python": platform.python_version(),
+        "postgres": postgres,
+    }
 
 
 def machine_line(info: dict) -> str:
-    return (f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM; CPython {info['python']}, "
-            f"PostgreSQL {info['postgres']} on 127.0.0.1")
+    return (
+        f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM; CPython {info['python']}, "
+        f"PostgreSQL {info['postgres']} on 127.0.0.1"
+    )
 
 
 def load_average() -> str:
@@ -52,7 +60,7 @@ def replace_section(name: str, body: str) -> None:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
     if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + f"\n\n{block}\n"
     DOC.write_text(text)
@@ -62,7 +70,7 @@ def section_text(name: str) -> str:
     text = DOC.read_text() if DOC.exists() else ""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if start in text and end in text:
-        return text[text.index(start) + len(start): text.index(end)]
+        return text[text.index(start) + len(start) : text.index(end)]
     return ""
 
 
@@ -103,9 +111,17 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
         data = {run["contracts"]: run["personas"][persona] for run in runs if persona in run["personas"]}
         scales = sorted(data)
         visible = ", ".join(f"{data[s]['visible_contracts']:,} at {s:,}" for s in scales)
-        lines += [f"**{'An officer of the Benchmark team' if persona == 'officer' else 'An admin, who sees every team'}** "
-                  f"(`{data[scales[-1]]['user']}`; contracts visible: {visible}).", ""]
-        header = "| page | queries | " + " | ".join(f"p50 at {s:,} | p95 at {s:,} | req/s at {s:,}" for s in scales) + " | target at " + f"{scales[-1]:,} |"
+        lines += [
+            f"**{'An officer of the Benchmark team' if persona == 'officer' else 'An admin, who sees every team'}** "
+            f"(`{data[scales[-1]]['user']}`; contracts visible: {visible}).",
+            "",
+        ]
+        header = (
+            "| page | queries | "
+            + " | ".join(f"p50 at {s:,} | p95 at {s:,} | req/s at {s:,}" for s in scales)
+            + " | target at "
+            + f"{scales[-1]:,} |"
+        )
         lines += [header, "|---|---:|" + "---:|" * (3 * len(scales)) + ":--|"]
         for name, page in data[scales[-1]]["pages"].items():
             counts = [data[s]["pages"][name].get("queries") for s in scales]
@@ -128,30 +144,47 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
                 elif name == "trivial":
                     cells += [ms(p["p50_ms"]), ms(p["p95_ms"]), f"{p['rps']:.0f}"]
                 else:
-                    cells += [f"{ms(p['p50_ms'])} ({p['p50_ms'] / trivial['p50_ms']:.1f}x)",
-                              f"{ms(p['p95_ms'])} ({p['p95_ms'] / trivial['p95_ms']:.1f}x)",
-                              f"{p['rps']:.1f} ({trivial['rps'] / p['rps'] if p['rps'] else float('inf'):.1f}x)"]
+                    cells += [
+                        f"{ms(p['p50_ms'])} ({p['p50_ms'] / trivial['p50_ms']:.1f}x)",
+                        f"{ms(p['p95_ms'])} ({p['p95_ms'] / trivial['p95_ms']:.1f}x)",
+                        f"{p['rps']:.1f} ({trivial['rps'] / p['rps'] if p['rps'] else float('inf'):.1f}x)",
+                    ]
             if name == "trivial":
                 verdict = "baseline"
             elif page.get("too_slow"):
                 verdict = "**not met**"
-                summary.append({"what": f"{name} ({persona}), {scales[-1]:,} contracts", "met": False,
-                                "target": f"p95 < {targets.PAGE_P95_MS} ms, within {targets.PAGE_RATIO:.0f}x of trivial, same queries",
-                                "figure": "too slow to load: " + cells[-3]})
+                summary.append(
+                    {
+                        "what": f"{name} ({persona}), {scales[-1]:,} contracts",
+                        "met": False,
+                        "target": f"p95 < {targets.PAGE_P95_MS} ms, within {targets.PAGE_RATIO:.0f}x of trivial, same queries",
+                        "figure": "too slow to load: " + cells[-3],
+                    }
+                )
             else:
                 trivial = data[scales[-1]]["pages"]["trivial"]
-                ratio = max(page["p50_ms"] / trivial["p50_ms"], page["p95_ms"] / trivial["p95_ms"],
-                            trivial["rps"] / page["rps"] if page["rps"] else float("inf"))
+                ratio = max(
+                    page["p50_ms"] / trivial["p50_ms"],
+                    page["p95_ms"] / trivial["p95_ms"],
+                    trivial["rps"] / page["rps"] if page["rps"] else float("inf"),
+                )
                 met = page["p95_ms"] < targets.PAGE_P95_MS and ratio <= targets.PAGE_RATIO and same
                 verdict = f"**{'met' if met else 'not met'}**"
-                summary.append({"what": f"{name} ({persona}), {scales[-1]:,} contracts", "met": met,
-                                "target": f"p95 < {targets.PAGE_P95_MS} ms, within {targets.PAGE_RATIO:.0f}x of trivial, same queries",
-                                "figure": f"p95 {ms(page['p95_ms'])}, {ratio:.1f}x the trivial page, queries {query_cell}"})
+                summary.append(
+                    {
+                        "what": f"{name} ({persona}), {scales[-1]:,} contracts",
+                        "met": met,
+                        "target": f"p95 < {targets.PAGE_P95_MS} ms, within {targets.PAGE_RATIO:.0f}x of trivial, same queries",
+                        "figure": f"p95 {ms(page['p95_ms'])}, {ratio:.1f}x the trivial page, queries {query_cell}",
+                    }
+                )
             lines.append(f"| {name} | {query_cell} | " + " | ".join(cells) + f" | {verdict} |")
         lines.append("")
-    lines.append(f"Target: at {largest['contracts']:,} contracts each page's p95 is under {targets.PAGE_P95_MS} ms and its "
-                 f"p50, p95 and rate are within {targets.PAGE_RATIO:.0f}x of the trivial page's, with the same number of "
-                 "queries at every scale.")
+    lines.append(
+        f"Target: at {largest['contracts']:,} contracts each page's p95 is under {targets.PAGE_P95_MS} ms and its "
+        f"p50, p95 and rate are within {targets.PAGE_RATIO:.0f}x of the trivial page's, with the same number of "
+        "queries at every scale."
+    )
     return "\n".join(lines), summary
 
 
@@ -165,7 +198,11 @@ def summary_section(rows: list[dict], info: dict, command: str, skipped: list[st
     ]
     for row in rows:
         verdict = "for information" if row["met"] is None else f"**{'met' if row['met'] else 'not met'}**"
-        lines.append(f"| {row['what']} | {row.get('target', '')} | {row['figure']} | {row.get('date', today())} | {verdict} |")
+        lines.append(
+            f"| {row['what']} | {row.get('target', '')} | {row['figure']} | {row.get('date', today())} | {verdict} |"
+        )
     for name in skipped:
-        lines.append(f"| {name} | see its section | not rerun by this command: its section keeps its figures | {section_date(name)} | |")
+        lines.append(
+            f"| {name} | see its section | not rerun by this command: its section keeps its figures | {section_date(name)} | |"
+        )
     return "\n".join(lines)

@@ -112,7 +112,10 @@ def main() -> None:
         order = [("project", project), ("bare", bare)] if run % 2 == 0 else [("bare", bare), ("project", project)]
         for name, function in order:
             samples[name].append(timed(function))
-        print(f"run {run + 1}/{RUNS}: project {samples['project'][-1] * 1000:.0f} ms, bare {samples['bare'][-1] * 1000:.0f} ms", flush=True)
+        print(
+            f"run {run + 1}/{RUNS}: project {samples['project'][-1] * 1000:.0f} ms, bare {samples['bare'][-1] * 1000:.0f} ms",
+            flush=True,
+        )
 
     write_report(
         database=database,
@@ -132,14 +135,17 @@ def _pages(pdf: bytes) -> int:
     return len(PdfReader(BytesIO(pdf)).pages)
 
 
-def write_report(*, database: str, project_ms: float, bare_ms: float, pages: int, project_kb: float, bare_kb: float) -> None:
+def write_report(
+    *, database: str, project_ms: float, bare_ms: float, pages: int, project_kb: float, bare_kb: float
+) -> None:
     import weasyprint
 
     ratio = project_ms / bare_ms
     met = ratio <= TARGET
     if os.environ.get("BENCH_RESULTS"):  # for the runner's summary (python -m bench)
-        Path(os.environ["BENCH_RESULTS"]).write_text(json.dumps(
-            {"project_ms": project_ms, "bare_ms": bare_ms, "ratio": ratio, "met": met, "pages": pages}))
+        Path(os.environ["BENCH_RESULTS"]).write_text(
+            json.dumps({"project_ms": project_ms, "bare_ms": bare_ms, "ratio": ratio, "met": met, "pages": pages})
+        )
     lines = [
         "## Decision reports: the PDF",
         "",
@@ -172,7 +178,7 @@ def write_report(*, database: str, project_ms: float, bare_ms: float, pages: int
     start, end = "<!-- reports:start -->", "<!-- reports:end -->"
     block = f"{start}\n{report}\n{end}"
     if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + f"\n\n{block}\n"
     path.write_text(text)

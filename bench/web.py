@@ -59,10 +59,15 @@ def pages_for(persona: str, user, team_id: int) -> dict[str, str]:
     from contracts import selectors
     from contracts.models import Contract
 
-    visible = selectors.contracts_for_register(user=user, filters={}, sort="end", descending=False,
-                                               today=timezone.localdate()).count()
-    contract = (Contract.objects.filter(team_id=team_id).annotate(n=Count("milestones", distinct=True) + Count("options", distinct=True))
-                .order_by("-n", "pk").first())
+    visible = selectors.contracts_for_register(
+        user=user, filters={}, sort="end", descending=False, today=timezone.localdate()
+    ).count()
+    contract = (
+        Contract.objects.filter(team_id=team_id)
+        .annotate(n=Count("milestones", distinct=True) + Count("options", distinct=True))
+        .order_by("-n", "pk")
+        .first()
+    )
     assert policy.contracts_visible_to(user).filter(pk=contract.pk).exists()
     return {
         "trivial": "/bench/trivial/",
@@ -117,9 +122,22 @@ class Server:
         self.log = log.open("w")
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=database_url, LOG_LEVEL="WARNING")
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(WORKERS), "--worker-class", "sync", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                "sync",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         for _ in range(200):
             try:
@@ -164,9 +182,22 @@ def check_page(url: str, cookie: str, expect: str | None) -> float | None:
 
 def wrk(url: str, cookie: str, seconds: int) -> dict:
     output = subprocess.run(
-        [WRK, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "60s", "-s", str(ROOT / "bench" / "wrk_report.lua"),
-         "-H", f"Cookie: {cookie}", url],
-        check=True, capture_output=True, text=True,
+        [
+            WRK,
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(ROOT / "bench" / "wrk_report.lua"),
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH-JSON "))
     result = json.loads(line.removeprefix("BENCH-JSON "))
@@ -206,8 +237,15 @@ def main(argv=None) -> None:
         "officer": User.objects.filter(teams=team, groups__name="officer").order_by("pk").first(),
         "admin": User.objects.get(username="bench-admin"),
     }
-    results = {"database": args.database, "contracts": Contract.objects.count(), "workers": WORKERS,
-               "connections": CONNECTIONS, "seconds": args.seconds, "warm_up": args.warm_up, "personas": {}}
+    results = {
+        "database": args.database,
+        "contracts": Contract.objects.count(),
+        "workers": WORKERS,
+        "connections": CONNECTIONS,
+        "seconds": args.seconds,
+        "warm_up": args.warm_up,
+        "personas": {},
+    }
     profile_dir = Path(args.profile_dir)
     profile_dir.mkdir(parents=True, exist_ok=True)
     server = Server(database_url, profile_dir.parent / f"gunicorn-{args.database}.log")
@@ -216,15 +254,27 @@ def main(argv=None) -> None:
             user = people[persona]
             paths = pages_for(persona, user, team.pk)
             cookie = f"sessionid={session_cookie(user.pk)}"
-            first_reference = Contract.objects.filter(team=team).order_by("current_end_date", "reference").first().reference
+            first_reference = (
+                Contract.objects.filter(team=team).order_by("current_end_date", "reference").first().reference
+            )
             pages = {}
             for name, path in paths.items():
-                single = check_page(server.url(path), cookie,
-                                    first_reference if name == "register, first page" and persona == "officer" else None)
+                single = check_page(
+                    server.url(path),
+                    cookie,
+                    first_reference if name == "register, first page" and persona == "officer" else None,
+                )
                 if single is None or single > TOO_SLOW_SECONDS:
-                    pages[name] = {"path": path, "too_slow": True, "single_ms": None if single is None else single * 1000}
-                    print(f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} too slow to load: "
-                          f"{'over 30 s' if single is None else f'{single:.1f} s'} for one request", flush=True)
+                    pages[name] = {
+                        "path": path,
+                        "too_slow": True,
+                        "single_ms": None if single is None else single * 1000,
+                    }
+                    print(
+                        f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} too slow to load: "
+                        f"{'over 30 s' if single is None else f'{single:.1f} s'} for one request",
+                        flush=True,
+                    )
                     continue
                 counts = count_queries(user, {name: path})
                 wrk(server.url(path), cookie, args.warm_up)
@@ -232,14 +282,23 @@ def main(argv=None) -> None:
                 if figures["requests"] < CONNECTIONS:
                     # Not even one request a connection finished in the measured time: no percentiles.
                     pages[name] = {"path": path, **counts[name], "too_slow": True, "single_ms": single * 1000}
-                    print(f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} too slow to load: "
-                          f"{figures['requests']} requests in {args.seconds} s", flush=True)
+                    print(
+                        f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} too slow to load: "
+                        f"{figures['requests']} requests in {args.seconds} s",
+                        flush=True,
+                    )
                     continue
                 pages[name] = {"path": path, **counts[name], **figures}
-                print(f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} {counts[name]['queries']:>3} queries  "
-                      f"p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  {figures['rps']:6.1f} req/s", flush=True)
-            results["personas"][persona] = {"user": user.username, "visible_contracts": policy.contracts_visible_to(user).count(),
-                                            "pages": pages}
+                print(
+                    f"  {results['contracts']:>7,} contracts, {persona:<7} {name:<22} {counts[name]['queries']:>3} queries  "
+                    f"p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  {figures['rps']:6.1f} req/s",
+                    flush=True,
+                )
+            results["personas"][persona] = {
+                "user": user.username,
+                "visible_contracts": policy.contracts_visible_to(user).count(),
+                "pages": pages,
+            }
     finally:
         server.stop()
     # Profiles of pages that miss the latency target, for the write-up.

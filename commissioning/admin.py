@@ -61,7 +61,9 @@ class ServiceAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         after = set(form.instance.contracts.values_list("pk", flat=True))
         # A contract added to or taken from the chain can open or close a gap (commissioning.cover).
-        cover_changed(contracts=form.instance.contracts.model.objects.filter(pk__in=before | after), officer=request.user)
+        cover_changed(
+            contracts=form.instance.contracts.model.objects.filter(pk__in=before | after), officer=request.user
+        )
 
 
 @admin.register(Milestone)

@@ -39,7 +39,6 @@ from contracts.models import Contract
 from . import derivation
 from .models import CommissioningCycle, Milestone
 
-
 # What reminder planning reads from a milestone: when one of these changed, so may its reminders.
 PLANNED_FROM = ("due_on", "due_at", "kind", "status", "owner_id", "reminder_offsets", "acknowledged_at")
 
@@ -62,9 +61,11 @@ def _plan_reminders(milestones, before: dict[int, tuple]) -> None:
     if not changed:
         return
     rules = dict(ReminderRule.objects.values_list("kind", "offsets"))
-    to_plan = milestones.filter(pk__in=changed).select_related(
-        "owner", "contract__team__manager", "cycle__team__manager"
-    ).prefetch_related("reminders", "owner__quiet_days")  # as reminders_plan_all reads them
+    to_plan = (
+        milestones.filter(pk__in=changed)
+        .select_related("owner", "contract__team__manager", "cycle__team__manager")
+        .prefetch_related("reminders", "owner__quiet_days")
+    )  # as reminders_plan_all reads them
     for milestone in to_plan:
         reminders_plan_for_milestone(milestone=milestone, rules=rules)
 

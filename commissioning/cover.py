@@ -56,7 +56,7 @@ class Period:
 
     @property
     def words(self) -> str:
-        """"from 1 to 31 March 2027", "from 30 March to 2 April 2027", "on 1 March 2027"."""
+        """ "from 1 to 31 March 2027", "from 30 March to 2 April 2027", "on 1 March 2027"."""
         if self.first == self.last:
             return f"on {day(self.first)}"
         if self.first.year != self.last.year:
@@ -153,13 +153,11 @@ class Boundary:
     @property
     def target_moved(self) -> bool:
         """The successor contract starts on a different day from the one its cycle targeted."""
-        return bool(
-            self.new and self.cycle and self.cycle.target_start and self.cycle.target_start != self.new.start
-        )
+        return bool(self.new and self.cycle and self.cycle.target_start and self.cycle.target_start != self.new.start)
 
     @property
     def gap_words(self) -> str:
-        """"Refuge has no contract from 1 to 31 March 2027: the new contract starts on 1 April 2027"."""
+        """ "Refuge has no contract from 1 to 31 March 2027: the new contract starts on 1 April 2027"."""
         if self.gap is None:
             return ""
         successor = f"{self.new.reference} starts" if self.new else "the new contract is planned to start"
@@ -180,7 +178,11 @@ class Boundary:
         if not self.bridging:
             return f"no option can bridge it: only {start_by}, or other cover for the {self.gap.days} days, closes it"
         sequences = [str(bridge.option.sequence) for bridge in self.bridging]
-        which = f"option {sequences[0]}" if len(sequences) == 1 else f"options {', '.join(sequences[:-1])} and {sequences[-1]}"
+        which = (
+            f"option {sequences[0]}"
+            if len(sequences) == 1
+            else f"options {', '.join(sequences[:-1])} and {sequences[-1]}"
+        )
         which += f" of {self.bridging[0].reference}"
         passed = next((bridge for bridge in self.bridging if bridge.decide_by_passed), None)
         if passed is not None:
@@ -275,15 +277,15 @@ def service_boundaries(
     ordered = sorted(chain, key=lambda term: (term.start, term.end, term.reference))
     boundaries = []
     for index, old in enumerate(ordered):
-        successor = next(
-            (term for term in ordered[index + 1 :] if term.start > old.start and term.end > old.end), None
-        )
+        successor = next((term for term in ordered[index + 1 :] if term.start > old.start and term.end > old.end), None)
         replacing = cycles.get(old.reference, ())
         cycle = _furthest(replacing, stage_order)
         # A cycle's decision on expiry is held on the contracts it replaces, so ``old.decision`` is it.
         decommissioned = successor is None and old.decision == DECOMMISSION
         last_day = old.planned_end
-        first_day = None if decommissioned else (successor.start if successor else (cycle.target_start if cycle else None))
+        first_day = (
+            None if decommissioned else (successor.start if successor else (cycle.target_start if cycle else None))
+        )
         gap, overlap, bridging, falls_short = None, 0, (), False
         if first_day is not None and first_day > last_day + ONE_DAY:
             others = [(t.start, t.planned_end) for t in ordered if t is not old and t is not successor]

@@ -56,14 +56,20 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
     derived = []
     if contract.kind == Contract.Kind.FRAMEWORK:
         derived.append(
-            DerivedMilestone("framework_end", Milestone.Kind.FRAMEWORK_END, f"{ref}: framework ends", contract.current_end_date)
+            DerivedMilestone(
+                "framework_end", Milestone.Kind.FRAMEWORK_END, f"{ref}: framework ends", contract.current_end_date
+            )
         )
     else:
         derived.append(
-            DerivedMilestone("term_end", Milestone.Kind.TERM_END, f"{ref}: current term ends", contract.current_end_date)
+            DerivedMilestone(
+                "term_end", Milestone.Kind.TERM_END, f"{ref}: current term ends", contract.current_end_date
+            )
         )
     ordered = sorted(options, key=lambda option: option.sequence)
-    periods = terms.option_periods(contract.start_date, contract.initial_term_months, [o.length_months for o in ordered])
+    periods = terms.option_periods(
+        contract.start_date, contract.initial_term_months, [o.length_months for o in ordered]
+    )
     for option, period in zip(ordered, periods):
         decide_by = terms.option_decision_due(
             period.start,
@@ -88,7 +94,9 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
         )
     if contract.max_extent_date:
         derived.append(
-            DerivedMilestone("max_extent", Milestone.Kind.MAX_EXTENT, f"{ref}: maximum extent", contract.max_extent_date)
+            DerivedMilestone(
+                "max_extent", Milestone.Kind.MAX_EXTENT, f"{ref}: maximum extent", contract.max_extent_date
+            )
         )
     return derived
 
@@ -158,13 +166,19 @@ def milestones_sync_for_contract(
             continue
         if spec.settled_status and milestone.status == Milestone.Status.SCHEDULED:
             milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
-            _save(milestone, f"Option {spec.option.sequence} {spec.option.get_status_display().lower()}", ["status", "met_on"])
+            _save(
+                milestone,
+                f"Option {spec.option.sequence} {spec.option.get_status_display().lower()}",
+                ["status", "met_on"],
+            )
             continue
         if milestone.status != Milestone.Status.SCHEDULED:
             continue
-        if (milestone.due_on, milestone.title, milestone.option_id) != (spec.due_on, spec.title, spec.option and spec.option.pk) or (
-            spec.description and milestone.description != spec.description
-        ):
+        if (milestone.due_on, milestone.title, milestone.option_id) != (
+            spec.due_on,
+            spec.title,
+            spec.option and spec.option.pk,
+        ) or (spec.description and milestone.description != spec.description):
             milestone.due_on, milestone.title, milestone.option = spec.due_on, spec.title, spec.option
             fields = ["due_on", "title", "option"]
             if spec.description:
@@ -174,7 +188,11 @@ def milestones_sync_for_contract(
     for key, milestone in existing.items():
         if key not in wanted and milestone.status == Milestone.Status.SCHEDULED and not milestone.edited_by_hand:
             milestone.status = Milestone.Status.CANCELLED
-            reason = "The gap in cover closed" if milestone.kind == Milestone.Kind.GAP_IN_COVER else "No longer follows from the contract"
+            reason = (
+                "The gap in cover closed"
+                if milestone.kind == Milestone.Kind.GAP_IN_COVER
+                else "No longer follows from the contract"
+            )
             _save(milestone, reason, ["status"])
     if new:
         # One insert for the new milestones and one for their history rows, however many options.

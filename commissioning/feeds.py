@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
 from access import policy
+
 from .models import CalendarFeed, Milestone
 
 LONDON_TZID = "Europe/London"
@@ -44,9 +45,7 @@ def calendar_milestones(user) -> QuerySet[Milestone]:
 
 def calendar_feed_regenerate(*, user) -> CalendarFeed:
     """Give the person a new secret address; the old one stops working at once."""
-    feed, _ = CalendarFeed.objects.update_or_create(
-        user=user, defaults={"token": secrets.token_urlsafe(32)}
-    )
+    feed, _ = CalendarFeed.objects.update_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
     return feed
 
 
@@ -162,12 +161,9 @@ def build_calendar(
     # 5545 wants at least one component) and matches X-WR-TIMEZONE.
     calendar.add_component(london_timezone())
     for milestone in milestones:
-        calendar.add_component(
-            milestone_event(milestone, link=link_for(milestone), uid_domain=uid_domain, now=now)
-        )
+        calendar.add_component(milestone_event(milestone, link=link_for(milestone), uid_domain=uid_domain, now=now))
     return calendar
 
 
 def feed_name(user) -> str:
     return user.get_full_name() or user.get_username()
-

@@ -143,7 +143,9 @@ class CycleStageForm(forms.Form):
     def clean_stage(self):
         stage = self.cleaned_data["stage"]
         if stage == self.current_stage:
-            raise forms.ValidationError(f"The cycle is already at {Stage(stage).label.lower()}: select a different stage")
+            raise forms.ValidationError(
+                f"The cycle is already at {Stage(stage).label.lower()}: select a different stage"
+            )
         return stage
 
     def clean_reason(self):

@@ -50,9 +50,7 @@ class CommissioningCycle(models.Model):
         related_name="successor_cycles",
         verbose_name="contracts it replaces",
     )
-    target_start_date = models.DateField(
-        "target start of the new contracts", null=True, blank=True
-    )
+    target_start_date = models.DateField("target start of the new contracts", null=True, blank=True)
     estimated_value = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
     )
@@ -184,9 +182,7 @@ class Milestone(models.Model):
         IMPORTED = "imported", "Imported from a notice"
         DUTY = "duty", "Required by the Procurement Act"
 
-    contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="milestones"
-    )
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="milestones")
     cycle = models.ForeignKey(
         CommissioningCycle,
         on_delete=models.CASCADE,
@@ -226,9 +222,7 @@ class Milestone(models.Model):
     edited_by_hand = models.BooleanField(
         default=False, help_text="An officer changed a derived milestone: recomputing leaves it alone"
     )
-    conflict_note = models.TextField(
-        blank=True, help_text="Where the sources disagree about this date, what each says"
-    )
+    conflict_note = models.TextField(blank=True, help_text="Where the sources disagree about this date, what each says")
     reminder_offsets = models.CharField(
         "reminders",
         max_length=200,

@@ -227,7 +227,9 @@ def recommissioning_risk(
         return _lead_time_risk(today, max_end=max_end, lead_months=lead_months)
     risks = [_boundary_risk(b, today, max_end=max_end, lead_months=lead_months) for b in boundaries]
     worst = min(risks, key=lambda risk: (RATING_ORDER[risk.rating], risk.start_by or date.max))
-    others = sum(1 for risk in risks if risk is not worst and risk.rating == worst.rating and risk.rating != Rating.GREEN)
+    others = sum(
+        1 for risk in risks if risk is not worst and risk.rating == worst.rating and risk.rating != Rating.GREEN
+    )
     if others:
         also = "service" if others == 1 else "services"
         return Risk(worst.rating, f"{worst.reason} (and {others} more {also})", worst.start_by, worst.gap)

@@ -221,7 +221,9 @@ def services_cover_for(*, user, today: date, team: Team | None = None) -> list[c
     cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
     visible = policy.contracts_visible_to(user)
     chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
-    services = Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+    services = (
+        Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+    )
     if team is not None:
         services = services.filter(team=team)
     return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]

@@ -161,7 +161,9 @@ class MilestoneFacts:
         if self.ends_at is not None and self.ends_at.date() == self.at.date():
             return f"{long_date(self.day)}, {self.at:%H:%M} to {self.ends_at:%H:%M}"
         if self.ends_at is not None:
-            return f"{long_date(self.day)} at {self.at:%H:%M} to {long_date(self.ends_at.date())} at {self.ends_at:%H:%M}"
+            return (
+                f"{long_date(self.day)} at {self.at:%H:%M} to {long_date(self.ends_at.date())} at {self.ends_at:%H:%M}"
+            )
         return f"{long_date(self.day)} at {self.at:%H:%M}"
 
     @property
@@ -194,7 +196,9 @@ class ContractFacts:
     @property
     def last_day(self) -> date:
         """The last day the contract could run, for deciding whether it is in the window."""
-        return terms.last_day(current_end=self.current_end, max_extent=self.max_extent, terminated_on=self.terminated_on)
+        return terms.last_day(
+            current_end=self.current_end, max_extent=self.max_extent, terminated_on=self.terminated_on
+        )
 
     def days(self) -> list[date]:
         return [self.start, self.last_day, *(m.day for m in self.milestones)]
@@ -275,8 +279,15 @@ def make_bar(scale: Scale, kind: BarKind, start: date, end: date, *, title: str,
     x0, x1 = span
     window = scale.window
     return Bar(
-        kind, start, end, title, label, x0, round(max(x1 - x0, 1), 2),
-        continues_before=start < window.first, continues_after=end > window.last,
+        kind,
+        start,
+        end,
+        title,
+        label,
+        x0,
+        round(max(x1 - x0, 1), 2),
+        continues_before=start < window.first,
+        continues_after=end > window.last,
     )
 
 
@@ -434,8 +445,11 @@ class YearTick:
 
 def year_ticks(scale: Scale) -> list[YearTick]:
     """A gridline at each 1 January in the window; a label on every year that has room."""
-    years = [year for year in range(scale.window.first.year, scale.window.last.year + 2)
-             if scale.window.first <= date(year, 1, 1) <= scale.window.last + ONE_DAY]
+    years = [
+        year
+        for year in range(scale.window.first.year, scale.window.last.year + 2)
+        if scale.window.first <= date(year, 1, 1) <= scale.window.last + ONE_DAY
+    ]
     year_width = 365.25 * scale.day_width
     step = next((s for s in (1, 2, 5, 10, 20, 50) if year_width * s >= MIN_YEAR_LABEL_GAP), 100)
     return [YearTick(year, scale.x(date(year, 1, 1)), year % step == 0) for year in years]
@@ -619,10 +633,15 @@ def _contract_row(scale: Scale, contract: ContractFacts, y: float, *, indent: bo
     bars = [_clear_of_markers(bar, markers) for bar in bars]
     indent_by = 12 if indent else 0
     return Row(
-        "contract", contract, y,
+        "contract",
+        contract,
+        y,
         label=truncate(contract.reference, CHART_LEFT - LABEL_LEFT - 10 - indent_by, 13),
         sublabel=truncate(contract.title, CHART_LEFT - LABEL_LEFT - 10 - indent_by, 11),
-        url=contract.url, bars=bars, markers=markers, indent=indent_by,
+        url=contract.url,
+        bars=bars,
+        markers=markers,
+        indent=indent_by,
     )
 
 
@@ -630,10 +649,14 @@ def _service_row(scale: Scale, service: ServiceFacts, y: float) -> Row:
     bars = [_at(bar, y + BAR_OFFSET) for bar in service_bars(scale, service)]
     gaps = len(service.gaps)
     return Row(
-        "service", service, y,
+        "service",
+        service,
+        y,
         label=truncate(service.name, CHART_LEFT - LABEL_LEFT - 10, 13),
         sublabel=f"{gaps} gap{'s' if gaps != 1 else ''} in cover" if gaps else "Continuous cover planned",
-        url="", bars=bars, markers=[],
+        url="",
+        bars=bars,
+        markers=[],
     )
 
 
@@ -646,10 +669,14 @@ def _cycle_row(scale: Scale, cycle: CycleFacts, y: float) -> Row:
         title = f"{cycle.name}. New contracts start: {long_date(cycle.target_start)}"
         markers.append(Marker(MarkerKind.TARGET_START, cycle.target_start, title, scale.x(cycle.target_start), middle))
     return Row(
-        "cycle", cycle, y,
+        "cycle",
+        cycle,
+        y,
         label=truncate(cycle.name, CHART_LEFT - LABEL_LEFT - 10, 13),
         sublabel=truncate(cycle.stage, CHART_LEFT - LABEL_LEFT - 10, 11),
-        url=cycle.url, bars=bars, markers=markers,
+        url=cycle.url,
+        bars=bars,
+        markers=markers,
     )
 
 

@@ -36,7 +36,11 @@ def navigation(request):
         url = reverse(url_name)
         items.append({"label": label, "url": url, "prefix": prefix or url})
     # The longest matching prefix wins, so Organisations is current rather than Contracts.
-    matches = [item for item in items if request.path == item["url"] or (item["prefix"] != "/" and request.path.startswith(item["prefix"]))]
+    matches = [
+        item
+        for item in items
+        if request.path == item["url"] or (item["prefix"] != "/" and request.path.startswith(item["prefix"]))
+    ]
     current = max(matches, key=lambda item: len(item["prefix"]), default=None)
     for item in items:
         item["active"] = item is current

@@ -256,9 +256,7 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "commissioning-tracker@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -325,7 +323,9 @@ if NOTICE_SYNC_BACKFILL_FROM:
     try:
         NOTICE_SYNC_BACKFILL_FROM = date.fromisoformat(NOTICE_SYNC_BACKFILL_FROM)
     except ValueError as error:
-        raise ImproperlyConfigured(f"NOTICE_SYNC_BACKFILL_FROM must be a date written YYYY-MM-DD, not {NOTICE_SYNC_BACKFILL_FROM!r}") from error
+        raise ImproperlyConfigured(
+            f"NOTICE_SYNC_BACKFILL_FROM must be a date written YYYY-MM-DD, not {NOTICE_SYNC_BACKFILL_FROM!r}"
+        ) from error
 NOTICE_SYNC_BACKFILL_DAYS = int(os.environ.get("NOTICE_SYNC_BACKFILL_DAYS", "7"))
 NOTICE_SYNC_OVERLAP = timedelta(minutes=int(os.environ.get("NOTICE_SYNC_OVERLAP_MINUTES", "60")))
 NOTICE_SYNC_LONGEST_WINDOW = timedelta(hours=int(os.environ.get("NOTICE_SYNC_WINDOW_HOURS", "24")))
@@ -344,7 +344,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
         # REMINDER_SWEEP_SECONDS exists for the production-stack test, which cannot wait minutes.
-        "schedule": timedelta(seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60),
+        "schedule": timedelta(
+            seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60
+        ),
     },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",
@@ -356,7 +358,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 if NOTICE_SYNC_MINUTES:
-    CELERY_BEAT_SCHEDULE["sync-notices"] = {"task": "notices.tasks.sync_notices", "schedule": timedelta(minutes=NOTICE_SYNC_MINUTES)}
+    CELERY_BEAT_SCHEDULE["sync-notices"] = {
+        "task": "notices.tasks.sync_notices",
+        "schedule": timedelta(minutes=NOTICE_SYNC_MINUTES),
+    }
     CELERY_BEAT_SCHEDULE["market-weekly-email"] = {
         "task": "notices.tasks.send_market_emails",
         "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=15, day_of_week="mon"),

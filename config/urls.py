@@ -29,7 +29,9 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("audit/", AuditView.as_view(), name="audit"),
     path("ops/", include("ops.urls")),
     path("accounts/two-step/", SecondFactorSetupView.as_view(), name="two-factor-setup"),

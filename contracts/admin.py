@@ -40,7 +40,9 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or self.has_change_permission(request, obj))
 
     def save_model(self, request, obj, form, change):
-        organisation_save(organisation=obj, officer=request.user, reason="Changed in the admin" if change else "Added in the admin")
+        organisation_save(
+            organisation=obj, officer=request.user, reason="Changed in the admin" if change else "Added in the admin"
+        )
 
 
 class ExtensionOptionInline(admin.TabularInline):

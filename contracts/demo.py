@@ -184,9 +184,7 @@ def _contract(demo: Demo, key: str, *, reference: str, options: Sequence[Option]
     if contract is not None:
         demo.already_present += 1
     else:
-        contract = contract_save(
-            contract=Contract(reference=reference, **fields), officer=None, reason=REASON
-        )
+        contract = contract_save(contract=Contract(reference=reference, **fields), officer=None, reason=REASON)
         for option in options:
             option_add(
                 contract=contract,
@@ -264,7 +262,9 @@ def load_team_members(demo: Demo) -> None:
     """
     team = demo.teams["mk"]
     present = set(team.members.values_list("pk", flat=True))
-    missing = [demo.users[role] for role in (roles.VIEWER, roles.OFFICER, roles.MANAGER) if demo.users[role].pk not in present]
+    missing = [
+        demo.users[role] for role in (roles.VIEWER, roles.OFFICER, roles.MANAGER) if demo.users[role].pk not in present
+    ]
     if missing:  # adding members writes a history row even when nothing changes
         team.members.add(*missing)
     if team.manager_id is None:
@@ -889,10 +889,7 @@ def load(*, stdout: TextIO) -> Demo:
     for record in demo.created:
         stdout.write(f"Created {record}\n")
     if demo.created:
-        stdout.write(
-            f"Demo data loaded: {len(demo.created)} records created, "
-            f"{demo.already_present} already there.\n"
-        )
+        stdout.write(f"Demo data loaded: {len(demo.created)} records created, {demo.already_present} already there.\n")
     else:
         stdout.write("Demo data already loaded: nothing to create.\n")
     if not os.environ.get("DEMO_PASSWORD", "").strip():

@@ -229,7 +229,14 @@ class OfferedChoices(ModelChoiceIterator):
 class RegisterFilterForm(forms.Form):
     """The register's filters; every field is optional and bad values are ignored, not errors."""
 
-    ENDING_WITHIN = [("", "Any time"), ("3", "3 months"), ("6", "6 months"), ("12", "12 months"), ("18", "18 months"), ("24", "24 months")]
+    ENDING_WITHIN = [
+        ("", "Any time"),
+        ("3", "3 months"),
+        ("6", "6 months"),
+        ("12", "12 months"),
+        ("18", "18 months"),
+        ("24", "24 months"),
+    ]
 
     q = forms.CharField(label="Reference or title", required=False)
     status = forms.ChoiceField(

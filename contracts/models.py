@@ -83,9 +83,7 @@ class Organisation(models.Model):
     charity_number = models.CharField(max_length=20, blank=True)
     company_number = models.CharField(max_length=20, blank=True)
     is_sme = models.BooleanField("SME", default=False, help_text="Small or medium-sized enterprise")
-    is_vcse = models.BooleanField(
-        "VCSE", default=False, help_text="Voluntary, community or social enterprise"
-    )
+    is_vcse = models.BooleanField("VCSE", default=False, help_text="Voluntary, community or social enterprise")
 
     history = HistoricalRecords()
 
@@ -172,9 +170,7 @@ class Contract(models.Model):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.CONTRACT)
     service_category = models.CharField(max_length=30, choices=ServiceCategory)
-    buyer = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="contracts_bought"
-    )
+    buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts_bought")
     provider = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -195,9 +191,7 @@ class Contract(models.Model):
     funding_detail = models.CharField(
         max_length=200, blank=True, help_text="For example, Domestic Abuse New Burdens Grant"
     )
-    annual_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
-    )
+    annual_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE)
     total_value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -242,9 +236,7 @@ class Contract(models.Model):
         validators=NOT_NEGATIVE,
         help_text="VAT the council cannot recover, over the whole contract",
     )
-    review_date = models.DateField(
-        null=True, blank=True, help_text="When the contract is next reviewed"
-    )
+    review_date = models.DateField(null=True, blank=True, help_text="When the contract is next reviewed")
     ocid = models.CharField("OCID", max_length=100, blank=True, help_text="e.g. ocds-h6vhtk-05a7b0")
     parent = models.ForeignKey(
         "self",
@@ -299,7 +291,10 @@ class Contract(models.Model):
         DECOMMISSION = "decommission", "Decommission"
 
     decision = models.CharField(
-        "decision on expiry", max_length=30, choices=Decision, blank=True,
+        "decision on expiry",
+        max_length=30,
+        choices=Decision,
+        blank=True,
         help_text="What happens when the contract reaches its end",
     )
     decision_by = models.ForeignKey(
@@ -345,9 +340,7 @@ class Contract(models.Model):
         exercised = []
         if self.pk:
             exercised = list(
-                self.options.filter(status=ExtensionOption.Status.EXERCISED).values_list(
-                    "length_months", flat=True
-                )
+                self.options.filter(status=ExtensionOption.Status.EXERCISED).values_list("length_months", flat=True)
             )
         initial_end, current = self.compute_end_dates(exercised)
         changed = (initial_end, current) != (self.initial_end_date, self.current_end_date)
@@ -381,7 +374,9 @@ class Contract(models.Model):
     def last_day(self) -> date:
         """The latest day the service can run under this contract (``terms.last_day``)."""
         return terms.last_day(
-            current_end=self.current_end_date, max_extent=self.effective_max_extent_date, terminated_on=self.terminated_on
+            current_end=self.current_end_date,
+            max_extent=self.effective_max_extent_date,
+            terminated_on=self.terminated_on,
         )
 
     def end_if_exercised(self, option: ExtensionOption) -> date:
@@ -402,9 +397,7 @@ class Contract(models.Model):
         return terms.PHASE_LABELS[self.phase(today)]
 
     def contract_year(self, today: date | None = None) -> tuple[int, int] | None:
-        return terms.contract_year(
-            today or timezone.localdate(), start=self.start_date, end=self.current_end_date
-        )
+        return terms.contract_year(today or timezone.localdate(), start=self.start_date, end=self.current_end_date)
 
     def days_to_end(self, today: date | None = None) -> int:
         return (self.current_end_date - (today or timezone.localdate())).days
@@ -412,9 +405,7 @@ class Contract(models.Model):
     def option_periods(self) -> dict[int, terms.OptionPeriod]:
         """Where each option falls, by sequence (uses the prefetched options if there are any)."""
         ordered = sorted(self.options.all(), key=lambda option: option.sequence)
-        periods = terms.option_periods(
-            self.start_date, self.initial_term_months, [o.length_months for o in ordered]
-        )
+        periods = terms.option_periods(self.start_date, self.initial_term_months, [o.length_months for o in ordered])
         return {option.sequence: period for option, period in zip(ordered, periods)}
 
     # --- validation ------------------------------------------------------------------
@@ -448,13 +439,14 @@ class Contract(models.Model):
             initial_end = terms.term_end(self.start_date, self.initial_term_months)
             if self.max_extent_date and self.max_extent_date < initial_end:
                 errors["max_extent_date"] = (
-                    f"The maximum extent date must be on or after the end of the initial term, "
-                    f"{long_date(initial_end)}"
+                    f"The maximum extent date must be on or after the end of the initial term, {long_date(initial_end)}"
                 )
             if self.terminated_on and self.terminated_on < self.start_date:
                 errors["terminated_on"] = "The termination date must be on or after the start date"
             if self.date_signed and self.date_signed > initial_end:
-                errors["date_signed"] = f"The date signed must be before the end of the initial term, {initial_end:%-d %B %Y}"
+                errors["date_signed"] = (
+                    f"The date signed must be before the end of the initial term, {initial_end:%-d %B %Y}"
+                )
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = "A contract cannot be its own parent"
         if self.provider_id and self.provider_id == self.buyer_id:
@@ -486,9 +478,7 @@ class ExtensionOption(models.Model):
         validators=[MinValueValidator(1, message="An option must last at least 1 month")],
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.AVAILABLE)
-    value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
-    )
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE)
     decision_reference = models.CharField(
         max_length=200, blank=True, help_text="For example, Cabinet 19 November 2019, item 7"
     )
@@ -498,9 +488,7 @@ class ExtensionOption(models.Model):
 
     class Meta:
         ordering = ["contract", "sequence"]
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "sequence"], name="option_unique_sequence")
-        ]
+        constraints = [models.UniqueConstraint(fields=["contract", "sequence"], name="option_unique_sequence")]
 
     def __str__(self) -> str:
         return f"Option {self.sequence} ({self.length_months} months)"
@@ -546,4 +534,3 @@ class ContractAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.contract.reference}"
-

@@ -41,6 +41,4 @@ def sync_role_groups(group_model, permission_model) -> None:
     permissions = list(permission_model.objects.select_related("content_type"))
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
-        group.permissions.set(
-            [p for p in permissions if _wanted(role, p.content_type.app_label, p.codename)]
-        )
+        group.permissions.set([p for p in permissions if _wanted(role, p.content_type.app_label, p.codename)])

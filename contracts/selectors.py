@@ -103,13 +103,10 @@ def contract_history(contract: Contract) -> list[HistoryEntry]:
     contract_records = contract.history.select_related("history_user")
     option_records = ExtensionOption.history.filter(contract_id=contract.pk).select_related("history_user")
     entries = _entries(contract_records, lambda r: f"Contract {verbs[r.history_type]}", rank=1)
-    entries += _entries(
-        option_records, lambda r: f"Option {r.sequence} {verbs[r.history_type]}", rank=0
-    )
+    entries += _entries(option_records, lambda r: f"Option {r.sequence} {verbs[r.history_type]}", rank=0)
     # Newest first; an option's change and the end date it moved share a moment, and the
     # contract's row (saved second) goes above the option's.
     return sorted(entries, key=lambda e: e.order, reverse=True)
-
 
 
 def organisation_history(organisation) -> list[HistoryEntry]:

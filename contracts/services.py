@@ -74,9 +74,7 @@ def option_add(
     """Add the next extension option to a contract."""
     existing = list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
     next_sequence = existing[-1][0] + 1 if existing else 1
-    option = ExtensionOption(
-        contract=contract, sequence=next_sequence, length_months=length_months, value=value
-    )
+    option = ExtensionOption(contract=contract, sequence=next_sequence, length_months=length_months, value=value)
     option.full_clean()
     options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
     history.record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
@@ -95,9 +93,7 @@ def _locked(option: ExtensionOption) -> tuple[Contract, ExtensionOption, list[Ex
 
 def _check_open(option: ExtensionOption) -> None:
     if not option.is_open:
-        raise ValidationError(
-            f"Option {option.sequence} has already been {option.get_status_display().lower()}"
-        )
+        raise ValidationError(f"Option {option.sequence} has already been {option.get_status_display().lower()}")
 
 
 @transaction.atomic

@@ -169,7 +169,7 @@ def whole_months_between(start: date, day: date) -> int:
 
 
 def contract_year(today: date, *, start: date, end: date) -> tuple[int, int] | None:
-    """"Year X of Y": the contract year ``today`` falls in and how many years the term runs.
+    """ "Year X of Y": the contract year ``today`` falls in and how many years the term runs.
 
     Years are counted from the start date; a part year at the end counts as a year. None
     before the start and after the end.

@@ -11,7 +11,9 @@ urlpatterns = [
     path("organisations/", views_organisations.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/new/", views_organisations.OrganisationCreateView.as_view(), name="organisation-create"),
     path("organisations/<int:pk>/", views_organisations.OrganisationDetailView.as_view(), name="organisation-detail"),
-    path("organisations/<int:pk>/edit/", views_organisations.OrganisationUpdateView.as_view(), name="organisation-edit"),
+    path(
+        "organisations/<int:pk>/edit/", views_organisations.OrganisationUpdateView.as_view(), name="organisation-edit"
+    ),
     path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="edit"),
     path("<int:pk>/options/new/", views.OptionCreateView.as_view(), name="option-create"),
     path(

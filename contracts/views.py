@@ -39,8 +39,7 @@ class RegisterView(Permission, TemplateView):
             sort = "end"
         descending = self.request.GET.get("order") == "desc"
         contracts = selectors.contracts_for_register(
-            user=self.request.user,
-            filters=form.valid_filters(), sort=sort, descending=descending, today=today
+            user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
         covers = cover_selectors.covers_of(page.object_list, today=today)
@@ -143,7 +142,9 @@ class ContractCreateView(Permission, ServiceFormMixin, CreateView):
         return {"lead_officer": self.request.user.pk}
 
     def call_service(self, form):
-        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason="Contract added")
+        return services.contract_save(
+            contract=form.save(commit=False), officer=self.request.user, reason="Contract added"
+        )
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
@@ -213,7 +214,11 @@ class OptionDecisionView(Permission, ServiceFormMixin, FormView):
     def get_context_data(self, **kwargs):
         contract = self.contract
         return super().get_context_data(
-            contract=contract, option=self.option, action=self.action, new_end=contract.end_if_exercised(self.option), **kwargs
+            contract=contract,
+            option=self.option,
+            action=self.action,
+            new_end=contract.end_if_exercised(self.option),
+            **kwargs,
         )
 
     def call_service(self, form):

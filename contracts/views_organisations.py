@@ -69,8 +69,12 @@ class OrganisationDetailView(Permission, DetailView):
     def get_context_data(self, **kwargs):
         organisation, user = self.object, self.request.user
         return super().get_context_data(
-            contracts_provided=policy.contracts_visible_to(user, organisation.contracts_provided.select_related("buyer")).order_by("current_end_date"),
-            contracts_bought=policy.contracts_visible_to(user, organisation.contracts_bought.select_related("provider")).order_by("current_end_date"),
+            contracts_provided=policy.contracts_visible_to(
+                user, organisation.contracts_provided.select_related("buyer")
+            ).order_by("current_end_date"),
+            contracts_bought=policy.contracts_visible_to(
+                user, organisation.contracts_bought.select_related("provider")
+            ).order_by("current_end_date"),
             can_edit=policy.organisations_editable_by(user).filter(pk=organisation.pk).exists(),
             not_yours=NOT_YOURS,
             history=organisation_history(organisation),

@@ -44,9 +44,7 @@ class GovukDateInput(forms.MultiWidget):
         return [None, None, None]
 
     def value_from_datadict(self, data, files, name):
-        day, month, year = (
-            (data.get(f"{name}_{part}") or "").strip() for part in ("day", "month", "year")
-        )
+        day, month, year = ((data.get(f"{name}_{part}") or "").strip() for part in ("day", "month", "year"))
         if not (day or month or year):
             return None
         if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:

@@ -89,7 +89,7 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        """"Q2 2026 to 2027: July to September 2026"."""
+        """ "Q2 2026 to 2027: July to September 2026"."""
         first, last = QUARTER_MONTHS[self.number]
         return f"Q{self.number} {self.year} to {self.year + 1}: {first} to {last} {self.last.year}"
 
@@ -113,10 +113,10 @@ def quarters_up_to(today: date) -> list[Quarter]:
 def contracts_in_force(*, user, quarter: Quarter, buyer: Organisation | None = None) -> QuerySet[Contract]:
     """Contracts the person may see that were in force at any point in ``quarter``, each with
     ``transparency_value`` (the total value, else the annual value), by reference."""
-    contracts = policy.contracts_visible_to(
-        user, Contract.objects.select_related("buyer", "provider", "team")
-    ).filter(start_date__lte=quarter.last, current_end_date__gte=quarter.first).exclude(
-        terminated_on__lt=quarter.first
+    contracts = (
+        policy.contracts_visible_to(user, Contract.objects.select_related("buyer", "provider", "team"))
+        .filter(start_date__lte=quarter.last, current_end_date__gte=quarter.first)
+        .exclude(terminated_on__lt=quarter.first)
     )
     if buyer is not None:
         contracts = contracts.filter(buyer=buyer)

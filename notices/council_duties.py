@@ -124,7 +124,9 @@ class KeyDecisionPlan:
     report_due_on: date | None
 
 
-def key_decision_plan(option_start: date, *, notice_months: int, meetings: list[date], report_working_days: int) -> KeyDecisionPlan:
+def key_decision_plan(
+    option_start: date, *, notice_months: int, meetings: list[date], report_working_days: int
+) -> KeyDecisionPlan:
     """From the option's start: the provider's notice, the last meeting before it, the 28 clear
     days' notice before that meeting, and the report deadline before that meeting.
 

@@ -67,9 +67,11 @@ def load_domestic_abuse_duties(demo) -> None:
     cycle = CommissioningCycle.objects.filter(name=MK_CYCLE).first()
     if cycle is None:
         return
-    planned = council_duties.strategy_reviews(MK_STRATEGY_PUBLISHED, until=MK_PLANNED_UNTIL) + council_duties.annual_returns(
-        MK_FIRST_ANNUAL_RETURN, until=MK_PLANNED_UNTIL
+    planned = council_duties.strategy_reviews(
+        MK_STRATEGY_PUBLISHED, until=MK_PLANNED_UNTIL
+    ) + council_duties.annual_returns(MK_FIRST_ANNUAL_RETURN, until=MK_PLANNED_UNTIL)
+    added = team_duties_plan(
+        cycle=cycle, planned=planned, officer=None, reason="From the MK domestic abuse strategy 2025-2028"
     )
-    added = team_duties_plan(cycle=cycle, planned=planned, officer=None, reason="From the MK domestic abuse strategy 2025-2028")
     demo.created.extend(f"milestone {milestone}" for milestone in added)
     demo.already_present += len(planned) - len(added)

@@ -385,11 +385,17 @@ class Entry:
 def entry_day(facts: ContractFacts) -> Entry:
     """s.53 counts from the day the contract is entered into: the signing date, else the planned one, else the start."""
     if facts.entered_on is not None:
-        return Entry(facts.entered_on, False, f"{long_date(facts.entered_on)}, the day the contract was entered into (signed)")
+        return Entry(
+            facts.entered_on, False, f"{long_date(facts.entered_on)}, the day the contract was entered into (signed)"
+        )
     if facts.planned_entry_on is not None:
         source = f" ({facts.planned_entry_source})" if facts.planned_entry_source else ""
-        return Entry(facts.planned_entry_on, True, f"{long_date(facts.planned_entry_on)}, the planned signing date{source}")
-    return Entry(facts.start, True, f"{long_date(facts.start)}, the contract's start date (no signing date is known yet)")
+        return Entry(
+            facts.planned_entry_on, True, f"{long_date(facts.planned_entry_on)}, the planned signing date{source}"
+        )
+    return Entry(
+        facts.start, True, f"{long_date(facts.start)}, the contract's start date (no signing date is known yet)"
+    )
 
 
 PROVISIONAL_NOTE = (
@@ -590,7 +596,10 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
         if not option.is_open or option.value is None or option.value <= rules.threshold:
             continue
         plan = council_duties.key_decision_plan(
-            option.starts_on, notice_months=rules.provider_notice_months, meetings=meetings, report_working_days=rules.report_working_days
+            option.starts_on,
+            notice_months=rules.provider_notice_months,
+            meetings=meetings,
+            report_working_days=rules.report_working_days,
         )
         name = f"extension option {option.sequence} of {facts.reference}"
         worth = f"£{option.value:,.0f}, over the key-decision threshold of £{rules.threshold:,.0f}"
@@ -707,7 +716,10 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
     started = facts.procurement_started_on or facts.target_start
     if started is not None:
         classification = classify_contract(
-            value=facts.value, includes_vat=facts.value_includes_vat, light_touch=facts.light_touch, procurement_started_on=started
+            value=facts.value,
+            includes_vat=facts.value_includes_vat,
+            light_touch=facts.light_touch,
+            procurement_started_on=started,
         )
         if not classification.is_public_contract:
             return []
@@ -780,7 +792,9 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
             f"Publish the UK6 contract award notice for {facts.name}",
             award_due,
             basis,
-            "" if facts.planned_entry_on else "The last day if the contract is entered into on the day it starts: sign earlier, publish earlier.",
+            ""
+            if facts.planned_entry_on
+            else "The last day if the contract is entered into on the day it starts: sign earlier, publish earlier.",
             provisional=facts.planned_entry_on is None,
         )
     )

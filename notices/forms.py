@@ -111,7 +111,8 @@ class ImportForm(forms.Form):
 
 class RecordNoticeForm(forms.Form):
     notice_type = forms.ChoiceField(
-        label="Type of notice", choices=[("", "Choose the type")] + list(NoticeType.choices),
+        label="Type of notice",
+        choices=[("", "Choose the type")] + list(NoticeType.choices),
         error_messages={"required": "Select the type of notice"},
     )
     fts_notice_id = forms.CharField(

@@ -28,7 +28,10 @@ class PaymentForm(forms.Form):
     )
     supplier = forms.CharField(label="Supplier", max_length=255, error_messages={"required": "Enter the supplier"})
     finance_reference = forms.CharField(
-        label="Finance system reference", required=False, max_length=100, help_text="The payment or invoice number, if there is one"
+        label="Finance system reference",
+        required=False,
+        max_length=100,
+        help_text="The payment or invoice number, if there is one",
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,30 +59,43 @@ class PaymentsImportForm(forms.Form):
 class BreachForm(forms.Form):
     occurred_on = GovukDateField(label="Date", error_messages={"required": "Enter the date"})
     what = forms.ChoiceField(
-        label="What happened?", choices=[("", "Choose one")] + list(ContractBreach.What.choices), error_messages={"required": "Select what happened"}
+        label="What happened?",
+        choices=[("", "Choose one")] + list(ContractBreach.What.choices),
+        error_messages={"required": "Select what happened"},
     )
     description = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AuthoritySpendForm(forms.Form):
     buyer = forms.ModelChoiceField(
-        label="Authority", queryset=None, error_messages={"required": "Select the authority"}, empty_label="Choose the authority"
+        label="Authority",
+        queryset=None,
+        error_messages={"required": "Select the authority"},
+        empty_label="Choose the authority",
     )
     year = forms.IntegerField(
         label="Financial year starting 1 April",
         min_value=2025,
         max_value=2100,
         help_text="For example, 2026 for 1 April 2026 to 31 March 2027",
-        error_messages={"required": "Enter the year the financial year starts", "invalid": "Enter a year, like 2026",
-                        "min_value": "Enter 2025 or later", "max_value": "Enter a year before 2100"},
+        error_messages={
+            "required": "Enter the year the financial year starts",
+            "invalid": "Enter a year, like 2026",
+            "min_value": "Enter 2025 or later",
+            "max_value": "Enter a year before 2100",
+        },
     )
     expected_spend = forms.DecimalField(
         label="Expected payments under public contracts, including VAT",
         max_digits=14,
         decimal_places=2,
         min_value=0,
-        error_messages={"required": "Enter the expected spend", "invalid": "Enter the amount as a number, like 150000000",
-                        "min_value": "Enter an amount of £0 or more", "max_digits": "Enter an amount under £1 trillion"},
+        error_messages={
+            "required": "Enter the expected spend",
+            "invalid": "Enter the amount as a number, like 150000000",
+            "min_value": "Enter an amount of £0 or more",
+            "max_digits": "Enter an amount under £1 trillion",
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -93,7 +109,10 @@ class AuthoritySpendForm(forms.Form):
 
 class MeetingsImportForm(forms.Form):
     buyer = forms.ModelChoiceField(
-        label="Authority", queryset=None, error_messages={"required": "Select the authority"}, empty_label="Choose the authority"
+        label="Authority",
+        queryset=None,
+        error_messages={"required": "Select the authority"},
+        empty_label="Choose the authority",
     )
     body = forms.CharField(
         label="Meetings that take key decisions",
@@ -108,17 +127,24 @@ class MeetingsImportForm(forms.Form):
         decimal_places=2,
         min_value=0,
         help_text="From the council's constitution: a decision worth more than this is a key decision",
-        error_messages={"required": "Enter the key decision threshold", "invalid": "Enter the amount as a number, like 500000",
-                        "min_value": "Enter an amount of £0 or more", "max_digits": "Enter an amount under £1 trillion"},
+        error_messages={
+            "required": "Enter the key decision threshold",
+            "invalid": "Enter the amount as a number, like 500000",
+            "min_value": "Enter an amount of £0 or more",
+            "max_digits": "Enter an amount under £1 trillion",
+        },
     )
     report_working_days = forms.IntegerField(
         label="Reports are due this many working days before the meeting",
         initial=10,
         min_value=0,
         max_value=60,
-        error_messages={"required": "Enter how many working days before the meeting reports are due",
-                        "invalid": "Enter a whole number of working days, like 10",
-                        "min_value": "Enter 0 or more", "max_value": "Enter 60 or fewer"},
+        error_messages={
+            "required": "Enter how many working days before the meeting reports are due",
+            "invalid": "Enter a whole number of working days, like 10",
+            "min_value": "Enter 0 or more",
+            "max_value": "Enter 60 or fewer",
+        },
     )
     file = forms.FileField(
         label="Meeting calendar (.ics)",
@@ -132,7 +158,9 @@ class MeetingsImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER).order_by("name")
         self.fields["threshold"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
-        self.fields["report_working_days"].widget.attrs.update({"class": "govuk-input--width-3", "inputmode": "numeric"})
+        self.fields["report_working_days"].widget.attrs.update(
+            {"class": "govuk-input--width-3", "inputmode": "numeric"}
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

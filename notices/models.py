@@ -43,8 +43,7 @@ from .validators import WebAddressField
 def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=(
-            models.Q(contract__isnull=False, cycle__isnull=True)
-            | models.Q(contract__isnull=True, cycle__isnull=False)
+            models.Q(contract__isnull=False, cycle__isnull=True) | models.Q(contract__isnull=True, cycle__isnull=False)
         ),
         name=name,
     )
@@ -61,9 +60,7 @@ class Release(models.Model):
     cycle = models.ForeignKey(
         CommissioningCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases"
     )
-    buyer = models.ForeignKey(
-        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases"
-    )
+    buyer = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases")
     applied = models.BooleanField(
         default=True,
         help_text="False when a later release of the same procurement had already been imported: kept, applied nothing",
@@ -166,7 +163,11 @@ class Lot(models.Model):
     suitable_for_sme = models.BooleanField(null=True, blank=True)
     suitable_for_vcse = models.BooleanField(null=True, blank=True)
     contract = models.ForeignKey(
-        Contract, on_delete=models.SET_NULL, null=True, blank=True, related_name="lots",
+        Contract,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lots",
         help_text="The tracker's contract for this lot, when there is exactly one to match",
     )
     last_release = models.ForeignKey(Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -220,7 +221,9 @@ class Conflict(models.Model):
     ours = models.CharField("the tracker says", max_length=300)
     theirs = models.CharField("the notice says", max_length=500)
     theirs_value = models.JSONField(
-        null=True, blank=True, help_text="The notice's value, to apply if the officer chooses it (null: nothing to apply)"
+        null=True,
+        blank=True,
+        help_text="The notice's value, to apply if the officer chooses it (null: nothing to apply)",
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.OPEN)
     resolved_by = models.ForeignKey(
@@ -267,7 +270,9 @@ class Duty(models.Model):
         CommissioningCycle, on_delete=models.CASCADE, null=True, blank=True, related_name="duties"
     )
     key = models.CharField(max_length=60, help_text="Which duty this is, e.g. UK7 or UK10:option:2")
-    notice_type = models.CharField(max_length=4, choices=NoticeType, blank=True, help_text="Empty for a duty that is not a notice")
+    notice_type = models.CharField(
+        max_length=4, choices=NoticeType, blank=True, help_text="Empty for a duty that is not a notice"
+    )
     kind = models.CharField(max_length=20, default=Milestone.Kind.NOTICE)
     title = models.CharField(max_length=255)
     due_on = models.DateField("due by", help_text="The last day, as the Act's rule gives it")
@@ -349,7 +354,9 @@ class AuthoritySpend(models.Model):
 
     buyer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="expected_spend")
     financial_year_start = models.DateField(help_text="1 April of the financial year")
-    expected_spend = models.DecimalField(max_digits=14, decimal_places=2, help_text="Under public contracts, VAT included")
+    expected_spend = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Under public contracts, VAT included"
+    )
 
     history = HistoricalRecords()
 
@@ -397,9 +404,13 @@ class KeyDecisionPolicy(models.Model):
 
     buyer = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="key_decision_policy")
     threshold = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text="A decision worth more than this is a key decision (the council's constitution)"
+        max_digits=14,
+        decimal_places=2,
+        help_text="A decision worth more than this is a key decision (the council's constitution)",
     )
-    decision_body = models.CharField(max_length=100, default="Cabinet", help_text="The meetings that take key decisions")
+    decision_body = models.CharField(
+        max_length=100, default="Cabinet", help_text="The meetings that take key decisions"
+    )
     report_working_days = models.PositiveSmallIntegerField(
         default=10, help_text="Working days before the meeting the report is due to democratic services"
     )
@@ -421,7 +432,9 @@ class CouncilMeeting(models.Model):
     title = models.CharField(max_length=255)
     meets_on = models.DateField(db_index=True)
     starts_at = models.DateTimeField(null=True, blank=True)
-    uid = models.CharField("calendar UID", max_length=255, help_text="The event's UID in the committee system's calendar")
+    uid = models.CharField(
+        "calendar UID", max_length=255, help_text="The event's UID in the committee system's calendar"
+    )
 
     history = HistoricalRecords()
 
@@ -450,7 +463,11 @@ class ImportJob(models.Model):
 
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(
-        "contracts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "contracts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The team for cycles the import adds",
     )
     create_buyers = models.BooleanField(default=False)

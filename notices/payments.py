@@ -36,7 +36,13 @@ COLUMNS = {
     "reference": ("reference", "payment reference", "invoice number"),
 }
 REQUIRED = ("supplier", "date", "amount", "contract")
-LABELS = {"supplier": "supplier", "date": "date", "amount": "amount", "contract": "contract reference", "reference": "reference"}
+LABELS = {
+    "supplier": "supplier",
+    "date": "date",
+    "amount": "amount",
+    "contract": "contract reference",
+    "reference": "reference",
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,9 @@ def _read_rows(reader) -> tuple[list[PaymentRow], list[RowProblem]]:
                 positions[key] = index
     missing = [LABELS[key] for key in REQUIRED if key not in positions]
     if missing:
-        return [], [RowProblem(None, "", f"has no column for the {', '.join(missing)} (the first row must name the columns)")]
+        return [], [
+            RowProblem(None, "", f"has no column for the {', '.join(missing)} (the first row must name the columns)")
+        ]
     rows, problems = [], []
     for number, cells in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
@@ -137,10 +145,16 @@ def _read_rows(reader) -> tuple[list[PaymentRow], list[RowProblem]]:
             problems.append(RowProblem(number, header[positions["contract"]], "enter the contract reference"))
         paid_on = read_date(cell("date"))
         if paid_on is None:
-            problems.append(RowProblem(number, header[positions["date"]], f"'{cell('date')[:30]}' is not a date like 31/12/2026"))
+            problems.append(
+                RowProblem(number, header[positions["date"]], f"'{cell('date')[:30]}' is not a date like 31/12/2026")
+            )
         amount = read_amount(cell("amount"))
         if amount is None:
-            problems.append(RowProblem(number, header[positions["amount"]], f"'{cell('amount')[:30]}' is not an amount like 40,000.00"))
+            problems.append(
+                RowProblem(
+                    number, header[positions["amount"]], f"'{cell('amount')[:30]}' is not an amount like 40,000.00"
+                )
+            )
         if len(problems) == before:
             rows.append(PaymentRow(number, supplier[:255], paid_on, amount, contract, cell("reference")[:100]))
     if not rows and not problems:

@@ -35,7 +35,9 @@ def open_conflicts_for_contract(contract: Contract) -> QuerySet[Conflict]:
 
 
 def open_conflicts_for_cycle(cycle: CommissioningCycle) -> QuerySet[Conflict]:
-    return Conflict.objects.filter(cycle=cycle, status=Conflict.Status.OPEN).select_related("release", "milestone", "contract")
+    return Conflict.objects.filter(cycle=cycle, status=Conflict.Status.OPEN).select_related(
+        "release", "milestone", "contract"
+    )
 
 
 def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
@@ -62,7 +64,9 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         "can_resolve": can_change and user.has_perm("notices.change_conflict"),
         "can_record_facts": can_change and user.has_perm("notices.add_payment"),
         # Which regime of the Act the contract falls under, shown once it has duties.
-        "classification": contract_classification(subject) if is_contract and user.has_perm("notices.view_duty") and _under_the_act(subject) else None,
+        "classification": contract_classification(subject)
+        if is_contract and user.has_perm("notices.view_duty") and _under_the_act(subject)
+        else None,
     }
 
 
@@ -88,7 +92,9 @@ def pipeline_years_for(user) -> list[dict]:
     rows = []
     for spend in AuthoritySpend.objects.select_related("buyer").order_by("-financial_year_start", "buyer__name"):
         required = duties.pipeline_required(spend.expected_spend)
-        listed = policy.duties_visible_to(user).filter(key=f"UK1:{spend.financial_year_start.year}", cycle__isnull=False)
+        listed = policy.duties_visible_to(user).filter(
+            key=f"UK1:{spend.financial_year_start.year}", cycle__isnull=False
+        )
         rows.append(
             {
                 "spend": spend,

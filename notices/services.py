@@ -101,7 +101,12 @@ def planned_signing(cycle: CommissioningCycle | None) -> Milestone | None:
     """The planned signing date in a cycle's timetable: its scheduled contract award milestone."""
     if cycle is None:
         return None
-    return cycle.milestones.filter(kind=Milestone.Kind.AWARD).exclude(status=Milestone.Status.CANCELLED).order_by("due_on").first()
+    return (
+        cycle.milestones.filter(kind=Milestone.Kind.AWARD)
+        .exclude(status=Milestone.Status.CANCELLED)
+        .order_by("due_on")
+        .first()
+    )
 
 
 def contract_facts(contract: Contract) -> rules.ContractFacts:
@@ -137,7 +142,10 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
         value_includes_vat=contract.value_includes_vat,
         procurement_started_on=_first_published(notices),
         payments=tuple(rules.PaymentFacts(payment.paid_on, payment.amount) for payment in contract.payments.all()),
-        breaches=tuple(rules.BreachFacts(breach.occurred_on, breach.get_what_display().lower()) for breach in contract.breaches.all()),
+        breaches=tuple(
+            rules.BreachFacts(breach.occurred_on, breach.get_what_display().lower())
+            for breach in contract.breaches.all()
+        ),
         provider_is_vcse=bool(contract.provider_id and contract.provider.is_vcse),
         decision=contract.decision,
         decided_on=contract.decision_on,
@@ -157,7 +165,9 @@ def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
     policy = KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).first()
     if policy is None:
         return None
-    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body).values_list("meets_on", flat=True)
+    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body).values_list(
+        "meets_on", flat=True
+    )
     return rules.KeyDecisionFacts(
         threshold=policy.threshold,
         body=policy.decision_body,
@@ -216,7 +226,9 @@ def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | No
 
 def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
     notices = list(cycle.notices.all())
-    awards = sorted((notice for notice in notices if notice.notice_type == NoticeType.UK6), key=lambda notice: notice.published_at)
+    awards = sorted(
+        (notice for notice in notices if notice.notice_type == NoticeType.UK6), key=lambda notice: notice.published_at
+    )
     tenders = [notice for notice in notices if notice.notice_type in ("UK4", "UK5")]
     tender_published_on = timezone.localtime(min(n.published_at for n in tenders)).date() if tenders else None
     signing = planned_signing(cycle)
@@ -224,7 +236,8 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
     not_awarded = (
         tender_published_on is not None
         and not awards
-        and cycle.decision in (Contract.Decision.EXTEND, Contract.Decision.EXTEND_WITH_VARIATIONS, Contract.Decision.DECOMMISSION)
+        and cycle.decision
+        in (Contract.Decision.EXTEND, Contract.Decision.EXTEND_WITH_VARIATIONS, Contract.Decision.DECOMMISSION)
         and cycle.decision_on is not None
     )
     return rules.CycleFacts(
@@ -232,7 +245,9 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
         target_start=cycle.target_start_date,
         light_touch=cycle.is_light_touch,
         award_notices=tuple(
-            rules.PublishedNotice(notice.fts_notice_id or f"recorded {notice.pk}", timezone.localtime(notice.published_at).date())
+            rules.PublishedNotice(
+                notice.fts_notice_id or f"recorded {notice.pk}", timezone.localtime(notice.published_at).date()
+            )
             for notice in awards
         ),
         value=cycle.estimated_value,
@@ -296,7 +311,9 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
     return duty
 
 
-def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, officer, today: date, **subject) -> list[str]:
+def _sync(
+    wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, officer, today: date, **subject
+) -> list[str]:
     changes, added = [], []
     owner = subject.get("contract").lead_officer if subject.get("contract") else subject["cycle"].lead_officer
     for required in wanted:
@@ -311,7 +328,11 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
             duty.save(update_fields=["status", "reason"])
             if duty.milestone and duty.milestone.status == Milestone.Status.CANCELLED:
                 commissioning_services.milestone_set_status(
-                    milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Required again", today=today,
+                    milestone=duty.milestone,
+                    status=Milestone.Status.SCHEDULED,
+                    officer=officer,
+                    reason="Required again",
+                    today=today,
                     follow_up=False,
                 )
         if duty.status != Duty.Status.DUE:
@@ -319,12 +340,22 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
         if (duty.due_on, duty.title, duty.basis) == (required.due_on, required.title[:255], required.basis):
             continue
         previous = duty.due_on
-        duty.due_on, duty.title, duty.basis, duty.note = required.due_on, required.title[:255], required.basis, required.note
+        duty.due_on, duty.title, duty.basis, duty.note = (
+            required.due_on,
+            required.title[:255],
+            required.basis,
+            required.note,
+        )
         history.record(duty, officer=officer, reason=SYNC_REASON)
         duty.save(update_fields=["due_on", "title", "basis", "note"])
         milestone = duty.milestone
         # An officer who moved the milestone (a signing date before the start) keeps their date.
-        if milestone and milestone.status == Milestone.Status.SCHEDULED and milestone.due_at is None and milestone.due_on == previous:
+        if (
+            milestone
+            and milestone.status == Milestone.Status.SCHEDULED
+            and milestone.due_at is None
+            and milestone.due_on == previous
+        ):
             commissioning_services.milestone_update(
                 milestone=milestone,
                 officer=officer,
@@ -335,7 +366,9 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
                 follow_up=False,
             )
         if previous != required.due_on:
-            changes.append(f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}")
+            changes.append(
+                f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}"
+            )
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
@@ -345,7 +378,11 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
         duty.save(update_fields=["status", "reason"])
         if duty.milestone and duty.milestone.status == Milestone.Status.SCHEDULED:
             commissioning_services.milestone_set_status(
-                milestone=duty.milestone, status=Milestone.Status.CANCELLED, officer=officer, reason="No longer required", today=today,
+                milestone=duty.milestone,
+                status=Milestone.Status.CANCELLED,
+                officer=officer,
+                reason="No longer required",
+                today=today,
                 follow_up=False,
             )
         changes.append(f"The duty '{duty.title}' is no longer required")
@@ -354,10 +391,15 @@ def _sync(wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, offi
     elif added:
         first = min(added, key=lambda required: required.due_on)
         name = subject["contract"].reference if subject.get("contract") else subject["cycle"].name
-        codes = sorted({required.notice_type for required in added if required.notice_type}, key=lambda code: int(code[2:]))
+        codes = sorted(
+            {required.notice_type for required in added if required.notice_type}, key=lambda code: int(code[2:])
+        )
         others = sum(1 for required in added if not required.notice_type)
         types = ", ".join(codes + ([f"{others} other{'s' if others != 1 else ''}"] if others else []))
-        changes.insert(0, f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {long_date(first.due_on)}")
+        changes.insert(
+            0,
+            f"Planned {len(added)} Procurement Act duties for {name} ({types}), the first due by {long_date(first.due_on)}",
+        )
     return changes
 
 
@@ -366,7 +408,13 @@ def _meet_with_milestones(duties: list[Duty], *, officer) -> list[str]:
     changes = []
     for duty in duties:
         milestone = duty.milestone
-        if duty.is_due and not duty.needs_a_notice and duty.kind != rules.Kind.STANDSTILL_END and milestone and milestone.status == Milestone.Status.MET:
+        if (
+            duty.is_due
+            and not duty.needs_a_notice
+            and duty.kind != rules.Kind.STANDSTILL_END
+            and milestone
+            and milestone.status == Milestone.Status.MET
+        ):
             duty.status, duty.decided_on = Duty.Status.MET, milestone.met_on
             history.record(duty, officer=officer, reason="Its milestone was met")
             duty.save(update_fields=["status", "decided_on"])
@@ -392,7 +440,9 @@ def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> 
 
 
 @transaction.atomic
-def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
+def duties_sync_for_contract(
+    *, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None
+) -> list[str]:
     """Bring a contract's Procurement Act duties in step (see the module docstring)."""
     today = today or timezone.localdate()
     under_the_act, council = _scope(contract)
@@ -410,7 +460,9 @@ def duties_sync_for_contract(*, contract: Contract, officer: AbstractBaseUser | 
 
 
 @transaction.atomic
-def duties_sync_for_cycle(*, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None) -> list[str]:
+def duties_sync_for_cycle(
+    *, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None
+) -> list[str]:
     today = today or timezone.localdate()
     changes = []
     in_scope = cycle_in_scope(cycle)
@@ -463,7 +515,9 @@ def duty_meet(
 
 
 @transaction.atomic
-def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | None, today: date | None = None) -> Duty:
+def duty_not_applicable(
+    *, duty: Duty, reason: str, officer: AbstractBaseUser | None, today: date | None = None
+) -> Duty:
     """Record that a duty does not apply and why (for example the legal view on an extension option).
 
     The reason is kept whole on the duty (and in its history) and on the milestone, which is
@@ -476,7 +530,12 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
     locked = Duty.objects.select_for_update().get(pk=duty.pk)
     if locked.status != Duty.Status.DUE:
         raise ValidationError({"reason": f"This duty is already settled: {locked.get_status_display().lower()}"})
-    locked.status, locked.reason, locked.decided_by, locked.decided_on = Duty.Status.NOT_APPLICABLE, reason, officer, today
+    locked.status, locked.reason, locked.decided_by, locked.decided_on = (
+        Duty.Status.NOT_APPLICABLE,
+        reason,
+        officer,
+        today,
+    )
     history.record(locked, officer=officer, reason=f"Does not apply: {reason}")
     locked.save(update_fields=["status", "reason", "decided_by", "decided_on"])
     milestone = locked.milestone
@@ -489,7 +548,11 @@ def duty_not_applicable(*, duty: Duty, reason: str, officer: AbstractBaseUser | 
             description=f"{milestone.description}\n\nDoes not apply ({_officer_name(officer)}, {long_date(today)}): {reason}",
         )
         commissioning_services.milestone_set_status(
-            milestone=milestone, status=Milestone.Status.CANCELLED, officer=officer, reason=f"Does not apply: {reason}", today=today
+            milestone=milestone,
+            status=Milestone.Status.CANCELLED,
+            officer=officer,
+            reason=f"Does not apply: {reason}",
+            today=today,
         )
     duty.refresh_from_db()
     return locked
@@ -506,12 +569,18 @@ def duty_reopen(*, duty: Duty, officer: AbstractBaseUser | None, today: date | N
     duty.save(update_fields=["status", "decided_by", "decided_on"])
     if duty.milestone is not None:
         commissioning_services.milestone_set_status(
-            milestone=duty.milestone, status=Milestone.Status.SCHEDULED, officer=officer, reason="Duty reopened", today=today
+            milestone=duty.milestone,
+            status=Milestone.Status.SCHEDULED,
+            officer=officer,
+            reason="Duty reopened",
+            today=today,
         )
     return duty
 
 
-def contract_date_signed_from_notice(*, contracts: list[Contract], signed: list[date], officer: AbstractBaseUser | None) -> list[str]:
+def contract_date_signed_from_notice(
+    *, contracts: list[Contract], signed: list[date], officer: AbstractBaseUser | None
+) -> list[str]:
     """An award or contract notice's ``dateSigned`` fills in the date signed of the one contract with its OCID.
 
     Only when the tracker has no date yet, and only when one contract has the OCID (with
@@ -524,11 +593,15 @@ def contract_date_signed_from_notice(*, contracts: list[Contract], signed: list[
     if contract.date_signed == day:
         return []
     if contract.date_signed is not None:
-        return [f"The notice says {contract.reference} was signed on {long_date(day)}; the tracker keeps {long_date(contract.date_signed)}"]
+        return [
+            f"The notice says {contract.reference} was signed on {long_date(day)}; the tracker keeps {long_date(contract.date_signed)}"
+        ]
     contract.date_signed = day
     history.record(contract, officer=officer, reason="Date signed from the notice (dateSigned)")
     contract.save(update_fields=["date_signed"])
-    return [f"{contract.reference} was signed on {long_date(day)} (the notice's dateSigned): its duties count from that day"]
+    return [
+        f"{contract.reference} was signed on {long_date(day)} (the notice's dateSigned): its duties count from that day"
+    ]
 
 
 def contract_link_notices(*, contract: Contract) -> None:
@@ -595,7 +668,9 @@ def notice_record(
     # A contract's notice also belongs to the procurement with the same OCID, if the tracker has it.
     # Only a cycle of the contract's own team: another team's cycle is never written to from here.
     notice_cycle = cycle or (
-        CommissioningCycle.objects.filter(ocid=contract.ocid, team_id=contract.team_id).first() if contract.ocid else None
+        CommissioningCycle.objects.filter(ocid=contract.ocid, team_id=contract.team_id).first()
+        if contract.ocid
+        else None
     )
     notice = Notice(
         notice_type=notice_type,
@@ -617,9 +692,11 @@ def notice_record(
         # Its contract or cycle is followed up below, reminders and all.
         duty_meet(duty=duty, notice=notice, officer=officer, today=today, follow_up=False)
         if notice_type == NoticeType.UK17 and contract is not None:
-            same_period = Duty.objects.filter(
-                key=duty.key, status=Duty.Status.DUE, contract__buyer=contract.buyer
-            ).exclude(pk=duty.pk).select_related("milestone", "contract")
+            same_period = (
+                Duty.objects.filter(key=duty.key, status=Duty.Status.DUE, contract__buyer=contract.buyer)
+                .exclude(pk=duty.pk)
+                .select_related("milestone", "contract")
+            )
             for other in same_period:
                 notice.contracts.add(other.contract)
                 duty_meet(duty=other, notice=notice, officer=officer, today=today)
@@ -653,7 +730,9 @@ def _append_conflict_note(milestone: Milestone, line: str, *, officer, reason: s
 
 
 @transaction.atomic
-def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractBaseUser | None, today: date | None = None) -> Conflict:
+def conflict_resolve(
+    *, conflict: Conflict, use_notice: bool, officer: AbstractBaseUser | None, today: date | None = None
+) -> Conflict:
     """The officer's choice between the tracker's value and the notice's.
 
     Using the notice's value changes the milestone or the cycle through the usual services
@@ -682,13 +761,23 @@ def conflict_resolve(*, conflict: Conflict, use_notice: bool, officer: AbstractB
         elif value.get("target") == "contract" and locked.contract_id:
             contract = Contract.objects.get(pk=locked.contract_id)
             field = value["field"]
-            setattr(contract, field, Decimal(value["value"]) if field == "total_value" else date.fromisoformat(value["value"]))
-            contract_services.contract_save(contract=contract, officer=officer, reason=f"Chose the notice's value{release}")
+            setattr(
+                contract,
+                field,
+                Decimal(value["value"]) if field == "total_value" else date.fromisoformat(value["value"]),
+            )
+            contract_services.contract_save(
+                contract=contract, officer=officer, reason=f"Chose the notice's value{release}"
+            )
         elif value.get("target") == "cycle" and value.get("field") == "stage":
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
             if cycle.stage != value["value"]:
                 commissioning_services.cycle_change_stage(
-                    cycle=cycle, stage=value["value"], officer=officer, reason=f"Chose the notice's stage{release}", today=today
+                    cycle=cycle,
+                    stage=value["value"],
+                    officer=officer,
+                    reason=f"Chose the notice's stage{release}",
+                    today=today,
                 )
         elif value.get("target") == "cycle":
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
@@ -749,12 +838,22 @@ def payment_record(
         errors["amount"] = "Enter an amount of more than £0"
     if not (supplier or "").strip():
         errors["supplier"] = "Enter the supplier"
-    if not errors and Payment.objects.filter(contract=contract, paid_on=paid_on, amount=amount, finance_reference=finance_reference.strip()).exists():
+    if (
+        not errors
+        and Payment.objects.filter(
+            contract=contract, paid_on=paid_on, amount=amount, finance_reference=finance_reference.strip()
+        ).exists()
+    ):
         errors["amount"] = f"This payment of £{amount:,.2f} on {long_date(paid_on)} is already recorded"
     if errors:
         raise ValidationError(errors)
     payment = Payment(
-        contract=contract, paid_on=paid_on, amount=amount, supplier=supplier.strip(), finance_reference=finance_reference.strip(), recorded_by=officer
+        contract=contract,
+        paid_on=paid_on,
+        amount=amount,
+        supplier=supplier.strip(),
+        finance_reference=finance_reference.strip(),
+        recorded_by=officer,
     )
     payment.full_clean()
     history.record(payment, officer=officer, reason="Payment recorded")
@@ -771,7 +870,9 @@ class PaymentsImported:
 
 
 @transaction.atomic
-def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None, today: date | None = None) -> PaymentsImported:
+def payments_import(
+    *, data: bytes, contracts, officer: AbstractBaseUser | None, today: date | None = None
+) -> PaymentsImported:
     """Import a finance system's payments file (``notices.payments``) into the contracts given.
 
     ``contracts`` is what the officer may change (access.policy); a reference outside it is a
@@ -784,11 +885,15 @@ def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None,
     by_reference = {c.reference.casefold(): c for c in contracts.filter(reference__in=references)}
     for reference in sorted(references):
         # Finance systems often change the case of a reference: one query for each such reference only.
-        if reference.casefold() not in by_reference and (match := contracts.filter(reference__iexact=reference).first()):
+        if reference.casefold() not in by_reference and (
+            match := contracts.filter(reference__iexact=reference).first()
+        ):
             by_reference[reference.casefold()] = match
     for row in rows:
         if row.contract_reference.casefold() not in by_reference:
-            problems.append(RowProblem(row.row, "contract reference", f"no contract {row.contract_reference} that you can change"))
+            problems.append(
+                RowProblem(row.row, "contract reference", f"no contract {row.contract_reference} that you can change")
+            )
         if row.paid_on > today:
             problems.append(RowProblem(row.row, "date", f"{long_date(row.paid_on)} is in the future"))
     if problems:
@@ -817,13 +922,21 @@ def payments_import(*, data: bytes, contracts, officer: AbstractBaseUser | None,
 
 @transaction.atomic
 def breach_record(
-    *, contract: Contract, occurred_on: date, what: str, description: str = "", officer: AbstractBaseUser | None, today: date | None = None
+    *,
+    contract: Contract,
+    occurred_on: date,
+    what: str,
+    description: str = "",
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
 ) -> ContractBreach:
     """Record a breach or failure to improve; a public contract then needs a UK9 within 30 days (s.71)."""
     today = today or timezone.localdate()
     if occurred_on > today:
         raise ValidationError({"occurred_on": f"The date must be today or in the past ({long_date(today)})"})
-    breach = ContractBreach(contract=contract, occurred_on=occurred_on, what=what, description=description.strip(), recorded_by=officer)
+    breach = ContractBreach(
+        contract=contract, occurred_on=occurred_on, what=what, description=description.strip(), recorded_by=officer
+    )
     breach.full_clean()
     history.record(breach, officer=officer, reason="Breach recorded")
     breach.save()
@@ -836,7 +949,12 @@ def breach_record(
 
 @transaction.atomic
 def authority_spend_save(
-    *, buyer: Organisation, financial_year_start: date, expected_spend: Decimal, officer: AbstractBaseUser | None, today: date | None = None
+    *,
+    buyer: Organisation,
+    financial_year_start: date,
+    expected_spend: Decimal,
+    officer: AbstractBaseUser | None,
+    today: date | None = None,
 ) -> AuthoritySpend:
     """Record what a buyer expects to pay under public contracts in a financial year, and plan its UK1.
 
@@ -851,9 +969,9 @@ def authority_spend_save(
         errors["expected_spend"] = "Enter an amount of £0 or more"
     if errors:
         raise ValidationError(errors)
-    spend = AuthoritySpend.objects.filter(buyer=buyer, financial_year_start=financial_year_start).first() or AuthoritySpend(
+    spend = AuthoritySpend.objects.filter(
         buyer=buyer, financial_year_start=financial_year_start
-    )
+    ).first() or AuthoritySpend(buyer=buyer, financial_year_start=financial_year_start)
     spend.expected_spend = expected_spend
     spend.full_clean()
     history.record(spend, officer=officer, reason="Expected spend recorded")
@@ -864,7 +982,9 @@ def authority_spend_save(
 
 
 def _cycles_of_buyer(buyer: Organisation):
-    return CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")
+    return (
+        CommissioningCycle.objects.filter(Q(replaces__buyer=buyer) | Q(releases__buyer=buyer)).distinct().order_by("pk")
+    )
 
 
 # --- recurring team duties (Domestic Abuse Act 2021 Part 4) --------------------------------
@@ -872,7 +992,11 @@ def _cycles_of_buyer(buyer: Organisation):
 
 @transaction.atomic
 def team_duties_plan(
-    *, cycle: CommissioningCycle, planned: list, officer: AbstractBaseUser | None, reason: str = "Statutory duty planned"
+    *,
+    cycle: CommissioningCycle,
+    planned: list,
+    officer: AbstractBaseUser | None,
+    reason: str = "Statutory duty planned",
 ) -> list[Milestone]:
     """Add each ``council_duties.TeamDuty`` as a milestone of the cycle that carries the team's
     statutory dates, once: planning again adds nothing (each is found by its key)."""
@@ -940,14 +1064,28 @@ def meetings_import(
         if meeting is None:
             meeting = CouncilMeeting(buyer=buyer, uid=row.uid)
             added += 1
-        elif (meeting.title, meeting.meets_on, meeting.starts_at, meeting.body) == (row.title, row.meets_on, row.starts_at, policy.decision_body):
+        elif (meeting.title, meeting.meets_on, meeting.starts_at, meeting.body) == (
+            row.title,
+            row.meets_on,
+            row.starts_at,
+            policy.decision_body,
+        ):
             continue
         else:
             updated += 1
-        meeting.title, meeting.meets_on, meeting.starts_at, meeting.body = row.title, row.meets_on, row.starts_at, policy.decision_body
+        meeting.title, meeting.meets_on, meeting.starts_at, meeting.body = (
+            row.title,
+            row.meets_on,
+            row.starts_at,
+            policy.decision_body,
+        )
         history.record(meeting, officer=officer, reason="Meeting calendar imported")
         meeting.save()
-    contracts = Contract.objects.filter(buyer=buyer, options__status__in=ExtensionOption.OPEN_STATUSES).distinct().order_by("pk")
+    contracts = (
+        Contract.objects.filter(buyer=buyer, options__status__in=ExtensionOption.OPEN_STATUSES)
+        .distinct()
+        .order_by("pk")
+    )
     for contract in contracts:
         contract_changed(contract=contract, officer=officer, today=today)
     return MeetingsImported(added, updated, contracts.count())
@@ -1016,9 +1154,12 @@ def import_job_run(*, job_id: int) -> None:
     from .ocds.loader import ImportLimits, ImportOptions, import_releases
 
     now = timezone.now()
-    if ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=now
-    ) != 1:
+    if (
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, started_at=now
+        )
+        != 1
+    ):
         return
     job = ImportJob.objects.select_related("officer", "team").get(pk=job_id)
     options = ImportOptions(

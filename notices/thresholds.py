@@ -39,7 +39,9 @@ COMMENCEMENT_NO_3 = (
     "The Procurement Act 2023 (Commencement No. 3 and Transitional and Saving Provisions) Regulations 2024 "
     "(SI 2024/716), as amended by SI 2024/959 (which moved the day from 28 October 2024)"
 )
-COMMENCEMENT_NO_4 = "The Procurement Act 2023 (Commencement No. 4) Regulations 2025 (SI 2025/1316), made 9 December 2025"
+COMMENCEMENT_NO_4 = (
+    "The Procurement Act 2023 (Commencement No. 4) Regulations 2025 (SI 2025/1316), made 9 December 2025"
+)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,10 @@ def classify_contract(
     if value is None:
         regime = Regime.LIGHT_TOUCH if light_touch else Regime.STANDARD
         return Classification(
-            regime, None, None, "No estimated value is recorded, so the tracker treats it as a public contract above the threshold."
+            regime,
+            None,
+            None,
+            "No estimated value is recorded, so the tracker treats it as a public contract above the threshold.",
         )
     tested = value_with_vat(value, includes_vat=includes_vat)
     table = thresholds_on(procurement_started_on)
@@ -233,4 +238,6 @@ def classify_contract(
             threshold,
             f"{shown} is below {against}, and at least {_money(floor)}: a notifiable below-threshold contract.",
         )
-    return Classification(Regime.NO_NOTICE, tested, threshold, f"{shown} is below {_money(floor)}: no notice is required.")
+    return Classification(
+        Regime.NO_NOTICE, tested, threshold, f"{shown} is below {_money(floor)}: no notice is required."
+    )

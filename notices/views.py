@@ -69,7 +69,9 @@ class NoticeListView(Permission, TemplateView):
         return super().get_context_data(
             page=page,
             can_import=user.has_perm("notices.add_notice"),
-            open_conflicts=policy.conflicts_visible_to(user).filter(status=Conflict.Status.OPEN).select_related("cycle")[:50],
+            open_conflicts=policy.conflicts_visible_to(user)
+            .filter(status=Conflict.Status.OPEN)
+            .select_related("cycle")[:50],
             **kwargs,
         )
 
@@ -317,7 +319,8 @@ class ConflictDetailView(Permission, DetailView):
     def get_context_data(self, **kwargs):
         conflict = self.object
         can_change = self.request.user.has_perm("notices.change_conflict") and (
-            conflict.contract_id is None or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
+            conflict.contract_id is None
+            or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
         )
         return super().get_context_data(
             can_resolve=can_change and conflict.is_open,
@@ -353,7 +356,9 @@ class ConflictResolveView(Permission, View):
         if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
             for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
                 messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
-        return redirect(conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url())
+        return redirect(
+            conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url()
+        )
 
 
 # --- OCDS downloads -----------------------------------------------------------------------
@@ -394,11 +399,15 @@ class ExportAllView(Permission, View):
     def get(self, request):
         user = request.user
         cycles = policy.cycles_visible_to(user).order_by("pk")
-        contracts = policy.contracts_visible_to(user).select_related("buyer", "provider").prefetch_related("options").order_by("reference")
+        contracts = (
+            policy.contracts_visible_to(user)
+            .select_related("buyer", "provider")
+            .prefetch_related("options")
+            .order_by("reference")
+        )
         releases = exporter.releases_for_all(cycles, contracts)
         if not releases:
             # A release package must hold at least one release: say so instead of writing an invalid one.
             return render(request, "notices/nothing_to_export.html")
         package = exporter.release_package(releases, uri=request.build_absolute_uri())
         return _download(request, package, "commissioning-tracker-ocds.json")
-

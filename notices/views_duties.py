@@ -44,11 +44,15 @@ class RecordPaymentView(Permission, FormView):
         return {"supplier": self.contract.provider.name} if self.contract.provider_id else {}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(contract=self.contract, payments=self.contract.payments.order_by("-paid_on", "-pk")[:20], **kwargs)
+        return super().get_context_data(
+            contract=self.contract, payments=self.contract.payments.order_by("-paid_on", "-pk")[:20], **kwargs
+        )
 
     def form_valid(self, form):
         try:
-            payment = services.payment_record(contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data)
+            payment = services.payment_record(
+                contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -71,12 +75,21 @@ class ImportPaymentsView(Permission, View):
             data = upload.read()
         try:
             result = services.payments_import(
-                data=data, contracts=policy.contracts_editable_by(request.user), officer=request.user, today=timezone.localdate()
+                data=data,
+                contracts=policy.contracts_editable_by(request.user),
+                officer=request.user,
+                today=timezone.localdate(),
             )
         except ValidationError as error:
             problems = error.messages
-            form.add_error("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was imported")
-            return render(request, self.template_name, {"form": form, "problems": problems[:200], "more": max(0, len(problems) - 200)})
+            form.add_error(
+                "file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was imported"
+            )
+            return render(
+                request,
+                self.template_name,
+                {"form": form, "problems": problems[:200], "more": max(0, len(problems) - 200)},
+            )
         return render(request, "notices/payments_import_result.html", {"result": result})
 
 
@@ -95,7 +108,9 @@ class RecordBreachView(Permission, FormView):
 
     def form_valid(self, form):
         try:
-            breach = services.breach_record(contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data)
+            breach = services.breach_record(
+                contract=self.contract, officer=self.request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -150,7 +165,9 @@ class MeetingsView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             policies=KeyDecisionPolicy.objects.select_related("buyer").order_by("buyer__name"),
-            meetings=CouncilMeeting.objects.select_related("buyer").filter(meets_on__gte=timezone.localdate()).order_by("meets_on")[:100],
+            meetings=CouncilMeeting.objects.select_related("buyer")
+            .filter(meets_on__gte=timezone.localdate())
+            .order_by("meets_on")[:100],
             can_import=self.request.user.has_perm("notices.add_councilmeeting"),
             **kwargs,
         )
@@ -181,8 +198,17 @@ class ImportMeetingsView(Permission, View):
                 today=timezone.localdate(),
             )
         except ValidationError as error:
-            form.add_error("file", error.messages[0] if len(error.messages) == 1 else f"The calendar has {len(error.messages)} problems; nothing was imported")
-            return render(request, self.template_name, {"form": form, "problems": error.messages[:100] if len(error.messages) > 1 else []})
+            form.add_error(
+                "file",
+                error.messages[0]
+                if len(error.messages) == 1
+                else f"The calendar has {len(error.messages)} problems; nothing was imported",
+            )
+            return render(
+                request,
+                self.template_name,
+                {"form": form, "problems": error.messages[:100] if len(error.messages) > 1 else []},
+            )
         messages.success(
             request,
             f"{result.added} new meeting{'s' if result.added != 1 else ''}, {result.updated} changed; "

@@ -85,7 +85,10 @@ def health_facts(now: datetime | None = None) -> Facts:
     }
 
     oldest = (
-        Reminder.objects.filter(status=Reminder.Status.PLANNED, send_at__lte=now).order_by("send_at").values_list("send_at", flat=True).first()
+        Reminder.objects.filter(status=Reminder.Status.PLANNED, send_at__lte=now)
+        .order_by("send_at")
+        .values_list("send_at", flat=True)
+        .first()
     )
     overdue = now - oldest if oldest else None
     facts.checks["oldest_due_reminder"] = {

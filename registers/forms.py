@@ -42,7 +42,9 @@ class MappingForm(forms.Form):
         for index, header in enumerate(headers):
             name = f"column_{index}"
             self.fields[name] = forms.ChoiceField(
-                label=header or f"Column {index + 1} (no heading)", choices=FIELD_CHOICES, required=False,
+                label=header or f"Column {index + 1} (no heading)",
+                choices=FIELD_CHOICES,
+                required=False,
                 initial=mapping[index] if index < len(mapping) else "",
                 help_text=f"For example: {examples[index]}" if index < len(examples) and examples[index] else "",
             )

@@ -35,52 +35,221 @@ from contracts.models import Contract, ServiceCategory
 
 # field key -> (label shown to the officer, names it goes by; compared after ``normalise``)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "reference": ("Reference", ("reference", "reference number", "contract reference", "contract ref", "ref",
-                                "contract number", "contract id", "contract ref no", "ref no", "reference no", "our ref", "our reference",
-                                "internal reference", "contract reference number")),
-    "title": ("Title", ("title", "title of agreement", "contract title", "contract name", "name of contract",
-                        "agreement title", "service name", "name")),
-    "description": ("Description", ("description", "description of goods and services", "description of service",
-                                    "description of goods services", "contract description", "summary")),
-    "buyer": ("Buyer", ("buyer", "organisation", "organisation name", "council", "authority", "buying organisation",
-                        "contracting authority", "local authority")),
+    "reference": (
+        "Reference",
+        (
+            "reference",
+            "reference number",
+            "contract reference",
+            "contract ref",
+            "ref",
+            "contract number",
+            "contract id",
+            "contract ref no",
+            "ref no",
+            "reference no",
+            "our ref",
+            "our reference",
+            "internal reference",
+            "contract reference number",
+        ),
+    ),
+    "title": (
+        "Title",
+        (
+            "title",
+            "title of agreement",
+            "contract title",
+            "contract name",
+            "name of contract",
+            "agreement title",
+            "service name",
+            "name",
+        ),
+    ),
+    "description": (
+        "Description",
+        (
+            "description",
+            "description of goods and services",
+            "description of service",
+            "description of goods services",
+            "contract description",
+            "summary",
+        ),
+    ),
+    "buyer": (
+        "Buyer",
+        (
+            "buyer",
+            "organisation",
+            "organisation name",
+            "council",
+            "authority",
+            "buying organisation",
+            "contracting authority",
+            "local authority",
+        ),
+    ),
     "department": ("Department", ("department responsible", "department", "team", "service area", "directorate")),
-    "provider": ("Supplier", ("supplier name", "supplier", "provider", "provider name", "contractor", "vendor",
-                              "vendor name", "contractor name", "supplier details name")),
-    "company_number": ("Companies House number", (
-        "supplier companies house number", "companies house number", "company number", "company registration number",
-        "supplier company number", "registered company number", "supplier companies house", "company reg no",
-        "supplier registration number", "registration number", "company no", "company reg number", "co number")),
-    "charity_number": ("Charity number", ("supplier charity number", "charity number", "charity registration number",
-                                          "registered charity number", "charity no")),
+    "provider": (
+        "Supplier",
+        (
+            "supplier name",
+            "supplier",
+            "provider",
+            "provider name",
+            "contractor",
+            "vendor",
+            "vendor name",
+            "contractor name",
+            "supplier details name",
+        ),
+    ),
+    "company_number": (
+        "Companies House number",
+        (
+            "supplier companies house number",
+            "companies house number",
+            "company number",
+            "company registration number",
+            "supplier company number",
+            "registered company number",
+            "supplier companies house",
+            "company reg no",
+            "supplier registration number",
+            "registration number",
+            "company no",
+            "company reg number",
+            "co number",
+        ),
+    ),
+    "charity_number": (
+        "Charity number",
+        (
+            "supplier charity number",
+            "charity number",
+            "charity registration number",
+            "registered charity number",
+            "charity no",
+        ),
+    ),
     "ppon_id": ("PPON identifier", ("ppon", "ppon identifier", "ppon id", "supplier ppon")),
-    "total_value": ("Total value", ("total value", "contract value", "value", "total contract value", "whole life value",
-                                    "total value gbp", "value of contract", "estimated total value", "contract value gbp")),
-    "annual_value": ("Annual value", ("annual value", "estimated annual value", "annual spend", "estimated annual spend",
-                                      "value per annum", "annual contract value", "yearly value")),
-    "non_recoverable_vat": ("Non-recoverable VAT", (
-        "non recoverable vat", "irrecoverable vat", "vat that cannot be recovered", "non recoverable vat amount",
-        "vat not recoverable")),
-    "start_date": ("Start date", ("start date", "contract start date", "start", "commencement date", "date from",
-                                  "contract start")),
-    "end_date": ("End date", ("end date", "contract end date", "end", "expiry date", "current end date", "date to",
-                              "contract end", "end date excluding extensions")),
+    "total_value": (
+        "Total value",
+        (
+            "total value",
+            "contract value",
+            "value",
+            "total contract value",
+            "whole life value",
+            "total value gbp",
+            "value of contract",
+            "estimated total value",
+            "contract value gbp",
+        ),
+    ),
+    "annual_value": (
+        "Annual value",
+        (
+            "annual value",
+            "estimated annual value",
+            "annual spend",
+            "estimated annual spend",
+            "value per annum",
+            "annual contract value",
+            "yearly value",
+        ),
+    ),
+    "non_recoverable_vat": (
+        "Non-recoverable VAT",
+        (
+            "non recoverable vat",
+            "irrecoverable vat",
+            "vat that cannot be recovered",
+            "non recoverable vat amount",
+            "vat not recoverable",
+        ),
+    ),
+    "start_date": (
+        "Start date",
+        ("start date", "contract start date", "start", "commencement date", "date from", "contract start"),
+    ),
+    "end_date": (
+        "End date",
+        (
+            "end date",
+            "contract end date",
+            "end",
+            "expiry date",
+            "current end date",
+            "date to",
+            "contract end",
+            "end date excluding extensions",
+        ),
+    ),
     "initial_end_date": ("End of initial term", ("end of initial term", "initial end date", "initial term end date")),
-    "term_months": ("Initial term (months)", ("initial term months", "term months", "initial term", "contract term",
-                                              "duration months", "term", "contract length months", "length months")),
-    "max_extent_date": ("Maximum extent date", (
-        "maximum extent date", "max extent date", "maximum end date", "end date including extensions",
-        "latest end date", "max end date", "final end date", "end date with extensions")),
+    "term_months": (
+        "Initial term (months)",
+        (
+            "initial term months",
+            "term months",
+            "initial term",
+            "contract term",
+            "duration months",
+            "term",
+            "contract length months",
+            "length months",
+        ),
+    ),
+    "max_extent_date": (
+        "Maximum extent date",
+        (
+            "maximum extent date",
+            "max extent date",
+            "maximum end date",
+            "end date including extensions",
+            "latest end date",
+            "max end date",
+            "final end date",
+            "end date with extensions",
+        ),
+    ),
     "review_date": ("Review date", ("review date", "contract review date", "date of review")),
-    "extensions": ("Extension options", ("extension options", "extensions", "extension", "options", "option to extend",
-                                         "extension period", "extension details", "extension options available")),
-    "procurement_route": ("Procurement route", (
-        "invitation to quote or published tender", "procurement route", "procurement process", "procurement method",
-        "route to market", "procurement type", "invitation to quote or published invitation to tender")),
+    "extensions": (
+        "Extension options",
+        (
+            "extension options",
+            "extensions",
+            "extension",
+            "options",
+            "option to extend",
+            "extension period",
+            "extension details",
+            "extension options available",
+        ),
+    ),
+    "procurement_route": (
+        "Procurement route",
+        (
+            "invitation to quote or published tender",
+            "procurement route",
+            "procurement process",
+            "procurement method",
+            "route to market",
+            "procurement type",
+            "invitation to quote or published invitation to tender",
+        ),
+    ),
     "sme": ("SME", ("sme", "supplier sme", "sme yes no", "is sme", "small or medium enterprise")),
-    "vcse": ("VCSE", ("vcse", "vcs", "voluntary or community sector", "supplier vcse", "is vcse", "voluntary sector",
-                      "vcse yes no")),
-    "sme_vcse": ("SME or VCSE", ("sme vcse", "sme or vcse", "sme vcs", "sme or vcs", "supplier type", "sme vcs status")),
+    "vcse": (
+        "VCSE",
+        ("vcse", "vcs", "voluntary or community sector", "supplier vcse", "is vcse", "voluntary sector", "vcse yes no"),
+    ),
+    "sme_vcse": (
+        "SME or VCSE",
+        ("sme vcse", "sme or vcse", "sme vcs", "sme or vcs", "supplier type", "sme vcs status"),
+    ),
     "ocid": ("OCID", ("ocid", "ocds id", "open contracting id")),
     "service_category": ("Service", ("service", "service category", "category", "service type")),
     "light_touch": ("Light-touch regime", ("light touch regime", "light touch")),
@@ -88,9 +257,27 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 IGNORE = ""
 # The header of the downloadable template, in its order.
 TEMPLATE_FIELDS = [
-    "reference", "title", "description", "buyer", "provider", "company_number", "charity_number", "start_date",
-    "end_date", "term_months", "extensions", "max_extent_date", "annual_value", "total_value", "non_recoverable_vat",
-    "review_date", "procurement_route", "sme", "vcse", "service_category", "ocid",
+    "reference",
+    "title",
+    "description",
+    "buyer",
+    "provider",
+    "company_number",
+    "charity_number",
+    "start_date",
+    "end_date",
+    "term_months",
+    "extensions",
+    "max_extent_date",
+    "annual_value",
+    "total_value",
+    "non_recoverable_vat",
+    "review_date",
+    "procurement_route",
+    "sme",
+    "vcse",
+    "service_category",
+    "ocid",
 ]
 REQUIRED = ("reference", "title", "start_date")
 
@@ -177,9 +364,24 @@ class CellError(ValueError):
 
 EXCEL_EPOCH = date(1899, 12, 30)
 DATE_FORMATS = (
-    "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d",
-    "%d %b %Y", "%d %B %Y", "%d %b %y", "%d %B %y", "%d-%b-%Y", "%d-%b-%y", "%b %d %Y", "%B %d %Y",
-    "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d-%m-%y",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d %b %y",
+    "%d %B %y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
 )
 
 
@@ -249,7 +451,13 @@ def read_money(value: Any) -> Money | None:
     vat = _VAT_NOTE.search(text)
     if vat:
         said = vat.group(1).lower()
-        note = "including VAT" if "inc" in said else "no VAT" if ("exempt" in said or "no" in said.split()) else "excluding VAT"
+        note = (
+            "including VAT"
+            if "inc" in said
+            else "no VAT"
+            if ("exempt" in said or "no" in said.split())
+            else "excluding VAT"
+        )
         text = _VAT_NOTE.sub(" ", text)
     text = _PER_YEAR.sub(" ", text)
     compact = text.replace("£", "").replace("GBP", "").replace("gbp", "").replace(",", "").replace(" ", "")
@@ -292,7 +500,10 @@ def read_sme_vcse(value: Any) -> tuple[bool | None, bool | None]:
     if text in {"neither", "no", "n", "none", "large", "non sme", "not sme"}:
         return False, False
     sme = bool(re.search(r"\bsme\b|\bsmall\b|\bmedium\b", text)) or text == "both"
-    vcse = bool(re.search(r"\bvcse?\b|\bvoluntary\b|\bcharity\b|\bcommunity\b|\bsocial enterprise\b", text)) or text == "both"
+    vcse = (
+        bool(re.search(r"\bvcse?\b|\bvoluntary\b|\bcharity\b|\bcommunity\b|\bsocial enterprise\b", text))
+        or text == "both"
+    )
     if not (sme or vcse):
         raise CellError(f"{shown(value)} is not SME, VCSE, both or neither")
     return sme, vcse
@@ -393,12 +604,18 @@ def read_extensions(value: Any) -> Extensions:
     text = " ".join(str(value).lower().replace("×", "x").replace("-", " ").split())
     if re.search(r"\bup\s*to\b|\bupto\b|\bmax(?:imum)?\b|\btbc\b|\bor\b|\bunknown\b|\bdiscretion", text):
         raise CellError(f"{shown(value)} does not say how many options there are and how long each is")
-    text = re.sub(r"\b(options?|to|extend|extensions?|for|of|further|additional|periods?|available|optional|"
-                  r"possible|with|the|by|each)\b", " ", text)
+    text = re.sub(
+        r"\b(options?|to|extend|extensions?|for|of|further|additional|periods?|available|optional|"
+        r"possible|with|the|by|each)\b",
+        " ",
+        text,
+    )
     text = " ".join(text.split())
     if not text and str(value).strip():
         raise CellError(f"{shown(value)} does not say how many options there are and how long each is")
-    if text in {"", "none", "no", "n a", "na", "n/a", "nil", "0", "not applicable"} or re.fullmatch(r"(?:no|none|nil)\b.*", text):
+    if text in {"", "none", "no", "n a", "na", "n/a", "nil", "0", "not applicable"} or re.fullmatch(
+        r"(?:no|none|nil)\b.*", text
+    ):
         return Extensions()
     # "2 x 12 months", "2x1 year", "two 12 month"
     match = re.fullmatch(rf"{_NUM}\s*x\s*(\d+)\s*{_UNIT}", text) or re.fullmatch(rf"{_NUM}\s+(\d+)\s*{_UNIT}", text)
@@ -627,8 +844,12 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
         proposed.initial_term_months = term
         derived = terms.term_end(start, term)
         if stated_end and stated_end != derived:
-            problem(end_key, f"{long_date(stated_end)} is not where a term of {term} months from {long_date(start)} "
-                    f"ends ({long_date(derived)}): the term is used", WARNING)
+            problem(
+                end_key,
+                f"{long_date(stated_end)} is not where a term of {term} months from {long_date(start)} "
+                f"ends ({long_date(derived)}): the term is used",
+                WARNING,
+            )
     elif start and stated_end:
         if stated_end < start:
             problem(end_key, f"{shown(values[end_key])} is before the start date, {long_date(start)}")
@@ -636,30 +857,48 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
             months, exact = derive_term(start, stated_end)
             proposed.initial_term_months = months
             if not exact:
-                problem(end_key, f"{long_date(stated_end)} is not the day before an anniversary of the start "
-                        f"({long_date(start)}): the term is taken as {months} months, ending "
-                        f"{long_date(terms.term_end(start, months))}", WARNING)
+                problem(
+                    end_key,
+                    f"{long_date(stated_end)} is not the day before an anniversary of the start "
+                    f"({long_date(start)}): the term is taken as {months} months, ending "
+                    f"{long_date(terms.term_end(start, months))}",
+                    WARNING,
+                )
     elif start and not ({"end_date", "initial_end_date", "term_months"} & set(values)):
         problem("end_date", "End date is missing, and no initial term is given")
     if proposed.initial_term_months:
         proposed.initial_end_date = terms.term_end(start, proposed.initial_term_months)
         if extensions and extensions.initial_months and extensions.initial_months != proposed.initial_term_months:
-            problem("extensions", f"{shown(values['extensions'])} gives an initial term of {extensions.initial_months} "
-                    f"months, but the dates give {proposed.initial_term_months}", WARNING)
+            problem(
+                "extensions",
+                f"{shown(values['extensions'])} gives an initial term of {extensions.initial_months} "
+                f"months, but the dates give {proposed.initial_term_months}",
+                WARNING,
+            )
     if end and initial_end and proposed.initial_term_months and end != proposed.initial_end_date:
         # The tracker's own export: the current end date includes exercised options.
-        problem("end_date", f"{long_date(end)} is after the end of the initial term: options already exercised are "
-                "not imported; record them on the contract's page", WARNING)
+        problem(
+            "end_date",
+            f"{long_date(end)} is after the end of the initial term: options already exercised are "
+            "not imported; record them on the contract's page",
+            WARNING,
+        )
 
     if proposed.max_extent_date and proposed.initial_end_date:
         if proposed.max_extent_date < proposed.initial_end_date:
-            problem("max_extent_date", f"{long_date(proposed.max_extent_date)} is before the end of the initial term, "
-                    f"{long_date(proposed.initial_end_date)}")
+            problem(
+                "max_extent_date",
+                f"{long_date(proposed.max_extent_date)} is before the end of the initial term, "
+                f"{long_date(proposed.initial_end_date)}",
+            )
         else:
             beyond = [p for p in proposed.option_periods if p.end > proposed.max_extent_date]
             if beyond:
-                problem("extensions", f"option {beyond[0].sequence} would run to {long_date(beyond[0].end)}, after the "
-                        f"maximum extent date of {long_date(proposed.max_extent_date)}")
+                problem(
+                    "extensions",
+                    f"option {beyond[0].sequence} would run to {long_date(beyond[0].end)}, after the "
+                    f"maximum extent date of {long_date(proposed.max_extent_date)}",
+                )
     if proposed.review_date and start and proposed.review_date < start:
         problem("review_date", f"{long_date(proposed.review_date)} is before the start date", WARNING)
 
@@ -684,8 +923,13 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
             vcse = both[1] if vcse is None else vcse
     if text("provider"):
         proposed.provider = _organisation(
-            "provider", text("provider"), context, problem,
-            company_number=text("company_number"), charity_number=text("charity_number"), ppon_id=text("ppon_id"),
+            "provider",
+            text("provider"),
+            context,
+            problem,
+            company_number=text("company_number"),
+            charity_number=text("charity_number"),
+            ppon_id=text("ppon_id"),
         )
         if proposed.provider:
             proposed.provider.is_sme, proposed.provider.is_vcse = sme, vcse
@@ -696,8 +940,12 @@ def parse_row(number: int, cells: list[Any], context: Context) -> ProposedContra
         proposed.buyer = OrganisationChoice(name=buyer.name, existing_pk=buyer.pk, matched_by="the team's buyer")
     else:
         problem("buyer", "No buyer is given, and the team has no contracts to take one from")
-    if proposed.buyer and proposed.provider and proposed.buyer.existing_pk and \
-            proposed.buyer.existing_pk == proposed.provider.existing_pk:
+    if (
+        proposed.buyer
+        and proposed.provider
+        and proposed.buyer.existing_pk
+        and proposed.buyer.existing_pk == proposed.provider.existing_pk
+    ):
         problem("provider", "The supplier must be a different organisation from the buyer")
     return proposed
 

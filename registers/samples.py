@@ -15,14 +15,33 @@ from openpyxl import Workbook
 from .parsing import FIELDS, TEMPLATE_FIELDS
 
 TEMPLATE_EXAMPLE = [
-    "DA-2027-01", "Domestic abuse refuge", "28 self-contained flats with children's support", "",
-    "Example Refuge Charity", "01234567", "1234567", "01/03/2027", "29/02/2032", "", "2 x 12 months", "",
-    "£880,000", "£4,400,000", "£0", "01/03/2028", "Published invitation to tender", "Yes", "Yes",
-    "Refuge and safe accommodation", "",
+    "DA-2027-01",
+    "Domestic abuse refuge",
+    "28 self-contained flats with children's support",
+    "",
+    "Example Refuge Charity",
+    "01234567",
+    "1234567",
+    "01/03/2027",
+    "29/02/2032",
+    "",
+    "2 x 12 months",
+    "",
+    "£880,000",
+    "£4,400,000",
+    "£0",
+    "01/03/2028",
+    "Published invitation to tender",
+    "Yes",
+    "Yes",
+    "Refuge and safe accommodation",
+    "",
 ]
 
 
-def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8", title: str = "") -> bytes:
+def csv_bytes(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8", title: str = ""
+) -> bytes:
     """A CSV as a council's system writes it: ``encoding`` "utf-8-sig" adds Excel's byte order
     mark, "cp1252" is an older Windows system's; ``title`` adds a line above the header."""
     buffer = io.StringIO(newline="")
@@ -80,10 +99,23 @@ def template_xlsx() -> bytes:
 
 
 TRANSPARENCY_HEADERS = [
-    "Organisation", "Reference number", "Title of agreement", "Department responsible",
-    "Description of goods and services", "Supplier name", "Supplier Companies House number",
-    "Supplier charity number", "Total value (£)", "Estimated annual value (£)", "Non-recoverable VAT (£)",
-    "Start date", "End date", "Review date", "Invitation to quote or published tender", "SME", "VCSE",
+    "Organisation",
+    "Reference number",
+    "Title of agreement",
+    "Department responsible",
+    "Description of goods and services",
+    "Supplier name",
+    "Supplier Companies House number",
+    "Supplier charity number",
+    "Total value (£)",
+    "Estimated annual value (£)",
+    "Non-recoverable VAT (£)",
+    "Start date",
+    "End date",
+    "Review date",
+    "Invitation to quote or published tender",
+    "SME",
+    "VCSE",
 ]
 
 
@@ -95,8 +127,21 @@ def transparency_rows(count: int, *, first: date = date(2025, 4, 1), prefix: str
         start = date(first.year + n % 3, (first.month + n) % 12 + 1, 1)
         years = 2 + n % 4
         yield [
-            "Example Council", f"{prefix}-{n:05d}", f"Support service {n}", "Domestic abuse team",
-            "Community-based domestic abuse support", f"Support Charity {n % 400}", f"{(n % 400) + 1000000:08d}", "",
-            f"£{50000 + n:,}", f"{(50000 + n) / years:.2f}", "0", start.strftime("%d/%m/%Y"),
-            term_end(start, 12 * years).strftime("%d/%m/%Y"), "", "Published tender", "Yes", "Yes" if n % 2 else "No",
+            "Example Council",
+            f"{prefix}-{n:05d}",
+            f"Support service {n}",
+            "Domestic abuse team",
+            "Community-based domestic abuse support",
+            f"Support Charity {n % 400}",
+            f"{(n % 400) + 1000000:08d}",
+            "",
+            f"£{50000 + n:,}",
+            f"{(50000 + n) / years:.2f}",
+            "0",
+            start.strftime("%d/%m/%Y"),
+            term_end(start, 12 * years).strftime("%d/%m/%Y"),
+            "",
+            "Published tender",
+            "Yes",
+            "Yes" if n % 2 else "No",
         ]

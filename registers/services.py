@@ -147,14 +147,16 @@ class Preview:
         if self.keep_rows is None or len(self.rows) < self.keep_rows:
             self.rows.append(outcome)
         if outcome.status == "changed":
-            self.changed.append({"row": outcome.proposed.row, "reference": outcome.proposed.reference,
-                                 "changes": outcome.changes})
+            self.changed.append(
+                {"row": outcome.proposed.row, "reference": outcome.proposed.reference, "changes": outcome.changes}
+            )
         if outcome.contract_id and outcome.status in ("changed", "unchanged"):
             self.matched_ids.append(outcome.contract_id)
         for choice in (outcome.proposed.provider, outcome.proposed.buyer):
             if choice and choice.near and parsing.name_key(choice.name) not in self.near:
                 self.near[parsing.name_key(choice.name)] = {
-                    "key": parsing.name_key(choice.name), "name": choice.name,
+                    "key": parsing.name_key(choice.name),
+                    "name": choice.name,
                     "near": [{"pk": o.pk, "name": o.name} for o in choice.near],
                 }
 
@@ -199,7 +201,10 @@ def remembered_mapping(team: Team) -> dict[str, str]:
 def mapping_remember(*, team: Team, headers: list[str], mapping: list[str]) -> None:
     """Keep the team's mapping for next time, merged over what it had."""
     saved, _ = ColumnMapping.objects.get_or_create(team=team)
-    saved.fields = {**saved.fields, **{parsing.normalise(h): key for h, key in zip(headers, mapping) if parsing.normalise(h)}}
+    saved.fields = {
+        **saved.fields,
+        **{parsing.normalise(h): key for h, key in zip(headers, mapping) if parsing.normalise(h)},
+    }
     saved.save()
 
 
@@ -221,9 +226,7 @@ def organisation_index() -> parsing.OrganisationIndex:
 
 def team_buyer(team: Team) -> parsing.KnownOrganisation | None:
     """The buyer of most of the team's contracts: the buyer of a row that names none."""
-    top = (
-        Contract.objects.filter(team=team).values("buyer").annotate(n=Count("pk")).order_by("-n", "buyer").first()
-    )
+    top = Contract.objects.filter(team=team).values("buyer").annotate(n=Count("pk")).order_by("-n", "buyer").first()
     if not top:
         return None
     buyer = Organisation.objects.get(pk=top["buyer"])
@@ -231,7 +234,12 @@ def team_buyer(team: Team) -> parsing.KnownOrganisation | None:
 
 
 def _proposed_rows(
-    data: bytes, *, mapping: list[str], headers_check: list[str] | None, context: parsing.Context, progress: Progress | None
+    data: bytes,
+    *,
+    mapping: list[str],
+    headers_check: list[str] | None,
+    context: parsing.Context,
+    progress: Progress | None,
 ) -> Iterator[parsing.ProposedContract]:
     table = reading.read_table(data, parsing.header_score)
     context.headers = table.headers
@@ -268,11 +276,16 @@ def register_preview(
     except reading.UnreadableFile as error:
         return Preview(headers=[], mapping=[], file_problems=[str(error)])
     mapping = list(mapping) if mapping is not None else guessed
-    preview = Preview(headers=headers, mapping=mapping, file_problems=parsing.mapping_problems(mapping), keep_rows=keep_rows)
+    preview = Preview(
+        headers=headers, mapping=mapping, file_problems=parsing.mapping_problems(mapping), keep_rows=keep_rows
+    )
     if preview.file_problems:
         return preview
     context = parsing.Context(
-        headers=headers, mapping=mapping, organisations=organisation_index(), default_buyer=team_buyer(team),
+        headers=headers,
+        mapping=mapping,
+        organisations=organisation_index(),
+        default_buyer=team_buyer(team),
         organisation_choices=organisation_choices or {},
     )
     editable = None if user is None else set(policy.contracts_editable_by(user).values_list("pk", flat=True))
@@ -288,13 +301,18 @@ def register_preview(
         batch.clear()
 
     try:
-        for proposed in _proposed_rows(data, mapping=mapping, headers_check=headers, context=context, progress=progress):
+        for proposed in _proposed_rows(
+            data, mapping=mapping, headers_check=headers, context=context, progress=progress
+        ):
             key = proposed.reference.casefold()
             if key and key in seen_references:
-                proposed.problems.append(parsing.Problem(
-                    proposed.row, context.column("reference"),
-                    f"{proposed.reference} is also on row {seen_references[key]}: each contract once",
-                ))
+                proposed.problems.append(
+                    parsing.Problem(
+                        proposed.row,
+                        context.column("reference"),
+                        f"{proposed.reference} is also on row {seen_references[key]}: each contract once",
+                    )
+                )
             elif key:
                 seen_references[key] = proposed.row
             batch.append(proposed)
@@ -321,15 +339,20 @@ def _match_batch(batch, *, team: Team, editable: set[int] | None, created: set[i
                 by_ocid.setdefault(contract.ocid, contract)
     outcomes = []
     for proposed in batch:
-        contract = by_reference.get(proposed.reference.casefold()) or (by_ocid.get(proposed.ocid) if proposed.ocid else None)
+        contract = by_reference.get(proposed.reference.casefold()) or (
+            by_ocid.get(proposed.ocid) if proposed.ocid else None
+        )
         outcome = RowOutcome(proposed=proposed, status="new")
         if contract is not None:
             outcome.contract_id = contract.pk
             if (editable is not None and contract.pk not in editable) or contract.team_id != team.pk:
-                proposed.problems.append(parsing.Problem(
-                    proposed.row, "Reference",
-                    f"{contract.reference} is a contract of another team, or one you may not change",
-                ))
+                proposed.problems.append(
+                    parsing.Problem(
+                        proposed.row,
+                        "Reference",
+                        f"{contract.reference} is a contract of another team, or one you may not change",
+                    )
+                )
             else:
                 outcome.changes = _changes(contract, proposed)
                 outcome.status = "changed" if outcome.changes else "unchanged"
@@ -389,12 +412,15 @@ def _changes(contract: Contract, proposed: parsing.ProposedContract) -> list[str
         if not existing and proposed.options:
             changes.append(f"Extension options: none to {options_words(proposed.options)}")
         elif existing and tuple(existing) != tuple(proposed.options):
-            proposed.problems.append(parsing.Problem(
-                proposed.row, "Extension options",
-                f"the contract already has {options_words(existing)}; the file says "
-                f"{options_words(proposed.options)}: change options on the contract's page",
-                parsing.WARNING,
-            ))
+            proposed.problems.append(
+                parsing.Problem(
+                    proposed.row,
+                    "Extension options",
+                    f"the contract already has {options_words(existing)}; the file says "
+                    f"{options_words(proposed.options)}: change options on the contract's page",
+                    parsing.WARNING,
+                )
+            )
     return changes
 
 
@@ -443,8 +469,9 @@ def register_commit(
         for outcome in outcomes:
             current["row"] = outcome.proposed.row
             if outcome.status == "new":
-                contract = _create(outcome.proposed, team=team, officer=officer, reason=reason, made=made,
-                                   lead_officer=lead_officer)
+                contract = _create(
+                    outcome.proposed, team=team, officer=officer, reason=reason, made=made, lead_officer=lead_officer
+                )
                 created.add(contract.pk)
                 saved_ids.append(contract.pk)
             elif outcome.status == "changed":
@@ -472,8 +499,13 @@ def _organisation(choice, *, role: str, officer, reason: str, made: dict[str, Or
     key = parsing.name_key(choice.name) or choice.name
     if key not in made:
         organisation = Organisation(
-            name=choice.name, role=role, company_number=choice.company_number, charity_number=choice.charity_number,
-            ppon_id=choice.ppon_id, is_sme=bool(choice.is_sme), is_vcse=bool(choice.is_vcse),
+            name=choice.name,
+            role=role,
+            company_number=choice.company_number,
+            charity_number=choice.charity_number,
+            ppon_id=choice.ppon_id,
+            is_sme=bool(choice.is_sme),
+            is_vcse=bool(choice.is_vcse),
         )
         made[key] = contract_services.organisation_save(organisation=organisation, officer=officer, reason=reason)
     return made[key]
@@ -488,14 +520,22 @@ def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: 
             continue
         if value is None and name in ("is_light_touch",):
             continue
-        setattr(contract, name, value if value is not None else ("" if name in ("description", "procurement_route", "ocid") else None))
+        setattr(
+            contract,
+            name,
+            value if value is not None else ("" if name in ("description", "procurement_route", "ocid") else None),
+        )
 
 
 def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
     contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
     _apply(contract, proposed, creating=True)
-    contract.buyer = _organisation(proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made)
-    contract.provider = _organisation(proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made)
+    contract.buyer = _organisation(
+        proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
+    )
+    contract.provider = _organisation(
+        proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
+    )
     contract_services.contract_save(contract=contract, officer=officer, reason=reason)
     for months in proposed.options:
         contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
@@ -507,9 +547,13 @@ def _update(outcome: RowOutcome, *, officer, reason, made) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=outcome.contract_id)
     _apply(contract, proposed, creating=False)
     if proposed.provider is not None:
-        contract.provider = _organisation(proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made)
+        contract.provider = _organisation(
+            proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
+        )
     if proposed.buyer is not None and "buyer" in proposed.given:
-        contract.buyer = _organisation(proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made)
+        contract.buyer = _organisation(
+            proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
+        )
     contract_services.contract_save(contract=contract, officer=officer, reason=reason)
     if proposed.options_given and proposed.options and not contract.options.exists():
         for months in proposed.options:
@@ -530,7 +574,9 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
     )
     open_options = dict(
         ExtensionOption.objects.filter(contract__in=ending, status__in=ExtensionOption.OPEN_STATUSES)
-        .values_list("contract").annotate(n=Count("pk")).values_list("contract", "n")
+        .values_list("contract")
+        .annotate(n=Count("pk"))
+        .values_list("contract", "n")
     )
     return {
         "counts": preview.counts,
@@ -540,8 +586,12 @@ def _summary(preview: Preview, saved_ids: list[int], made: dict, *, today: date)
         "changed": preview.changed,
         "ending_within_18_months": [
             {
-                "pk": c.pk, "reference": c.reference, "title": c.title, "end": c.current_end_date.isoformat(),
-                "provider": c.provider.name if c.provider else "", "options_left": open_options.get(c.pk, 0),
+                "pk": c.pk,
+                "reference": c.reference,
+                "title": c.title,
+                "end": c.current_end_date.isoformat(),
+                "provider": c.provider.name if c.provider else "",
+                "options_left": open_options.get(c.pk, 0),
             }
             for c in ending
         ],
@@ -612,8 +662,12 @@ def register_import_preview(*, register_import: RegisterImport) -> RegisterImpor
     progress = _progress_writer(register_import)
     try:
         preview = register_preview(
-            data=bytes(register_import.content), team=register_import.team, mapping=register_import.mapping,
-            user=register_import.officer, organisation_choices=register_import.organisation_choices, progress=progress,
+            data=bytes(register_import.content),
+            team=register_import.team,
+            mapping=register_import.mapping,
+            user=register_import.officer,
+            organisation_choices=register_import.organisation_choices,
+            progress=progress,
             keep_rows=PAGE_ROWS,
         )
     finally:
@@ -630,9 +684,14 @@ def register_import_commit(*, register_import: RegisterImport, today: date | Non
     progress = _progress_writer(register_import)
     try:
         summary = register_commit(
-            data=bytes(register_import.content), filename=register_import.filename, team=register_import.team,
-            officer=register_import.officer, mapping=register_import.mapping,
-            organisation_choices=register_import.organisation_choices, progress=progress, today=today,
+            data=bytes(register_import.content),
+            filename=register_import.filename,
+            team=register_import.team,
+            officer=register_import.officer,
+            mapping=register_import.mapping,
+            organisation_choices=register_import.organisation_choices,
+            progress=progress,
+            today=today,
         )
     except ImportRefused as refused:
         register_import.status = RegisterImport.Status.FAILED
@@ -653,7 +712,11 @@ def register_import_start(*, register_import: RegisterImport, action: str) -> bo
     """Run a preview or a commit now if the file is small; else queue it. True if it was queued."""
     from . import tasks
 
-    rows = max(0, bytes(register_import.content).count(b"\n")) if not reading.is_xlsx(bytes(register_import.content)) else None
+    rows = (
+        max(0, bytes(register_import.content).count(b"\n"))
+        if not reading.is_xlsx(bytes(register_import.content))
+        else None
+    )
     if rows is None:
         rows = register_import.rows_total or _xlsx_rows(bytes(register_import.content))
     running = RegisterImport.Status.PREVIEWING if action == "preview" else RegisterImport.Status.COMMITTING

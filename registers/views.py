@@ -52,8 +52,12 @@ class ImportStartView(Permission, FormView):
             form.add_error("file", str(error))
             return self.form_invalid(form)
         register_import = RegisterImport.objects.create(
-            team=team, officer=self.request.user, filename=upload.name[:255], content=data,
-            headers=headers, mapping=mapping,
+            team=team,
+            officer=self.request.user,
+            filename=upload.name[:255],
+            content=data,
+            headers=headers,
+            mapping=mapping,
         )
         return redirect("registers:import-columns", pk=register_import.pk)
 
@@ -80,7 +84,9 @@ class ImportMappingView(Permission, FormView):
         imported = self.register_import
         return {
             **super().get_form_kwargs(),
-            "headers": imported.headers, "mapping": imported.mapping, "examples": self._examples(),
+            "headers": imported.headers,
+            "mapping": imported.mapping,
+            "examples": self._examples(),
         }
 
     def _examples(self) -> list[str]:
@@ -97,12 +103,17 @@ class ImportMappingView(Permission, FormView):
 
     def form_valid(self, form):
         register_import = self.register_import
-        if register_import.status not in (RegisterImport.Status.UPLOADED, RegisterImport.Status.PREVIEWED,
-                                          RegisterImport.Status.FAILED):
+        if register_import.status not in (
+            RegisterImport.Status.UPLOADED,
+            RegisterImport.Status.PREVIEWED,
+            RegisterImport.Status.FAILED,
+        ):
             return redirect("registers:import-preview", pk=register_import.pk)
         register_import.mapping = form.cleaned_data["mapping"]
         register_import.save(update_fields=["mapping", "updated_at"])
-        services.mapping_remember(team=register_import.team, headers=register_import.headers, mapping=register_import.mapping)
+        services.mapping_remember(
+            team=register_import.team, headers=register_import.headers, mapping=register_import.mapping
+        )
         services.register_import_start(register_import=register_import, action="preview")
         return redirect("registers:import-preview", pk=register_import.pk)
 
@@ -116,9 +127,7 @@ class ImportPreviewView(Permission, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk):
-        return TemplateView.as_view(
-            template_name="registers/preview.html", extra_context=self.context()
-        )(request)
+        return TemplateView.as_view(template_name="registers/preview.html", extra_context=self.context())(request)
 
     def context(self, **extra) -> dict:
         imported = self.register_import
@@ -128,10 +137,15 @@ class ImportPreviewView(Permission, View):
             for header, key in zip(imported.headers, imported.mapping)
         ]
         return {
-            "register_import": imported, "preview": preview, "summary": imported.summary, "mapping": mapping,
+            "register_import": imported,
+            "preview": preview,
+            "summary": imported.summary,
+            "mapping": mapping,
             "errors": [p for p in preview.get("problems", []) if p["severity"] == parsing.ERROR],
             "warnings": [p for p in preview.get("problems", []) if p["severity"] == parsing.WARNING],
-            "refresh": imported.is_running, "today": timezone.localdate(), **extra,
+            "refresh": imported.is_running,
+            "today": timezone.localdate(),
+            **extra,
         }
 
     def post(self, request, pk):

@@ -11,7 +11,16 @@ class ReminderRuleAdmin(SimpleHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["milestone", "offset", "recipient_email", "send_at", "status", "attempts", "sent_at", "times_accepted"]
+    list_display = [
+        "milestone",
+        "offset",
+        "recipient_email",
+        "send_at",
+        "status",
+        "attempts",
+        "sent_at",
+        "times_accepted",
+    ]
     list_filter = ["status", "purpose", "audience"]
     search_fields = ["recipient_email", "milestone__title"]
     list_select_related = ["milestone"]

@@ -48,7 +48,10 @@ def send_weekly_digests(*, today: date) -> int:
             continue  # already sent this week
         context = {
             "user": user,
-            "rows": [{"milestone": m, "due_words": london_words(m), "url": absolute(m.get_absolute_url())} for m in milestones],
+            "rows": [
+                {"milestone": m, "due_words": london_words(m), "url": absolute(m.get_absolute_url())}
+                for m in milestones
+            ],
             "week_commencing": week_commencing,
             "days": DIGEST_DAYS,
         }

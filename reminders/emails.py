@@ -128,7 +128,11 @@ class Entry:
 
     @property
     def full_title(self) -> str:
-        return _one_line(self.milestone.title) if len(self.milestones) == 1 else f"{subject_name(self.milestone)}: {self.title}"
+        return (
+            _one_line(self.milestone.title)
+            if len(self.milestones) == 1
+            else f"{subject_name(self.milestone)}: {self.title}"
+        )
 
     def sort_key(self):
         return (URGENCY[self.lead.purpose], due_moment(self.milestone), self.milestone.pk)
@@ -160,7 +164,9 @@ def stop_link(reminder: Reminder, *, preview: bool) -> str:
     return absolute(reverse("reminders:acknowledge", args=[token]))
 
 
-def build_message(reminders: list[Reminder] | Reminder, *, now: datetime, preview: bool = False) -> EmailMultiAlternatives:
+def build_message(
+    reminders: list[Reminder] | Reminder, *, now: datetime, preview: bool = False
+) -> EmailMultiAlternatives:
     """The one email a recipient gets at a send time, listing every deadline due for attention in it."""
     reminders = reminders if isinstance(reminders, list) else [reminders]
     today = timezone.localdate(now)
@@ -168,28 +174,30 @@ def build_message(reminders: list[Reminder] | Reminder, *, now: datetime, previe
     for entry in entries_for(reminders):
         lead, milestone = entry.lead, entry.milestone
         late_rows = [r for r in entry.reminders if now - r.send_at > settings.REMINDER_LATE_AFTER]
-        items.append({
-            "reminder": lead,
-            "milestone": milestone,
-            "title": entry.full_title,
-            "subject_record": milestone.subject,
-            "due_words": london_words(milestone),
-            "days_left": (milestone.due_on - today).days,
-            "links": [
-                {
-                    "title": _one_line(m.title),
-                    "milestone_url": absolute(m.get_absolute_url()),
-                    "acknowledge_url": stop_link(
-                        next(r for r in entry.reminders if r.milestone_id == m.pk), preview=preview
-                    ),
-                }
-                for m in entry.milestones
-            ],
-            "conflict_notes": [m.conflict_note for m in entry.milestones if m.conflict_note],
-            "late": bool(late_rows),
-            "planned_for": timezone.localtime(min(r.send_at for r in late_rows)) if late_rows else None,
-            "short_notice": any(r.offset == "short notice" for r in entry.reminders),
-        })
+        items.append(
+            {
+                "reminder": lead,
+                "milestone": milestone,
+                "title": entry.full_title,
+                "subject_record": milestone.subject,
+                "due_words": london_words(milestone),
+                "days_left": (milestone.due_on - today).days,
+                "links": [
+                    {
+                        "title": _one_line(m.title),
+                        "milestone_url": absolute(m.get_absolute_url()),
+                        "acknowledge_url": stop_link(
+                            next(r for r in entry.reminders if r.milestone_id == m.pk), preview=preview
+                        ),
+                    }
+                    for m in entry.milestones
+                ],
+                "conflict_notes": [m.conflict_note for m in entry.milestones if m.conflict_note],
+                "late": bool(late_rows),
+                "planned_for": timezone.localtime(min(r.send_at for r in late_rows)) if late_rows else None,
+                "short_notice": any(r.offset == "short notice" for r in entry.reminders),
+            }
+        )
     first = reminders[0]
     context = {"items": items, "recipient_name": first.recipient_name, "team": items[0]["subject_record"].team}
     message = EmailMultiAlternatives(

@@ -14,7 +14,9 @@ class ReminderFilterForm(forms.Form):
 
     mine = forms.BooleanField(required=False, label="Only reminders to me")
     recipient = forms.CharField(
-        required=False, max_length=200, label="To",
+        required=False,
+        max_length=200,
+        label="To",
         help_text="Part of a name or email address, for example 'olivia' or 'da-team@'",
     )
     sent_from = GovukDateField(required=False, label="From", help_text="Send date on or after, for example 1 3 2026")
@@ -31,8 +33,11 @@ class ReminderFilterForm(forms.Form):
         """The filters that are valid, for the selector: an invalid one is left out, never guessed."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        return {key: data[key] for key in ("mine", "recipient", "sent_from", "sent_to")
-                if key in data and key not in self.errors and data[key] not in (None, "")}
+        return {
+            key: data[key]
+            for key in ("mine", "recipient", "sent_from", "sent_to")
+            if key in data and key not in self.errors and data[key] not in (None, "")
+        }
 
 
 class QuietDaysForm(forms.ModelForm):

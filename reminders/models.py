@@ -87,22 +87,17 @@ class Reminder(models.Model):
         ]
         indexes = [
             # sweep._claim_next and due_reminder_ids: planned rows by send time, whatever the size of the table.
-            models.Index(
-                fields=["send_at"], condition=models.Q(status="planned"), name="reminder_planned_send_at"
-            ),
+            models.Index(fields=["send_at"], condition=models.Q(status="planned"), name="reminder_planned_send_at"),
             # sweep.reclaim_stale_claims: rows a worker claimed and never finished.
-            models.Index(
-                fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"
-            ),
+            models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="reminder_sending_claimed"),
             # sweep._claim_next: a recipient's other due rows, claimed with the oldest for one email.
             models.Index(
-                fields=["recipient_email", "send_at"], condition=models.Q(status="planned"),
+                fields=["recipient_email", "send_at"],
+                condition=models.Q(status="planned"),
                 name="reminder_planned_recipient",
             ),
             # sweep.sweep: a sweep loads the rows it has just claimed (one recipient's) by its token.
-            models.Index(
-                fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"
-            ),
+            models.Index(fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"),
         ]
 
     def __str__(self) -> str:

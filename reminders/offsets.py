@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from contracts.terms import add_months
 from common.workdays import working_days_before
+from contracts.terms import add_months
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -106,18 +106,39 @@ def wanted_reminders(milestone: Milestone, offsets: list[Offset], quiet: list[tu
         away = owner and any(first <= day <= last for first, last in quiet)
         if owner and away and (manager or team.shared_mailbox):
             if manager and manager[0] != owner[0]:
-                wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.MANAGER, *manager,
-                                     send_at, note=f"{owner[1]} is away: sent to their manager instead"))
+                wanted.append(
+                    Wanted(
+                        offset.code,
+                        Reminder.Purpose.REMINDER,
+                        Reminder.Audience.MANAGER,
+                        *manager,
+                        send_at,
+                        note=f"{owner[1]} is away: sent to their manager instead",
+                    )
+                )
         elif owner:
             wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.OWNER, *owner, send_at))
         if team.shared_mailbox:
-            wanted.append(Wanted(offset.code, Reminder.Purpose.REMINDER, Reminder.Audience.TEAM,
-                                 team.shared_mailbox, team.name, send_at))
+            wanted.append(
+                Wanted(
+                    offset.code,
+                    Reminder.Purpose.REMINDER,
+                    Reminder.Audience.TEAM,
+                    team.shared_mailbox,
+                    team.name,
+                    send_at,
+                )
+            )
     if manager:
         days = settings.REMINDER_ESCALATION_DAYS
         wanted.append(
-            Wanted("escalation", Reminder.Purpose.ESCALATION, Reminder.Audience.MANAGER, *manager,
-                   send_time(milestone.due_on, Offset(days, "days"), due_at=milestone.due_at, hour=hour))
+            Wanted(
+                "escalation",
+                Reminder.Purpose.ESCALATION,
+                Reminder.Audience.MANAGER,
+                *manager,
+                send_time(milestone.due_on, Offset(days, "days"), due_at=milestone.due_at, hour=hour),
+            )
         )
         if milestone.kind not in Milestone.EVENT_KINDS:
             # The morning after, at the send hour like every escalation: a manager gets one email a day.
@@ -177,17 +198,32 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
     for reminder in to_create:
         log.info(
             "reminder planned",
-            extra={"milestone": milestone.pk, "offset": reminder.offset, "to": reminder.recipient_email,
-                   "send_at": reminder.send_at.isoformat()},
+            extra={
+                "milestone": milestone.pk,
+                "offset": reminder.offset,
+                "to": reminder.recipient_email,
+                "send_at": reminder.send_at.isoformat(),
+            },
         )
-    kept = set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
-    _cancel([row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
-            NO_LONGER_WANTED)
+    kept = (
+        set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
+    )
+    _cancel(
+        [row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
+        NO_LONGER_WANTED,
+    )
 
 
 def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
-    values = {"offset": want.offset, "purpose": want.purpose, "audience": want.audience,
-              "recipient_email": want.email, "recipient_name": want.name, "send_at": want.send_at, "note": want.note}
+    values = {
+        "offset": want.offset,
+        "purpose": want.purpose,
+        "audience": want.audience,
+        "recipient_email": want.email,
+        "recipient_name": want.name,
+        "send_at": want.send_at,
+        "note": want.note,
+    }
     return Reminder(milestone=milestone, **{**values, **fields})
 
 
@@ -195,7 +231,11 @@ def next_send_time(now: datetime) -> datetime:
     """The next REMINDER_SEND_HOUR o'clock in London, when the day's escalations go together."""
     local = now.astimezone(LONDON)
     today = datetime.combine(local.date(), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
-    return today if today >= now else datetime.combine(local.date() + timedelta(days=1), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+    return (
+        today
+        if today >= now
+        else datetime.combine(local.date() + timedelta(days=1), time(settings.REMINDER_SEND_HOUR), tzinfo=LONDON)
+    )
 
 
 def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: datetime) -> list[Reminder]:
@@ -218,13 +258,21 @@ def _not_silently_skipped(milestone: Milestone, wanted, existing: dict, now: dat
             continue
         reminders = [w for w in wants if w.purpose == Reminder.Purpose.REMINDER]
         if reminders and due > now and all(w.send_at < now for w in reminders):
-            rows.append(_row(milestone, reminders[0], offset=SHORT_NOTICE, send_at=now,
-                             note="Added at short notice: its reminder times had passed when it was entered"))
+            rows.append(
+                _row(
+                    milestone,
+                    reminders[0],
+                    offset=SHORT_NOTICE,
+                    send_at=now,
+                    note="Added at short notice: its reminder times had passed when it was entered",
+                )
+            )
         overdue = [w for w in wants if w.purpose == Reminder.Purpose.OVERDUE]
         catch_up = timedelta(days=settings.REMINDER_OVERDUE_CATCH_UP_DAYS)
         if overdue and overdue[0].send_at < now and now - due <= catch_up:
-            rows.append(_row(milestone, overdue[0], send_at=next_send_time(now),
-                             note="Already overdue when it was entered"))
+            rows.append(
+                _row(milestone, overdue[0], send_at=next_send_time(now), note="Already overdue when it was entered")
+            )
     return rows
 
 
@@ -232,9 +280,11 @@ def reminders_plan_all(*, now: datetime | None = None) -> int:
     """Re-plan every open milestone (nightly): picks up new rules, owners and team mailboxes."""
     rules = dict(ReminderRule.objects.values_list("kind", "offsets"))
     count = 0
-    milestones = Milestone.objects.filter(status=Milestone.Status.SCHEDULED).select_related(
-        "owner", "contract__team__manager", "cycle__team__manager"
-    ).prefetch_related("reminders", "owner__quiet_days")
+    milestones = (
+        Milestone.objects.filter(status=Milestone.Status.SCHEDULED)
+        .select_related("owner", "contract__team__manager", "cycle__team__manager")
+        .prefetch_related("reminders", "owner__quiet_days")
+    )
     for milestone in milestones.iterator(chunk_size=500):
         reminders_plan_for_milestone(milestone=milestone, now=now, rules=rules)
         count += 1

@@ -26,7 +26,12 @@ def reminder_tab(show: str | None) -> str:
 
 
 def reminders_for_list(
-    *, user, tab: str, mine: bool = False, recipient: str = "", sent_from: date | None = None,
+    *,
+    user,
+    tab: str,
+    mine: bool = False,
+    recipient: str = "",
+    sent_from: date | None = None,
     sent_to: date | None = None,
 ) -> QuerySet[Reminder]:
     """The reminders a person may see on one tab, filtered.
@@ -35,9 +40,12 @@ def reminders_for_list(
     ``sent_to``: London days of the send time (the sent time on the "sent" tab).
     """
     _, statuses, order = TABS[tab]
-    reminders = policy.reminders_visible_to(user).filter(status__in=statuses).select_related(
-        "milestone__contract", "milestone__cycle"
-    ).order_by(order, "id")
+    reminders = (
+        policy.reminders_visible_to(user)
+        .filter(status__in=statuses)
+        .select_related("milestone__contract", "milestone__cycle")
+        .order_by(order, "id")
+    )
     if mine:
         reminders = reminders.filter(recipient_email__iexact=user.email)
     if recipient:
@@ -56,12 +64,14 @@ def reminders_sent_together(reminder: Reminder) -> list[Reminder]:
     """The rows that go (or went) in the same email as ``reminder``: its recipient's, at its send time."""
     if reminder.status in (Reminder.Status.PLANNED, Reminder.Status.SENDING):
         rows = Reminder.objects.filter(
-            recipient_email=reminder.recipient_email, send_at=reminder.send_at,
+            recipient_email=reminder.recipient_email,
+            send_at=reminder.send_at,
             status__in=[Reminder.Status.PLANNED, Reminder.Status.SENDING],
         )
     elif reminder.status == Reminder.Status.SENT:
-        rows = Reminder.objects.filter(recipient_email=reminder.recipient_email, sent_at=reminder.sent_at,
-                                       status=Reminder.Status.SENT)
+        rows = Reminder.objects.filter(
+            recipient_email=reminder.recipient_email, sent_at=reminder.sent_at, status=Reminder.Status.SENT
+        )
     else:
         rows = Reminder.objects.filter(pk=reminder.pk)
     return list(rows.select_related("milestone__contract__team", "milestone__cycle__team", "milestone__owner"))

@@ -212,7 +212,12 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
         if is_temporary(error) and attempts < settings.REMINDER_MAX_ATTEMPTS:
             retry_at = now + backoff(attempts)
             _finish(
-                held, status=S.PLANNED, claimed_at=None, claim_token="", send_at=retry_at, last_error=text,
+                held,
+                status=S.PLANNED,
+                claimed_at=None,
+                claim_token="",
+                send_at=retry_at,
+                last_error=text,
                 note=f"Attempt {attempts} on {when} failed for now ({_short(error)}); "
                 f"trying again at {timezone.localtime(retry_at):%H:%M}"[:200],
             )
@@ -221,7 +226,9 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
             return outcome
         gave_up = " (gave up after repeated temporary failures)" if is_temporary(error) else ""
         _finish(
-            held, status=S.FAILED, last_error=text,
+            held,
+            status=S.FAILED,
+            last_error=text,
             note=f"Not sent: attempt {attempts} on {when} was refused ({_short(error)}){gave_up}"[:200],
         )
         log.error("reminder send failed permanently", extra={"reminders": ids, "error": text})
@@ -230,7 +237,11 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
     for reminder in held:
         late = now - reminder.send_at > settings.REMINDER_LATE_AFTER
         finished = _finish(
-            [reminder], status=S.SENT, sent_at=now, was_late=late, times_accepted=F("times_accepted") + 1,
+            [reminder],
+            status=S.SENT,
+            sent_at=now,
+            was_late=late,
+            times_accepted=F("times_accepted") + 1,
             note=f"Sent late: it was due at {timezone.localtime(reminder.send_at):%-d %B %Y %H:%M}" if late else "",
         )
         outcome.sent += 1
@@ -248,7 +259,9 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
 
 def _short(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
-        detail = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        detail = (
+            error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
+        )
         return f"the mail server said {error.smtp_code} {' '.join(detail.split())}"[:120]
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "the mail server refused the address"

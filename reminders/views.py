@@ -45,12 +45,15 @@ class ReminderListView(Permission, TemplateView):
         reminders = reminders_for_list(user=self.request.user, tab=tab, **filters)
         page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
         visible = policy.reminders_visible_to(self.request.user)
-        counts = {
-            key: visible.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()
-        }
+        counts = {key: visible.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()}
         return super().get_context_data(
-            tab=tab, tabs=[(key, value[0], counts[key]) for key, value in TABS.items()], label=TABS[tab][0],
-            page=page, form=form, filtered=bool(filters), **kwargs
+            tab=tab,
+            tabs=[(key, value[0], counts[key]) for key, value in TABS.items()],
+            label=TABS[tab][0],
+            page=page,
+            form=form,
+            filtered=bool(filters),
+            **kwargs,
         )
 
 
@@ -69,8 +72,7 @@ class ReminderPreviewView(Permission, TemplateView):
         message = build_message(shown, now=moment, preview=True)
         html = next((content for content, kind in message.alternatives if kind == "text/html"), "")
         return super().get_context_data(
-            reminder=reminder, message=message, html=html, hidden=len(together) - len(shown),
-            when=moment, **kwargs
+            reminder=reminder, message=message, html=html, hidden=len(together) - len(shown), when=moment, **kwargs
         )
 
 
@@ -124,9 +126,15 @@ class AcknowledgeView(View):
         if refused:
             return refused
         milestone = reminder.milestone
-        return render(request, self.template_name, {
-            "milestone": milestone, "email": reminder.recipient_email, "due_words": london_words(milestone),
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "milestone": milestone,
+                "email": reminder.recipient_email,
+                "due_words": london_words(milestone),
+            },
+        )
 
     def post(self, request, token):
         reminder, refused = self._reminder(request, token)
@@ -149,10 +157,13 @@ class AcknowledgeView(View):
                 locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
                 security_log.info(
                     "reminders stopped from an email link",
-                    extra={"user": email, "signed_in_as": request.user.get_username() if request.user.is_authenticated else "",
-                           "reminder": reminder.pk, "milestone": locked.pk, "address": _address(request)},
+                    extra={
+                        "user": email,
+                        "signed_in_as": request.user.get_username() if request.user.is_authenticated else "",
+                        "reminder": reminder.pk,
+                        "milestone": locked.pk,
+                        "address": _address(request),
+                    },
                 )
             reminders_plan_for_milestone(milestone=locked)
-        return render(
-            request, "reminders/acknowledged.html", {"milestone": locked, "due_words": london_words(locked)}
-        )
+        return render(request, "reminders/acknowledged.html", {"milestone": locked, "due_words": london_words(locked)})

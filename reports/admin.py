@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DecisionReport, KpiResult, MonitoringReturn, QualityAssessment, RenderedReport, ReportApproval, ReportOption
+from .models import (
+    DecisionReport,
+    KpiResult,
+    MonitoringReturn,
+    QualityAssessment,
+    RenderedReport,
+    ReportApproval,
+    ReportOption,
+)
 
 
 class KpiResultInline(admin.TabularInline):

@@ -13,8 +13,19 @@ PENNY = Decimal("0.01")
 MONTHS_IN_A_YEAR = Decimal(12)
 
 _WORDS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
 ]
 
 

@@ -144,7 +144,9 @@ class KpiResultForm(forms.ModelForm):
             if self.instance.pk:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
-                self.add_error("name", "This return already has this indicator for this service: change that one instead")
+                self.add_error(
+                    "name", "This return already has this indicator for this service: change that one instead"
+                )
         return cleaned
 
     def _post_clean(self):
@@ -246,7 +248,9 @@ class ReportDetailsForm(forms.ModelForm):
         contracts = policy.contracts_editable_by(user).select_related("buyer").order_by("reference")
         self.fields["contract"].queryset = contracts
         self.fields["option"].queryset = (
-            ExtensionOption.objects.filter(contract__in=contracts).select_related("contract").order_by("contract__reference", "sequence")
+            ExtensionOption.objects.filter(contract__in=contracts)
+            .select_related("contract")
+            .order_by("contract__reference", "sequence")
         )
         self.fields["cycle"].queryset = policy.cycles_visible_to(user).order_by("name")
         self.fields["cycle"].required = False
@@ -292,7 +296,13 @@ class ReportSectionsForm(forms.ModelForm):
 class ReportImplicationsForm(forms.ModelForm):
     class Meta:
         model = DecisionReport
-        fields = ["policy_implications", "resources_and_risk", "carbon_and_energy", "legal_implications", *IMPLICATION_FIELDS]
+        fields = [
+            "policy_implications",
+            "resources_and_risk",
+            "carbon_and_energy",
+            "legal_implications",
+            *IMPLICATION_FIELDS,
+        ]
         help_texts = {
             "resources_and_risk": "The tracker adds the annual value and the value of the extension",
             "legal_implications": "The tracker adds the contract's start, term and options",

@@ -144,7 +144,9 @@ def parse(text: str) -> list[KpiLine]:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(lines) >= MAX_ROWS:
-                raise KpiFileError([Problem(row_number, None, f"the file has more than {MAX_ROWS:,} results; split it")])
+                raise KpiFileError(
+                    [Problem(row_number, None, f"the file has more than {MAX_ROWS:,} results; split it")]
+                )
             line = _line(row_number, cells, position, problems)
             if line is None:
                 if len(problems) >= MAX_ERRORS:
@@ -153,7 +155,11 @@ def parse(text: str) -> list[KpiLine]:
             key = (line.year, line.quarter, line.service.lower(), line.name.lower())
             if key in seen:
                 problems.append(
-                    Problem(row_number, "indicator", f"'{line.name}' is already given for this quarter and service in row {seen[key]}")
+                    Problem(
+                        row_number,
+                        "indicator",
+                        f"'{line.name}' is already given for this quarter and service in row {seen[key]}",
+                    )
                 )
                 continue
             seen[key] = row_number

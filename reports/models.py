@@ -62,7 +62,12 @@ class MonitoringReturn(models.Model):
         help_text="The calendar year the financial year starts in: 2016 for 2016/17",
     )
     quarter = models.PositiveSmallIntegerField(
-        choices=[(1, "Q1 (April to June)"), (2, "Q2 (July to September)"), (3, "Q3 (October to December)"), (4, "Q4 (January to March)")]
+        choices=[
+            (1, "Q1 (April to June)"),
+            (2, "Q2 (July to September)"),
+            (3, "Q3 (October to December)"),
+            (4, "Q4 (January to March)"),
+        ]
     )
     received_on = models.DateField("received on", null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source, default=Source.ENTERED)
@@ -232,11 +237,16 @@ class DecisionReport(models.Model):
     decision_route = models.CharField("decision route", max_length=20, choices=Route, default=Route.CABINET)
     meeting_date = models.DateField("meeting or decision date", null=True, blank=True)
     responsible_member = models.CharField(
-        "responsible Cabinet member", max_length=200, blank=True,
+        "responsible Cabinet member",
+        max_length=200,
+        blank=True,
         help_text="For example, Councillor Long (Cabinet Member for Adult Social Care and Housing)",
     )
     sponsor = models.CharField(
-        "report sponsor", max_length=200, blank=True, help_text="For example, Michael Bracey (Corporate Director People)"
+        "report sponsor",
+        max_length=200,
+        blank=True,
+        help_text="For example, Michael Bracey (Corporate Director People)",
     )
     author = models.CharField(
         max_length=200, blank=True, help_text="For example, Mick Hancock (Assistant Director Joint Commissioning)"
@@ -437,9 +447,7 @@ class ReportApproval(models.Model):
     class Meta:
         ordering = ["report", "-version"]
         get_latest_by = "version"
-        constraints = [
-            models.UniqueConstraint(fields=["report", "version"], name="report_approval_one_per_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["report", "version"], name="report_approval_one_per_version")]
 
     def __str__(self) -> str:
         return f"{self.report}, version {self.version}, approved {self.approved_at:%-d %B %Y}"

@@ -81,7 +81,7 @@ def static_file_for(url: str) -> str | None:
         return None
     if not parts.path.startswith(STATIC_PREFIX):
         return None
-    relative = unquote(parts.path[len(STATIC_PREFIX):])
+    relative = unquote(parts.path[len(STATIC_PREFIX) :])
     # No climbing out of the static folders, however it is spelled.
     if "\\" in relative or "\x00" in relative or any(p in ("", ".", "..") for p in relative.split("/")):
         return None

@@ -270,7 +270,11 @@ def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
     contract, option = facts.contract, facts.option
     if contract and contract.annual_value is None:
         # Only an extension report gives the value of an extension; the others give the annual value.
-        missing = "the value of the extension" if report.kind == DecisionReport.Kind.EXTENSION else "the contract's annual value"
+        missing = (
+            "the value of the extension"
+            if report.kind == DecisionReport.Kind.EXTENSION
+            else "the contract's annual value"
+        )
         warnings.append(f"The contract has no annual value, so the report cannot give {missing}")
     if option:
         if option.value is not None and option.recorded_value is not None and option.recorded_value != option.value:
@@ -298,7 +302,9 @@ def _warnings(report: DecisionReport, facts: ReportFacts) -> list[str]:
             )
     if contract and not facts.kpis:
         when = f" up to {long_date(facts.up_to)}" if facts.up_to else ""
-        warnings.append(f"No monitoring returns are recorded for {contract.reference}{when}: the report has no KPI tables")
+        warnings.append(
+            f"No monitoring returns are recorded for {contract.reference}{when}: the report has no KPI tables"
+        )
     return warnings
 
 
@@ -356,9 +362,13 @@ def _cover(report: DecisionReport) -> list:
 def report_for_display(pk: int, queryset=None) -> DecisionReport:
     """One report with everything its figures need, in a fixed number of queries."""
     queryset = DecisionReport.objects.all() if queryset is None else queryset
-    return queryset.select_related(
-        "contract__buyer", "contract__provider", "option", "cycle__team", "submitted_by", "approved_by"
-    ).prefetch_related("contract__options", "options").get(pk=pk)
+    return (
+        queryset.select_related(
+            "contract__buyer", "contract__provider", "option", "cycle__team", "submitted_by", "approved_by"
+        )
+        .prefetch_related("contract__options", "options")
+        .get(pk=pk)
+    )
 
 
 # --- history ------------------------------------------------------------------------------
@@ -376,7 +386,7 @@ def _related_name(model_field, pk) -> str:
 
 
 def _describe_changes(old, new) -> list[str]:
-    """"Status: Draft → Approved" for short fields; long text fields say only that they changed."""
+    """ "Status: Draft → Approved" for short fields; long text fields say only that they changed."""
     lines = []
     model = new.instance_type
     # The entry's own time says when it was submitted or approved.
@@ -393,7 +403,9 @@ def _describe_changes(old, new) -> list[str]:
             before, after = _related_name(model_field, change.old), _related_name(model_field, change.new)
         else:
             before, after = change.old, change.new
-        lines.append(f"{label}: {before if before not in (None, '') else '(empty)'} → {after if after not in (None, '') else '(empty)'}")
+        lines.append(
+            f"{label}: {before if before not in (None, '') else '(empty)'} → {after if after not in (None, '') else '(empty)'}"
+        )
     return lines
 
 
@@ -405,7 +417,9 @@ def report_history(report: DecisionReport) -> list[HistoryEntry]:
         (report.history.select_related("history_user"), lambda r: f"Report {verbs[r.history_type]}", 1),
         (
             ReportOption.history.filter(report_id=report.pk).select_related("history_user"),
-            lambda r: f"Option {ReportOption.ORDER.index(r.kind) + 1} ({ReportOption.HEADINGS[ReportOption.Kind(r.kind)].lower()}) {verbs[r.history_type]}",
+            lambda r: (
+                f"Option {ReportOption.ORDER.index(r.kind) + 1} ({ReportOption.HEADINGS[ReportOption.Kind(r.kind)].lower()}) {verbs[r.history_type]}"
+            ),
             0,
         ),
     ]
@@ -435,9 +449,7 @@ def report_history(report: DecisionReport) -> list[HistoryEntry]:
 def reports_for_meeting(meeting_date: date, queryset=None) -> list[DecisionReport]:
     queryset = DecisionReport.objects.all() if queryset is None else queryset
     return list(
-        queryset.filter(meeting_date=meeting_date)
-        .select_related("contract", "cycle", "approved_by")
-        .order_by("title")
+        queryset.filter(meeting_date=meeting_date).select_related("contract", "cycle", "approved_by").order_by("title")
     )
 
 
@@ -472,7 +484,10 @@ def report_approvers(report: DecisionReport) -> list:
     candidates = (
         get_user_model()
         .objects.with_perm(
-            APPROVE_PERMISSION, is_active=True, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+            APPROVE_PERMISSION,
+            is_active=True,
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
         )
         .exclude(email="")
         .order_by("last_name", "first_name", "username")

@@ -120,7 +120,10 @@ def monitoring_returns_import(
         )
         if monitoring_return is None:
             monitoring_return = MonitoringReturn(
-                contract=contract, year=year, quarter=quarter, source=MonitoringReturn.Source.IMPORTED,
+                contract=contract,
+                year=year,
+                quarter=quarter,
+                source=MonitoringReturn.Source.IMPORTED,
                 received_on=received_on,
             )
             monitoring_return_save(monitoring_return=monitoring_return, officer=officer, reason=reason)
@@ -142,7 +145,11 @@ def monitoring_returns_import(
             if result is None:
                 result = KpiResult(monitoring_return=monitoring_return, **wanted)
                 outcome.results_created += 1
-            elif all(getattr(result, name) == wanted[name] for name in _COMPARED) and result.service == line.service and result.name == line.name:
+            elif (
+                all(getattr(result, name) == wanted[name] for name in _COMPARED)
+                and result.service == line.service
+                and result.name == line.name
+            ):
                 outcome.results_unchanged += 1
                 continue
             else:
@@ -184,7 +191,9 @@ def _locked_draft(report: DecisionReport) -> DecisionReport:
 
 
 @transaction.atomic
-def report_create(*, report: DecisionReport, officer: AbstractBaseUser | None, reason: str = "Report started") -> DecisionReport:
+def report_create(
+    *, report: DecisionReport, officer: AbstractBaseUser | None, reason: str = "Report started"
+) -> DecisionReport:
     """Start a draft report with the four options of the seed report's appraisal, unwritten."""
     if not report.title.strip():
         report.title = report.default_title()
@@ -292,7 +301,11 @@ def report_approvers_notify(*, report_id: int) -> int:
     report = report_for_display(report_id)
     if report.status != DecisionReport.Status.SUBMITTED:
         return 0
-    submitter = (report.submitted_by.get_full_name() or report.submitted_by.get_username()) if report.submitted_by else "An officer"
+    submitter = (
+        (report.submitted_by.get_full_name() or report.submitted_by.get_username())
+        if report.submitted_by
+        else "An officer"
+    )
     link = settings.SITE_URL.rstrip("/") + report.get_absolute_url()
     messages = [
         EmailMessage(
@@ -484,9 +497,13 @@ def meeting_pack_render(*, meeting_date: date) -> list[int]:
     from .selectors import report_for_display
 
     done = []
-    for report_id in DecisionReport.objects.filter(meeting_date=meeting_date).order_by("pk").values_list("pk", flat=True):
+    for report_id in (
+        DecisionReport.objects.filter(meeting_date=meeting_date).order_by("pk").values_list("pk", flat=True)
+    ):
         report = report_for_display(report_id)
-        approval = report.approvals.order_by("-version").first() if report.status == DecisionReport.Status.APPROVED else None
+        approval = (
+            report.approvals.order_by("-version").first() if report.status == DecisionReport.Status.APPROVED else None
+        )
         # An approved report goes into the pack as approved, never re-rendered with today's figures.
         pdf = approved_pdf(approval) if approval is not None else render_report_pdf(report)
         with transaction.atomic():

@@ -45,9 +45,7 @@ def launch(playwright):
 def axe_violations(page) -> list[str]:
     """Every WCAG A/AA violation axe-core finds on the page as it is now, in words."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(n['target'][0] for n in v['nodes'][:3])}"
         for v in result["violations"]
@@ -142,7 +140,9 @@ def tab_to(page, wanted, *, role: str | None = None, backwards: bool = False, li
 
     def wrap():
         nonlocal wrapped
-        assert not wrapped, f"focus went back on itself or round the page twice (a trap?) looking for {wanted!r}: {stops}"
+        assert not wrapped, (
+            f"focus went back on itself or round the page twice (a trap?) looking for {wanted!r}: {stops}"
+        )
         wrapped = True
 
     for _ in range(limit):
@@ -150,7 +150,9 @@ def tab_to(page, wanted, *, role: str | None = None, backwards: bool = False, li
         seen = page.evaluate(_FOCUS_STOP)
         stop = seen["stop"]
         if before_look is not None and seen["before_now"] is not None:
-            assert seen["before_now"] != before_look, f"focus on {stops[-1]} looks the same as without it: {before_look}"
+            assert seen["before_now"] != before_look, (
+                f"focus on {stops[-1]} looks the same as without it: {before_look}"
+            )
         if stop is None:  # past the end of the page: the browser's own controls, then round again
             stops.append("(outside the page)")
             wrap()
@@ -213,7 +215,9 @@ def assert_accessible_pdf(pdf) -> None:
             if "/DescendantFonts" in font:
                 font = font["/DescendantFonts"][0].get_object()
             descriptor = font["/FontDescriptor"].get_object()
-            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"page {number}: {font['/BaseFont']} not embedded"
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), (
+                f"page {number}: {font['/BaseFont']} not embedded"
+            )
 
     levels, kinds, figures_without_alt = [], [], []
 
@@ -291,7 +295,9 @@ def sign_in_with_the_keyboard(page, username: str) -> None:
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     stop = focused(page)
-    assert stop["element"].startswith("input#id_password") and GOVUK_FOCUS_YELLOW in stop["look"], f"focus not visible: {stop}"
+    assert stop["element"].startswith("input#id_password") and GOVUK_FOCUS_YELLOW in stop["look"], (
+        f"focus not visible: {stop}"
+    )
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/accounts/" not in url)

@@ -65,7 +65,9 @@ def pytest_collection_modifyitems(config, items):
 def redis_url(request) -> str:
     """The session's Redis, database as in REDIS_URL (15 unless REDIS_URL says otherwise)."""
     if request.node.get_closest_marker("redis") is None:
-        pytest.fail("a test that uses Redis is marked @pytest.mark.redis, so xdist keeps it off other workers' databases")
+        pytest.fail(
+            "a test that uses Redis is marked @pytest.mark.redis, so xdist keeps it off other workers' databases"
+        )
     return os.environ["REDIS_URL"]
 
 

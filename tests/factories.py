@@ -55,14 +55,10 @@ def _hashed(password: str) -> str:
 
 def make_team(*, name: str | None = None, shared_mailbox: str = "") -> Team:
     """A commissioning team, e.g. ``make_team(name="Domestic abuse team")``."""
-    return Team.objects.create(
-        name=name or f"Domestic abuse team {_next()}", shared_mailbox=shared_mailbox
-    )
+    return Team.objects.create(name=name or f"Domestic abuse team {_next()}", shared_mailbox=shared_mailbox)
 
 
-def make_organisation(
-    *, name: str | None = None, role: str = Organisation.Role.PROVIDER, **fields
-) -> Organisation:
+def make_organisation(*, name: str | None = None, role: str = Organisation.Role.PROVIDER, **fields) -> Organisation:
     """An organisation; a provider (a charity) unless ``role`` says otherwise."""
     if name is None:
         name = f"{'Council' if role == Organisation.Role.BUYER else 'Provider'} {_next()}"
@@ -165,7 +161,9 @@ def make_option(
     return option
 
 
-def _add_option(*, contract: Contract, length_months: int, sequence: int | None, status: str, **fields) -> ExtensionOption:
+def _add_option(
+    *, contract: Contract, length_months: int, sequence: int | None, status: str, **fields
+) -> ExtensionOption:
     if sequence is None:
         last = contract.options.aggregate(last=Max("sequence"))["last"]
         sequence = (last or 0) + 1
@@ -245,7 +243,9 @@ def make_cycle(
     return cycle
 
 
-def make_milestone(*, contract: Contract | None = None, cycle=None, title: str = "Market engagement responses due", **fields):
+def make_milestone(
+    *, contract: Contract | None = None, cycle=None, title: str = "Market engagement responses due", **fields
+):
     """A milestone entered by hand; an all-day one unless ``due_at`` (aware) is given.
 
     Belongs to ``cycle`` if given, else to ``contract`` (made if not given).
@@ -255,6 +255,8 @@ def make_milestone(*, contract: Contract | None = None, cycle=None, title: str =
     if cycle is None and contract is None:
         contract = make_contract()
     fields.setdefault("due_on", date(2027, 3, 12))
-    milestone = Milestone.objects.create(contract=contract if cycle is None else None, cycle=cycle, title=title, **fields)
+    milestone = Milestone.objects.create(
+        contract=contract if cycle is None else None, cycle=cycle, title=title, **fields
+    )
     milestone_changed(milestone=milestone)
     return milestone

@@ -90,7 +90,7 @@ class FakePlatform:
         )
         offset = int(base64.urlsafe_b64decode(cursor).decode().split(":")[1]) if cursor else 0
         limit = int(query.get("limit", 100))
-        page = inside[offset:offset + min(limit, self.page_size)]
+        page = inside[offset : offset + min(limit, self.page_size)]
         package = {
             "uri": f"http://127.0.0.1{handler.path}",
             "publishedDate": "2026-11-20T09:00:00Z",

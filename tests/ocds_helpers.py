@@ -38,9 +38,13 @@ def import_bytes(data, **options) -> list[Outcome]:
 
 
 def make_seed_buyers() -> tuple[Organisation, Organisation]:
-    mkcc = Organisation.objects.create(name="Milton Keynes City Council", role=Organisation.Role.BUYER, ppon_id="PLDZ-6131-PWZH")
+    mkcc = Organisation.objects.create(
+        name="Milton Keynes City Council", role=Organisation.Role.BUYER, ppon_id="PLDZ-6131-PWZH"
+    )
     opcc = Organisation.objects.create(
-        name="The Office of the Police and Crime Commissioner for Cleveland", role=Organisation.Role.BUYER, ppon_id="PWRJ-9675-VWVL"
+        name="The Office of the Police and Crime Commissioner for Cleveland",
+        role=Organisation.Role.BUYER,
+        ppon_id="PWRJ-9675-VWVL",
     )
     return mkcc, opcc
 

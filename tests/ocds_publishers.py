@@ -21,8 +21,13 @@ def _party(party_id: str, name: str, roles: list[str], identifier: dict, *additi
     return party
 
 
-def _lot(lot_id: str = "1", *, start: str = "2027-04-01T00:00:00+01:00", end: str = "2029-03-31T23:59:59+01:00",
-         submission_terms: bool = False) -> dict:
+def _lot(
+    lot_id: str = "1",
+    *,
+    start: str = "2027-04-01T00:00:00+01:00",
+    end: str = "2029-03-31T23:59:59+01:00",
+    submission_terms: bool = False,
+) -> dict:
     lot = {
         "id": lot_id,
         "title": f"Lot {lot_id}",
@@ -46,7 +51,12 @@ def find_a_tender(notice_type: str = "UK4", *, number: int = 1, when: str = "202
         "tag": ["tender"],
         "initiationType": "tender",
         "parties": [
-            _party("GB-PPON-PABC-1234-DEFG", "Anytown Borough Council", ["buyer"], {"scheme": "GB-PPON", "id": "PABC-1234-DEFG"})
+            _party(
+                "GB-PPON-PABC-1234-DEFG",
+                "Anytown Borough Council",
+                ["buyer"],
+                {"scheme": "GB-PPON", "id": "PABC-1234-DEFG"},
+            )
         ],
         "buyer": {"id": "GB-PPON-PABC-1234-DEFG", "name": "Anytown Borough Council"},
         "tender": {
@@ -107,8 +117,13 @@ def public_contracts_scotland(*, number: int = 1) -> dict:
         "tag": ["tender"],
         "initiationType": "tender",
         "parties": [
-            _party("org-1", "Glenbrae Council", ["buyer"], {"scheme": "GB-LAS", "id": "GLB"},
-                   {"scheme": "GB-SC", "id": "SC000001"})
+            _party(
+                "org-1",
+                "Glenbrae Council",
+                ["buyer"],
+                {"scheme": "GB-LAS", "id": "GLB"},
+                {"scheme": "GB-SC", "id": "SC000001"},
+            )
         ],
         "buyer": {"id": "org-1", "name": "Glenbrae Council"},
         "tender": {
@@ -151,7 +166,9 @@ def versioned(release: dict) -> dict:
     def wrap(value):
         if isinstance(value, dict):
             return {key: wrap(item) for key, item in value.items()}
-        return [{"releaseID": release["id"], "releaseDate": release["date"], "releaseTag": release["tag"], "value": value}]
+        return [
+            {"releaseID": release["id"], "releaseDate": release["date"], "releaseTag": release["tag"], "value": value}
+        ]
 
     result = {key: wrap(value) for key, value in release.items() if key not in ("ocid", "id", "date", "tag")}
     result["ocid"] = release["ocid"]
@@ -166,8 +183,15 @@ def ocds_1_0(release: dict) -> dict:
     return release
 
 
-def awarded(notice_type: str = "UK7", *, when: str = "2026-08-01T09:00:00+01:00", amount: str = "480000",
-            end: str = "2029-03-31T23:59:59+01:00", status: str = "active", amendments: list | None = None) -> dict:
+def awarded(
+    notice_type: str = "UK7",
+    *,
+    when: str = "2026-08-01T09:00:00+01:00",
+    amount: str = "480000",
+    end: str = "2029-03-31T23:59:59+01:00",
+    status: str = "active",
+    amendments: list | None = None,
+) -> dict:
     """The procurement's later release: the award to Safe Haven Trust and the contract signed for it."""
     release = find_a_tender(notice_type, when=when)
     release["id"] = f"{release['ocid']}-{when}"
@@ -175,18 +199,31 @@ def awarded(notice_type: str = "UK7", *, when: str = "2026-08-01T09:00:00+01:00"
     release["tender"]["status"] = "complete"
     release["tender"]["documents"][0]["id"] = f"0{notice_type}-2026"
     release["parties"].append(
-        {"id": "GB-CHC-1100001", "name": "Safe Haven Trust", "roles": ["supplier"], "identifier": {"scheme": "GB-CHC", "id": "1100001"}}
+        {
+            "id": "GB-CHC-1100001",
+            "name": "Safe Haven Trust",
+            "roles": ["supplier"],
+            "identifier": {"scheme": "GB-CHC", "id": "1100001"},
+        }
     )
     release["awards"] = [
-        {"id": "AW-1", "status": "active", "suppliers": [{"id": "GB-CHC-1100001", "name": "Safe Haven Trust"}],
-         "value": {"amount": Decimal(amount), "currency": "GBP"}}
+        {
+            "id": "AW-1",
+            "status": "active",
+            "suppliers": [{"id": "GB-CHC-1100001", "name": "Safe Haven Trust"}],
+            "value": {"amount": Decimal(amount), "currency": "GBP"},
+        }
     ]
     contract = {
         "id": "CT-1",
         "awardID": "AW-1",
         "status": status,
         "value": {"amount": Decimal(amount), "currency": "GBP"},
-        "period": {"startDate": "2027-04-01T00:00:00+01:00", "endDate": end, "maxExtentDate": "2031-03-31T23:59:59+01:00"},
+        "period": {
+            "startDate": "2027-04-01T00:00:00+01:00",
+            "endDate": end,
+            "maxExtentDate": "2031-03-31T23:59:59+01:00",
+        },
         "dateSigned": "2026-07-28T00:00:00+01:00",
     }
     if amendments:

@@ -15,7 +15,9 @@ def london(*args) -> datetime:
 
 def team_with_people():
     manager = make_user(username="mo", role=roles.MANAGER, first_name="Mo", last_name="Manager", email="mo@example.org")
-    owner = make_user(username="olivia", role=roles.OFFICER, first_name="Olivia", last_name="Okafor", email="olivia@example.org")
+    owner = make_user(
+        username="olivia", role=roles.OFFICER, first_name="Olivia", last_name="Okafor", email="olivia@example.org"
+    )
     team = make_team(name="Domestic abuse team", shared_mailbox="da-team@example.org")
     team.manager = manager
     team.save()

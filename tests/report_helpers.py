@@ -35,10 +35,26 @@ WRITTEN = {
 }
 
 OPTION_TEXTS = {
-    ReportOption.Kind.EXTEND: {"description": "The contract is still relevant.", "benefits": "Continuity of services.", "risks": ""},
-    ReportOption.Kind.EXTEND_WITH_VARIATIONS: {"description": "There is no need to vary the contract.", "benefits": "", "risks": ""},
-    ReportOption.Kind.RETENDER: {"description": "Few specialist providers exist.", "benefits": "", "risks": "No gain in quality or value."},
-    ReportOption.Kind.DECOMMISSION: {"description": "The need for the service remains high.", "benefits": "", "risks": ""},
+    ReportOption.Kind.EXTEND: {
+        "description": "The contract is still relevant.",
+        "benefits": "Continuity of services.",
+        "risks": "",
+    },
+    ReportOption.Kind.EXTEND_WITH_VARIATIONS: {
+        "description": "There is no need to vary the contract.",
+        "benefits": "",
+        "risks": "",
+    },
+    ReportOption.Kind.RETENDER: {
+        "description": "Few specialist providers exist.",
+        "benefits": "",
+        "risks": "No gain in quality or value.",
+    },
+    ReportOption.Kind.DECOMMISSION: {
+        "description": "The need for the service remains high.",
+        "benefits": "",
+        "risks": "",
+    },
 }
 
 
@@ -69,7 +85,9 @@ def add_return(contract, *, year: int = 2016, quarter: int = 3, results=()) -> M
     return monitoring_return
 
 
-def make_asc0013_like_report(*, officer=None, meeting_date: date = date(2017, 3, 14), written: bool = True, contract=None) -> DecisionReport:
+def make_asc0013_like_report(
+    *, officer=None, meeting_date: date = date(2017, 3, 14), written: bool = True, contract=None
+) -> DecisionReport:
     """A draft extension report on option 1, fully written when ``written`` (ready to submit)."""
     contract = contract or make_asc0013_like_contract()
     add_return(
@@ -80,12 +98,20 @@ def make_asc0013_like_report(*, officer=None, meeting_date: date = date(2017, 3,
         ],
     )
     QualityAssessment.objects.create(
-        contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=Decimal("83"),
-        follow_up_on=date(2016, 7, 1), follow_up_score=Decimal("90"),
+        contract=contract,
+        service="Refuge",
+        assessed_on=date(2016, 3, 1),
+        score=Decimal("83"),
+        follow_up_on=date(2016, 7, 1),
+        follow_up_score=Decimal("90"),
     )
     QualityAssessment.objects.create(
-        contract=contract, service="Crisis intervention (One Stop)", assessed_on=date(2016, 3, 1), score=Decimal("87"),
-        follow_up_on=date(2016, 7, 1), follow_up_score=Decimal("94"),
+        contract=contract,
+        service="Crisis intervention (One Stop)",
+        assessed_on=date(2016, 3, 1),
+        score=Decimal("87"),
+        follow_up_on=date(2016, 7, 1),
+        follow_up_score=Decimal("94"),
     )
     option = contract.options.get(sequence=1)
     report = services.report_create(

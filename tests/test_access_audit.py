@@ -1,6 +1,5 @@
 """The audit trail: every change, by person, record type and date, for admins only."""
 
-
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
@@ -28,7 +27,9 @@ def test_an_admin_finds_an_officers_edit_and_a_role_change_in_the_audit_trail(cl
     assert "Olivia Okafor" in page and "Title corrected" in page and "AUD-1" in page
     by_type = client.get(reverse("audit"), {"record_type": "auth.user"}).content.decode()
     assert "sam" in by_type
-    later = client.get(reverse("audit"), {"since_day": "21", "since_month": "11", "since_year": "2026"}).content.decode()
+    later = client.get(
+        reverse("audit"), {"since_day": "21", "since_month": "11", "since_year": "2026"}
+    ).content.decode()
     assert "Title corrected" not in later
 
 

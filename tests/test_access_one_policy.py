@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Application code: every package of the project but access/ itself, its tests and benchmarks.
 NOT_APPLICATION = {"access", "tests", "bench", "node_modules", "build", "static", "templates", "docs", "deploy"}
 RULES = {
-    "a visibility rule (a *_visible_to or *_editable_by function)": re.compile(r"^\s*def \w+_(visible_to|editable_by)\(", re.MULTILINE),
+    "a visibility rule (a *_visible_to or *_editable_by function)": re.compile(
+        r"^\s*def \w+_(visible_to|editable_by)\(", re.MULTILINE
+    ),
     "a role checked by group name": re.compile(r"groups__name|groups\.filter\(\s*name"),
     "the every-team rule": re.compile(r"view_all_teams\"\)|is_superuser or"),
 }
@@ -51,7 +53,17 @@ def test_every_visible_query_is_one_indexed_union_never_an_or_with_a_subquery():
     team = make_team()
     officer = make_user(role=roles.OFFICER, teams=[team])
     make_cycle(team=team, replaces=[make_contract(team=team)])
-    for name in ("reports", "returns", "assessments", "notices", "releases", "conflicts", "duties", "contracts", "milestones"):
+    for name in (
+        "reports",
+        "returns",
+        "assessments",
+        "notices",
+        "releases",
+        "conflicts",
+        "duties",
+        "contracts",
+        "milestones",
+    ):
         sql = str(getattr(policy, f"{name}_visible_to")(officer).query).upper()
         assert " OR " not in sql and "DISTINCT" not in sql, (name, sql)
     for name in ("reports", "notices", "duties"):
@@ -64,7 +76,10 @@ def test_a_manager_and_an_admin_are_the_same_people_in_the_menu_and_at_two_step_
     team = make_team()
     people = {role: make_user(role=role, teams=[team]) for role in roles.ROLES}
     superuser = make_user(role=None, teams=[team], is_superuser=True)
-    assert [role for role, person in people.items() if policy.may_use_second_factor(person)] == [roles.MANAGER, roles.ADMIN]
+    assert [role for role, person in people.items() if policy.may_use_second_factor(person)] == [
+        roles.MANAGER,
+        roles.ADMIN,
+    ]
     assert [role for role, person in people.items() if policy.must_use_second_factor(person)] == [roles.ADMIN]
     assert policy.must_use_second_factor(superuser) and policy.may_use_second_factor(superuser)
     assert not policy.may_use_second_factor(AnonymousUser())

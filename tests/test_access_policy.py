@@ -75,9 +75,17 @@ def test_a_new_contract_can_only_be_given_to_a_team_the_officer_works_in(two_tea
     response = client.post(
         reverse("contracts:create"),
         {
-            "reference": "SNEAK-1", "title": "Sneaky", "kind": "contract", "service_category": "refuge",
-            "buyer": ours.buyer.pk, "team": cleveland.pk, "funding_source": "core_budget",
-            "start_date_day": "1", "start_date_month": "4", "start_date_year": "2027", "initial_term_months": "12",
+            "reference": "SNEAK-1",
+            "title": "Sneaky",
+            "kind": "contract",
+            "service_category": "refuge",
+            "buyer": ours.buyer.pk,
+            "team": cleveland.pk,
+            "funding_source": "core_budget",
+            "start_date_day": "1",
+            "start_date_month": "4",
+            "start_date_year": "2027",
+            "initial_term_months": "12",
         },
     )
     assert "Select a valid choice" in response.content.decode()

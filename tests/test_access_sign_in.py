@@ -25,7 +25,10 @@ def test_five_failed_sign_ins_pause_the_account_for_the_cool_off_then_it_works_a
     make_user(username="olivia", role=roles.OFFICER)
     with time_machine.travel(START, tick=False):
         for _ in range(4):
-            assert "Please enter a correct username and password" in sign_in(client, "olivia", "wrong-password").content.decode()
+            assert (
+                "Please enter a correct username and password"
+                in sign_in(client, "olivia", "wrong-password").content.decode()
+            )
         fifth = sign_in(client, "olivia", "wrong-password")
         assert fifth.status_code == 429 and "Sign-in paused" in fifth.content.decode()
         paused = sign_in(client, "olivia", PASSWORD)  # even the right password waits
@@ -83,7 +86,8 @@ def test_a_password_reset_link_arrives_by_email_and_sets_a_new_password(client):
     form_page = client.get(path, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     done = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "a-brand-new-long-password", "new_password2": "a-brand-new-long-password"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-long-password", "new_password2": "a-brand-new-long-password"},
     )
     assert done.status_code == 302
     assert sign_in(client, "olivia", "a-brand-new-long-password").status_code == 302

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

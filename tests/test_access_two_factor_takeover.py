@@ -109,7 +109,10 @@ def test_set_up_shows_recovery_codes_once_and_one_replaces_a_lost_app(client, ca
     client.post(reverse("logout"))
 
     # The phone is lost: a recovery code signs in, once.
-    with time_machine.travel(start + timedelta(minutes=1), tick=False), caplog.at_level(logging.INFO, logger="tracker.security"):
+    with (
+        time_machine.travel(start + timedelta(minutes=1), tick=False),
+        caplog.at_level(logging.INFO, logger="tracker.security"),
+    ):
         sign_in(client, "mo")
         verified = client.post(reverse("two-factor-verify"), {"code": codes[0]})
         assert verified.status_code == 302 and verified.url == reverse("two-factor-setup")
@@ -153,7 +156,9 @@ def test_an_admin_removes_a_lost_app_in_the_admin_and_it_is_recorded(client, cap
 def test_a_manager_cannot_remove_anyones_app_in_the_admin(client):
     _, device = person_with_an_app()
     client.force_login(make_user(role=roles.MANAGER, is_staff=True))
-    assert client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}).status_code == 403
+    )
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
@@ -169,7 +174,8 @@ def test_the_only_admin_who_lost_everything_is_reset_from_the_command_line_and_i
         call_command("reset_two_step", "ada", reason="Phone lost, confirmed in person", stdout=io.StringIO())
     assert not TOTPDevice.objects.filter(user=admin).exists() and not StaticDevice.objects.filter(user=admin).exists()
     assert {(record.getMessage(), record.by) for record in caplog.records if record.name == "tracker.security"} == {
-        ("two-step verification removed", "manage.py"), ("recovery codes removed", "manage.py"),
+        ("two-step verification removed", "manage.py"),
+        ("recovery codes removed", "manage.py"),
     }
     # The next sign-in sets up a new app, and the audit trail shows the reset and its reason.
     sign_in(client, "ada")
@@ -177,4 +183,7 @@ def test_the_only_admin_who_lost_everything_is_reset_from_the_command_line_and_i
     settings.OTP_REQUIRED_FOR_ADMINS = False  # the auditor need not enrol for this test
     client.force_login(make_user(username="root", role=roles.ADMIN))
     audit = client.get(reverse("audit"), {"record_type": "access.secondfactorchange"}).content.decode()
-    assert "Ada Admin: authenticator app removed by an administrator" in audit and "Phone lost, confirmed in person" in audit
+    assert (
+        "Ada Admin: authenticator app removed by an administrator" in audit
+        and "Phone lost, confirmed in person" in audit
+    )

@@ -40,20 +40,46 @@ pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: signing in and out, and the links that carry their own secret.
 PUBLIC = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-    "reminders:acknowledge", "commissioning:calendar-feed", "ops:health",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "reminders:acknowledge",
+    "commissioning:calendar-feed",
+    "ops:health",
 }
 # Pages for administrators alone, whatever their team.
 ADMIN_ONLY = {"audit", "ops:status"}
 # A person's own settings: everyone signed in may change their own.
 PERSONAL = {
-    "commissioning:calendar-settings", "commissioning:calendar-regenerate", "two-factor-setup", "two-factor-verify",
-    "api:token-list", "api:token-create", "reminders:quiet-days",
+    "commissioning:calendar-settings",
+    "commissioning:calendar-regenerate",
+    "two-factor-setup",
+    "two-factor-verify",
+    "api:token-list",
+    "api:token-create",
+    "reminders:quiet-days",
 }
 # Your own API tokens: their owner (the officer) opens them; anyone else finds nothing.
 OWN = {"api:token-revoke", "notices:import-progress"}
 # Pages that change something: only people who may edit get past them.
-EDITING_WORDS = ("create", "edit", "exercise", "decline", "stage", "decision", "status", "regenerate", "new", "upload", "approve", "submit", "import")
+EDITING_WORDS = (
+    "create",
+    "edit",
+    "exercise",
+    "decline",
+    "stage",
+    "decision",
+    "status",
+    "regenerate",
+    "new",
+    "upload",
+    "approve",
+    "submit",
+    "import",
+)
 
 
 def walk(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
@@ -62,7 +88,9 @@ def walk(resolver: URLResolver | None = None, prefix: str = "", namespace: str =
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue  # Django's admin has its own staff check, tested below
-            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            inner = (
+                f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            )
             yield from walk(entry, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern) and entry.name:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
@@ -100,8 +128,14 @@ def world(settings, tmp_path):
         "other team": make_user(username="officer_b", role=roles.OFFICER, teams=[team_b]),
     }
     provider = make_organisation(name="Provider Alpha")
-    contract = make_contract(reference="ALPHA-1", title="Alpha refuge", team=team_a, provider=provider,
-                             start_date=date(2026, 4, 1), initial_term_months=36)
+    contract = make_contract(
+        reference="ALPHA-1",
+        title="Alpha refuge",
+        team=team_a,
+        provider=provider,
+        start_date=date(2026, 4, 1),
+        initial_term_months=36,
+    )
     cycle = make_cycle(name="Alpha recommissioning", team=team_a, replaces=[contract])
     milestone = make_milestone(contract=contract, title="Alpha engagement deadline", due_on=date(2027, 1, 15))
     # The seed Find a Tender release, imported onto this team's cycle (matched by OCID).
@@ -112,17 +146,32 @@ def world(settings, tmp_path):
     from notices.models import Conflict, Duty, ImportJob, Notice, Release
 
     duty = Duty.objects.filter(contract=contract).first() or Duty.objects.filter(cycle=cycle).first()
-    assert duty is not None and Notice.objects.filter(cycle=cycle).exists() and Conflict.objects.filter(cycle=cycle).exists()
+    assert (
+        duty is not None
+        and Notice.objects.filter(cycle=cycle).exists()
+        and Conflict.objects.filter(cycle=cycle).exists()
+    )
     report = make_asc0013_like_report(contract=contract)
     _approved_version(report, people["manager"])
     monitoring_return = add_return(contract, year=2015, quarter=1, results=[("Refuge", "Occupancy", "percent", 1, 2)])
-    quality = QualityAssessment.objects.create(contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83)
+    quality = QualityAssessment.objects.create(
+        contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83
+    )
     return World(
-        contract, contract.options.first(), cycle, milestone, provider, people,
-        release=Release.objects.get(cycle=cycle), notice=Notice.objects.filter(cycle=cycle).first(),
-        conflict=Conflict.objects.filter(cycle=cycle).first(), duty=duty,
-        report=report, monitoring_return=monitoring_return,
-        kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(), quality=quality,
+        contract,
+        contract.options.first(),
+        cycle,
+        milestone,
+        provider,
+        people,
+        release=Release.objects.get(cycle=cycle),
+        notice=Notice.objects.filter(cycle=cycle).first(),
+        conflict=Conflict.objects.filter(cycle=cycle).first(),
+        duty=duty,
+        report=report,
+        monitoring_return=monitoring_return,
+        kpi=KpiResult.objects.filter(monitoring_return=monitoring_return).first(),
+        quality=quality,
         api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
         import_job=ImportJob.objects.create(officer=people["officer"], file_name="mk.json"),
     )
@@ -138,7 +187,11 @@ def _approved_version(report, manager) -> None:
 
     pdf = b"%PDF-1.7 approved version 1"
     approval = ReportApproval(
-        report=report, version=1, approved_by=manager, approved_at=timezone.now(), figures={},
+        report=report,
+        version=1,
+        approved_by=manager,
+        approved_at=timezone.now(),
+        figures={},
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
     approval.pdf.save("approved.pdf", ContentFile(pdf))
@@ -165,10 +218,17 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("contracts/", {"pk": world.contract.pk}),
         ("cycles/", {"pk": world.cycle.pk}),
         ("milestones/", {"pk": world.milestone.pk}),
-        ("reminders/", {"pk": Reminder.objects.get_or_create(
-            milestone=world.milestone, offset="2 weeks", recipient_email="team-a@example.org",
-            defaults={"audience": "team", "send_at": world.milestone.due_at or timezone.now()},
-        )[0].pk}),
+        (
+            "reminders/",
+            {
+                "pk": Reminder.objects.get_or_create(
+                    milestone=world.milestone,
+                    offset="2 weeks",
+                    recipient_email="team-a@example.org",
+                    defaults={"audience": "team", "send_at": world.milestone.due_at or timezone.now()},
+                )[0].pk
+            },
+        ),
         ("api/v1/contracts/", {"pk": world.contract.pk}),
         ("api/v1/options/", {"pk": world.option.pk}),
         ("api/v1/cycles/", {"pk": world.cycle.pk}),
@@ -181,7 +241,9 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
     if name == "password_reset_confirm":
         return {"uidb64": "MQ", "token": "not-a-real-token"}
     if name == "reminders:acknowledge":
-        return {"token": acknowledge_token(Reminder(pk=0, milestone=world.milestone, recipient_email="someone@example.org"))}
+        return {
+            "token": acknowledge_token(Reminder(pk=0, milestone=world.milestone, recipient_email="someone@example.org"))
+        }
     if route.startswith("contracts/import/"):
         return {"pk": register_import_for(world).pk}
     for start, values in by_route:
@@ -277,7 +339,9 @@ def test_an_officer_of_another_team_finds_nothing_of_this_team(client, world):
             allowed = (200, 302, 403, 405) if name in PERSONAL else (200, 405)
             assert response.status_code in allowed, (name, response.status_code)
             # Downloads stream (exports), and a spreadsheet is binary: read them whole, like a page.
-            page = (b"".join(response.streaming_content) if response.streaming else response.content).decode(errors="replace")
+            page = (b"".join(response.streaming_content) if response.streaming else response.content).decode(
+                errors="replace"
+            )
             assert not any(secret in page for secret in secrets), name
 
 
@@ -298,10 +362,24 @@ def test_the_admin_is_for_staff_only(client, world):
 SECRETS = ["ALPHA-1", "Alpha refuge", "Alpha recommissioning", "Alpha engagement deadline", "Provider Alpha"]
 # Pages this walk must reach, so that a change to the resolver cannot quietly leave them out.
 MUST_WALK = {
-    "exports:register-csv", "exports:register-xlsx", "exports:milestones-xlsx", "exports:reminders-csv",
-    "exports:transparency", "exports:transparency-csv", "notices:import", "notices:export-all", "api:contract-list", "api:contract-detail", "api:schema", "api:token-create",
-    "admin:index", "admin:otp_totp_totpdevice_delete", "commissioning:calendar-settings",
-    "commissioning:calendar-regenerate", "two-factor-setup", "audit",
+    "exports:register-csv",
+    "exports:register-xlsx",
+    "exports:milestones-xlsx",
+    "exports:reminders-csv",
+    "exports:transparency",
+    "exports:transparency-csv",
+    "notices:import",
+    "notices:export-all",
+    "api:contract-list",
+    "api:contract-detail",
+    "api:schema",
+    "api:token-create",
+    "admin:index",
+    "admin:otp_totp_totpdevice_delete",
+    "commissioning:calendar-settings",
+    "commissioning:calendar-regenerate",
+    "two-factor-setup",
+    "audit",
 }
 
 
@@ -310,7 +388,9 @@ def every_url(resolver: URLResolver | None = None, prefix: str = "", namespace: 
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            inner = (
+                f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            )
             yield from every_url(entry, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
             name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
@@ -367,9 +447,17 @@ def test_an_unverified_admin_session_reaches_only_the_code_page_and_sign_out(cli
             if name in allowed:
                 assert response.status_code == 200, (name, url, response.status_code)
             elif is_api:
-                assert response.status_code == 403 and set(response.json()) == {"detail"}, (name, url, response.status_code)
+                assert response.status_code == 403 and set(response.json()) == {"detail"}, (
+                    name,
+                    url,
+                    response.status_code,
+                )
             else:
-                assert response.status_code == 302 and response.url.startswith(held_at), (name, url, response.status_code)
+                assert response.status_code == 302 and response.url.startswith(held_at), (
+                    name,
+                    url,
+                    response.status_code,
+                )
             page = body(response)
             assert not any(secret in page for secret in [*SECRETS, feed.token, key]), (name, url)
     assert MUST_WALK <= walked, MUST_WALK - walked

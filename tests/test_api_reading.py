@@ -41,8 +41,13 @@ def references(response) -> list[str]:
 def test_a_viewer_reads_a_contract_with_its_derived_dates_and_options(client, teams):
     ours, _ = teams
     contract = make_contract(
-        reference="MK-DASS", team=ours, start_date=date(2025, 3, 1), initial_term_months=36,
-        option_months=(12, 24), option_statuses=(EXERCISED, AVAILABLE), annual_value=Decimal("125000"),
+        reference="MK-DASS",
+        team=ours,
+        start_date=date(2025, 3, 1),
+        initial_term_months=36,
+        option_months=(12, 24),
+        option_statuses=(EXERCISED, AVAILABLE),
+        annual_value=Decimal("125000"),
         total_value=Decimal("612500.50"),
     )
     reader(client, ours)
@@ -84,12 +89,32 @@ REGISTER_QUERIES = [
 @pytest.mark.parametrize("query", REGISTER_QUERIES)
 def test_the_contracts_list_filters_and_sorts_exactly_as_the_register_does(client, teams, query):
     ours, theirs = teams
-    make_contract(reference="A-REFUGE", title="Refuge", team=ours, start_date=date(2024, 4, 1), initial_term_months=36,
-                  service_category=ServiceCategory.REFUGE, provider=make_organisation(name="Zeta Homes"))
-    make_contract(reference="B-IDVA", title="IDVA service", team=ours, start_date=date(2026, 1, 1), initial_term_months=12,
-                  service_category=ServiceCategory.CRISIS_INTERVENTION, option_months=())
-    make_contract(reference="C-PLANNED", title="Refuge two", team=ours, start_date=date(2027, 6, 1),
-                  service_category=ServiceCategory.REFUGE, provider=make_organisation(name="Alpha Housing"))
+    make_contract(
+        reference="A-REFUGE",
+        title="Refuge",
+        team=ours,
+        start_date=date(2024, 4, 1),
+        initial_term_months=36,
+        service_category=ServiceCategory.REFUGE,
+        provider=make_organisation(name="Zeta Homes"),
+    )
+    make_contract(
+        reference="B-IDVA",
+        title="IDVA service",
+        team=ours,
+        start_date=date(2026, 1, 1),
+        initial_term_months=12,
+        service_category=ServiceCategory.CRISIS_INTERVENTION,
+        option_months=(),
+    )
+    make_contract(
+        reference="C-PLANNED",
+        title="Refuge two",
+        team=ours,
+        start_date=date(2027, 6, 1),
+        service_category=ServiceCategory.REFUGE,
+        provider=make_organisation(name="Alpha Housing"),
+    )
     make_contract(reference="D-ENDED", team=ours, start_date=date(2015, 1, 1), initial_term_months=24, option_months=())
     make_contract(reference="THEIRS", title="Refuge", team=theirs, start_date=date(2024, 4, 1))
     user = reader(client, ours)
@@ -228,7 +253,9 @@ def test_milestones_filter_by_contract_and_due_date(client, teams):
     make_milestone(contract=contract, title="Early", due_on=date(2027, 1, 10))
     make_milestone(contract=contract, title="Late", due_on=date(2027, 6, 10))
     reader(client, ours)
-    rows = client.get(f"/api/v1/milestones/?contract={contract.pk}&kind=other&due_after=2027-01-01&due_before=2027-03-31").json()
+    rows = client.get(
+        f"/api/v1/milestones/?contract={contract.pk}&kind=other&due_after=2027-01-01&due_before=2027-03-31"
+    ).json()
     assert [row["title"] for row in rows["results"]] == ["Early"]
 
 

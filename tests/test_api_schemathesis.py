@@ -26,11 +26,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from access import policy
+from access.policy import notices_visible_to
 from api.services import api_token_create
 from commissioning.models import Milestone
 from contracts import roles
 from contracts.models import Contract, ExtensionOption
-from access.policy import notices_visible_to
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
 from tests.ocds_helpers import MK_OCID, import_bytes, make_seed_buyers, mk_release
 
@@ -44,19 +44,42 @@ def officer(db):
     ours, theirs = make_team(name="Domestic abuse team"), make_team(name="Another council's team")
     officer = make_user(username="olivia", first_name="Olivia", last_name="Okafor", role=roles.OFFICER, teams=[ours])
     running = make_contract(
-        reference="DA-REFUGE", team=ours, start_date=date(2022, 4, 1), initial_term_months=36,
-        option_months=(12, 12), option_statuses=(ExtensionOption.Status.EXERCISED, ExtensionOption.Status.AVAILABLE),
-        annual_value=Decimal("125000.00"), total_value=Decimal("625000.50"), lead_officer=officer,
+        reference="DA-REFUGE",
+        team=ours,
+        start_date=date(2022, 4, 1),
+        initial_term_months=36,
+        option_months=(12, 12),
+        option_statuses=(ExtensionOption.Status.EXERCISED, ExtensionOption.Status.AVAILABLE),
+        annual_value=Decimal("125000.00"),
+        total_value=Decimal("625000.50"),
+        lead_officer=officer,
         max_extent_date=date(2027, 3, 31),
     )
     make_contract(reference="DA-IDVA", team=ours, provider=None, start_date=date(2028, 1, 31), initial_term_months=1)
-    make_contract(reference="DA-ENDED", team=ours, start_date=date(2015, 1, 1), initial_term_months=24,
-                  terminated_on=date(2016, 6, 30), provider=make_organisation(name="Safe Homes"))
+    make_contract(
+        reference="DA-ENDED",
+        team=ours,
+        start_date=date(2015, 1, 1),
+        initial_term_months=24,
+        terminated_on=date(2016, 6, 30),
+        provider=make_organisation(name="Safe Homes"),
+    )
     make_contract(reference="THEIRS-1", team=theirs)
-    cycle = make_cycle(name="Refuge recommissioning", team=ours, replaces=[running], lead_officer=officer,
-                       target_start_date=date(2027, 4, 1), estimated_value=Decimal("700000"))
-    make_milestone(cycle=cycle, title="Provider event", due_at=datetime(2026, 11, 3, 10, 30, tzinfo=LONDON),
-                   ends_at=datetime(2026, 11, 3, 12, 0, tzinfo=LONDON), owner=officer)
+    cycle = make_cycle(
+        name="Refuge recommissioning",
+        team=ours,
+        replaces=[running],
+        lead_officer=officer,
+        target_start_date=date(2027, 4, 1),
+        estimated_value=Decimal("700000"),
+    )
+    make_milestone(
+        cycle=cycle,
+        title="Provider event",
+        due_at=datetime(2026, 11, 3, 10, 30, tzinfo=LONDON),
+        ends_at=datetime(2026, 11, 3, 12, 0, tzinfo=LONDON),
+        owner=officer,
+    )
     # The seed Find a Tender release, imported onto this team's cycle: notices and milestones.
     cycle.ocid = MK_OCID
     cycle.save()
@@ -118,10 +141,14 @@ def test_every_record_the_token_may_see_matches_the_schema(api_schema, token, of
             response = operation.Case(path_parameters={"id": pk}).call_and_validate(headers=headers, checks=CHECKS)
             assert response.status_code == 200, (path, pk)
     for path in ("/api/v1/contracts/", "/api/v1/milestones/", "/api/v1/notices/"):
-        response = api_schema[path]["GET"].Case(query={"page_size": 100}).call_and_validate(headers=headers, checks=CHECKS)
+        response = (
+            api_schema[path]["GET"].Case(query={"page_size": 100}).call_and_validate(headers=headers, checks=CHECKS)
+        )
         assert response.status_code == 200 and response.json()["results"], path
     theirs = Contract.objects.get(reference="THEIRS-1")
-    response = api_schema["/api/v1/contracts/{id}/"]["GET"].Case(path_parameters={"id": theirs.pk}).call_and_validate(
-        headers=headers, checks=CHECKS
+    response = (
+        api_schema["/api/v1/contracts/{id}/"]["GET"]
+        .Case(path_parameters={"id": theirs.pk})
+        .call_and_validate(headers=headers, checks=CHECKS)
     )
     assert response.status_code == 404

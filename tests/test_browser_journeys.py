@@ -13,7 +13,9 @@ from tests.browser import accessible, assert_accessible_pdf, fetch_pdf, pdf_text
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_an_officer_finds_a_contract_and_exercises_an_option_seeing_the_new_end_date_milestones_and_history(browser_page):
+def test_an_officer_finds_a_contract_and_exercises_an_option_seeing_the_new_end_date_milestones_and_history(
+    browser_page,
+):
     page = browser_page
     sign_in_with_the_keyboard(page, "officer")
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
@@ -74,7 +76,9 @@ def test_an_officer_adds_a_milestone_and_sees_it_on_the_dashboard_and_in_the_cal
     page.get_by_role("button", name="Add milestone").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
-    expect(summary.get_by_role("link")).to_have_text(["Enter the title of the milestone", re.compile("^Enter a real date")])
+    expect(summary.get_by_role("link")).to_have_text(
+        ["Enter the title of the milestone", re.compile("^Enter a real date")]
+    )
     accessible(page, "milestone form with errors")
     summary.get_by_role("link", name=re.compile("^Enter a real date")).click()
     expect(page.get_by_label("Day", exact=True)).to_be_focused()
@@ -121,7 +125,10 @@ def test_the_timeline_is_accessible_and_printable(browser_page):
     accessible(page, "timeline")
     screenshot(page, "timeline")
     page.emulate_media(media="print")
-    assert page.locator("nav.govuk-service-navigation__wrapper").is_hidden() or page.locator(".govuk-service-navigation").is_hidden()
+    assert (
+        page.locator("nav.govuk-service-navigation__wrapper").is_hidden()
+        or page.locator(".govuk-service-navigation").is_hidden()
+    )
 
 
 def test_a_manager_approves_the_decision_report_and_downloads_an_accessible_pdf(browser_page):
@@ -171,7 +178,10 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link")).to_have_text(
-        ["Only a contract extension report exercises an option", "Select the commissioning cycle for a recommissioning approval"]
+        [
+            "Only a contract extension report exercises an option",
+            "Select the commissioning cycle for a recommissioning approval",
+        ]
     )
     expect(page).to_have_title(re.compile("^Error: "))
     accessible(page, "start a decision report, with errors")
@@ -226,7 +236,12 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.get_by_role("link", name="Options appraisal").click()
     accessible(page, "options appraisal")
     for number, words in enumerate(
-        ["Extend for one year.", "Extend with a new referral pathway.", "Tender a new contract now.", "Stop the service."]
+        [
+            "Extend for one year.",
+            "Extend with a new referral pathway.",
+            "Tender a new contract now.",
+            "Stop the service.",
+        ]
     ):
         page.get_by_label("Description").nth(number).fill(words)
     page.get_by_role("radio").first.check()
@@ -298,14 +313,18 @@ def test_an_officer_records_market_engagement_from_the_imported_notice(browser_p
     summary.get_by_role("link").click()
     expect(page.get_by_label("OCDS file")).to_be_focused()
 
-    page.get_by_label("OCDS file").set_input_files(files=[{"name": "empty.json", "mimeType": "application/json", "buffer": b""}])
+    page.get_by_label("OCDS file").set_input_files(
+        files=[{"name": "empty.json", "mimeType": "application/json", "buffer": b""}]
+    )
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#id_file-error")).to_contain_text("The file is empty")
     accessible(page, "OCDS import form, empty file")
 
     # Not JSON at all: nothing is imported, and the page says the file could not be read.
     page.get_by_label("OCDS file").set_input_files(
-        files=[{"name": "minutes.json", "mimeType": "application/json", "buffer": b"Minutes of the market engagement day"}]
+        files=[
+            {"name": "minutes.json", "mimeType": "application/json", "buffer": b"Minutes of the market engagement day"}
+        ]
     )
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -157,9 +157,7 @@ def test_a_noon_deadline_in_british_summer_time_is_noon_in_london_and_eleven_utc
 
 def test_a_noon_deadline_in_winter_is_noon_utc(client):
     officer = make_user(role=roles.OFFICER)
-    make_milestone(
-        title="Market engagement responses due", due_at=datetime(2026, 3, 12, 12, 0, tzinfo=LONDON)
-    )
+    make_milestone(title="Market engagement responses due", due_at=datetime(2026, 3, 12, 12, 0, tzinfo=LONDON))
 
     event = event_titled(fetch(client, officer), "Market engagement responses due")
 
@@ -197,10 +195,14 @@ def test_the_london_time_zone_uses_yearly_rules_that_agree_with_the_time_zone_da
     from_feed = vtimezone.to_tz(lookup_tzid=False)
     # Either side of each clock change in 2026 and 2027, in UTC.
     for instant in [
-        datetime(2026, 3, 29, 0, 59), datetime(2026, 3, 29, 1, 1),
-        datetime(2026, 10, 25, 0, 59), datetime(2026, 10, 25, 1, 1),
-        datetime(2027, 3, 28, 0, 59), datetime(2027, 3, 28, 1, 1),
-        datetime(2027, 10, 31, 0, 59), datetime(2027, 10, 31, 1, 1),
+        datetime(2026, 3, 29, 0, 59),
+        datetime(2026, 3, 29, 1, 1),
+        datetime(2026, 10, 25, 0, 59),
+        datetime(2026, 10, 25, 1, 1),
+        datetime(2027, 3, 28, 0, 59),
+        datetime(2027, 3, 28, 1, 1),
+        datetime(2027, 10, 31, 0, 59),
+        datetime(2027, 10, 31, 1, 1),
     ]:
         instant = instant.replace(tzinfo=UTC)
         assert instant.astimezone(from_feed).utcoffset() == instant.astimezone(LONDON).utcoffset(), instant

@@ -4,17 +4,21 @@ source is reported and does not."""
 import importlib.util
 from pathlib import Path
 
-spec = importlib.util.spec_from_file_location("pip_audit_ci", Path(__file__).resolve().parent.parent / ".ci" / "pip_audit.py")
+spec = importlib.util.spec_from_file_location(
+    "pip_audit_ci", Path(__file__).resolve().parent.parent / ".ci" / "pip_audit.py"
+)
 pip_audit_ci = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(pip_audit_ci)
 verdict = pip_audit_ci.verdict
 
 
 def test_a_known_vulnerability_fails_ci_naming_the_package_and_the_fixed_release():
-    report = {"dependencies": [
-        {"name": "django", "version": "5.2.0", "vulns": [{"id": "PYSEC-2025-1", "fix_versions": ["5.2.1"]}]},
-        {"name": "celery", "version": "5.5.3", "vulns": []},
-    ]}
+    report = {
+        "dependencies": [
+            {"name": "django", "version": "5.2.0", "vulns": [{"id": "PYSEC-2025-1", "fix_versions": ["5.2.1"]}]},
+            {"name": "celery", "version": "5.5.3", "vulns": []},
+        ]
+    }
 
     code, message = verdict(report, 1, "")
 
@@ -23,7 +27,9 @@ def test_a_known_vulnerability_fails_ci_naming_the_package_and_the_fixed_release
 
 
 def test_an_advisory_source_that_cannot_be_reached_is_reported_not_failed():
-    stderr = "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.osv.dev', port=443): Max retries exceeded"
+    stderr = (
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.osv.dev', port=443): Max retries exceeded"
+    )
 
     code, message = verdict(None, 1, stderr)
 
@@ -32,10 +38,20 @@ def test_an_advisory_source_that_cannot_be_reached_is_reported_not_failed():
 
 
 def test_packages_the_source_could_not_check_are_counted_rather_than_called_clean():
-    report = {"dependencies": [
-        {"name": "django", "version": "5.2.19", "skip_reason": "Dependency not found on PyPI and could not be audited"},
-        {"name": "celery", "version": "5.5.3", "skip_reason": "Dependency not found on PyPI and could not be audited"},
-    ]}
+    report = {
+        "dependencies": [
+            {
+                "name": "django",
+                "version": "5.2.19",
+                "skip_reason": "Dependency not found on PyPI and could not be audited",
+            },
+            {
+                "name": "celery",
+                "version": "5.5.3",
+                "skip_reason": "Dependency not found on PyPI and could not be audited",
+            },
+        ]
+    }
 
     code, message = verdict(report, 0, "")
 

@@ -214,8 +214,7 @@ def test_exercising_an_option_the_day_after_the_contract_expired_is_refused(offi
     assert_refused(
         contract,
         lambda: exercise(option(contract, 1), officer, today=date(2017, 9, 1)),
-        "The contract expired on 31 August 2017: an option can only extend a contract that is "
-        "still running",
+        "The contract expired on 31 August 2017: an option can only extend a contract that is still running",
     )
     assert end_date_in_db(contract) == date(2017, 8, 31)
 
@@ -366,9 +365,7 @@ def test_options_left_falls_as_options_are_exercised_and_declined(officer):
 
 def test_options_left_is_counted_per_contract_in_the_register():
     three = make_contract(reference="THREE", option_months=(12, 12, 12))
-    one = make_contract(
-        reference="ONE", option_months=(24, 12), option_statuses=(Status.EXERCISED, Status.AVAILABLE)
-    )
+    one = make_contract(reference="ONE", option_months=(24, 12), option_statuses=(Status.EXERCISED, Status.AVAILABLE))
     none = make_contract(reference="NONE", option_months=())
 
     register = {c.reference: c.options_left for c in Contract.objects.with_register_columns()}
@@ -432,9 +429,7 @@ def test_deleting_an_open_option_leaves_the_end_date_and_writes_no_contract_hist
 
 
 def test_moving_the_start_date_moves_both_end_dates_with_the_exercised_options(officer):
-    contract = make_contract(
-        start_date=date(2027, 3, 1), option_statuses=(Status.EXERCISED, Status.AVAILABLE)
-    )
+    contract = make_contract(start_date=date(2027, 3, 1), option_statuses=(Status.EXERCISED, Status.AVAILABLE))
 
     contract.start_date = date(2027, 4, 1)
     services.contract_save(contract=contract, officer=officer, reason="Start delayed a month")

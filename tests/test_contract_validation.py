@@ -62,21 +62,15 @@ def test_a_contract_still_being_procured_needs_no_provider():
 
 
 def test_a_maximum_extent_before_the_end_of_the_initial_term_is_refused():
-    contract = build_contract(
-        start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 28)
-    )
+    contract = build_contract(start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 28))
 
     assert errors_of(contract) == {
-        "max_extent_date": [
-            "The maximum extent date must be on or after the end of the initial term, 29 February 2032"
-        ]
+        "max_extent_date": ["The maximum extent date must be on or after the end of the initial term, 29 February 2032"]
     }
 
 
 def test_a_maximum_extent_on_the_last_day_of_the_initial_term_is_accepted():
-    contract = build_contract(
-        start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 29)
-    )
+    contract = build_contract(start_date=date(2027, 3, 1), initial_term_months=60, max_extent_date=date(2032, 2, 29))
 
     contract.full_clean()
 
@@ -121,9 +115,7 @@ def test_an_option_with_a_negative_value_is_refused_and_not_added(officer):
     contract = make_contract(option_months=())
 
     with pytest.raises(ValidationError) as refused:
-        services.option_add(
-            contract=contract, length_months=12, value=Decimal("-524994"), officer=officer
-        )
+        services.option_add(contract=contract, length_months=12, value=Decimal("-524994"), officer=officer)
 
     assert refused.value.message_dict == {"value": [NOT_NEGATIVE]}
     assert not contract.options.exists()
@@ -132,9 +124,7 @@ def test_an_option_with_a_negative_value_is_refused_and_not_added(officer):
 def test_an_option_with_a_value_is_added_with_it(officer):
     contract = make_contract(option_months=())
 
-    added = services.option_add(
-        contract=contract, length_months=24, value=Decimal("1049988"), officer=officer
-    )
+    added = services.option_add(contract=contract, length_months=24, value=Decimal("1049988"), officer=officer)
 
     assert ExtensionOption.objects.get(pk=added.pk).value == Decimal("1049988.00")
 
@@ -145,9 +135,7 @@ def test_an_option_with_a_value_is_added_with_it(officer):
 def test_a_termination_date_before_the_start_is_refused():
     contract = build_contract(start_date=date(2027, 3, 1), terminated_on=date(2027, 2, 28))
 
-    assert errors_of(contract) == {
-        "terminated_on": ["The termination date must be on or after the start date"]
-    }
+    assert errors_of(contract) == {"terminated_on": ["The termination date must be on or after the start date"]}
 
 
 def test_a_contract_terminated_on_its_start_day_is_accepted():
@@ -160,9 +148,7 @@ def test_the_provider_cannot_be_the_buyer():
     council = Organisation.objects.create(name="Milton Keynes City Council", role=Organisation.Role.BOTH)
     contract = build_contract(buyer=council, provider=council)
 
-    assert errors_of(contract) == {
-        "provider": ["The provider must be a different organisation from the buyer"]
-    }
+    assert errors_of(contract) == {"provider": ["The provider must be a different organisation from the buyer"]}
 
 
 def test_a_contract_cannot_be_its_own_parent():
@@ -195,9 +181,7 @@ def test_contract_save_refuses_an_initial_term_of_0_months_and_saves_nothing(off
     with pytest.raises(ValidationError) as refused:
         services.contract_save(contract=contract, officer=officer, reason="New contract")
 
-    assert refused.value.message_dict == {
-        "initial_term_months": ["The initial term must be at least 1 month"]
-    }
+    assert refused.value.message_dict == {"initial_term_months": ["The initial term must be at least 1 month"]}
     assert not Contract.objects.filter(reference="ZERO").exists()
 
 

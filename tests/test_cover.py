@@ -90,7 +90,12 @@ def test_a_gap_is_named_with_its_days_and_the_successor_start():
 def test_a_contract_with_no_successor_and_no_cycle_is_a_boundary_with_no_successor():
     boundary = at_the_end_of_the_first(REFUGE)
 
-    assert (boundary.has_successor, boundary.first_day, boundary.gap, boundary.decommissioned) == (False, None, None, False)
+    assert (boundary.has_successor, boundary.first_day, boundary.gap, boundary.decommissioned) == (
+        False,
+        None,
+        None,
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -104,11 +109,17 @@ def test_a_contract_with_no_successor_and_no_cycle_is_a_boundary_with_no_success
 def test_a_cycle_replacing_the_contract_plans_cover_from_its_target_start(target, gap):
     boundary = at_the_end_of_the_first(REFUGE, cycles={"MK-SPF-REFUGE": [cycle(target)]})
 
-    assert (boundary.first_day, boundary.gap, boundary.cycle.name) == (target, gap, "Domestic abuse support services 2027")
+    assert (boundary.first_day, boundary.gap, boundary.cycle.name) == (
+        target,
+        gap,
+        "Domestic abuse support services 2027",
+    )
 
 
 def test_a_successor_starting_on_another_day_than_its_cycle_targeted_counts_from_its_own_start():
-    boundary = at_the_end_of_the_first(REFUGE, new(date(2027, 4, 1)), cycles={"MK-SPF-REFUGE": [cycle(date(2027, 3, 1))]})
+    boundary = at_the_end_of_the_first(
+        REFUGE, new(date(2027, 4, 1)), cycles={"MK-SPF-REFUGE": [cycle(date(2027, 3, 1))]}
+    )
 
     assert boundary.first_day == date(2027, 4, 1)
     assert boundary.target_moved
@@ -183,8 +194,10 @@ def test_a_successor_contract_outweighs_a_decision_to_decommission():
             [1],
             [False],
             True,
-            ("option 1 of MK-SPF-REFUGE would shorten it (decide by 30 November 2026); only starting the new "
-            "contract by 1 March 2027 closes it"),
+            (
+                "option 1 of MK-SPF-REFUGE would shorten it (decide by 30 November 2026); only starting the new "
+                "contract by 1 March 2027 closes it"
+            ),
         ),
     ],
     ids=["decidable", "decide-by passed", "two options needed", "falls short"],

@@ -36,7 +36,11 @@ def test_the_framework_hands_over_to_the_new_contract_on_1_march_2027_with_no_ga
     for name in ["Refuge", "Crisis intervention (IDVA)", "Perpetrator programme"]:
         service = cover[name]
         assert [term.reference for term in service.chain] == [
-            {"Refuge": "MK-SPF-REFUGE", "Crisis intervention (IDVA)": "MK-SPF-IDVA", "Perpetrator programme": "MK-SPF-PERP"}[name],
+            {
+                "Refuge": "MK-SPF-REFUGE",
+                "Crisis intervention (IDVA)": "MK-SPF-IDVA",
+                "Perpetrator programme": "MK-SPF-PERP",
+            }[name],
             "MK-DASS-2027",
         ]
         handover = service.boundaries[0]

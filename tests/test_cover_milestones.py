@@ -79,7 +79,9 @@ def test_moving_the_successors_start_makes_the_gap_a_milestone_for_the_lead_offi
         Milestone.Status.SCHEDULED,
     )
     assert gap.owner.username == "olivia"
-    assert gap.description.startswith("Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027")
+    assert gap.description.startswith(
+        "Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027"
+    )
     reminders = {(r.offset, r.recipient_email) for r in gap.reminders.all()}
     # Months ahead to the lead officer, a week before to the manager, and the day after if unmet.
     assert ("3 months", "olivia@example.gov.uk") in reminders
@@ -94,7 +96,10 @@ def test_the_gap_milestone_moves_when_the_successors_start_moves_again(refuge_an
     move_start(successor, date(2027, 5, 1))
 
     (gap,) = gap_milestones(refuge)
-    assert (gap.title, gap.due_on) == ("REFUGE-2022: Refuge has no contract from 1 March to 30 April 2027", date(2027, 3, 1))
+    assert (gap.title, gap.due_on) == (
+        "REFUGE-2022: Refuge has no contract from 1 March to 30 April 2027",
+        date(2027, 3, 1),
+    )
     assert gap.history.latest().history_change_reason == "Recomputed from the contract"
 
 
@@ -156,7 +161,9 @@ def test_a_service_takes_only_its_own_teams_contracts_and_a_refusal_saves_nothin
             reason="Services for cover",
         )
 
-    assert refused.value.message_dict["contracts"] == ["Choose only contracts of the service's own team; not THEIRS-2022"]
+    assert refused.value.message_dict["contracts"] == [
+        "Choose only contracts of the service's own team; not THEIRS-2022"
+    ]
     assert not Service.objects.exists()
 
 

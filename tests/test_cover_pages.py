@@ -132,7 +132,10 @@ def test_moving_the_successors_start_by_a_month_turns_every_affected_contract_re
         "Refuge",
     ]
     refuge_gap = row_with(section(after, "gaps"), "Refuge has no contract")
-    assert "Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027, not 1 March 2027 as its cycle planned" in refuge_gap
+    assert (
+        "Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027, not 1 March 2027 as its cycle planned"
+        in refuge_gap
+    )
     assert " 31 " in refuge_gap  # the days uncovered
     assert "No option can bridge it: only starting the new contract by 1 March 2027" in refuge_gap
     ending = section(after, "ending-6")
@@ -289,14 +292,18 @@ def refuge_with_an_option(team=None):
         (
             "",
             "Amber",
-            ("Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; option 1 of "
-            "REFUGE-2022 could bridge it, decide by 4 January 2027"),
+            (
+                "Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; option 1 of "
+                "REFUGE-2022 could bridge it, decide by 4 January 2027"
+            ),
         ),
         (
             Contract.Decision.RETENDER,
             "Red",
-            ("Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; re-tender is "
-            "decided, so no option will bridge it: only starting the new contract by 1 March 2027 closes it"),
+            (
+                "Refuge has no contract from 1 to 31 March 2027: REFUGE-2027 starts on 1 April 2027; re-tender is "
+                "decided, so no option will bridge it: only starting the new contract by 1 March 2027 closes it"
+            ),
         ),
         (
             Contract.Decision.EXTEND,
@@ -328,7 +335,9 @@ def test_a_decided_decommission_is_not_a_gap(client, on_22_november_2026):
         option_months=(),
         team=team,
     )
-    Service.objects.create(team=team, name="Counselling", category=ServiceCategory.COUNSELLING).contracts.set([counselling])
+    Service.objects.create(team=team, name="Counselling", category=ServiceCategory.COUNSELLING).contracts.set(
+        [counselling]
+    )
     make_cycle(team=team, stage="strategy", replaces=[counselling], target_start_date=date(2027, 6, 1))
     client.force_login(make_user(role=roles.VIEWER))
     before = text(client.get(counselling.get_absolute_url()).content.decode())

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 def signed_in(client, role, **names):
-    user = make_user(role=role, first_name=names.get("first_name", "Olivia"), last_name=names.get("last_name", f"Okafor-{role}"))
+    user = make_user(
+        role=role, first_name=names.get("first_name", "Olivia"), last_name=names.get("last_name", f"Okafor-{role}")
+    )
     client.force_login(user)
     return user
 
@@ -183,7 +185,9 @@ def test_a_stage_change_without_a_reason_is_refused_and_changes_nothing(client):
     signed_in(client, roles.OFFICER)
     cycle = make_cycle(stage=Stage.STRATEGY)
 
-    response = client.post(reverse("commissioning:cycle-stage", args=[cycle.pk]), {"stage": "procurement", "reason": "  "})
+    response = client.post(
+        reverse("commissioning:cycle-stage", args=[cycle.pk]), {"stage": "procurement", "reason": "  "}
+    )
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -198,7 +202,9 @@ def test_a_stage_change_to_the_stage_it_is_at_is_refused(client):
     signed_in(client, roles.OFFICER)
     cycle = make_cycle(stage=Stage.PROCUREMENT)
 
-    response = client.post(reverse("commissioning:cycle-stage", args=[cycle.pk]), {"stage": "procurement", "reason": "Again"})
+    response = client.post(
+        reverse("commissioning:cycle-stage", args=[cycle.pk]), {"stage": "procurement", "reason": "Again"}
+    )
 
     assert "The cycle is already at procurement" in response.content.decode()
 
@@ -207,7 +213,9 @@ def test_the_stage_change_service_records_date_officer_and_reason():
     officer = make_user(first_name="Joanne", last_name="Clarke")
     cycle = make_cycle(stage=Stage.EVALUATION)
 
-    cycle_change_stage(cycle=cycle, stage=Stage.AWARD, officer=officer, reason="Cabinet approved award", today=date(2027, 1, 12))
+    cycle_change_stage(
+        cycle=cycle, stage=Stage.AWARD, officer=officer, reason="Cabinet approved award", today=date(2027, 1, 12)
+    )
 
     record = cycle.history.latest()
     assert (record.stage, record.stage_changed_on) == (Stage.AWARD, date(2027, 1, 12))
@@ -288,4 +296,7 @@ def test_an_officer_records_the_decision_for_a_cycle(client):
 def test_a_missing_cycle_is_not_found(client):
     signed_in(client, roles.OFFICER)
     assert client.get(reverse("commissioning:cycle-detail", args=[999])).status_code == 404
-    assert client.post(reverse("commissioning:cycle-stage", args=[999]), {"stage": "award", "reason": "x"}).status_code == 404
+    assert (
+        client.post(reverse("commissioning:cycle-stage", args=[999]), {"stage": "award", "reason": "x"}).status_code
+        == 404
+    )

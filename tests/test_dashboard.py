@@ -120,7 +120,7 @@ def test_signing_in_lands_on_the_dashboard(client):
 
     assert response.status_code == 302
     assert response.url == "/"
-    assert "<h1 class=\"govuk-heading-l\">Dashboard</h1>" in client.get(response.url).content.decode()
+    assert '<h1 class="govuk-heading-l">Dashboard</h1>' in client.get(response.url).content.decode()
 
 
 def test_a_signed_in_user_in_no_role_group_is_refused(client):
@@ -142,8 +142,16 @@ def test_overdue_milestones_show_how_many_days_overdue_and_who_owns_them(client,
     owner = make_user(first_name="Priya", last_name="Shah")
     contract = make_contract(reference="ASC0099", title="Refuge")
     late = make_milestone(contract=contract, title="Send the Cabinet report", due_on=date(2026, 11, 19), owner=owner)
-    make_milestone(contract=contract, title="Yesterday's deadline", due_on=date(2026, 11, 21), kind=Milestone.Kind.OTHER)
-    make_milestone(contract=contract, title="Met already", due_on=date(2026, 11, 1), status=Milestone.Status.MET, met_on=date(2026, 11, 1))
+    make_milestone(
+        contract=contract, title="Yesterday's deadline", due_on=date(2026, 11, 21), kind=Milestone.Kind.OTHER
+    )
+    make_milestone(
+        contract=contract,
+        title="Met already",
+        due_on=date(2026, 11, 1),
+        status=Milestone.Status.MET,
+        met_on=date(2026, 11, 1),
+    )
     make_milestone(contract=contract, title="Due today", due_on=date(2026, 11, 22))
     # Dates that simply arrive are never overdue.
     make_milestone(contract=contract, title="A term that ended", due_on=date(2026, 11, 1), kind=Milestone.Kind.TERM_END)
@@ -233,7 +241,11 @@ def test_contracts_ending_within_6_12_and_18_months_show_their_decision_and_risk
     # Each runs one term with no options, so its maximum end is its end date.
     def ending(reference, end_year, end_month, **fields):
         return make_contract(
-            reference=reference, start_date=date(end_year - 5, end_month, 1), initial_term_months=60, option_months=(), **fields
+            reference=reference,
+            start_date=date(end_year - 5, end_month, 1),
+            initial_term_months=60,
+            option_months=(),
+            **fields,
         )
 
     ending("SOON", 2027, 3, decision=Contract.Decision.RETENDER)  # ends 28 February 2027
@@ -272,7 +284,11 @@ def provider_of(reference: str) -> str:
 def test_contracts_at_red_or_amber_are_listed_whenever_they_end(client, on_22_november_2026):
     # Ends 31 March 2029 (beyond 18 months) but its 36-month lead time ran out on 31 March 2026.
     make_contract(
-        reference="LONG-LEAD", start_date=date(2024, 4, 1), initial_term_months=60, option_months=(), recommissioning_lead_months=36
+        reference="LONG-LEAD",
+        start_date=date(2024, 4, 1),
+        initial_term_months=60,
+        option_months=(),
+        recommissioning_lead_months=36,
     )
     # Ends 31 July 2028, so must start by 31 January 2027: amber.
     make_contract(reference="AMBER", start_date=date(2023, 8, 1), initial_term_months=60, option_months=())
@@ -398,9 +414,14 @@ def fill(count: int, officer):
             max_extent_date=None if number % 2 else date(2028, 12, 31),
         )
         make_milestone(contract=contract, title=f"Overdue {number}", due_on=date(2026, 11, 1), owner=officer)
-        cycle = make_cycle(team=team, lead_officer=officer, stage=stages[number % 4], replaces=[contract] if number % 3 else [])
+        cycle = make_cycle(
+            team=team, lead_officer=officer, stage=stages[number % 4], replaces=[contract] if number % 3 else []
+        )
         make_milestone(
-            cycle=cycle, title=f"Upcoming {number}", due_at=datetime(2026, 12, 1 + number % 28, 10, tzinfo=LONDON), owner=officer
+            cycle=cycle,
+            title=f"Upcoming {number}",
+            due_at=datetime(2026, 12, 1 + number % 28, 10, tzinfo=LONDON),
+            owner=officer,
         )
     return team
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.test import RequestFactory
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from contracts import roles
 from contracts.models import Contract, ExtensionOption, FundingSource, Organisation, Team
@@ -211,7 +211,9 @@ def test_the_printed_password_signs_in_every_demo_user_and_is_kept_in_var(settin
     password = printed_password(load_demo())
 
     for role in roles.ROLES:
-        assert authenticate(RequestFactory().post("/accounts/login/"), username=role, password=password) is not None, role
+        assert authenticate(RequestFactory().post("/accounts/login/"), username=role, password=password) is not None, (
+            role
+        )
     assert (settings.VAR_DIR / "demo-password.txt").read_text().strip() == password
 
 
@@ -223,7 +225,10 @@ def test_demo_password_from_the_environment_is_the_one_printed_and_signs_in(monk
     output = load_demo()
 
     assert printed_password(output) == "correct-horse-battery"
-    assert authenticate(RequestFactory().post("/accounts/login/"), username="officer", password="correct-horse-battery") is not None
+    assert (
+        authenticate(RequestFactory().post("/accounts/login/"), username="officer", password="correct-horse-battery")
+        is not None
+    )
 
 
 def test_it_refuses_to_load_in_production(settings):

@@ -81,7 +81,9 @@ def test_the_ocds_export_of_a_contract_is_saved_as_json_whatever_its_reference(c
     settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"  # a contract with no OCID is exported only under the council's prefix
     client.force_login(make_user(role=roles.VIEWER, teams=[team]))
 
-    name = assert_saved_as(client.get(reverse("notices:export-contract", args=[evil_contract.pk])), "attachment", ".json")
+    name = assert_saved_as(
+        client.get(reverse("notices:export-contract", args=[evil_contract.pk])), "attachment", ".json"
+    )
 
     assert name.startswith("contract-ASC0013-") and name.endswith("-ocds.json")
 
@@ -122,16 +124,23 @@ def test_the_contract_form_shows_the_reference_error_and_adds_nothing(client, te
     response = client.post(
         reverse("contracts:create"),
         {
-            "reference": EVIL, "title": "Sanctuary scheme", "kind": "contract", "service_category": "sanctuary",
-            "buyer": existing.buyer.pk, "team": team.pk, "funding_source": "core_budget",
-            "start_date_day": "1", "start_date_month": "3", "start_date_year": "2027", "initial_term_months": "60",
+            "reference": EVIL,
+            "title": "Sanctuary scheme",
+            "kind": "contract",
+            "service_category": "sanctuary",
+            "buyer": existing.buyer.pk,
+            "team": team.pk,
+            "funding_source": "core_budget",
+            "start_date_day": "1",
+            "start_date_month": "3",
+            "start_date_year": "2027",
+            "initial_term_months": "60",
         },
     )
 
     assert response.status_code == 200
     assert "Use only letters, digits, spaces and the characters - _ / . in the reference" in response.content.decode()
     assert not Contract.objects.filter(title="Sanctuary scheme").exists()
-
 
 
 def test_a_contract_saved_with_a_bad_reference_before_the_check_can_still_be_edited(evil_contract):

@@ -40,7 +40,11 @@ STANDSTILL = [
     (date(2026, 6, 7), date(2026, 6, 17), "Sunday: the period starts on Monday"),
     (date(2026, 6, 5), date(2026, 6, 16), "Friday counts as day 1"),
     (date(2025, 12, 19), date(2026, 1, 5), "Christmas, Boxing Day, 1 January and Scotland's 2 January"),
-    (date(2026, 12, 21), date(2027, 1, 5), "Christmas on a Friday, Boxing Day's substitute on Monday 28th, 1 January and 4 January"),
+    (
+        date(2026, 12, 21),
+        date(2027, 1, 5),
+        "Christmas on a Friday, Boxing Day's substitute on Monday 28th, 1 January and 4 January",
+    ),
     (date(2026, 3, 31), date(2026, 4, 13), "Good Friday 3 April and Easter Monday 6 April 2026"),
     (date(2027, 3, 22), date(2027, 4, 2), "Good Friday 26 March and Easter Monday 29 March 2027"),
     (date(2026, 3, 16), date(2026, 3, 26), "St Patrick's Day (Northern Ireland), Tuesday 17 March"),
@@ -133,7 +137,11 @@ def test_the_uk11_termination_notice_is_due_30_days_beginning_with_the_last_day(
 
 @pytest.mark.parametrize(
     ("period_end", "due"),
-    [(date(2026, 3, 31), date(2026, 4, 29)), (date(2026, 9, 30), date(2026, 10, 29)), (date(2028, 3, 31), date(2028, 4, 29))],
+    [
+        (date(2026, 3, 31), date(2026, 4, 29)),
+        (date(2026, 9, 30), date(2026, 10, 29)),
+        (date(2028, 3, 31), date(2028, 4, 29)),
+    ],
 )
 def test_the_uk17_payments_compliance_notice_is_due_on_29_april_and_29_october(period_end, due):
     assert duties.payments_compliance_due(period_end) == due
@@ -225,7 +233,10 @@ def test_a_contract_over_5_million_with_kpis_publishes_performance_yearly_and_a_
     facts = ContractFacts(reference="BIG", start=date(2027, 4, 1), end=date(2030, 3, 31), value=Decimal("6000000"))
     required = by_key(duties.contract_duties(facts))
     assert required["UK7:copy"].due_on == date(2027, 6, 29)
-    assert [required[key].due_on for key in required if key.startswith("UK9:2")] == [date(2028, 3, 31), date(2029, 3, 31)]
+    assert [required[key].due_on for key in required if key.startswith("UK9:2")] == [
+        date(2028, 3, 31),
+        date(2029, 3, 31),
+    ]
     assert required["UK9:termination"].due_on == date(2030, 4, 29)
 
 

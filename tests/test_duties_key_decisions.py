@@ -34,14 +34,40 @@ def test_a_key_decision_needs_28_clear_days_notice(meeting, publish_by):
 
 BACK_SCHEDULE = [
     # (option starts, meeting, key decision notice by, report due, why)
-    (date(2027, 7, 1), date(2026, 12, 15), date(2026, 11, 16), date(2026, 12, 1), "notice by 1 January: the December Cabinet; St Andrew's Day skipped"),
-    (date(2027, 8, 1), date(2027, 1, 12), date(2026, 12, 14), date(2026, 12, 23), "across Christmas: 10 working days before 12 January is 23 December"),
-    (date(2027, 7, 13), date(2027, 1, 12), date(2026, 12, 14), date(2026, 12, 23), "a meeting the day before the notice is due is in time"),
-    (date(2027, 7, 12), date(2026, 12, 15), date(2026, 11, 16), date(2026, 12, 1), "a meeting on the notice day itself is too late"),
+    (
+        date(2027, 7, 1),
+        date(2026, 12, 15),
+        date(2026, 11, 16),
+        date(2026, 12, 1),
+        "notice by 1 January: the December Cabinet; St Andrew's Day skipped",
+    ),
+    (
+        date(2027, 8, 1),
+        date(2027, 1, 12),
+        date(2026, 12, 14),
+        date(2026, 12, 23),
+        "across Christmas: 10 working days before 12 January is 23 December",
+    ),
+    (
+        date(2027, 7, 13),
+        date(2027, 1, 12),
+        date(2026, 12, 14),
+        date(2026, 12, 23),
+        "a meeting the day before the notice is due is in time",
+    ),
+    (
+        date(2027, 7, 12),
+        date(2026, 12, 15),
+        date(2026, 11, 16),
+        date(2026, 12, 1),
+        "a meeting on the notice day itself is too late",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("starts", "meeting", "notice_by", "report_by", "why"), BACK_SCHEDULE, ids=[row[4] for row in BACK_SCHEDULE])
+@pytest.mark.parametrize(
+    ("starts", "meeting", "notice_by", "report_by", "why"), BACK_SCHEDULE, ids=[row[4] for row in BACK_SCHEDULE]
+)
 def test_decide_by_dates_are_worked_back_through_the_meetings(starts, meeting, notice_by, report_by, why):
     plan = council_duties.key_decision_plan(starts, notice_months=6, meetings=CABINET_2026_27, report_working_days=10)
     assert (plan.meeting_on, plan.key_decision_notice_by, plan.report_due_on) == (meeting, notice_by, report_by)
@@ -116,8 +142,14 @@ def test_the_calendar_keeps_the_decision_bodys_meetings_in_london_days():
     ("data", "message"),
     [
         (b"not a calendar", "The file is not an iCalendar (.ics) file that can be read"),
-        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "The calendar has no meetings whose title includes 'Cabinet'"),
-        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Cabinet\r\nDTSTART;VALUE=DATE:20270112\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "Event 1 ('Cabinet') has no UID"),
+        (
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+            "The calendar has no meetings whose title includes 'Cabinet'",
+        ),
+        (
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Cabinet\r\nDTSTART;VALUE=DATE:20270112\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "Event 1 ('Cabinet') has no UID",
+        ),
     ],
 )
 def test_a_calendar_that_cannot_be_used_gets_a_clear_message(data, message):
@@ -130,12 +162,30 @@ def test_importing_the_calendar_plans_each_key_decision_and_importing_again_chan
     with time_machine.travel("2026-10-01 10:00:00+01:00", tick=False):
         council = make_buyer(name="Milton Keynes City Council")
         contract = make_contract(
-            buyer=council, start_date=date(2024, 8, 1), initial_term_months=36, option_months=(24,), annual_value=Decimal("524994")
+            buyer=council,
+            start_date=date(2024, 8, 1),
+            initial_term_months=36,
+            option_months=(24,),
+            annual_value=Decimal("524994"),
         )
         officer = make_user()
 
-        first = services.meetings_import(buyer=council, data=ICS, body="Cabinet", threshold=Decimal("500000"), report_working_days=10, officer=officer)
-        again = services.meetings_import(buyer=council, data=ICS, body="Cabinet", threshold=Decimal("500000"), report_working_days=10, officer=officer)
+        first = services.meetings_import(
+            buyer=council,
+            data=ICS,
+            body="Cabinet",
+            threshold=Decimal("500000"),
+            report_working_days=10,
+            officer=officer,
+        )
+        again = services.meetings_import(
+            buyer=council,
+            data=ICS,
+            body="Cabinet",
+            threshold=Decimal("500000"),
+            report_working_days=10,
+            officer=officer,
+        )
 
         assert (first.added, again.added, again.updated) == (2, 0, 0)
         assert CouncilMeeting.objects.filter(buyer=council).count() == 2
@@ -150,7 +200,14 @@ def test_importing_the_calendar_plans_each_key_decision_and_importing_again_chan
 def test_a_bad_calendar_changes_nothing():
     council = make_buyer()
     with pytest.raises(ValidationError):
-        services.meetings_import(buyer=council, data=b"nonsense", body="Cabinet", threshold=Decimal("500000"), report_working_days=10, officer=None)
+        services.meetings_import(
+            buyer=council,
+            data=b"nonsense",
+            body="Cabinet",
+            threshold=Decimal("500000"),
+            report_working_days=10,
+            officer=None,
+        )
     assert not CouncilMeeting.objects.exists()
     assert not KeyDecisionPolicy.objects.exists()
 
@@ -167,11 +224,16 @@ def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
         client.force_login(make_user(role=roles.OFFICER))
         form = {"buyer": council.pk, "body": "Cabinet", "threshold": "500000", "report_working_days": "10"}
 
-        bad = client.post(reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", b"nonsense", "text/calendar")})
+        bad = client.post(
+            reverse("notices:meetings-import"),
+            {**form, "file": SimpleUploadedFile("cal.ics", b"nonsense", "text/calendar")},
+        )
         assert "The file is not an iCalendar (.ics) file that can be read" in bad.content.decode()
         assert not CouncilMeeting.objects.exists()
 
-        client.post(reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", ICS, "text/calendar")})
+        client.post(
+            reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", ICS, "text/calendar")}
+        )
         page = client.get(reverse("notices:meetings")).content.decode()
         assert "15 December 2026, 18:30" in page and "12 January 2027" in page
         assert "key decisions over £500,000 go to Cabinet" in page
@@ -180,8 +242,17 @@ def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (ICS.replace(b"DTSTART;VALUE=DATE:20270112", b"DTSTART;VALUE=DATE:2027xx12"), "Event 2 ('Cabinet') has a start that cannot be read"),
-        (ICS.replace(b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE", b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE:20270113\r\nDTSTART;VALUE=DATE"), "Event 2 has more than one title, UID or start"),
+        (
+            ICS.replace(b"DTSTART;VALUE=DATE:20270112", b"DTSTART;VALUE=DATE:2027xx12"),
+            "Event 2 ('Cabinet') has a start that cannot be read",
+        ),
+        (
+            ICS.replace(
+                b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE",
+                b"SUMMARY:Cabinet\r\nDTSTART;VALUE=DATE:20270113\r\nDTSTART;VALUE=DATE",
+            ),
+            "Event 2 has more than one title, UID or start",
+        ),
     ],
 )
 def test_a_malformed_event_is_named_not_a_crash(data, message):

@@ -39,7 +39,11 @@ ENTRY_CASES = [
     ),
     (
         SIGNED_BEFORE_START.__class__(
-            **{**SIGNED_BEFORE_START.__dict__, "planned_entry_on": date(2027, 1, 15), "planned_entry_source": "'Contract signed' in the timetable of DA services 2027"}
+            **{
+                **SIGNED_BEFORE_START.__dict__,
+                "planned_entry_on": date(2027, 1, 15),
+                "planned_entry_source": "'Contract signed' in the timetable of DA services 2027",
+            }
         ),
         date(2027, 5, 14),
         True,
@@ -56,7 +60,9 @@ ENTRY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("facts", "due", "provisional", "words", "why"), ENTRY_CASES, ids=[row[4] for row in ENTRY_CASES])
+@pytest.mark.parametrize(
+    ("facts", "due", "provisional", "words", "why"), ENTRY_CASES, ids=[row[4] for row in ENTRY_CASES]
+)
 def test_uk7_counts_from_the_day_the_contract_is_entered_into(facts, due, provisional, words, why):
     uk7 = by_key(duties.contract_duties(facts))["UK7"]
     assert uk7.due_on == due
@@ -67,7 +73,11 @@ def test_uk7_counts_from_the_day_the_contract_is_entered_into(facts, due, provis
 
 def test_the_copy_of_a_contract_over_5_million_counts_from_the_signing_too():
     facts = ContractFacts(
-        reference="BIG", start=date(2027, 4, 1), end=date(2030, 3, 31), value=Decimal("6000000"), entered_on=date(2027, 1, 4)
+        reference="BIG",
+        start=date(2027, 4, 1),
+        end=date(2030, 3, 31),
+        value=Decimal("6000000"),
+        entered_on=date(2027, 1, 4),
     )
     required = by_key(duties.contract_duties(facts))
     assert required["UK7"].due_on == date(2027, 2, 2)  # 30 days beginning with 4 January
@@ -121,13 +131,48 @@ def test_annual_uk9_notices_start_only_once_s71_is_in_force():
 
 CLASSIFY = [
     # (value, includes VAT, light touch, procurement started, regime, why)
-    (Decimal("4400000"), True, True, date(2025, 11, 1), Regime.LIGHT_TOUCH, "Milton Keynes' £4.4m light-touch contract"),
-    (Decimal("663540"), True, True, date(2026, 1, 1), Regime.LIGHT_TOUCH, "exactly the light-touch threshold is above it"),
+    (
+        Decimal("4400000"),
+        True,
+        True,
+        date(2025, 11, 1),
+        Regime.LIGHT_TOUCH,
+        "Milton Keynes' £4.4m light-touch contract",
+    ),
+    (
+        Decimal("663540"),
+        True,
+        True,
+        date(2026, 1, 1),
+        Regime.LIGHT_TOUCH,
+        "exactly the light-touch threshold is above it",
+    ),
     (Decimal("663539.99"), True, True, date(2026, 1, 1), Regime.BELOW_THRESHOLD, "a penny under light touch"),
-    (Decimal("207720"), True, False, date(2026, 1, 1), Regime.STANDARD, "the sub-central threshold from 1 January 2026"),
-    (Decimal("210000"), True, False, date(2025, 12, 31), Regime.BELOW_THRESHOLD, "£210,000 was under the £214,904 in force in 2025"),
+    (
+        Decimal("207720"),
+        True,
+        False,
+        date(2026, 1, 1),
+        Regime.STANDARD,
+        "the sub-central threshold from 1 January 2026",
+    ),
+    (
+        Decimal("210000"),
+        True,
+        False,
+        date(2025, 12, 31),
+        Regime.BELOW_THRESHOLD,
+        "£210,000 was under the £214,904 in force in 2025",
+    ),
     (Decimal("210000"), True, False, date(2026, 1, 1), Regime.STANDARD, "and over the £207,720 in force from 2026"),
-    (Decimal("175000"), False, False, date(2026, 1, 1), Regime.STANDARD, "£175,000 plus VAT is £210,000, above £207,720"),
+    (
+        Decimal("175000"),
+        False,
+        False,
+        date(2026, 1, 1),
+        Regime.STANDARD,
+        "£175,000 plus VAT is £210,000, above £207,720",
+    ),
     (Decimal("50000"), True, False, date(2026, 3, 1), Regime.BELOW_THRESHOLD, "the audit's £50,000 contract"),
     (Decimal("30000"), True, False, date(2026, 3, 1), Regime.BELOW_THRESHOLD, "£30,000 exactly is notifiable"),
     (Decimal("25000"), False, False, date(2026, 3, 1), Regime.BELOW_THRESHOLD, "£25,000 plus VAT is £30,000"),
@@ -136,11 +181,15 @@ CLASSIFY = [
 ]
 
 
-@pytest.mark.parametrize(("value", "vat", "light_touch", "started", "regime", "why"), CLASSIFY, ids=[row[5] for row in CLASSIFY])
+@pytest.mark.parametrize(
+    ("value", "vat", "light_touch", "started", "regime", "why"), CLASSIFY, ids=[row[5] for row in CLASSIFY]
+)
 def test_contracts_are_classified_by_value_including_vat_against_the_thresholds_on_the_day_procurement_started(
     value, vat, light_touch, started, regime, why
 ):
-    classification = thresholds.classify_contract(value=value, includes_vat=vat, light_touch=light_touch, procurement_started_on=started)
+    classification = thresholds.classify_contract(
+        value=value, includes_vat=vat, light_touch=light_touch, procurement_started_on=started
+    )
     assert classification.regime == regime
     assert classification.explanation
 
@@ -173,13 +222,17 @@ def test_a_below_threshold_contract_gets_only_the_below_threshold_contract_detai
         payments=(PaymentFacts(date(2026, 5, 1), Decimal("40000")),),
     )
     required = duties.contract_duties(facts)
-    assert [(duty.key, duty.title) for duty in required] == [("UK7", "Publish the below-threshold contract details notice for SMALL")]
+    assert [(duty.key, duty.title) for duty in required] == [
+        ("UK7", "Publish the below-threshold contract details notice for SMALL")
+    ]
     assert required[0].due_on == date(2026, 4, 18)  # target: 30 days beginning with 20 March
     assert "As soon as reasonably practicable" in required[0].basis
 
 
 def test_a_contract_under_30000_has_no_duties():
-    facts = ContractFacts(reference="TINY", start=date(2026, 4, 1), end=date(2027, 3, 31), value=Decimal("12000"), value_includes_vat=True)
+    facts = ContractFacts(
+        reference="TINY", start=date(2026, 4, 1), end=date(2027, 3, 31), value=Decimal("12000"), value_includes_vat=True
+    )
     assert duties.contract_duties(facts) == []
 
 
@@ -192,6 +245,10 @@ def test_light_touch_keeps_its_own_rules_above_the_threshold():
 
 def test_a_below_threshold_procurement_has_no_award_notice_duties():
     facts = duties.CycleFacts(
-        name="Counselling", target_start=date(2026, 9, 1), value=Decimal("90000"), value_includes_vat=True, procurement_started_on=date(2026, 3, 1)
+        name="Counselling",
+        target_start=date(2026, 9, 1),
+        value=Decimal("90000"),
+        value_includes_vat=True,
+        procurement_started_on=date(2026, 3, 1),
     )
     assert duties.cycle_duties(facts) == []

@@ -33,7 +33,9 @@ def in_november_2026():
 
 def under_the_act(contract, fts_id="011111-2026"):
     """A contract with one notice under the Act, as an import or an officer would leave it."""
-    Notice.objects.create(notice_type="UK2", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(contract)
+    Notice.objects.create(notice_type="UK2", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(
+        contract
+    )
     contract_changed(contract=contract)
     return {duty.key: duty for duty in contract.duties.select_related("milestone")}
 
@@ -47,7 +49,9 @@ def test_a_contract_procured_before_the_act_has_no_duties():
 
 def test_each_duty_becomes_a_notice_milestone_with_reminders():
     officer = make_user()
-    contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, lead_officer=officer)
+    contract = make_contract(
+        reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, lead_officer=officer
+    )
 
     duties = under_the_act(contract)
 
@@ -128,7 +132,12 @@ def test_a_uk17_recorded_for_one_contract_meets_the_same_period_on_the_buyers_ot
     duty = Duty.objects.get(contract=first, key="UK17:2026-09-30")
 
     services.notice_record(
-        notice_type="UK17", published_on=date(2026, 10, 20), fts_notice_id="090000-2026", contract=first, duty=duty, officer=make_user()
+        notice_type="UK17",
+        published_on=date(2026, 10, 20),
+        fts_notice_id="090000-2026",
+        contract=first,
+        duty=duty,
+        officer=make_user(),
     )
 
     assert Duty.objects.get(contract=first, key="UK17:2026-09-30").status == Duty.Status.MET
@@ -153,7 +162,9 @@ def test_a_duty_that_does_not_apply_can_be_reopened_and_its_milestone_is_schedul
 
 def test_a_uk6_notice_on_a_standard_procurement_adds_the_standstill_end():
     cycle = make_cycle(target_start_date=date(2027, 4, 1), is_light_touch=False)
-    services.notice_record(notice_type="UK6", published_on=date(2026, 11, 20), fts_notice_id="099999-2026", cycle=cycle, officer=None)
+    services.notice_record(
+        notice_type="UK6", published_on=date(2026, 11, 20), fts_notice_id="099999-2026", cycle=cycle, officer=None
+    )
 
     duties = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
 

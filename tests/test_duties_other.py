@@ -22,7 +22,9 @@ def by_key(required):
 
 
 def test_assessment_summaries_go_before_the_uk6():
-    facts = CycleFacts(name="Victim support", target_start=date(2027, 4, 1), value=Decimal("900000"), value_includes_vat=True)
+    facts = CycleFacts(
+        name="Victim support", target_start=date(2027, 4, 1), value=Decimal("900000"), value_includes_vat=True
+    )
     required = by_key(duties.cycle_duties(facts))
     assert required["UK6:summaries"].due_on == required["UK6"].due_on == date(2027, 3, 18)
     assert required["UK6:summaries"].notice_type == "" and required["UK6:summaries"].kind == duties.Kind.OTHER
@@ -38,7 +40,9 @@ def test_the_uk6_counts_back_from_the_planned_signing_date_when_the_timetable_ha
 
 
 def test_a_direct_award_needs_a_uk5_before_it_and_no_assessment_summaries():
-    facts = CycleFacts(name="Refuge", target_start=date(2027, 4, 1), planned_entry_on=date(2027, 3, 1), direct_award=True)
+    facts = CycleFacts(
+        name="Refuge", target_start=date(2027, 4, 1), planned_entry_on=date(2027, 3, 1), direct_award=True
+    )
     required = by_key(duties.cycle_duties(facts))
     assert required["UK5"].due_on == date(2027, 2, 28)
     assert "UK6:summaries" not in required
@@ -54,7 +58,11 @@ def test_a_procurement_ended_without_an_award_needs_a_uk12_and_no_uk6():
 
 @pytest.mark.parametrize(
     ("event", "due"),
-    [(date(2027, 5, 10), date(2027, 6, 8)), (date(2027, 12, 15), date(2028, 1, 13)), (date(2028, 2, 1), date(2028, 3, 1))],
+    [
+        (date(2027, 5, 10), date(2027, 6, 8)),
+        (date(2027, 12, 15), date(2028, 1, 13)),
+        (date(2028, 2, 1), date(2028, 3, 1)),
+    ],
 )
 def test_a_breach_needs_a_uk9_within_30_days_beginning_with_it(event, due):
     assert duties.breach_notice_due(event) == due
@@ -67,7 +75,10 @@ def test_a_breach_raises_a_uk9_even_under_light_touch_but_not_before_s71():
         end=date(2030, 2, 28),
         light_touch=True,
         value=Decimal("4400000"),
-        breaches=(BreachFacts(date(2025, 6, 1), "terminated for breach"), BreachFacts(date(2027, 5, 10), "damages paid or awarded for breach")),
+        breaches=(
+            BreachFacts(date(2025, 6, 1), "terminated for breach"),
+            BreachFacts(date(2027, 5, 10), "damages paid or awarded for breach"),
+        ),
     )
     required = by_key(duties.contract_duties(facts))
     assert [key for key in required if key.startswith("UK9")] == ["UK9:breach:2027-05-10"]
@@ -87,7 +98,13 @@ def test_best_value_three_months_notice_before_a_vcse_providers_funding_ends(las
 
 
 def vcse_facts(**changes) -> ContractFacts:
-    base = {"reference": "IDVA-1", "start": date(2024, 4, 1), "end": date(2027, 3, 31), "value": Decimal("900000"), "provider_is_vcse": True}
+    base = {
+        "reference": "IDVA-1",
+        "start": date(2024, 4, 1),
+        "end": date(2027, 3, 31),
+        "value": Decimal("900000"),
+        "provider_is_vcse": True,
+    }
     return ContractFacts(**{**base, **changes})
 
 
@@ -115,9 +132,15 @@ def test_decommissioning_a_vcse_providers_contract_plans_the_notice_and_meeting_
     with time_machine.travel("2026-09-01 10:00:00+01:00", tick=False):
         charity = make_organisation(name="Women's Aid MK", is_vcse=True)
         contract = make_contract(
-            provider=charity, start_date=date(2024, 4, 1), initial_term_months=36, option_months=(), total_value=Decimal("900000")
+            provider=charity,
+            start_date=date(2024, 4, 1),
+            initial_term_months=36,
+            option_months=(),
+            total_value=Decimal("900000"),
         )
-        Notice.objects.create(notice_type="UK7", fts_notice_id="044444-2025", published_at="2025-04-20T12:00:00Z").contracts.add(contract)
+        Notice.objects.create(
+            notice_type="UK7", fts_notice_id="044444-2025", published_at="2025-04-20T12:00:00Z"
+        ).contracts.add(contract)
         officer = make_user()
         contract.decision, contract.decision_on = Contract.Decision.DECOMMISSION, date(2026, 8, 28)
         contract.save()
@@ -125,10 +148,19 @@ def test_decommissioning_a_vcse_providers_contract_plans_the_notice_and_meeting_
 
         duty = Duty.objects.get(contract=contract, key="VCSE:notice")
         assert duty.due_on == date(2027, 1, 1)
-        assert duty.milestone.title == f"Give the provider and its service users three months' notice that {contract.reference} ends"
+        assert (
+            duty.milestone.title
+            == f"Give the provider and its service users three months' notice that {contract.reference} ends"
+        )
         assert duty.milestone.reminder_offsets  # reminders go, as for any duty
 
-        milestone_set_status(milestone=duty.milestone, status=Milestone.Status.MET, met_on=date(2026, 9, 1), officer=officer, reason="Letter sent")
+        milestone_set_status(
+            milestone=duty.milestone,
+            status=Milestone.Status.MET,
+            met_on=date(2026, 9, 1),
+            officer=officer,
+            reason="Letter sent",
+        )
         services.duties_sync_for_contract(contract=contract, officer=officer)
 
         duty.refresh_from_db()
@@ -142,13 +174,20 @@ def test_a_procurement_decided_against_after_its_tender_notice_gets_a_uk12():
 
     with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
         # The decision on expiry is held on the contracts the cycle replaces (decision_record).
-        cycle = make_cycle(target_start_date=date(2027, 4, 1), estimated_value=Decimal("900000"), replaces=[make_contract()])
-        Notice.objects.create(notice_type="UK4", fts_notice_id="066666-2026", published_at="2026-06-01T12:00:00Z", cycle=cycle)
+        cycle = make_cycle(
+            target_start_date=date(2027, 4, 1), estimated_value=Decimal("900000"), replaces=[make_contract()]
+        )
+        Notice.objects.create(
+            notice_type="UK4", fts_notice_id="066666-2026", published_at="2026-06-01T12:00:00Z", cycle=cycle
+        )
         services.duties_sync_for_cycle(cycle=cycle)
         assert cycle.duties.get(key="UK6").status == Duty.Status.DUE
         decision_record(
-            contracts=cycle.replaces.all(), decision=Contract.Decision.EXTEND, officer=None,
-            decided_on=date(2026, 11, 20), reason="Cabinet 20 November 2026",
+            contracts=cycle.replaces.all(),
+            decision=Contract.Decision.EXTEND,
+            officer=None,
+            decided_on=date(2026, 11, 20),
+            reason="Cabinet 20 November 2026",
         )
         services.duties_sync_for_cycle(cycle=cycle)
 
@@ -166,7 +205,13 @@ def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(cl
 
     with time_machine.travel("2026-09-01 10:00:00+01:00", tick=False):
         charity = make_organisation(name="Women's Aid MK", is_vcse=True)
-        contract = make_contract(provider=charity, start_date=date(2024, 4, 1), initial_term_months=36, option_months=(), decision="decommission")
+        contract = make_contract(
+            provider=charity,
+            start_date=date(2024, 4, 1),
+            initial_term_months=36,
+            option_months=(),
+            decision="decommission",
+        )
         services.duties_sync_for_contract(contract=contract)
         duty = Duty.objects.get(contract=contract, key="VCSE:notice")
         client.force_login(make_user(role=roles.OFFICER))
@@ -177,7 +222,13 @@ def test_a_duty_that_is_not_a_notice_reads_due_then_done_on_the_contract_page(cl
             return re.search(r'<strong class="govuk-tag[^"]*">([^<]*)</strong>', row).group(1)
 
         assert status() == "Due"  # not "Running", as a standstill would read
-        milestone_set_status(milestone=duty.milestone, status=Milestone.Status.MET, met_on=date(2026, 9, 1), officer=None, reason="Letter sent")
+        milestone_set_status(
+            milestone=duty.milestone,
+            status=Milestone.Status.MET,
+            met_on=date(2026, 9, 1),
+            officer=None,
+            reason="Letter sent",
+        )
         assert status() == "Done"
 
 
@@ -189,7 +240,13 @@ def test_recording_a_notice_against_a_duty_that_is_not_a_notice_says_so_and_reco
 
     with time_machine.travel("2026-09-01 10:00:00+01:00", tick=False):
         charity = make_organisation(is_vcse=True)
-        contract = make_contract(provider=charity, start_date=date(2024, 4, 1), initial_term_months=36, option_months=(), decision="decommission")
+        contract = make_contract(
+            provider=charity,
+            start_date=date(2024, 4, 1),
+            initial_term_months=36,
+            option_months=(),
+            decision="decommission",
+        )
         services.duties_sync_for_contract(contract=contract)
         duty = Duty.objects.get(contract=contract, key="VCSE:notice")
         client.force_login(make_user(role=roles.OFFICER))
@@ -212,7 +269,9 @@ def test_an_officer_records_a_breach_and_the_uk9_is_due_30_days_later(client):
 
     with time_machine.travel("2027-05-20 10:00:00+01:00", tick=False):
         contract = make_contract(start_date=date(2027, 3, 1), total_value=Decimal("4400000"), is_light_touch=True)
-        Notice.objects.create(notice_type="UK6", fts_notice_id="077777-2027", published_at="2027-02-01T12:00:00Z").contracts.add(contract)
+        Notice.objects.create(
+            notice_type="UK6", fts_notice_id="077777-2027", published_at="2027-02-01T12:00:00Z"
+        ).contracts.add(contract)
         officer = make_user(role=roles.OFFICER)
         client.force_login(officer)
 
@@ -229,5 +288,8 @@ def test_an_officer_records_a_breach_and_the_uk9_is_due_30_days_later(client):
 
         duty = Duty.objects.get(contract=contract, key="UK9:breach:2027-05-10")
         assert duty.due_on == date(2027, 6, 8)
-        assert duty.title == f"Publish a UK9 contract performance notice for {contract.reference}: damages paid or awarded for breach"
+        assert (
+            duty.title
+            == f"Publish a UK9 contract performance notice for {contract.reference}: damages paid or awarded for breach"
+        )
         assert contract.breaches.get().history.first().history_user == officer

@@ -60,7 +60,10 @@ def test_one_uk8_for_each_quarter_with_a_payment_over_30000():
         ("UK8:2026-09-30", date(2026, 10, 29)),
         ("UK8:2027-03-31", date(2027, 4, 29)),
     ]
-    assert "2 payments over £30,000 including VAT were made: £30,000.01 on 3 August 2026, £45,000.00 on 3 September 2026" in required[0].basis
+    assert (
+        "2 payments over £30,000 including VAT were made: £30,000.01 on 3 August 2026, £45,000.00 on 3 September 2026"
+        in required[0].basis
+    )
 
 
 def test_no_uk8_for_a_procurement_started_before_1_april_2026():
@@ -78,7 +81,9 @@ Refuge Trust,2026-09-03,30000.01,idva-2026,INV-2
 def test_the_file_is_read_whatever_the_finance_system_calls_its_columns():
     rows, problems = read_payments_csv(GOOD)
     assert problems == []
-    assert [(row.row, row.supplier, row.paid_on, row.amount, row.contract_reference, row.finance_reference) for row in rows] == [
+    assert [
+        (row.row, row.supplier, row.paid_on, row.amount, row.contract_reference, row.finance_reference) for row in rows
+    ] == [
         (2, "Refuge Trust", date(2026, 8, 3), Decimal("45000.00"), "IDVA-2026", "INV-1"),
         (3, "Refuge Trust", date(2026, 9, 3), Decimal("30000.01"), "idva-2026", "INV-2"),
     ]
@@ -97,7 +102,10 @@ def test_every_bad_cell_is_named_by_row_and_column():
     ("data", "message"),
     [
         (b"", "The file: is empty"),
-        (b"supplier,amount\nA,1\n", "The file: has no column for the date, contract reference (the first row must name the columns)"),
+        (
+            b"supplier,amount\nA,1\n",
+            "The file: has no column for the date, contract reference (the first row must name the columns)",
+        ),
         (b"supplier,date,amount,contract\n", "The file: has no payments in it"),
         (b"\x00\x01PK\x03\x04", "The file: is not a CSV text file: save it from the spreadsheet as CSV"),
     ],
@@ -118,10 +126,17 @@ def in_november_2026():
 
 def contract_under_the_act(**fields):
     contract = make_contract(
-        reference="IDVA-2026", start_date=date(2026, 7, 1), initial_term_months=24, option_months=(), total_value=Decimal("900000"),
-        value_includes_vat=True, **fields,
+        reference="IDVA-2026",
+        start_date=date(2026, 7, 1),
+        initial_term_months=24,
+        option_months=(),
+        total_value=Decimal("900000"),
+        value_includes_vat=True,
+        **fields,
     )
-    Notice.objects.create(notice_type="UK4", fts_notice_id="030303-2026", published_at="2026-04-10T12:00:00Z").contracts.add(contract)
+    Notice.objects.create(
+        notice_type="UK4", fts_notice_id="030303-2026", published_at="2026-04-10T12:00:00Z"
+    ).contracts.add(contract)
     services.duties_sync_for_contract(contract=contract)
     return contract
 
@@ -150,7 +165,9 @@ def test_a_file_with_one_bad_row_imports_nothing(in_november_2026):
     data = GOOD + b"Refuge Trust,04/09/2026,50000,NOT-OURS,INV-3\nRefuge Trust,04/12/2026,50000,IDVA-2026,INV-4\n"
 
     with pytest.raises(ValidationError) as refused:
-        services.payments_import(data=data, contracts=type(contract).objects.filter(pk=contract.pk), officer=make_user())
+        services.payments_import(
+            data=data, contracts=type(contract).objects.filter(pk=contract.pk), officer=make_user()
+        )
 
     assert refused.value.messages == [
         "Row 4, column 'contract reference': no contract NOT-OURS that you can change",
@@ -168,7 +185,13 @@ def test_an_officer_records_a_payment_and_sees_the_uk8_on_the_contract(client, i
 
     response = client.post(
         reverse("notices:payment-create", args=[contract.pk]),
-        {"paid_on_day": "3", "paid_on_month": "8", "paid_on_year": "2026", "amount": "45000", "supplier": "Refuge Trust"},
+        {
+            "paid_on_day": "3",
+            "paid_on_month": "8",
+            "paid_on_year": "2026",
+            "amount": "45000",
+            "supplier": "Refuge Trust",
+        },
     )
 
     assert response.status_code == 302
@@ -185,7 +208,11 @@ def test_a_bad_payments_file_lists_its_problems_and_changes_nothing(client, in_n
 
     response = client.post(
         reverse("notices:payments-import"),
-        {"file": SimpleUploadedFile("payments.csv", b"supplier,date,amount,contract\nRefuge Trust,3/8/2026,lots,IDVA-2026\n", "text/csv")},
+        {
+            "file": SimpleUploadedFile(
+                "payments.csv", b"supplier,date,amount,contract\nRefuge Trust,3/8/2026,lots,IDVA-2026\n", "text/csv"
+            )
+        },
     )
 
     page = response.content.decode()

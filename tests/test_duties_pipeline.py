@@ -39,7 +39,12 @@ PIPELINE = [
 
 @pytest.mark.parametrize(("value", "published", "planned", "listed", "why"), PIPELINE, ids=[row[4] for row in PIPELINE])
 def test_which_procurements_the_pipeline_lists(value, published, planned, listed, why):
-    assert duties.in_pipeline(date(2026, 4, 1), value_with_vat=value, tender_published_on=published, planned_tender_on=planned) is listed
+    assert (
+        duties.in_pipeline(
+            date(2026, 4, 1), value_with_vat=value, tender_published_on=published, planned_tender_on=planned
+        )
+        is listed
+    )
 
 
 @pytest.mark.django_db
@@ -47,12 +52,29 @@ def test_recording_expected_spend_over_100m_plans_the_uk1_on_each_cycle_it_must_
     with time_machine.travel("2026-03-02 10:00:00+00:00", tick=False):
         council = make_buyer(name="Milton Keynes City Council")
         old = make_contract(buyer=council, start_date=date(2022, 3, 1), initial_term_months=60, option_months=())
-        big = make_cycle(name="Domestic abuse support 2027", replaces=[old], estimated_value=Decimal("4400000"), target_start_date=date(2027, 3, 1))
-        make_milestone(cycle=big, title="Next procurement notice expected", kind=Milestone.Kind.NOTICE, due_on=date(2026, 7, 6))
-        small = make_cycle(name="Sanctuary scheme", replaces=[old], estimated_value=Decimal("900000"), target_start_date=date(2027, 3, 1))
+        big = make_cycle(
+            name="Domestic abuse support 2027",
+            replaces=[old],
+            estimated_value=Decimal("4400000"),
+            target_start_date=date(2027, 3, 1),
+        )
+        make_milestone(
+            cycle=big, title="Next procurement notice expected", kind=Milestone.Kind.NOTICE, due_on=date(2026, 7, 6)
+        )
+        small = make_cycle(
+            name="Sanctuary scheme",
+            replaces=[old],
+            estimated_value=Decimal("900000"),
+            target_start_date=date(2027, 3, 1),
+        )
         make_milestone(cycle=small, title="Tender notice", kind=Milestone.Kind.NOTICE, due_on=date(2026, 7, 6))
 
-        services.authority_spend_save(buyer=council, financial_year_start=date(2026, 4, 1), expected_spend=Decimal("150000000"), officer=make_user())
+        services.authority_spend_save(
+            buyer=council,
+            financial_year_start=date(2026, 4, 1),
+            expected_spend=Decimal("150000000"),
+            officer=make_user(),
+        )
 
         uk1 = Duty.objects.get(cycle=big, key="UK1:2026")
         assert uk1.due_on == date(2026, 5, 26)
@@ -68,7 +90,9 @@ def test_an_authority_expecting_100m_or_less_has_no_pipeline_duty():
     cycle = make_cycle(replaces=[old], estimated_value=Decimal("4400000"))
     make_milestone(cycle=cycle, title="Tender notice", kind=Milestone.Kind.NOTICE, due_on=date(2026, 7, 6))
 
-    services.authority_spend_save(buyer=council, financial_year_start=date(2026, 4, 1), expected_spend=Decimal("100000000"), officer=None)
+    services.authority_spend_save(
+        buyer=council, financial_year_start=date(2026, 4, 1), expected_spend=Decimal("100000000"), officer=None
+    )
 
     assert not Duty.objects.filter(cycle=cycle).exists()
 
@@ -78,7 +102,9 @@ def test_a_financial_year_must_start_on_1_april():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:
-        services.authority_spend_save(buyer=make_buyer(), financial_year_start=date(2026, 1, 1), expected_spend=Decimal("1"), officer=None)
+        services.authority_spend_save(
+            buyer=make_buyer(), financial_year_start=date(2026, 1, 1), expected_spend=Decimal("1"), officer=None
+        )
     assert refused.value.message_dict == {"financial_year_start": ["A financial year starts on 1 April"]}
 
 
@@ -92,12 +118,18 @@ def test_an_officer_records_expected_spend_on_the_pipeline_page_and_sees_the_dat
         council = make_buyer(name="Milton Keynes City Council")
         client.force_login(make_user(role=roles.OFFICER))
 
-        bad = client.post(reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "26", "expected_spend": "150000000"})
+        bad = client.post(
+            reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "26", "expected_spend": "150000000"}
+        )
         assert "Enter 2025 or later" in bad.content.decode()
 
-        response = client.post(reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "2026", "expected_spend": "150,000,000"})
+        response = client.post(
+            reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "2026", "expected_spend": "150,000,000"}
+        )
         assert "Enter the amount as a number" in response.content.decode()
-        client.post(reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "2026", "expected_spend": "150000000"})
+        client.post(
+            reverse("notices:pipeline-create"), {"buyer": council.pk, "year": "2026", "expected_spend": "150000000"}
+        )
 
         page = client.get(reverse("notices:pipeline")).content.decode()
         assert "Milton Keynes City Council: 2026-27" in page

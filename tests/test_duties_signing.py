@@ -21,14 +21,20 @@ def in_november_2026():
 
 
 def under_the_act(contract, fts_id="021111-2026"):
-    Notice.objects.create(notice_type="UK4", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(contract)
+    Notice.objects.create(notice_type="UK4", fts_notice_id=fts_id, published_at="2026-06-02T12:00:00Z").contracts.add(
+        contract
+    )
     services.duties_sync_for_contract(contract=contract)
     return Duty.objects.get(contract=contract, key="UK7")
 
 
 def test_until_it_is_signed_uk7_counts_from_the_planned_signing_date_in_the_cycle_timetable():
     contract = make_contract(
-        reference="MK-DASS-2027", ocid="ocds-h6vhtk-0000aa", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True
+        reference="MK-DASS-2027",
+        ocid="ocds-h6vhtk-0000aa",
+        is_light_touch=True,
+        total_value=Decimal("4400000"),
+        value_includes_vat=True,
     )
     cycle = make_cycle(ocid="ocds-h6vhtk-0000aa", team=contract.team)
     make_milestone(cycle=cycle, title="Contract signed", kind=Milestone.Kind.AWARD, due_on=date(2026, 12, 1))
@@ -42,7 +48,9 @@ def test_until_it_is_signed_uk7_counts_from_the_planned_signing_date_in_the_cycl
 
 
 def test_recording_the_date_signed_moves_uk7_and_its_milestone_and_it_is_no_longer_provisional():
-    contract = make_contract(reference="MK-DASS-2027", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True)
+    contract = make_contract(
+        reference="MK-DASS-2027", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True
+    )
     uk7 = under_the_act(contract)
     assert uk7.due_on == date(2027, 6, 28)  # provisional: from the start, 1 March 2027
 
@@ -60,7 +68,11 @@ def test_recording_the_date_signed_moves_uk7_and_its_milestone_and_it_is_no_long
 
 def test_a_50000_contract_gets_only_the_below_threshold_notice():
     contract = make_contract(
-        start_date=date(2026, 4, 1), initial_term_months=24, option_months=(12,), total_value=Decimal("50000"), value_includes_vat=True
+        start_date=date(2026, 4, 1),
+        initial_term_months=24,
+        option_months=(12,),
+        total_value=Decimal("50000"),
+        value_includes_vat=True,
     )
     under_the_act(contract)
 
@@ -79,7 +91,9 @@ def test_a_contract_notices_date_signed_fills_in_the_date_and_moves_uk7():
     )
 
     _, opcc = make_seed_buyers()
-    contract = make_contract(reference="CLE-VSRP-2027", ocid=CLEVELAND_OCID, buyer=opcc, start_date=date(2027, 4, 1), initial_term_months=24)
+    contract = make_contract(
+        reference="CLE-VSRP-2027", ocid=CLEVELAND_OCID, buyer=opcc, start_date=date(2027, 4, 1), initial_term_months=24
+    )
     import_bytes(cleveland_release())
     assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 4, 30)  # from the start, provisional
 
@@ -90,7 +104,9 @@ def test_a_contract_notices_date_signed_fills_in_the_date_and_moves_uk7():
     contract.refresh_from_db()
     assert contract.date_signed == date(2027, 2, 15)
     assert contract.history.first().history_change_reason == "Date signed from the notice (dateSigned)"
-    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(2027, 3, 16)  # 30 days beginning with 15 February
+    assert Duty.objects.get(contract=contract, key="UK7").due_on == date(
+        2027, 3, 16
+    )  # 30 days beginning with 15 February
     assert any("signed on 15 February 2027" in change for change in outcome.changes)
 
 
@@ -105,7 +121,9 @@ def test_a_notice_does_not_overwrite_the_date_signed_an_officer_recorded():
 def test_when_the_planned_signing_date_moves_the_unsigned_contracts_uk7_follows_at_the_cycles_next_sync():
     from commissioning.services import milestone_update
 
-    contract = make_contract(ocid="ocds-h6vhtk-0000bb", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True)
+    contract = make_contract(
+        ocid="ocds-h6vhtk-0000bb", is_light_touch=True, total_value=Decimal("4400000"), value_includes_vat=True
+    )
     cycle = make_cycle(ocid="ocds-h6vhtk-0000bb", team=contract.team)
     signing = make_milestone(cycle=cycle, title="Contract signed", kind=Milestone.Kind.AWARD, due_on=date(2026, 12, 1))
     under_the_act(contract)
@@ -149,7 +167,13 @@ def test_an_officer_records_the_date_signed_on_the_contract_form_and_uk7_follows
 
     response = client.post(
         reverse("contracts:edit", args=[contract.pk]),
-        edit_form_data(contract, officer, date_signed=date(2026, 12, 1), value_includes_vat="yes", change_reason="Signed at Cabinet"),
+        edit_form_data(
+            contract,
+            officer,
+            date_signed=date(2026, 12, 1),
+            value_includes_vat="yes",
+            change_reason="Signed at Cabinet",
+        ),
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]

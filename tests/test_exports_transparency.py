@@ -19,10 +19,23 @@ pytestmark = pytest.mark.usefixtures("frozen_today")
 
 # The documented order (docs/exports.md): the buying organisation, then the Code's fields.
 TRANSPARENCY_HEADINGS = [
-    "Organisation", "Reference number", "Title of agreement", "Department responsible",
-    "Description of goods and services", "Supplier name", "Supplier Companies House number",
-    "Supplier charity number", "Total value (£)", "Estimated annual value (£)", "Non-recoverable VAT (£)",
-    "Start date", "End date", "Review date", "Invitation to quote or published tender", "SME", "VCSE",
+    "Organisation",
+    "Reference number",
+    "Title of agreement",
+    "Department responsible",
+    "Description of goods and services",
+    "Supplier name",
+    "Supplier Companies House number",
+    "Supplier charity number",
+    "Total value (£)",
+    "Estimated annual value (£)",
+    "Non-recoverable VAT (£)",
+    "Start date",
+    "End date",
+    "Review date",
+    "Invitation to quote or published tender",
+    "SME",
+    "VCSE",
 ]
 
 
@@ -82,7 +95,10 @@ def officer(team):
 
 
 def references(client, quarter="2026-Q2", extra=""):
-    return [row["Reference number"] for row in read_csv(client.get(reverse("exports:transparency-csv") + f"?quarter={quarter}{extra}"))[1]]
+    return [
+        row["Reference number"]
+        for row in read_csv(client.get(reverse("exports:transparency-csv") + f"?quarter={quarter}{extra}"))[1]
+    ]
 
 
 @db
@@ -90,8 +106,13 @@ def test_only_contracts_worth_more_than_5000_pounds_are_in_the_return(client, te
     make_contract(reference="EXACTLY-5000", team=team, start_date=date(2026, 1, 1), total_value=Decimal("5000.00"))
     make_contract(reference="JUST-OVER", team=team, start_date=date(2026, 1, 1), total_value=Decimal("5000.01"))
     make_contract(reference="ANNUAL-ONLY", team=team, start_date=date(2026, 1, 1), annual_value=Decimal("6000"))
-    make_contract(reference="SMALL-TOTAL", team=team, start_date=date(2026, 1, 1), total_value=Decimal("4000"),
-                  annual_value=Decimal("9000"))
+    make_contract(
+        reference="SMALL-TOTAL",
+        team=team,
+        start_date=date(2026, 1, 1),
+        total_value=Decimal("4000"),
+        annual_value=Decimal("9000"),
+    )
     client.force_login(officer)
 
     assert references(client) == ["ANNUAL-ONLY", "JUST-OVER"]
@@ -118,11 +139,19 @@ def test_a_contract_is_in_every_quarter_it_was_in_force_for_even_one_day(client,
 @db
 def test_the_spreadsheet_has_date_cells_and_money_as_numbers_in_the_documented_order(client, team, officer):
     make_contract(
-        reference="MK-REFUGE", title="Refuge", team=team, start_date=date(2026, 4, 1), initial_term_months=36,
-        provider=make_organisation(name="Refuge charity", charity_number="1234567", company_number="07654321",
-                                   is_sme=True, is_vcse=True),
-        total_value=Decimal("1574983.50"), annual_value=Decimal("524994.50"), non_recoverable_vat=Decimal("0"),
-        review_date=date(2027, 9, 1), procurement_route="invitation_to_quote",
+        reference="MK-REFUGE",
+        title="Refuge",
+        team=team,
+        start_date=date(2026, 4, 1),
+        initial_term_months=36,
+        provider=make_organisation(
+            name="Refuge charity", charity_number="1234567", company_number="07654321", is_sme=True, is_vcse=True
+        ),
+        total_value=Decimal("1574983.50"),
+        annual_value=Decimal("524994.50"),
+        non_recoverable_vat=Decimal("0"),
+        review_date=date(2027, 9, 1),
+        procurement_route="invitation_to_quote",
     )
     client.force_login(officer)
 
@@ -145,14 +174,19 @@ def test_the_spreadsheet_has_date_cells_and_money_as_numbers_in_the_documented_o
 
 @db
 def test_a_formula_in_a_supplier_name_arrives_as_text(client, team, officer):
-    make_contract(reference="EVIL", team=team, start_date=date(2026, 1, 1), total_value=Decimal("9000"),
-                  provider=make_organisation(name="=HYPERLINK(\"http://evil.example\")"))
+    make_contract(
+        reference="EVIL",
+        team=team,
+        start_date=date(2026, 1, 1),
+        total_value=Decimal("9000"),
+        provider=make_organisation(name='=HYPERLINK("http://evil.example")'),
+    )
     client.force_login(officer)
 
     csv_row = read_csv(client.get(reverse("exports:transparency-csv") + "?quarter=2026-Q2"))[1][0]
     xlsx_row = read_xlsx(client.get(reverse("exports:transparency-xlsx") + "?quarter=2026-Q2"))[1][0]
 
-    assert csv_row["Supplier name"] == xlsx_row["Supplier name"].value == "'=HYPERLINK(\"http://evil.example\")"
+    assert csv_row["Supplier name"] == xlsx_row["Supplier name"].value == '\'=HYPERLINK("http://evil.example")'
 
 
 @db
@@ -176,7 +210,9 @@ def test_a_bad_quarter_is_a_form_error_on_the_page_and_a_400_for_the_download(cl
         page = client.get(reverse("exports:transparency"), {"quarter": bad})
         assert page.status_code == 200, bad
         text = page.content.decode()
-        assert "There is a problem" in text and ("Select a quarter from the list" in text or "Select the quarter" in text), bad
+        assert "There is a problem" in text and (
+            "Select a quarter from the list" in text or "Select the quarter" in text
+        ), bad
         assert "Download the return" not in text
         download = client.get(reverse("exports:transparency-csv"), {"quarter": bad})
         assert download.status_code == 400 and "There is a problem" in download.content.decode(), bad
@@ -220,9 +256,23 @@ def test_the_demo_return_for_july_to_september_2026_is_the_partnership_framework
     assert len(rows) == 1
     row = rows[0]
     assert [row[h] for h in TRANSPARENCY_HEADINGS] == [
-        MK, "MK-SPF-2020", "Domestic Abuse Strategic Partnership Framework", MK_TEAM,
-        row["Description of goods and services"], PARTNERSHIP, "", "", "", "550000.00", "",
-        "2020-03-01", "2027-02-28", "", "", "No", "No",
+        MK,
+        "MK-SPF-2020",
+        "Domestic Abuse Strategic Partnership Framework",
+        MK_TEAM,
+        row["Description of goods and services"],
+        PARTNERSHIP,
+        "",
+        "",
+        "",
+        "550000.00",
+        "",
+        "2020-03-01",
+        "2027-02-28",
+        "",
+        "",
+        "No",
+        "No",
     ]
     assert row["Description of goods and services"].startswith("Milton Keynes' core domestic abuse services")
 
@@ -235,7 +285,11 @@ def test_the_demo_return_for_april_to_june_2019_is_asc0013_with_its_extension(cl
 
     assert [row["Reference number"] for row in rows] == ["ASC0013"]
     row = rows[0]
-    assert (row["Supplier name"], row["Total value (£)"], row["Estimated annual value (£)"]) == ("MK ACT", "2624970.00", "524994.00")
+    assert (row["Supplier name"], row["Total value (£)"], row["Estimated annual value (£)"]) == (
+        "MK ACT",
+        "2624970.00",
+        "524994.00",
+    )
     assert (row["Start date"], row["End date"]) == ("2014-09-01", "2019-08-31")
     assert row["Invitation to quote or published tender"] == "Published invitation to tender"
     assert (row["SME"], row["VCSE"]) == ("No", "Yes")

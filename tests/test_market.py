@@ -18,12 +18,21 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def on_market(number: int, *, title: str, stage: str = "tender", cpv: str = "85312000", region: str = "UKF11", **fields) -> MarketNotice:
+def on_market(
+    number: int, *, title: str, stage: str = "tender", cpv: str = "85312000", region: str = "UKF11", **fields
+) -> MarketNotice:
     values = {
-        "platform": "find-a-tender", "ocid": f"ocds-h6vhtk-{number:06d}", "release_id": f"r{number}",
-        "released_at": datetime(2026, 11, 19, 10, 0, tzinfo=UTC), "stage": stage, "title": title,
-        "buyer_name": f"Other Council {number}", "cpv_codes": [cpv], "regions": [region],
-        "value": Decimal(1250000), "currency": "GBP",
+        "platform": "find-a-tender",
+        "ocid": f"ocds-h6vhtk-{number:06d}",
+        "release_id": f"r{number}",
+        "released_at": datetime(2026, 11, 19, 10, 0, tzinfo=UTC),
+        "stage": stage,
+        "title": title,
+        "buyer_name": f"Other Council {number}",
+        "cpv_codes": [cpv],
+        "regions": [region],
+        "value": Decimal(1250000),
+        "currency": "GBP",
         **fields,
     }
     return MarketNotice.objects.create(**values)
@@ -33,8 +42,13 @@ def test_the_market_page_shows_watched_procurements_planned_open_and_ending_with
     officer = make_user(username="ayesha", role=roles.OFFICER)
     MarketWatch.objects.create(officer=officer, cpv_codes="85312000", keywords="domestic abuse", regions="UK")
     soon = timezone.now() + timedelta(days=30)
-    on_market(1, title="Leicester refuge recommissioning", stage="planning", contract_ends=date.today() + timedelta(days=400),
-              contract_starts=date(2025, 4, 1))
+    on_market(
+        1,
+        title="Leicester refuge recommissioning",
+        stage="planning",
+        contract_ends=date.today() + timedelta(days=400),
+        contract_starts=date(2025, 4, 1),
+    )
     on_market(2, title="Domestic abuse outreach", stage="tender", cpv="85000000", tender_ends=soon)
     on_market(3, title="Road resurfacing", stage="tender", cpv="45233142", tender_ends=soon)
     client.force_login(officer)
@@ -61,7 +75,12 @@ def test_an_officer_adds_a_watch_and_bad_input_is_explained_and_saves_nothing(cl
 
     client.post(url, {"cpv_codes": "85312000", "keywords": "domestic abuse", "regions": "uk", "weekly_email": "on"})
     watch = MarketWatch.objects.get(officer=officer)
-    assert (watch.cpv_codes, watch.keywords, watch.regions, watch.weekly_email) == ("85312000", "domestic abuse", "UK", True)
+    assert (watch.cpv_codes, watch.keywords, watch.regions, watch.weekly_email) == (
+        "85312000",
+        "domestic abuse",
+        "UK",
+        True,
+    )
 
     client.post(url, {"stop": str(watch.pk)})
     assert not MarketWatch.objects.exists()
@@ -88,7 +107,9 @@ def test_the_weekly_email_lists_new_matches_once(settings):
     officer = make_user(username="ayesha", role=roles.OFFICER, email="ayesha@example.gov.uk")
     week_ago = timezone.now() - timedelta(days=7)
     MarketWatch.objects.create(officer=officer, keywords="refuge", regions="UKF", emailed_to=week_ago)
-    on_market(1, title="Refuge for women and children", contract_ends=date(2030, 3, 31), contract_starts=date(2027, 4, 1))
+    on_market(
+        1, title="Refuge for women and children", contract_ends=date(2030, 3, 31), contract_starts=date(2027, 4, 1)
+    )
     on_market(2, title="Refuge in Kent", region="UKJ41")
     on_market(3, title="Road resurfacing", cpv="45233142")
 

@@ -139,7 +139,11 @@ def test_a_derived_milestone_marked_met_is_not_moved_by_a_contract_change():
     contract = make_contract(start_date=date(2027, 3, 1), initial_term_months=60)
     decision = derived(contract)["option_decision:1"]
     milestone_set_status(
-        milestone=decision, status=Milestone.Status.MET, met_on=date(2031, 6, 30), officer=officer, today=date(2031, 7, 1)
+        milestone=decision,
+        status=Milestone.Status.MET,
+        met_on=date(2031, 6, 30),
+        officer=officer,
+        today=date(2031, 7, 1),
     )
 
     contract.provider_notice_months = 3
@@ -157,7 +161,13 @@ def test_exercising_an_option_marks_its_decision_milestone_met_on_the_decision_d
     contract = make_contract(start_date=date(2024, 4, 1), initial_term_months=36)
     first = contract.options.get(sequence=1)
 
-    option_exercise(option=first, officer=None, decision_date=date(2026, 11, 19), reason="Good performance", today=date(2026, 11, 22))
+    option_exercise(
+        option=first,
+        officer=None,
+        decision_date=date(2026, 11, 19),
+        reason="Good performance",
+        today=date(2026, 11, 22),
+    )
 
     decision = derived(contract)["option_decision:1"]
     assert decision.status == Milestone.Status.MET

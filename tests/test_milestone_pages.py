@@ -41,10 +41,22 @@ def create_url(*, contract=None, cycle=None) -> str:
 
 def every_form(contract, cycle, milestone) -> list[tuple[str, dict]]:
     """Every page that changes something, with a POST that would succeed for an officer."""
-    decision = {"decision": "retender", "decided_on_day": "1", "decided_on_month": "11", "decided_on_year": "2026", "reason": "x"}
+    decision = {
+        "decision": "retender",
+        "decided_on_day": "1",
+        "decided_on_month": "11",
+        "decided_on_year": "2026",
+        "reason": "x",
+    }
     return [
-        (reverse("commissioning:cycle-create"), {"name": "New cycle", "service_category": "refuge", "team": cycle.team.pk, "stage": "strategy"}),
-        (reverse("commissioning:cycle-edit", args=[cycle.pk]), {"name": "Renamed", "service_category": "refuge", "team": cycle.team.pk}),
+        (
+            reverse("commissioning:cycle-create"),
+            {"name": "New cycle", "service_category": "refuge", "team": cycle.team.pk, "stage": "strategy"},
+        ),
+        (
+            reverse("commissioning:cycle-edit", args=[cycle.pk]),
+            {"name": "Renamed", "service_category": "refuge", "team": cycle.team.pk},
+        ),
         (reverse("commissioning:cycle-stage", args=[cycle.pk]), {"stage": "award", "reason": "Because"}),
         (reverse("commissioning:cycle-decision", args=[cycle.pk]), decision),
         (reverse("commissioning:contract-decision", args=[contract.pk]), decision),
@@ -153,8 +165,15 @@ def test_an_officer_adds_an_event_with_an_end_time_to_a_cycle(client):
 
     response = client.post(
         create_url(cycle=cycle),
-        milestone_form(title="Online provider event", kind="provider_event", due_date_day="8", due_date_month="6",
-                       due_date_year="2026", due_time="10:00", end_time="11:30"),
+        milestone_form(
+            title="Online provider event",
+            kind="provider_event",
+            due_date_day="8",
+            due_date_month="6",
+            due_date_year="2026",
+            due_time="10:00",
+            end_time="11:30",
+        ),
     )
 
     assert response.status_code == 302
@@ -218,8 +237,13 @@ def test_editing_a_derived_milestone_hands_it_to_the_officer_and_the_page_says_s
 
     response = client.post(
         reverse("commissioning:milestone-edit", args=[term_end.pk]),
-        milestone_form(title="MK-2027: term ends (early exit agreed)", kind="term_end",
-                       due_date_day="31", due_date_month="1", due_date_year="2032"),
+        milestone_form(
+            title="MK-2027: term ends (early exit agreed)",
+            kind="term_end",
+            due_date_day="31",
+            due_date_month="1",
+            due_date_year="2032",
+        ),
         follow=True,
     )
 
@@ -241,7 +265,9 @@ def test_editing_a_timed_milestone_to_all_day_clears_its_times(client):
 
     client.post(
         reverse("commissioning:milestone-edit", args=[milestone.pk]),
-        milestone_form(title="Event", kind="provider_event", due_date_day="9", due_date_month="6", due_date_year="2026"),
+        milestone_form(
+            title="Event", kind="provider_event", due_date_day="9", due_date_month="6", due_date_year="2026"
+        ),
     )
 
     milestone.refresh_from_db()
@@ -263,7 +289,13 @@ def test_marking_a_milestone_met_needs_the_date_it_was_met(client):
 
     response = client.post(
         url,
-        {"status": "met", "met_on_day": "12", "met_on_month": "3", "met_on_year": "2026", "reason": "Four providers replied"},
+        {
+            "status": "met",
+            "met_on_day": "12",
+            "met_on_month": "3",
+            "met_on_year": "2026",
+            "reason": "Four providers replied",
+        },
         follow=True,
     )
 
@@ -280,8 +312,10 @@ def test_marking_a_milestone_missed_or_cancelled_clears_any_date_met(client):
     signed_in(client, roles.OFFICER)
     milestone = make_milestone(status="met", met_on=date(2026, 3, 12))
 
-    client.post(reverse("commissioning:milestone-status", args=[milestone.pk]),
-                {"status": "missed", "met_on_day": "12", "met_on_month": "3", "met_on_year": "2026"})
+    client.post(
+        reverse("commissioning:milestone-status", args=[milestone.pk]),
+        {"status": "missed", "met_on_day": "12", "met_on_month": "3", "met_on_year": "2026"},
+    )
     milestone.refresh_from_db()
     assert (milestone.status, milestone.met_on) == (Milestone.Status.MISSED, None)
 

@@ -21,7 +21,7 @@ GOOD = (
     "2016/17,Q3,Refuge,Refuge occupancy,%,90,99,\n"
     "2016/17,Q3,Refuge,Average length of stay,months,,10,\n"
     "2016/17,Q2,One Stop,New referrals responded to within 24 hours,%,100,98,\n"
-    "2016/17,Q3,Fresh Start,Waiting time for the programme,weeks,6,\"1,2\",lower\n"
+    '2016/17,Q3,Fresh Start,Waiting time for the programme,weeks,6,"1,2",lower\n'
 )
 
 
@@ -49,7 +49,13 @@ def test_columns_may_come_in_any_order_and_any_case_and_a_spreadsheet_byte_order
 
     (line,) = kpi_csv.parse(text)
 
-    assert (line.name, line.actual, line.year, line.quarter, line.service) == ("Refuge occupancy", Decimal("99"), 2016, 3, "")
+    assert (line.name, line.actual, line.year, line.quarter, line.service) == (
+        "Refuge occupancy",
+        Decimal("99"),
+        2016,
+        3,
+        "",
+    )
 
 
 def test_each_bad_cell_is_named_by_its_row_and_column():
@@ -79,7 +85,9 @@ def test_a_missing_or_misspelt_column_is_named_in_the_first_row():
 def test_the_same_indicator_twice_in_a_quarter_names_both_rows():
     text = "year,quarter,service,indicator,unit,actual\n2016/17,3,Refuge,Occupancy,%,99\n\n2016/17,3,refuge,occupancy,%,98\n"
 
-    assert problems(text) == ["Row 4, column 'indicator': 'occupancy' is already given for this quarter and service in row 2"]
+    assert problems(text) == [
+        "Row 4, column 'indicator': 'occupancy' is already given for this quarter and service in row 2"
+    ]
 
 
 def test_an_empty_file_a_header_alone_and_a_non_utf8_file_are_refused_with_a_reason():

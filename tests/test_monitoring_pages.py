@@ -26,7 +26,13 @@ def test_an_officer_adds_a_return_for_a_quarter(client):
 
     response = client.post(
         reverse("reports:return-create", args=[contract.pk]),
-        {"financial_year": "2016/17", "quarter": "3", "received_on_day": "20", "received_on_month": "1", "received_on_year": "2017"},
+        {
+            "financial_year": "2016/17",
+            "quarter": "3",
+            "received_on_day": "20",
+            "received_on_month": "1",
+            "received_on_year": "2017",
+        },
     )
 
     monitoring_return = MonitoringReturn.objects.get()
@@ -41,7 +47,9 @@ def test_a_second_return_for_the_same_quarter_is_refused_beside_the_quarter(clie
     contract = make_contract()
     add_return(contract, year=2016, quarter=3)
 
-    response = client.post(reverse("reports:return-create", args=[contract.pk]), {"financial_year": "2016-17", "quarter": "3"})
+    response = client.post(
+        reverse("reports:return-create", args=[contract.pk]), {"financial_year": "2016-17", "quarter": "3"}
+    )
 
     assert "There is already a return for 2016/17 Q3: change that one instead" in page(response)
     assert MonitoringReturn.objects.count() == 1
@@ -51,7 +59,9 @@ def test_a_financial_year_that_does_not_follow_on_is_an_error_not_a_guess(client
     client.force_login(make_user(role=roles.OFFICER))
     contract = make_contract()
 
-    response = client.post(reverse("reports:return-create", args=[contract.pk]), {"financial_year": "2016/18", "quarter": "3"})
+    response = client.post(
+        reverse("reports:return-create", args=[contract.pk]), {"financial_year": "2016/18", "quarter": "3"}
+    )
 
     assert "Enter the financial year as two years, for example 2016/17" in page(response)
     assert not MonitoringReturn.objects.exists()
@@ -63,20 +73,33 @@ def test_an_officer_adds_a_kpi_with_a_target_and_the_return_shows_it_met(client)
 
     client.post(
         reverse("reports:kpi-create", args=[monitoring_return.pk]),
-        {"service": "Refuge", "name": "Refuge occupancy", "unit": "percent", "target": "90", "actual": "99", "higher_is_better": "on"},
+        {
+            "service": "Refuge",
+            "name": "Refuge occupancy",
+            "unit": "percent",
+            "target": "90",
+            "actual": "99",
+            "higher_is_better": "on",
+        },
     )
 
     result = KpiResult.objects.get()
     assert (result.target, result.actual, result.met) == (Decimal("90"), Decimal("99"), True)
-    assert "Refuge occupancy</th> <td class=\"govuk-table__cell govuk-table__cell--numeric\">90%</td> <td class=\"govuk-table__cell govuk-table__cell--numeric\">99%</td> <td class=\"govuk-table__cell\">Met</td>" in page(
-        client.get(monitoring_return.get_absolute_url())
+    assert (
+        'Refuge occupancy</th> <td class="govuk-table__cell govuk-table__cell--numeric">90%</td> <td class="govuk-table__cell govuk-table__cell--numeric">99%</td> <td class="govuk-table__cell">Met</td>'
+        in page(client.get(monitoring_return.get_absolute_url()))
     )
 
 
 def test_a_kpi_where_lower_is_better_is_not_met_above_its_target():
     monitoring_return = add_return(make_contract())
     result = KpiResult.objects.create(
-        monitoring_return=monitoring_return, name="Waiting time", unit="weeks", target=6, actual=8, higher_is_better=False
+        monitoring_return=monitoring_return,
+        name="Waiting time",
+        unit="weeks",
+        target=6,
+        actual=8,
+        higher_is_better=False,
     )
 
     assert result.met is False
@@ -124,4 +147,6 @@ def test_the_contract_page_links_to_its_performance_and_reports(client):
 
     text = page(client.get(reverse("contracts:detail", args=[contract.pk])))
 
-    assert f'<a class="govuk-link" href="/reports/contracts/{contract.pk}/performance/">Monitoring returns, KPIs' in text
+    assert (
+        f'<a class="govuk-link" href="/reports/contracts/{contract.pk}/performance/">Monitoring returns, KPIs' in text
+    )

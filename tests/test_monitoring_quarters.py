@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from reports.quarters import Quarter, financial_year_label, parse_financial_year, parse_quarter_number, quarter_containing
+from reports.quarters import (
+    Quarter,
+    financial_year_label,
+    parse_financial_year,
+    parse_quarter_number,
+    quarter_containing,
+)
 
 
 def test_quarter_3_of_2016_17_is_october_to_december_2016():

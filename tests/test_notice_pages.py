@@ -36,7 +36,9 @@ def text(response) -> str:
 
 
 def upload(client, data: bytes, name="notice.json", **fields):
-    return client.post(reverse("notices:import"), {"file": SimpleUploadedFile(name, data, "application/json"), **fields})
+    return client.post(
+        reverse("notices:import"), {"file": SimpleUploadedFile(name, data, "application/json"), **fields}
+    )
 
 
 def test_an_officer_uploads_both_seed_notices_and_sees_what_each_changed(client):
@@ -62,7 +64,9 @@ def test_a_bad_release_in_an_upload_is_listed_with_its_path_beside_the_good_one(
     page = text(upload(client, data, team=team.pk))
 
     assert "1 release refused" in page
-    assert "$.tender.lots[0].contractPeriod.endDate: &#x27;2029-03-31&#x27; is a date without a time or time zone" in page
+    assert (
+        "$.tender.lots[0].contractPeriod.endDate: &#x27;2029-03-31&#x27; is a date without a time or time zone" in page
+    )
     assert re.search(r"Imported</dt>\s*<dd[^>]*>1</dd>", page)
 
 
@@ -107,13 +111,22 @@ def test_a_viewer_cannot_import_and_anonymous_visitors_must_sign_in(client):
 @pytest.fixture
 def imported_mk(client):
     make_seed_buyers()
-    cycle = make_cycle(name="Domestic abuse support services 2027", ocid=MK_OCID, is_light_touch=True, target_start_date=date(2027, 3, 1))
-    from commissioning.models import Milestone as M
+    cycle = make_cycle(
+        name="Domestic abuse support services 2027",
+        ocid=MK_OCID,
+        is_light_touch=True,
+        target_start_date=date(2027, 3, 1),
+    )
     from datetime import UTC, datetime
 
+    from commissioning.models import Milestone as M
+
     M.objects.create(
-        cycle=cycle, title="Market engagement responses due", kind="market_engagement",
-        due_on=date(2026, 3, 12), due_at=datetime(2026, 3, 12, 12, 0, tzinfo=UTC),
+        cycle=cycle,
+        title="Market engagement responses due",
+        kind="market_engagement",
+        due_on=date(2026, 3, 12),
+        due_at=datetime(2026, 3, 12, 12, 0, tzinfo=UTC),
     )
     import_bytes(MK_FILE.read_bytes())
     return cycle
@@ -124,7 +137,7 @@ def test_the_cycle_page_lists_its_notices_in_order_with_what_each_changed_and_th
 
     page = text(client.get(imported_mk.get_absolute_url()))
 
-    notices = page[page.index('id="notices-table"'):]
+    notices = page[page.index('id="notices-table"') :]
     assert notices.index("062060-2025") < notices.index("017566-2026")
     assert "3 October 2025 at 11:24" in notices
     assert "The notices and the tracker disagree about 1 thing" in page
@@ -173,7 +186,9 @@ def test_a_viewer_sees_the_disagreement_but_cannot_choose(client, imported_mk):
     page = text(client.get(conflict.get_absolute_url()))
 
     assert "Use the notice" not in page
-    assert client.post(reverse("notices:conflict-decision", args=[conflict.pk]), {"choice": "notice"}).status_code == 403
+    assert (
+        client.post(reverse("notices:conflict-decision", args=[conflict.pk]), {"choice": "notice"}).status_code == 403
+    )
 
 
 def test_another_teams_notices_and_conflicts_are_not_found(client, imported_mk):
@@ -189,8 +204,12 @@ def test_another_teams_notices_and_conflicts_are_not_found(client, imported_mk):
 
 
 def test_a_contract_page_has_a_notices_tab_with_its_duties_and_their_actions(client):
-    contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12, 12))
-    Notice.objects.create(notice_type="UK2", fts_notice_id="051890-2026", published_at="2026-06-02T12:31:21Z", ocid="x").contracts.add(contract)
+    contract = make_contract(
+        reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12, 12)
+    )
+    Notice.objects.create(
+        notice_type="UK2", fts_notice_id="051890-2026", published_at="2026-06-02T12:31:21Z", ocid="x"
+    ).contracts.add(contract)
     from commissioning.changes import contract_changed
 
     contract_changed(contract=contract)
@@ -199,7 +218,7 @@ def test_a_contract_page_has_a_notices_tab_with_its_duties_and_their_actions(cli
     page = text(client.get(contract.get_absolute_url()))
 
     assert '<a class="govuk-tabs__tab" href="#notices">Notices</a>' in page
-    duties = page[page.index('id="duties-table"'):]
+    duties = page[page.index('id="duties-table"') :]
     assert "Publish the UK7 contract details notice for CLE-VSRP-2027" in duties
     assert "30 April 2027" in duties
     assert "Publish a UK10 contract change notice before extension option 1" in duties
@@ -207,8 +226,12 @@ def test_a_contract_page_has_a_notices_tab_with_its_duties_and_their_actions(cli
 
 
 def test_recording_the_notice_for_a_duty_marks_it_and_its_milestone_met(client):
-    contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2026, 4, 1), initial_term_months=24, option_months=())
-    Notice.objects.create(notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z").contracts.add(contract)
+    contract = make_contract(
+        reference="CLE-VSRP-2027", start_date=date(2026, 4, 1), initial_term_months=24, option_months=()
+    )
+    Notice.objects.create(
+        notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z"
+    ).contracts.add(contract)
     from commissioning.changes import contract_changed
 
     contract_changed(contract=contract)
@@ -219,7 +242,13 @@ def test_recording_the_notice_for_a_duty_marks_it_and_its_milestone_met(client):
 
     response = client.post(
         url,
-        {"notice_type": "UK7", "fts_notice_id": "040000-2026", "published_on_day": "28", "published_on_month": "4", "published_on_year": "2026"},
+        {
+            "notice_type": "UK7",
+            "fts_notice_id": "040000-2026",
+            "published_on_day": "28",
+            "published_on_month": "4",
+            "published_on_year": "2026",
+        },
     )
 
     assert response.status_code == 302
@@ -234,18 +263,30 @@ def test_recording_a_notice_with_a_bad_id_or_a_future_date_shows_both_errors(cli
     contract = make_contract()
     signed_in(client)
 
-    page = text(client.post(
-        reverse("notices:notice-create") + f"?contract={contract.pk}",
-        {"notice_type": "UK7", "fts_notice_id": "17566", "published_on_day": "1", "published_on_month": "1", "published_on_year": "2030"},
-    ))
+    page = text(
+        client.post(
+            reverse("notices:notice-create") + f"?contract={contract.pk}",
+            {
+                "notice_type": "UK7",
+                "fts_notice_id": "17566",
+                "published_on_day": "1",
+                "published_on_month": "1",
+                "published_on_year": "2030",
+            },
+        )
+    )
 
     assert "Enter the notice id as 6 digits, a dash and the year" in page
     assert not Notice.objects.exists()
 
 
 def test_a_duty_that_does_not_apply_keeps_its_reason_in_its_history_and_stops_its_reminders(client):
-    contract = make_contract(reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12,))
-    Notice.objects.create(notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z").contracts.add(contract)
+    contract = make_contract(
+        reference="CLE-VSRP-2027", start_date=date(2027, 4, 1), initial_term_months=24, option_months=(12,)
+    )
+    Notice.objects.create(
+        notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z"
+    ).contracts.add(contract)
     from commissioning.changes import contract_changed
 
     contract_changed(contract=contract)
@@ -297,7 +338,9 @@ def test_the_upload_still_needs_its_csrf_token(client):
 
     team = make_team()
 
-    response = strict.post(reverse("notices:import"), {"file": SimpleUploadedFile("a.json", MK_FILE.read_bytes()), "team": team.pk})
+    response = strict.post(
+        reverse("notices:import"), {"file": SimpleUploadedFile("a.json", MK_FILE.read_bytes()), "team": team.pk}
+    )
 
     assert response.status_code == 403
     assert not Notice.objects.exists()
@@ -310,7 +353,9 @@ def test_the_upload_still_needs_its_csrf_token(client):
     assert "Import finished" in text(with_token)
 
 
-def test_the_notices_page_lists_notices_newest_first_with_the_choices_waiting_and_the_full_download(client, imported_mk):
+def test_the_notices_page_lists_notices_newest_first_with_the_choices_waiting_and_the_full_download(
+    client, imported_mk
+):
     signed_in(client, role=roles.VIEWER)
 
     page = text(client.get(reverse("notices:list")))

@@ -22,7 +22,9 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 BACKFILL = datetime(2026, 11, 19, 0, 0, tzinfo=UTC)
 
 
-def market_release(number: int, when: str, *, title: str, cpv: str = "85312000", region: str = "UKF11", prefix: str = "ocds-h6vhtk-") -> dict:
+def market_release(
+    number: int, when: str, *, title: str, cpv: str = "85312000", region: str = "UKF11", prefix: str = "ocds-h6vhtk-"
+) -> dict:
     ocid = f"{prefix}{number:06d}"
     return {
         "ocid": ocid,
@@ -31,16 +33,29 @@ def market_release(number: int, when: str, *, title: str, cpv: str = "85312000",
         "tag": ["tender"],
         "initiationType": "tender",
         "buyer": {"id": f"GB-PPON-TEST-{number:04d}", "name": f"Other Council {number}"},
-        "parties": [{"id": f"GB-PPON-TEST-{number:04d}", "name": f"Other Council {number}", "roles": ["buyer"],
-                     "identifier": {"scheme": "GB-PPON", "id": f"TEST-{number:04d}"}}],
+        "parties": [
+            {
+                "id": f"GB-PPON-TEST-{number:04d}",
+                "name": f"Other Council {number}",
+                "roles": ["buyer"],
+                "identifier": {"scheme": "GB-PPON", "id": f"TEST-{number:04d}"},
+            }
+        ],
         "tender": {
-            "id": ocid, "title": title, "description": f"{title}, for the whole county.",
+            "id": ocid,
+            "title": title,
+            "description": f"{title}, for the whole county.",
             "status": "active",
             "value": {"amount": 1250000, "currency": "GBP"},
             "tenderPeriod": {"endDate": "2027-01-15T12:00:00Z"},
             "contractPeriod": {"startDate": "2027-04-01T00:00:00+01:00", "endDate": "2030-03-31T23:59:59+01:00"},
-            "items": [{"id": "1", "classification": {"scheme": "CPV", "id": cpv},
-                       "deliveryAddresses": [{"region": region, "country": "GB"}]}],
+            "items": [
+                {
+                    "id": "1",
+                    "classification": {"scheme": "CPV", "id": cpv},
+                    "deliveryAddresses": [{"region": region, "country": "GB"}],
+                }
+            ],
         },
     }
 
@@ -85,22 +100,30 @@ def a_day_of_releases() -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def client_for(fake: FakePlatform, waits: list) -> PlatformClient:
-    return PlatformClient(fake.platform, base_url=fake.url, timeout=0.5, max_attempts=4, sleep=waits.append, clock=lambda: NOW)
+    return PlatformClient(
+        fake.platform, base_url=fake.url, timeout=0.5, max_attempts=4, sleep=waits.append, clock=lambda: NOW
+    )
 
 
-def test_a_day_on_find_a_tender_is_read_with_nothing_missed_or_doubled_through_a_429_a_500_and_a_timeout(council, sync_settings):
+def test_a_day_on_find_a_tender_is_read_with_nothing_missed_or_doubled_through_a_429_a_500_and_a_timeout(
+    council, sync_settings
+):
     own, market, other = a_day_of_releases()
     waits: list[float] = []
     with FakePlatform("find-a-tender", own + market + other) as fake:
         fake.fail("", ("429", "7"))
         fake.fail(fake.cursor_for(2), "500", "timeout")
-        result = sync_platform(platform="find-a-tender", now=NOW, client=client_for(fake, waits), backfill_from=BACKFILL)
+        result = sync_platform(
+            platform="find-a-tender", now=NOW, client=client_for(fake, waits), backfill_from=BACKFILL
+        )
 
     # The council's own releases went through the importer, each once.
     assert sorted(Release.objects.values_list("release_id", flat=True)) == sorted(release["id"] for release in own)
     assert Release.objects.filter(ocid=MK_OCID, cycle__team=council).count() == 3
     # Other authorities' watched procurements are on the market, each once; the rest are not kept.
-    assert sorted(MarketNotice.objects.values_list("release_id", flat=True)) == sorted(release["id"] for release in market)
+    assert sorted(MarketNotice.objects.values_list("release_id", flat=True)) == sorted(
+        release["id"] for release in market
+    )
     # Five releases sit where two windows overlap (11:30, twice 12:00 and 22:30 on the 19th, 09:30 on the
     # 20th): served twice, kept once (the own one found already imported, the watched two already kept).
     assert result.counts["releases"] == len(own + market + other) + 5
@@ -124,19 +147,23 @@ def test_contracts_finder_is_paged_by_published_dates(council, sync_settings):
         sync_platform(platform="contracts-finder", now=NOW, client=client_for(fake, []), backfill_from=BACKFILL)
     assert {"publishedFrom", "publishedTo", "stages", "limit"} <= set(fake.requests[0]["query"])
     assert set(MarketNotice.objects.values_list("ocid", "platform")) == {
-        ("ocds-b5fd17-000008", "contracts-finder"), ("ocds-h6vhtk-000001", "contracts-finder")
+        ("ocds-b5fd17-000008", "contracts-finder"),
+        ("ocds-h6vhtk-000001", "contracts-finder"),
     }
 
 
 def test_a_sync_killed_mid_run_resumes_at_its_cursor_and_imports_nothing_twice(council, sync_settings):
     own, market, other = a_day_of_releases()
     with FakePlatform("find-a-tender", own + market + other) as fake:
+
         def killed(pages: int) -> None:
             if pages == 2:
                 raise KeyboardInterrupt("the worker was killed")
 
         with pytest.raises(KeyboardInterrupt):
-            sync_platform(platform="find-a-tender", now=NOW, client=client_for(fake, []), backfill_from=BACKFILL, on_page=killed)
+            sync_platform(
+                platform="find-a-tender", now=NOW, client=client_for(fake, []), backfill_from=BACKFILL, on_page=killed
+            )
         state = SyncState.objects.get(platform="find-a-tender")
         assert state.cursor == fake.cursor_for(4) and state.read_to is None and state.running_since is None
         asked_before = len(fake.requests)
@@ -154,7 +181,12 @@ def test_a_platform_down_for_a_day_is_caught_up_the_next_day(council, sync_setti
     own, market, other = a_day_of_releases()
     waits: list[float] = []
     with FakePlatform("find-a-tender", own + market + other) as fake:
-        sync_platform(platform="find-a-tender", now=BACKFILL + timedelta(hours=6), client=client_for(fake, waits), backfill_from=BACKFILL)
+        sync_platform(
+            platform="find-a-tender",
+            now=BACKFILL + timedelta(hours=6),
+            client=client_for(fake, waits),
+            backfill_from=BACKFILL,
+        )
         fake.always = 503
         with pytest.raises(PlatformUnavailable, match="answered 503"):
             sync_platform(platform="find-a-tender", now=NOW - timedelta(hours=1), client=client_for(fake, waits))
@@ -167,7 +199,9 @@ def test_a_platform_down_for_a_day_is_caught_up_the_next_day(council, sync_setti
         sync_platform(platform="find-a-tender", now=NOW, client=client_for(fake, waits))
 
     assert sorted(Release.objects.values_list("release_id", flat=True)) == sorted(release["id"] for release in own)
-    assert sorted(MarketNotice.objects.values_list("release_id", flat=True)) == sorted(release["id"] for release in market)
+    assert sorted(MarketNotice.objects.values_list("release_id", flat=True)) == sorted(
+        release["id"] for release in market
+    )
     assert SyncState.objects.get(platform="find-a-tender").last_error == ""
 
 
@@ -200,8 +234,14 @@ def test_the_health_page_says_when_each_platform_was_last_read_and_how_far_behin
 
     Heartbeat.objects.update_or_create(name=SWEEP, defaults={"finished_at": timezone.now()})
     now = timezone.now()
-    SyncState.objects.create(platform="find-a-tender", read_to=now - timedelta(minutes=30), last_success_at=now - timedelta(minutes=30))
-    SyncState.objects.create(platform="contracts-finder", read_to=now - timedelta(days=1), last_error="Contracts Finder answered 503 (after 6 attempts)")
+    SyncState.objects.create(
+        platform="find-a-tender", read_to=now - timedelta(minutes=30), last_success_at=now - timedelta(minutes=30)
+    )
+    SyncState.objects.create(
+        platform="contracts-finder",
+        read_to=now - timedelta(days=1),
+        last_error="Contracts Finder answered 503 (after 6 attempts)",
+    )
 
     body = client.get(reverse("ops:health")).json()
 

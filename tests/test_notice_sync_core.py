@@ -14,7 +14,9 @@ def test_the_first_window_starts_at_the_back_fill_and_is_at_most_the_longest_win
 
 
 def test_each_later_window_overlaps_the_one_before_so_a_late_dated_release_is_not_missed():
-    window = core.next_window(read_to=NOW - 2 * HOUR, now=NOW, backfill_from=NOW - 30 * 24 * HOUR, overlap=HOUR, longest=24 * HOUR)
+    window = core.next_window(
+        read_to=NOW - 2 * HOUR, now=NOW, backfill_from=NOW - 30 * 24 * HOUR, overlap=HOUR, longest=24 * HOUR
+    )
     assert window == core.Window(NOW - 3 * HOUR, NOW)
 
 
@@ -46,8 +48,14 @@ def test_5xx_and_timeouts_back_off_exponentially_and_other_errors_are_not_retrie
 def test_a_buyer_is_recognised_by_any_of_its_identifier_schemes():
     release = {
         "buyer": {"id": "buyer-1", "name": "A Council"},
-        "parties": [{"id": "buyer-1", "roles": ["buyer"], "identifier": {"scheme": "GB-PPON", "id": "PLDZ-6131-PWZH"},
-                     "additionalIdentifiers": [{"scheme": "GB-COH", "id": "0123 4567"}]}],
+        "parties": [
+            {
+                "id": "buyer-1",
+                "roles": ["buyer"],
+                "identifier": {"scheme": "GB-PPON", "id": "PLDZ-6131-PWZH"},
+                "additionalIdentifiers": [{"scheme": "GB-COH", "id": "0123 4567"}],
+            }
+        ],
     }
     found = core.buyer_identifiers(release)
     assert core.organisation_identifiers(company_number="01234567") <= found
@@ -61,8 +69,15 @@ def summary(title="Refuge services", cpv=("85312000",), regions=("UKF11",)):
 
 def test_a_watched_cpv_code_covers_its_family_and_a_keyword_matches_the_title():
     assert core.watch_matches(summary=summary(cpv=["85312300"]), cpv=["85312000"], keywords=[], watched_regions=[])
-    assert core.watch_matches(summary=summary(title="Domestic Abuse outreach", cpv=["85000000"]), cpv=[], keywords=["domestic abuse"], watched_regions=[])
-    assert not core.watch_matches(summary=summary(cpv=["45233142"], title="Roads"), cpv=["85312000"], keywords=["refuge"], watched_regions=[])
+    assert core.watch_matches(
+        summary=summary(title="Domestic Abuse outreach", cpv=["85000000"]),
+        cpv=[],
+        keywords=["domestic abuse"],
+        watched_regions=[],
+    )
+    assert not core.watch_matches(
+        summary=summary(cpv=["45233142"], title="Roads"), cpv=["85312000"], keywords=["refuge"], watched_regions=[]
+    )
 
 
 def test_a_watched_region_limits_matches_to_places_within_it():
@@ -72,9 +87,17 @@ def test_a_watched_region_limits_matches_to_places_within_it():
 
 
 def test_the_market_summary_reads_value_dates_and_stage_and_ignores_an_infinite_amount():
-    release = {"ocid": "ocds-x-1", "id": "1", "date": "2026-11-19T10:00:00Z", "tag": ["planning"],
-               "tender": {"title": "Refuge", "value": {"amount": float("inf"), "currency": "GBP"},
-                          "contractPeriod": {"startDate": "2027-03-31T23:00:00Z", "endDate": "2030-03-31T23:59:59+01:00"}}}
+    release = {
+        "ocid": "ocds-x-1",
+        "id": "1",
+        "date": "2026-11-19T10:00:00Z",
+        "tag": ["planning"],
+        "tender": {
+            "title": "Refuge",
+            "value": {"amount": float("inf"), "currency": "GBP"},
+            "contractPeriod": {"startDate": "2027-03-31T23:00:00Z", "endDate": "2030-03-31T23:59:59+01:00"},
+        },
+    }
     found = core.market_summary(release)
     assert (found["stage"], found["value"]) == ("planning", None)
     # A London midnight written in UTC is still 1 April in London.

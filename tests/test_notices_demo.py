@@ -38,7 +38,9 @@ def test_the_demo_imports_both_seed_releases_onto_its_own_two_cycles():
         "051402-2026",
         "051890-2026",
     ]
-    assert set(Notice.objects.get(fts_notice_id="017566-2026").contracts.values_list("reference", flat=True)) == {"MK-DASS-2027"}
+    assert set(Notice.objects.get(fts_notice_id="017566-2026").contracts.values_list("reference", flat=True)) == {
+        "MK-DASS-2027"
+    }
 
 
 def test_the_demos_hand_entered_milestones_are_matched_and_the_officers_times_kept():

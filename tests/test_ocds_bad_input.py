@@ -10,11 +10,11 @@ import time_machine
 
 from commissioning.models import CommissioningCycle, Milestone
 from notices import services
+from notices.duties import standstill_end
 from notices.models import Conflict, Duty, Lot, Notice, Release
 from notices.ocds import exporter
 from notices.ocds.loader import ImportOptions, Outcome, import_releases
 from notices.ocds.schema import release_validator
-from notices.duties import standstill_end
 from tests.factories import make_cycle, make_team
 from tests.ocds_helpers import (
     CLEVELAND_OCID,
@@ -45,7 +45,9 @@ def team():
 
 
 def nothing_imported():
-    return not any(model.objects.exists() for model in (Release, Notice, Lot, Conflict, Duty, Milestone, CommissioningCycle))
+    return not any(
+        model.objects.exists() for model in (Release, Notice, Lot, Conflict, Duty, Milestone, CommissioningCycle)
+    )
 
 
 def refused(data, **options) -> list[str]:
@@ -78,7 +80,9 @@ def test_an_impossible_date_is_refused(team):
     release = mk_release()
     release["tender"]["lots"][0]["contractPeriod"]["endDate"] = "2031-02-29T23:59:59+00:00"  # 2031 is not a leap year
 
-    assert refused(release, team=team) == [f"{MK}: $.tender.lots[0].contractPeriod.endDate: '2031-02-29T23:59:59+00:00' is not a real date and time"]
+    assert refused(release, team=team) == [
+        f"{MK}: $.tender.lots[0].contractPeriod.endDate: '2031-02-29T23:59:59+00:00' is not a real date and time"
+    ]
 
 
 def test_a_number_written_as_text_is_refused(team):
@@ -119,13 +123,15 @@ def test_1e9999_as_the_maximum_renewals_means_no_maximum_and_survives_export(tea
     lot = Lot.objects.get()
     assert lot.renewals_unlimited and lot.maximum_renewals is None
     assert '"maximumRenewals":1E+9999' in Release.objects.get().raw_json
-    exported = exporter.to_json(exporter.release_package([exporter.cycle_release(lot.cycle)], uri="https://example.org/x"))
+    exported = exporter.to_json(
+        exporter.release_package([exporter.cycle_release(lot.cycle)], uri="https://example.org/x")
+    )
     assert '"maximumRenewals": 1E+9999' in exported
     assert "Infinity" not in exported
 
 
 def test_invalid_json_stops_the_file_with_where_and_keeps_the_releases_before_it(team):
-    data = b'{"releases": [' + as_bytes(mk_release()) + b", {\"ocid\": oops}]}"
+    data = b'{"releases": [' + as_bytes(mk_release()) + b', {"ocid": oops}]}'
 
     outcomes = import_bytes(data, team=team)
 
@@ -157,7 +163,9 @@ def test_nan_and_other_non_json_numbers_are_refused(team):
 
 def test_a_file_that_is_not_json_or_is_empty_says_so():
     assert import_bytes(b"")[0].problems == ["The file is empty"]
-    assert import_bytes(b"ocid,id\n1,2\n")[0].problems == ["The file is not JSON: it starts with 'ocid,id\n1,2\n' rather than { or ["]
+    assert import_bytes(b"ocid,id\n1,2\n")[0].problems == [
+        "The file is not JSON: it starts with 'ocid,id\n1,2\n' rather than { or ["
+    ]
 
 
 def test_a_release_for_an_unknown_buyer_is_refused_unless_buyers_may_be_added():
@@ -208,7 +216,10 @@ def test_every_problem_in_a_release_is_listed_at_once(team):
 
     problems = refused(release, team=team)
 
-    assert [p.split(": ")[1] for p in problems] == ["$.tender.lots[0].contractPeriod.startDate", "$.tender.value.amount"]
+    assert [p.split(": ")[1] for p in problems] == [
+        "$.tender.lots[0].contractPeriod.startDate",
+        "$.tender.value.amount",
+    ]
 
 
 def test_one_bad_release_in_a_package_does_not_stop_or_spoil_the_good_ones(team):
@@ -219,7 +230,11 @@ def test_one_bad_release_in_a_package_does_not_stop_or_spoil_the_good_ones(team)
     outcomes = import_bytes(package, team=team)
 
     assert [o.status for o in outcomes] == [Outcome.IMPORTED, Outcome.REFUSED]
-    assert outcomes[1].problems[0].startswith(f"release {bad['id']} ({CLEVELAND_OCID}): $.tender.lots[0].contractPeriod.startDate")
+    assert (
+        outcomes[1]
+        .problems[0]
+        .startswith(f"release {bad['id']} ({CLEVELAND_OCID}): $.tender.lots[0].contractPeriod.startDate")
+    )
     assert CommissioningCycle.objects.filter(ocid=MK_OCID).exists()
     assert not CommissioningCycle.objects.filter(ocid=CLEVELAND_OCID).exists()
     assert not Notice.objects.filter(ocid=CLEVELAND_OCID).exists()

@@ -22,7 +22,13 @@ from tests.ocds_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-NOT_WEB = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.org/notice", "vbscript:msgbox(1)"]
+NOT_WEB = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "ftp://example.org/notice",
+    "vbscript:msgbox(1)",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +62,13 @@ def test_the_record_a_notice_form_refuses_an_address_that_is_not_http_or_https(c
 
     response = client.post(
         reverse("notices:notice-create") + f"?contract={contract.pk}",
-        {"notice_type": "UK7", "published_on_day": "1", "published_on_month": "4", "published_on_year": "2026", "url": address},
+        {
+            "notice_type": "UK7",
+            "published_on_day": "1",
+            "published_on_month": "4",
+            "published_on_year": "2026",
+            "url": address,
+        },
     )
 
     assert response.status_code == 200
@@ -109,7 +121,9 @@ def test_an_address_stored_before_the_rule_is_left_out_of_the_ocds_export():
         notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-01-02T12:00:00Z", url="javascript:alert(1)"
     ).contracts.add(contract)
 
-    exported = exporter.to_json(exporter.release_package([exporter.contract_release(contract)], uri="https://example.org/x"))
+    exported = exporter.to_json(
+        exporter.release_package([exporter.contract_release(contract)], uri="https://example.org/x")
+    )
 
     assert "011111-2026" in exported
     assert "javascript:" not in exported

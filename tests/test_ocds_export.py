@@ -51,15 +51,21 @@ def load(path):
 def package_validator() -> Draft4Validator:
     release_schema = load(SCHEMA / "1.1.5" / "release-schema.json")
     for name in ("lots", "renewal", "communication", "uk"):
-        release_schema = json_merge_patch.merge(release_schema, load(SCHEMA / "extensions" / name / "release-schema.json"))
-    registry = Registry().with_resource(RELEASE_SCHEMA_URL, Resource.from_contents(release_schema, default_specification=DRAFT4))
+        release_schema = json_merge_patch.merge(
+            release_schema, load(SCHEMA / "extensions" / name / "release-schema.json")
+        )
+    registry = Registry().with_resource(
+        RELEASE_SCHEMA_URL, Resource.from_contents(release_schema, default_specification=DRAFT4)
+    )
     checker = FormatChecker(formats=())
 
     @checker.checks("date-time", raises=ValueError)
     def is_rfc3339(value):
         return not isinstance(value, str) or datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
 
-    return Draft4Validator(load(SCHEMA / "1.1.5" / "release-package-schema.json"), registry=registry, format_checker=checker)
+    return Draft4Validator(
+        load(SCHEMA / "1.1.5" / "release-package-schema.json"), registry=registry, format_checker=checker
+    )
 
 
 def assert_valid(package_text: str) -> dict:
@@ -87,8 +93,13 @@ def seeded():
 
 def test_the_schema_the_tests_use_passes_both_seed_releases_and_refuses_a_broken_one():
     releases = [json.loads(path.read_text()) for path in (MK_FILE, CLEVELAND_FILE)]
-    package = {"uri": "https://example.org/p", "publishedDate": "2026-06-02T13:31:21+01:00", "version": "1.1",
-               "publisher": {"name": "Example"}, "releases": releases}
+    package = {
+        "uri": "https://example.org/p",
+        "publishedDate": "2026-06-02T13:31:21+01:00",
+        "version": "1.1",
+        "publisher": {"name": "Example"},
+        "releases": releases,
+    }
     assert list(package_validator().iter_errors(package)) == []
     releases[0]["tender"]["lots"][0]["contractPeriod"]["endDate"] = "2032-02-29"
     assert list(package_validator().iter_errors(package)) != []
@@ -111,9 +122,16 @@ def test_a_cycle_exports_as_a_valid_release_package_with_its_lot_milestones_and_
     assert release["tender"]["specialRegime"] == ["lightTouch"]
     assert release["tender"]["value"] == {"amount": 4400000, "currency": "GBP"}
     assert release["tender"]["communication"] == {"futureNoticeDate": "2026-07-06T23:59:59+01:00"}
-    assert [(d["noticeType"], d["id"]) for d in release["planning"]["documents"]] == [("UK1", "062060-2025"), ("UK2", "017566-2026")]
+    assert [(d["noticeType"], d["id"]) for d in release["planning"]["documents"]] == [
+        ("UK1", "062060-2025"),
+        ("UK2", "017566-2026"),
+    ]
     [engagement] = release["planning"]["milestones"]
-    assert (engagement["id"], engagement["type"], engagement["dueDate"]) == ("engagement", "engagement", "2026-03-12T23:59:59+00:00")
+    assert (engagement["id"], engagement["type"], engagement["dueDate"]) == (
+        "engagement",
+        "engagement",
+        "2026-03-12T23:59:59+00:00",
+    )
     assert release["buyer"]["id"] == "GB-PPON-PLDZ-6131-PWZH"
 
 
@@ -121,18 +139,30 @@ def test_a_contract_exports_with_its_renewal_options_and_supplier(settings):
     settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     buyer = make_organisation(name="Milton Keynes City Council", role="buyer", ppon_id="PLDZ-6131-PWZH")
     contract = make_contract(
-        reference="MK-DASS-2027", buyer=buyer, start_date=date(2027, 3, 1), initial_term_months=60,
-        max_extent_date=date(2034, 2, 28), option_months=(12, 12), total_value=Decimal("4400000"), is_light_touch=True,
+        reference="MK-DASS-2027",
+        buyer=buyer,
+        start_date=date(2027, 3, 1),
+        initial_term_months=60,
+        max_extent_date=date(2034, 2, 28),
+        option_months=(12, 12),
+        total_value=Decimal("4400000"),
+        is_light_touch=True,
     )
     make_milestone(contract=contract, title="Mobilisation review", kind="other", due_on=date(2027, 4, 15))
 
-    package = assert_valid(exporter.to_json(exporter.release_package([exporter.contract_release(contract)], uri="https://x.example/")))
+    package = assert_valid(
+        exporter.to_json(exporter.release_package([exporter.contract_release(contract)], uri="https://x.example/"))
+    )
 
     [release] = package["releases"]
     assert release["ocid"] == f"ocds-a1b2c3-contract-{contract.pk}"
     lot = release["tender"]["lots"][0]
     assert lot["hasRenewal"] is True
-    assert lot["renewal"] == {"description": "2 extension options: 1 year, 1 year", "maximumRenewals": 2, "period": {"durationInMonths": 24}}
+    assert lot["renewal"] == {
+        "description": "2 extension options: 1 year, 1 year",
+        "maximumRenewals": 2,
+        "period": {"durationInMonths": 24},
+    }
     assert release["contracts"][0]["period"]["endDate"] == "2032-02-29T23:59:59+00:00"
     assert release["awards"][0]["suppliers"][0]["name"] == contract.provider.name
     assert [m["title"] for m in release["planning"]["milestones"]] == ["Mobilisation review"]
@@ -143,7 +173,9 @@ def test_a_timed_milestone_is_exported_in_london_time_with_its_offset(settings):
     cycle = make_cycle()
     make_milestone(cycle=cycle, title="Event", kind="provider_event", due_at=datetime(2026, 6, 8, 9, 0, tzinfo=UTC))
 
-    package = assert_valid(exporter.to_json(exporter.release_package([exporter.cycle_release(cycle)], uri="https://x.example/")))
+    package = assert_valid(
+        exporter.to_json(exporter.release_package([exporter.cycle_release(cycle)], uri="https://x.example/"))
+    )
 
     assert package["releases"][0]["planning"]["milestones"][0]["dueDate"] == "2026-06-08T10:00:00+01:00"
 
@@ -168,7 +200,9 @@ def dates_of(cycle) -> set[tuple]:
 
 def test_export_then_reimport_into_a_fresh_tracker_gives_the_same_dates(seeded):
     cycle = CommissioningCycle.objects.get(ocid=MK_OCID)
-    make_milestone(cycle=cycle, title="Provider event", kind="provider_event", due_at=datetime(2026, 3, 16, 10, 0, tzinfo=UTC))
+    make_milestone(
+        cycle=cycle, title="Provider event", kind="provider_event", due_at=datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+    )
     before = dates_of(cycle)
     lot_before = cycle.lots.values_list("start_date", "end_date", "max_extent_date").get()
     text = exporter.to_json(exporter.release_package([exporter.cycle_release(cycle)], uri="https://x.example/"))
@@ -185,7 +219,11 @@ def test_export_then_reimport_into_a_fresh_tracker_gives_the_same_dates(seeded):
     again = CommissioningCycle.objects.get(ocid=MK_OCID)
     assert dates_of(again) == before
     assert again.lots.values_list("start_date", "end_date", "max_extent_date").get() == lot_before
-    assert (again.estimated_value, again.is_light_touch, again.target_start_date) == (Decimal("4400000"), True, date(2027, 3, 1))
+    assert (again.estimated_value, again.is_light_touch, again.target_start_date) == (
+        Decimal("4400000"),
+        True,
+        date(2027, 3, 1),
+    )
 
 
 def test_reimporting_an_export_into_the_same_tracker_changes_no_date(seeded):

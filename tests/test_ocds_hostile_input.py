@@ -109,7 +109,9 @@ def test_nesting_deeper_than_the_limit_refuses_the_whole_upload_with_nothing_wri
     assert [o.status for o in outcomes] == [Outcome.UNREADABLE]
     [message] = outcomes[0].problems
     assert message.startswith(f"The file is nested more than {MAX_DEPTH} levels deep (near byte ")
-    assert message.endswith("OCDS never needs more than about 20 levels, so the file was not read: check that it is an OCDS file.")
+    assert message.endswith(
+        "OCDS never needs more than about 20 levels, so the file was not read: check that it is an OCDS file."
+    )
     assert nothing_written()
 
 
@@ -255,7 +257,10 @@ def test_a_lone_surrogate_escape_is_refused_with_its_path(team):
     outcomes = import_bytes(b'{"ocid": "o", "id": "1"}\n' + line + b"\n", team=team)
 
     assert outcomes[1].status == Outcome.REFUSED
-    assert f"{MK}: $.tender.title: is not valid text (it holds a NUL or a lone \\u surrogate escape)" in outcomes[1].problems
+    assert (
+        f"{MK}: $.tender.title: is not valid text (it holds a NUL or a lone \\u surrogate escape)"
+        in outcomes[1].problems
+    )
     assert nothing_written()
 
 

@@ -56,10 +56,16 @@ def test_the_milton_keynes_notice_makes_a_cycle_with_its_lot_dates_and_milestone
     assert cycle.target_start_date == date(2027, 3, 1)
     lot = Lot.objects.get(cycle=cycle)
     # 23:59:59 end dates are whole London days; 29 February 2032 is a leap day.
-    assert (lot.start_date, lot.end_date, lot.max_extent_date) == (date(2027, 3, 1), date(2032, 2, 29), date(2034, 2, 28))
+    assert (lot.start_date, lot.end_date, lot.max_extent_date) == (
+        date(2027, 3, 1),
+        date(2032, 2, 29),
+        date(2034, 2, 28),
+    )
     assert lot.has_renewal and lot.suitable_for_sme and lot.suitable_for_vcse
     by_title = milestones(cycle)
-    assert {title: (m.kind, m.due_on, m.due_at) for title, m in by_title.items() if m.source == Milestone.Source.IMPORTED} == {
+    assert {
+        title: (m.kind, m.due_on, m.due_at) for title, m in by_title.items() if m.source == Milestone.Source.IMPORTED
+    } == {
         "Market engagement": ("market_engagement", date(2026, 3, 12), None),
         "Next procurement notice expected": ("notice", date(2026, 7, 6), None),
         "New contract starts": ("contract_start", date(2027, 3, 1), None),
@@ -93,7 +99,11 @@ def test_the_cleveland_notice_gives_its_event_times_from_the_text_and_a_lot_star
     assert not cycle.is_light_touch  # the release does not declare the light-touch regime
     assert cycle.estimated_value is None
     lot = Lot.objects.get(cycle=cycle)
-    assert (lot.start_date, lot.end_date, lot.max_extent_date) == (date(2027, 4, 1), date(2029, 3, 31), date(2031, 3, 31))
+    assert (lot.start_date, lot.end_date, lot.max_extent_date) == (
+        date(2027, 4, 1),
+        date(2029, 3, 31),
+        date(2031, 3, 31),
+    )
     event = Milestone.objects.get(cycle=cycle, kind="market_engagement")
     assert event.due_on == date(2026, 6, 8)
     conflict = Conflict.objects.get(milestone=event)
@@ -172,7 +182,9 @@ def test_an_older_release_imported_after_a_newer_one_is_kept_but_changes_nothing
 
     assert outcome.status == Outcome.IMPORTED and not outcome.applied
     assert Release.objects.get(release_id=MK_RELEASE_ID).applied is False
-    assert Milestone.objects.get(cycle__ocid=MK_OCID, title="Next procurement notice expected").due_on == date(2026, 8, 3)
+    assert Milestone.objects.get(cycle__ocid=MK_OCID, title="Next procurement notice expected").due_on == date(
+        2026, 8, 3
+    )
 
 
 def test_a_cycle_with_the_ocid_is_updated_and_its_hand_entered_milestones_matched_not_duplicated():
@@ -180,8 +192,11 @@ def test_a_cycle_with_the_ocid_is_updated_and_its_hand_entered_milestones_matche
     cycle = make_cycle(name="Domestic abuse support services 2027", ocid=MK_OCID, is_light_touch=True)
     officer = make_user()
     hand_entered = Milestone.objects.create(
-        cycle=cycle, title="Market engagement responses due", kind="market_engagement",
-        due_on=date(2026, 3, 12), due_at=datetime(2026, 3, 12, 12, 0, tzinfo=UTC),
+        cycle=cycle,
+        title="Market engagement responses due",
+        kind="market_engagement",
+        due_on=date(2026, 3, 12),
+        due_at=datetime(2026, 3, 12, 12, 0, tzinfo=UTC),
     )
     next_notice = Milestone.objects.create(cycle=cycle, title="Next notice", kind="notice", due_on=date(2026, 7, 6))
 
@@ -202,8 +217,14 @@ def test_a_cycle_with_the_ocid_is_updated_and_its_hand_entered_milestones_matche
 def test_a_contract_with_the_ocid_is_linked_and_keeps_its_own_end_dates():
     mkcc, _ = make_seed_buyers()
     contract = make_contract(
-        reference="MK-DASS-2027", ocid=MK_OCID, buyer=mkcc, start_date=date(2027, 3, 1), initial_term_months=60,
-        max_extent_date=date(2034, 2, 28), is_light_touch=True, provider=None,
+        reference="MK-DASS-2027",
+        ocid=MK_OCID,
+        buyer=mkcc,
+        start_date=date(2027, 3, 1),
+        initial_term_months=60,
+        max_extent_date=date(2034, 2, 28),
+        is_light_touch=True,
+        provider=None,
     )
 
     [outcome] = import_bytes(MK_FILE.read_bytes(), team=contract.team)
@@ -220,7 +241,9 @@ def test_a_contract_with_the_ocid_is_linked_and_keeps_its_own_end_dates():
 
 def test_a_lot_that_disagrees_with_its_contract_is_shown_not_copied():
     mkcc, _ = make_seed_buyers()
-    contract = make_contract(reference="MK-DASS-2027", ocid=MK_OCID, buyer=mkcc, start_date=date(2027, 4, 1), initial_term_months=60)
+    contract = make_contract(
+        reference="MK-DASS-2027", ocid=MK_OCID, buyer=mkcc, start_date=date(2027, 4, 1), initial_term_months=60
+    )
 
     import_bytes(MK_FILE.read_bytes(), team=contract.team)
 
@@ -244,12 +267,28 @@ def test_both_seed_notices_import_from_one_json_lines_file(team):
 
 
 def test_a_release_package_record_package_and_array_all_import(team):
-    package = {"uri": "https://example.org/p", "publishedDate": "2026-06-02T13:31:21+01:00", "version": "1.1",
-               "publisher": {"name": "Example"}, "releases": [mk_release()]}
-    records = {"uri": "https://example.org/r", "publishedDate": "2026-06-02T13:31:21+01:00", "version": "1.1",
-               "publisher": {"name": "Example"},
-               "records": [{"ocid": CLEVELAND_OCID, "releases": [{"url": "https://example.org/1", "date": "2026-06-02T13:31:21+01:00", "tag": ["planning"]}],
-                            "compiledRelease": cleveland_release()}]}
+    package = {
+        "uri": "https://example.org/p",
+        "publishedDate": "2026-06-02T13:31:21+01:00",
+        "version": "1.1",
+        "publisher": {"name": "Example"},
+        "releases": [mk_release()],
+    }
+    records = {
+        "uri": "https://example.org/r",
+        "publishedDate": "2026-06-02T13:31:21+01:00",
+        "version": "1.1",
+        "publisher": {"name": "Example"},
+        "records": [
+            {
+                "ocid": CLEVELAND_OCID,
+                "releases": [
+                    {"url": "https://example.org/1", "date": "2026-06-02T13:31:21+01:00", "tag": ["planning"]}
+                ],
+                "compiledRelease": cleveland_release(),
+            }
+        ],
+    }
 
     assert [o.status for o in import_bytes(package, team=team)] == [Outcome.IMPORTED]
     assert [o.status for o in import_bytes(records, team=team)] == [Outcome.IMPORTED]

@@ -168,7 +168,9 @@ def test_a_small_upload_is_still_imported_while_the_officer_waits(client, queued
     assert queued == [] and not ImportJob.objects.exists()
 
 
-def test_with_an_eager_worker_the_officer_lands_on_the_finished_result(client, settings, django_capture_on_commit_callbacks):
+def test_with_an_eager_worker_the_officer_lands_on_the_finished_result(
+    client, settings, django_capture_on_commit_callbacks
+):
     from config.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -98,7 +98,10 @@ def test_a_notice_of_another_team_is_not_linked_to_the_importers_contracts(teams
     [outcome] = import_bytes(release, officer=officer_of(ours), team=ours)
 
     assert outcome.status == Outcome.REFUSED
-    assert f"{path}: the notice {their_notice.fts_notice_id} is already in the tracker for another team's cycle" in outcome.problems[0]
+    assert (
+        f"{path}: the notice {their_notice.fts_notice_id} is already in the tracker for another team's cycle"
+        in outcome.problems[0]
+    )
     assert not their_notice.contracts.filter(pk=our_contract.pk).exists()
     assert not CommissioningCycle.objects.filter(ocid=OTHER_OCID).exists()
     assert not Release.objects.filter(ocid=OTHER_OCID).exists()

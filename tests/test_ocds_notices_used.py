@@ -69,7 +69,11 @@ def test_a_contract_details_notice_adds_the_contract_with_supplier_value_and_per
 
 
 def test_the_same_award_in_a_later_release_updates_the_contract_not_a_second_one(team):
-    import_bytes([find_a_tender("UK4"), awarded("UK6", when="2026-07-01T09:00:00+01:00", amount="470000")], team=team, create_buyers=True)
+    import_bytes(
+        [find_a_tender("UK4"), awarded("UK6", when="2026-07-01T09:00:00+01:00", amount="470000")],
+        team=team,
+        create_buyers=True,
+    )
 
     import_bytes(awarded("UK7", amount="480000"), team=team, create_buyers=True)
 
@@ -79,7 +83,9 @@ def test_the_same_award_in_a_later_release_updates_the_contract_not_a_second_one
 
 
 def test_a_value_an_officer_changed_is_kept_and_the_notice_offered(team):
-    import_bytes([find_a_tender("UK4"), awarded("UK6", when="2026-07-01T09:00:00+01:00")], team=team, create_buyers=True)
+    import_bytes(
+        [find_a_tender("UK4"), awarded("UK6", when="2026-07-01T09:00:00+01:00")], team=team, create_buyers=True
+    )
     Contract.objects.update(total_value=Decimal(500000))
 
     import_bytes(awarded("UK7", amount="490000"), team=team, create_buyers=True)
@@ -92,8 +98,12 @@ def test_a_value_an_officer_changed_is_kept_and_the_notice_offered(team):
 def test_a_contract_change_notice_moves_the_value_only_when_the_officer_agrees(team):
     officer = make_user(teams=[team])
     import_bytes([find_a_tender("UK4"), awarded("UK7")], team=team, create_buyers=True)
-    change = awarded("UK10", when="2027-02-01T09:00:00+00:00", amount="520000",
-                     amendments=[{"id": "A1", "description": "Extra refuge places"}])
+    change = awarded(
+        "UK10",
+        when="2027-02-01T09:00:00+00:00",
+        amount="520000",
+        amendments=[{"id": "A1", "description": "Extra refuge places"}],
+    )
 
     [outcome] = import_bytes(change, team=team, create_buyers=True)
 

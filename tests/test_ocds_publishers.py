@@ -114,7 +114,9 @@ def test_a_pretty_printed_package_with_one_release_a_line_is_one_package():
     items = list(read_releases(io.BytesIO(text.encode())))
 
     assert [(item.location, item.error) for item in items] == [
-        ("$.releases[0]", None), ("$.releases[1]", None), ("$.releases[2]", None)
+        ("$.releases[0]", None),
+        ("$.releases[1]", None),
+        ("$.releases[2]", None),
     ]
 
 
@@ -154,11 +156,16 @@ def test_an_unknown_buyer_without_a_ppon_is_refused_naming_its_identifiers(team)
     [outcome] = import_bytes(contracts_finder(), team=team)
 
     assert outcome.status == Outcome.REFUSED
-    assert "no organisation in the tracker has the identifier GB-CFS 40721 (Borsetshire County Council)" in outcome.problems[0]
+    assert (
+        "no organisation in the tracker has the identifier GB-CFS 40721 (Borsetshire County Council)"
+        in outcome.problems[0]
+    )
 
 
 def test_create_buyers_adds_a_buyer_with_every_identifier_it_has_and_finds_it_next_time(team):
-    outcomes = import_bytes([public_contracts_scotland(number=1), public_contracts_scotland(number=2)], team=team, create_buyers=True)
+    outcomes = import_bytes(
+        [public_contracts_scotland(number=1), public_contracts_scotland(number=2)], team=team, create_buyers=True
+    )
 
     assert statuses(outcomes) == [Outcome.IMPORTED, Outcome.IMPORTED]
     council = Organisation.objects.get()
@@ -169,7 +176,9 @@ def test_create_buyers_adds_a_buyer_with_every_identifier_it_has_and_finds_it_ne
 
 def test_the_command_with_create_buyers_imports_a_contracts_finder_file(team, tmp_path):
     path = tmp_path / "cf.json"
-    path.write_bytes(jsontext.dumps({"uri": "u", "releases": [contracts_finder(number=1), contracts_finder(number=2)]}).encode())
+    path.write_bytes(
+        jsontext.dumps({"uri": "u", "releases": [contracts_finder(number=1), contracts_finder(number=2)]}).encode()
+    )
     out = io.StringIO()
 
     call_command("import_ocds", str(path), "--team", team.name, "--create-buyers", stdout=out)
@@ -193,12 +202,23 @@ def test_an_ocds_1_0_release_is_refused_with_one_message_saying_to_upgrade_it(te
     [outcome] = import_bytes(ocds_1_0(contracts_finder()), team=team, create_buyers=True)
 
     assert outcome.status == Outcome.REFUSED
-    assert outcome.problems == [f"release {ocds_1_0(contracts_finder())['id']} ({contracts_finder()['ocid']}): $: {OCDS_1_0}"]
+    assert outcome.problems == [
+        f"release {ocds_1_0(contracts_finder())['id']} ({contracts_finder()['ocid']}): $: {OCDS_1_0}"
+    ]
 
 
 def test_a_compiled_release_in_a_record_package_is_read(team):
     compiled = {**find_a_tender(), "tag": ["compiled"]}
-    package = {"uri": "u", "records": [{"ocid": compiled["ocid"], "releases": [{"url": "https://x/1", "date": compiled["date"]}], "compiledRelease": compiled}]}
+    package = {
+        "uri": "u",
+        "records": [
+            {
+                "ocid": compiled["ocid"],
+                "releases": [{"url": "https://x/1", "date": compiled["date"]}],
+                "compiledRelease": compiled,
+            }
+        ],
+    }
 
     [outcome] = import_bytes(package, team=team, create_buyers=True)
 
@@ -246,14 +266,27 @@ def test_every_procurement_act_notice_type_imports_as_its_notice(team, notice_ty
 def test_the_command_reports_its_progress_when_asked(team, tmp_path, monkeypatch):
     monkeypatch.setattr("notices.management.commands.import_ocds.PROGRESS_EVERY", 2)
     path = tmp_path / "cf.json"
-    path.write_bytes(jsontext.dumps({"uri": "u", "releases": [contracts_finder(number=n) for n in range(1, 5)]}).encode())
+    path.write_bytes(
+        jsontext.dumps({"uri": "u", "releases": [contracts_finder(number=n) for n in range(1, 5)]}).encode()
+    )
     err = io.StringIO()
 
-    call_command("import_ocds", str(path), "--team", team.name, "--create-buyers", "--progress", "--quiet", stdout=io.StringIO(), stderr=err)
+    call_command(
+        "import_ocds",
+        str(path),
+        "--team",
+        team.name,
+        "--create-buyers",
+        "--progress",
+        "--quiet",
+        stdout=io.StringIO(),
+        stderr=err,
+    )
 
     lines = err.getvalue().splitlines()
     assert [line.split(" (")[0] for line in lines] == [
-        "2 releases read: 2 imported, 0 refused", "4 releases read: 4 imported, 0 refused"
+        "2 releases read: 2 imported, 0 refused",
+        "4 releases read: 4 imported, 0 refused",
     ]
 
 

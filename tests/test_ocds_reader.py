@@ -9,7 +9,13 @@ import pytest
 from notices.ocds.parser import read_when, times_in_text
 from notices.ocds.reader import UnreadableFile, read_releases
 
-RELEASE = {"ocid": "ocds-x-1", "id": "r1", "date": "2026-01-01T00:00:00Z", "tag": ["planning"], "initiationType": "tender"}
+RELEASE = {
+    "ocid": "ocds-x-1",
+    "id": "r1",
+    "date": "2026-01-01T00:00:00Z",
+    "tag": ["planning"],
+    "initiationType": "tender",
+}
 
 
 def release(number: int) -> dict:
@@ -17,7 +23,10 @@ def release(number: int) -> dict:
 
 
 def read(data: bytes) -> list:
-    return [(item.location, item.release["id"] if isinstance(item.release, dict) else None, item.error) for item in read_releases(io.BytesIO(data))]
+    return [
+        (item.location, item.release["id"] if isinstance(item.release, dict) else None, item.error)
+        for item in read_releases(io.BytesIO(data))
+    ]
 
 
 def test_a_single_release_pretty_printed_is_one_release():
@@ -33,7 +42,11 @@ def test_a_release_package_streams_its_releases_wherever_the_key_comes():
 
 
 def test_a_record_package_gives_the_compiled_release_when_its_releases_are_only_links():
-    record = {"ocid": "ocds-x-1", "releases": [{"url": "https://x/1", "date": "2026-01-01T00:00:00Z", "tag": ["planning"]}], "compiledRelease": release(9)}
+    record = {
+        "ocid": "ocds-x-1",
+        "releases": [{"url": "https://x/1", "date": "2026-01-01T00:00:00Z", "tag": ["planning"]}],
+        "compiledRelease": release(9),
+    }
     package = {"uri": "x", "records": [record]}
 
     assert read(json.dumps(package).encode()) == [("$.records[0].compiledRelease", "r9", None)]
@@ -125,7 +138,10 @@ def test_a_time_of_day_is_kept_as_the_moment_written():
     ("text", "times"),
     [
         ("Please respond to the questions latest by 12 noon on Thursday 12th March 2026", [time(12, 0)]),
-        ("hosted via MS Teams on the 8th June 2026 commencing at 10:00. The event will conclude at approximately 11:30.", [time(10, 0), time(11, 30)]),
+        (
+            "hosted via MS Teams on the 8th June 2026 commencing at 10:00. The event will conclude at approximately 11:30.",
+            [time(10, 0), time(11, 30)],
+        ),
         ("Submit by 5pm on Friday", [time(17, 0)]),
         ("Opens at 9.30am", [time(9, 30)]),
         ("Meeting ID: 326 044 510 448 19 Passcode: Z9aA7Wb6; the Domestic Abuse Act came into force in April 2021", []),

@@ -40,7 +40,9 @@ def team():
 def tracked(team) -> CommissioningCycle:
     """A procurement the tracker learnt from its notices: the tender, then the contract signed."""
     tender = find_a_tender("UK4")
-    tender["tender"]["lots"][0].update(hasRenewal=True, renewal={"description": "Two 1-year extensions", "maximumRenewals": 2})
+    tender["tender"]["lots"][0].update(
+        hasRenewal=True, renewal={"description": "Two 1-year extensions", "maximumRenewals": 2}
+    )
     outcomes = import_bytes([tender, awarded("UK7")], team=team, create_buyers=True)
     assert [o.status for o in outcomes] == [Outcome.IMPORTED, Outcome.IMPORTED], [o.problems for o in outcomes]
     return CommissioningCycle.objects.get()
@@ -88,8 +90,12 @@ def test_the_export_keeps_the_published_ids_and_puts_the_contract_value_in_the_c
 def test_a_contract_change_notices_amendment_goes_under_the_contracts_amendments(team):
     cycle = tracked(team)
     notice = Notice.objects.create(
-        notice_type="UK10", fts_notice_id="0UK10-2027", ocid=cycle.ocid, published_at=cycle.releases.first().date,
-        amendment="Extra refuge places", cycle=cycle,
+        notice_type="UK10",
+        fts_notice_id="0UK10-2027",
+        ocid=cycle.ocid,
+        published_at=cycle.releases.first().date,
+        amendment="Extra refuge places",
+        cycle=cycle,
     )
     notice.contracts.add(Contract.objects.get())
 

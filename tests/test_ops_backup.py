@@ -24,7 +24,9 @@ TABLES = [
 
 def conninfo(name: str) -> str:
     settings = connection.settings_dict
-    return f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} user={settings['USER']} dbname={name}"
+    return (
+        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} user={settings['USER']} dbname={name}"
+    )
 
 
 def fingerprint(name: str) -> dict[str, tuple[int, str]]:
@@ -51,7 +53,14 @@ def test_a_dump_restored_into_a_fresh_database_has_every_row_intact(tmp_path, se
 
     dump = tmp_path / "tracker.dump"
     settings_dict = connection.settings_dict
-    common = ["--host", settings_dict["HOST"] or "127.0.0.1", "--port", str(settings_dict["PORT"] or 5432), "--username", settings_dict["USER"]]
+    common = [
+        "--host",
+        settings_dict["HOST"] or "127.0.0.1",
+        "--port",
+        str(settings_dict["PORT"] or 5432),
+        "--username",
+        settings_dict["USER"],
+    ]
     subprocess.run(["pg_dump", *common, "--format=custom", "--no-owner", f"--file={dump}", source], check=True)
     restored = f"restore_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(conninfo("postgres"), autocommit=True) as admin:

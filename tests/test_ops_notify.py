@@ -28,7 +28,14 @@ class FakeNotify(BaseHTTPRequestHandler):
         self.send_response(FakeNotify.answer)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        payload = {"id": str(uuid.uuid4())} if FakeNotify.answer == 201 else {"errors": [{"error": "BadRequestError", "message": "Not a valid email address"}], "status_code": FakeNotify.answer}
+        payload = (
+            {"id": str(uuid.uuid4())}
+            if FakeNotify.answer == 201
+            else {
+                "errors": [{"error": "BadRequestError", "message": "Not a valid email address"}],
+                "status_code": FakeNotify.answer,
+            }
+        )
         self.wfile.write(json.dumps(payload).encode())
 
     def log_message(self, *args):

@@ -87,8 +87,14 @@ def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and
     except redis.RedisError as error:
         pytest.fail(f"Redis is not reachable at {stack_redis}: {error}")
     team = make_team(name="Domestic abuse team")
-    officer = make_user(username="olivia", role=roles.OFFICER, teams=[team], email="olivia@example.org",
-                        first_name="Olivia", last_name="Okafor")
+    officer = make_user(
+        username="olivia",
+        role=roles.OFFICER,
+        teams=[team],
+        email="olivia@example.org",
+        first_name="Olivia",
+        last_name="Okafor",
+    )
     contract = make_contract(reference="STACK-1", team=team, lead_officer=officer, option_months=())
 
     processes = []
@@ -97,30 +103,71 @@ def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and
         port = free_port()
         try:
             gunicorn_log = tmp_path / "gunicorn.log"
-            processes.append(subprocess.Popen(
-                [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=gunicorn_log.open("w")))
+            processes.append(
+                subprocess.Popen(
+                    [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=gunicorn_log.open("w"),
+                )
+            )
             for name in ("one", "two"):
-                processes.append(subprocess.Popen(
-                    [str(BIN / "celery"), "-A", "config", "worker", "--concurrency=1", f"--hostname={name}@%h",
-                     "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            str(BIN / "celery"),
+                            "-A",
+                            "config",
+                            "worker",
+                            "--concurrency=1",
+                            f"--hostname={name}@%h",
+                            "--without-gossip",
+                            "--without-mingle",
+                            "--loglevel=WARNING",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
                 # The second beat is the mistake the issue asks about.
-                processes.append(subprocess.Popen(
-                    [str(BIN / "celery"), "-A", "config", "beat", "--loglevel=WARNING",
-                     "--schedule", str(tmp_path / f"beat-{name}")],
-                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            str(BIN / "celery"),
+                            "-A",
+                            "config",
+                            "beat",
+                            "--loglevel=WARNING",
+                            "--schedule",
+                            str(tmp_path / f"beat-{name}"),
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
 
             browser = Browser(f"http://127.0.0.1:{port}")
             # Six processes start at once on two cores; on a busy machine that can take a while.
-            assert wait_for(lambda: _answers(browser), 90), f"gunicorn did not start:\n{gunicorn_log.read_text()[-3000:]}"
+            assert wait_for(lambda: _answers(browser), 90), (
+                f"gunicorn did not start:\n{gunicorn_log.read_text()[-3000:]}"
+            )
             browser.post_form("/accounts/login/", {"username": "olivia", "password": PASSWORD})
             due = timezone.localdate() + timedelta(days=14)
             page = browser.post_form(
                 f"/milestones/new/?contract={contract.pk}",
-                {"title": "Tender clarification responses due", "kind": "tender_deadline",
-                 "due_date_day": due.day, "due_date_month": due.month, "due_date_year": due.year,
-                 "owner": officer.pk},
+                {
+                    "title": "Tender clarification responses due",
+                    "kind": "tender_deadline",
+                    "due_date_day": due.day,
+                    "due_date_month": due.month,
+                    "due_date_year": due.year,
+                    "owner": officer.pk,
+                },
             )
             assert "Tender clarification responses due" in page
             reminder = Reminder.objects.get(milestone__title="Tender clarification responses due", offset="1 week")

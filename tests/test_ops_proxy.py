@@ -83,7 +83,11 @@ def _seen(peer: str, **headers) -> dict:
 
 def test_https_is_believed_from_the_proxy_only(settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "203.0.113.7", "HTTP_X_FORWARDED_HOST": "evil.example"}
+    headers = {
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_FOR": "203.0.113.7",
+        "HTTP_X_FORWARDED_HOST": "evil.example",
+    }
 
     from_proxy = _seen(PROXY, **headers)
     direct = _seen("192.0.2.66", **headers)

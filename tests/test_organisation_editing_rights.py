@@ -37,7 +37,12 @@ def mk_council(mk):
 
 
 def edit(client, organisation, reason="Renamed after the merger", **fields):
-    data = {"name": organisation.name, "role": organisation.role, "ppon_id": organisation.ppon_id, "change_reason": reason}
+    data = {
+        "name": organisation.name,
+        "role": organisation.role,
+        "ppon_id": organisation.ppon_id,
+        "change_reason": reason,
+    }
     return client.post(reverse("contracts:organisation-edit", args=[organisation.pk]), {**data, **fields})
 
 
@@ -102,11 +107,19 @@ def test_a_buyer_named_only_by_another_teams_imported_notice_is_theirs(cleveland
     from notices.models import Release
 
     buyer = make_organisation(name="Cleveland OPCC", role="buyer")
-    Release.objects.create(release_id="r1", ocid="ocds-h6vhtk-06a838", date="2026-05-01T00:00:00Z", raw_json="{}",
-                           cycle=make_cycle(team=cleveland), buyer=buyer)
+    Release.objects.create(
+        release_id="r1",
+        ocid="ocds-h6vhtk-06a838",
+        date="2026-05-01T00:00:00Z",
+        raw_json="{}",
+        cycle=make_cycle(team=cleveland),
+        buyer=buyer,
+    )
 
     assert not policy.organisations_editable_by(make_user(role=roles.OFFICER, teams=[mk])).filter(pk=buyer.pk).exists()
-    assert policy.organisations_editable_by(make_user(role=roles.OFFICER, teams=[cleveland])).filter(pk=buyer.pk).exists()
+    assert (
+        policy.organisations_editable_by(make_user(role=roles.OFFICER, teams=[cleveland])).filter(pk=buyer.pk).exists()
+    )
 
 
 def test_what_nobody_uses_yet_any_officer_may_correct_and_admins_may_change_anything(mk, cleveland, mk_council):
@@ -123,7 +136,13 @@ def test_what_nobody_uses_yet_any_officer_may_correct_and_admins_may_change_anyt
 def test_the_admin_refuses_a_change_the_policy_refuses_and_records_one_it_allows(client, mk, cleveland, mk_council):
     staff_manager = make_user(role=roles.MANAGER, teams=[cleveland], is_staff=True)
     url = reverse("admin:contracts_organisation_change", args=[mk_council.pk])
-    form = {"name": "Hijacked", "role": "buyer", "ppon_id": "AAAA-BBBB-CCCC", "charity_number": "", "company_number": ""}
+    form = {
+        "name": "Hijacked",
+        "role": "buyer",
+        "ppon_id": "AAAA-BBBB-CCCC",
+        "charity_number": "",
+        "company_number": "",
+    }
 
     client.force_login(staff_manager)
     client.post(url, form)
@@ -135,5 +154,7 @@ def test_the_admin_refuses_a_change_the_policy_refuses_and_records_one_it_allows
     assert client.post(url, {**form, "name": "Milton Keynes Council", "ppon_id": "PLDZ-6131-PWZH"}).status_code == 302
     latest = Organisation.objects.get(pk=mk_council.pk).history.latest()
     assert (latest.name, latest.history_user, latest.history_change_reason) == (
-        "Milton Keynes Council", admin, "Changed in the admin"
+        "Milton Keynes Council",
+        admin,
+        "Changed in the admin",
     )

@@ -49,8 +49,11 @@ def test_a_viewer_cannot_add_or_edit_an_organisation(client):
     provider = make_organisation(name="MK ACT")
     client.force_login(make_user(role=roles.VIEWER))
     assert client.post(reverse("contracts:organisation-create"), {"name": "X", "role": "provider"}).status_code == 403
-    assert client.post(
-        reverse("contracts:organisation-edit", args=[provider.pk]), {"name": "Renamed", "role": "provider"}
-    ).status_code == 403
+    assert (
+        client.post(
+            reverse("contracts:organisation-edit", args=[provider.pk]), {"name": "Renamed", "role": "provider"}
+        ).status_code
+        == 403
+    )
     provider.refresh_from_db()
     assert provider.name == "MK ACT" and not Organisation.objects.filter(name="X").exists()

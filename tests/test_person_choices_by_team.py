@@ -45,7 +45,9 @@ def page(response) -> str:
     return response.content.decode()
 
 
-def test_the_milestone_owner_list_offers_only_the_people_of_the_contracts_team(client, teams, olivia, colleague, stranger):
+def test_the_milestone_owner_list_offers_only_the_people_of_the_contracts_team(
+    client, teams, olivia, colleague, stranger
+):
     contract = make_contract(team=teams[0], option_months=())
     client.force_login(olivia)
 
@@ -61,15 +63,23 @@ def test_a_milestone_cannot_be_given_to_someone_outside_the_team(client, teams, 
 
     response = client.post(
         reverse("commissioning:milestone-create") + f"?contract={contract.pk}",
-        {"title": "Provider event", "kind": Milestone.Kind.OTHER, "due_date_day": "16", "due_date_month": "3",
-         "due_date_year": "2027", "owner": stranger.pk},
+        {
+            "title": "Provider event",
+            "kind": Milestone.Kind.OTHER,
+            "due_date_day": "16",
+            "due_date_month": "3",
+            "due_date_year": "2027",
+            "owner": stranger.pk,
+        },
     )
 
     assert "Select a valid choice" in page(response)
     assert not Milestone.objects.filter(title="Provider event").exists()
 
 
-def test_editing_a_cycle_milestone_offers_the_cycles_team_and_keeps_its_current_owner(client, teams, olivia, colleague, stranger):
+def test_editing_a_cycle_milestone_offers_the_cycles_team_and_keeps_its_current_owner(
+    client, teams, olivia, colleague, stranger
+):
     cycle = make_cycle(team=teams[0])
     former = make_user(username="fran", first_name="Fran", last_name="Former", teams=[])
     milestone = make_milestone(cycle=cycle, title="Market engagement", due_on=date(2027, 3, 12), owner=former)
@@ -83,14 +93,23 @@ def test_editing_a_cycle_milestone_offers_the_cycles_team_and_keeps_its_current_
 
 def contract_fields(team, contract, **extra):
     return {
-        "title": "Sanctuary scheme", "kind": "contract", "service_category": "sanctuary",
-        "buyer": contract.buyer.pk, "team": team.pk, "funding_source": "core_budget",
-        "start_date_day": "1", "start_date_month": "3", "start_date_year": "2027", "initial_term_months": "60",
+        "title": "Sanctuary scheme",
+        "kind": "contract",
+        "service_category": "sanctuary",
+        "buyer": contract.buyer.pk,
+        "team": team.pk,
+        "funding_source": "core_budget",
+        "start_date_day": "1",
+        "start_date_month": "3",
+        "start_date_year": "2027",
+        "initial_term_months": "60",
         **extra,
     }
 
 
-def test_the_contract_lead_officer_list_offers_only_people_of_the_officers_teams(client, teams, olivia, colleague, stranger):
+def test_the_contract_lead_officer_list_offers_only_people_of_the_officers_teams(
+    client, teams, olivia, colleague, stranger
+):
     client.force_login(olivia)
 
     html = page(client.get(reverse("contracts:create")))
@@ -112,7 +131,9 @@ def test_a_contract_lead_must_work_in_the_contracts_team(client, teams, olivia, 
     assert not Contract.objects.filter(reference="NEW-1").exists()
 
 
-def test_the_cycle_lead_officer_list_offers_only_people_of_the_officers_teams(client, teams, olivia, colleague, stranger):
+def test_the_cycle_lead_officer_list_offers_only_people_of_the_officers_teams(
+    client, teams, olivia, colleague, stranger
+):
     client.force_login(olivia)
 
     html = page(client.get(reverse("commissioning:cycle-create")))
@@ -127,8 +148,13 @@ def test_a_cycle_lead_must_work_in_the_cycles_team(client, teams, stranger):
 
     response = client.post(
         reverse("commissioning:cycle-create"),
-        {"name": "Refuge recommission", "service_category": "refuge", "team": teams[0].pk,
-         "lead_officer": stranger.pk, "stage": "needs_assessment"},
+        {
+            "name": "Refuge recommission",
+            "service_category": "refuge",
+            "team": teams[0].pk,
+            "lead_officer": stranger.pk,
+            "stage": "needs_assessment",
+        },
     )
 
     assert "Select someone who works in the Milton Keynes team" in page(response)

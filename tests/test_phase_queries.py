@@ -136,9 +136,7 @@ def test_an_extended_contract_moves_through_its_phases_on_the_right_days(spread,
     ],
     ids=str,
 )
-def test_a_terminated_contract_is_terminated_from_the_day_after_its_termination_date(
-    spread, reference, today, phase
-):
+def test_a_terminated_contract_is_terminated_from_the_day_after_its_termination_date(spread, reference, today, phase):
     assert spread[reference].phase(today) == phase
     assert is_in_phase_in_sql(spread[reference], phase, today)
 

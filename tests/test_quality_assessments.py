@@ -23,10 +23,14 @@ def page(response) -> str:
 def form(**overrides) -> dict:
     data = {
         "service": "Refuge",
-        "assessed_on_day": "1", "assessed_on_month": "3", "assessed_on_year": "2016",
+        "assessed_on_day": "1",
+        "assessed_on_month": "3",
+        "assessed_on_year": "2016",
         "score": "83",
         "action_plan": "Staff training, supervision and appraisals",
-        "follow_up_on_day": "1", "follow_up_on_month": "7", "follow_up_on_year": "2016",
+        "follow_up_on_day": "1",
+        "follow_up_on_month": "7",
+        "follow_up_on_year": "2016",
         "follow_up_score": "90",
     }
     data.update(overrides)
@@ -40,7 +44,11 @@ def test_an_officer_records_a_refuge_assessment_of_83_then_90(client):
     response = client.post(reverse("reports:quality-create", args=[contract.pk]), form(), follow=True)
 
     assessment = QualityAssessment.objects.get()
-    assert (assessment.score, assessment.follow_up_score, assessment.follow_up_on) == (Decimal("83"), Decimal("90"), date(2016, 7, 1))
+    assert (assessment.score, assessment.follow_up_score, assessment.follow_up_on) == (
+        Decimal("83"),
+        Decimal("90"),
+        date(2016, 7, 1),
+    )
     text = page(response)
     assert "Quality assessment of Refuge saved" in text
     assert "83%" in text and "90%" in text
@@ -89,14 +97,19 @@ def test_an_officer_corrects_an_assessment_and_the_history_keeps_the_old_score(c
 
     client.post(reverse("reports:quality-edit", args=[assessment.pk]), form(follow_up_score="91"))
 
-    assert [record.follow_up_score for record in assessment.history.order_by("history_date")] == [Decimal("90"), Decimal("91")]
+    assert [record.follow_up_score for record in assessment.history.order_by("history_date")] == [
+        Decimal("90"),
+        Decimal("91"),
+    ]
     assert assessment.history.first().history_user == officer
 
 
 def test_a_viewer_sees_the_scores_but_cannot_add_or_change_them(client):
     client.force_login(make_user(role=roles.VIEWER))
     contract = make_contract()
-    assessment = QualityAssessment.objects.create(contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83)
+    assessment = QualityAssessment.objects.create(
+        contract=contract, service="Refuge", assessed_on=date(2016, 3, 1), score=83
+    )
 
     performance = page(client.get(reverse("reports:performance", args=[contract.pk])))
 

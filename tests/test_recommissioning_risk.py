@@ -156,8 +156,12 @@ def test_a_cycle_deciding_to_decommission_counts_as_decided():
     contract = make_contract(max_extent_date=date(2034, 2, 28), option_statuses=("exercised", "available"))
     cycle = make_cycle(stage="strategy", replaces=[contract])
     decision_record(
-        contracts=cycle.replaces.all(), decision=Contract.Decision.DECOMMISSION, officer=None,
-        decided_on=date(2026, 11, 2), reason="Cabinet", today=date(2026, 11, 2),
+        contracts=cycle.replaces.all(),
+        decision=Contract.Decision.DECOMMISSION,
+        officer=None,
+        decided_on=date(2026, 11, 2),
+        reason="Cabinet",
+        today=date(2026, 11, 2),
     )
     contract.refresh_from_db()
 

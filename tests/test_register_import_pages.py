@@ -93,8 +93,10 @@ def test_a_bad_row_is_shown_with_its_row_and_column_and_nothing_can_be_imported(
     bad[1][4] = "31/02/2026"
     upload(client, team, csv_bytes(HEADERS, bad))
     register_import = RegisterImport.objects.get()
-    response = client.post(reverse("registers:import-columns", args=[register_import.pk]),
-                           columns(register_import, Commences="start_date", Expires="end_date"))
+    response = client.post(
+        reverse("registers:import-columns", args=[register_import.pk]),
+        columns(register_import, Commences="start_date", Expires="end_date"),
+    )
     page = text(client.get(response.url))
     assert "Row 3, Expires: 31/02/2026 is not a date" in page
     assert "Import 2 contracts" not in page
@@ -106,8 +108,10 @@ def test_choosing_a_column_twice_or_leaving_out_the_start_is_explained(client, t
     client.force_login(officer)
     upload(client, team, csv_bytes(HEADERS, ROWS))
     register_import = RegisterImport.objects.get()
-    response = client.post(reverse("registers:import-columns", args=[register_import.pk]),
-                           columns(register_import, Commences="title", Expires="end_date"))
+    response = client.post(
+        reverse("registers:import-columns", args=[register_import.pk]),
+        columns(register_import, Commences="title", Expires="end_date"),
+    )
     page = text(response)
     assert "Title is chosen for more than one column: choose it once" in page
     assert "No column is matched to Start date" in page
@@ -136,7 +140,9 @@ def test_viewers_cannot_import_and_officers_only_into_their_own_teams(client, te
     client.force_login(stranger)
     register_import = RegisterImport.objects.get()
     assert client.get(reverse("registers:import-preview", args=[register_import.pk])).status_code == 404
-    assert client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"}).status_code == 404
+    assert (
+        client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"}).status_code == 404
+    )
 
 
 def test_the_template_downloads_and_imports_as_it_is(client, team, officer):

@@ -139,8 +139,11 @@ def test_a_csv_in_any_of_the_three_encodings_reads_the_same(encoding):
 
 
 def test_a_csv_with_a_title_line_and_blank_rows_keeps_the_row_numbers_a_spreadsheet_shows():
-    data = csv_bytes(HEADERS, [ROWS[0], [""] * 6, ["R-2", "Second", "S", "01/04/2025", "31/03/2026", "1"]],
-                     title="Contracts register, quarter 3")
+    data = csv_bytes(
+        HEADERS,
+        [ROWS[0], [""] * 6, ["R-2", "Second", "S", "01/04/2025", "31/03/2026", "1"]],
+        title="Contracts register, quarter 3",
+    )
     table = reading.read_table(data, parsing.header_score)
     assert table.header_row == 3
     assert [number for number, _ in table.rows] == [4, 6]
@@ -149,9 +152,14 @@ def test_a_csv_with_a_title_line_and_blank_rows_keeps_the_row_numbers_a_spreadsh
 def test_an_xlsx_with_a_merged_title_and_a_merged_group_heading_finds_its_header():
     headers = ["Reference", "Title", "Start date", "End date", "Name", "Companies House number"]
     data = xlsx_bytes(
-        headers, [["R-1", "Refuge", date(2025, 4, 1), date(2028, 3, 31), "Refuge Charity", "01234567"], [None] * 6,
-                  ["R-2", "IDVA", 45748, "31 Mar 2027", "Advocacy Trust", ""]],
-        title="Example Council contracts register", groups=[("Contract", 1, 4), ("Supplier", 5, 6)],
+        headers,
+        [
+            ["R-1", "Refuge", date(2025, 4, 1), date(2028, 3, 31), "Refuge Charity", "01234567"],
+            [None] * 6,
+            ["R-2", "IDVA", 45748, "31 Mar 2027", "Advocacy Trust", ""],
+        ],
+        title="Example Council contracts register",
+        groups=[("Contract", 1, 4), ("Supplier", 5, 6)],
     )
     table = reading.read_table(data, parsing.header_score)
     mapping = parsing.guess_mapping(table.headers)
@@ -177,19 +185,22 @@ def test_a_file_that_cannot_be_read_says_why(data, message):
 
 # --- rows ---------------------------------------------------------------------------------------
 
-KNOWN = OrganisationIndex([
-    KnownOrganisation(1, "Example Council", role="buyer"),
-    KnownOrganisation(2, "Women's Aid Refuge", company_number="01234567"),
-    KnownOrganisation(3, "Advocacy Trust", charity_number="1100001"),
-])
+KNOWN = OrganisationIndex(
+    [
+        KnownOrganisation(1, "Example Council", role="buyer"),
+        KnownOrganisation(2, "Women's Aid Refuge", company_number="01234567"),
+        KnownOrganisation(3, "Advocacy Trust", charity_number="1100001"),
+    ]
+)
 COUNCIL = KnownOrganisation(1, "Example Council", role="buyer")
 
 
 def row(**cells):
     headers = list(cells)
     mapping = [parsing.match_header(h.replace("_", " ")) for h in headers]
-    context = Context(headers=[h.replace("_", " ") for h in headers], mapping=mapping, organisations=KNOWN,
-                      default_buyer=COUNCIL)
+    context = Context(
+        headers=[h.replace("_", " ") for h in headers], mapping=mapping, organisations=KNOWN, default_buyer=COUNCIL
+    )
     return parse_row(14, list(cells.values()), context)
 
 
@@ -220,8 +231,14 @@ def test_a_bad_date_is_an_error_with_its_row_and_column():
 
 
 def test_options_are_parsed_and_checked_against_the_maximum_extent():
-    proposed = row(Reference="R-1", Title="Refuge", Start_date="01/03/2027", End_date="29/02/2032",
-                   Extension_options="2 x 12 months", Maximum_extent_date="28/02/2033")
+    proposed = row(
+        Reference="R-1",
+        Title="Refuge",
+        Start_date="01/03/2027",
+        End_date="29/02/2032",
+        Extension_options="2 x 12 months",
+        Maximum_extent_date="28/02/2033",
+    )
     assert proposed.options == (12, 12)
     assert messages(proposed) == [
         "Row 14, Extension options: option 2 would run to 28 February 2034, after the maximum extent date "
@@ -235,20 +252,36 @@ def test_3_plus_1_plus_1_gives_the_term_when_no_end_date_is_given():
 
 
 def test_suppliers_match_by_registration_number_before_name():
-    proposed = row(Reference="R-1", Title="Refuge", Start_date="01/04/2025", End_date="31/03/2028",
-                   Supplier_name="A new trading name", Companies_House_number="1234567")
+    proposed = row(
+        Reference="R-1",
+        Title="Refuge",
+        Start_date="01/04/2025",
+        End_date="31/03/2028",
+        Supplier_name="A new trading name",
+        Companies_House_number="1234567",
+    )
     assert proposed.provider.existing_pk == 2 and proposed.provider.matched_by == "Companies House number"
 
 
 def test_a_supplier_name_with_only_legal_words_different_is_the_same_supplier():
-    proposed = row(Reference="R-1", Title="Refuge", Start_date="01/04/2025", End_date="31/03/2028",
-                   Supplier_name="The Advocacy Trust Ltd.")
+    proposed = row(
+        Reference="R-1",
+        Title="Refuge",
+        Start_date="01/04/2025",
+        End_date="31/03/2028",
+        Supplier_name="The Advocacy Trust Ltd.",
+    )
     assert proposed.provider.existing_pk == 3 and proposed.provider.matched_by == "name"
 
 
 def test_a_near_supplier_name_is_offered_not_silently_created():
-    proposed = row(Reference="R-1", Title="Refuge", Start_date="01/04/2025", End_date="31/03/2028",
-                   Supplier_name="Womens Aid Refuges")
+    proposed = row(
+        Reference="R-1",
+        Title="Refuge",
+        Start_date="01/04/2025",
+        End_date="31/03/2028",
+        Supplier_name="Womens Aid Refuges",
+    )
     assert proposed.provider.is_new and [o.pk for o in proposed.provider.near] == [2]
     assert messages(proposed) == [
         "Row 14, Supplier name: Womens Aid Refuges is not known, but looks like 'Women's Aid Refuge': "
@@ -257,8 +290,14 @@ def test_a_near_supplier_name_is_offered_not_silently_created():
 
 
 def test_an_unknown_supplier_is_new_and_the_buyer_is_the_teams():
-    proposed = row(Reference="R-1", Title="Counselling", Start_date="01/04/2025", End_date="31/03/2028",
-                   Supplier_name="Brand New Counselling CIC", SME_VCSE="VCSE")
+    proposed = row(
+        Reference="R-1",
+        Title="Counselling",
+        Start_date="01/04/2025",
+        End_date="31/03/2028",
+        Supplier_name="Brand New Counselling CIC",
+        SME_VCSE="VCSE",
+    )
     assert proposed.provider.is_new and not proposed.provider.near
     assert (proposed.provider.is_sme, proposed.provider.is_vcse) == (False, True)
     assert proposed.buyer.existing_pk == 1
@@ -275,11 +314,28 @@ def test_missing_reference_title_and_dates_are_each_named():
 
 
 def test_a_transparency_code_row_reads_every_field():
-    cells = ["Example Council", "TC-1", "Refuge", "Domestic abuse", "Refuge for women", "Advocacy Trust", "",
-             "1100001", "£1.2m", "£400,000", "0", "1 Apr 2025", "31 Mar 2028", "01/04/2026",
-             "Published invitation to tender", "No", "Yes"]
-    context = Context(headers=TRANSPARENCY_HEADERS, mapping=parsing.guess_mapping(TRANSPARENCY_HEADERS),
-                      organisations=KNOWN)
+    cells = [
+        "Example Council",
+        "TC-1",
+        "Refuge",
+        "Domestic abuse",
+        "Refuge for women",
+        "Advocacy Trust",
+        "",
+        "1100001",
+        "£1.2m",
+        "£400,000",
+        "0",
+        "1 Apr 2025",
+        "31 Mar 2028",
+        "01/04/2026",
+        "Published invitation to tender",
+        "No",
+        "Yes",
+    ]
+    context = Context(
+        headers=TRANSPARENCY_HEADERS, mapping=parsing.guess_mapping(TRANSPARENCY_HEADERS), organisations=KNOWN
+    )
     proposed = parse_row(2, cells, context)
     assert proposed.problems == []
     assert (proposed.reference, proposed.buyer.existing_pk, proposed.provider.existing_pk) == ("TC-1", 1, 3)

@@ -26,18 +26,45 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 27)
 
 # A council's own register, as its SharePoint list exports it: its own headings.
-HEADERS = ["Contract Ref", "Contract Title", "Supplier", "Company No.", "Start Date", "End Date",
-           "Extension options", "Annual value", "Total Contract Value"]
+HEADERS = [
+    "Contract Ref",
+    "Contract Title",
+    "Supplier",
+    "Company No.",
+    "Start Date",
+    "End Date",
+    "Extension options",
+    "Annual value",
+    "Total Contract Value",
+]
 
 
 def register(*rows):
     return csv_bytes(HEADERS, rows, encoding="utf-8-sig")
 
 
-REFUGE = ["DA-001", "Women's refuge", "Haven Refuge Trust", "01234567", "01/04/2025", "31/03/2030",
-          "2 x 12 months", "£300k", "£1,500,000"]
-IDVA = ["DA-002", "IDVA crisis intervention", "Advocacy Now", "", "1 Apr 2026", "31 Mar 2027", "none",
-        "£120,000 + VAT", "120000"]
+REFUGE = [
+    "DA-001",
+    "Women's refuge",
+    "Haven Refuge Trust",
+    "01234567",
+    "01/04/2025",
+    "31/03/2030",
+    "2 x 12 months",
+    "£300k",
+    "£1,500,000",
+]
+IDVA = [
+    "DA-002",
+    "IDVA crisis intervention",
+    "Advocacy Now",
+    "",
+    "1 Apr 2026",
+    "31 Mar 2027",
+    "none",
+    "£120,000 + VAT",
+    "120000",
+]
 
 
 @pytest.fixture
@@ -60,14 +87,17 @@ def test_the_preview_shows_each_row_as_it_will_be_saved_and_writes_nothing(team,
     assert refuge["buyer"] == "Example Council"  # the team's buyer, as no column names one
     assert (refuge["term_months"], refuge["initial_end_date"]) == (60, "2030-03-31")
     assert refuge["options"] == "2 × 12 months" and refuge["max_extent_date"] == "2032-03-31"
-    assert preview.as_dict()["rows"][1]["value"] == "£120,000.00 total, £120,000.00 a year (Annual value: excluding VAT)"
+    assert (
+        preview.as_dict()["rows"][1]["value"] == "£120,000.00 total, £120,000.00 a year (Annual value: excluding VAT)"
+    )
     assert preview.can_commit
     assert Contract.objects.count() == 1 and not Organisation.objects.filter(name="Haven Refuge Trust").exists()
 
 
 def test_committing_saves_contracts_options_history_and_plans_milestones_and_reminders(team, officer):
-    summary = register_commit(data=register(REFUGE, IDVA), filename="register.csv", team=team, officer=officer,
-                              today=TODAY)
+    summary = register_commit(
+        data=register(REFUGE, IDVA), filename="register.csv", team=team, officer=officer, today=TODAY
+    )
     refuge = Contract.objects.get(reference="DA-001")
     assert refuge.team == team and refuge.provider.name == "Haven Refuge Trust"
     assert refuge.provider.company_number == "01234567"
@@ -103,7 +133,9 @@ def test_an_updated_file_changes_only_what_changed_and_says_so(team, officer):
     assert preview.counts == {"new": 0, "changed": 1, "unchanged": 1, "error": 0}
     assert preview.rows[1].changes == ["Annual value: £120,000.00 to £130,000.00"]
     summary = register_commit(data=register(REFUGE, updated), filename="register-q4.csv", team=team, officer=officer)
-    assert summary["changed"] == [{"row": 3, "reference": "DA-002", "changes": ["Annual value: £120,000.00 to £130,000.00"]}]
+    assert summary["changed"] == [
+        {"row": 3, "reference": "DA-002", "changes": ["Annual value: £120,000.00 to £130,000.00"]}
+    ]
     idva = Contract.objects.get(reference="DA-002")
     assert idva.annual_value == Decimal("130000.00")
     assert idva.history.latest().history_change_reason == "Imported from register-q4.csv by Olivia Officer"
@@ -112,8 +144,10 @@ def test_an_updated_file_changes_only_what_changed_and_says_so(team, officer):
 
 def test_a_row_is_matched_by_ocid_when_its_reference_is_new(team, officer):
     existing = make_contract(reference="MK-DA", team=team, ocid="ocds-h6vhtk-05a7b0", option_months=())
-    data = csv_bytes(["Reference", "Title", "OCID", "Start date", "Term (months)"],
-                     [["MK/DA/2027", "Core services", "ocds-h6vhtk-05a7b0", "01/03/2027", "60"]])
+    data = csv_bytes(
+        ["Reference", "Title", "OCID", "Start date", "Term (months)"],
+        [["MK/DA/2027", "Core services", "ocds-h6vhtk-05a7b0", "01/03/2027", "60"]],
+    )
     preview = register_preview(data=data, team=team, user=officer)
     assert preview.rows[0].status == "changed" and preview.rows[0].contract_id == existing.pk
 
@@ -166,10 +200,19 @@ def test_a_near_supplier_is_a_question_until_the_officer_answers_it(team, office
     near[2], near[3] = "Haven Refuges Trust", ""
     preview = register_preview(data=register(near), team=team, user=officer)
     assert not preview.can_commit and preview.as_dict()["near"] == [
-        {"key": "haven refuges", "name": "Haven Refuges Trust", "near": [{"pk": haven.pk, "name": "Haven Refuge Trust"}]}
+        {
+            "key": "haven refuges",
+            "name": "Haven Refuges Trust",
+            "near": [{"pk": haven.pk, "name": "Haven Refuge Trust"}],
+        }
     ]
-    register_commit(data=register(near), filename="r.csv", team=team, officer=officer,
-                    organisation_choices={"haven refuges": str(haven.pk)})
+    register_commit(
+        data=register(near),
+        filename="r.csv",
+        team=team,
+        officer=officer,
+        organisation_choices={"haven refuges": str(haven.pk)},
+    )
     assert Contract.objects.get(reference="DA-001").provider == haven
     assert Organisation.objects.filter(name__startswith="Haven").count() == 1
 
@@ -182,10 +225,30 @@ def test_a_new_supplier_on_several_rows_is_added_once(team, officer):
 
 
 def test_a_transparency_code_file_in_windows_1252_imports(team, officer):
-    rows = [["Example Council", "TC-9", "Café-based drop-in", "Domestic abuse", "Drop-in support", "Café Trust",
-             "", "1100001", "£60,000", "£20,000", "£0", "01/04/2025", "31/03/2028", "", "Quotation", "Yes", "Yes"]]
-    register_commit(data=csv_bytes(TRANSPARENCY_HEADERS, rows, encoding="cp1252"), filename="tc.csv", team=team,
-                    officer=officer)
+    rows = [
+        [
+            "Example Council",
+            "TC-9",
+            "Café-based drop-in",
+            "Domestic abuse",
+            "Drop-in support",
+            "Café Trust",
+            "",
+            "1100001",
+            "£60,000",
+            "£20,000",
+            "£0",
+            "01/04/2025",
+            "31/03/2028",
+            "",
+            "Quotation",
+            "Yes",
+            "Yes",
+        ]
+    ]
+    register_commit(
+        data=csv_bytes(TRANSPARENCY_HEADERS, rows, encoding="cp1252"), filename="tc.csv", team=team, officer=officer
+    )
     contract = Contract.objects.get(reference="TC-9")
     assert contract.title == "Café-based drop-in" and contract.provider.name == "Café Trust"
     assert contract.procurement_route == "invitation_to_quote" and contract.provider.is_vcse
@@ -195,7 +258,8 @@ def test_an_xlsx_with_merged_headers_and_serial_dates_imports(team, officer):
     data = xlsx_bytes(
         ["Reference", "Title", "Start date", "End date", "Name", "Companies House number"],
         [["X-1", "Sanctuary scheme", 45748, "31 Mar 2027", "Safe Homes Ltd", "7654321"], [None] * 6],
-        title="Register", groups=[("Contract", 1, 4), ("Supplier", 5, 6)],
+        title="Register",
+        groups=[("Contract", 1, 4), ("Supplier", 5, 6)],
     )
     register_commit(data=data, filename="register.xlsx", team=team, officer=officer)
     contract = Contract.objects.get(reference="X-1")
@@ -263,8 +327,14 @@ def test_the_trackers_own_register_download_imports_back_unchanged(client, team,
 
     from tests.export_helpers import body
 
-    make_contract(reference="DA-9", team=team, buyer=Contract.objects.get(reference="OLD-1").buyer,
-                  title="Refuge", annual_value=Decimal("524994.00"), max_extent_date=date(2034, 2, 28))
+    make_contract(
+        reference="DA-9",
+        team=team,
+        buyer=Contract.objects.get(reference="OLD-1").buyer,
+        title="Refuge",
+        annual_value=Decimal("524994.00"),
+        max_extent_date=date(2034, 2, 28),
+    )
     client.force_login(officer)
     data = body(client.get(reverse(f"exports:register-{file_format}")))
     preview = register_preview(data=data, team=team, user=officer)
@@ -280,9 +350,13 @@ def test_an_updated_file_that_moves_a_successors_start_names_the_gap_it_opens(of
     with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
         team = officer.teams.first()
         _framework, _children, successor, _cycle = milton_keynes(team=team)
-        data = csv_bytes(["Reference", "Title", "Start date", "Initial term (months)"],
-                         [[successor.reference, successor.title, "01/04/2027", "60"]])
-        summary = register_commit(data=data, filename="update.csv", team=team, officer=officer, today=date(2026, 11, 22))
+        data = csv_bytes(
+            ["Reference", "Title", "Start date", "Initial term (months)"],
+            [[successor.reference, successor.title, "01/04/2027", "60"]],
+        )
+        summary = register_commit(
+            data=data, filename="update.csv", team=team, officer=officer, today=date(2026, 11, 22)
+        )
     assert summary["changed"][0]["changes"] == ["Start date: 1 March 2027 to 1 April 2027"]
     assert any(
         gap.startswith("Refuge has no contract from 1 to 31 March 2027: MK-DASS-2027 starts on 1 April 2027")

@@ -78,6 +78,8 @@ def test_a_planned_morning_of_reminder_in_the_repeated_hour_goes_exactly_an_hour
     with time_machine.travel("2027-10-01 09:00:00+00:00", tick=False):
         team, owner, _ = team_with_people()
         contract = make_contract(team=team, lead_officer=owner, option_months=())
-        milestone = make_milestone(contract=contract, kind="notice", owner=owner, due_on=date(2027, 10, 31), due_at=due_at)
+        milestone = make_milestone(
+            contract=contract, kind="notice", owner=owner, due_on=date(2027, 10, 31), due_at=due_at
+        )
     morning_of = milestone.reminders.get(offset="morning of", recipient_email="olivia@example.org")
     assert morning_of.send_at.astimezone(UTC) == due_at.astimezone(UTC) - timedelta(hours=1)

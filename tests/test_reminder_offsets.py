@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.offsets import MORNING_OF, Offset, OffsetError, parse_offset, parse_offsets, reminder_date, send_time
 from common.workdays import is_working_day
+from reminders.offsets import MORNING_OF, Offset, OffsetError, parse_offset, parse_offsets, reminder_date, send_time
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -24,10 +24,24 @@ def smtp(settings):
 def two_contracts_ending_on_the_same_day(team, owner):
     """Like the demo: no options left, so each contract's term end and maximum extent fall on one day."""
     with time_machine.travel("2026-11-22 09:00:00+00:00", tick=False):
-        first = make_contract(reference="MK-REFUGE", team=team, lead_officer=owner, start_date=date(2024, 4, 1),
-                              initial_term_months=36, option_months=(), max_extent_date=date(2027, 3, 31))
-        second = make_contract(reference="MK-IDVA", team=team, lead_officer=owner, start_date=date(2024, 4, 1),
-                               initial_term_months=36, option_months=(), max_extent_date=date(2027, 3, 31))
+        first = make_contract(
+            reference="MK-REFUGE",
+            team=team,
+            lead_officer=owner,
+            start_date=date(2024, 4, 1),
+            initial_term_months=36,
+            option_months=(),
+            max_extent_date=date(2027, 3, 31),
+        )
+        second = make_contract(
+            reference="MK-IDVA",
+            team=team,
+            lead_officer=owner,
+            start_date=date(2024, 4, 1),
+            initial_term_months=36,
+            option_months=(),
+            max_extent_date=date(2027, 3, 31),
+        )
     return first, second
 
 
@@ -57,10 +71,22 @@ def test_the_most_urgent_deadline_comes_first(smtp):
     team, owner, _ = team_with_people()
     with time_machine.travel("2026-02-01 09:00:00+00:00", tick=False):
         contract = make_contract(reference="MK-DASS-2027", team=team, lead_officer=owner, option_months=())
-        later = make_milestone(contract=contract, kind="notice", title="Later deadline", owner=owner,
-                               due_on=date(2026, 3, 19), reminder_offsets="3 weeks")
-        sooner = make_milestone(contract=contract, kind="notice", title="Sooner deadline", owner=owner,
-                                due_on=date(2026, 3, 5), reminder_offsets="1 week")
+        later = make_milestone(
+            contract=contract,
+            kind="notice",
+            title="Later deadline",
+            owner=owner,
+            due_on=date(2026, 3, 19),
+            reminder_offsets="3 weeks",
+        )
+        sooner = make_milestone(
+            contract=contract,
+            kind="notice",
+            title="Sooner deadline",
+            owner=owner,
+            due_on=date(2026, 3, 5),
+            reminder_offsets="1 week",
+        )
     with time_machine.travel(london(2026, 2, 26, 8, 0), tick=False):
         sweep()
     text = text_of(next(m for m in smtp.messages if m["To"] == "olivia@example.org"))
@@ -72,8 +98,15 @@ def test_a_manager_gets_one_escalation_email_a_day_however_many_deadlines_are_un
     with time_machine.travel("2026-02-01 09:00:00+00:00", tick=False):
         contract = make_contract(reference="MK-DASS-2027", team=team, lead_officer=owner, option_months=())
         for hour in (9, 12, 17):  # three deadlines at different times on the same day
-            make_milestone(contract=contract, kind="notice", title=f"Deadline at {hour}:00", owner=owner,
-                           due_on=date(2026, 3, 12), due_at=london(2026, 3, 12, hour, 0), reminder_offsets="1 week")
+            make_milestone(
+                contract=contract,
+                kind="notice",
+                title=f"Deadline at {hour}:00",
+                owner=owner,
+                due_on=date(2026, 3, 12),
+                due_at=london(2026, 3, 12, hour, 0),
+                reminder_offsets="1 week",
+            )
     Reminder.objects.exclude(purpose=Reminder.Purpose.OVERDUE).update(status=Reminder.Status.SENT)
     for hour in range(9, 24):
         with time_machine.travel(london(2026, 3, 12, hour, 0), tick=False):

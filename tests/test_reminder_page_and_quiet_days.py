@@ -45,8 +45,16 @@ def test_reminders_can_be_filtered_by_recipient_and_send_date(client, engagement
     page = listing(client, recipient="da-team")
     assert rows_to(page, "Domestic abuse team") == 4 and rows_to(page, "Olivia Okafor") == 0
     # 2 weeks (26 February) and 1 week (5 March) before: only the first is in February.
-    page = listing(client, recipient="olivia", sent_from_day="1", sent_from_month="2", sent_from_year="2026",
-                   sent_to_day="28", sent_to_month="2", sent_to_year="2026")
+    page = listing(
+        client,
+        recipient="olivia",
+        sent_from_day="1",
+        sent_from_month="2",
+        sent_from_year="2026",
+        sent_to_day="28",
+        sent_to_month="2",
+        sent_to_year="2026",
+    )
     assert rows_to(page, "Olivia Okafor") == 1 and "26 February 2026 at 08:00" in page
 
 
@@ -55,8 +63,15 @@ def test_an_impossible_date_filter_says_so_and_filters_nothing_by_it(client, eng
     page = listing(client, sent_from_day="31", sent_from_month="2", sent_from_year="2026")
     assert "There is a problem" in page and "Enter a real date" in page
     assert rows_to(page, "Olivia Okafor") == 4
-    page = listing(client, sent_from_day="10", sent_from_month="3", sent_from_year="2026",
-                   sent_to_day="1", sent_to_month="3", sent_to_year="2026")
+    page = listing(
+        client,
+        sent_from_day="10",
+        sent_from_month="3",
+        sent_from_year="2026",
+        sent_to_day="1",
+        sent_to_month="3",
+        sent_to_year="2026",
+    )
     assert "The end date must be the same as or after the start date" in page
 
 
@@ -81,10 +96,18 @@ def test_a_reminder_of_another_team_cannot_be_previewed(client, engagement):
 def test_on_quiet_days_an_officers_reminders_go_to_the_team_mailbox_and_their_manager(client, engagement):
     client.force_login(engagement.owner)
     with time_machine.travel(PLANNING_DAY, tick=False):
-        response = client.post(reverse("reminders:quiet-days"), {
-            "first_day_day": "23", "first_day_month": "2", "first_day_year": "2026",
-            "last_day_day": "27", "last_day_month": "2", "last_day_year": "2026", "note": "Annual leave",
-        })
+        response = client.post(
+            reverse("reminders:quiet-days"),
+            {
+                "first_day_day": "23",
+                "first_day_month": "2",
+                "first_day_year": "2026",
+                "last_day_day": "27",
+                "last_day_month": "2",
+                "last_day_year": "2026",
+                "note": "Annual leave",
+            },
+        )
     assert response.status_code == 302
     two_weeks = {r.recipient_email: r for r in engagement.reminders.filter(offset="2 weeks", status="planned")}
     assert set(two_weeks) == {"da-team@example.org", "mo@example.org"}  # 26 February, while she is away
@@ -102,10 +125,17 @@ def test_on_quiet_days_an_officers_reminders_go_to_the_team_mailbox_and_their_ma
 def test_quiet_days_ending_before_they_start_are_refused_and_nothing_is_saved(client, engagement):
     client.force_login(engagement.owner)
     with time_machine.travel(PLANNING_DAY, tick=False):
-        page = client.post(reverse("reminders:quiet-days"), {
-            "first_day_day": "27", "first_day_month": "2", "first_day_year": "2026",
-            "last_day_day": "23", "last_day_month": "2", "last_day_year": "2026",
-        }).content.decode()
+        page = client.post(
+            reverse("reminders:quiet-days"),
+            {
+                "first_day_day": "27",
+                "first_day_month": "2",
+                "first_day_year": "2026",
+                "last_day_day": "23",
+                "last_day_month": "2",
+                "last_day_year": "2026",
+            },
+        ).content.decode()
     assert "The last day must be the same as or after the first day" in page
     assert not QuietDays.objects.exists()
     assert engagement.reminders.filter(recipient_email="olivia@example.org", status="planned").count() == 4

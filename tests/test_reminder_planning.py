@@ -19,8 +19,7 @@ BEFORE_ENGAGEMENT = "2026-02-01 09:00:00+00:00"
 
 def planned(milestone):
     return {
-        (r.offset, r.recipient_email): r.send_at
-        for r in milestone.reminders.filter(status=Reminder.Status.PLANNED)
+        (r.offset, r.recipient_email): r.send_at for r in milestone.reminders.filter(status=Reminder.Status.PLANNED)
     }
 
 
@@ -107,11 +106,15 @@ def test_a_rule_for_a_kind_replaces_the_built_in_default():
 @time_machine.travel("2026-11-22 09:00:00+00:00", tick=False)
 def test_a_contract_end_is_reminded_12_9_6_3_and_1_months_and_2_and_1_weeks_ahead_and_never_overdue():
     team, owner, _ = team_with_people()
-    contract = make_contract(team=team, lead_officer=owner, start_date=date(2024, 4, 1), initial_term_months=36, option_months=())
+    contract = make_contract(
+        team=team, lead_officer=owner, start_date=date(2024, 4, 1), initial_term_months=36, option_months=()
+    )
     term_end = contract.milestones.get(derived_key="term_end")
     assert term_end.due_on == date(2027, 3, 31)
     rows = planned(term_end)
-    owner_offsets = sorted((send_at, offset) for (offset, email), send_at in rows.items() if email == "olivia@example.org")
+    owner_offsets = sorted(
+        (send_at, offset) for (offset, email), send_at in rows.items() if email == "olivia@example.org"
+    )
     # 12 and 9 months ahead had passed by 22 November 2026; the rest are still to come.
     assert [offset for _, offset in owner_offsets] == ["3 months", "1 month", "2 weeks", "1 week"]
     assert ("overdue", "mo@example.org") not in rows

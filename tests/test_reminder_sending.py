@@ -15,9 +15,8 @@ from commissioning.models import Milestone
 from contracts import roles
 from reminders.models import Reminder
 from reminders.sweep import sweep
-from tests.factories import make_user
+from tests.factories import make_contract, make_milestone, make_user
 from tests.reminder_helpers import london, market_engagement_milestone, team_with_people
-from tests.factories import make_contract, make_milestone
 from tests.smtp_server import SmtpServer, html_of, subject_of, text_of
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +162,11 @@ def test_a_sweep_every_five_minutes_across_a_clock_change_sends_each_reminder_on
         team, owner, _ = team_with_people()
         contract = make_contract(team=team, lead_officer=owner, option_months=())
         make_milestone(
-            contract=contract, kind="notice", owner=owner, due_on=day_type.fromisoformat(due), reminder_offsets="morning of"
+            contract=contract,
+            kind="notice",
+            owner=owner,
+            due_on=day_type.fromisoformat(due),
+            reminder_offsets="morning of",
         )
     start = datetime.fromisoformat(first_sweep)
     for step in range(6 * 12):  # six hours of sweeps
@@ -183,7 +186,9 @@ def test_two_sweeps_racing_on_1000_due_reminders_send_1000_emails(smtp):
     milestone.reminders.all().delete()
     due = timezone.now() - timedelta(minutes=1)
     Reminder.objects.bulk_create(
-        Reminder(milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due)
+        Reminder(
+            milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due
+        )
         for i in range(1000)
     )
     outcomes, errors = [], []

@@ -30,7 +30,9 @@ def due_reminders(count: int) -> list[int]:
     milestone.reminders.all().delete()
     due = timezone.now() - timedelta(minutes=1)
     Reminder.objects.bulk_create(
-        Reminder(milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due)
+        Reminder(
+            milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due
+        )
         for i in range(count)
     )
     return list(Reminder.objects.filter(milestone=milestone).values_list("id", flat=True))
@@ -60,7 +62,9 @@ class SlowRelay:
     def send_messages(self, messages):
         for message in messages:
             self.traveller.shift(timedelta(seconds=self.seconds))
-            for value in message.extra_headers.get("X-Reminder-Ids", message.extra_headers.get("X-Reminder-Id", "")).split(","):
+            for value in message.extra_headers.get(
+                "X-Reminder-Ids", message.extra_headers.get("X-Reminder-Id", "")
+            ).split(","):
                 self.accepted.append(int(value))
             if len(self.accepted) == self.other_worker_after and self.other_outcome is None:
                 self.other_outcome = "running"

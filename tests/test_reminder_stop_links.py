@@ -68,12 +68,18 @@ def test_a_stop_link_no_longer_works_once_the_deadline_has_passed(client, engage
 
 def test_a_stop_link_is_bound_to_its_own_reminders_milestone_and_recipient(client, engagement):
     with time_machine.travel(PLANNING_DAY, tick=False):
-        other = make_milestone(contract=engagement.contract, title="Another deadline", owner=engagement.owner,
-                               due_on=london(2026, 3, 20, 0, 0).date())
+        other = make_milestone(
+            contract=engagement.contract,
+            title="Another deadline",
+            owner=engagement.owner,
+            due_on=london(2026, 3, 20, 0, 0).date(),
+        )
     reminder = owners_reminder(engagement)
     # A validly signed payload that pairs this reminder with another milestone, or another address.
-    for payload in ({"r": reminder.pk, "m": other.pk, "e": "olivia@example.org"},
-                    {"r": reminder.pk, "m": engagement.pk, "e": "someone-else@example.org"}):
+    for payload in (
+        {"r": reminder.pk, "m": other.pk, "e": "olivia@example.org"},
+        {"r": reminder.pk, "m": engagement.pk, "e": "someone-else@example.org"},
+    ):
         token = signing.dumps(payload, salt=ACK_SALT, compress=True)
         with time_machine.travel(london(2026, 2, 26, 9, 0), tick=False):
             assert client.post(f"/reminders/acknowledge/{token}/").status_code == 404

@@ -36,8 +36,11 @@ def run_sweep_command(smtp: SmtpServer, **extra_env) -> subprocess.Popen:
         **extra_env,
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "send_reminders"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "manage.py", "send_reminders"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -49,7 +52,9 @@ def test_a_sweep_killed_mid_batch_loses_nothing_once_restarted():
     milestone.reminders.all().delete()
     due = timezone.now() - timedelta(minutes=1)
     Reminder.objects.bulk_create(
-        Reminder(milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due)
+        Reminder(
+            milestone=milestone, offset="2 weeks", audience="team", recipient_email=f"r{i}@example.org", send_at=due
+        )
         for i in range(300)
     )
     with SmtpServer() as smtp:

@@ -82,8 +82,12 @@ def milestone_due_in_14_days(*, title="MK-DASS-2027: market engagement responses
     team.save()
     contract = make_contract(reference="MK-DASS-2027", team=team, lead_officer=owner, option_months=())
     return make_milestone(
-        contract=contract, title=title, kind="market_engagement", owner=owner,
-        due_at=london(2026, 3, 12, 12, 0), reminder_offsets="2 weeks",
+        contract=contract,
+        title=title,
+        kind="market_engagement",
+        owner=owner,
+        due_at=london(2026, 3, 12, 12, 0),
+        reminder_offsets="2 weeks",
     )
 
 
@@ -150,8 +154,12 @@ def test_with_redis_stopped_nothing_is_lost_and_the_next_sweep_after_it_starts_s
         from tests.factories import make_milestone as another
 
         second = another(
-            contract=first.contract, title="MK-DASS-2027: second deadline", kind="market_engagement",
-            owner=first.owner, due_at=london(2026, 3, 12, 15, 0), reminder_offsets="2 weeks",
+            contract=first.contract,
+            title="MK-DASS-2027: second deadline",
+            kind="market_engagement",
+            owner=first.owner,
+            due_at=london(2026, 3, 12, 15, 0),
+            reminder_offsets="2 weeks",
         )
     with time_machine.travel(london(2026, 2, 26, 8, 2), tick=True):
         with pytest.raises(OperationalError):

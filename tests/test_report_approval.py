@@ -76,8 +76,11 @@ def test_the_report_page_shows_the_figures_that_changed_since_approval(client):
     text = page(client.get(reverse("reports:detail", args=[report.pk])))
 
     assert "Today's figures differ from the approved report" in text
-    assert "Annual value</th><td class=\"govuk-table__cell\">£524,994</td><td class=\"govuk-table__cell\">£600,000" in text
-    assert "Value of the extension</th><td class=\"govuk-table__cell\">£1,049,988</td><td class=\"govuk-table__cell\">£1,200,000" in text
+    assert 'Annual value</th><td class="govuk-table__cell">£524,994</td><td class="govuk-table__cell">£600,000' in text
+    assert (
+        'Value of the extension</th><td class="govuk-table__cell">£1,049,988</td><td class="govuk-table__cell">£1,200,000'
+        in text
+    )
 
 
 def test_the_frozen_figures_hold_every_computed_value_the_report_printed():
@@ -110,7 +113,10 @@ def test_the_cycle_estimated_value_changed_after_approval_leaves_the_approved_pd
 
     assert "Their estimated value is £4,400,000." in pdf_text(pdf)
     assert "£4,600,000" not in pdf_text(pdf)
-    assert "Estimated value</th><td class=\"govuk-table__cell\">£4,400,000</td><td class=\"govuk-table__cell\">£4,600,000" in text
+    assert (
+        'Estimated value</th><td class="govuk-table__cell">£4,400,000</td><td class="govuk-table__cell">£4,600,000'
+        in text
+    )
 
 
 def test_a_change_after_approval_is_a_new_version_with_its_own_approval(client):
@@ -152,7 +158,9 @@ def test_a_manager_cannot_approve_a_report_they_submitted(client):
     report = submitted(make_asc0013_like_report(officer=author), officer=manager)
     client.force_login(manager)
 
-    assert "You submitted this report, so you cannot approve it" in page(client.get(reverse("reports:detail", args=[report.pk])))
+    assert "You submitted this report, so you cannot approve it" in page(
+        client.get(reverse("reports:detail", args=[report.pk]))
+    )
     response = client.post(reverse("reports:approve", args=[report.pk]), {"action": "approve"})
 
     assert "You submitted this report, so you cannot approve it: another manager must approve it" in page(response)

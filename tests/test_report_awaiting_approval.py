@@ -31,7 +31,9 @@ def page(response) -> str:
 
 def test_submitting_emails_each_manager_who_may_approve_it_and_no_one_else(client, django_capture_on_commit_callbacks):
     team, other_team = make_team(name="Adult social care"), make_team(name="Children's services")
-    author = make_user(role=roles.OFFICER, first_name="Priya", last_name="Shah", email="priya@example.gov.uk", teams=[team])
+    author = make_user(
+        role=roles.OFFICER, first_name="Priya", last_name="Shah", email="priya@example.gov.uk", teams=[team]
+    )
     make_user(role=roles.MANAGER, first_name="Joanne", last_name="Clarke", email="joanne@example.gov.uk", teams=[team])
     make_user(role=roles.MANAGER, email="elsewhere@example.gov.uk", teams=[other_team])
     make_user(role=roles.OFFICER, email="colleague@example.gov.uk", teams=[team])
@@ -84,7 +86,7 @@ def test_the_dashboard_lists_reports_awaiting_the_managers_approval(client):
     text = page(client.get(reverse("commissioning:dashboard")))
 
     assert "Reports awaiting your approval" in text
-    assert f'{report.title}</a>: submitted by Priya Shah on 20 February 2017 at 10:00, for 14 March 2017' in text
+    assert f"{report.title}</a>: submitted by Priya Shah on 20 February 2017 at 10:00, for 14 March 2017" in text
 
 
 def test_the_dashboard_does_not_ask_an_officer_or_the_submitter_to_approve(client):
@@ -124,7 +126,9 @@ def _contract_of(team):
     return make_asc0013_like_contract(team=team)
 
 
-def test_a_mail_server_that_refuses_leaves_the_submission_made_and_logs_why(settings, caplog, django_capture_on_commit_callbacks):
+def test_a_mail_server_that_refuses_leaves_the_submission_made_and_logs_why(
+    settings, caplog, django_capture_on_commit_callbacks
+):
     import socket
 
     with socket.socket() as probe:  # a loopback port nobody listens on

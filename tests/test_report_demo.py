@@ -66,7 +66,10 @@ def test_the_asc0013_report_pdf_gives_the_quality_scores_kpis_and_four_options()
     assert "Option 2: Extend the existing contract with variations" in text
     assert "Option 3: Re-tender" in text
     assert "Option 4: Decommission" in text
-    assert "Equalities/ Diversity Sustainability Human Rights E-Government Stakeholders Crime and Disorder Carbon and Energy Policy Y N Y N Y Y N" in text
+    assert (
+        "Equalities/ Diversity Sustainability Human Rights E-Government Stakeholders Crime and Disorder Carbon and Energy Policy Y N Y N Y Y N"
+        in text
+    )
 
 
 def test_the_demo_report_waits_for_a_manager_to_approve_it():
@@ -81,11 +84,21 @@ def test_the_demo_report_waits_for_a_manager_to_approve_it():
 
 def test_loading_the_demo_twice_adds_no_second_report_return_or_assessment():
     load_demo()
-    counts = (DecisionReport.objects.count(), MonitoringReturn.objects.count(), KpiResult.objects.count(), QualityAssessment.objects.count())
+    counts = (
+        DecisionReport.objects.count(),
+        MonitoringReturn.objects.count(),
+        KpiResult.objects.count(),
+        QualityAssessment.objects.count(),
+    )
 
     output = load_demo()
 
-    assert (DecisionReport.objects.count(), MonitoringReturn.objects.count(), KpiResult.objects.count(), QualityAssessment.objects.count()) == counts
+    assert (
+        DecisionReport.objects.count(),
+        MonitoringReturn.objects.count(),
+        KpiResult.objects.count(),
+        QualityAssessment.objects.count(),
+    ) == counts
     assert counts == (1, 1, 17, 3)
     assert "Demo data already loaded: nothing to create." in output
 

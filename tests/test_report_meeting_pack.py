@@ -44,7 +44,9 @@ def test_rendering_the_pack_again_replaces_each_pdf_rather_than_adding_one():
     assert again.rendered_at > first.rendered_at
 
 
-def test_an_officer_queues_the_pack_and_the_task_is_sent_once_the_request_commits(client, monkeypatch, django_capture_on_commit_callbacks):
+def test_an_officer_queues_the_pack_and_the_task_is_sent_once_the_request_commits(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
     client.force_login(make_user(role=roles.OFFICER))
     make_asc0013_like_report()
     queued = []

@@ -123,7 +123,13 @@ def test_the_headings_make_the_pdf_outline(rendered):
 
     outline = list(titles(reader.outline))
     assert outline[0] == rendered["title"]
-    for heading in ["Executive summary", "1. Recommendations", "4. Options", "4.3 Option 3: Re-tender", "Background papers"]:
+    for heading in [
+        "Executive summary",
+        "1. Recommendations",
+        "4. Options",
+        "4.3 Option 3: Re-tender",
+        "Background papers",
+    ]:
         assert heading in outline
 
 
@@ -186,7 +192,10 @@ def test_a_recommissioning_report_about_a_cycle_gives_the_cycles_figures():
     text = pdf_text(render_report_pdf(report_for_display(report.pk)))
 
     assert "Recommissioning approval – Domestic abuse support services 2027" in text
-    assert "is at the market engagement stage. The new contracts are due to start on 1 March 2027. Their estimated value is £4,400,000." in text
+    assert (
+        "is at the market engagement stage. The new contracts are due to start on 1 March 2027. Their estimated value is £4,400,000."
+        in text
+    )
     assert "MK-SPF-2020: Domestic Abuse Strategic Partnership Framework" in text
     assert "No recommendations written yet." in text
 
@@ -199,7 +208,9 @@ def test_a_decommissioning_report_recommends_ending_the_service_on_its_computed_
 
     contract = make_asc0013_like_contract()
     report = services.report_create(
-        report=DecisionReport(kind=DecisionReport.Kind.DECOMMISSIONING, contract=contract, meeting_date=date(2017, 3, 14)),
+        report=DecisionReport(
+            kind=DecisionReport.Kind.DECOMMISSIONING, contract=contract, meeting_date=date(2017, 3, 14)
+        ),
         officer=None,
     )
 

@@ -61,11 +61,15 @@ def written(**fields):
 def test_a_list_straight_after_a_line_prints_as_a_list_not_as_hyphens():
     from reports.pdf import report_html
 
-    report = written(contract_management="The key governance processes include:\n- Quarterly monitoring meetings\n- Annual quality assessment")
+    report = written(
+        contract_management="The key governance processes include:\n- Quarterly monitoring meetings\n- Annual quality assessment"
+    )
 
     html = report_html(report)
     pdf = render_report_pdf(report)
-    text = " | ".join(line for number in range(1, len(PdfReader(BytesIO(pdf)).pages) + 1) for line in page_lines(pdf, number))
+    text = " | ".join(
+        line for number in range(1, len(PdfReader(BytesIO(pdf)).pages) + 1) for line in page_lines(pdf, number)
+    )
 
     assert "<li>Quarterly monitoring meetings</li>" in html
     assert "Quarterly monitoring meetings" in text
@@ -77,7 +81,7 @@ def test_emphasis_and_links_are_kept_and_everything_else_an_officer_types_stays_
 
     report = written(
         background="The **original** contract was *agreed* in 2014: see [the decision](https://www.milton-keynes.gov.uk/cabinet).\n\n"
-        "# Not a heading\n\n<img src=\"http://127.0.0.1/track.png\"> [bad](javascript:alert(1))"
+        '# Not a heading\n\n<img src="http://127.0.0.1/track.png"> [bad](javascript:alert(1))'
     )
 
     html = report_html(report)

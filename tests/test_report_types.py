@@ -22,13 +22,20 @@ def test_an_extension_report_for_a_contract_with_no_options_says_what_to_do_inst
     client.force_login(make_user(role=roles.OFFICER))
     contract = make_contract(option_months=(), max_extent_date=None)
 
-    response = client.post(reverse("reports:create"), {"kind": "extension", "contract": contract.pk, "decision_route": "cabinet"})
+    response = client.post(
+        reverse("reports:create"), {"kind": "extension", "contract": contract.pk, "decision_route": "cabinet"}
+    )
 
     text = page(response)
-    assert "This contract has no extension options, so there is nothing to extend: choose a decommissioning or recommissioning report" in text
+    assert (
+        "This contract has no extension options, so there is nothing to extend: choose a decommissioning or recommissioning report"
+        in text
+    )
     assert "Select the extension option the report asks to exercise" not in text
     assert not DecisionReport.objects.exists()
-    decommissioning = client.post(reverse("reports:create"), {"kind": "decommissioning", "contract": contract.pk, "decision_route": "cabinet"})
+    decommissioning = client.post(
+        reverse("reports:create"), {"kind": "decommissioning", "contract": contract.pk, "decision_route": "cabinet"}
+    )
     assert decommissioning.status_code == 302 and DecisionReport.objects.get().kind == "decommissioning"
 
 

@@ -39,7 +39,11 @@ def page(response) -> str:
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     report = make_asc0013_like_report()
-    for url in [reverse("reports:list"), reverse("reports:detail", args=[report.pk]), reverse("reports:pdf", args=[report.pk])]:
+    for url in [
+        reverse("reports:list"),
+        reverse("reports:detail", args=[report.pk]),
+        reverse("reports:pdf", args=[report.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
@@ -54,8 +58,15 @@ def test_an_officer_starts_an_extension_report_from_a_contract_with_its_next_opt
     assert form.context["form"].initial["option"] == option.pk
     response = client.post(
         reverse("reports:create"),
-        {"kind": "extension", "contract": contract.pk, "option": option.pk, "decision_route": "cabinet",
-         "meeting_date_day": "14", "meeting_date_month": "3", "meeting_date_year": "2017"},
+        {
+            "kind": "extension",
+            "contract": contract.pk,
+            "option": option.pk,
+            "decision_route": "cabinet",
+            "meeting_date_day": "14",
+            "meeting_date_month": "3",
+            "meeting_date_year": "2017",
+        },
     )
 
     report = DecisionReport.objects.get()
@@ -69,7 +80,9 @@ def test_an_extension_report_needs_an_option_of_its_own_contract(client):
     signed_in(client, roles.OFFICER)
     contract, other = make_asc0013_like_contract(), make_asc0013_like_contract()
 
-    missing = client.post(reverse("reports:create"), {"kind": "extension", "contract": contract.pk, "decision_route": "cabinet"})
+    missing = client.post(
+        reverse("reports:create"), {"kind": "extension", "contract": contract.pk, "decision_route": "cabinet"}
+    )
     foreign = client.post(
         reverse("reports:create"),
         {"kind": "extension", "contract": contract.pk, "option": other.options.get().pk, "decision_route": "cabinet"},
@@ -86,7 +99,10 @@ def test_the_preview_shows_the_figures_the_tracker_computes(client):
 
     text = page(client.get(reverse("reports:detail", args=[report.pk])))
 
-    assert "The annual value of this contract is £524,994 per annum. The value of a two-year extension is £1,049,988." in text
+    assert (
+        "The annual value of this contract is £524,994 per annum. The value of a two-year extension is £1,049,988."
+        in text
+    )
     assert "from 1 September 2017 until 31 August 2019, by exercising option 1" in text
 
 
@@ -242,7 +258,10 @@ def test_the_pdf_download_is_the_report_named_after_the_contract(client):
 
     assert response["Content-Type"] == "application/pdf"
     # A download, not a page the browser opens in place of the report (issue 23).
-    assert response["Content-Disposition"] == f'attachment; filename="{report.contract.reference}-extension-2017-03-14.pdf"'
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="{report.contract.reference}-extension-2017-03-14.pdf"'
+    )
     assert "£1,049,988" in pdf_text(b"".join(response.streaming_content))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -196,10 +196,15 @@ def test_the_today_line_is_in_the_middle_of_today_and_missing_outside_the_window
 def test_milestones_in_the_window_are_markers_in_the_middle_of_their_day():
     scale = Scale(YEAR_2026, left=0, right=365)
     noon = MilestoneFacts(
-        day=date(2026, 3, 12), title="Market engagement responses due", status="scheduled",
-        status_label="Scheduled", at=datetime(2026, 3, 12, 12, 0),
+        day=date(2026, 3, 12),
+        title="Market engagement responses due",
+        status="scheduled",
+        status_label="Scheduled",
+        at=datetime(2026, 3, 12, 12, 0),
     )
-    too_late = MilestoneFacts(day=date(2027, 3, 1), title="New contract starts", status="scheduled", status_label="Scheduled")
+    too_late = MilestoneFacts(
+        day=date(2027, 3, 1), title="New contract starts", status="scheduled", status_label="Scheduled"
+    )
 
     (marker,) = timeline.milestone_markers(scale, [noon, too_late], y=20, prefix="MK-DASS-2027")
 
@@ -218,7 +223,9 @@ def test_a_met_milestone_is_filled_and_a_missed_one_crossed():
 
 
 def test_a_bar_label_moves_past_a_marker_rather_than_hide_under_it():
-    decide_by = MilestoneFacts(day=date(2019, 9, 20), title="Decide on option 2", status="scheduled", status_label="Scheduled")
+    decide_by = MilestoneFacts(
+        day=date(2019, 9, 20), title="Decide on option 2", status="scheduled", status_label="Scheduled"
+    )
     contract = asc0013(milestones=[decide_by])
 
     drawn = timeline.layout(contracts=[contract], cycles=[], window=ASC0013_YEARS, today=date(2016, 3, 1))
@@ -244,9 +251,13 @@ def test_year_gridlines_fall_on_each_first_of_january_and_labels_thin_out_over_l
 def test_only_contracts_and_cycles_with_something_in_the_window_get_a_row():
     old = asc0013()
     cycle = CycleFacts(
-        name="Domestic abuse support services 2027", url="", stage="Market engagement",
+        name="Domestic abuse support services 2027",
+        url="",
+        stage="Market engagement",
         target_start=date(2027, 3, 1),
-        milestones=(MilestoneFacts(day=date(2026, 3, 12), title="Responses due", status="scheduled", status_label="Scheduled"),),
+        milestones=(
+            MilestoneFacts(day=date(2026, 3, 12), title="Responses due", status="scheduled", status_label="Scheduled"),
+        ),
     )
     undated = CycleFacts(name="Counselling 2030", url="", stage="Needs assessment")
 
@@ -261,17 +272,32 @@ def test_only_contracts_and_cycles_with_something_in_the_window_get_a_row():
 
 def test_a_service_under_a_framework_is_drawn_just_below_it():
     framework = ContractFacts(
-        reference="MK-SPF-2020", title="Framework", url="", start=date(2020, 3, 1),
-        initial_end=date(2027, 2, 28), current_end=date(2027, 2, 28), max_extent=date(2027, 2, 28),
+        reference="MK-SPF-2020",
+        title="Framework",
+        url="",
+        start=date(2020, 3, 1),
+        initial_end=date(2027, 2, 28),
+        current_end=date(2027, 2, 28),
+        max_extent=date(2027, 2, 28),
     )
     refuge = ContractFacts(
-        reference="MK-SPF-REFUGE", title="Refuge", url="", start=date(2020, 3, 1),
-        initial_end=date(2027, 2, 28), current_end=date(2027, 2, 28), max_extent=date(2027, 2, 28),
+        reference="MK-SPF-REFUGE",
+        title="Refuge",
+        url="",
+        start=date(2020, 3, 1),
+        initial_end=date(2027, 2, 28),
+        current_end=date(2027, 2, 28),
+        max_extent=date(2027, 2, 28),
         parent_reference="MK-SPF-2020",
     )
     other = ContractFacts(
-        reference="CLE-VS-2016", title="Victim support", url="", start=date(2016, 4, 1),
-        initial_end=date(2027, 3, 31), current_end=date(2027, 3, 31), max_extent=date(2027, 3, 31),
+        reference="CLE-VS-2016",
+        title="Victim support",
+        url="",
+        start=date(2016, 4, 1),
+        initial_end=date(2027, 3, 31),
+        current_end=date(2027, 3, 31),
+        max_extent=date(2027, 3, 31),
     )
 
     drawn = timeline.layout(contracts=[refuge, other, framework], cycles=[], window=YEAR_2026, today=date(2026, 6, 1))
@@ -381,7 +407,9 @@ def test_a_timed_milestone_shows_its_london_time_not_utc(client):
 @pytest.mark.django_db
 @time_machine.travel(NOVEMBER_2026, tick=False)
 def test_a_cycle_is_a_row_from_its_first_milestone_to_the_new_contracts_start(client):
-    cycle = make_cycle(name="Domestic abuse support services 2027", stage="market_engagement", target_start_date=date(2027, 3, 1))
+    cycle = make_cycle(
+        name="Domestic abuse support services 2027", stage="market_engagement", target_start_date=date(2027, 3, 1)
+    )
     make_milestone(cycle=cycle, title="Market engagement responses due", due_on=date(2026, 3, 12))
     sign_in(client)
 
@@ -399,7 +427,13 @@ def test_a_cycle_is_a_row_from_its_first_milestone_to_the_new_contracts_start(cl
 @pytest.mark.django_db
 @time_machine.travel(NOVEMBER_2026, tick=False)
 def test_the_default_window_leaves_out_long_finished_contracts_and_everything_shows_them(client):
-    make_contract(reference="ASC0013", start_date=date(2014, 9, 1), initial_term_months=36, option_months=(24,), option_statuses=(EXERCISED,))
+    make_contract(
+        reference="ASC0013",
+        start_date=date(2014, 9, 1),
+        initial_term_months=36,
+        option_months=(24,),
+        option_statuses=(EXERCISED,),
+    )
     make_contract(reference="MK-DASS-2027")
     sign_in(client)
 
@@ -511,7 +545,9 @@ def test_the_demo_data_draws_and_the_2027_contract_can_run_to_february_2034(clie
         assert response.status_code == 200
         page = response.content.decode()
         row = table_row(page, "MK-DASS-2027")
-        assert row.startswith("MK-DASS-2027 Domestic Abuse Support Services in Milton Keynes 1 March 2027 29 February 2032 29 February 2032")
+        assert row.startswith(
+            "MK-DASS-2027 Domestic Abuse Support Services in Milton Keynes 1 March 2027 29 February 2032 29 February 2032"
+        )
         assert "28 February 2034" in row
         assert "Option 1 (1 year, available): 1 March 2032 to 28 February 2033" in row
         assert any("MK-DASS-2027. Initial term: 1 March 2027" in t for t in titles(svg_of(page)))

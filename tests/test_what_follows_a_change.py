@@ -16,7 +16,15 @@ from contracts import services
 from contracts.models import Contract
 from notices import services as notices_services
 from reminders.models import Reminder
-from tests.factories import build_contract, make_buyer, make_contract, make_cycle, make_organisation, make_team, make_user
+from tests.factories import (
+    build_contract,
+    make_buyer,
+    make_contract,
+    make_cycle,
+    make_organisation,
+    make_team,
+    make_user,
+)
 from tests.ocds_helpers import MK_FILE, MK_OCID, import_bytes, later, make_seed_buyers, mk_release
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +37,9 @@ def test_a_contract_with_two_options_is_made_in_a_small_fixed_number_of_queries(
     # Continuity of cover adds a fixed few (the contract's services, call-offs and cycles, and
     # the contracts sharing a service with it), however many options.
     with django_assert_max_num_queries(46):
-        contract = make_contract(option_months=(12, 12), lead_officer=officer, team=team, buyer=buyer, provider=provider)
+        contract = make_contract(
+            option_months=(12, 12), lead_officer=officer, team=team, buyer=buyer, provider=provider
+        )
 
     assert contract.milestones.count() == 3
     assert Reminder.objects.filter(milestone__contract=contract, recipient_email=officer.email).exists()
@@ -83,7 +93,9 @@ def test_a_bare_save_changes_only_the_row_and_contract_changed_does_the_rest():
 
 def test_the_duties_are_in_step_before_the_reminders_are_planned():
     officer = make_user(email="olivia@example.org")
-    contract = make_contract(start_date=date(2027, 4, 1), initial_term_months=24, option_months=(), lead_officer=officer)
+    contract = make_contract(
+        start_date=date(2027, 4, 1), initial_term_months=24, option_months=(), lead_officer=officer
+    )
     notices_services.Notice.objects.create(
         notice_type="UK2", fts_notice_id="011111-2026", published_at="2026-06-02T12:00:00Z"
     ).contracts.add(contract)
@@ -125,8 +137,15 @@ def test_a_milestone_changed_in_the_admin_has_its_reminders_planned_again(client
 
     response = client.post(
         reverse("admin:commissioning_milestone_change", args=[milestone.pk]),
-        {"contract": contract.pk, "kind": "other", "title": "Provider day", "due_on": "2031-06-09", "status": "scheduled",
-         "source": "manual", "owner": admin.pk},
+        {
+            "contract": contract.pk,
+            "kind": "other",
+            "title": "Provider day",
+            "due_on": "2031-06-09",
+            "status": "scheduled",
+            "source": "manual",
+            "owner": admin.pk,
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -153,13 +172,19 @@ def test_a_cycles_decision_is_held_once_on_the_contracts_it_replaces():
     cycle = make_cycle(replaces=[first, second])
 
     decision_record(
-        contracts=cycle.replaces.all(), decision=Contract.Decision.RETENDER, officer=officer,
-        decided_on=date(2026, 10, 2), reason="Cabinet 2 October 2026", today=date(2026, 11, 22),
+        contracts=cycle.replaces.all(),
+        decision=Contract.Decision.RETENDER,
+        officer=officer,
+        decided_on=date(2026, 10, 2),
+        reason="Cabinet 2 October 2026",
+        today=date(2026, 11, 22),
     )
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert {(c.decision, c.decision_on, c.decision_by) for c in (first, second)} == {("retender", date(2026, 10, 2), officer)}
+    assert {(c.decision, c.decision_on, c.decision_by) for c in (first, second)} == {
+        ("retender", date(2026, 10, 2), officer)
+    }
     assert (cycle.decision, cycle.get_decision_display(), cycle.decision_by) == ("retender", "Re-tender", officer)
 
 
@@ -168,8 +193,12 @@ def test_a_decision_for_a_cycle_that_replaces_no_contract_is_refused_with_a_mess
 
     with pytest.raises(ValidationError) as refused:
         decision_record(
-            contracts=cycle.replaces.all(), decision=Contract.Decision.RETENDER, officer=None,
-            decided_on=date(2026, 10, 2), reason="Cabinet", today=date(2026, 11, 22),
+            contracts=cycle.replaces.all(),
+            decision=Contract.Decision.RETENDER,
+            officer=None,
+            decided_on=date(2026, 10, 2),
+            reason="Cabinet",
+            today=date(2026, 11, 22),
         )
 
     assert refused.value.messages == [

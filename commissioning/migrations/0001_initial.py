@@ -10,154 +10,624 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contracts', '0003_contract_approval_lead_weeks_contract_decision_and_more'),
+        ("contracts", "0003_contract_approval_lead_weeks_contract_decision_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CommissioningCycle',
+            name="CommissioningCycle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('service_category', models.CharField(choices=[('crisis_intervention', 'Crisis intervention (IDVA)'), ('refuge', 'Refuge and safe accommodation'), ('perpetrator_programme', 'Perpetrator programme'), ('counselling', 'Counselling'), ('sanctuary', 'Sanctuary scheme'), ('victim_support', 'Victim support'), ('combined', 'Combined domestic abuse services'), ('other', 'Other')], max_length=30, verbose_name='service area')),
-                ('target_start_date', models.DateField(blank=True, null=True, verbose_name='target start of the new contracts')),
-                ('estimated_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('stage', models.CharField(choices=[('needs_assessment', 'Needs assessment'), ('strategy', 'Strategy and options appraisal'), ('market_engagement', 'Market engagement'), ('procurement', 'Procurement'), ('evaluation', 'Evaluation'), ('award', 'Award and standstill'), ('mobilisation', 'Mobilisation'), ('live', 'Live and contract management')], default='needs_assessment', max_length=20)),
-                ('stage_changed_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('decision', models.CharField(blank=True, choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], help_text='The decision for the contracts this cycle replaces', max_length=30, verbose_name='decision')),
-                ('decision_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('ocid', models.CharField(blank=True, max_length=100, verbose_name='OCID')),
-                ('is_light_touch', models.BooleanField(default=False, verbose_name='light-touch regime')),
-                ('decision_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cycle_decisions', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('lead_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cycles_led', to=settings.AUTH_USER_MODEL)),
-                ('replaces', models.ManyToManyField(blank=True, related_name='successor_cycles', to='contracts.contract', verbose_name='contracts it replaces')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cycles', to='contracts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "service_category",
+                    models.CharField(
+                        choices=[
+                            ("crisis_intervention", "Crisis intervention (IDVA)"),
+                            ("refuge", "Refuge and safe accommodation"),
+                            ("perpetrator_programme", "Perpetrator programme"),
+                            ("counselling", "Counselling"),
+                            ("sanctuary", "Sanctuary scheme"),
+                            ("victim_support", "Victim support"),
+                            ("combined", "Combined domestic abuse services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="service area",
+                    ),
+                ),
+                (
+                    "target_start_date",
+                    models.DateField(blank=True, null=True, verbose_name="target start of the new contracts"),
+                ),
+                (
+                    "estimated_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("needs_assessment", "Needs assessment"),
+                            ("strategy", "Strategy and options appraisal"),
+                            ("market_engagement", "Market engagement"),
+                            ("procurement", "Procurement"),
+                            ("evaluation", "Evaluation"),
+                            ("award", "Award and standstill"),
+                            ("mobilisation", "Mobilisation"),
+                            ("live", "Live and contract management"),
+                        ],
+                        default="needs_assessment",
+                        max_length=20,
+                    ),
+                ),
+                ("stage_changed_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("extend", "Extend"),
+                            ("extend_with_variations", "Extend with variations"),
+                            ("retender", "Re-tender"),
+                            ("decommission", "Decommission"),
+                        ],
+                        help_text="The decision for the contracts this cycle replaces",
+                        max_length=30,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decision_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                ("ocid", models.CharField(blank=True, max_length=100, verbose_name="OCID")),
+                ("is_light_touch", models.BooleanField(default=False, verbose_name="light-touch regime")),
+                (
+                    "decision_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cycle_decisions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "lead_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cycles_led",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="successor_cycles",
+                        to="contracts.contract",
+                        verbose_name="contracts it replaces",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cycles", to="contracts.team"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commissioning cycle',
-                'ordering': ['target_start_date', 'name'],
+                "verbose_name": "commissioning cycle",
+                "ordering": ["target_start_date", "name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCommissioningCycle',
+            name="HistoricalCommissioningCycle",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('service_category', models.CharField(choices=[('crisis_intervention', 'Crisis intervention (IDVA)'), ('refuge', 'Refuge and safe accommodation'), ('perpetrator_programme', 'Perpetrator programme'), ('counselling', 'Counselling'), ('sanctuary', 'Sanctuary scheme'), ('victim_support', 'Victim support'), ('combined', 'Combined domestic abuse services'), ('other', 'Other')], max_length=30, verbose_name='service area')),
-                ('target_start_date', models.DateField(blank=True, null=True, verbose_name='target start of the new contracts')),
-                ('estimated_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('stage', models.CharField(choices=[('needs_assessment', 'Needs assessment'), ('strategy', 'Strategy and options appraisal'), ('market_engagement', 'Market engagement'), ('procurement', 'Procurement'), ('evaluation', 'Evaluation'), ('award', 'Award and standstill'), ('mobilisation', 'Mobilisation'), ('live', 'Live and contract management')], default='needs_assessment', max_length=20)),
-                ('stage_changed_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('decision', models.CharField(blank=True, choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], help_text='The decision for the contracts this cycle replaces', max_length=30, verbose_name='decision')),
-                ('decision_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('ocid', models.CharField(blank=True, max_length=100, verbose_name='OCID')),
-                ('is_light_touch', models.BooleanField(default=False, verbose_name='light-touch regime')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decision_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_officer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.team')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "service_category",
+                    models.CharField(
+                        choices=[
+                            ("crisis_intervention", "Crisis intervention (IDVA)"),
+                            ("refuge", "Refuge and safe accommodation"),
+                            ("perpetrator_programme", "Perpetrator programme"),
+                            ("counselling", "Counselling"),
+                            ("sanctuary", "Sanctuary scheme"),
+                            ("victim_support", "Victim support"),
+                            ("combined", "Combined domestic abuse services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="service area",
+                    ),
+                ),
+                (
+                    "target_start_date",
+                    models.DateField(blank=True, null=True, verbose_name="target start of the new contracts"),
+                ),
+                (
+                    "estimated_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("needs_assessment", "Needs assessment"),
+                            ("strategy", "Strategy and options appraisal"),
+                            ("market_engagement", "Market engagement"),
+                            ("procurement", "Procurement"),
+                            ("evaluation", "Evaluation"),
+                            ("award", "Award and standstill"),
+                            ("mobilisation", "Mobilisation"),
+                            ("live", "Live and contract management"),
+                        ],
+                        default="needs_assessment",
+                        max_length=20,
+                    ),
+                ),
+                ("stage_changed_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("extend", "Extend"),
+                            ("extend_with_variations", "Extend with variations"),
+                            ("retender", "Re-tender"),
+                            ("decommission", "Decommission"),
+                        ],
+                        help_text="The decision for the contracts this cycle replaces",
+                        max_length=30,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decision_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                ("ocid", models.CharField(blank=True, max_length=100, verbose_name="OCID")),
+                ("is_light_touch", models.BooleanField(default=False, verbose_name="light-touch regime")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "decision_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical commissioning cycle',
-                'verbose_name_plural': 'historical commissioning cycles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical commissioning cycle",
+                "verbose_name_plural": "historical commissioning cycles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCommissioningCycle_replaces',
+            name="HistoricalCommissioningCycle_replaces",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('commissioningcycle', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commissioning.commissioningcycle')),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='commissioning.historicalcommissioningcycle')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "commissioningcycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commissioning.commissioningcycle",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="commissioning.historicalcommissioningcycle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalCommissioningCycle_replaces',
+                "verbose_name": "HistoricalCommissioningCycle_replaces",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMilestone',
+            name="HistoricalMilestone",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('other', 'Other')], default='other', max_length=20)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('due_on', models.DateField(db_index=True, verbose_name='due date')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due time')),
-                ('ends_at', models.DateTimeField(blank=True, help_text='For events with an end time', null=True, verbose_name='ends')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('met', 'Met'), ('missed', 'Missed'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10)),
-                ('met_on', models.DateField(blank=True, null=True, verbose_name='met on')),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('derived', 'Derived from the contract'), ('imported', 'Imported from a notice')], default='manual', max_length=10)),
-                ('derived_key', models.CharField(blank=True, help_text='Which derived date this is, e.g. term_end or option_decision:2', max_length=50)),
-                ('edited_by_hand', models.BooleanField(default=False, help_text='An officer changed a derived milestone: recomputing leaves it alone')),
-                ('conflict_note', models.TextField(blank=True, help_text='Where the sources disagree about this date, what each says')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commissioning.commissioningcycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('option', models.ForeignKey(blank=True, db_constraint=False, help_text='The extension option a decision milestone is about', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.extensionoption')),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("contract_start", "Contract start"),
+                            ("term_end", "End of the current term"),
+                            ("option_decision", "Extension decision due"),
+                            ("max_extent", "Maximum extent"),
+                            ("framework_end", "End of the framework"),
+                            ("market_engagement", "Market engagement responses due"),
+                            ("provider_event", "Provider engagement event"),
+                            ("notice", "Procurement notice"),
+                            ("tender_deadline", "Tender deadline"),
+                            ("evaluation", "Evaluation"),
+                            ("decision_meeting", "Decision meeting"),
+                            ("award", "Contract award"),
+                            ("standstill_end", "End of standstill"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                ("due_on", models.DateField(db_index=True, verbose_name="due date")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due time")),
+                (
+                    "ends_at",
+                    models.DateTimeField(
+                        blank=True, help_text="For events with an end time", null=True, verbose_name="ends"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("met", "Met"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("met_on", models.DateField(blank=True, null=True, verbose_name="met on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("derived", "Derived from the contract"),
+                            ("imported", "Imported from a notice"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "derived_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which derived date this is, e.g. term_end or option_decision:2",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "edited_by_hand",
+                    models.BooleanField(
+                        default=False, help_text="An officer changed a derived milestone: recomputing leaves it alone"
+                    ),
+                ),
+                (
+                    "conflict_note",
+                    models.TextField(
+                        blank=True, help_text="Where the sources disagree about this date, what each says"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commissioning.commissioningcycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The extension option a decision milestone is about",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.extensionoption",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical milestone',
-                'verbose_name_plural': 'historical milestones',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical milestone",
+                "verbose_name_plural": "historical milestones",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('other', 'Other')], default='other', max_length=20)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('due_on', models.DateField(db_index=True, verbose_name='due date')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due time')),
-                ('ends_at', models.DateTimeField(blank=True, help_text='For events with an end time', null=True, verbose_name='ends')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('met', 'Met'), ('missed', 'Missed'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10)),
-                ('met_on', models.DateField(blank=True, null=True, verbose_name='met on')),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('derived', 'Derived from the contract'), ('imported', 'Imported from a notice')], default='manual', max_length=10)),
-                ('derived_key', models.CharField(blank=True, help_text='Which derived date this is, e.g. term_end or option_decision:2', max_length=50)),
-                ('edited_by_hand', models.BooleanField(default=False, help_text='An officer changed a derived milestone: recomputing leaves it alone')),
-                ('conflict_note', models.TextField(blank=True, help_text='Where the sources disagree about this date, what each says')),
-                ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='contracts.contract')),
-                ('cycle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='commissioning.commissioningcycle')),
-                ('option', models.ForeignKey(blank=True, help_text='The extension option a decision milestone is about', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestones', to='contracts.extensionoption')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestones_owned', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("contract_start", "Contract start"),
+                            ("term_end", "End of the current term"),
+                            ("option_decision", "Extension decision due"),
+                            ("max_extent", "Maximum extent"),
+                            ("framework_end", "End of the framework"),
+                            ("market_engagement", "Market engagement responses due"),
+                            ("provider_event", "Provider engagement event"),
+                            ("notice", "Procurement notice"),
+                            ("tender_deadline", "Tender deadline"),
+                            ("evaluation", "Evaluation"),
+                            ("decision_meeting", "Decision meeting"),
+                            ("award", "Contract award"),
+                            ("standstill_end", "End of standstill"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                ("due_on", models.DateField(db_index=True, verbose_name="due date")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due time")),
+                (
+                    "ends_at",
+                    models.DateTimeField(
+                        blank=True, help_text="For events with an end time", null=True, verbose_name="ends"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("met", "Met"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("met_on", models.DateField(blank=True, null=True, verbose_name="met on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("derived", "Derived from the contract"),
+                            ("imported", "Imported from a notice"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "derived_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which derived date this is, e.g. term_end or option_decision:2",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "edited_by_hand",
+                    models.BooleanField(
+                        default=False, help_text="An officer changed a derived milestone: recomputing leaves it alone"
+                    ),
+                ),
+                (
+                    "conflict_note",
+                    models.TextField(
+                        blank=True, help_text="Where the sources disagree about this date, what each says"
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="commissioning.commissioningcycle",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The extension option a decision milestone is about",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="milestones",
+                        to="contracts.extensionoption",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="milestones_owned",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'due_at', 'title'],
-                'indexes': [models.Index(fields=['status', 'due_on'], name='milestone_status_due')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('contract__isnull', False), ('cycle__isnull', True)), models.Q(('contract__isnull', True), ('cycle__isnull', False)), _connector='OR'), name='milestone_belongs_to_contract_or_cycle'), models.UniqueConstraint(condition=models.Q(('derived_key', ''), _negated=True), fields=('contract', 'derived_key'), name='milestone_unique_derived_key')],
+                "ordering": ["due_on", "due_at", "title"],
+                "indexes": [models.Index(fields=["status", "due_on"], name="milestone_status_due")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("contract__isnull", False), ("cycle__isnull", True)),
+                            models.Q(("contract__isnull", True), ("cycle__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="milestone_belongs_to_contract_or_cycle",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("derived_key", ""), _negated=True),
+                        fields=("contract", "derived_key"),
+                        name="milestone_unique_derived_key",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,40 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0001_initial'),
+        ("commissioning", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='acknowledged_at',
+            model_name="historicalmilestone",
+            name="acknowledged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='acknowledged_by',
-            field=models.CharField(blank=True, help_text='Who acknowledged the reminders (their email address)', max_length=254),
+            model_name="historicalmilestone",
+            name="acknowledged_by",
+            field=models.CharField(
+                blank=True, help_text="Who acknowledged the reminders (their email address)", max_length=254
+            ),
         ),
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='reminder_offsets',
-            field=models.CharField(blank=True, help_text="When to send reminders, overriding the defaults for this kind of milestone: for example '3 months, 2 weeks, 2 working days, morning of'", max_length=200, verbose_name='reminders'),
+            model_name="historicalmilestone",
+            name="reminder_offsets",
+            field=models.CharField(
+                blank=True,
+                help_text="When to send reminders, overriding the defaults for this kind of milestone: for example '3 months, 2 weeks, 2 working days, morning of'",
+                max_length=200,
+                verbose_name="reminders",
+            ),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='acknowledged_at',
+            model_name="milestone",
+            name="acknowledged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='acknowledged_by',
-            field=models.CharField(blank=True, help_text='Who acknowledged the reminders (their email address)', max_length=254),
+            model_name="milestone",
+            name="acknowledged_by",
+            field=models.CharField(
+                blank=True, help_text="Who acknowledged the reminders (their email address)", max_length=254
+            ),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='reminder_offsets',
-            field=models.CharField(blank=True, help_text="When to send reminders, overriding the defaults for this kind of milestone: for example '3 months, 2 weeks, 2 working days, morning of'", max_length=200, verbose_name='reminders'),
+            model_name="milestone",
+            name="reminder_offsets",
+            field=models.CharField(
+                blank=True,
+                help_text="When to send reminders, overriding the defaults for this kind of milestone: for example '3 months, 2 weeks, 2 working days, morning of'",
+                max_length=200,
+                verbose_name="reminders",
+            ),
         ),
     ]

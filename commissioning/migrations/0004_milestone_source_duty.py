@@ -15,23 +15,40 @@ def duty_milestones_back_to_manual(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0003_services_for_cover'),
+        ("commissioning", "0003_services_for_cover"),
         # Duty.milestone, which the data migration follows back from each milestone.
-        ('notices', '0001_notices_releases_duties'),
+        ("notices", "0001_notices_releases_duties"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmilestone',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Entered by hand'), ('derived', 'Derived from the contract'), ('imported', 'Imported from a notice'), ('duty', 'Required by the Procurement Act')], default='manual', max_length=10),
+            model_name="historicalmilestone",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Entered by hand"),
+                    ("derived", "Derived from the contract"),
+                    ("imported", "Imported from a notice"),
+                    ("duty", "Required by the Procurement Act"),
+                ],
+                default="manual",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='milestone',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Entered by hand'), ('derived', 'Derived from the contract'), ('imported', 'Imported from a notice'), ('duty', 'Required by the Procurement Act')], default='manual', max_length=10),
+            model_name="milestone",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Entered by hand"),
+                    ("derived", "Derived from the contract"),
+                    ("imported", "Imported from a notice"),
+                    ("duty", "Required by the Procurement Act"),
+                ],
+                default="manual",
+                max_length=10,
+            ),
         ),
         migrations.RunPython(duty_milestones_say_so, duty_milestones_back_to_manual),
     ]

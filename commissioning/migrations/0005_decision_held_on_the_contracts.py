@@ -11,9 +11,18 @@ def cycle_decisions_onto_their_contracts(apps, schema_editor):
     CommissioningCycle = apps.get_model("commissioning", "CommissioningCycle")
     for cycle in CommissioningCycle.objects.exclude(decision="").prefetch_related("replaces"):
         for contract in cycle.replaces.all():
-            if contract.decision and contract.decision_on and cycle.decision_on and contract.decision_on > cycle.decision_on:
+            if (
+                contract.decision
+                and contract.decision_on
+                and cycle.decision_on
+                and contract.decision_on > cycle.decision_on
+            ):
                 continue
-            contract.decision, contract.decision_by_id, contract.decision_on = cycle.decision, cycle.decision_by_id, cycle.decision_on
+            contract.decision, contract.decision_by_id, contract.decision_on = (
+                cycle.decision,
+                cycle.decision_by_id,
+                cycle.decision_on,
+            )
             contract.save(update_fields=["decision", "decision_by", "decision_on"])
 
 
@@ -23,41 +32,44 @@ def cycle_decisions_back_from_their_contracts(apps, schema_editor):
         decided = [contract for contract in cycle.replaces.all() if contract.decision]
         if decided:
             latest = max(decided, key=lambda contract: (contract.decision_on, contract.pk))
-            cycle.decision, cycle.decision_by_id, cycle.decision_on = latest.decision, latest.decision_by_id, latest.decision_on
+            cycle.decision, cycle.decision_by_id, cycle.decision_on = (
+                latest.decision,
+                latest.decision_by_id,
+                latest.decision_on,
+            )
             cycle.save(update_fields=["decision", "decision_by", "decision_on"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0004_milestone_source_duty'),
-        ('contracts', '0006_contract_transparency_code_fields'),
+        ("commissioning", "0004_milestone_source_duty"),
+        ("contracts", "0006_contract_transparency_code_fields"),
     ]
 
     operations = [
         migrations.RunPython(cycle_decisions_onto_their_contracts, cycle_decisions_back_from_their_contracts),
         migrations.RemoveField(
-            model_name='commissioningcycle',
-            name='decision',
+            model_name="commissioningcycle",
+            name="decision",
         ),
         migrations.RemoveField(
-            model_name='commissioningcycle',
-            name='decision_by',
+            model_name="commissioningcycle",
+            name="decision_by",
         ),
         migrations.RemoveField(
-            model_name='commissioningcycle',
-            name='decision_on',
+            model_name="commissioningcycle",
+            name="decision_on",
         ),
         migrations.RemoveField(
-            model_name='historicalcommissioningcycle',
-            name='decision',
+            model_name="historicalcommissioningcycle",
+            name="decision",
         ),
         migrations.RemoveField(
-            model_name='historicalcommissioningcycle',
-            name='decision_by',
+            model_name="historicalcommissioningcycle",
+            name="decision_by",
         ),
         migrations.RemoveField(
-            model_name='historicalcommissioningcycle',
-            name='decision_on',
+            model_name="historicalcommissioningcycle",
+            name="decision_on",
         ),
     ]

@@ -79,7 +79,9 @@ class CycleDetailView(Permission, DetailView):
 
     def get_queryset(self):
         user = self.request.user
-        replaced = policy.contracts_visible_to(user, Contract.objects.select_related("provider", "decision_by")).order_by("reference")
+        replaced = policy.contracts_visible_to(
+            user, Contract.objects.select_related("provider", "decision_by")
+        ).order_by("reference")
         return policy.cycles_visible_to(
             user, CommissioningCycle.objects.select_related("lead_officer", "team")
         ).prefetch_related(Prefetch("replaces", queryset=replaced))
@@ -129,7 +131,9 @@ class CycleCreateView(Permission, CycleFormMixin, CreateView):
 
     def get_initial(self):
         initial = {"lead_officer": self.request.user.pk}
-        contract = policy.contracts_visible_to(self.request.user).filter(pk=self.request.GET.get("replaces") or None).first()
+        contract = (
+            policy.contracts_visible_to(self.request.user).filter(pk=self.request.GET.get("replaces") or None).first()
+        )
         if contract is not None:
             initial.update(
                 replaces=[contract.pk],
@@ -146,6 +150,7 @@ class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
 
     def get_queryset(self):
         return policy.cycles_visible_to(self.request.user)
+
     success_message = "Cycle {cycle.name} updated"
 
 

@@ -78,5 +78,3 @@ def calendar_feed(request, token: str):
 
 def _feed_url(request, feed: CalendarFeed) -> str:
     return request.build_absolute_uri(reverse("commissioning:calendar-feed", args=[feed.token]))
-
-

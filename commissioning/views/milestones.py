@@ -22,6 +22,7 @@ FORM_FIELDS = {"due_on": "due_date", "due_at": "due_time", "ends_at": "end_time"
 class MilestoneServiceFormMixin(ServiceFormMixin):
     service_field_names = FORM_FIELDS
 
+
 MILESTONES = Milestone.objects.select_related("contract", "cycle", "owner", "option")
 
 
@@ -38,7 +39,9 @@ class MilestoneDetailView(Permission, DetailView):
         return super().get_context_data(
             can_edit=policy.milestones_editable_by(user).filter(pk=self.object.pk).exists(),
             history=self.object.history.select_related("history_user").order_by("-history_date", "-history_id"),
-            reminders=self.object.reminders.order_by("send_at", "recipient_email") if user.has_perm("reminders.view_reminder") else None,
+            reminders=self.object.reminders.order_by("send_at", "recipient_email")
+            if user.has_perm("reminders.view_reminder")
+            else None,
             **kwargs,
         )
 
@@ -77,7 +80,9 @@ class MilestoneCreateView(Permission, MilestoneServiceFormMixin, FormView):
         return super().get_context_data(subject=self.subject, milestone=None, **kwargs)
 
     def call_service(self, form):
-        return services.milestone_create(contract=self.contract, cycle=self.cycle, officer=self.request.user, **form.details())
+        return services.milestone_create(
+            contract=self.contract, cycle=self.cycle, officer=self.request.user, **form.details()
+        )
 
     def service_succeeded(self, form, milestone):
         messages.success(self.request, f"Milestone added: {milestone.title}")
@@ -147,7 +152,5 @@ class MilestoneStatusView(Permission, MilestoneServiceFormMixin, FormView):
         )
 
     def service_succeeded(self, form, milestone):
-        messages.success(
-            self.request, f"{self.milestone.title}: {self.milestone.get_status_display().lower()}"
-        )
+        messages.success(self.request, f"{self.milestone.title}: {self.milestone.get_status_display().lower()}")
         return redirect(self.milestone)

@@ -25,9 +25,7 @@ class TimelineFilterForm(forms.Form):
 
     EVERYTHING = "all"
 
-    team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams"
-    )
+    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams")
     period = forms.ChoiceField(
         label="Period shown",
         required=False,
@@ -168,7 +166,9 @@ class TimelineView(Permission, TemplateView):
         cycles = []
         if user.has_perm("commissioning.view_commissioningcycle"):
             cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(user=user, team=team)]
-        services = [service_facts(service) for service in selectors.services_cover_for(user=user, today=today, team=team)]
+        services = [
+            service_facts(service) for service in selectors.services_cover_for(user=user, today=today, team=team)
+        ]
         if window is None:
             days = [today, *(d for c in contracts for d in c.days()), *(d for c in cycles for d in c.days())]
             window = timeline.window_spanning(days)

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,202 +17,701 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('shared_mailbox', models.EmailField(blank=True, help_text="The team's shared inbox for reminders", max_length=254)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "shared_mailbox",
+                    models.EmailField(blank=True, help_text="The team's shared inbox for reminders", max_length=254),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='For example, ASC0013', max_length=50, unique=True)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('contract', 'Contract'), ('framework', 'Framework or partnership agreement')], default='contract', max_length=10)),
-                ('service_category', models.CharField(choices=[('crisis_intervention', 'Crisis intervention (IDVA)'), ('refuge', 'Refuge and safe accommodation'), ('perpetrator_programme', 'Perpetrator programme'), ('counselling', 'Counselling'), ('sanctuary', 'Sanctuary scheme'), ('victim_support', 'Victim support'), ('combined', 'Combined domestic abuse services'), ('other', 'Other')], max_length=30)),
-                ('funding_source', models.CharField(choices=[('core_budget', 'Core budget'), ('grant', 'Government grant'), ('opcc', 'Police and crime commissioner (OPCC)'), ('joint', 'Joint or pooled funding'), ('other', 'Other')], default='core_budget', max_length=20)),
-                ('funding_detail', models.CharField(blank=True, help_text='For example, Domestic Abuse New Burdens Grant', max_length=200)),
-                ('annual_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('total_value', models.DecimalField(blank=True, decimal_places=2, help_text='Over the whole term including extensions', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('start_date', models.DateField()),
-                ('initial_term_months', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='The initial term must be at least 1 month')])),
-                ('max_extent_date', models.DateField(blank=True, help_text='The latest the contract may run to with every option exercised', null=True, verbose_name='maximum extent date')),
-                ('is_light_touch', models.BooleanField(default=False, help_text='Procured under the light-touch regime', verbose_name='light-touch regime')),
-                ('ocid', models.CharField(blank=True, help_text='e.g. ocds-h6vhtk-05a7b0', max_length=100, verbose_name='OCID')),
-                ('terminated_on', models.DateField(blank=True, help_text='Only if the contract was ended before its end date', null=True)),
-                ('initial_end_date', models.DateField(verbose_name='end of the initial term')),
-                ('current_end_date', models.DateField(db_index=True)),
-                ('lead_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contracts_led', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, help_text='The framework or partnership agreement this service sits under', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='contracts.contract')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(help_text="For example, ASC0013", max_length=50, unique=True)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("contract", "Contract"), ("framework", "Framework or partnership agreement")],
+                        default="contract",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "service_category",
+                    models.CharField(
+                        choices=[
+                            ("crisis_intervention", "Crisis intervention (IDVA)"),
+                            ("refuge", "Refuge and safe accommodation"),
+                            ("perpetrator_programme", "Perpetrator programme"),
+                            ("counselling", "Counselling"),
+                            ("sanctuary", "Sanctuary scheme"),
+                            ("victim_support", "Victim support"),
+                            ("combined", "Combined domestic abuse services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "funding_source",
+                    models.CharField(
+                        choices=[
+                            ("core_budget", "Core budget"),
+                            ("grant", "Government grant"),
+                            ("opcc", "Police and crime commissioner (OPCC)"),
+                            ("joint", "Joint or pooled funding"),
+                            ("other", "Other"),
+                        ],
+                        default="core_budget",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "funding_detail",
+                    models.CharField(
+                        blank=True, help_text="For example, Domestic Abuse New Burdens Grant", max_length=200
+                    ),
+                ),
+                (
+                    "annual_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "total_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Over the whole term including extensions",
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                (
+                    "initial_term_months",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                1, message="The initial term must be at least 1 month"
+                            )
+                        ]
+                    ),
+                ),
+                (
+                    "max_extent_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The latest the contract may run to with every option exercised",
+                        null=True,
+                        verbose_name="maximum extent date",
+                    ),
+                ),
+                (
+                    "is_light_touch",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Procured under the light-touch regime",
+                        verbose_name="light-touch regime",
+                    ),
+                ),
+                (
+                    "ocid",
+                    models.CharField(
+                        blank=True, help_text="e.g. ocds-h6vhtk-05a7b0", max_length=100, verbose_name="OCID"
+                    ),
+                ),
+                (
+                    "terminated_on",
+                    models.DateField(
+                        blank=True, help_text="Only if the contract was ended before its end date", null=True
+                    ),
+                ),
+                ("initial_end_date", models.DateField(verbose_name="end of the initial term")),
+                ("current_end_date", models.DateField(db_index=True)),
+                (
+                    "lead_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contracts_led",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The framework or partnership agreement this service sits under",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="contracts.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['current_end_date', 'reference'],
-                'permissions': [('approve_decision', 'Can approve extension and contract decisions')],
+                "ordering": ["current_end_date", "reference"],
+                "permissions": [("approve_decision", "Can approve extension and contract decisions")],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalExtensionOption',
+            name="HistoricalExtensionOption",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='Options are numbered from 1')])),
-                ('length_months', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='An option must last at least 1 month')], verbose_name='length in months')),
-                ('status', models.CharField(choices=[('available', 'Available'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('exercised', 'Exercised'), ('declined', 'Declined'), ('lapsed', 'Lapsed')], default='available', max_length=10)),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('decision_reference', models.CharField(blank=True, help_text='For example, Cabinet 19 November 2019, item 7', max_length=200)),
-                ('decision_date', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "sequence",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1, message="Options are numbered from 1")]
+                    ),
+                ),
+                (
+                    "length_months",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1, message="An option must last at least 1 month")
+                        ],
+                        verbose_name="length in months",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("exercised", "Exercised"),
+                            ("declined", "Declined"),
+                            ("lapsed", "Lapsed"),
+                        ],
+                        default="available",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "decision_reference",
+                    models.CharField(
+                        blank=True, help_text="For example, Cabinet 19 November 2019, item 7", max_length=200
+                    ),
+                ),
+                ("decision_date", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical extension option',
-                'verbose_name_plural': 'historical extension options',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical extension option",
+                "verbose_name_plural": "historical extension options",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOrganisation',
+            name="HistoricalOrganisation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('role', models.CharField(choices=[('buyer', 'Buyer'), ('provider', 'Provider'), ('both', 'Buyer and provider')], default='provider', max_length=10)),
-                ('ppon_id', models.CharField(blank=True, help_text='Public Procurement Organisation Number, e.g. PLDZ-6131-PWZH (the GB-PPON scheme)', max_length=40, verbose_name='PPON identifier')),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('is_sme', models.BooleanField(default=False, help_text='Small or medium-sized enterprise', verbose_name='SME')),
-                ('is_vcse', models.BooleanField(default=False, help_text='Voluntary, community or social enterprise', verbose_name='VCSE')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("buyer", "Buyer"), ("provider", "Provider"), ("both", "Buyer and provider")],
+                        default="provider",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "ppon_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Public Procurement Organisation Number, e.g. PLDZ-6131-PWZH (the GB-PPON scheme)",
+                        max_length=40,
+                        verbose_name="PPON identifier",
+                    ),
+                ),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "is_sme",
+                    models.BooleanField(
+                        default=False, help_text="Small or medium-sized enterprise", verbose_name="SME"
+                    ),
+                ),
+                (
+                    "is_vcse",
+                    models.BooleanField(
+                        default=False, help_text="Voluntary, community or social enterprise", verbose_name="VCSE"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical organisation',
-                'verbose_name_plural': 'historical organisations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical organisation",
+                "verbose_name_plural": "historical organisations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTeam',
+            name="HistoricalTeam",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('shared_mailbox', models.EmailField(blank=True, help_text="The team's shared inbox for reminders", max_length=254)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                (
+                    "shared_mailbox",
+                    models.EmailField(blank=True, help_text="The team's shared inbox for reminders", max_length=254),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical team',
-                'verbose_name_plural': 'historical teams',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical team",
+                "verbose_name_plural": "historical teams",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('role', models.CharField(choices=[('buyer', 'Buyer'), ('provider', 'Provider'), ('both', 'Buyer and provider')], default='provider', max_length=10)),
-                ('ppon_id', models.CharField(blank=True, help_text='Public Procurement Organisation Number, e.g. PLDZ-6131-PWZH (the GB-PPON scheme)', max_length=40, verbose_name='PPON identifier')),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('is_sme', models.BooleanField(default=False, help_text='Small or medium-sized enterprise', verbose_name='SME')),
-                ('is_vcse', models.BooleanField(default=False, help_text='Voluntary, community or social enterprise', verbose_name='VCSE')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("buyer", "Buyer"), ("provider", "Provider"), ("both", "Buyer and provider")],
+                        default="provider",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "ppon_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Public Procurement Organisation Number, e.g. PLDZ-6131-PWZH (the GB-PPON scheme)",
+                        max_length=40,
+                        verbose_name="PPON identifier",
+                    ),
+                ),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "is_sme",
+                    models.BooleanField(
+                        default=False, help_text="Small or medium-sized enterprise", verbose_name="SME"
+                    ),
+                ),
+                (
+                    "is_vcse",
+                    models.BooleanField(
+                        default=False, help_text="Voluntary, community or social enterprise", verbose_name="VCSE"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ppon_id', ''), _negated=True), fields=('ppon_id',), name='organisation_unique_ppon_id')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ppon_id", ""), _negated=True),
+                        fields=("ppon_id",),
+                        name="organisation_unique_ppon_id",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='contract',
-            name='buyer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts_bought', to='contracts.organisation'),
+            model_name="contract",
+            name="buyer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contracts_bought",
+                to="contracts.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='provider',
-            field=models.ForeignKey(blank=True, help_text='Leave empty while the contract is being procured', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contracts_provided', to='contracts.organisation'),
+            model_name="contract",
+            name="provider",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Leave empty while the contract is being procured",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contracts_provided",
+                to="contracts.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalContract',
+            name="HistoricalContract",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('reference', models.CharField(db_index=True, help_text='For example, ASC0013', max_length=50)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('contract', 'Contract'), ('framework', 'Framework or partnership agreement')], default='contract', max_length=10)),
-                ('service_category', models.CharField(choices=[('crisis_intervention', 'Crisis intervention (IDVA)'), ('refuge', 'Refuge and safe accommodation'), ('perpetrator_programme', 'Perpetrator programme'), ('counselling', 'Counselling'), ('sanctuary', 'Sanctuary scheme'), ('victim_support', 'Victim support'), ('combined', 'Combined domestic abuse services'), ('other', 'Other')], max_length=30)),
-                ('funding_source', models.CharField(choices=[('core_budget', 'Core budget'), ('grant', 'Government grant'), ('opcc', 'Police and crime commissioner (OPCC)'), ('joint', 'Joint or pooled funding'), ('other', 'Other')], default='core_budget', max_length=20)),
-                ('funding_detail', models.CharField(blank=True, help_text='For example, Domestic Abuse New Burdens Grant', max_length=200)),
-                ('annual_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('total_value', models.DecimalField(blank=True, decimal_places=2, help_text='Over the whole term including extensions', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('start_date', models.DateField()),
-                ('initial_term_months', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='The initial term must be at least 1 month')])),
-                ('max_extent_date', models.DateField(blank=True, help_text='The latest the contract may run to with every option exercised', null=True, verbose_name='maximum extent date')),
-                ('is_light_touch', models.BooleanField(default=False, help_text='Procured under the light-touch regime', verbose_name='light-touch regime')),
-                ('ocid', models.CharField(blank=True, help_text='e.g. ocds-h6vhtk-05a7b0', max_length=100, verbose_name='OCID')),
-                ('terminated_on', models.DateField(blank=True, help_text='Only if the contract was ended before its end date', null=True)),
-                ('initial_end_date', models.DateField(verbose_name='end of the initial term')),
-                ('current_end_date', models.DateField(db_index=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_officer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='The framework or partnership agreement this service sits under', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('buyer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.organisation')),
-                ('provider', models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty while the contract is being procured', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.organisation')),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.team')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("reference", models.CharField(db_index=True, help_text="For example, ASC0013", max_length=50)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("contract", "Contract"), ("framework", "Framework or partnership agreement")],
+                        default="contract",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "service_category",
+                    models.CharField(
+                        choices=[
+                            ("crisis_intervention", "Crisis intervention (IDVA)"),
+                            ("refuge", "Refuge and safe accommodation"),
+                            ("perpetrator_programme", "Perpetrator programme"),
+                            ("counselling", "Counselling"),
+                            ("sanctuary", "Sanctuary scheme"),
+                            ("victim_support", "Victim support"),
+                            ("combined", "Combined domestic abuse services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "funding_source",
+                    models.CharField(
+                        choices=[
+                            ("core_budget", "Core budget"),
+                            ("grant", "Government grant"),
+                            ("opcc", "Police and crime commissioner (OPCC)"),
+                            ("joint", "Joint or pooled funding"),
+                            ("other", "Other"),
+                        ],
+                        default="core_budget",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "funding_detail",
+                    models.CharField(
+                        blank=True, help_text="For example, Domestic Abuse New Burdens Grant", max_length=200
+                    ),
+                ),
+                (
+                    "annual_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "total_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Over the whole term including extensions",
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                (
+                    "initial_term_months",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                1, message="The initial term must be at least 1 month"
+                            )
+                        ]
+                    ),
+                ),
+                (
+                    "max_extent_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The latest the contract may run to with every option exercised",
+                        null=True,
+                        verbose_name="maximum extent date",
+                    ),
+                ),
+                (
+                    "is_light_touch",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Procured under the light-touch regime",
+                        verbose_name="light-touch regime",
+                    ),
+                ),
+                (
+                    "ocid",
+                    models.CharField(
+                        blank=True, help_text="e.g. ocds-h6vhtk-05a7b0", max_length=100, verbose_name="OCID"
+                    ),
+                ),
+                (
+                    "terminated_on",
+                    models.DateField(
+                        blank=True, help_text="Only if the contract was ended before its end date", null=True
+                    ),
+                ),
+                ("initial_end_date", models.DateField(verbose_name="end of the initial term")),
+                ("current_end_date", models.DateField(db_index=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The framework or partnership agreement this service sits under",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.organisation",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Leave empty while the contract is being procured",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.organisation",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contract',
-                'verbose_name_plural': 'historical contracts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contract",
+                "verbose_name_plural": "historical contracts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='contracts.team'),
+            model_name="contract",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="contracts", to="contracts.team"
+            ),
         ),
         migrations.CreateModel(
-            name='ExtensionOption',
+            name="ExtensionOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='Options are numbered from 1')])),
-                ('length_months', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='An option must last at least 1 month')], verbose_name='length in months')),
-                ('status', models.CharField(choices=[('available', 'Available'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('exercised', 'Exercised'), ('declined', 'Declined'), ('lapsed', 'Lapsed')], default='available', max_length=10)),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')])),
-                ('decision_reference', models.CharField(blank=True, help_text='For example, Cabinet 19 November 2019, item 7', max_length=200)),
-                ('decision_date', models.DateField(blank=True, null=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='contracts.contract')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sequence",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1, message="Options are numbered from 1")]
+                    ),
+                ),
+                (
+                    "length_months",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1, message="An option must last at least 1 month")
+                        ],
+                        verbose_name="length in months",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("exercised", "Exercised"),
+                            ("declined", "Declined"),
+                            ("lapsed", "Lapsed"),
+                        ],
+                        default="available",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter an amount of £0 or more"
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "decision_reference",
+                    models.CharField(
+                        blank=True, help_text="For example, Cabinet 19 November 2019, item 7", max_length=200
+                    ),
+                ),
+                ("decision_date", models.DateField(blank=True, null=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="options", to="contracts.contract"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('contract', 'sequence'), name='option_unique_sequence')],
+                "ordering": ["contract", "sequence"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("contract", "sequence"), name="option_unique_sequence")
+                ],
             },
         ),
     ]

@@ -6,71 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0002_role_groups'),
+        ("contracts", "0002_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='approval_lead_weeks',
-            field=models.PositiveSmallIntegerField(default=8, help_text='Time the decision route needs, e.g. drafting a Cabinet report and the meeting', verbose_name='approval lead time in weeks'),
+            model_name="contract",
+            name="approval_lead_weeks",
+            field=models.PositiveSmallIntegerField(
+                default=8,
+                help_text="Time the decision route needs, e.g. drafting a Cabinet report and the meeting",
+                verbose_name="approval lead time in weeks",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='decision',
-            field=models.CharField(blank=True, choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], help_text='What happens when the contract reaches its end', max_length=30, verbose_name='decision on expiry'),
+            model_name="contract",
+            name="decision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("extend", "Extend"),
+                    ("extend_with_variations", "Extend with variations"),
+                    ("retender", "Re-tender"),
+                    ("decommission", "Decommission"),
+                ],
+                help_text="What happens when the contract reaches its end",
+                max_length=30,
+                verbose_name="decision on expiry",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='decision_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contract_decisions', to=settings.AUTH_USER_MODEL, verbose_name='decided by'),
+            model_name="contract",
+            name="decision_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="contract_decisions",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="decided by",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='decision_on',
-            field=models.DateField(blank=True, null=True, verbose_name='decided on'),
+            model_name="contract",
+            name="decision_on",
+            field=models.DateField(blank=True, null=True, verbose_name="decided on"),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='provider_notice_months',
-            field=models.PositiveSmallIntegerField(default=6, help_text='The notice the contract requires before an extension starts', verbose_name='notice to the provider in months'),
+            model_name="contract",
+            name="provider_notice_months",
+            field=models.PositiveSmallIntegerField(
+                default=6,
+                help_text="The notice the contract requires before an extension starts",
+                verbose_name="notice to the provider in months",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='recommissioning_lead_months',
-            field=models.PositiveSmallIntegerField(default=18, help_text='How long before the maximum end date recommissioning must start', verbose_name='recommissioning lead time in months'),
+            model_name="contract",
+            name="recommissioning_lead_months",
+            field=models.PositiveSmallIntegerField(
+                default=18,
+                help_text="How long before the maximum end date recommissioning must start",
+                verbose_name="recommissioning lead time in months",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='approval_lead_weeks',
-            field=models.PositiveSmallIntegerField(default=8, help_text='Time the decision route needs, e.g. drafting a Cabinet report and the meeting', verbose_name='approval lead time in weeks'),
+            model_name="historicalcontract",
+            name="approval_lead_weeks",
+            field=models.PositiveSmallIntegerField(
+                default=8,
+                help_text="Time the decision route needs, e.g. drafting a Cabinet report and the meeting",
+                verbose_name="approval lead time in weeks",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='decision',
-            field=models.CharField(blank=True, choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], help_text='What happens when the contract reaches its end', max_length=30, verbose_name='decision on expiry'),
+            model_name="historicalcontract",
+            name="decision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("extend", "Extend"),
+                    ("extend_with_variations", "Extend with variations"),
+                    ("retender", "Re-tender"),
+                    ("decommission", "Decommission"),
+                ],
+                help_text="What happens when the contract reaches its end",
+                max_length=30,
+                verbose_name="decision on expiry",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='decision_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by'),
+            model_name="historicalcontract",
+            name="decision_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="decided by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='decision_on',
-            field=models.DateField(blank=True, null=True, verbose_name='decided on'),
+            model_name="historicalcontract",
+            name="decision_on",
+            field=models.DateField(blank=True, null=True, verbose_name="decided on"),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='provider_notice_months',
-            field=models.PositiveSmallIntegerField(default=6, help_text='The notice the contract requires before an extension starts', verbose_name='notice to the provider in months'),
+            model_name="historicalcontract",
+            name="provider_notice_months",
+            field=models.PositiveSmallIntegerField(
+                default=6,
+                help_text="The notice the contract requires before an extension starts",
+                verbose_name="notice to the provider in months",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='recommissioning_lead_months',
-            field=models.PositiveSmallIntegerField(default=18, help_text='How long before the maximum end date recommissioning must start', verbose_name='recommissioning lead time in months'),
+            model_name="historicalcontract",
+            name="recommissioning_lead_months",
+            field=models.PositiveSmallIntegerField(
+                default=18,
+                help_text="How long before the maximum end date recommissioning must start",
+                verbose_name="recommissioning lead time in months",
+            ),
         ),
     ]

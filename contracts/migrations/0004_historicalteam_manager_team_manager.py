@@ -6,21 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0003_contract_approval_lead_weeks_contract_decision_and_more'),
+        ("contracts", "0003_contract_approval_lead_weeks_contract_decision_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalteam',
-            name='manager',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Reminders escalate to this person when a deadline is close or missed', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalteam",
+            name="manager",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Reminders escalate to this person when a deadline is close or missed",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='manager',
-            field=models.ForeignKey(blank=True, help_text='Reminders escalate to this person when a deadline is close or missed', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='teams_managed', to=settings.AUTH_USER_MODEL),
+            model_name="team",
+            name="manager",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Reminders escalate to this person when a deadline is close or missed",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="teams_managed",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -6,40 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0005_alter_team_options_team_members_and_more'),
+        ("contracts", "0005_alter_team_options_team_members_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='non_recoverable_vat',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='VAT the council cannot recover, over the whole contract', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')], verbose_name='non-recoverable VAT'),
+            model_name="contract",
+            name="non_recoverable_vat",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="VAT the council cannot recover, over the whole contract",
+                max_digits=14,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")
+                ],
+                verbose_name="non-recoverable VAT",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='procurement_route',
-            field=models.CharField(blank=True, choices=[('published_tender', 'Published invitation to tender'), ('invitation_to_quote', 'Invitation to quote'), ('other', 'Neither, for example a direct award or a call-off')], help_text='Whether the contract followed an invitation to quote or a published invitation to tender', max_length=20),
+            model_name="contract",
+            name="procurement_route",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("published_tender", "Published invitation to tender"),
+                    ("invitation_to_quote", "Invitation to quote"),
+                    ("other", "Neither, for example a direct award or a call-off"),
+                ],
+                help_text="Whether the contract followed an invitation to quote or a published invitation to tender",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='review_date',
-            field=models.DateField(blank=True, help_text='When the contract is next reviewed', null=True),
+            model_name="contract",
+            name="review_date",
+            field=models.DateField(blank=True, help_text="When the contract is next reviewed", null=True),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='non_recoverable_vat',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='VAT the council cannot recover, over the whole contract', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter an amount of £0 or more')], verbose_name='non-recoverable VAT'),
+            model_name="historicalcontract",
+            name="non_recoverable_vat",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="VAT the council cannot recover, over the whole contract",
+                max_digits=14,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0"), message="Enter an amount of £0 or more")
+                ],
+                verbose_name="non-recoverable VAT",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='procurement_route',
-            field=models.CharField(blank=True, choices=[('published_tender', 'Published invitation to tender'), ('invitation_to_quote', 'Invitation to quote'), ('other', 'Neither, for example a direct award or a call-off')], help_text='Whether the contract followed an invitation to quote or a published invitation to tender', max_length=20),
+            model_name="historicalcontract",
+            name="procurement_route",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("published_tender", "Published invitation to tender"),
+                    ("invitation_to_quote", "Invitation to quote"),
+                    ("other", "Neither, for example a direct award or a call-off"),
+                ],
+                help_text="Whether the contract followed an invitation to quote or a published invitation to tender",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='review_date',
-            field=models.DateField(blank=True, help_text='When the contract is next reviewed', null=True),
+            model_name="historicalcontract",
+            name="review_date",
+            field=models.DateField(blank=True, help_text="When the contract is next reviewed", null=True),
         ),
     ]

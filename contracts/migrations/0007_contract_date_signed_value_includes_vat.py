@@ -4,30 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_transparency_code_fields'),
+        ("contracts", "0006_contract_transparency_code_fields"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='date_signed',
-            field=models.DateField(blank=True, help_text='The day the contract was entered into (signed), which may be months before it starts', null=True, verbose_name='date signed'),
+            model_name="contract",
+            name="date_signed",
+            field=models.DateField(
+                blank=True,
+                help_text="The day the contract was entered into (signed), which may be months before it starts",
+                null=True,
+                verbose_name="date signed",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='value_includes_vat',
-            field=models.BooleanField(blank=True, help_text="Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's thresholds include VAT, so 20% is added to test them)", null=True, verbose_name='values include VAT'),
+            model_name="contract",
+            name="value_includes_vat",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's thresholds include VAT, so 20% is added to test them)",
+                null=True,
+                verbose_name="values include VAT",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='date_signed',
-            field=models.DateField(blank=True, help_text='The day the contract was entered into (signed), which may be months before it starts', null=True, verbose_name='date signed'),
+            model_name="historicalcontract",
+            name="date_signed",
+            field=models.DateField(
+                blank=True,
+                help_text="The day the contract was entered into (signed), which may be months before it starts",
+                null=True,
+                verbose_name="date signed",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='value_includes_vat',
-            field=models.BooleanField(blank=True, help_text="Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's thresholds include VAT, so 20% is added to test them)", null=True, verbose_name='values include VAT'),
+            model_name="historicalcontract",
+            name="value_includes_vat",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Yes if the values include VAT or no VAT is charged; no if VAT is on top (the Act's thresholds include VAT, so 20% is added to test them)",
+                null=True,
+                verbose_name="values include VAT",
+            ),
         ),
     ]

@@ -5,20 +5,19 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notices', '0001_notices_releases_duties'),
+        ("notices", "0001_notices_releases_duties"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalnotice',
-            name='url',
-            field=notices.validators.WebAddressField(blank=True, max_length=500, verbose_name='address'),
+            model_name="historicalnotice",
+            name="url",
+            field=notices.validators.WebAddressField(blank=True, max_length=500, verbose_name="address"),
         ),
         migrations.AlterField(
-            model_name='notice',
-            name='url',
-            field=notices.validators.WebAddressField(blank=True, max_length=500, verbose_name='address'),
+            model_name="notice",
+            name="url",
+            field=notices.validators.WebAddressField(blank=True, max_length=500, verbose_name="address"),
         ),
     ]

@@ -6,34 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_transparency_code_fields'),
-        ('notices', '0002_notice_url_http_or_https'),
+        ("contracts", "0006_contract_transparency_code_fields"),
+        ("notices", "0002_notice_url_http_or_https"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('create_buyers', models.BooleanField(default=False)),
-                ('file_name', models.CharField(help_text='The name of the file as uploaded', max_length=255)),
-                ('stored_name', models.CharField(blank=True, help_text='Where the file is kept until it is imported', max_length=255)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Importing'), ('finished', 'Finished'), ('failed', 'Stopped by an error')], default='queued', max_length=10)),
-                ('total', models.PositiveIntegerField(default=0, help_text='Releases in the file, counted when it was uploaded')),
-                ('counts', models.JSONField(blank=True, default=dict, help_text='Releases imported, unchanged, refused so far')),
-                ('shown', models.JSONField(blank=True, default=dict, help_text='The first releases of each kind, for the result page')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, help_text='The team for cycles the import adds', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contracts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("create_buyers", models.BooleanField(default=False)),
+                ("file_name", models.CharField(help_text="The name of the file as uploaded", max_length=255)),
+                (
+                    "stored_name",
+                    models.CharField(
+                        blank=True, help_text="Where the file is kept until it is imported", max_length=255
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Importing"),
+                            ("finished", "Finished"),
+                            ("failed", "Stopped by an error"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "total",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Releases in the file, counted when it was uploaded"
+                    ),
+                ),
+                (
+                    "counts",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Releases imported, unchanged, refused so far"
+                    ),
+                ),
+                (
+                    "shown",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The first releases of each kind, for the result page"
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The team for cycles the import adds",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contracts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
     ]

@@ -6,74 +6,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notices', '0003_import_job'),
+        ("notices", "0003_import_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyncState',
+            name="SyncState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('find-a-tender', 'Find a Tender'), ('contracts-finder', 'Contracts Finder')], max_length=20, unique=True)),
-                ('read_to', models.DateTimeField(blank=True, help_text="Every release updated before this has been read (the last finished window's end)", null=True)),
-                ('window_from', models.DateTimeField(blank=True, help_text='The window being read, if one is unfinished', null=True)),
-                ('window_to', models.DateTimeField(blank=True, null=True)),
-                ('cursor', models.TextField(blank=True, help_text="The platform's cursor for the next page of the unfinished window")),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('running_since', models.DateTimeField(blank=True, help_text='Set while a run holds the lock', null=True)),
-                ('run_token', models.CharField(blank=True, max_length=40)),
-                ('counts', models.JSONField(blank=True, default=dict, help_text='What the last run did: pages, read, imported, market')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("find-a-tender", "Find a Tender"), ("contracts-finder", "Contracts Finder")],
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "read_to",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Every release updated before this has been read (the last finished window's end)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "window_from",
+                    models.DateTimeField(
+                        blank=True, help_text="The window being read, if one is unfinished", null=True
+                    ),
+                ),
+                ("window_to", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cursor",
+                    models.TextField(
+                        blank=True, help_text="The platform's cursor for the next page of the unfinished window"
+                    ),
+                ),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "running_since",
+                    models.DateTimeField(blank=True, help_text="Set while a run holds the lock", null=True),
+                ),
+                ("run_token", models.CharField(blank=True, max_length=40)),
+                (
+                    "counts",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="What the last run did: pages, read, imported, market"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice sync state',
+                "verbose_name": "notice sync state",
             },
         ),
         migrations.CreateModel(
-            name='MarketNotice',
+            name="MarketNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('find-a-tender', 'Find a Tender'), ('contracts-finder', 'Contracts Finder')], max_length=20)),
-                ('ocid', models.CharField(max_length=100, verbose_name='OCID')),
-                ('release_id', models.CharField(max_length=255, verbose_name='release id')),
-                ('released_at', models.DateTimeField(help_text="The release's own date")),
-                ('stage', models.CharField(choices=[('planning', 'Planned'), ('tender', 'Open'), ('award', 'Awarded'), ('contract', 'Contract')], max_length=10)),
-                ('title', models.CharField(max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('buyer_name', models.CharField(blank=True, max_length=255)),
-                ('cpv_codes', models.JSONField(blank=True, default=list)),
-                ('regions', models.JSONField(blank=True, default=list, help_text='NUTS/ITL codes of the delivery places')),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('tender_ends', models.DateTimeField(blank=True, help_text='When tenders are due', null=True)),
-                ('contract_starts', models.DateField(blank=True, null=True)),
-                ('contract_ends', models.DateField(blank=True, null=True)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("find-a-tender", "Find a Tender"), ("contracts-finder", "Contracts Finder")],
+                        max_length=20,
+                    ),
+                ),
+                ("ocid", models.CharField(max_length=100, verbose_name="OCID")),
+                ("release_id", models.CharField(max_length=255, verbose_name="release id")),
+                ("released_at", models.DateTimeField(help_text="The release's own date")),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planned"),
+                            ("tender", "Open"),
+                            ("award", "Awarded"),
+                            ("contract", "Contract"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("description", models.TextField(blank=True)),
+                ("buyer_name", models.CharField(blank=True, max_length=255)),
+                ("cpv_codes", models.JSONField(blank=True, default=list)),
+                (
+                    "regions",
+                    models.JSONField(blank=True, default=list, help_text="NUTS/ITL codes of the delivery places"),
+                ),
+                ("value", models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                ("tender_ends", models.DateTimeField(blank=True, help_text="When tenders are due", null=True)),
+                ("contract_starts", models.DateField(blank=True, null=True)),
+                ("contract_ends", models.DateField(blank=True, null=True)),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-released_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('ocid', 'release_id'), name='market_notice_unique_release')],
+                "ordering": ["-released_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("ocid", "release_id"), name="market_notice_unique_release")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MarketWatch',
+            name="MarketWatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cpv_codes', models.CharField(blank=True, help_text='Comma-separated, e.g. 85312000 (a shorter code covers its family)', max_length=500, verbose_name='CPV codes')),
-                ('keywords', models.CharField(blank=True, help_text='Comma-separated, e.g. domestic abuse, refuge', max_length=500)),
-                ('regions', models.CharField(blank=True, help_text='Comma-separated NUTS/ITL codes, e.g. UK for the whole UK, UKJ for the South East', max_length=200)),
-                ('weekly_email', models.BooleanField(default=True)),
-                ('emailed_to', models.DateTimeField(blank=True, help_text='Market notices first seen before this were emailed', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='market_watches', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "cpv_codes",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated, e.g. 85312000 (a shorter code covers its family)",
+                        max_length=500,
+                        verbose_name="CPV codes",
+                    ),
+                ),
+                (
+                    "keywords",
+                    models.CharField(
+                        blank=True, help_text="Comma-separated, e.g. domestic abuse, refuge", max_length=500
+                    ),
+                ),
+                (
+                    "regions",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated NUTS/ITL codes, e.g. UK for the whole UK, UKJ for the South East",
+                        max_length=200,
+                    ),
+                ),
+                ("weekly_email", models.BooleanField(default=True)),
+                (
+                    "emailed_to",
+                    models.DateTimeField(
+                        blank=True, help_text="Market notices first seen before this were emailed", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="market_watches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['officer', 'pk'],
+                "ordering": ["officer", "pk"],
             },
         ),
     ]

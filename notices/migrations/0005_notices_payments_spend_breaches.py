@@ -7,138 +7,365 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0007_contract_date_signed_value_includes_vat'),
-        ('notices', '0004_notice_sync'),
+        ("contracts", "0007_contract_date_signed_value_includes_vat"),
+        ("notices", "0004_notice_sync"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='duty',
-            name='notice_type',
-            field=models.CharField(blank=True, choices=[('UK1', 'UK1 pipeline notice'), ('UK2', 'UK2 preliminary market engagement notice'), ('UK3', 'UK3 planned procurement notice'), ('UK4', 'UK4 tender notice'), ('UK5', 'UK5 transparency notice'), ('UK6', 'UK6 contract award notice'), ('UK7', 'UK7 contract details notice'), ('UK8', 'UK8 contract payment notice'), ('UK9', 'UK9 contract performance notice'), ('UK10', 'UK10 contract change notice'), ('UK11', 'UK11 contract termination notice'), ('UK12', 'UK12 procurement termination notice'), ('UK13', 'UK13 dynamic market intention notice'), ('UK14', 'UK14 dynamic market establishment notice'), ('UK15', 'UK15 dynamic market modification notice'), ('UK16', 'UK16 dynamic market cessation notice'), ('UK17', 'UK17 payments compliance notice')], help_text='Empty for a duty that is not a notice', max_length=4),
+            model_name="duty",
+            name="notice_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("UK1", "UK1 pipeline notice"),
+                    ("UK2", "UK2 preliminary market engagement notice"),
+                    ("UK3", "UK3 planned procurement notice"),
+                    ("UK4", "UK4 tender notice"),
+                    ("UK5", "UK5 transparency notice"),
+                    ("UK6", "UK6 contract award notice"),
+                    ("UK7", "UK7 contract details notice"),
+                    ("UK8", "UK8 contract payment notice"),
+                    ("UK9", "UK9 contract performance notice"),
+                    ("UK10", "UK10 contract change notice"),
+                    ("UK11", "UK11 contract termination notice"),
+                    ("UK12", "UK12 procurement termination notice"),
+                    ("UK13", "UK13 dynamic market intention notice"),
+                    ("UK14", "UK14 dynamic market establishment notice"),
+                    ("UK15", "UK15 dynamic market modification notice"),
+                    ("UK16", "UK16 dynamic market cessation notice"),
+                    ("UK17", "UK17 payments compliance notice"),
+                ],
+                help_text="Empty for a duty that is not a notice",
+                max_length=4,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalduty',
-            name='notice_type',
-            field=models.CharField(blank=True, choices=[('UK1', 'UK1 pipeline notice'), ('UK2', 'UK2 preliminary market engagement notice'), ('UK3', 'UK3 planned procurement notice'), ('UK4', 'UK4 tender notice'), ('UK5', 'UK5 transparency notice'), ('UK6', 'UK6 contract award notice'), ('UK7', 'UK7 contract details notice'), ('UK8', 'UK8 contract payment notice'), ('UK9', 'UK9 contract performance notice'), ('UK10', 'UK10 contract change notice'), ('UK11', 'UK11 contract termination notice'), ('UK12', 'UK12 procurement termination notice'), ('UK13', 'UK13 dynamic market intention notice'), ('UK14', 'UK14 dynamic market establishment notice'), ('UK15', 'UK15 dynamic market modification notice'), ('UK16', 'UK16 dynamic market cessation notice'), ('UK17', 'UK17 payments compliance notice')], help_text='Empty for a duty that is not a notice', max_length=4),
+            model_name="historicalduty",
+            name="notice_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("UK1", "UK1 pipeline notice"),
+                    ("UK2", "UK2 preliminary market engagement notice"),
+                    ("UK3", "UK3 planned procurement notice"),
+                    ("UK4", "UK4 tender notice"),
+                    ("UK5", "UK5 transparency notice"),
+                    ("UK6", "UK6 contract award notice"),
+                    ("UK7", "UK7 contract details notice"),
+                    ("UK8", "UK8 contract payment notice"),
+                    ("UK9", "UK9 contract performance notice"),
+                    ("UK10", "UK10 contract change notice"),
+                    ("UK11", "UK11 contract termination notice"),
+                    ("UK12", "UK12 procurement termination notice"),
+                    ("UK13", "UK13 dynamic market intention notice"),
+                    ("UK14", "UK14 dynamic market establishment notice"),
+                    ("UK15", "UK15 dynamic market modification notice"),
+                    ("UK16", "UK16 dynamic market cessation notice"),
+                    ("UK17", "UK17 payments compliance notice"),
+                ],
+                help_text="Empty for a duty that is not a notice",
+                max_length=4,
+            ),
         ),
         migrations.CreateModel(
-            name='ContractBreach',
+            name="ContractBreach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_on', models.DateField(help_text='The day of the termination, award, settlement or failure', verbose_name='date')),
-                ('what', models.CharField(choices=[('terminated', 'Terminated for breach'), ('damages', 'Damages paid or awarded for breach'), ('settlement', 'Settlement agreed after a breach'), ('failed_to_improve', 'Failed to improve after notice to do so')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='breaches', to='contracts.contract')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "occurred_on",
+                    models.DateField(
+                        help_text="The day of the termination, award, settlement or failure", verbose_name="date"
+                    ),
+                ),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[
+                            ("terminated", "Terminated for breach"),
+                            ("damages", "Damages paid or awarded for breach"),
+                            ("settlement", "Settlement agreed after a breach"),
+                            ("failed_to_improve", "Failed to improve after notice to do so"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="breaches", to="contracts.contract"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'contract breaches',
-                'ordering': ['contract', 'occurred_on'],
+                "verbose_name_plural": "contract breaches",
+                "ordering": ["contract", "occurred_on"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAuthoritySpend',
+            name="HistoricalAuthoritySpend",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('financial_year_start', models.DateField(help_text='1 April of the financial year')),
-                ('expected_spend', models.DecimalField(decimal_places=2, help_text='Under public contracts, VAT included', max_digits=14)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('buyer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.organisation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("financial_year_start", models.DateField(help_text="1 April of the financial year")),
+                (
+                    "expected_spend",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Under public contracts, VAT included", max_digits=14
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.organisation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical expected spend of an authority',
-                'verbose_name_plural': 'historical expected spend of authorities',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical expected spend of an authority",
+                "verbose_name_plural": "historical expected spend of authorities",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalContractBreach',
+            name="HistoricalContractBreach",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('occurred_on', models.DateField(help_text='The day of the termination, award, settlement or failure', verbose_name='date')),
-                ('what', models.CharField(choices=[('terminated', 'Terminated for breach'), ('damages', 'Damages paid or awarded for breach'), ('settlement', 'Settlement agreed after a breach'), ('failed_to_improve', 'Failed to improve after notice to do so')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "occurred_on",
+                    models.DateField(
+                        help_text="The day of the termination, award, settlement or failure", verbose_name="date"
+                    ),
+                ),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[
+                            ("terminated", "Terminated for breach"),
+                            ("damages", "Damages paid or awarded for breach"),
+                            ("settlement", "Settlement agreed after a breach"),
+                            ("failed_to_improve", "Failed to improve after notice to do so"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contract breach',
-                'verbose_name_plural': 'historical contract breaches',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contract breach",
+                "verbose_name_plural": "historical contract breaches",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPayment',
+            name="HistoricalPayment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('paid_on', models.DateField(verbose_name='date paid')),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Including VAT', max_digits=14)),
-                ('supplier', models.CharField(help_text='As the finance system names the supplier', max_length=255)),
-                ('finance_reference', models.CharField(blank=True, help_text="The finance system's payment or invoice reference, if any", max_length=100)),
-                ('recorded_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("paid_on", models.DateField(verbose_name="date paid")),
+                ("amount", models.DecimalField(decimal_places=2, help_text="Including VAT", max_digits=14)),
+                ("supplier", models.CharField(help_text="As the finance system names the supplier", max_length=255)),
+                (
+                    "finance_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="The finance system's payment or invoice reference, if any",
+                        max_length=100,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical payment',
-                'verbose_name_plural': 'historical payments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical payment",
+                "verbose_name_plural": "historical payments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='AuthoritySpend',
+            name="AuthoritySpend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('financial_year_start', models.DateField(help_text='1 April of the financial year')),
-                ('expected_spend', models.DecimalField(decimal_places=2, help_text='Under public contracts, VAT included', max_digits=14)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='expected_spend', to='contracts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("financial_year_start", models.DateField(help_text="1 April of the financial year")),
+                (
+                    "expected_spend",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Under public contracts, VAT included", max_digits=14
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="expected_spend",
+                        to="contracts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'expected spend of an authority',
-                'verbose_name_plural': 'expected spend of authorities',
-                'ordering': ['buyer', 'financial_year_start'],
-                'constraints': [models.UniqueConstraint(fields=('buyer', 'financial_year_start'), name='authority_spend_once_per_year')],
+                "verbose_name": "expected spend of an authority",
+                "verbose_name_plural": "expected spend of authorities",
+                "ordering": ["buyer", "financial_year_start"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("buyer", "financial_year_start"), name="authority_spend_once_per_year"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paid_on', models.DateField(verbose_name='date paid')),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Including VAT', max_digits=14)),
-                ('supplier', models.CharField(help_text='As the finance system names the supplier', max_length=255)),
-                ('finance_reference', models.CharField(blank=True, help_text="The finance system's payment or invoice reference, if any", max_length=100)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='contracts.contract')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("paid_on", models.DateField(verbose_name="date paid")),
+                ("amount", models.DecimalField(decimal_places=2, help_text="Including VAT", max_digits=14)),
+                ("supplier", models.CharField(help_text="As the finance system names the supplier", max_length=255)),
+                (
+                    "finance_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="The finance system's payment or invoice reference, if any",
+                        max_length=100,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="payments", to="contracts.contract"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', 'paid_on', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('contract', 'paid_on', 'amount', 'finance_reference'), name='payment_once_per_reference')],
+                "ordering": ["contract", "paid_on", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contract", "paid_on", "amount", "finance_reference"), name="payment_once_per_reference"
+                    )
+                ],
             },
         ),
     ]

@@ -7,87 +7,190 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0007_contract_date_signed_value_includes_vat'),
-        ('notices', '0005_notices_payments_spend_breaches'),
+        ("contracts", "0007_contract_date_signed_value_includes_vat"),
+        ("notices", "0005_notices_payments_spend_breaches"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCouncilMeeting',
+            name="HistoricalCouncilMeeting",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('body', models.CharField(help_text='For example, Cabinet', max_length=100)),
-                ('title', models.CharField(max_length=255)),
-                ('meets_on', models.DateField(db_index=True)),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('uid', models.CharField(help_text="The event's UID in the committee system's calendar", max_length=255, verbose_name='calendar UID')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('buyer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.organisation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("body", models.CharField(help_text="For example, Cabinet", max_length=100)),
+                ("title", models.CharField(max_length=255)),
+                ("meets_on", models.DateField(db_index=True)),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "uid",
+                    models.CharField(
+                        help_text="The event's UID in the committee system's calendar",
+                        max_length=255,
+                        verbose_name="calendar UID",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.organisation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical council meeting',
-                'verbose_name_plural': 'historical council meetings',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical council meeting",
+                "verbose_name_plural": "historical council meetings",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalKeyDecisionPolicy',
+            name="HistoricalKeyDecisionPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('threshold', models.DecimalField(decimal_places=2, help_text="A decision worth more than this is a key decision (the council's constitution)", max_digits=14)),
-                ('decision_body', models.CharField(default='Cabinet', help_text='The meetings that take key decisions', max_length=100)),
-                ('report_working_days', models.PositiveSmallIntegerField(default=10, help_text='Working days before the meeting the report is due to democratic services')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('buyer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.organisation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="A decision worth more than this is a key decision (the council's constitution)",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "decision_body",
+                    models.CharField(
+                        default="Cabinet", help_text="The meetings that take key decisions", max_length=100
+                    ),
+                ),
+                (
+                    "report_working_days",
+                    models.PositiveSmallIntegerField(
+                        default=10, help_text="Working days before the meeting the report is due to democratic services"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.organisation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical key decision policy',
-                'verbose_name_plural': 'historical key decision policies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical key decision policy",
+                "verbose_name_plural": "historical key decision policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='KeyDecisionPolicy',
+            name="KeyDecisionPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('threshold', models.DecimalField(decimal_places=2, help_text="A decision worth more than this is a key decision (the council's constitution)", max_digits=14)),
-                ('decision_body', models.CharField(default='Cabinet', help_text='The meetings that take key decisions', max_length=100)),
-                ('report_working_days', models.PositiveSmallIntegerField(default=10, help_text='Working days before the meeting the report is due to democratic services')),
-                ('buyer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='key_decision_policy', to='contracts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="A decision worth more than this is a key decision (the council's constitution)",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "decision_body",
+                    models.CharField(
+                        default="Cabinet", help_text="The meetings that take key decisions", max_length=100
+                    ),
+                ),
+                (
+                    "report_working_days",
+                    models.PositiveSmallIntegerField(
+                        default=10, help_text="Working days before the meeting the report is due to democratic services"
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_decision_policy",
+                        to="contracts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'key decision policies',
+                "verbose_name_plural": "key decision policies",
             },
         ),
         migrations.CreateModel(
-            name='CouncilMeeting',
+            name="CouncilMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.CharField(help_text='For example, Cabinet', max_length=100)),
-                ('title', models.CharField(max_length=255)),
-                ('meets_on', models.DateField(db_index=True)),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('uid', models.CharField(help_text="The event's UID in the committee system's calendar", max_length=255, verbose_name='calendar UID')),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='contracts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.CharField(help_text="For example, Cabinet", max_length=100)),
+                ("title", models.CharField(max_length=255)),
+                ("meets_on", models.DateField(db_index=True)),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "uid",
+                    models.CharField(
+                        help_text="The event's UID in the committee system's calendar",
+                        max_length=255,
+                        verbose_name="calendar UID",
+                    ),
+                ),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="contracts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['buyer', 'meets_on'],
-                'constraints': [models.UniqueConstraint(fields=('buyer', 'uid'), name='meeting_once_per_calendar_uid')],
+                "ordering": ["buyer", "meets_on"],
+                "constraints": [models.UniqueConstraint(fields=("buyer", "uid"), name="meeting_once_per_calendar_uid")],
             },
         ),
     ]

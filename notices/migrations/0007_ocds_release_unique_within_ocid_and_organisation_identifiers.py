@@ -6,42 +6,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
-        ('contracts', '0006_contract_transparency_code_fields'),
-        ('notices', '0006_notices_key_decisions_meetings'),
+        ("commissioning", "0002_historicalmilestone_acknowledged_at_and_more"),
+        ("contracts", "0006_contract_transparency_code_fields"),
+        ("notices", "0006_notices_key_decisions_meetings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrganisationIdentifier',
+            name="OrganisationIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheme', models.CharField(help_text='The org-id.guide scheme, e.g. GB-CFS', max_length=40)),
-                ('identifier', models.CharField(max_length=255)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scheme", models.CharField(help_text="The org-id.guide scheme, e.g. GB-CFS", max_length=40)),
+                ("identifier", models.CharField(max_length=255)),
             ],
             options={
-                'ordering': ['scheme', 'identifier'],
+                "ordering": ["scheme", "identifier"],
             },
         ),
         migrations.AlterField(
-            model_name='release',
-            name='release_id',
-            field=models.CharField(help_text='Unique within its OCID only', max_length=255, verbose_name='release id'),
+            model_name="release",
+            name="release_id",
+            field=models.CharField(help_text="Unique within its OCID only", max_length=255, verbose_name="release id"),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('ocid', 'release_id'), name='release_unique_within_ocid'),
+            model_name="release",
+            constraint=models.UniqueConstraint(fields=("ocid", "release_id"), name="release_unique_within_ocid"),
         ),
         migrations.AddField(
-            model_name='organisationidentifier',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='contracts.organisation'),
+            model_name="organisationidentifier",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="identifiers", to="contracts.organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisationidentifier',
-            constraint=models.UniqueConstraint(fields=('scheme', 'identifier'), name='organisation_identifier_unique_in_scheme'),
+            model_name="organisationidentifier",
+            constraint=models.UniqueConstraint(
+                fields=("scheme", "identifier"), name="organisation_identifier_unique_in_scheme"
+            ),
         ),
     ]

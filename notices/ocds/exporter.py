@@ -96,7 +96,12 @@ TENDER_STATUS = {
     Stage.LIVE: "complete",
 }
 # Dates a lot's contract period already carries: not repeated as planning milestones.
-PERIOD_KINDS = {Milestone.Kind.CONTRACT_START, Milestone.Kind.TERM_END, Milestone.Kind.MAX_EXTENT, Milestone.Kind.FRAMEWORK_END}
+PERIOD_KINDS = {
+    Milestone.Kind.CONTRACT_START,
+    Milestone.Kind.TERM_END,
+    Milestone.Kind.MAX_EXTENT,
+    Milestone.Kind.FRAMEWORK_END,
+}
 RELEASE_TAG = {
     Stage.NEEDS_ASSESSMENT: "planning",
     Stage.STRATEGY: "planning",
@@ -129,7 +134,9 @@ def _published_ids(cycle: CommissioningCycle | None) -> tuple[str | None, dict[i
     if cycle is None:
         return None, {}
     tender_id, awards = None, {}
-    for iv in ImportedValue.objects.filter(cycle=cycle).filter(key__startswith="award:") | ImportedValue.objects.filter(cycle=cycle, key="tender:id"):
+    for iv in ImportedValue.objects.filter(cycle=cycle).filter(key__startswith="award:") | ImportedValue.objects.filter(
+        cycle=cycle, key="tender:id"
+    ):
         if iv.key == "tender:id":
             tender_id = iv.value
         elif isinstance(iv.value, dict) and iv.value.get("contract"):
@@ -159,7 +166,9 @@ def organisation_identifiers(organisation: Organisation) -> list[dict]:
         found.append({"scheme": "GB-COH", "id": organisation.company_number})
     if organisation.charity_number:
         number = organisation.charity_number
-        scheme = "GB-SC" if number.upper().startswith("SC") else "GB-NIC" if number.upper().startswith("NI") else "GB-CHC"
+        scheme = (
+            "GB-SC" if number.upper().startswith("SC") else "GB-NIC" if number.upper().startswith("NI") else "GB-CHC"
+        )
         found.append({"scheme": scheme, "id": number})
     found += [{"scheme": i.scheme, "id": i.identifier} for i in organisation.identifiers.all()]
     return found
@@ -281,7 +290,9 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         entry["value"] = _value(lot.value)
     if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
         entry["suitability"] = {
-            key: value for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse)) if value is not None
+            key: value
+            for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse))
+            if value is not None
         }
     return entry
 
@@ -365,16 +376,33 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
     if ocid is None:
         return None
     tender_id, published = _published_ids(cycle)
-    contracts = list(Contract.objects.filter(ocid=cycle.ocid).select_related("buyer", "provider").prefetch_related("options")) if cycle.ocid else []
+    contracts = (
+        list(Contract.objects.filter(ocid=cycle.ocid).select_related("buyer", "provider").prefetch_related("options"))
+        if cycle.ocid
+        else []
+    )
     imported = {iv.key: iv for iv in ImportedValue.objects.filter(cycle=cycle).select_related("milestone")}
-    written_elsewhere = {iv.milestone_id for key, iv in imported.items() if iv.milestone_id and not key.startswith("milestone:planning:")}
-    planning_ids = {iv.milestone_id: key.removeprefix("milestone:planning:") for key, iv in imported.items() if key.startswith("milestone:planning:") and iv.milestone_id}
+    written_elsewhere = {
+        iv.milestone_id for key, iv in imported.items() if iv.milestone_id and not key.startswith("milestone:planning:")
+    }
+    planning_ids = {
+        iv.milestone_id: key.removeprefix("milestone:planning:")
+        for key, iv in imported.items()
+        if key.startswith("milestone:planning:") and iv.milestone_id
+    }
     milestone_dates = {
-        key.removeprefix("milestone:"): iv.milestone.due_on for key, iv in imported.items() if iv.milestone_id and key.startswith("milestone:lot:")
+        key.removeprefix("milestone:"): iv.milestone.due_on
+        for key, iv in imported.items()
+        if iv.milestone_id and key.startswith("milestone:lot:")
     }
     notices = list(cycle.notices.order_by("published_at", "pk"))
     latest = cycle.releases.filter(applied=True, buyer__isnull=False).select_related("buyer").order_by("-date").first()
-    buyer = latest.buyer if latest else next((c.buyer for c in contracts), None) or next((c.buyer for c in cycle.replaces.select_related("buyer")), None)
+    buyer = (
+        latest.buyer
+        if latest
+        else next((c.buyer for c in contracts), None)
+        or next((c.buyer for c in cycle.replaces.select_related("buyer")), None)
+    )
 
     release: dict = {"tag": [RELEASE_TAG[Stage(cycle.stage)]], "initiationType": "tender", "language": "en"}
     parties = []
@@ -386,7 +414,9 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
     has_lots = bool(lots or contracts)
     milestones = [
         _milestone(m, planning_ids.get(m.pk, f"tracker-{m.pk}"))
-        for m in cycle.milestones.filter(duty__isnull=True).exclude(status=Milestone.Status.CANCELLED).order_by("due_on", "pk")
+        for m in cycle.milestones.filter(duty__isnull=True)
+        .exclude(status=Milestone.Status.CANCELLED)
+        .order_by("due_on", "pk")
         if m.pk not in written_elsewhere and not (has_lots and m.kind in PERIOD_KINDS and m.pk not in planning_ids)
     ]
     if milestones:
@@ -508,7 +538,9 @@ def release_package(releases: list[dict], *, uri: str, now: datetime | None = No
     }
 
 
-def releases_for_all(cycles: Iterable[CommissioningCycle], contracts: Iterable[Contract], *, now: datetime | None = None) -> list[dict]:
+def releases_for_all(
+    cycles: Iterable[CommissioningCycle], contracts: Iterable[Contract], *, now: datetime | None = None
+) -> list[dict]:
     """One release per cycle, and one per contract that no exported cycle already holds (by OCID)."""
     now = now or timezone.now()
     releases, covered = [], set()

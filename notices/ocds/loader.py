@@ -298,8 +298,13 @@ def _log(outcome: Outcome) -> None:
     log.log(
         level,
         f"release {outcome.status}",
-        extra={"release": outcome.release_id, "ocid": outcome.ocid, "location": outcome.location,
-               "changes": len(outcome.changes), "problems": "; ".join(outcome.problems)[:500]},
+        extra={
+            "release": outcome.release_id,
+            "ocid": outcome.ocid,
+            "location": outcome.location,
+            "changes": len(outcome.changes),
+            "problems": "; ".join(outcome.problems)[:500],
+        },
     )
 
 
@@ -317,7 +322,9 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
         return _refused(item, error.problems)
     except (RecursionError, ArithmeticError):
         # Not expected after the reader's depth limit and the parser's number checks: refused, never a 500.
-        return _refused(item, [Problem("$", "could not be read (it is nested too deeply or holds a number out of range)")])
+        return _refused(
+            item, [Problem("$", "could not be read (it is nested too deeply or holds a number out of range)")]
+        )
     try:
         with transaction.atomic():
             return _import(parsed, item, options)
@@ -435,7 +442,9 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
             # A lot matched earlier (by an administrator's import) to a contract this import may not change is left alone.
             if lot.contract_id in allowed_ids:
                 _compare_with_contract(run, cycle, lot, parsed_lot=_parsed_lot(parsed, lot.lot_id))
-        signed = services.contract_date_signed_from_notice(contracts=contracts, signed=[when.day for when in parsed.signed], officer=run.officer)
+        signed = services.contract_date_signed_from_notice(
+            contracts=contracts, signed=[when.day for when in parsed.signed], officer=run.officer
+        )
         run.changes += signed
     else:
         run.changes.append(
@@ -448,7 +457,12 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     for contract in contracts:
         if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
             run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
-    if created or run.cycle_changed or new_types & services.CYCLE_DUTY_TYPES or (new_notices and not cycle.duties.exists()):
+    if (
+        created
+        or run.cycle_changed
+        or new_types & services.CYCLE_DUTY_TYPES
+        or (new_notices and not cycle.duties.exists())
+    ):
         run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
     _attach_changes(run, new_notices)
     run.release.changes = run.changes
@@ -466,7 +480,13 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
 
 
 # Schemes held in the organisation's own fields; any other scheme is an OrganisationIdentifier.
-OWN_FIELDS = {"GB-PPON": "ppon_id", "GB-COH": "company_number", "GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number"}
+OWN_FIELDS = {
+    "GB-PPON": "ppon_id",
+    "GB-COH": "company_number",
+    "GB-CHC": "charity_number",
+    "GB-SC": "charity_number",
+    "GB-NIC": "charity_number",
+}
 
 
 def organisation_by_identifiers(identifiers) -> Organisation | None:
@@ -513,8 +533,11 @@ def _buyer(run: _Run) -> Organisation | None:
         return organisation
     if not buyer.identifiers:
         raise Refused(
-            Problem("$.buyer.id", f"'{buyer.party_id}' has no identifier in $.parties (identifier or additionalIdentifiers), "
-                    "so the tracker cannot tell which organisation it is")
+            Problem(
+                "$.buyer.id",
+                f"'{buyer.party_id}' has no identifier in $.parties (identifier or additionalIdentifiers), "
+                "so the tracker cannot tell which organisation it is",
+            )
         )
     if not run.options.create_buyers or not run.scope.may_add_buyers():
         raise Refused(
@@ -526,7 +549,10 @@ def _buyer(run: _Run) -> Organisation | None:
             )
         )
     organisation = organisation_add(
-        name=buyer.name or buyer.party_id or buyer.shown, role=Organisation.Role.BUYER, identifiers=buyer.identifiers, run=run
+        name=buyer.name or buyer.party_id or buyer.shown,
+        role=Organisation.Role.BUYER,
+        identifiers=buyer.identifiers,
+        run=run,
     )
     run.changes.append(f"Added the buyer {organisation.name} ({buyer.shown})")
     return organisation
@@ -557,7 +583,10 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         if len(names) < len(cycles):
             names.append(f"{len(cycles) - len(names)} of another team")
         raise Refused(
-            Problem("$.ocid", f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({', '.join(names)}): give it to one only")
+            Problem(
+                "$.ocid",
+                f"{len(cycles)} commissioning cycles have the OCID {parsed.ocid} ({', '.join(names)}): give it to one only",
+            )
         )
     if cycles:
         cycle = cycles[0]
@@ -611,9 +640,14 @@ def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
         TENDER_STATUS,
     )
 
-    stage = STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT) if latest_notice else Stage.NEEDS_ASSESSMENT
+    stage = (
+        STAGE_FOR_NOTICE.get(latest_notice.notice_type, Stage.NEEDS_ASSESSMENT)
+        if latest_notice
+        else Stage.NEEDS_ASSESSMENT
+    )
     consistent = [
-        s for s in Stage
+        s
+        for s in Stage
         if (not parsed.tags or RELEASE_TAG[s] in parsed.tags)
         and (not parsed.tender_status or TENDER_STATUS[s] == parsed.tender_status)
     ]
@@ -631,9 +665,13 @@ def _imported(run: _Run, cycle: CommissioningCycle, key: str) -> ImportedValue |
     return run.imported.get(key)
 
 
-def _remember(run: _Run, cycle, key: str, value, *, imported: ImportedValue | None, milestone: Milestone | None = None) -> ImportedValue:
+def _remember(
+    run: _Run, cycle, key: str, value, *, imported: ImportedValue | None, milestone: Milestone | None = None
+) -> ImportedValue:
     if imported is None:
-        imported = ImportedValue.objects.create(cycle=cycle, key=key, value=value, release=run.release, milestone=milestone)
+        imported = ImportedValue.objects.create(
+            cycle=cycle, key=key, value=value, release=run.release, milestone=milestone
+        )
         if run.imported is not None:
             run.imported[key] = imported
         return imported
@@ -765,7 +803,10 @@ def _provider(run: _Run, award) -> Organisation | None:
         )
         return None
     organisation = organisation_add(
-        name=supplier.name or supplier.party_id, role=Organisation.Role.PROVIDER, identifiers=supplier.identifiers, run=run
+        name=supplier.name or supplier.party_id,
+        role=Organisation.Role.PROVIDER,
+        identifiers=supplier.identifiers,
+        run=run,
     )
     run.changes.append(f"Added the supplier {organisation.name}")
     return organisation
@@ -780,7 +821,9 @@ def _free_reference(wanted: str) -> str:
     return reference
 
 
-def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, contracts: list[Contract]) -> list[Contract]:
+def _awarded(
+    run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, contracts: list[Contract]
+) -> list[Contract]:
     """What awards and contracts (UK6, UK7) say, in the tracker's contracts; returns every contract with the OCID.
 
     1. Each award is one contract, found by the award id it was imported from (``ImportedValue``
@@ -813,13 +856,19 @@ def _awarded(run: _Run, cycle: CommissioningCycle, buyer: Organisation | None, c
         else:
             _contract_update(run, cycle, contract, award, said, imported)
         _remember(
-            run, cycle, key, {"contract": contract.pk, "contract_id": award.contract_id, **said}, imported=_imported(run, cycle, key)
+            run,
+            cycle,
+            key,
+            {"contract": contract.pk, "contract_id": award.contract_id, **said},
+            imported=_imported(run, cycle, key),
         )
         if award.status == "terminated" and contract.terminated_on is None:
             ended = award.end.day if award.end else run.parsed.date.london.date()
             contract.terminated_on = max(ended, contract.start_date)
             contract_services.contract_save(contract=contract, officer=run.officer, reason=run.reason)
-            run.changes.append(f"{contract.reference} marked ended on {long_date(contract.terminated_on)}, as the notice reports")
+            run.changes.append(
+                f"{contract.reference} marked ended on {long_date(contract.terminated_on)}, as the notice reports"
+            )
     return contracts
 
 
@@ -876,7 +925,11 @@ def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None
     return contract
 
 
-CONTRACT_LABELS = {"total_value": "total value", "max_extent_date": "maximum extent date", "end_date": "end of the initial term"}
+CONTRACT_LABELS = {
+    "total_value": "total value",
+    "max_extent_date": "maximum extent date",
+    "end_date": "end of the initial term",
+}
 
 
 def _contract_value(contract: Contract, name: str):
@@ -902,7 +955,9 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
             continue
         subject = f"{contract.reference}: {label}"
         theirs = f"{_words_for(name, new)} ({award.path})"
-        if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs, status=Conflict.Status.OPEN).exists():
+        if Conflict.objects.filter(
+            contract=contract, subject=subject, theirs=theirs, status=Conflict.Status.OPEN
+        ).exists():
             continue
         _conflict(
             run,
@@ -1051,7 +1106,11 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
         # A matched lot is written out with its contract's dates: the same dates coming back (the
         # tracker's own export) are the contract's, not something a notice said about the lot.
         contract_dates = (
-            {"start_date": lot.contract.start_date, "end_date": lot.contract.initial_end_date, "max_extent_date": lot.contract.max_extent_date}
+            {
+                "start_date": lot.contract.start_date,
+                "end_date": lot.contract.initial_end_date,
+                "max_extent_date": lot.contract.max_extent_date,
+            }
             if lot.contract_id
             else {}
         )
@@ -1073,7 +1132,9 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
             run.record(lot)
             lot.save()
             if new:
-                run.changes.append(f"Added lot {lot.lot_id}" + (f", contract {lot.contract.reference}" if lot.contract_id else ""))
+                run.changes.append(
+                    f"Added lot {lot.lot_id}" + (f", contract {lot.contract.reference}" if lot.contract_id else "")
+                )
             else:
                 run.changes.append(f"Lot {lot.lot_id}: " + "; ".join(changed))
         lots.append(lot)
@@ -1117,7 +1178,10 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
 
 
 def _value_of(milestone: Milestone) -> dict:
-    return {"due_on": milestone.due_on.isoformat(), "due_at": milestone.due_at.isoformat() if milestone.due_at else None}
+    return {
+        "due_on": milestone.due_on.isoformat(),
+        "due_at": milestone.due_at.isoformat() if milestone.due_at else None,
+    }
 
 
 def _spec_value(spec: MilestoneSpec) -> dict:
@@ -1166,12 +1230,12 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
         "due_at": alternative.due_at.isoformat(),
         "ends_at": alternative.ends_at.isoformat() if alternative.ends_at else None,
     }
-    if _same(_value_of(milestone), text_value) and (
-        (milestone.ends_at is None) == (alternative.ends_at is None)
-    ):
+    if _same(_value_of(milestone), text_value) and ((milestone.ends_at is None) == (alternative.ends_at is None)):
         return
     text_words = services._when_words(text_value)
-    current_words = services._when_words({**_value_of(milestone), "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None})
+    current_words = services._when_words(
+        {**_value_of(milestone), "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None}
+    )
     _conflict(
         run,
         cycle,
@@ -1191,7 +1255,9 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
         officer=run.officer,
         reason=run.reason,
     )
-    run.changes.append(f"'{milestone.title}': the notice's text says '{alternative.quote}' but its date says {current_words} (the officer chooses)")
+    run.changes.append(
+        f"'{milestone.title}': the notice's text says '{alternative.quote}' but its date says {current_words} (the officer chooses)"
+    )
 
 
 def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> None:
@@ -1245,7 +1311,9 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
     if _same(current, new):
         _remember(run, cycle, key, new, imported=imported)
         return
-    ours_untouched = _same(current, imported.value) and not milestone.edited_by_hand and milestone.source != Milestone.Source.MANUAL
+    ours_untouched = (
+        _same(current, imported.value) and not milestone.edited_by_hand and milestone.source != Milestone.Source.MANUAL
+    )
     if milestone.status != Milestone.Status.SCHEDULED:
         _remember(run, cycle, key, new, imported=imported)
         run.changes.append(
@@ -1271,7 +1339,9 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
     _disagree(run, cycle, milestone, spec, imported, current, new)
 
 
-def _disagree(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, imported: ImportedValue, current: dict, new: dict) -> None:
+def _disagree(
+    run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, imported: ImportedValue, current: dict, new: dict
+) -> None:
     """The tracker's date came from an officer: keep it, note the notice's, let the officer choose."""
     ours = services._when_words({**current, "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None})
     theirs = services._when_words(new)
@@ -1293,7 +1363,9 @@ def _disagree(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, impor
         officer=run.officer,
         reason=run.reason,
     )
-    run.changes.append(f"'{milestone.title}': kept {ours}, entered in the tracker; the notice says {theirs} ({spec.due.written}): the officer chooses")
+    run.changes.append(
+        f"'{milestone.title}': kept {ours}, entered in the tracker; the notice says {theirs} ({spec.due.written}): the officer chooses"
+    )
 
 
 OCDS_STATUS = {"met": Milestone.Status.MET, "notMet": Milestone.Status.MISSED}
@@ -1388,4 +1460,3 @@ def _attach_changes(run: _Run, new_notices: list[Notice]) -> None:
     if latest is not None:
         changes = [*latest.changes, *(f"Release {run.parsed.release_id}: {change}" for change in run.changes)]
         Notice.objects.filter(pk=latest.pk).update(changes=changes)
-

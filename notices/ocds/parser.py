@@ -122,7 +122,9 @@ def _schema_problem(error) -> Problem:
         if len(allowed) > ENUM_SHOWN:
             # A closed codelist of hundreds (currencies): naming the list helps, listing it does not.
             field = next((part for part in reversed(error.absolute_path) if isinstance(part, str)), "value")
-            return Problem(path, f"{_shown(error.instance)} is not one of the {len(allowed)} codes OCDS allows for {field}")
+            return Problem(
+                path, f"{_shown(error.instance)} is not one of the {len(allowed)} codes OCDS allows for {field}"
+            )
         return Problem(path, f"{_shown(error.instance)} is not one of {', '.join(allowed)}")
     return Problem(path, _short(error.message))
 
@@ -181,7 +183,9 @@ def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
     if isinstance(value, dict):
         for key, item in value.items():
             if _not_text(key):
-                yield Problem(json_path(parts), "has a key that is not valid text (a NUL or a lone \\u surrogate escape)")
+                yield Problem(
+                    json_path(parts), "has a key that is not valid text (a NUL or a lone \\u surrogate escape)"
+                )
             else:
                 yield from _text_problems(item, (*parts, key))
     elif isinstance(value, list):
@@ -202,8 +206,10 @@ OCDS_1_0 = (
 
 
 def _is_versioned(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(entry, dict) and "releaseID" in entry and "value" in entry for entry in value
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(entry, dict) and "releaseID" in entry and "value" in entry for entry in value)
     )
 
 
@@ -242,7 +248,9 @@ def check_release(release: object) -> list[Problem]:
     except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError, RecursionError) as error:
         # Not expected (schema.py stubs missing definitions), but a schema fault is a message, never a 500.
         log.exception("The OCDS schema could not check a release")
-        problems.append(Problem("$", f"could not be checked against the OCDS schema ({error.__class__.__name__}): report this"))
+        problems.append(
+            Problem("$", f"could not be checked against the OCDS schema ({error.__class__.__name__}): report this")
+        )
     if not problems:
         problems += _tracker_problems(release)
     return sorted(set(problems), key=lambda p: (p.path, p.message))
@@ -254,11 +262,15 @@ def _tracker_problems(release: dict) -> list[Problem]:
     for path, document in _documents(release):
         url = document.get("url")
         if isinstance(url, str) and url and not is_web_address(url):
-            problems.append(Problem(f"{path}.url", f"{_shown(url)} is not a web address starting with https:// or http://"))
+            problems.append(
+                Problem(f"{path}.url", f"{_shown(url)} is not a web address starting with https:// or http://")
+            )
         notice_type = document.get("noticeType")
         if notice_type is not None and notice_type not in NOTICE_TYPES:
             problems.append(
-                Problem(f"{path}.noticeType", f"{_shown(notice_type)} is not a Procurement Act notice type (UK1 to UK17)")
+                Problem(
+                    f"{path}.noticeType", f"{_shown(notice_type)} is not a Procurement Act notice type (UK1 to UK17)"
+                )
             )
         if notice_type in NOTICE_TYPES and not document.get("datePublished"):
             problems.append(Problem(f"{path}.datePublished", "is missing: a notice needs its publication date"))
@@ -351,7 +363,9 @@ def times_in_text(text: str) -> list[TextTime]:
             hour = _twelve_hour(int(match.group(1)), match.group(3))
             found.append((match.start(), TextTime(time(hour, int(match.group(2))), match.group(0).strip())))
     for match in _HOUR.finditer(text):
-        found.append((match.start(), TextTime(time(_twelve_hour(int(match.group(1)), match.group(2)), 0), match.group(0))))
+        found.append(
+            (match.start(), TextTime(time(_twelve_hour(int(match.group(1)), match.group(2)), 0), match.group(0)))
+        )
     seen, ordered = set(), []
     for _, item in sorted(found, key=lambda pair: pair[0]):
         if item.at not in seen:
@@ -559,7 +573,9 @@ def _lot(path: str, lot: dict) -> ParsedLot:
     parsed_renewal = None
     if isinstance(renewal, dict):
         maximum = renewal.get("maximumRenewals")
-        unlimited = isinstance(maximum, (int, Decimal)) and not isinstance(maximum, bool) and _magnitude(maximum) > FLOAT_MAX
+        unlimited = (
+            isinstance(maximum, (int, Decimal)) and not isinstance(maximum, bool) and _magnitude(maximum) > FLOAT_MAX
+        )
         parsed_renewal = Renewal(
             description=str(renewal.get("description") or ""),
             minimum=_int_or_none(renewal.get("minimumRenewals")),
@@ -663,7 +679,9 @@ def _supplier(release: dict, reference: object) -> Supplier | None:
         return None
     party_id = str(reference.get("id") or "")
     party = next((p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id") == party_id), None)
-    return Supplier(party_id, str(reference.get("name") or (party or {}).get("name") or ""), party_identifiers(party, party_id))
+    return Supplier(
+        party_id, str(reference.get("name") or (party or {}).get("name") or ""), party_identifiers(party, party_id)
+    )
 
 
 def _awards(release: dict) -> tuple[ParsedAward, ...]:
@@ -700,7 +718,9 @@ def _award(release: dict, award: dict, contract: dict, path: str, award_id: str)
         max_extent=_when(period.get("maxExtentDate")) if isinstance(period, dict) else None,
         date_signed=_when(contract.get("dateSigned")),
         amendments=tuple(
-            str(a.get("description") or a.get("rationale") or "") for a in contract.get("amendments") or [] if isinstance(a, dict)
+            str(a.get("description") or a.get("rationale") or "")
+            for a in contract.get("amendments") or []
+            if isinstance(a, dict)
         ),
     )
 

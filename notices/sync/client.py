@@ -66,7 +66,9 @@ class PlatformClient:
     ):
         self.platform = Platform(platform)
         self.base_url = base_url or (
-            settings.FIND_A_TENDER_API_URL if self.platform == Platform.FIND_A_TENDER else settings.CONTRACTS_FINDER_API_URL
+            settings.FIND_A_TENDER_API_URL
+            if self.platform == Platform.FIND_A_TENDER
+            else settings.CONTRACTS_FINDER_API_URL
         )
         self.limit = max(1, min(limit, 100))
         self.stages = stages
@@ -105,7 +107,9 @@ class PlatformClient:
                     body = response.read()
                 package = json.loads(body)
                 if not isinstance(package, dict):
-                    raise PlatformUnavailable(f"{self.platform.label} answered with something that is not a release package")
+                    raise PlatformUnavailable(
+                        f"{self.platform.label} answered with something that is not a release package"
+                    )
                 return Page(package, cursor_from(package))
             except urllib.error.HTTPError as error:
                 status, retry_after = error.code, error.headers.get("Retry-After")
@@ -119,8 +123,13 @@ class PlatformClient:
                     problem = f"{self.platform.label} could not be reached ({error.reason})"
             except ValueError:
                 raise PlatformUnavailable(f"{self.platform.label} answered with something that is not JSON") from None
-            wait = retry_wait(status=status, retry_after=retry_after, attempt=attempt, now=self.clock(),
-                              cap=settings.NOTICE_SYNC_LONGEST_WAIT_SECONDS)
+            wait = retry_wait(
+                status=status,
+                retry_after=retry_after,
+                attempt=attempt,
+                now=self.clock(),
+                cap=settings.NOTICE_SYNC_LONGEST_WAIT_SECONDS,
+            )
             if wait is None or attempt == self.max_attempts:
                 break
             self.sleep(wait)

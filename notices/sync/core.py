@@ -35,7 +35,9 @@ class Window:
     end: datetime
 
 
-def next_window(*, read_to: datetime | None, now: datetime, backfill_from: datetime, overlap: timedelta, longest: timedelta) -> Window | None:
+def next_window(
+    *, read_to: datetime | None, now: datetime, backfill_from: datetime, overlap: timedelta, longest: timedelta
+) -> Window | None:
     """The next window to read, or None when the platform has been read up to ``now``.
 
     The window starts ``overlap`` before where the last one ended, so a release the platform
@@ -68,7 +70,9 @@ def cursor_from(package: dict) -> str:
 RETRIED = {429, 500, 502, 503, 504}
 
 
-def retry_wait(*, status: int | None, retry_after: str | None, attempt: int, now: datetime, base: float = 2.0, cap: float = 300.0) -> float | None:
+def retry_wait(
+    *, status: int | None, retry_after: str | None, attempt: int, now: datetime, base: float = 2.0, cap: float = 300.0
+) -> float | None:
     """Seconds to wait before trying again, or None when the answer should not be retried.
 
     ``status`` None means no answer (a timeout, a refused connection). A ``Retry-After`` in
@@ -108,7 +112,7 @@ def _identifiers_of(party: dict) -> set[tuple[str, str]]:
     if isinstance(party_id, str):
         for scheme in SCHEMES:
             if party_id.upper().startswith(scheme + "-"):
-                found.add((scheme, _norm(party_id[len(scheme) + 1:])))
+                found.add((scheme, _norm(party_id[len(scheme) + 1 :])))
     return found
 
 

@@ -31,7 +31,11 @@ ENDING_WITHIN = timedelta(days=2 * 366)
 def market_watch_add(*, officer, cpv_codes: str, keywords: str, regions: str, weekly_email: bool = True) -> MarketWatch:
     """Add a watch; raises ValidationError (by field) and saves nothing if it is not usable."""
     errors = {}
-    codes, words, places = core.split_list(cpv_codes), core.split_list(keywords), [r.upper() for r in core.split_list(regions)]
+    codes, words, places = (
+        core.split_list(cpv_codes),
+        core.split_list(keywords),
+        [r.upper() for r in core.split_list(regions)],
+    )
     if not codes and not words:
         errors["cpv_codes"] = "Give at least one CPV code or one keyword"
     bad = [code for code in codes if not CPV.match(code)]
@@ -45,8 +49,12 @@ def market_watch_add(*, officer, cpv_codes: str, keywords: str, regions: str, we
     if errors:
         raise ValidationError(errors)
     return MarketWatch.objects.create(
-        officer=officer, cpv_codes=", ".join(codes), keywords=", ".join(words), regions=", ".join(places),
-        weekly_email=weekly_email, emailed_to=timezone.now(),
+        officer=officer,
+        cpv_codes=", ".join(codes),
+        keywords=", ".join(words),
+        regions=", ".join(places),
+        weekly_email=weekly_email,
+        emailed_to=timezone.now(),
     )
 
 
@@ -58,13 +66,19 @@ def market_watch_stop(*, officer, watch_id: int) -> bool:
 def matching(notices, watches) -> list[MarketNotice]:
     rows = [(core.split_list(w.cpv_codes), core.split_list(w.keywords), core.split_list(w.regions)) for w in watches]
     return [
-        notice for notice in notices
+        notice
+        for notice in notices
         if any(core.watch_matches(summary=_summary(notice), cpv=c, keywords=k, watched_regions=r) for c, k, r in rows)
     ]
 
 
 def _summary(notice: MarketNotice) -> dict:
-    return {"title": notice.title, "description": notice.description, "cpv_codes": notice.cpv_codes, "regions": notice.regions}
+    return {
+        "title": notice.title,
+        "description": notice.description,
+        "cpv_codes": notice.cpv_codes,
+        "regions": notice.regions,
+    }
 
 
 @dataclass
@@ -89,16 +103,20 @@ def market_for(user, *, today: date, limit: int = 200) -> Market:
     """What the Market page shows a person: the notices their watches match (everyone's
     watches if they have none), as planned, open and contracts ending."""
     watches = list(MarketWatch.objects.filter(officer=user)) if user.is_authenticated else []
-    recent = MarketNotice.objects.filter(
-        Q(contract_ends__gte=today) | Q(contract_ends__isnull=True)
-    )
+    recent = MarketNotice.objects.filter(Q(contract_ends__gte=today) | Q(contract_ends__isnull=True))
     notices = _latest_per_procurement(recent)
     if watches:
         notices = matching(notices, watches)
     now = timezone.now()
-    planned = sorted((n for n in notices if n.stage == MarketNotice.Stage.PLANNING), key=lambda n: n.released_at, reverse=True)
+    planned = sorted(
+        (n for n in notices if n.stage == MarketNotice.Stage.PLANNING), key=lambda n: n.released_at, reverse=True
+    )
     open_ = sorted(
-        (n for n in notices if n.stage == MarketNotice.Stage.TENDER and (n.tender_ends is None or n.tender_ends >= now)),
+        (
+            n
+            for n in notices
+            if n.stage == MarketNotice.Stage.TENDER and (n.tender_ends is None or n.tender_ends >= now)
+        ),
         key=lambda n: (n.tender_ends is None, n.tender_ends or now),
     )
     ending = sorted(

@@ -22,7 +22,9 @@ class Platform(models.TextChoices):
 class SyncState(models.Model):
     platform = models.CharField(max_length=20, choices=Platform, unique=True)
     read_to = models.DateTimeField(
-        null=True, blank=True, help_text="Every release updated before this has been read (the last finished window's end)"
+        null=True,
+        blank=True,
+        help_text="Every release updated before this has been read (the last finished window's end)",
     )
     window_from = models.DateTimeField(null=True, blank=True, help_text="The window being read, if one is unfinished")
     window_to = models.DateTimeField(null=True, blank=True)
@@ -32,7 +34,9 @@ class SyncState(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     running_since = models.DateTimeField(null=True, blank=True, help_text="Set while a run holds the lock")
     run_token = models.CharField(max_length=40, blank=True)
-    counts = models.JSONField(default=dict, blank=True, help_text="What the last run did: pages, read, imported, market")
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="What the last run did: pages, read, imported, market"
+    )
 
     class Meta:
         verbose_name = "notice sync state"
@@ -81,14 +85,21 @@ class MarketWatch(models.Model):
 
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="market_watches")
     cpv_codes = models.CharField(
-        "CPV codes", max_length=500, blank=True, help_text="Comma-separated, e.g. 85312000 (a shorter code covers its family)"
+        "CPV codes",
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated, e.g. 85312000 (a shorter code covers its family)",
     )
-    keywords = models.CharField(max_length=500, blank=True, help_text='Comma-separated, e.g. domestic abuse, refuge')
+    keywords = models.CharField(max_length=500, blank=True, help_text="Comma-separated, e.g. domestic abuse, refuge")
     regions = models.CharField(
-        max_length=200, blank=True, help_text="Comma-separated NUTS/ITL codes, e.g. UK for the whole UK, UKJ for the South East"
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated NUTS/ITL codes, e.g. UK for the whole UK, UKJ for the South East",
     )
     weekly_email = models.BooleanField(default=True)
-    emailed_to = models.DateTimeField(null=True, blank=True, help_text="Market notices first seen before this were emailed")
+    emailed_to = models.DateTimeField(
+        null=True, blank=True, help_text="Market notices first seen before this were emailed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

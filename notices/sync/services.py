@@ -78,7 +78,9 @@ def own_buyers() -> OwnBuyers:
         owner = min(counts, key=lambda team_id: (-counts[team_id], names[team_id]))
         scope = BuyerScope(organisation.pk, team_objects[owner], set(counts))
         for identifier in core.organisation_identifiers(
-            ppon_id=organisation.ppon_id, company_number=organisation.company_number, charity_number=organisation.charity_number
+            ppon_id=organisation.ppon_id,
+            company_number=organisation.company_number,
+            charity_number=organisation.charity_number,
         ):
             found.by_identifier.setdefault(identifier, scope)
     return found
@@ -96,10 +98,12 @@ class Watches:
 
 
 def watches() -> Watches:
-    return Watches([
-        (core.split_list(watch.cpv_codes), core.split_list(watch.keywords), core.split_list(watch.regions))
-        for watch in MarketWatch.objects.all()
-    ])
+    return Watches(
+        [
+            (core.split_list(watch.cpv_codes), core.split_list(watch.keywords), core.split_list(watch.regions))
+            for watch in MarketWatch.objects.all()
+        ]
+    )
 
 
 def _backfill_from(now: datetime, given: datetime | None) -> datetime:
@@ -114,9 +118,9 @@ def _backfill_from(now: datetime, given: datetime | None) -> datetime:
 def _claim(state: SyncState, now: datetime) -> str:
     token = uuid.uuid4().hex
     stale = now - settings.NOTICE_SYNC_LOCK_TIMEOUT
-    claimed = SyncState.objects.filter(
-        Q(running_since__isnull=True) | Q(running_since__lt=stale), pk=state.pk
-    ).update(running_since=now, run_token=token)
+    claimed = SyncState.objects.filter(Q(running_since__isnull=True) | Q(running_since__lt=stale), pk=state.pk).update(
+        running_since=now, run_token=token
+    )
     if claimed != 1:
         raise SyncBusy(f"A sync of {state.get_platform_display()} is already running")
     return token
@@ -133,7 +137,10 @@ def _import_own(release: dict, scope: BuyerScope, platform: str) -> str:
     options = ImportOptions(team=scope.team, allowed_team_ids=set(scope.allowed_team_ids))
     outcome = import_item(Item(location=f"{Platform(platform).label}", release=release), options)
     if outcome.status not in ("imported", "unchanged"):
-        log.warning("synced release refused", extra={"release": outcome.release_id, "problems": "; ".join(outcome.problems)[:500]})
+        log.warning(
+            "synced release refused",
+            extra={"release": outcome.release_id, "problems": "; ".join(outcome.problems)[:500]},
+        )
     return outcome.status
 
 
@@ -145,7 +152,8 @@ def _keep_market(release: dict, summary: dict, platform: str) -> str:
     try:
         with transaction.atomic():
             _, created = MarketNotice.objects.get_or_create(
-                ocid=ocid[:100], release_id=release_id[:255],
+                ocid=ocid[:100],
+                release_id=release_id[:255],
                 defaults={"platform": platform, "released_at": summary["released_at"], **fields},
             )
     except IntegrityError:
@@ -200,8 +208,11 @@ def sync_platform(
         while True:
             if state.window_from is None:
                 window = core.next_window(
-                    read_to=state.read_to, now=now, backfill_from=start_from,
-                    overlap=settings.NOTICE_SYNC_OVERLAP, longest=settings.NOTICE_SYNC_LONGEST_WINDOW,
+                    read_to=state.read_to,
+                    now=now,
+                    backfill_from=start_from,
+                    overlap=settings.NOTICE_SYNC_OVERLAP,
+                    longest=settings.NOTICE_SYNC_LONGEST_WINDOW,
                 )
                 if window is None:
                     break
@@ -220,14 +231,21 @@ def sync_platform(
             state.save(update_fields=["read_to", "window_from", "window_to", "cursor"])
     except BaseException as error:  # a worker's time limit or a Ctrl-C too: give the lock back
         log.exception("notice sync of %s stopped", platform.label)
-        _release_lock(state, token, last_error=str(error)[:1000] or type(error).__name__,
-                      last_error_at=timezone.now(), counts=dict(counts))
+        _release_lock(
+            state,
+            token,
+            last_error=str(error)[:1000] or type(error).__name__,
+            last_error_at=timezone.now(),
+            counts=dict(counts),
+        )
         raise
     _release_lock(state, token, last_success_at=timezone.now(), last_error="", counts=dict(counts))
     return SyncResult(platform, dict(counts), state.read_to, client.requests)
 
 
-def sync_all(*, now: datetime | None = None, backfill_from: datetime | None = None, platforms: list[str] | None = None) -> list[SyncResult]:
+def sync_all(
+    *, now: datetime | None = None, backfill_from: datetime | None = None, platforms: list[str] | None = None
+) -> list[SyncResult]:
     """Each platform in turn; one platform failing or busy does not stop the other."""
     results, failures = [], []
     for platform in platforms or list(Platform):

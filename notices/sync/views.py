@@ -16,11 +16,20 @@ from .models import MarketWatch, SyncState
 
 
 class WatchForm(forms.Form):
-    cpv_codes = forms.CharField(label="CPV codes", required=False, max_length=500,
-                                help_text="Comma-separated, for example 85312000 (a code covers the codes under it)")
-    keywords = forms.CharField(required=False, max_length=500, help_text="Comma-separated, for example domestic abuse, refuge")
-    regions = forms.CharField(required=False, max_length=200,
-                              help_text="Comma-separated NUTS or ITL codes, for example UK for the whole UK or UKJ for the South East; empty for anywhere")
+    cpv_codes = forms.CharField(
+        label="CPV codes",
+        required=False,
+        max_length=500,
+        help_text="Comma-separated, for example 85312000 (a code covers the codes under it)",
+    )
+    keywords = forms.CharField(
+        required=False, max_length=500, help_text="Comma-separated, for example domestic abuse, refuge"
+    )
+    regions = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Comma-separated NUTS or ITL codes, for example UK for the whole UK or UKJ for the South East; empty for anywhere",
+    )
     weekly_email = forms.BooleanField(label="Email me new ones every Monday", required=False, initial=True)
 
 
@@ -31,11 +40,15 @@ class MarketView(View):
         if not policy.sees_market(request.user):
             raise PermissionDenied("You cannot see notices")
         found = market.market_for(request.user, today=timezone.localdate())
-        return render(request, "notices/market.html", {
-            "market": found,
-            "may_watch": policy.may_watch_market(request.user),
-            "states": SyncState.objects.order_by("platform"),
-        })
+        return render(
+            request,
+            "notices/market.html",
+            {
+                "market": found,
+                "may_watch": policy.may_watch_market(request.user),
+                "states": SyncState.objects.order_by("platform"),
+            },
+        )
 
 
 class MarketWatchCreateView(View):

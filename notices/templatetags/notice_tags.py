@@ -8,8 +8,8 @@ from django.utils import timezone
 from common.dates import long_date
 
 from ..notice_types import notice_type_label
-from ..validators import is_web_address
 from ..selectors import notices_section
+from ..validators import is_web_address
 
 register = template.Library()
 
@@ -42,7 +42,12 @@ def published_day(notice) -> str:
     return long_date(notice.published_at)
 
 
-DUTY_TAGS = {"due": "govuk-tag--blue", "met": "govuk-tag--green", "not_applicable": "govuk-tag--grey", "lapsed": "govuk-tag--grey"}
+DUTY_TAGS = {
+    "due": "govuk-tag--blue",
+    "met": "govuk-tag--green",
+    "not_applicable": "govuk-tag--grey",
+    "lapsed": "govuk-tag--grey",
+}
 
 
 @register.filter

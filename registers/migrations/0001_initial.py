@@ -6,47 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contracts', '0006_contract_transparency_code_fields'),
+        ("contracts", "0006_contract_transparency_code_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ColumnMapping',
+            name="ColumnMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fields', models.JSONField(default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='register_column_mapping', to='contracts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fields", models.JSONField(default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="register_column_mapping",
+                        to="contracts.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RegisterImport',
+            name="RegisterImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('content', models.BinaryField()),
-                ('headers', models.JSONField(default=list)),
-                ('mapping', models.JSONField(default=list)),
-                ('organisation_choices', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('uploaded', 'Uploaded'), ('previewing', 'Checking'), ('previewed', 'Checked'), ('committing', 'Importing'), ('committed', 'Imported'), ('failed', 'Not imported')], default='uploaded', max_length=12)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('preview', models.JSONField(blank=True, default=dict)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='register_imports', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='register_imports', to='contracts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("filename", models.CharField(max_length=255)),
+                ("content", models.BinaryField()),
+                ("headers", models.JSONField(default=list)),
+                ("mapping", models.JSONField(default=list)),
+                ("organisation_choices", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded"),
+                            ("previewing", "Checking"),
+                            ("previewed", "Checked"),
+                            ("committing", "Importing"),
+                            ("committed", "Imported"),
+                            ("failed", "Not imported"),
+                        ],
+                        default="uploaded",
+                        max_length=12,
+                    ),
+                ),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("preview", models.JSONField(blank=True, default=dict)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="register_imports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="register_imports",
+                        to="contracts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['officer', '-created_at'], name='register_import_officer')],
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["officer", "-created_at"], name="register_import_officer")],
             },
         ),
     ]

@@ -7,7 +7,7 @@ register = template.Library()
 
 @register.filter
 def iso_long_date(value: str) -> str:
-    """"2027-03-31" as "31 March 2027" (the preview keeps dates as ISO text in JSON)."""
+    """ "2027-03-31" as "31 March 2027" (the preview keeps dates as ISO text in JSON)."""
     if not value:
         return ""
     try:

@@ -8,81 +8,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
+        ("commissioning", "0002_historicalmilestone_acknowledged_at_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderRule',
+            name="ReminderRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('other', 'Other')], max_length=20, unique=True)),
-                ('offsets', models.CharField(help_text="For example '12 months, 6 months, 1 month, 2 weeks, 2 working days, morning of'", max_length=200, validators=[reminders.models.validate_offsets])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("contract_start", "Contract start"),
+                            ("term_end", "End of the current term"),
+                            ("option_decision", "Extension decision due"),
+                            ("max_extent", "Maximum extent"),
+                            ("framework_end", "End of the framework"),
+                            ("market_engagement", "Market engagement responses due"),
+                            ("provider_event", "Provider engagement event"),
+                            ("notice", "Procurement notice"),
+                            ("tender_deadline", "Tender deadline"),
+                            ("evaluation", "Evaluation"),
+                            ("decision_meeting", "Decision meeting"),
+                            ("award", "Contract award"),
+                            ("standstill_end", "End of standstill"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "offsets",
+                    models.CharField(
+                        help_text="For example '12 months, 6 months, 1 month, 2 weeks, 2 working days, morning of'",
+                        max_length=200,
+                        validators=[reminders.models.validate_offsets],
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HistoricalReminderRule',
+            name="HistoricalReminderRule",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('other', 'Other')], db_index=True, max_length=20)),
-                ('offsets', models.CharField(help_text="For example '12 months, 6 months, 1 month, 2 weeks, 2 working days, morning of'", max_length=200, validators=[reminders.models.validate_offsets])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("contract_start", "Contract start"),
+                            ("term_end", "End of the current term"),
+                            ("option_decision", "Extension decision due"),
+                            ("max_extent", "Maximum extent"),
+                            ("framework_end", "End of the framework"),
+                            ("market_engagement", "Market engagement responses due"),
+                            ("provider_event", "Provider engagement event"),
+                            ("notice", "Procurement notice"),
+                            ("tender_deadline", "Tender deadline"),
+                            ("evaluation", "Evaluation"),
+                            ("decision_meeting", "Decision meeting"),
+                            ("award", "Contract award"),
+                            ("standstill_end", "End of standstill"),
+                            ("other", "Other"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "offsets",
+                    models.CharField(
+                        help_text="For example '12 months, 6 months, 1 month, 2 weeks, 2 working days, morning of'",
+                        max_length=200,
+                        validators=[reminders.models.validate_offsets],
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical reminder rule',
-                'verbose_name_plural': 'historical reminder rules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical reminder rule",
+                "verbose_name_plural": "historical reminder rules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DigestLog',
+            name="DigestLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_commencing', models.DateField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('milestone_count', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week_commencing", models.DateField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("milestone_count", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="digests", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'week_commencing'), name='digest_once_a_week')],
+                "constraints": [models.UniqueConstraint(fields=("user", "week_commencing"), name="digest_once_a_week")],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offset', models.CharField(help_text="e.g. '2 weeks', 'morning of', 'escalation', 'overdue'", max_length=40)),
-                ('purpose', models.CharField(choices=[('reminder', 'Reminder'), ('escalation', 'Escalation: due soon and not acknowledged'), ('overdue', 'Escalation: passed unmet')], default='reminder', max_length=12)),
-                ('audience', models.CharField(choices=[('owner', 'Owner'), ('team', 'Team mailbox'), ('manager', 'Manager')], max_length=10)),
-                ('recipient_email', models.EmailField(max_length=254)),
-                ('recipient_name', models.CharField(blank=True, max_length=200)),
-                ('send_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='planned', max_length=10)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claim_token', models.CharField(blank=True, help_text='Which sweep claimed the row', max_length=32)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('note', models.CharField(blank=True, help_text='Why it was cancelled, or that it was late', max_length=200)),
-                ('was_late', models.BooleanField(default=False, help_text='Sent well after it was due, e.g. after downtime')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='commissioning.milestone')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "offset",
+                    models.CharField(help_text="e.g. '2 weeks', 'morning of', 'escalation', 'overdue'", max_length=40),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("reminder", "Reminder"),
+                            ("escalation", "Escalation: due soon and not acknowledged"),
+                            ("overdue", "Escalation: passed unmet"),
+                        ],
+                        default="reminder",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("team", "Team mailbox"), ("manager", "Manager")], max_length=10
+                    ),
+                ),
+                ("recipient_email", models.EmailField(max_length=254)),
+                ("recipient_name", models.CharField(blank=True, max_length=200)),
+                ("send_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("claim_token", models.CharField(blank=True, help_text="Which sweep claimed the row", max_length=32)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="Why it was cancelled, or that it was late", max_length=200),
+                ),
+                (
+                    "was_late",
+                    models.BooleanField(default=False, help_text="Sent well after it was due, e.g. after downtime"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="commissioning.milestone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['send_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'planned')), fields=['send_at'], name='reminder_planned_send_at'), models.Index(condition=models.Q(('status', 'sending')), fields=['claimed_at'], name='reminder_sending_claimed'), models.Index(condition=models.Q(('status', 'sending')), fields=['claim_token'], name='reminder_sending_token')],
-                'constraints': [models.UniqueConstraint(fields=('milestone', 'offset', 'recipient_email'), name='reminder_unique_per_offset_and_recipient')],
+                "ordering": ["send_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "planned")), fields=["send_at"], name="reminder_planned_send_at"
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", "sending")),
+                        fields=["claimed_at"],
+                        name="reminder_sending_claimed",
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", "sending")), fields=["claim_token"], name="reminder_sending_token"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("milestone", "offset", "recipient_email"),
+                        name="reminder_unique_per_offset_and_recipient",
+                    )
+                ],
             },
         ),
     ]

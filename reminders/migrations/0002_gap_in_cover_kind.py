@@ -4,20 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reminders', '0001_initial'),
+        ("reminders", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalreminderrule',
-            name='kind',
-            field=models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('gap_in_cover', 'Gap in cover'), ('other', 'Other')], db_index=True, max_length=20),
+            model_name="historicalreminderrule",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("contract_start", "Contract start"),
+                    ("term_end", "End of the current term"),
+                    ("option_decision", "Extension decision due"),
+                    ("max_extent", "Maximum extent"),
+                    ("framework_end", "End of the framework"),
+                    ("market_engagement", "Market engagement responses due"),
+                    ("provider_event", "Provider engagement event"),
+                    ("notice", "Procurement notice"),
+                    ("tender_deadline", "Tender deadline"),
+                    ("evaluation", "Evaluation"),
+                    ("decision_meeting", "Decision meeting"),
+                    ("award", "Contract award"),
+                    ("standstill_end", "End of standstill"),
+                    ("gap_in_cover", "Gap in cover"),
+                    ("other", "Other"),
+                ],
+                db_index=True,
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='reminderrule',
-            name='kind',
-            field=models.CharField(choices=[('contract_start', 'Contract start'), ('term_end', 'End of the current term'), ('option_decision', 'Extension decision due'), ('max_extent', 'Maximum extent'), ('framework_end', 'End of the framework'), ('market_engagement', 'Market engagement responses due'), ('provider_event', 'Provider engagement event'), ('notice', 'Procurement notice'), ('tender_deadline', 'Tender deadline'), ('evaluation', 'Evaluation'), ('decision_meeting', 'Decision meeting'), ('award', 'Contract award'), ('standstill_end', 'End of standstill'), ('gap_in_cover', 'Gap in cover'), ('other', 'Other')], max_length=20, unique=True),
+            model_name="reminderrule",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("contract_start", "Contract start"),
+                    ("term_end", "End of the current term"),
+                    ("option_decision", "Extension decision due"),
+                    ("max_extent", "Maximum extent"),
+                    ("framework_end", "End of the framework"),
+                    ("market_engagement", "Market engagement responses due"),
+                    ("provider_event", "Provider engagement event"),
+                    ("notice", "Procurement notice"),
+                    ("tender_deadline", "Tender deadline"),
+                    ("evaluation", "Evaluation"),
+                    ("decision_meeting", "Decision meeting"),
+                    ("award", "Contract award"),
+                    ("standstill_end", "End of standstill"),
+                    ("gap_in_cover", "Gap in cover"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+                unique=True,
+            ),
         ),
     ]

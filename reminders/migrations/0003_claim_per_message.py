@@ -9,16 +9,17 @@ def sent_rows_were_accepted_once(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reminders', '0002_gap_in_cover_kind'),
+        ("reminders", "0002_gap_in_cover_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reminder',
-            name='times_accepted',
-            field=models.PositiveSmallIntegerField(default=0, help_text='How many times the mail server accepted it: more than one is a duplicate'),
+            model_name="reminder",
+            name="times_accepted",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="How many times the mail server accepted it: more than one is a duplicate"
+            ),
         ),
         migrations.RunPython(sent_rows_were_accepted_once, migrations.RunPython.noop),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
-        ('reminders', '0004_quiet_days'),
+        ("commissioning", "0002_historicalmilestone_acknowledged_at_and_more"),
+        ("reminders", "0004_quiet_days"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('status', 'planned')), fields=['recipient_email', 'send_at'], name='reminder_planned_recipient'),
+            model_name="reminder",
+            index=models.Index(
+                condition=models.Q(("status", "planned")),
+                fields=["recipient_email", "send_at"],
+                name="reminder_planned_recipient",
+            ),
         ),
     ]

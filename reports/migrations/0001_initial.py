@@ -9,315 +9,964 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('commissioning', '0002_historicalmilestone_acknowledged_at_and_more'),
-        ('contracts', '0004_historicalteam_manager_team_manager'),
+        ("commissioning", "0002_historicalmilestone_acknowledged_at_and_more"),
+        ("contracts", "0004_historicalteam_manager_team_manager"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DecisionReport',
+            name="DecisionReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extension', 'Contract extension'), ('award', 'Contract award'), ('recommissioning', 'Recommissioning approval'), ('decommissioning', 'Decommissioning')], max_length=20, verbose_name='type of report')),
-                ('title', models.CharField(help_text='Leave empty to use the usual title for this type of report', max_length=255)),
-                ('decision_route', models.CharField(choices=[('cabinet', 'Cabinet'), ('cabinet_member', 'Cabinet member decision'), ('committee', 'Committee or board'), ('officer', 'Delegated officer decision')], default='cabinet', max_length=20, verbose_name='decision route')),
-                ('meeting_date', models.DateField(blank=True, null=True, verbose_name='meeting or decision date')),
-                ('responsible_member', models.CharField(blank=True, help_text='For example, Councillor Long (Cabinet Member for Adult Social Care and Housing)', max_length=200, verbose_name='responsible Cabinet member')),
-                ('sponsor', models.CharField(blank=True, help_text='For example, Michael Bracey (Corporate Director People)', max_length=200, verbose_name='report sponsor')),
-                ('author', models.CharField(blank=True, help_text='For example, Mick Hancock (Assistant Director Joint Commissioning)', max_length=200)),
-                ('author_contact', models.CharField(blank=True, help_text='For example, Tel: (01908) 257967', max_length=200, verbose_name="author's contact details")),
-                ('executive_summary', models.TextField(blank=True, verbose_name='executive summary')),
-                ('recommendations', models.TextField(blank=True, help_text='Any recommendations beyond the one the tracker writes from the contract, one per paragraph')),
-                ('context', models.TextField(blank=True, help_text='Who the decision affects and what the service provides')),
-                ('achievements', models.TextField(blank=True, verbose_name='achievements, outcomes and improvements')),
-                ('background', models.TextField(blank=True)),
-                ('contract_management', models.TextField(blank=True, help_text='The senior client officer and the governance processes', verbose_name='contract management')),
-                ('policy_implications', models.TextField(blank=True, verbose_name='policy')),
-                ('resources_and_risk', models.TextField(blank=True, verbose_name='resources and risk')),
-                ('carbon_and_energy', models.TextField(blank=True, verbose_name='carbon and energy management')),
-                ('legal_implications', models.TextField(blank=True, verbose_name='legal')),
-                ('background_papers', models.TextField(blank=True, verbose_name='background papers')),
-                ('implies_capital', models.BooleanField(default=False, verbose_name='capital')),
-                ('implies_revenue', models.BooleanField(default=False, verbose_name='revenue')),
-                ('implies_accommodation', models.BooleanField(default=False, verbose_name='accommodation')),
-                ('implies_it', models.BooleanField(default=False, verbose_name='IT')),
-                ('implies_medium_term_plan', models.BooleanField(default=False, verbose_name='medium term plan')),
-                ('implies_asset_management', models.BooleanField(default=False, verbose_name='asset management')),
-                ('implies_equalities', models.BooleanField(default=False, verbose_name='equalities and diversity')),
-                ('implies_sustainability', models.BooleanField(default=False, verbose_name='sustainability')),
-                ('implies_human_rights', models.BooleanField(default=False, verbose_name='human rights')),
-                ('implies_e_government', models.BooleanField(default=False, verbose_name='e-government')),
-                ('implies_stakeholders', models.BooleanField(default=False, verbose_name='stakeholders')),
-                ('implies_crime_and_disorder', models.BooleanField(default=False, verbose_name='crime and disorder')),
-                ('implies_carbon_and_energy_policy', models.BooleanField(default=False, verbose_name='carbon and energy policy')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('approved', 'Approved')], default='draft', max_length=10)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision_reports', to='contracts.contract')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cycle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision_reports', to='commissioning.commissioningcycle', verbose_name='commissioning cycle')),
-                ('option', models.ForeignKey(blank=True, help_text='The option the report asks to exercise', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision_reports', to='contracts.extensionoption', verbose_name='extension option')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extension", "Contract extension"),
+                            ("award", "Contract award"),
+                            ("recommissioning", "Recommissioning approval"),
+                            ("decommissioning", "Decommissioning"),
+                        ],
+                        max_length=20,
+                        verbose_name="type of report",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="Leave empty to use the usual title for this type of report", max_length=255
+                    ),
+                ),
+                (
+                    "decision_route",
+                    models.CharField(
+                        choices=[
+                            ("cabinet", "Cabinet"),
+                            ("cabinet_member", "Cabinet member decision"),
+                            ("committee", "Committee or board"),
+                            ("officer", "Delegated officer decision"),
+                        ],
+                        default="cabinet",
+                        max_length=20,
+                        verbose_name="decision route",
+                    ),
+                ),
+                ("meeting_date", models.DateField(blank=True, null=True, verbose_name="meeting or decision date")),
+                (
+                    "responsible_member",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Councillor Long (Cabinet Member for Adult Social Care and Housing)",
+                        max_length=200,
+                        verbose_name="responsible Cabinet member",
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Michael Bracey (Corporate Director People)",
+                        max_length=200,
+                        verbose_name="report sponsor",
+                    ),
+                ),
+                (
+                    "author",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Mick Hancock (Assistant Director Joint Commissioning)",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "author_contact",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Tel: (01908) 257967",
+                        max_length=200,
+                        verbose_name="author's contact details",
+                    ),
+                ),
+                ("executive_summary", models.TextField(blank=True, verbose_name="executive summary")),
+                (
+                    "recommendations",
+                    models.TextField(
+                        blank=True,
+                        help_text="Any recommendations beyond the one the tracker writes from the contract, one per paragraph",
+                    ),
+                ),
+                (
+                    "context",
+                    models.TextField(blank=True, help_text="Who the decision affects and what the service provides"),
+                ),
+                ("achievements", models.TextField(blank=True, verbose_name="achievements, outcomes and improvements")),
+                ("background", models.TextField(blank=True)),
+                (
+                    "contract_management",
+                    models.TextField(
+                        blank=True,
+                        help_text="The senior client officer and the governance processes",
+                        verbose_name="contract management",
+                    ),
+                ),
+                ("policy_implications", models.TextField(blank=True, verbose_name="policy")),
+                ("resources_and_risk", models.TextField(blank=True, verbose_name="resources and risk")),
+                ("carbon_and_energy", models.TextField(blank=True, verbose_name="carbon and energy management")),
+                ("legal_implications", models.TextField(blank=True, verbose_name="legal")),
+                ("background_papers", models.TextField(blank=True, verbose_name="background papers")),
+                ("implies_capital", models.BooleanField(default=False, verbose_name="capital")),
+                ("implies_revenue", models.BooleanField(default=False, verbose_name="revenue")),
+                ("implies_accommodation", models.BooleanField(default=False, verbose_name="accommodation")),
+                ("implies_it", models.BooleanField(default=False, verbose_name="IT")),
+                ("implies_medium_term_plan", models.BooleanField(default=False, verbose_name="medium term plan")),
+                ("implies_asset_management", models.BooleanField(default=False, verbose_name="asset management")),
+                ("implies_equalities", models.BooleanField(default=False, verbose_name="equalities and diversity")),
+                ("implies_sustainability", models.BooleanField(default=False, verbose_name="sustainability")),
+                ("implies_human_rights", models.BooleanField(default=False, verbose_name="human rights")),
+                ("implies_e_government", models.BooleanField(default=False, verbose_name="e-government")),
+                ("implies_stakeholders", models.BooleanField(default=False, verbose_name="stakeholders")),
+                ("implies_crime_and_disorder", models.BooleanField(default=False, verbose_name="crime and disorder")),
+                (
+                    "implies_carbon_and_energy_policy",
+                    models.BooleanField(default=False, verbose_name="carbon and energy policy"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted for approval"), ("approved", "Approved")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decision_reports",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decision_reports",
+                        to="commissioning.commissioningcycle",
+                        verbose_name="commissioning cycle",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The option the report asks to exercise",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decision_reports",
+                        to="contracts.extensionoption",
+                        verbose_name="extension option",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-meeting_date', 'title'],
-                'permissions': [('approve_decisionreport', 'Can approve decision reports')],
+                "ordering": ["-meeting_date", "title"],
+                "permissions": [("approve_decisionreport", "Can approve decision reports")],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalDecisionReport',
+            name="HistoricalDecisionReport",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extension', 'Contract extension'), ('award', 'Contract award'), ('recommissioning', 'Recommissioning approval'), ('decommissioning', 'Decommissioning')], max_length=20, verbose_name='type of report')),
-                ('title', models.CharField(help_text='Leave empty to use the usual title for this type of report', max_length=255)),
-                ('decision_route', models.CharField(choices=[('cabinet', 'Cabinet'), ('cabinet_member', 'Cabinet member decision'), ('committee', 'Committee or board'), ('officer', 'Delegated officer decision')], default='cabinet', max_length=20, verbose_name='decision route')),
-                ('meeting_date', models.DateField(blank=True, null=True, verbose_name='meeting or decision date')),
-                ('responsible_member', models.CharField(blank=True, help_text='For example, Councillor Long (Cabinet Member for Adult Social Care and Housing)', max_length=200, verbose_name='responsible Cabinet member')),
-                ('sponsor', models.CharField(blank=True, help_text='For example, Michael Bracey (Corporate Director People)', max_length=200, verbose_name='report sponsor')),
-                ('author', models.CharField(blank=True, help_text='For example, Mick Hancock (Assistant Director Joint Commissioning)', max_length=200)),
-                ('author_contact', models.CharField(blank=True, help_text='For example, Tel: (01908) 257967', max_length=200, verbose_name="author's contact details")),
-                ('executive_summary', models.TextField(blank=True, verbose_name='executive summary')),
-                ('recommendations', models.TextField(blank=True, help_text='Any recommendations beyond the one the tracker writes from the contract, one per paragraph')),
-                ('context', models.TextField(blank=True, help_text='Who the decision affects and what the service provides')),
-                ('achievements', models.TextField(blank=True, verbose_name='achievements, outcomes and improvements')),
-                ('background', models.TextField(blank=True)),
-                ('contract_management', models.TextField(blank=True, help_text='The senior client officer and the governance processes', verbose_name='contract management')),
-                ('policy_implications', models.TextField(blank=True, verbose_name='policy')),
-                ('resources_and_risk', models.TextField(blank=True, verbose_name='resources and risk')),
-                ('carbon_and_energy', models.TextField(blank=True, verbose_name='carbon and energy management')),
-                ('legal_implications', models.TextField(blank=True, verbose_name='legal')),
-                ('background_papers', models.TextField(blank=True, verbose_name='background papers')),
-                ('implies_capital', models.BooleanField(default=False, verbose_name='capital')),
-                ('implies_revenue', models.BooleanField(default=False, verbose_name='revenue')),
-                ('implies_accommodation', models.BooleanField(default=False, verbose_name='accommodation')),
-                ('implies_it', models.BooleanField(default=False, verbose_name='IT')),
-                ('implies_medium_term_plan', models.BooleanField(default=False, verbose_name='medium term plan')),
-                ('implies_asset_management', models.BooleanField(default=False, verbose_name='asset management')),
-                ('implies_equalities', models.BooleanField(default=False, verbose_name='equalities and diversity')),
-                ('implies_sustainability', models.BooleanField(default=False, verbose_name='sustainability')),
-                ('implies_human_rights', models.BooleanField(default=False, verbose_name='human rights')),
-                ('implies_e_government', models.BooleanField(default=False, verbose_name='e-government')),
-                ('implies_stakeholders', models.BooleanField(default=False, verbose_name='stakeholders')),
-                ('implies_crime_and_disorder', models.BooleanField(default=False, verbose_name='crime and disorder')),
-                ('implies_carbon_and_energy_policy', models.BooleanField(default=False, verbose_name='carbon and energy policy')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('approved', 'Approved')], default='draft', max_length=10)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commissioning.commissioningcycle', verbose_name='commissioning cycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('option', models.ForeignKey(blank=True, db_constraint=False, help_text='The option the report asks to exercise', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.extensionoption', verbose_name='extension option')),
-                ('submitted_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extension", "Contract extension"),
+                            ("award", "Contract award"),
+                            ("recommissioning", "Recommissioning approval"),
+                            ("decommissioning", "Decommissioning"),
+                        ],
+                        max_length=20,
+                        verbose_name="type of report",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="Leave empty to use the usual title for this type of report", max_length=255
+                    ),
+                ),
+                (
+                    "decision_route",
+                    models.CharField(
+                        choices=[
+                            ("cabinet", "Cabinet"),
+                            ("cabinet_member", "Cabinet member decision"),
+                            ("committee", "Committee or board"),
+                            ("officer", "Delegated officer decision"),
+                        ],
+                        default="cabinet",
+                        max_length=20,
+                        verbose_name="decision route",
+                    ),
+                ),
+                ("meeting_date", models.DateField(blank=True, null=True, verbose_name="meeting or decision date")),
+                (
+                    "responsible_member",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Councillor Long (Cabinet Member for Adult Social Care and Housing)",
+                        max_length=200,
+                        verbose_name="responsible Cabinet member",
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Michael Bracey (Corporate Director People)",
+                        max_length=200,
+                        verbose_name="report sponsor",
+                    ),
+                ),
+                (
+                    "author",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Mick Hancock (Assistant Director Joint Commissioning)",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "author_contact",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example, Tel: (01908) 257967",
+                        max_length=200,
+                        verbose_name="author's contact details",
+                    ),
+                ),
+                ("executive_summary", models.TextField(blank=True, verbose_name="executive summary")),
+                (
+                    "recommendations",
+                    models.TextField(
+                        blank=True,
+                        help_text="Any recommendations beyond the one the tracker writes from the contract, one per paragraph",
+                    ),
+                ),
+                (
+                    "context",
+                    models.TextField(blank=True, help_text="Who the decision affects and what the service provides"),
+                ),
+                ("achievements", models.TextField(blank=True, verbose_name="achievements, outcomes and improvements")),
+                ("background", models.TextField(blank=True)),
+                (
+                    "contract_management",
+                    models.TextField(
+                        blank=True,
+                        help_text="The senior client officer and the governance processes",
+                        verbose_name="contract management",
+                    ),
+                ),
+                ("policy_implications", models.TextField(blank=True, verbose_name="policy")),
+                ("resources_and_risk", models.TextField(blank=True, verbose_name="resources and risk")),
+                ("carbon_and_energy", models.TextField(blank=True, verbose_name="carbon and energy management")),
+                ("legal_implications", models.TextField(blank=True, verbose_name="legal")),
+                ("background_papers", models.TextField(blank=True, verbose_name="background papers")),
+                ("implies_capital", models.BooleanField(default=False, verbose_name="capital")),
+                ("implies_revenue", models.BooleanField(default=False, verbose_name="revenue")),
+                ("implies_accommodation", models.BooleanField(default=False, verbose_name="accommodation")),
+                ("implies_it", models.BooleanField(default=False, verbose_name="IT")),
+                ("implies_medium_term_plan", models.BooleanField(default=False, verbose_name="medium term plan")),
+                ("implies_asset_management", models.BooleanField(default=False, verbose_name="asset management")),
+                ("implies_equalities", models.BooleanField(default=False, verbose_name="equalities and diversity")),
+                ("implies_sustainability", models.BooleanField(default=False, verbose_name="sustainability")),
+                ("implies_human_rights", models.BooleanField(default=False, verbose_name="human rights")),
+                ("implies_e_government", models.BooleanField(default=False, verbose_name="e-government")),
+                ("implies_stakeholders", models.BooleanField(default=False, verbose_name="stakeholders")),
+                ("implies_crime_and_disorder", models.BooleanField(default=False, verbose_name="crime and disorder")),
+                (
+                    "implies_carbon_and_energy_policy",
+                    models.BooleanField(default=False, verbose_name="carbon and energy policy"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted for approval"), ("approved", "Approved")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commissioning.commissioningcycle",
+                        verbose_name="commissioning cycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The option the report asks to exercise",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.extensionoption",
+                        verbose_name="extension option",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical decision report',
-                'verbose_name_plural': 'historical decision reports',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical decision report",
+                "verbose_name_plural": "historical decision reports",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMonitoringReturn',
+            name="HistoricalMonitoringReturn",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='The calendar year the financial year starts in: 2016 for 2016/17', validators=[django.core.validators.MinValueValidator(2000, message='Enter a financial year from 2000/01'), django.core.validators.MaxValueValidator(2099, message='Enter a financial year before 2099/00')], verbose_name='financial year')),
-                ('quarter', models.PositiveSmallIntegerField(choices=[(1, 'Q1 (April to June)'), (2, 'Q2 (July to September)'), (3, 'Q3 (October to December)'), (4, 'Q4 (January to March)')])),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='received on')),
-                ('source', models.CharField(choices=[('entered', 'Entered by an officer'), ('imported', "Imported from the provider's CSV")], default='entered', max_length=10)),
-                ('notes', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The calendar year the financial year starts in: 2016 for 2016/17",
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                2000, message="Enter a financial year from 2000/01"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                2099, message="Enter a financial year before 2099/00"
+                            ),
+                        ],
+                        verbose_name="financial year",
+                    ),
+                ),
+                (
+                    "quarter",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Q1 (April to June)"),
+                            (2, "Q2 (July to September)"),
+                            (3, "Q3 (October to December)"),
+                            (4, "Q4 (January to March)"),
+                        ]
+                    ),
+                ),
+                ("received_on", models.DateField(blank=True, null=True, verbose_name="received on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("entered", "Entered by an officer"),
+                            ("imported", "Imported from the provider's CSV"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical monitoring return',
-                'verbose_name_plural': 'historical monitoring returns',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical monitoring return",
+                "verbose_name_plural": "historical monitoring returns",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalQualityAssessment',
+            name="HistoricalQualityAssessment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('service', models.CharField(help_text='For example, Refuge or Crisis intervention (One Stop)', max_length=100)),
-                ('assessed_on', models.DateField(verbose_name='date of the assessment')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter a score of 0%% or more'), django.core.validators.MaxValueValidator(Decimal('100'), message='Enter a score of 100%% or less')])),
-                ('action_plan', models.TextField(blank=True, verbose_name='action plan')),
-                ('follow_up_on', models.DateField(blank=True, null=True, verbose_name='date of the follow-up')),
-                ('follow_up_score', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter a score of 0%% or more'), django.core.validators.MaxValueValidator(Decimal('100'), message='Enter a score of 100%% or less')], verbose_name='score after the action plan')),
-                ('notes', models.TextField(blank=True, help_text='For the team only: reports do not print these')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "service",
+                    models.CharField(help_text="For example, Refuge or Crisis intervention (One Stop)", max_length=100),
+                ),
+                ("assessed_on", models.DateField(verbose_name="date of the assessment")),
+                (
+                    "score",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter a score of 0%% or more"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                Decimal("100"), message="Enter a score of 100%% or less"
+                            ),
+                        ],
+                    ),
+                ),
+                ("action_plan", models.TextField(blank=True, verbose_name="action plan")),
+                ("follow_up_on", models.DateField(blank=True, null=True, verbose_name="date of the follow-up")),
+                (
+                    "follow_up_score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter a score of 0%% or more"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                Decimal("100"), message="Enter a score of 100%% or less"
+                            ),
+                        ],
+                        verbose_name="score after the action plan",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, help_text="For the team only: reports do not print these")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical quality assessment',
-                'verbose_name_plural': 'historical quality assessments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical quality assessment",
+                "verbose_name_plural": "historical quality assessments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalReportOption',
+            name="HistoricalReportOption",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], max_length=30)),
-                ('description', models.TextField(blank=True)),
-                ('benefits', models.TextField(blank=True)),
-                ('risks', models.TextField(blank=True)),
-                ('is_recommended', models.BooleanField(default=False, verbose_name='recommended')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.decisionreport')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extend", "Extend"),
+                            ("extend_with_variations", "Extend with variations"),
+                            ("retender", "Re-tender"),
+                            ("decommission", "Decommission"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("benefits", models.TextField(blank=True)),
+                ("risks", models.TextField(blank=True)),
+                ("is_recommended", models.BooleanField(default=False, verbose_name="recommended")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reports.decisionreport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical report option',
-                'verbose_name_plural': 'historical report options',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical report option",
+                "verbose_name_plural": "historical report options",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='MonitoringReturn',
+            name="MonitoringReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='The calendar year the financial year starts in: 2016 for 2016/17', validators=[django.core.validators.MinValueValidator(2000, message='Enter a financial year from 2000/01'), django.core.validators.MaxValueValidator(2099, message='Enter a financial year before 2099/00')], verbose_name='financial year')),
-                ('quarter', models.PositiveSmallIntegerField(choices=[(1, 'Q1 (April to June)'), (2, 'Q2 (July to September)'), (3, 'Q3 (October to December)'), (4, 'Q4 (January to March)')])),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='received on')),
-                ('source', models.CharField(choices=[('entered', 'Entered by an officer'), ('imported', "Imported from the provider's CSV")], default='entered', max_length=10)),
-                ('notes', models.TextField(blank=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitoring_returns', to='contracts.contract')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The calendar year the financial year starts in: 2016 for 2016/17",
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                2000, message="Enter a financial year from 2000/01"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                2099, message="Enter a financial year before 2099/00"
+                            ),
+                        ],
+                        verbose_name="financial year",
+                    ),
+                ),
+                (
+                    "quarter",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Q1 (April to June)"),
+                            (2, "Q2 (July to September)"),
+                            (3, "Q3 (October to December)"),
+                            (4, "Q4 (January to March)"),
+                        ]
+                    ),
+                ),
+                ("received_on", models.DateField(blank=True, null=True, verbose_name="received on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("entered", "Entered by an officer"),
+                            ("imported", "Imported from the provider's CSV"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitoring_returns",
+                        to="contracts.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', 'year', 'quarter'],
+                "ordering": ["contract", "year", "quarter"],
             },
         ),
         migrations.CreateModel(
-            name='KpiResult',
+            name="KpiResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service', models.CharField(blank=True, help_text='The part of the contract it measures, for example One Stop or Refuge', max_length=100)),
-                ('name', models.CharField(max_length=255, verbose_name='indicator')),
-                ('unit', models.CharField(choices=[('percent', 'Percentage'), ('number', 'Number'), ('days', 'Days'), ('weeks', 'Weeks'), ('months', 'Months'), ('pounds', 'Pounds (£)')], default='percent', max_length=10)),
-                ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('actual', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('higher_is_better', models.BooleanField(default=True, help_text='Untick for indicators where lower is better, such as waiting times', verbose_name='higher is better')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('monitoring_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='reports.monitoringreturn')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "service",
+                    models.CharField(
+                        blank=True,
+                        help_text="The part of the contract it measures, for example One Stop or Refuge",
+                        max_length=100,
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="indicator")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percentage"),
+                            ("number", "Number"),
+                            ("days", "Days"),
+                            ("weeks", "Weeks"),
+                            ("months", "Months"),
+                            ("pounds", "Pounds (£)"),
+                        ],
+                        default="percent",
+                        max_length=10,
+                    ),
+                ),
+                ("target", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("actual", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "higher_is_better",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Untick for indicators where lower is better, such as waiting times",
+                        verbose_name="higher is better",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="reports.monitoringreturn",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI result',
-                'ordering': ['monitoring_return', 'position', 'id'],
+                "verbose_name": "KPI result",
+                "ordering": ["monitoring_return", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalKpiResult',
+            name="HistoricalKpiResult",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('service', models.CharField(blank=True, help_text='The part of the contract it measures, for example One Stop or Refuge', max_length=100)),
-                ('name', models.CharField(max_length=255, verbose_name='indicator')),
-                ('unit', models.CharField(choices=[('percent', 'Percentage'), ('number', 'Number'), ('days', 'Days'), ('weeks', 'Weeks'), ('months', 'Months'), ('pounds', 'Pounds (£)')], default='percent', max_length=10)),
-                ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('actual', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('higher_is_better', models.BooleanField(default=True, help_text='Untick for indicators where lower is better, such as waiting times', verbose_name='higher is better')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('monitoring_return', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.monitoringreturn')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "service",
+                    models.CharField(
+                        blank=True,
+                        help_text="The part of the contract it measures, for example One Stop or Refuge",
+                        max_length=100,
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="indicator")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percentage"),
+                            ("number", "Number"),
+                            ("days", "Days"),
+                            ("weeks", "Weeks"),
+                            ("months", "Months"),
+                            ("pounds", "Pounds (£)"),
+                        ],
+                        default="percent",
+                        max_length=10,
+                    ),
+                ),
+                ("target", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("actual", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "higher_is_better",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Untick for indicators where lower is better, such as waiting times",
+                        verbose_name="higher is better",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reports.monitoringreturn",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical KPI result',
-                'verbose_name_plural': 'historical KPI results',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical KPI result",
+                "verbose_name_plural": "historical KPI results",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='QualityAssessment',
+            name="QualityAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service', models.CharField(help_text='For example, Refuge or Crisis intervention (One Stop)', max_length=100)),
-                ('assessed_on', models.DateField(verbose_name='date of the assessment')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter a score of 0%% or more'), django.core.validators.MaxValueValidator(Decimal('100'), message='Enter a score of 100%% or less')])),
-                ('action_plan', models.TextField(blank=True, verbose_name='action plan')),
-                ('follow_up_on', models.DateField(blank=True, null=True, verbose_name='date of the follow-up')),
-                ('follow_up_score', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'), message='Enter a score of 0%% or more'), django.core.validators.MaxValueValidator(Decimal('100'), message='Enter a score of 100%% or less')], verbose_name='score after the action plan')),
-                ('notes', models.TextField(blank=True, help_text='For the team only: reports do not print these')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quality_assessments', to='contracts.contract')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "service",
+                    models.CharField(help_text="For example, Refuge or Crisis intervention (One Stop)", max_length=100),
+                ),
+                ("assessed_on", models.DateField(verbose_name="date of the assessment")),
+                (
+                    "score",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter a score of 0%% or more"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                Decimal("100"), message="Enter a score of 100%% or less"
+                            ),
+                        ],
+                    ),
+                ),
+                ("action_plan", models.TextField(blank=True, verbose_name="action plan")),
+                ("follow_up_on", models.DateField(blank=True, null=True, verbose_name="date of the follow-up")),
+                (
+                    "follow_up_score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                Decimal("0"), message="Enter a score of 0%% or more"
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                Decimal("100"), message="Enter a score of 100%% or less"
+                            ),
+                        ],
+                        verbose_name="score after the action plan",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, help_text="For the team only: reports do not print these")),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quality_assessments",
+                        to="contracts.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', 'assessed_on', 'id'],
+                "ordering": ["contract", "assessed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RenderedReport',
+            name="RenderedReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pdf', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('rendered_at', models.DateTimeField()),
-                ('status_when_rendered', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('approved', 'Approved')], max_length=10)),
-                ('report', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rendered', to='reports.decisionreport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("pdf", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("rendered_at", models.DateTimeField()),
+                (
+                    "status_when_rendered",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted for approval"), ("approved", "Approved")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "report",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rendered",
+                        to="reports.decisionreport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report'],
+                "ordering": ["report"],
             },
         ),
         migrations.CreateModel(
-            name='ReportOption',
+            name="ReportOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extend', 'Extend'), ('extend_with_variations', 'Extend with variations'), ('retender', 'Re-tender'), ('decommission', 'Decommission')], max_length=30)),
-                ('description', models.TextField(blank=True)),
-                ('benefits', models.TextField(blank=True)),
-                ('risks', models.TextField(blank=True)),
-                ('is_recommended', models.BooleanField(default=False, verbose_name='recommended')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='reports.decisionreport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extend", "Extend"),
+                            ("extend_with_variations", "Extend with variations"),
+                            ("retender", "Re-tender"),
+                            ("decommission", "Decommission"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("benefits", models.TextField(blank=True)),
+                ("risks", models.TextField(blank=True)),
+                ("is_recommended", models.BooleanField(default=False, verbose_name="recommended")),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="options", to="reports.decisionreport"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report', 'id'],
+                "ordering": ["report", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='monitoringreturn',
-            constraint=models.UniqueConstraint(fields=('contract', 'year', 'quarter'), name='monitoring_return_one_per_quarter', violation_error_message='The contract already has a return for this quarter: change that one instead'),
+            model_name="monitoringreturn",
+            constraint=models.UniqueConstraint(
+                fields=("contract", "year", "quarter"),
+                name="monitoring_return_one_per_quarter",
+                violation_error_message="The contract already has a return for this quarter: change that one instead",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpiresult',
-            constraint=models.UniqueConstraint(fields=('monitoring_return', 'service', 'name'), name='kpi_result_one_per_indicator', violation_error_message='The return already has this indicator for this service: change that one instead'),
+            model_name="kpiresult",
+            constraint=models.UniqueConstraint(
+                fields=("monitoring_return", "service", "name"),
+                name="kpi_result_one_per_indicator",
+                violation_error_message="The return already has this indicator for this service: change that one instead",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportoption',
-            constraint=models.UniqueConstraint(fields=('report', 'kind'), name='report_option_one_per_kind'),
+            model_name="reportoption",
+            constraint=models.UniqueConstraint(fields=("report", "kind"), name="report_option_one_per_kind"),
         ),
     ]

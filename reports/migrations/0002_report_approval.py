@@ -6,29 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportApproval',
+            name="ReportApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField()),
-                ('approved_at', models.DateTimeField()),
-                ('figures', models.JSONField(help_text='The computed figures as the approved report printed them')),
-                ('pdf', models.FileField(max_length=255, upload_to='reports/approved/')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the PDF')),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='reports.decisionreport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveSmallIntegerField()),
+                ("approved_at", models.DateTimeField()),
+                ("figures", models.JSONField(help_text="The computed figures as the approved report printed them")),
+                ("pdf", models.FileField(max_length=255, upload_to="reports/approved/")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the PDF")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="reports.decisionreport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report', '-version'],
-                'get_latest_by': 'version',
-                'constraints': [models.UniqueConstraint(fields=('report', 'version'), name='report_approval_one_per_version')],
+                "ordering": ["report", "-version"],
+                "get_latest_by": "version",
+                "constraints": [
+                    models.UniqueConstraint(fields=("report", "version"), name="report_approval_one_per_version")
+                ],
             },
         ),
     ]

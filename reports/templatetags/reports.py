@@ -15,9 +15,8 @@ register = template.Library()
 
 # The Markdown officers may use: paragraphs, line breaks, lists, emphasis and links. No
 # headings (they would break the report's heading order), images, tables, code or raw HTML.
-_MARKDOWN = (
-    MarkdownIt("zero", {"breaks": True, "html": False, "linkify": False, "typographer": False})
-    .enable(["list", "emphasis", "link", "newline"])
+_MARKDOWN = MarkdownIt("zero", {"breaks": True, "html": False, "linkify": False, "typographer": False}).enable(
+    ["list", "emphasis", "link", "newline"]
 )
 _ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "a"}
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}

@@ -42,9 +42,9 @@ class ReportListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        reports = policy.reports_visible_to(
-            user, DecisionReport.objects.select_related("contract", "cycle")
-        ).order_by("-meeting_date", "title")
+        reports = policy.reports_visible_to(user, DecisionReport.objects.select_related("contract", "cycle")).order_by(
+            "-meeting_date", "title"
+        )
         # A status the list does not know (a stale or hand-edited link) shows every report.
         status = self.request.GET.get("status", "")
         if status == "mine":
@@ -138,7 +138,9 @@ class ReportCreateView(Permission, ServiceFormMixin, FormView):
     def get_initial(self):
         """From a contract's page: the contract, and the next option still open on it."""
         initial = {"decision_route": DecisionReport.Route.CABINET}
-        contract = policy.contracts_editable_by(self.request.user).filter(pk=self.request.GET.get("contract") or None).first()
+        contract = (
+            policy.contracts_editable_by(self.request.user).filter(pk=self.request.GET.get("contract") or None).first()
+        )
         if contract is not None:
             initial["contract"] = contract.pk
             option = contract.options.filter(status__in=ExtensionOption.OPEN_STATUSES).order_by("sequence").first()
@@ -217,7 +219,11 @@ class ReportDetailsUpdateView(DraftFormView):
     done = "Report details saved"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "instance": DecisionReport.objects.get(pk=self.report.pk)}
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "instance": DecisionReport.objects.get(pk=self.report.pk),
+        }
 
 
 class ReportSectionsView(DraftFormView):
@@ -293,7 +299,9 @@ class ReportApproveView(ReportMixin, PostOnly, Permission, View):
             if not form.is_valid():
                 return ReportDetailView.with_errors(request, self.report, [], return_form=form, **kwargs)
             try:
-                services.report_return_to_draft(report=self.report, officer=request.user, reason=form.cleaned_data["reason"])
+                services.report_return_to_draft(
+                    report=self.report, officer=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as error:
                 return ReportDetailView.with_errors(request, self.report, error.messages, **kwargs)
             messages.success(request, "Report returned to draft")

@@ -34,7 +34,6 @@ class IsoDateConverter:
         return value.isoformat()
 
 
-
 class MeetingView(Permission, TemplateView):
     permission_required = "reports.view_decisionreport"
     template_name = "reports/meeting.html"

@@ -71,7 +71,9 @@ class ReturnCreateView(ContractFormView):
     form_class = MonitoringReturnForm
 
     def call_service(self, form):
-        return services.monitoring_return_save(monitoring_return=form.instance, officer=self.request.user, reason="Return added")
+        return services.monitoring_return_save(
+            monitoring_return=form.instance, officer=self.request.user, reason="Return added"
+        )
 
     def service_succeeded(self, form, monitoring_return):
         messages.success(self.request, f"Return for {monitoring_return.period.label} added: now add its KPI results")

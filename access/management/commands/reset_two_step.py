@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--reason", required=True, help="Why, for the audit trail, e.g. 'Phone lost, confirmed by phone call'")
+        parser.add_argument(
+            "--reason", required=True, help="Why, for the audit trail, e.g. 'Phone lost, confirmed by phone call'"
+        )
 
     def handle(self, *args, username: str, reason: str, **options) -> None:
         person = get_user_model().objects.filter(username=username).first()

@@ -33,9 +33,7 @@ class Command(BaseCommand):
             # A record without an OCID is left out unless OCDS_OCID_PREFIX gives it one: say which.
             left_out = [name for name, release in named if release is None]
             if left_out:
-                self.stderr.write(
-                    f"Left out, as it has no OCID and OCDS_OCID_PREFIX is not set: {', '.join(left_out)}"
-                )
+                self.stderr.write(f"Left out, as it has no OCID and OCDS_OCID_PREFIX is not set: {', '.join(left_out)}")
             releases = [release for _, release in named if release is not None]
         else:
             releases = exporter.releases_for_all(

@@ -51,7 +51,9 @@ class Command(BaseCommand):
             help=f"Say on standard error, every {PROGRESS_EVERY:,} releases, how many have been read and how fast",
         )
 
-    def handle(self, *args, path, team=None, all_teams=False, create_buyers=False, quiet=False, progress=False, **options):
+    def handle(
+        self, *args, path, team=None, all_teams=False, create_buyers=False, quiet=False, progress=False, **options
+    ):
         if not team and not all_teams:
             raise CommandError("Say whose records the import may change: --team NAME, or --all-teams")
         chosen_team = None
@@ -90,7 +92,9 @@ class Command(BaseCommand):
         if counts[Outcome.UNREADABLE]:
             raise CommandError("The file could not be read to the end (see above)")
         if counts[Outcome.REFUSED]:
-            raise CommandError(f"{counts[Outcome.REFUSED]} release{'s' if counts[Outcome.REFUSED] != 1 else ''} refused (see above)")
+            raise CommandError(
+                f"{counts[Outcome.REFUSED]} release{'s' if counts[Outcome.REFUSED] != 1 else ''} refused (see above)"
+            )
 
     def _print(self, outcome: Outcome, quiet: bool) -> None:
         if outcome.status == Outcome.IMPORTED and not quiet:

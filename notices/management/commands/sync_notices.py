@@ -19,15 +19,23 @@ class Command(BaseCommand):
     help = "Follow Find a Tender and Contracts Finder: import the council's own notices and keep watched ones for the Market page."
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="start", help="Back-fill from this day (YYYY-MM-DD) instead of where the last run stopped")
-        parser.add_argument("--platform", action="append", choices=[choice.value for choice in Platform],
-                            help="Only this platform (may be given twice); both by default")
+        parser.add_argument(
+            "--from", dest="start", help="Back-fill from this day (YYYY-MM-DD) instead of where the last run stopped"
+        )
+        parser.add_argument(
+            "--platform",
+            action="append",
+            choices=[choice.value for choice in Platform],
+            help="Only this platform (may be given twice); both by default",
+        )
 
     def handle(self, *args, start=None, platform=None, **options):
         backfill_from = None
         if start:
             try:
-                backfill_from = timezone.make_aware(datetime.combine(datetime.strptime(start, "%Y-%m-%d").date(), time.min))
+                backfill_from = timezone.make_aware(
+                    datetime.combine(datetime.strptime(start, "%Y-%m-%d").date(), time.min)
+                )
             except ValueError as error:
                 raise CommandError(f"--from must be a date written YYYY-MM-DD, not '{start}'") from error
             if backfill_from > timezone.now():

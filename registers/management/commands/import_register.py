@@ -25,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--team", required=True, help="The team the contracts belong to (its name)")
         parser.add_argument("--commit", action="store_true", help="Import: without it, nothing is written")
         parser.add_argument(
-            "--choose", action="append", default=[], metavar="NAME=existing|new",
+            "--choose",
+            action="append",
+            default=[],
+            metavar="NAME=existing|new",
             help="For a supplier or buyer that nearly matches a known organisation: use the known one, or add a new one",
         )
         parser.add_argument("--quiet", action="store_true", help="Print only problems and the totals")
