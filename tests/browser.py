@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +43,30 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
+# What Chromium says when the document axe was put into is replaced by the next one.
+_NAVIGATED = ("Execution context was destroyed", "reading 'appendChild'", "navigat", "Frame was detached")
+
+
 def axe_violations(page) -> list[str]:
-    """Every WCAG A/AA violation axe-core finds on the page as it is now, in words."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    """Every WCAG A/AA violation axe-core finds on the page once it has loaded, in words.
+
+    A click on a link returns when the navigation starts, not when the next page has loaded, so
+    the check first waits for the page to load; if the document is replaced while axe-core is
+    being added or run, it waits for the next load and checks that page instead. No sleeps.
+    """
+    for _attempt in range(5):
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+            )
+            break
+        except PlaywrightError as error:
+            if not any(sign in str(error) for sign in _NAVIGATED):
+                raise
+    else:
+        pytest.fail(f"{page.url} kept navigating: axe-core could not check it")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(n['target'][0] for n in v['nodes'][:3])}"
         for v in result["violations"]

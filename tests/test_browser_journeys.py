@@ -138,6 +138,7 @@ def test_a_manager_approves_the_decision_report_and_downloads_an_accessible_pdf(
     report = DecisionReport.objects.get(contract__reference="ASC0013")
     sign_in_with_the_keyboard(page, "manager")
     page.get_by_role("link", name="Reports", exact=True).click()
+    expect(page.get_by_role("heading", name="Decision reports", level=1)).to_be_visible()
     accessible(page, "reports list")
     page.goto(f"/reports/{report.pk}/")
     accessible(page, "report preview")
@@ -226,6 +227,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.goto(report.get_absolute_url())
 
     page.get_by_role("link", name=re.compile("^Sections")).click()
+    expect(page.get_by_role("heading", name="Sections", level=1)).to_be_visible()
     accessible(page, "report sections")
     page.get_by_label("Executive summary").fill(
         "The service has met its targets and the market is not ready for a new tender."
@@ -234,6 +236,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     expect(page.get_by_text("Sections saved")).to_be_visible()
 
     page.get_by_role("link", name="Options appraisal").click()
+    expect(page.get_by_role("heading", name="Options appraisal", level=1)).to_be_visible()
     accessible(page, "options appraisal")
     for number, words in enumerate(
         [
@@ -250,6 +253,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
 
     # A checkbox list by keyboard: Space ticks the focused box.
     page.get_by_role("link", name="Implications").click()
+    expect(page.get_by_role("heading", name="Implications", level=1)).to_be_visible()
     accessible(page, "implications")
     page.get_by_label("Revenue").focus()
     page.keyboard.press("Space")
@@ -304,6 +308,7 @@ def test_an_officer_records_market_engagement_from_the_imported_notice(browser_p
     # Importing: a form sent with no file, an empty file, then a file that is not JSON at all.
     page.get_by_role("link", name="Notices", exact=True).click()
     page.get_by_role("button", name="Import OCDS").click()
+    expect(page.get_by_role("heading", name="Import OCDS", level=1)).to_be_visible()
     accessible(page, "OCDS import form")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(summary).to_be_focused()
