@@ -586,7 +586,9 @@ def contract_council_duties(facts: ContractFacts) -> list[RequiredNotice]:
 
 def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
     """SI 2012/2089 reg 9: each open option worth more than the key-decision threshold, worked back
-    through the council's meetings (``council_duties.key_decision_plan``)."""
+    through the council's meetings (``council_duties.key_decision_plan``): the report to democratic
+    services and the key decision notice, 28 clear days before the meeting. The meeting is the
+    option's decide-by milestone; with no meeting early enough, one duty says to find one."""
     rules = facts.key_decisions
     if rules is None:
         return []
@@ -605,6 +607,13 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
         worth = f"£{option.value:,.0f}, over the key-decision threshold of £{rules.threshold:,.0f}"
         key = f"KD:option:{option.sequence}"
         if plan.meeting_on is None:
+            missing = (
+                f"the calendar has no {rules.body} meeting before then"
+                if plan.calendar_reaches
+                else f"the calendar's last {rules.body} meeting is on {long_date(max(meetings))}: the meetings before then are not known yet"
+                if meetings
+                else f"no {rules.body} meetings are recorded"
+            )
             duties.append(
                 RequiredNotice(
                     f"{key}:meeting",
@@ -612,7 +621,7 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     f"Find a {rules.body} meeting for the key decision on {name}",
                     plan.provider_notice_by - ONE_DAY,
                     f"The option starts on {long_date(option.starts_on)} and the provider needs notice by "
-                    f"{long_date(plan.provider_notice_by)}; the calendar has no {rules.body} meeting before then. "
+                    f"{long_date(plan.provider_notice_by)}; {missing}. "
                     f"Import the meeting calendar, or take the decision another way ({worth}).",
                     kind=Kind.DECISION_MEETING,
                     provisional=True,
@@ -641,14 +650,8 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 f"publication nor the meeting's day counting ({council_duties.KEY_DECISION_SOURCE}; {worth}).",
                 kind=Kind.OTHER,
             ),
-            RequiredNotice(
-                f"{key}:meeting",
-                "",
-                f"{rules.body} decides {name}",
-                plan.meeting_on,
-                f"{chain} The decision must be taken there for the provider's notice to go on time ({worth}).",
-                kind=Kind.DECISION_MEETING,
-            ),
+            # The meeting itself is the option's derived decide-by milestone
+            # (commissioning.derivation, through council_duties.option_decide_by): not a second one.
         ]
     return duties
 

@@ -43,6 +43,7 @@ from common import history
 from common.dates import long_date
 from common.history import person_name
 from contracts import services as contract_services
+from contracts import terms
 from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
@@ -154,11 +155,7 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
 
 
 def _option_value(contract: Contract, option: ExtensionOption) -> Decimal | None:
-    if option.value is not None:
-        return option.value
-    if contract.annual_value is not None:
-        return (contract.annual_value * option.length_months / 12).quantize(Decimal("0.01"))
-    return None
+    return terms.option_worth(option.value, annual_value=contract.annual_value, length_months=option.length_months)
 
 
 def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
