@@ -128,6 +128,7 @@ class ContractForm(forms.ModelForm):
             "date_signed",
             "is_light_touch",
             "value_includes_vat",
+            "nation",
             "procurement_route",
             "non_recoverable_vat",
             "review_date",
@@ -138,6 +139,7 @@ class ContractForm(forms.ModelForm):
             "initial_term_months": "Initial term in months",
             "kind": "Type of agreement",
             "procurement_route": "How was the contract procured?",
+            "nation": "Whose procurement rules apply?",
             "non_recoverable_vat": "Non-recoverable VAT",
         }
         help_texts = {"initial_term_months": "For example, 60 for five years"}

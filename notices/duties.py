@@ -411,6 +411,7 @@ def classify(facts: ContractFacts) -> Classification:
         includes_vat=facts.value_includes_vat,
         light_touch=facts.light_touch,
         procurement_started_on=facts.procurement_started_on or facts.start,
+        nation=facts.nation,
     )
 
 
@@ -422,7 +423,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
     £30,000 none at all; public contracts have the rest.
     """
     classification = classify(facts)
-    if classification.regime == Regime.NO_NOTICE:
+    if classification.regime in (Regime.NO_NOTICE, Regime.OUTSIDE_ACT):
         return []
     ref = facts.reference
     entry = entry_day(facts)
@@ -697,6 +698,7 @@ class CycleFacts:
     procurement_started_on: date | None = None  # the first tender or transparency notice
     planned_entry_on: date | None = None  # the planned signing date in the cycle's timetable
     direct_award: bool = False
+    direct_award_justification: str = ""  # the Schedule 5 ground (s.41) or s.43, as the officer recorded it
     not_awarded_on: date | None = None  # the day the authority decided not to award
     pipeline_years: Sequence[date] = field(default_factory=tuple)  # financial years whose UK1 lists it
 
@@ -764,7 +766,12 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 "UK5",
                 f"Publish the UK5 transparency notice for {facts.name}",
                 transparency_notice_due(entry_on),
-                f"Before the direct award is made (s.44): the contract is to be entered into on {entry_words}.",
+                f"Before the direct award is made (s.44): the contract is to be entered into on {entry_words}."
+                + (
+                    f" The justification recorded: {facts.direct_award_justification}."
+                    if facts.direct_award_justification
+                    else ""
+                ),
             )
         )
     award_due = contract_award_due(entry_on, light_touch=facts.light_touch)
