@@ -106,7 +106,8 @@ def key_decision_notice_by(meeting_on: date) -> date:
 
 
 def report_due(meeting_on: date, *, working_days: int) -> date:
-    """The report is due to democratic services ``working_days`` working days before the meeting."""
+    """The council's constitution (its access to information procedure rules): the report is due to
+    democratic services ``working_days`` working days before the meeting."""
     return working_days_before(meeting_on, working_days)
 
 
@@ -127,7 +128,8 @@ def calendar_reaches(day: date, meetings: Sequence[date]) -> bool:
 
 
 def decision_meeting(decide_by: date, meetings: Sequence[date]) -> date | None:
-    """The last meeting on or before ``decide_by`` (``None``: the calendar has none early enough,
+    """SI 2012/2089: the decision is taken at a meeting; the last one on or before ``decide_by``
+    (``None``: the calendar has none early enough,
     or does not reach that far: ``calendar_reaches``)."""
     if not calendar_reaches(decide_by, meetings):
         return None
