@@ -264,14 +264,19 @@ def option_decide_by(
         f"to democratic services by {long_date(plan.report_due_on)} ({calendar.report_working_days} working days before)."
     )
     if key:
-        worth = (
-            "its value is not recorded"
-            if value is None
-            else f"{_money(value)} is over {_money(calendar.key_decision_threshold)}"
-        )
+        if value is None:
+            opening = (
+                f" Its value is not recorded: if it is a key decision (over {_money(calendar.key_decision_threshold)}), "
+                "its notice must be published by"
+            )
+        else:
+            opening = (
+                f" As a key decision ({_money(value)} is over {_money(calendar.key_decision_threshold)}), "
+                "its notice must be published by"
+            )
         words += (
-            f" As a key decision ({worth}), its notice must be published by {long_date(plan.key_decision_notice_by)}, "
-            f"28 clear days before the meeting ({KEY_DECISION_SOURCE})."
+            f"{opening} {long_date(plan.key_decision_notice_by)}, 28 clear days before the meeting "
+            f"({KEY_DECISION_SOURCE})."
         )
     return DecideBy(
         plan.meeting_on,

@@ -200,3 +200,20 @@ def test_the_calendar_runs_one_interval_past_its_last_meeting(day, reaches):
     from notices.council_duties import calendar_reaches
 
     assert calendar_reaches(day, CABINET) is reaches
+
+
+def test_the_words_say_whether_the_option_is_a_key_decision():
+    over = option_decide_by(
+        date(2027, 8, 1), notice_months=6, approval_weeks=8, calendar=CALENDAR, value=Decimal("1049988")
+    )
+    under = option_decide_by(
+        date(2027, 8, 1), notice_months=6, approval_weeks=8, calendar=CALENDAR, value=Decimal("400000")
+    )
+    unknown = option_decide_by(date(2027, 8, 1), notice_months=6, approval_weeks=8, calendar=CALENDAR)
+
+    assert (
+        "As a key decision (£1,049,988 is over £500,000), its notice must be published by 14 December 2026"
+        in over.words
+    )
+    assert "key decision" not in under.words
+    assert "Its value is not recorded: if it is a key decision (over £500,000)" in unknown.words
