@@ -256,3 +256,27 @@ def test_an_expired_token_is_refused_with_401_saying_when_it_expired_and_is_list
     assert (record.reason, record.token) == ("expired", key[:8])
     assert "Expired tokens" in listing and "Month script" in listing
     assert "You have no tokens in use" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    owner = make_user(teams=[make_team()])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("api", "0001_initial")])
+    try:
+        old_apps = executor.loader.project_state([("api", "0001_initial")]).apps
+        old_apps.get_model("api", "ApiToken").objects.create(
+            user_id=owner.pk, name="Old script", prefix="abcdefgh", key_hash="0" * 64
+        )
+        with time_machine.travel(MADE, tick=False):
+            executor = MigrationExecutor(connection)
+            executor.loader.build_graph()
+            executor.migrate([("api", "0002_apitoken_expires_at")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert ApiToken.objects.get(name="Old script").expires_at == MADE + timedelta(days=90)
