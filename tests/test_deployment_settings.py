@@ -227,3 +227,21 @@ def test_a_worker_started_without_queues_takes_all_three(settings):
 
     assert set(app.amqp.queues) == {"reminders", "default", "heavy"}
     assert settings.CELERY_TASK_DEFAULT_QUEUE == "default"
+
+
+def test_the_procfile_runs_one_worker_for_each_queue_and_development_one_for_all(settings):
+    queues = set(settings.CELERY_TASK_QUEUES)
+
+    def workers(procfile: str) -> list[set[str]]:
+        lines = (PROJECT / procfile).read_text().splitlines()
+        found = []
+        for line in lines:
+            if " worker " in line and not line.startswith("#"):
+                taken = line.split(" -Q ", 1)[1].split()[0] if " -Q " in line else ""
+                found.append(set(taken.split(",")))
+        return found
+
+    assert sorted(map(sorted, workers("Procfile"))) == [["default"], ["heavy"], ["reminders"]]
+    assert workers("Procfile.dev") == [queues]
+    unit = (PROJECT / "deploy/systemd/commissioning-tracker-worker@.service").read_text()
+    assert " -Q %i " in unit and all(f"commissioning-tracker-worker@{queue}" in unit for queue in queues)
