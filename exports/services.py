@@ -212,9 +212,22 @@ def _email(job: SpreadsheetJob, spreadsheet: Spreadsheet) -> None:
     )
 
 
+# A job still queued or running this long after it was asked for lost its worker (a restart
+# took the task, or killed the process part-way): the nightly clean-up says so on its page.
+ABANDONED_AFTER = timedelta(hours=6)
+
+
 def spreadsheets_delete_expired(*, now=None) -> int:
-    """Delete the files of spreadsheets past their expiry; the job rows stay, saying so."""
+    """Delete the files of spreadsheets past their expiry (the job rows stay, saying so), and
+    mark as failed the jobs a worker abandoned, so nobody waits on their page for ever."""
     now = now or timezone.now()
+    SpreadsheetJob.objects.filter(
+        status__in=[SpreadsheetJob.Status.QUEUED, SpreadsheetJob.Status.RUNNING], created_at__lte=now - ABANDONED_AFTER
+    ).update(
+        status=SpreadsheetJob.Status.FAILED,
+        finished_at=now,
+        error="The worker making the spreadsheet stopped before it was ready. Ask for it again.",
+    )
     deleted = 0
     for job in SpreadsheetJob.objects.filter(expires_at__lte=now).exclude(file=""):
         job.file.delete(save=False)  # the storage API: a file on disk or an object in the bucket

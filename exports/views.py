@@ -163,9 +163,9 @@ class SpreadsheetJobView(SpreadsheetJobMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         job = self.object
-        return super().get_context_data(
-            spreadsheet=self.spreadsheet(job), expired=job.is_expired() or (job.is_over and not job.file), **kwargs
-        )
+        # A ready file past its date, or already deleted by the nightly clean-up.
+        expired = job.status == SpreadsheetJob.Status.FINISHED and (job.is_expired() or not job.file)
+        return super().get_context_data(spreadsheet=self.spreadsheet(job), expired=expired, **kwargs)
 
 
 class SpreadsheetFileView(SpreadsheetJobMixin, DetailView):

@@ -203,6 +203,8 @@ def test_a_person_who_has_lost_the_register_gets_no_file_and_an_email_saying_why
     (email,) = mail.outbox
     assert email.subject == "Your spreadsheet of the contract register could not be made"
     assert "You no longer have access to the contract register" in email.body
+    page = text(client.get(job.get_absolute_url()))
+    assert "The spreadsheet could not be made" in page and "You no longer have access" in page
 
 
 def test_asking_twice_on_one_day_gives_the_same_job_and_a_job_runs_once(client, officer, contracts, queued):
@@ -266,3 +268,23 @@ def test_the_csv_sends_its_first_bytes_before_reading_a_single_contract(client, 
     assert first.decode().startswith("\ufeffReference,Title,")
     assert len(queries) == 0  # the headings go out while the database is still to be asked
     assert body(response).count(b"MK-") == 5
+
+
+def test_a_job_whose_worker_stopped_is_marked_failed_by_the_nightly_clean_up_so_nobody_waits_for_ever(
+    client, officer, queued
+):
+    client.force_login(officer)
+    ask(client)
+    job = SpreadsheetJob.objects.get()
+    SpreadsheetJob.objects.filter(pk=job.pk).update(status="running")  # and then the worker was killed
+
+    with time_machine.travel(job.created_at + timedelta(hours=7), tick=False):
+        tasks.delete_expired_spreadsheets.apply()
+        client.logout()  # seven hours later: a new session
+        client.force_login(officer)
+        response = client.get(job.get_absolute_url())
+        page = text(response)
+
+    assert response.status_code == 200, (response.status_code, response.get("Location"))
+    assert "The spreadsheet could not be made" in page and "Ask for it again" in page
+    assert "refresh" not in page
