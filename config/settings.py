@@ -211,8 +211,7 @@ DATABASES = {
 #   DATABASE_CONN_MAX_AGE=0 and DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (a server-side
 #   cursor, which .iterator() uses for downloads, cannot outlive PgBouncer's transaction);
 # - or psycopg's own pool in each process (Django 5.1+): DATABASE_POOL_MAX_SIZE=4 and so on.
-#   It needs the psycopg-pool package (``psycopg[binary,pool]``); without it the first query
-#   fails with Django's "Error loading psycopg_pool module".
+#   It uses the psycopg-pool package (pinned in requirements.txt).
 # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
 # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)

@@ -148,6 +148,28 @@ def test_the_psycopg_pool_settings_are_read_into_the_database_options():
     assert described["conn_max_age"] == 0
 
 
+QUERY_THROUGH_THE_POOL = """
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("select 41 + 1")
+    answer = cursor.fetchone()[0]
+print(json.dumps({"pool": type(connection.pool).__name__, "answer": answer}))
+"""
+
+
+def test_a_query_goes_through_psycopgs_pool_on_the_real_database():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg's pool is PostgreSQL's; CI runs this on PostgreSQL")
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+    described = settings_json(QUERY_THROUGH_THE_POOL, DATABASE_URL=url, DATABASE_POOL_MAX_SIZE="2")
+
+    assert described == {"pool": "ConnectionPool", "answer": 42}
+
+
 def test_without_a_pool_size_there_is_no_pool_and_pgbouncer_can_turn_off_server_side_cursors():
     plain = settings_json(DESCRIBE_DATABASE, DATABASE_URL=POSTGRES)
     behind_pgbouncer = settings_json(
