@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import tempfile
 import zipfile
 from contextlib import contextmanager
 
@@ -145,4 +146,5 @@ def offline(monkeypatch):
 def cove(package: dict) -> dict:
     """lib-cove-ocds' report on a release package (call inside ``offline``)."""
     config = LibCoveOCDSConfig({"context": "api", "standard_zip": standard_zip()})
-    return ocds_json_output("", json_data=package, lib_cove_ocds_config=config)
+    with tempfile.TemporaryDirectory() as folder:  # it writes the extended schema there
+        return ocds_json_output(folder, json_data=package, lib_cove_ocds_config=config)
