@@ -2,7 +2,11 @@
 
 ``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
-large file's results in memory. Each release is imported on its own, in its own transaction:
+large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in
+one transaction (``_import_batch``), and what follows a change (duties, reminders) is worked out
+once per contract and cycle per batch; each release is still refused or imported on its own: a
+release refused while being written sends its batch back to be written one release per
+transaction, so it leaves nothing behind. For each release:
 
 1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
    OCDS makes a release id unique only within its OCID.
