@@ -445,6 +445,11 @@ class _Batch:
         self.cycles: dict[str, CommissioningCycle] = {}  # by OCID, locked (select_for_update)
         self.latest: dict[tuple[str, int], Release | None] = {}  # the latest applied release, by (OCID, cycle)
         self.imported: dict[int, dict[str, ImportedValue]] = {}  # each cycle's imported values, by key
+        # Lots not matched to a contract, by (cycle, lot id): a matched lot is read afresh, as its
+        # contract's dates may have changed within the batch.
+        self.lots: dict[tuple[int, str], Lot] = {}
+        # Whether each cycle had duties when the batch began: duties change only in follow_up.
+        self.has_duties: dict[int, bool] = {}
         # What follows, once each at the end: the last release to touch each contract or cycle
         # gets the changes it brought (its duties, reminders and cover).
         self.contracts_changed: dict[int, _Run] = {}
@@ -599,7 +604,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         created
         or run.cycle_changed
         or new_types & services.CYCLE_DUTY_TYPES
-        or (new_notices and not cycle.duties.exists())
+        or (new_notices and not _has_duties(run, cycle))
     ):
         if batch is None:
             run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
@@ -621,6 +626,14 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         changes=run.changes,
         applied=applied,
     )
+
+
+def _has_duties(run: _Run, cycle: CommissioningCycle) -> bool:
+    if run.batch is None:
+        return cycle.duties.exists()
+    if cycle.pk not in run.batch.has_duties:
+        run.batch.has_duties[cycle.pk] = cycle.duties.exists()
+    return run.batch.has_duties[cycle.pk]
 
 
 def _latest_release(run: _Run, cycle: CommissioningCycle) -> Release | None:
@@ -1274,7 +1287,10 @@ def _shown(value) -> str:
 def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> list[Lot]:
     lots = []
     for parsed_lot in run.parsed.lots:
-        lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
+        cached = run.batch.lots if run.batch is not None else {}
+        lot = cached.get((cycle.pk, parsed_lot.lot_id))
+        if lot is None or lot.contract_id is not None:
+            lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
         new = lot is None
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
@@ -1313,6 +1329,10 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
                 )
             else:
                 run.changes.append(f"Lot {lot.lot_id}: " + "; ".join(changed))
+        if lot.contract_id is None:
+            cached[(cycle.pk, parsed_lot.lot_id)] = lot
+        else:
+            cached.pop((cycle.pk, parsed_lot.lot_id), None)
         lots.append(lot)
     return lots
 
