@@ -303,10 +303,11 @@ def test_the_command_reports_its_progress_when_asked(team, tmp_path, monkeypatch
     )
 
     lines = err.getvalue().splitlines()
-    assert [line.split(" (")[0] for line in lines] == [
-        "2 releases read: 2 imported, 0 refused",
-        "4 releases read: 4 imported, 0 refused",
+    assert [line.split(" a second")[0].rsplit(" (", 1)[0] for line in lines] == [
+        "2 of 4 releases read (50%): 2 imported, 0 refused",
+        "4 of 4 releases read (100%): 4 imported, 0 refused",
     ]
+    assert lines[0].endswith("left)") and lines[1].endswith("under a minute left)")
 
 
 def test_pretty_printed_releases_one_after_another_are_streamed_not_taken_for_json_lines():
