@@ -14,6 +14,7 @@ from commissioning.models import CommissioningCycle
 from contracts import roles
 from notices import services, tasks
 from notices.models import ImportJob, Release
+from notices.ocds import loader
 from tests.factories import make_cycle, make_team, make_user
 from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, make_seed_buyers
 
@@ -227,3 +228,26 @@ def test_an_officer_who_left_the_progress_page_finds_their_import_again_on_the_i
     assert "Your imports" not in text(client.get(reverse("notices:import")))  # someone else's are not listed
     client.force_login(officer)
     assert re.search(r'govuk-tag--green">\s*Finished', text(client.get(reverse("notices:import"))))
+
+
+def test_the_worker_writes_batches_no_larger_than_its_progress_step_so_the_bar_moves(client, queued, monkeypatch):
+    make_seed_buyers()
+    team = make_team()
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    upload(client, BOTH, team=team.pk)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    seen = []
+    real = loader.import_releases
+
+    def watched(stream, options):
+        for outcome in real(stream, options):
+            yield outcome
+            # What the progress page shows once the worker has saved its counts, and what is written.
+            seen.append((ImportJob.objects.get().counts.get("imported"), Release.objects.count()))
+
+    monkeypatch.setattr(loader, "import_releases", watched)
+
+    tasks.import_ocds_upload.apply(args=[ImportJob.objects.get().pk])
+
+    # The page said "1 imported" while the second release was still to be written.
+    assert seen == [(1, 1), (2, 2)]
