@@ -229,6 +229,12 @@ def services_cover_for(*, user, today: date, team: Team | None = None) -> list[c
     return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
 
 
+def gaps_in_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.Boundary]:
+    """Every gap in the cover of the services the person may see (``services_cover_for``): what
+    ``services.gaps_opened_by_change`` reads before and after a change to find the new ones."""
+    return [boundary for service in services_cover_for(user=user, today=today, team=team) for boundary in service.gaps]
+
+
 # --- the dashboard ---------------------------------------------------------------------------
 
 

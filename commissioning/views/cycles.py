@@ -18,6 +18,7 @@ from contracts.models import Contract
 from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
+from .gaps import WarnsOfGapsOpened
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class CycleDetailView(Permission, DetailView):
         return super().get_context_data(**context, **kwargs)
 
 
-class CycleFormMixin(ServiceFormMixin):
+class CycleFormMixin(WarnsOfGapsOpened, ServiceFormMixin):
     template_name = "commissioning/cycle_form.html"
     form_class = CycleForm
     reason = ""
@@ -154,7 +155,7 @@ class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
     success_message = "Cycle {cycle.name} updated"
 
 
-class CycleStageView(Permission, ServiceFormMixin, FormView):
+class CycleStageView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Move a cycle to another stage. The reason is required: it is what the history shows."""
 
     permission_required = "commissioning.change_commissioningcycle"
@@ -185,7 +186,7 @@ class CycleStageView(Permission, ServiceFormMixin, FormView):
         return redirect(self.cycle)
 
 
-class DecisionView(Permission, ServiceFormMixin, FormView):
+class DecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Record the decision for an expiring contract, or for the contracts a cycle replaces."""
 
     template_name = "commissioning/decision_form.html"
