@@ -14,7 +14,8 @@ boundary that still matters on ``today``:
    is the days both run. No successor and no cycle is a boundary with no successor at all,
    unless decommissioning is decided: a decided end of cover is never a gap. A service whose
    last contract has ended with nothing recorded after it keeps that boundary, however long
-   ago: it has had no contract since (``Boundary.uncovered_since``).
+   ago: it has had no contract since (``Boundary.uncovered_since``). Nothing taking over is
+   flagged once recommissioning should have started (``Boundary.no_successor``).
 4. For a gap, the open options of the old contract that could bridge it, in the order they
    would have to be exercised, each with its decide-by date and whether that has passed.
 
@@ -90,6 +91,9 @@ class Term:
     decision: str = ""
     terminated: bool = False
     pk: int | None = None
+    # When recommissioning should start (the maximum end less the lead time): until then a
+    # missing successor is not yet a concern. None: always a concern.
+    recommission_by: date | None = None
 
     @property
     def planned_end(self) -> date:
@@ -120,6 +124,8 @@ class Cycle:
     # Open milestones of the cycle due before today that someone must act on: (title, days overdue).
     overdue: tuple[tuple[str, int], ...] = ()
     pk: int | None = None
+    # Months each stage takes the cycle's team, (stage, months); empty for the defaults.
+    stage_months: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class Boundary:
     uncovered_since: date | None = None
     # Another contract in the chain runs past the old one's last day (a longer parallel contract).
     covered_after: bool = False
+    # The old cover has ended, or recommissioning should have started (``Term.recommission_by``).
+    successor_due: bool = True
 
     @property
     def has_successor(self) -> bool:
@@ -159,9 +167,10 @@ class Boundary:
 
     @property
     def no_successor(self) -> bool:
-        """Nothing will take over: no successor contract, and no cycle replacing the old one (or
-        only one whose new contract has not appeared though the old cover has ended)."""
-        if self.decommissioned or self.new is not None or self.covered_after:
+        """Nothing will take over, and something should by now: no successor contract and no
+        cycle replacing the old one (or only one whose new contract has not appeared though the
+        old cover has ended), once recommissioning should have started or the cover has ended."""
+        if self.decommissioned or self.new is not None or self.covered_after or not self.successor_due:
             return False
         return self.cycle is None or self.uncovered_since is not None
 
@@ -348,6 +357,9 @@ def service_boundaries(
                 decommissioned=decommissioned,
                 uncovered_since=uncovered_since,
                 covered_after=covered_after,
+                successor_due=(
+                    uncovered_since is not None or old.recommission_by is None or today >= old.recommission_by
+                ),
             )
         )
     return boundaries

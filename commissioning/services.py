@@ -25,7 +25,7 @@ from common.dates import long_date
 from contracts.models import Contract
 
 from . import changes, cover, selectors
-from .models import CommissioningCycle, Milestone, Service, Stage
+from .models import CommissioningCycle, Milestone, Service, Stage, StageTimings
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -184,6 +184,19 @@ def service_save(
             service.contracts.set(wanted)
             changes.cover_changed(contracts=Contract.objects.filter(pk__in=wanted | current), officer=officer)
     return service
+
+
+# --- a team's stage timings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_timings_save(*, timings: StageTimings, officer: AbstractBaseUser | None, reason: str) -> StageTimings:
+    """Validate and save how long each stage takes a team. Only the rating reads them
+    (``rules.recommissioning_risk``, at once on every page): no milestone moves."""
+    timings.full_clean()
+    history.record(timings, officer=officer, reason=reason)
+    timings.save()
+    return timings
 
 
 @contextmanager

@@ -369,6 +369,21 @@ def test_a_terminated_contract_cannot_be_bridged_by_its_options():
             False,
             "",
         ),
+        # Recommissioning not due yet (it should start on 1 September 2027): not flagged yet.
+        (
+            [Term("MK-SPF-REFUGE", date(2020, 3, 1), date(2029, 2, 28), recommission_by=date(2027, 9, 1))],
+            {},
+            NOVEMBER_2026,
+            False,
+            "",
+        ),
+        (
+            [Term("MK-SPF-REFUGE", date(2020, 3, 1), date(2029, 2, 28), recommission_by=date(2026, 9, 1))],
+            {},
+            NOVEMBER_2026,
+            True,
+            "Nothing replaces MK-SPF-REFUGE: Refuge's cover ends on 28 February 2029",
+        ),
         # A decided end of cover is not a missing successor.
         (
             [Term("MK-SPF-REFUGE", date(2020, 3, 1), FRAMEWORK_END, decision="decommission")],
@@ -386,6 +401,8 @@ def test_a_terminated_contract_cannot_be_bridged_by_its_options():
         "a successor",
         "a longer parallel contract",
         "a longer parallel contract, after the end",
+        "recommissioning not due yet",
+        "recommissioning due",
         "decommissioning decided",
     ],
 )

@@ -98,6 +98,7 @@ class CycleDetailView(Permission, DetailView):
             "can_add_milestone": user.has_perm("commissioning.add_milestone"),
             "today": timezone.localdate(),
             "cover": selectors.cycle_cover_of(cycle, today=timezone.localdate()),
+            "can_change_timings": policy.teams_whose_timings_may_change(user).filter(pk=cycle.team_id).exists(),
         }
         if can_change and "stage_form" not in kwargs:
             context["stage_form"] = CycleStageForm(current_stage=cycle.stage)
