@@ -136,3 +136,21 @@ def test_the_dashboard_needs_the_same_number_of_queries_whether_teams_set_their_
         StageTimings.objects.create(team=cycle.team, procurement_months=1)
 
     assert queries() == defaults
+
+
+@pytest.mark.django_db
+def test_an_administrator_sets_a_teams_timings_in_the_django_admin_with_a_history_entry(client):
+    from tests.factories import make_team
+
+    team = make_team(name="Cleveland victim services")
+    admin = make_user(role=roles.ADMIN, is_staff=True, is_superuser=True, first_name="Ada", last_name="Admin")
+    client.force_login(admin)
+
+    form = {key: value for key, value in timings_form(award=2).items() if key != "change_reason"}
+    response = client.post(reverse("admin:commissioning_stagetimings_add"), {"team": team.pk, **form})
+
+    assert response.status_code == 302
+    timings = StageTimings.objects.get(team=team)
+    assert (timings.award_months, timings.procurement_months) == (2, 3)
+    record = timings.history.get()
+    assert (record.history_user, record.history_change_reason) == (admin, "Changed in the admin")
