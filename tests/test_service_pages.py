@@ -134,7 +134,8 @@ def test_the_list_shows_only_the_teams_services_with_their_cover(client):
 
 def test_the_service_pages_need_the_same_number_of_queries_for_one_team_or_four(client):
     client.force_login(make_user(role=roles.OFFICER))
-    milton_keynes(prefix="A")
+    team = make_team()
+    milton_keynes(prefix="A", team=team)
     service = Service.objects.order_by("pk").first()
 
     def queries(url) -> int:
@@ -145,9 +146,12 @@ def test_the_service_pages_need_the_same_number_of_queries_for_one_team_or_four(
     listed, detail = queries(reverse("commissioning:service-list")), queries(service_url(service))
     for prefix in ["B", "C", "D"]:
         milton_keynes(prefix=prefix, new_start=date(2027, 4, 1))
+    # More contracts in the service's own chain, and more history rows with them.
+    spot = [refuge_contract(team, reference=f"A-SPOT-{year}", start_date=date(year, 3, 1)) for year in (2032, 2039)]
     commissioning_services.service_save(
-        service=service, contracts=list(service.contracts.all()), officer=None, reason="Touched"
+        service=service, contracts=[*service.contracts.all(), *spot], officer=None, reason="Spot contracts"
     )
+    assert service.contracts.count() == 4
 
     assert queries(reverse("commissioning:service-list")) == listed
     assert queries(service_url(service)) == detail
