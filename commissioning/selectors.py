@@ -29,16 +29,26 @@ ENDING_WITHIN_MONTHS = (6, 12, 18)
 
 
 def _term(contract: Contract) -> cover.Term:
-    """A contract as ``commissioning.cover`` sees it (reads the prefetched ``options``)."""
+    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them)."""
     end = contract.current_end_date
     terminated = contract.terminated_on is not None
     if terminated:
         end = min(end, contract.terminated_on)
+    # Read once and worked out here as Contract.option_periods and Contract.last_day do, so that
+    # an unprefetched contract (the derivation's) costs one query for its options, not three.
+    ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
+    months = [option.length_months for option in ordered]
+    last_day = terms.last_day(
+        current_end=contract.current_end_date,
+        max_extent=terms.max_extent(
+            contract.start_date, contract.initial_term_months, months, contract.max_extent_date
+        ),
+        terminated_on=contract.terminated_on,
+    )
     open_options = []
     if not terminated:
-        periods = contract.option_periods()
-        for option in sorted(contract.options.all(), key=lambda option: option.sequence):
-            period = periods[option.sequence]
+        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
                 continue
             if contract.max_extent_date and period.end > contract.max_extent_date:
@@ -55,9 +65,7 @@ def _term(contract: Contract) -> cover.Term:
         decision=contract.decision,
         terminated=terminated,
         pk=contract.pk,
-        recommission_by=rules.recommissioning_start_by(
-            contract.last_day, lead_months=contract.recommissioning_lead_months
-        ),
+        recommission_by=rules.recommissioning_start_by(last_day, lead_months=contract.recommissioning_lead_months),
     )
 
 
