@@ -7,6 +7,7 @@ come with ``select_related``/``prefetch_related`` and the rules run on what was 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,8 +18,9 @@ from access import policy
 from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
 from contracts.models import Contract, ServiceCategory, Team
+from notices.council_duties import DecisionCalendar
 
-from . import cover, rules
+from . import cover, derivation, rules
 from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage, stage_months_of
 
 UPCOMING_DAYS = 90
@@ -28,8 +30,20 @@ ENDING_WITHIN_MONTHS = (6, 12, 18)
 # --- the recommissioning risk of one contract ------------------------------------------------
 
 
-def _term(contract: Contract) -> cover.Term:
-    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them)."""
+Calendars = Mapping[int, DecisionCalendar]
+
+
+def decision_calendars() -> Calendars:
+    """Every buyer's meeting calendar by buyer id, read once per page and passed down
+    (``derivation.decision_calendars``) so that rating many contracts costs one query for them."""
+    return derivation.decision_calendars()
+
+
+def _term(contract: Contract, calendars: Calendars) -> cover.Term:
+    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them).
+
+    Its options' decide-by dates are the derived milestones' (``derivation.option_decisions``),
+    through its buyer's meeting calendar in ``calendars`` when one is recorded."""
     end = contract.current_end_date
     terminated = contract.terminated_on is not None
     if terminated:
@@ -48,14 +62,13 @@ def _term(contract: Contract) -> cover.Term:
     open_options = []
     if not terminated:
         periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        decisions = derivation.option_decisions(contract, ordered, calendars.get(contract.buyer_id))
         for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
                 continue
             if contract.max_extent_date and period.end > contract.max_extent_date:
                 break  # beyond the maximum extent: it can never be exercised
-            decide_by = terms.option_decision_due(
-                period.start, notice_months=contract.provider_notice_months, approval_weeks=contract.approval_lead_weeks
-            )
+            decide_by = decisions[option.sequence].due_on
             open_options.append(cover.OpenOption(option.sequence, period.start, period.end, decide_by, option.status))
     return cover.Term(
         reference=contract.reference,
@@ -99,10 +112,13 @@ def _services_of(contract: Contract) -> list[Service]:
     return sorted(found.values(), key=lambda service: service.name)
 
 
-def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
-    """One service's chain of contracts and its boundaries (reads prefetched relations)."""
+def service_cover(service: Service, *, today: date, calendars: Calendars | None = None) -> cover.ServiceCover:
+    """One service's chain of contracts and its boundaries (reads prefetched relations; pass
+    ``calendars`` from ``decision_calendars`` when doing many)."""
+    if calendars is None:
+        calendars = decision_calendars()
     contracts = list(service.contracts.all())
-    chain = [_term(contract) for contract in contracts]
+    chain = [_term(contract, calendars) for contract in contracts]
     cycles = {c.reference: [_cycle(cycle, today) for cycle in c.successor_cycles.all()] for c in contracts}
     boundaries = cover.service_boundaries(service.name, chain, cycles, today=today, stage_order=_STAGE_ORDER)
     return cover.ServiceCover(service.name, tuple(sorted(chain, key=lambda t: t.start)), tuple(boundaries), service.pk)
@@ -111,20 +127,26 @@ def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
 _STAGE_ORDER = {stage.value: index for stage, index in STAGE_ORDER.items()}
 
 
-def contract_cover(contract: Contract, *, today: date) -> list[cover.ServiceCover]:
+def contract_cover(contract: Contract, *, today: date, calendars: Calendars | None = None) -> list[cover.ServiceCover]:
     """The cover of every service a contract takes part in; a contract linked to no service is
     treated as a service of its own, replaced only through the cycles replacing it."""
+    if calendars is None:
+        calendars = decision_calendars()
     services = _services_of(contract)
     if services:
-        return [service_cover(service, today=today) for service in services]
-    term = _term(contract)
+        return [service_cover(service, today=today, calendars=calendars) for service in services]
+    term = _term(contract, calendars)
     cycles = {contract.reference: [_cycle(cycle, today) for cycle in contract.successor_cycles.all()]}
     boundaries = cover.service_boundaries(contract.title, [term], cycles, today=today, stage_order=_STAGE_ORDER)
     return [cover.ServiceCover(contract.title, (term,), tuple(boundaries))]
 
 
 def contract_recommissioning_risk(
-    contract: Contract, *, today: date, boundaries: list[cover.Boundary] | None = None
+    contract: Contract,
+    *,
+    today: date,
+    boundaries: list[cover.Boundary] | None = None,
+    calendars: Calendars | None = None,
 ) -> rules.Risk | None:
     """``rules.recommissioning_risk`` for a contract, from the cover of the services it covers.
 
@@ -132,7 +154,7 @@ def contract_recommissioning_risk(
     them (see ``contracts_with_risk_relations``) when rating many contracts.
     """
     if boundaries is None:
-        boundaries = contract_cover_of(contract, today=today).boundaries
+        boundaries = contract_cover_of(contract, today=today, calendars=calendars).boundaries
     max_end = contract.last_day
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
@@ -194,21 +216,24 @@ class ContractCover:
         ]
 
 
-def contract_cover_of(contract: Contract, *, today: date) -> ContractCover:
-    """The risk and cover of one contract (prefetch ``cover_lookups`` when doing many)."""
-    services = contract_cover(contract, today=today)
+def contract_cover_of(contract: Contract, *, today: date, calendars: Calendars | None = None) -> ContractCover:
+    """The risk and cover of one contract (prefetch ``cover_lookups`` and pass ``calendars``
+    from ``decision_calendars`` when doing many)."""
+    services = contract_cover(contract, today=today, calendars=calendars)
     own = {contract.pk, *(child.pk for child in contract.children.all())}
     boundaries = [b for service in services for b in service.boundaries if b.old.pk in own]
     risk = contract_recommissioning_risk(contract, today=today, boundaries=boundaries)
     return ContractCover(risk, boundaries, services, frozenset(own))
 
 
-def covers_of(contracts, *, today: date) -> dict[int, ContractCover]:
+def covers_of(contracts, *, today: date, calendars: Calendars | None = None) -> dict[int, ContractCover]:
     """``contract_cover_of`` for each of ``contracts`` (a page of the register, say), by id, in a
     fixed number of queries however many there are."""
     contracts = list(contracts)
     prefetch_related_objects(contracts, *cover_lookups(today))
-    return {contract.pk: contract_cover_of(contract, today=today) for contract in contracts}
+    if calendars is None:
+        calendars = decision_calendars()
+    return {contract.pk: contract_cover_of(contract, today=today, calendars=calendars) for contract in contracts}
 
 
 @dataclass(frozen=True)
@@ -248,7 +273,9 @@ def _chain_of_visible_contracts(user, today: date) -> Prefetch:
     return Prefetch("contracts", queryset=chain)
 
 
-def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+def services_cover_for(
+    *, user, today: date, team: Team | None = None, calendars: Calendars | None = None
+) -> list[cover.ServiceCover]:
     """The cover of every service with a contract the person may see, in a fixed number of
     queries; each chain holds only the contracts they may see."""
     visible = policy.contracts_visible_to(user)
@@ -259,7 +286,10 @@ def services_cover_for(*, user, today: date, team: Team | None = None) -> list[c
     )
     if team is not None:
         services = services.filter(team=team)
-    return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
+    if calendars is None:
+        calendars = decision_calendars()
+    ordered = services.order_by("team__name", "name", "pk")
+    return [service_cover(service, today=today, calendars=calendars) for service in ordered]
 
 
 def gaps_in_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.Boundary]:
@@ -287,7 +317,8 @@ def services_for(*, user, today: date, queryset: QuerySet[Service] | None = None
     is listed too."""
     services = policy.services_visible_to(user, queryset).select_related("team")
     services = services.prefetch_related(_chain_of_visible_contracts(user, today)).order_by("team__name", "name", "pk")
-    return [ServiceRow(service, service_cover(service, today=today)) for service in services]
+    calendars = decision_calendars()
+    return [ServiceRow(service, service_cover(service, today=today, calendars=calendars)) for service in services]
 
 
 def service_history(service: Service) -> list[HistoryEntry]:
@@ -477,13 +508,13 @@ def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
     return cycles.order_by("name", "pk")
 
 
-def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoSuccessor]:
+def _without_successor(filters: DashboardFilters, user, today: date, calendars: Calendars) -> list[NoSuccessor]:
     """Every service the person may see whose cover ends with nothing after it: read from the
     services rather than the live contracts, so a service whose last contract has already
     ended is there too."""
     found = [
         NoSuccessor(service, boundary)
-        for service in services_cover_for(user=user, today=today, team=filters.team)
+        for service in services_cover_for(user=user, today=today, team=filters.team, calendars=calendars)
         for boundary in service.without_successor
     ]
     if filters.mine:
@@ -516,8 +547,9 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
     rows, gaps = [], {}
+    calendars = decision_calendars()
     for contract in _live_contracts(filters, user, today):
-        cover_of = contract_cover_of(contract, today=today)
+        cover_of = contract_cover_of(contract, today=today, calendars=calendars)
         rows.append(ContractRow(contract, cover_of.risk, tuple(cover_of.gaps)))
         # Every gap in the services it covers, an ongoing one after an ended contract included.
         for service in cover_of.services:
@@ -564,7 +596,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         cycles_with_gaps=frozenset(
             gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
         ),
-        without_successor=_without_successor(filters, user, today),
+        without_successor=_without_successor(filters, user, today, calendars),
     )
 
 

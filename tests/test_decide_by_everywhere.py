@@ -10,6 +10,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from commissioning.models import Service
 from contracts import roles
@@ -60,7 +63,9 @@ def refuge_ending_in_february(council, *, successor_starts: date | None):
     contracts = [refuge]
     if successor_starts is not None:
         contracts.append(
-            make_contract(reference="REFUGE-2027", title="Refuge", buyer=council, start_date=successor_starts, team=team)
+            make_contract(
+                reference="REFUGE-2027", title="Refuge", buyer=council, start_date=successor_starts, team=team
+            )
         )
     Service.objects.create(team=team, name="Refuge", category=ServiceCategory.REFUGE).contracts.set(contracts)
     return refuge
@@ -122,3 +127,25 @@ def test_without_a_calendar_the_approval_lead_weeks_still_give_every_decide_by_d
         assert decision_milestone(refuge) == date(2027, 1, 4)
         gap = row_with(section(page, "gaps"), "Refuge has no contract")
         assert "Option 1 of REFUGE-2022 could bridge it, decide by 4 January 2027" in gap
+
+
+def test_the_calendars_cost_the_dashboard_and_register_the_same_queries_however_many_contracts(client):
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
+        councils = [make_buyer(name="Milton Keynes City Council"), make_buyer(name="Bedford Borough Council")]
+        for council in councils:
+            import_cabinet(council, date(2026, 12, 15), date(2027, 1, 12), date(2027, 2, 9), date(2027, 3, 9))
+        refuge_ending_in_february(councils[0], successor_starts=date(2027, 4, 1))
+        client.force_login(make_user(role=roles.VIEWER))
+
+        def queries(url: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        few = queries(reverse("commissioning:dashboard")), queries(reverse("contracts:register"))
+        for number, council in enumerate(councils * 2):
+            make_contract(
+                reference=f"IDVA-{number}", buyer=council, start_date=date(2024, 8, 1), option_months=(12, 12)
+            )
+
+        assert (queries(reverse("commissioning:dashboard")), queries(reverse("contracts:register"))) == few
