@@ -255,6 +255,12 @@ class RegisterFilterForm(forms.Form):
     )
     team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.none())
     ending_within = forms.ChoiceField(label="Ending within", required=False, choices=ENDING_WITHIN)
+    # The dashboard's "see all" link for "Recommissioning late or due to start" lands here.
+    risk = forms.ChoiceField(
+        label="Recommissioning risk",
+        required=False,
+        choices=[("", "Any"), ("attention", "Red or amber"), ("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

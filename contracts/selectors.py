@@ -41,6 +41,9 @@ def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, 
         contracts = contracts.filter(
             current_end_date__gte=today, current_end_date__lte=terms.add_months(today, int(months))
         )
+    if risk := filters.get("risk"):
+        # The rating stored by commissioning.ratings (rated again each night and on every change).
+        contracts = contracts.filter(rating__rating__in=["red", "amber"] if risk == "attention" else [risk])
     ordering = []
     for key in REGISTER_SORTS.get(sort, REGISTER_SORTS["end"]):
         if isinstance(key, str):

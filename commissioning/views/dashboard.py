@@ -34,12 +34,28 @@ class DashboardFilterForm(forms.Form):
         return selectors.DashboardFilters(team=cleaned.get("team"), mine=bool(cleaned.get("mine")))
 
 
+def opening_filters(request) -> dict:
+    """The dashboard's filters: as asked, or, for someone who sees every team and has not chosen
+    (no ``team`` in the address), their own first team; "All teams" (``team=``) stays a choice.
+
+    Issue 24: an admin's dashboard opened on the whole service, every team's lists at once.
+    """
+    if "team" in request.GET or not policy.sees_every_team(request.user):
+        return request.GET
+    own = policy.team_ids(request.user)
+    if not own:
+        return request.GET
+    data = request.GET.copy()
+    data["team"] = str(min(own))
+    return data
+
+
 class DashboardView(Permission, TemplateView):
     permission_required = "commissioning.view_milestone"
     template_name = "commissioning/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        form = DashboardFilterForm(self.request.GET or None, user=self.request.user)
+        form = DashboardFilterForm(opening_filters(self.request) or None, user=self.request.user)
         filters = form.filters()
         dashboard = selectors.dashboard_for(user=self.request.user, today=timezone.localdate(), filters=filters)
         from reports.selectors import reports_awaiting_approval_by
