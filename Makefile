@@ -42,7 +42,16 @@ $(GOVUK)/.built: node_modules/.package-lock.json Makefile
 		> $(GOVUK)/govuk-frontend.min.css
 	touch $@
 
-assets: $(GOVUK)/.built
+# GOV.UK's accessible-autocomplete, for filters with thousands of choices (static/js/autocomplete.mjs).
+AUTOCOMPLETE := build/static/accessible-autocomplete
+$(AUTOCOMPLETE)/.built: node_modules/.package-lock.json Makefile
+	rm -rf $(AUTOCOMPLETE)
+	mkdir -p $(AUTOCOMPLETE)
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js.map \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css.map $(AUTOCOMPLETE)/
+	touch $@
+
+assets: $(GOVUK)/.built $(AUTOCOMPLETE)/.built
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
