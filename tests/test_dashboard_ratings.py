@@ -73,9 +73,10 @@ def test_a_stored_rating_turns_red_when_the_nightly_refresh_finds_recommissionin
     )
     stored = ContractRating.objects.get(contract=contract)
     assert (stored.rating, stored.rated_on) == ("green", date(2026, 11, 22))
-    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    officer = make_user(role=roles.OFFICER, teams=[team])
 
     with time_machine.travel(datetime(2027, 10, 4, 9, tzinfo=UTC), tick=False):
+        client.force_login(officer)  # signed in on the day: a session lasts 10 hours at most
         # Before the nightly job its row in "ending in 12 to 18 months" is rated as it is shown;
         # the at-risk list, chosen by the stored rating, waits for the job.
         before = dashboard(client)
