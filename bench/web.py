@@ -254,11 +254,12 @@ def main(argv=None) -> None:
             )
             pages = {}
             for name, path in paths.items():
-                single = check_page(
-                    server.url(path),
-                    cookie,
-                    first_reference if name == "register, first page" and persona == "officer" else None,
-                )
+                expect = first_reference if name == "register, first page" and persona == "officer" else None
+                # The first request may meet a worker still loading the app (12 to 23 s on a loaded
+                # machine): the time kept is the second's.
+                single = check_page(server.url(path), cookie, expect)
+                if single is not None:
+                    single = check_page(server.url(path), cookie, expect)
                 if single is None or single > TOO_SLOW_SECONDS:
                     pages[name] = {
                         "path": path,
