@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from commissioning import services as commissioning_services
 from commissioning.models import Service
 from contracts import roles
 from contracts.models import ServiceCategory
@@ -67,7 +68,12 @@ def refuge_ending_in_february(council, *, successor_starts: date | None):
                 reference="REFUGE-2027", title="Refuge", buyer=council, start_date=successor_starts, team=team
             )
         )
-    Service.objects.create(team=team, name="Refuge", category=ServiceCategory.REFUGE).contracts.set(contracts)
+    commissioning_services.service_save(
+        service=Service(team=team, name="Refuge", category=ServiceCategory.REFUGE),
+        contracts=contracts,
+        officer=None,
+        reason="Refuge services",
+    )
     return refuge
 
 
