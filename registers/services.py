@@ -3,10 +3,12 @@
 1. ``register_preview`` reads the file with the mapping, matches each row to an existing
    contract (by reference, then by OCID) and says what would happen to it: new, changed (and
    how) or unchanged. It writes nothing.
-2. ``register_commit`` does the same inside one transaction and, only if no row has an error,
-   saves every row through the contract services (``contracts.services``), so milestones,
-   duties and reminders are planned exactly as for a contract entered by hand, and each
-   history entry reads "Imported from <file> by <officer>". A failure anywhere undoes all of it.
+2. ``register_commit`` checks every row first and, only if no row has an error, reads the file
+   again inside one transaction and saves it a batch of ``CHUNK`` rows at a time through the
+   contract services (``contracts.services.contracts_create_many`` and ``contracts_update_many``),
+   so milestones, duties and reminders are planned exactly as for a contract entered by hand,
+   and each history entry reads "Imported from <file> by <officer>". A failure anywhere undoes
+   all of it.
 
 Importing the same file twice changes nothing the second time: an unchanged row is not saved.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -463,22 +466,50 @@ def register_commit(
     made: dict[str, Organisation] = {}
     created: set[int] = set()
     saved_ids: list[int] = []
-    current = {"row": 0, "done": 0}
+    current = {"done": 0}
 
     def save(outcomes: list[RowOutcome]) -> None:
-        for outcome in outcomes:
-            current["row"] = outcome.proposed.row
-            if outcome.status == "new":
-                contract = _create(
-                    outcome.proposed, team=team, officer=officer, reason=reason, made=made, lead_officer=lead_officer
+        new = [o for o in outcomes if o.status == "new"]
+        if new:
+            contracts = [
+                _new_contract(
+                    o.proposed, team=team, officer=officer, reason=reason, made=made, lead_officer=lead_officer
                 )
-                created.add(contract.pk)
-                saved_ids.append(contract.pk)
-            elif outcome.status == "changed":
-                saved_ids.append(_update(outcome, officer=officer, reason=reason, made=made).pk)
-            current["done"] += 1
-            if progress and current["done"] % 100 == 0:
-                progress(total + current["done"], 2 * total)
+                for o in new
+            ]
+            with _rows_named(new):
+                contract_services.contracts_create_many(
+                    contracts=contracts,
+                    option_months=[list(o.proposed.options) for o in new],
+                    officer=officer,
+                    reason=reason,
+                    today=today,
+                )
+            created.update(c.pk for c in contracts)
+            saved_ids.extend(c.pk for c in contracts)
+        changed = [o for o in outcomes if o.status == "changed"]
+        if changed:
+            contracts = _changed_contracts(changed, officer=officer, reason=reason, made=made)
+            with_options = set(
+                ExtensionOption.objects.filter(contract__in=contracts).values_list("contract_id", flat=True)
+            )
+            with _rows_named(changed):
+                contract_services.contracts_update_many(
+                    contracts=contracts,
+                    option_months=[
+                        list(o.proposed.options)
+                        if o.proposed.options_given and o.contract_id not in with_options
+                        else []
+                        for o in changed
+                    ],
+                    officer=officer,
+                    reason=reason,
+                    today=today,
+                )
+            saved_ids.extend(c.pk for c in contracts)
+        current["done"] += len(outcomes)
+        if progress:
+            progress(total + current["done"], 2 * total)
 
     # 2. Read the file again, a batch at a time, saving each batch: all rows or none.
     try:
@@ -486,8 +517,8 @@ def register_commit(
             written = register_preview(**options, keep_rows=0, on_batch=save, created=created)
             if not written.can_commit:  # the database changed between the two readings
                 raise ImportRefused(written.file_problems + [str(p) for p in written.errors])
-    except ValidationError as error:
-        raise ImportRefused([f"Row {current['row']}: {message}" for message in error.messages]) from error
+    except ValidationError as error:  # an organisation's own checks
+        raise ImportRefused(error.messages) from error
     return _summary(written, saved_ids, made, today=today)
 
 
@@ -527,7 +558,17 @@ def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: 
         )
 
 
-def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
+@contextmanager
+def _rows_named(outcomes: list[RowOutcome]):
+    """A contract the services refuse stops the import with its row's number and their message."""
+    try:
+        yield
+    except contract_services.ContractRejected as rejected:
+        row = outcomes[rejected.position].proposed.row
+        raise ImportRefused([f"Row {row}: {message}" for message in rejected.messages]) from rejected
+
+
+def _new_contract(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
     contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
     _apply(contract, proposed, creating=True)
     contract.buyer = _organisation(
@@ -536,29 +577,27 @@ def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Cont
     contract.provider = _organisation(
         proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
     )
-    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
-    for months in proposed.options:
-        contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
     return contract
 
 
-def _update(outcome: RowOutcome, *, officer, reason, made) -> Contract:
-    proposed = outcome.proposed
-    contract = Contract.objects.select_for_update().get(pk=outcome.contract_id)
-    _apply(contract, proposed, creating=False)
-    if proposed.provider is not None:
-        contract.provider = _organisation(
-            proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
-        )
-    if proposed.buyer is not None and "buyer" in proposed.given:
-        contract.buyer = _organisation(
-            proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
-        )
-    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
-    if proposed.options_given and proposed.options and not contract.options.exists():
-        for months in proposed.options:
-            contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
-    return contract
+def _changed_contracts(outcomes: list[RowOutcome], *, officer, reason, made) -> list[Contract]:
+    """The matched contracts, locked until the import commits, with the file's changes applied."""
+    locked = Contract.objects.select_for_update().in_bulk([o.contract_id for o in outcomes])
+    contracts = []
+    for outcome in outcomes:
+        proposed = outcome.proposed
+        contract = locked[outcome.contract_id]
+        _apply(contract, proposed, creating=False)
+        if proposed.provider is not None:
+            contract.provider = _organisation(
+                proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
+            )
+        if proposed.buyer is not None and "buyer" in proposed.given:
+            contract.buyer = _organisation(
+                proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
+            )
+        contracts.append(contract)
+    return contracts
 
 
 ENDING_SOON_MONTHS = 18
