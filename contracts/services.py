@@ -238,6 +238,30 @@ def _check_links(contracts: list[Contract]) -> None:
 
 
 @transaction.atomic
+def organisations_create_many(
+    *, organisations: list[Organisation], officer: AbstractBaseUser | None, reason: str
+) -> list[Organisation]:
+    """Validate and save many new organisations with their history entries, in one insert.
+
+    The checks of ``organisation_save``, with the PPON identifiers' uniqueness checked for the
+    batch in one query; the first that fails raises ``ValidationError`` naming the organisation.
+    """
+    ppons = [o.ppon_id for o in organisations if o.ppon_id]
+    taken = set(Organisation.objects.filter(ppon_id__in=ppons).values_list("ppon_id", flat=True))
+    for organisation in organisations:
+        try:
+            if organisation.ppon_id in taken:
+                raise ValidationError(f"the PPON identifier {organisation.ppon_id} is another organisation's")
+            taken.add(organisation.ppon_id or None)
+            organisation.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError([f"{organisation.name}: {message}" for message in error.messages]) from error
+    return bulk_create_with_history(
+        organisations, Organisation, default_user=officer, default_change_reason=reason[: history.REASON_LENGTH]
+    )
+
+
+@transaction.atomic
 def contracts_create_many(
     *,
     contracts: list[Contract],
@@ -401,8 +425,12 @@ def _created_follow_up(contracts: list[Contract], *, officer: AbstractBaseUser |
     batch = [c for c in contracts if c.ocid not in known]
     if not batch:
         return
-    # What contract_facts reads, for the batch: the new options, and no notices, payments or breaches.
-    prefetch_related_objects(batch, "options", "notices", "payments", "breaches")
+    # What contract_facts reads, for the batch: the new options (one query), and no notices,
+    # payments or breaches, which nothing can have linked to a contract inserted a moment ago.
+    prefetch_related_objects(batch, "options")
+    for contract in batch:
+        for name in ("notices", "payments", "breaches"):
+            contract._prefetched_objects_cache[name] = getattr(contract, name).none()
 
     milestones = []
     for contract in batch:

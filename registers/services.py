@@ -469,14 +469,12 @@ def register_commit(
     current = {"done": 0}
 
     def save(outcomes: list[RowOutcome]) -> None:
+        _organisations_add(
+            [o for o in outcomes if o.status in ("new", "changed")], officer=officer, reason=reason, made=made
+        )
         new = [o for o in outcomes if o.status == "new"]
         if new:
-            contracts = [
-                _new_contract(
-                    o.proposed, team=team, officer=officer, reason=reason, made=made, lead_officer=lead_officer
-                )
-                for o in new
-            ]
+            contracts = [_new_contract(o.proposed, team=team, made=made, lead_officer=lead_officer) for o in new]
             with _rows_named(new):
                 contract_services.contracts_create_many(
                     contracts=contracts,
@@ -489,7 +487,7 @@ def register_commit(
             saved_ids.extend(c.pk for c in contracts)
         changed = [o for o in outcomes if o.status == "changed"]
         if changed:
-            contracts = _changed_contracts(changed, officer=officer, reason=reason, made=made)
+            contracts = _changed_contracts(changed, made=made)
             with_options = set(
                 ExtensionOption.objects.filter(contract__in=contracts).values_list("contract_id", flat=True)
             )
@@ -522,24 +520,42 @@ def register_commit(
     return _summary(written, saved_ids, made, today=today)
 
 
-def _organisation(choice, *, role: str, officer, reason: str, made: dict[str, Organisation]) -> Organisation | None:
+def _organisation(choice, *, made: dict[str, Organisation]) -> Organisation | None:
+    """The organisation a row names: a known one, or one this import added (``_organisations_add``)."""
     if choice is None:
         return None
     if not choice.is_new:
         return Organisation(pk=choice.existing_pk, name=choice.name)
-    key = parsing.name_key(choice.name) or choice.name
-    if key not in made:
-        organisation = Organisation(
-            name=choice.name,
-            role=role,
-            company_number=choice.company_number,
-            charity_number=choice.charity_number,
-            ppon_id=choice.ppon_id,
-            is_sme=bool(choice.is_sme),
-            is_vcse=bool(choice.is_vcse),
-        )
-        made[key] = contract_services.organisation_save(organisation=organisation, officer=officer, reason=reason)
-    return made[key]
+    return made[parsing.name_key(choice.name) or choice.name]
+
+
+def _organisations_add(outcomes: list[RowOutcome], *, officer, reason: str, made: dict[str, Organisation]) -> None:
+    """Add the batch's new suppliers and buyers, each once however many rows name it, in one insert."""
+    adding: dict[str, Organisation] = {}
+    for outcome in outcomes:
+        proposed = outcome.proposed
+        for choice, role in (
+            (proposed.provider, Organisation.Role.PROVIDER),
+            (proposed.buyer, Organisation.Role.BUYER),
+        ):
+            if choice is None or not choice.is_new:
+                continue
+            if outcome.status == "changed" and role == Organisation.Role.BUYER and "buyer" not in proposed.given:
+                continue  # a changed row keeps its buyer unless the file names one
+            key = parsing.name_key(choice.name) or choice.name
+            if key in made or key in adding:
+                continue
+            adding[key] = Organisation(
+                name=choice.name,
+                role=role,
+                company_number=choice.company_number,
+                charity_number=choice.charity_number,
+                ppon_id=choice.ppon_id,
+                is_sme=bool(choice.is_sme),
+                is_vcse=bool(choice.is_vcse),
+            )
+    contract_services.organisations_create_many(organisations=list(adding.values()), officer=officer, reason=reason)
+    made.update(adding)
 
 
 def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: bool) -> None:
@@ -568,19 +584,15 @@ def _rows_named(outcomes: list[RowOutcome]):
         raise ImportRefused([f"Row {row}: {message}" for message in rejected.messages]) from rejected
 
 
-def _new_contract(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
+def _new_contract(proposed, *, team, made, lead_officer=None) -> Contract:
     contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
     _apply(contract, proposed, creating=True)
-    contract.buyer = _organisation(
-        proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
-    )
-    contract.provider = _organisation(
-        proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
-    )
+    contract.buyer = _organisation(proposed.buyer, made=made)
+    contract.provider = _organisation(proposed.provider, made=made)
     return contract
 
 
-def _changed_contracts(outcomes: list[RowOutcome], *, officer, reason, made) -> list[Contract]:
+def _changed_contracts(outcomes: list[RowOutcome], *, made) -> list[Contract]:
     """The matched contracts, locked until the import commits, with the file's changes applied."""
     locked = Contract.objects.select_for_update().in_bulk([o.contract_id for o in outcomes])
     contracts = []
@@ -589,13 +601,9 @@ def _changed_contracts(outcomes: list[RowOutcome], *, officer, reason, made) -> 
         contract = locked[outcome.contract_id]
         _apply(contract, proposed, creating=False)
         if proposed.provider is not None:
-            contract.provider = _organisation(
-                proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
-            )
+            contract.provider = _organisation(proposed.provider, made=made)
         if proposed.buyer is not None and "buyer" in proposed.given:
-            contract.buyer = _organisation(
-                proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
-            )
+            contract.buyer = _organisation(proposed.buyer, made=made)
         contracts.append(contract)
     return contracts
 
