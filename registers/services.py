@@ -16,15 +16,18 @@ Importing the same file twice changes nothing the second time: an unchanged row 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -672,6 +675,70 @@ INLINE_ROWS = 500
 PAGE_ROWS = 1000
 
 
+# Uploaded files are kept here through Django's storage API (STORAGES["default"]), as the OCDS
+# uploads are (notices.services.IMPORT_STORAGE_FOLDER): the web server and the workers share it.
+STORAGE_FOLDER = "register-imports"
+# A file is deleted once it is imported; one never imported, this long after it was last used.
+FILE_RETENTION = timedelta(days=7)
+GONE = (
+    "The uploaded file is no longer kept (a file not imported is deleted 7 days after it was last "
+    "used): upload it again"
+)
+
+
+class FileGone(Exception):
+    """The import's uploaded file was deleted (imported, or expired)."""
+
+
+def register_import_create(
+    *, team: Team, officer: AbstractBaseUser, filename: str, data: bytes, headers: list[str], mapping: list[str]
+) -> RegisterImport:
+    """Keep an uploaded register in storage and record the import; abandoned uploads past their
+    retention are deleted on the way (``register_files_expire``)."""
+    register_files_expire()
+    suffix = ".xlsx" if reading.is_xlsx(data) else ".csv"
+    stored_name = default_storage.save(f"{STORAGE_FOLDER}/{uuid.uuid4().hex}{suffix}", ContentFile(data))
+    return RegisterImport.objects.create(
+        team=team,
+        officer=officer,
+        filename=filename[:255],
+        stored_name=stored_name,
+        headers=headers,
+        mapping=mapping,
+    )
+
+
+def register_file(register_import: RegisterImport) -> bytes:
+    """The uploaded file's bytes; ``FileGone`` if it is no longer kept."""
+    if not register_import.stored_name:
+        raise FileGone(GONE)
+    try:
+        with default_storage.open(register_import.stored_name, "rb") as stream:
+            return stream.read()
+    except FileNotFoundError as error:
+        raise FileGone(GONE) from error
+
+
+def register_file_delete(register_import: RegisterImport) -> None:
+    """Delete the uploaded file (the import is done with it, or it expired)."""
+    if register_import.stored_name:
+        default_storage.delete(register_import.stored_name)
+    register_import.stored_name = ""
+    RegisterImport.objects.filter(pk=register_import.pk).update(stored_name="")
+
+
+def register_files_expire(*, now=None) -> int:
+    """Delete the files of imports nobody has used for ``FILE_RETENTION`` (abandoned uploads,
+    refused imports never tried again); returns how many. Running imports are left alone."""
+    now = now or timezone.now()
+    stale = RegisterImport.objects.exclude(stored_name="").exclude(status__in=RegisterImport.RUNNING)
+    count = 0
+    for register_import in stale.filter(updated_at__lt=now - FILE_RETENTION).only("pk", "stored_name"):
+        register_file_delete(register_import)
+        count += 1
+    return count
+
+
 def _progress_writer(register_import: RegisterImport) -> Progress:
     """Record progress where the progress page can read it, even from inside the import's transaction.
 
@@ -706,10 +773,14 @@ def _progress_writer(register_import: RegisterImport) -> Progress:
 
 def register_import_preview(*, register_import: RegisterImport) -> RegisterImport:
     """Check the uploaded file with its mapping and keep the preview for the page."""
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        return _failed(register_import, str(gone))
     progress = _progress_writer(register_import)
     try:
         preview = register_preview(
-            data=bytes(register_import.content),
+            data=data,
             team=register_import.team,
             mapping=register_import.mapping,
             user=register_import.officer,
@@ -728,10 +799,14 @@ def register_import_preview(*, register_import: RegisterImport) -> RegisterImpor
 
 def register_import_commit(*, register_import: RegisterImport, today: date | None = None) -> RegisterImport:
     """Import the previewed file, all rows or none, and keep the summary (or why it failed)."""
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        return _failed(register_import, str(gone))
     progress = _progress_writer(register_import)
     try:
         summary = register_commit(
-            data=bytes(register_import.content),
+            data=data,
             filename=register_import.filename,
             team=register_import.team,
             officer=register_import.officer,
@@ -741,17 +816,24 @@ def register_import_commit(*, register_import: RegisterImport, today: date | Non
             today=today,
         )
     except ImportRefused as refused:
-        register_import.status = RegisterImport.Status.FAILED
-        register_import.error = "\n".join(refused.problems[:200])
-        register_import.save(update_fields=["status", "error", "updated_at"])
-        return register_import
+        # The file is kept: the officer may correct the columns and try again.
+        return _failed(register_import, "\n".join(refused.problems[:200]))
     finally:
         progress.close()
     register_import.summary = summary
     register_import.status = RegisterImport.Status.COMMITTED
     register_import.rows_done = register_import.rows_total
-    register_import.content = b""  # imported: the file is no longer needed
-    register_import.save(update_fields=["summary", "status", "rows_done", "content", "updated_at"])
+    register_import.save(update_fields=["summary", "status", "rows_done", "updated_at"])
+    # Imported: the file is no longer needed. Deleted once the import has committed, so a
+    # failure before then leaves it for another try.
+    register_file_delete(register_import)
+    return register_import
+
+
+def _failed(register_import: RegisterImport, error: str) -> RegisterImport:
+    register_import.status = RegisterImport.Status.FAILED
+    register_import.error = error
+    register_import.save(update_fields=["status", "error", "updated_at"])
     return register_import
 
 
@@ -759,13 +841,14 @@ def register_import_start(*, register_import: RegisterImport, action: str) -> bo
     """Run a preview or a commit now if the file is small; else queue it. True if it was queued."""
     from . import tasks
 
-    rows = (
-        max(0, bytes(register_import.content).count(b"\n"))
-        if not reading.is_xlsx(bytes(register_import.content))
-        else None
-    )
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        _failed(register_import, str(gone))
+        return False
+    rows = max(0, data.count(b"\n")) if not reading.is_xlsx(data) else None
     if rows is None:
-        rows = register_import.rows_total or _xlsx_rows(bytes(register_import.content))
+        rows = register_import.rows_total or _xlsx_rows(data)
     running = RegisterImport.Status.PREVIEWING if action == "preview" else RegisterImport.Status.COMMITTING
     register_import.status = running
     register_import.rows_done, register_import.rows_total = 0, rows
