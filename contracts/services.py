@@ -11,7 +11,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -522,4 +522,21 @@ def _plan_first_reminders(milestones) -> None:
         }
         rows += [planning._row(milestone, want) for want in wanted.values() if want.send_at >= now]
         rows += planning._not_silently_skipped(milestone, wanted.values(), {}, now)
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    _insert(Reminder, rows)
+
+
+def _insert(model, objs: list) -> None:
+    """Insert rows whose ids nobody needs back: by COPY on PostgreSQL (measured five times faster
+    than ``bulk_create``'s INSERTs for reminder rows, docs/benchmarks.md), else ``bulk_create``."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=2000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for obj in objs:
+                # What bulk_create sends for each field: auto_now_add filled in, values prepared.
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])

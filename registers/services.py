@@ -3,8 +3,8 @@
 1. ``register_preview`` reads the file with the mapping, matches each row to an existing
    contract (by reference, then by OCID) and says what would happen to it: new, changed (and
    how) or unchanged. It writes nothing.
-2. ``register_commit`` checks every row first and, only if no row has an error, reads the file
-   again inside one transaction and saves it a batch of ``CHUNK`` rows at a time through the
+2. ``register_commit`` reads the file once inside one transaction, checking each batch of
+   ``CHUNK`` rows as the preview does and, while no row has an error, saving it through the
    contract services (``contracts.services.contracts_create_many`` and ``contracts_update_many``),
    so milestones, duties and reminders are planned exactly as for a contract entered by hand,
    and each history entry reads "Imported from <file> by <officer>". A failure anywhere undoes
@@ -451,17 +451,13 @@ def register_commit(
 ) -> dict:
     """Import every row or none; return the summary the officer sees after.
 
-    Raises ``ImportRefused`` (having written nothing) if any row has an error.
+    1. Read the file once, inside one transaction, checking each batch of ``CHUNK`` rows as the
+       preview does and saving it if no row so far has an error.
+    2. After the first error, keep checking (every problem is listed) but save nothing more.
+    3. At the end, any problem rolls the whole transaction back: ``ImportRefused``, nothing written.
     """
     today = today or timezone.localdate()
     options = dict(data=data, team=team, mapping=mapping, user=officer, organisation_choices=organisation_choices)
-    # 1. Check every row first, keeping none of them: nothing is written if any row is wrong.
-    check = register_preview(
-        **options, keep_rows=0, progress=(lambda done, total: progress(done, 2 * total)) if progress else None
-    )
-    if not check.can_commit:
-        raise ImportRefused(check.file_problems + [str(p) for p in check.errors])
-    total = check.total
     reason = history_reason(filename, officer)
     # The importer leads the new contracts if they are in the team (a lead is chosen from the
     # record's team, as on the contract form); an admin importing for another team leads none.
@@ -469,9 +465,13 @@ def register_commit(
     made: dict[str, Organisation] = {}
     created: set[int] = set()
     saved_ids: list[int] = []
-    current = {"done": 0}
+    clean = {"so far": True}
 
     def save(outcomes: list[RowOutcome]) -> None:
+        if any(o.status == "error" or o.proposed.has_errors for o in outcomes):
+            clean["so far"] = False
+        if not clean["so far"]:
+            return  # the import will be refused and rolled back: only check the rows left
         _organisations_add(
             [o for o in outcomes if o.status in ("new", "changed")], officer=officer, reason=reason, made=made
         )
@@ -508,15 +508,11 @@ def register_commit(
                     today=today,
                 )
             saved_ids.extend(c.pk for c in contracts)
-        current["done"] += len(outcomes)
-        if progress:
-            progress(total + current["done"], 2 * total)
 
-    # 2. Read the file again, a batch at a time, saving each batch: all rows or none.
     try:
         with transaction.atomic():
-            written = register_preview(**options, keep_rows=0, on_batch=save, created=created)
-            if not written.can_commit:  # the database changed between the two readings
+            written = register_preview(**options, keep_rows=0, on_batch=save, created=created, progress=progress)
+            if not written.can_commit:
                 raise ImportRefused(written.file_problems + [str(p) for p in written.errors])
     except ValidationError as error:  # an organisation's own checks
         raise ImportRefused(error.messages) from error

@@ -161,6 +161,23 @@ def test_one_bad_row_means_nothing_is_imported_and_every_problem_is_listed(team,
     assert Contract.objects.count() == 1 and not Organisation.objects.filter(name="Haven Refuge Trust").exists()
 
 
+def test_a_bad_row_after_rows_already_saved_rolls_them_back_and_lists_every_problem(team, officer, monkeypatch):
+    from registers import services
+
+    monkeypatch.setattr(services, "CHUNK", 1)  # row 2 is saved before row 3 is read
+    bad = list(IDVA)
+    bad[4], bad[5] = "1 Apr 2026", "31/02/2027"
+    worse = ["DA-003", *REFUGE[1:4], "soon", *REFUGE[5:]]
+    with pytest.raises(ImportRefused) as refused:
+        register_commit(data=register(REFUGE, bad, worse), filename="register.csv", team=team, officer=officer)
+    assert refused.value.problems == [
+        "Row 3, End Date: 31/02/2027 is not a date",
+        "Row 4, Start Date: soon is not a date",
+    ]
+    assert not Contract.objects.filter(reference__startswith="DA-").exists()
+    assert not Organisation.objects.filter(name="Haven Refuge Trust").exists()
+
+
 def test_a_failure_while_saving_undoes_the_rows_already_saved(team, officer, monkeypatch):
     from contracts import services as contract_services
 
