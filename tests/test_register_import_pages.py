@@ -313,3 +313,30 @@ def test_an_upload_left_for_a_week_has_its_file_deleted_and_the_page_says_upload
     page = text(client.get(reverse("registers:import-preview", args=[abandoned.pk])))
     assert "Nothing was imported" in page and "The uploaded file is no longer kept" in page
     assert "upload it again" in page
+
+
+def test_the_summary_page_lists_contracts_ending_within_18_months_and_the_gap_an_update_opens(client, officer):
+    import time_machine
+
+    from tests.test_cover_pages import milton_keynes
+
+    team = officer.teams.get()
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
+        _framework, _children, successor, _cycle = milton_keynes(team=team)
+        client.force_login(officer)
+        data = csv_bytes(
+            ["Reference", "Title", "Start date", "Initial term (months)"],
+            [
+                [successor.reference, successor.title, "01/04/2027", "60"],
+                ["DA-9", "Sanctuary scheme", "01/12/2026", "12"],
+            ],
+        )
+        upload(client, team, data, name="update.csv")
+        register_import = RegisterImport.objects.get()
+        client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+        client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+        page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert "Contracts imported" in page and "1 new, 1 changed, 0 unchanged" in page
+    assert "Ending within 18 months" in page and "DA-9: Sanctuary scheme" in page and "30 November 2027" in page
+    assert "Gap in cover Refuge has no contract from 1 to 31 March 2027" in page
+    assert "Start date: 1 March 2027 to 1 April 2027" in page
