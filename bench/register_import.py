@@ -50,6 +50,22 @@ def write_file(path: Path, rows: int) -> None:
     path.write_bytes(csv_bytes(TRANSPARENCY_HEADERS, transparency_rows(rows), encoding="utf-8-sig"))
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of this process's PostgreSQL backend so far (its /proc entry: same machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(kind: str, path: str) -> dict:
     import django
 
@@ -84,6 +100,7 @@ def child(kind: str, path: str) -> dict:
 
         profiler = Profiler()
         profiler.start()
+    cpu_before, database_before = cpu_seconds(), database_cpu_seconds()
     start = time.perf_counter()
     if kind == "preview":
         preview = register_preview(data=data, team=team)
@@ -93,6 +110,7 @@ def child(kind: str, path: str) -> dict:
         summary = register_commit(data=data, filename=Path(path).name, team=team, officer=officer)
         rows = summary["contracts"]
     seconds = time.perf_counter() - start
+    cpu, database_cpu = cpu_seconds() - cpu_before, database_cpu_seconds() - database_before
     if profiler is not None:
         profiler.stop()
         Path(os.environ["BENCH_PROFILE"]).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
@@ -107,11 +125,18 @@ def child(kind: str, path: str) -> dict:
         "again_seconds": again,
         "rows": rows,
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "database_cpu_seconds": database_cpu,
+        "load_average": report_load(),
         "maxrss_mb": maxrss_mb(),
         "maxrss_before_mb": before,
         "contracts": Contract.objects.count(),
         "reminders": Reminder.objects.count(),
     }
+
+
+def report_load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def run_child(kind: str, path: Path) -> dict:
@@ -156,8 +181,8 @@ def write_report(results: dict) -> None:
         f"Run on {report.today()} by `.venv/bin/python bench/register_import.py` on {report.machine_line(info)}; "
         f"load average {report.load_average()} at the end.",
         "",
-        "| step | rows | seconds | rows/s | peak memory | contracts | reminders planned |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| step | rows | seconds | rows/s | CPU: the import's process | CPU: its database connection | load average after | peak memory | contracts | reminders planned |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for label, key in (
         ("preview (nothing written)", "preview_small"),
@@ -167,7 +192,8 @@ def write_report(results: dict) -> None:
     ):
         r = results[key]
         lines.append(
-            f"| {label} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['maxrss_mb']:.0f} MB | "
+            f"| {label} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['cpu_seconds']:.1f} s | "
+            f"{r['database_cpu_seconds']:.1f} s | {r['load_average']} | {r['maxrss_mb']:.0f} MB | "
             f"{r['contracts']:,} | {r['reminders']:,} |"
         )
     lines += [
