@@ -718,7 +718,12 @@ def register_file(register_import: RegisterImport) -> bytes:
 def register_file_delete(register_import: RegisterImport) -> None:
     """Delete the uploaded file (the import is done with it, or it expired)."""
     if register_import.stored_name:
-        default_storage.delete(register_import.stored_name)
+        try:
+            default_storage.delete(register_import.stored_name)
+        except OSError:
+            # Kept on the row, so that the next expiry (register_files_expire) tries again.
+            logger.warning("register file not deleted", extra={"register_import": register_import.pk})
+            return
     register_import.stored_name = ""
     RegisterImport.objects.filter(pk=register_import.pk).update(stored_name="")
 
