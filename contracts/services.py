@@ -446,9 +446,17 @@ def _created_follow_up(
     for contract in batch:
         _related_known(contract, options=options_of.get(contract.pk, []), notices=[], payments=[], breaches=[])
 
+    # The buyer's meeting calendar sets options' decide-by dates (derivation.decision_calendar_of):
+    # read once a buyer, only for buyers with key-decision rules (no rules, no calendar).
+    first_of_buyer = {c.buyer_id: c for c in batch}
+    with_policy = set(KeyDecisionPolicy.objects.filter(buyer_id__in=first_of_buyer).values_list("buyer_id", flat=True))
+    calendars = {buyer: derivation.decision_calendar_of(first_of_buyer[buyer]) for buyer in with_policy}
+
     milestones = []
     for contract in batch:
-        for spec in derivation.derived_milestones(contract, options_of.get(contract.pk, [])):
+        for spec in derivation.derived_milestones(
+            contract, options_of.get(contract.pk, []), calendars.get(contract.buyer_id)
+        ):
             milestone = Milestone(
                 contract=contract,
                 source=Milestone.Source.DERIVED,
@@ -465,9 +473,6 @@ def _created_follow_up(
             milestones.append(milestone)
     bulk_create_with_history(milestones, Milestone, default_user=officer, default_change_reason=derivation.SYNC_REASON)
 
-    with_policy = set(
-        KeyDecisionPolicy.objects.filter(buyer_id__in={c.buyer_id for c in batch}).values_list("buyer_id", flat=True)
-    )
     required = []
     for contract in batch:
         if (contract.provider is not None and contract.provider.is_vcse) or contract.buyer_id in with_policy:

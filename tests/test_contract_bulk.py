@@ -36,7 +36,8 @@ def setting():
     QuietDays.objects.create(user=lead, first_day=date(2029, 8, 1), last_day=date(2029, 8, 31))
     buyer = make_buyer(name="Example Council")
     KeyDecisionPolicy.objects.create(buyer=buyer, threshold=Decimal("100000"))
-    CouncilMeeting.objects.create(buyer=buyer, body="Cabinet", title="Cabinet", meets_on=date(2029, 6, 12), uid="c1")
+    for number, day in enumerate([date(2029, 6, 12), date(2029, 7, 10), date(2029, 9, 11), date(2029, 10, 9)]):
+        CouncilMeeting.objects.create(buyer=buyer, body="Cabinet", title="Cabinet", meets_on=day, uid=f"c{number}")
     provider = make_organisation(name="Haven Refuge Trust", is_vcse=True)
     return {"team": team, "lead_officer": lead, "buyer": buyer, "provider": provider}
 
@@ -109,6 +110,8 @@ def test_a_batch_of_new_contracts_is_saved_with_the_same_follow_up_as_one_at_a_t
     # The follow-up did happen: decisions on both options, the VCSE notice and key decisions, reminders.
     kinds = {row[1] for row in one_at_a_time["milestones"]}
     assert {"term_end", "option_decision", "max_extent"} <= kinds
+    # Option 1's decision is worked back through the buyer's Cabinet calendar.
+    assert "REF: decide on extension option 1 (1 year) at Cabinet" in {row[2] for row in one_at_a_time["milestones"]}
     assert any(key.startswith("KD:option:1") for key, *_ in one_at_a_time["duties"])
     assert {"manny@example.gov.uk", "olivia@example.gov.uk", "da-team@example.gov.uk"} <= {
         row[4] for row in one_at_a_time["reminders"]
