@@ -14,11 +14,12 @@ from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from access import policy
+from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
-from contracts.models import Contract, Team
+from contracts.models import Contract, ServiceCategory, Team
 
 from . import cover, rules
-from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage
+from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage, stage_months_of
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
@@ -28,16 +29,26 @@ ENDING_WITHIN_MONTHS = (6, 12, 18)
 
 
 def _term(contract: Contract) -> cover.Term:
-    """A contract as ``commissioning.cover`` sees it (reads the prefetched ``options``)."""
+    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them)."""
     end = contract.current_end_date
     terminated = contract.terminated_on is not None
     if terminated:
         end = min(end, contract.terminated_on)
+    # Read once and worked out here as Contract.option_periods and Contract.last_day do, so that
+    # an unprefetched contract (the derivation's) costs one query for its options, not three.
+    ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
+    months = [option.length_months for option in ordered]
+    last_day = terms.last_day(
+        current_end=contract.current_end_date,
+        max_extent=terms.max_extent(
+            contract.start_date, contract.initial_term_months, months, contract.max_extent_date
+        ),
+        terminated_on=contract.terminated_on,
+    )
     open_options = []
     if not terminated:
-        periods = contract.option_periods()
-        for option in sorted(contract.options.all(), key=lambda option: option.sequence):
-            period = periods[option.sequence]
+        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
                 continue
             if contract.max_extent_date and period.end > contract.max_extent_date:
@@ -54,6 +65,7 @@ def _term(contract: Contract) -> cover.Term:
         decision=contract.decision,
         terminated=terminated,
         pk=contract.pk,
+        recommission_by=rules.recommissioning_start_by(last_day, lead_months=contract.recommissioning_lead_months),
     )
 
 
@@ -67,6 +79,14 @@ def _cycle(cycle: CommissioningCycle, today: date) -> cover.Cycle:
         target_start=cycle.target_start_date,
         overdue=tuple((milestone.title, (today - milestone.due_on).days) for milestone in overdue),
         pk=cycle.pk,
+        stage_months=tuple((stage_months_of(cycle.team) or {}).items()),
+    )
+
+
+def _cycles_for_cover() -> QuerySet[CommissioningCycle]:
+    """What cover reads of a cycle: its stage, target start and its team's stage timings."""
+    return CommissioningCycle.objects.select_related("team__stage_timings").only(
+        "id", "name", "stage", "target_start_date", "team__id", "team__stage_timings"
     )
 
 
@@ -129,7 +149,7 @@ def cover_lookups(today: date) -> list:
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    cycles = _cycles_for_cover().prefetch_related(overdue)
     chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
     return [
@@ -157,6 +177,11 @@ class ContractCover:
     services: list[cover.ServiceCover]
     # The contract and its call-offs, by id.
     own: frozenset[int] = frozenset()
+
+    @property
+    def without_successor(self) -> list[cover.Boundary]:
+        """Where this contract's (or a call-off's) cover ends with nothing to take over: "No successor"."""
+        return [boundary for boundary in self.boundaries if boundary.no_successor]
 
     @property
     def gaps(self) -> list[cover.Boundary]:
@@ -210,23 +235,105 @@ def cycle_cover_of(cycle: CommissioningCycle, *, today: date) -> CycleCover:
     return CycleCover(worst, covers, sorted(services.values(), key=lambda s: s.name), list(gaps.values()))
 
 
-def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
-    """The cover of every service with a contract the person may see, in a fixed number of
-    queries; each chain holds only the contracts they may see."""
+def _chain_of_visible_contracts(user, today: date) -> Prefetch:
+    """A service's ``contracts`` as cover reads them: only those the person may see, each with
+    its options and the cycles replacing it (with their overdue milestones)."""
     overdue = Prefetch(
         "milestones",
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    cycles = _cycles_for_cover().prefetch_related(overdue)
+    chain = policy.contracts_visible_to(user).prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    return Prefetch("contracts", queryset=chain)
+
+
+def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+    """The cover of every service with a contract the person may see, in a fixed number of
+    queries; each chain holds only the contracts they may see."""
     visible = policy.contracts_visible_to(user)
-    chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = (
-        Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+        Service.objects.filter(contracts__in=visible)
+        .distinct()
+        .prefetch_related(_chain_of_visible_contracts(user, today))
     )
     if team is not None:
         services = services.filter(team=team)
     return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
+
+
+def gaps_in_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.Boundary]:
+    """Every gap in the cover of the services the person may see (``services_cover_for``): what
+    ``services.gaps_opened_by_change`` reads before and after a change to find the new ones."""
+    return [boundary for service in services_cover_for(user=user, today=today, team=team) for boundary in service.gaps]
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """A service with its cover, for the services list and a service's page."""
+
+    service: Service
+    cover: cover.ServiceCover
+
+    @property
+    def contracts(self) -> list[Contract]:
+        """Its contracts the person may see, in start order."""
+        return sorted(self.service.contracts.all(), key=lambda contract: (contract.start_date, contract.reference))
+
+
+def services_for(*, user, today: date, queryset: QuerySet[Service] | None = None) -> list[ServiceRow]:
+    """The services a person may see (``access.policy``), each with its cover, in a fixed number
+    of queries however many services and contracts there are; a service with no contracts yet
+    is listed too."""
+    services = policy.services_visible_to(user, queryset).select_related("team")
+    services = services.prefetch_related(_chain_of_visible_contracts(user, today)).order_by("team__name", "name", "pk")
+    return [ServiceRow(service, service_cover(service, today=today)) for service in services]
+
+
+def service_history(service: Service) -> list[HistoryEntry]:
+    """Who added or changed a service, its contracts included, when and why, newest first."""
+    verbs = {"+": "added", "~": "changed", "-": "deleted"}
+    labels = {"name": "Name", "category": "Service area", "team_id": "Team"}
+    # Each historical row's contracts (django-simple-history's m2m_fields), read in one query.
+    records = list(service.history.select_related("history_user").prefetch_related("historicalservice_contracts_set"))
+    ids = {row.contract_id for record in records for row in record.historicalservice_contracts_set.all()}
+    references = dict(Contract.objects.filter(pk__in=ids).values_list("pk", "reference"))
+
+    def contracts_of(record) -> str | None:
+        rows = record.historicalservice_contracts_set.all()
+        return ", ".join(sorted(references.get(row.contract_id, "a deleted contract") for row in rows)) or None
+
+    entries, previous = [], None
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        changes = []
+        if previous is not None:
+            for name, label in labels.items():
+                old, new = getattr(previous, name), getattr(record, name)
+                if old != new:
+                    changes.append(FieldChange(label, _service_value(name, old), _service_value(name, new)))
+        before = contracts_of(previous) if previous is not None else None
+        if contracts_of(record) != before:
+            changes.append(FieldChange("Contracts", before, contracts_of(record)))
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=person_name(record.history_user),
+                what=f"Service {verbs[record.history_type]}",
+                why=record.history_change_reason or "",
+                changes=changes,
+                order=(record.history_date, record.history_id),
+            )
+        )
+        previous = record
+    return sorted(entries, key=lambda entry: entry.order, reverse=True)
+
+
+def _service_value(name: str, value):
+    if name == "category":
+        return ServiceCategory(value).label if value in ServiceCategory.values else value
+    if name == "team_id":
+        return Team.objects.filter(pk=value).values_list("name", flat=True).first() or value
+    return value
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -302,6 +409,14 @@ class GapInCover:
 
 
 @dataclass(frozen=True)
+class NoSuccessor:
+    """A service whose cover ends, or has ended, with nothing to take over and no decommissioning decided."""
+
+    service: cover.ServiceCover
+    boundary: cover.Boundary
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     overdue: list[OverdueMilestone]
@@ -315,6 +430,8 @@ class Dashboard:
     gaps: list[GapInCover] = field(default_factory=list)
     # The cycles replacing a contract with a gap in cover, by id: they carry the "Gap in cover" tag.
     cycles_with_gaps: frozenset[int] = frozenset()
+    # Services whose last contract ends, or has ended, with no successor, the soonest first.
+    without_successor: list[NoSuccessor] = field(default_factory=list)
 
     @property
     def cycle_count(self) -> int:
@@ -360,6 +477,21 @@ def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
     return cycles.order_by("name", "pk")
 
 
+def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoSuccessor]:
+    """Every service the person may see whose cover ends with nothing after it: read from the
+    services rather than the live contracts, so a service whose last contract has already
+    ended is there too."""
+    found = [
+        NoSuccessor(service, boundary)
+        for service in services_cover_for(user=user, today=today, team=filters.team)
+        for boundary in service.without_successor
+    ]
+    if filters.mine:
+        mine = set(policy.contracts_visible_to(user).filter(lead_officer=user).values_list("pk", flat=True))
+        found = [item for item in found if item.boundary.old.pk in mine]
+    return sorted(found, key=lambda item: (item.boundary.last_day, item.service.name))
+
+
 def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFilters()) -> Dashboard:
     """Everything the dashboard shows on ``today``, in a fixed number of queries.
 
@@ -369,6 +501,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
        (``commissioning.cover``); every gap in that cover; those ending within 6, 12 and 18
        months (each contract in the first group it fits), and every one at red or amber.
     4. Cycles by stage, every stage in order, empty ones included.
+    5. Services whose cover ends, or has ended, with no successor.
     """
     milestones = milestones_for_dashboard(filters, user)
     overdue = [
@@ -431,4 +564,31 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         cycles_with_gaps=frozenset(
             gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
         ),
+        without_successor=_without_successor(filters, user, today),
     )
+
+
+def stage_timings_history(timings) -> list[HistoryEntry]:
+    """Who changed a team's stage timings, what, when and why, newest first."""
+    if timings is None or timings.pk is None:
+        return []
+    records = list(timings.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries, previous = [], None
+    for record in records:
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous, excluded_fields=["id", "team"]).changes:
+                label = record.instance_type._meta.get_field(change.field).verbose_name
+                changes.append(FieldChange(f"{label} (months)", change.old, change.new))
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=person_name(record.history_user),
+                what="Stage timings set" if record.history_type == "+" else "Stage timings changed",
+                why=record.history_change_reason or "",
+                changes=changes,
+                order=(record.history_date, record.history_id),
+            )
+        )
+        previous = record
+    return entries[::-1]

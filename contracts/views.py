@@ -12,6 +12,7 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from access import policy
 from commissioning import derivation
 from commissioning import selectors as cover_selectors
+from commissioning.views.gaps import WarnsOfGapsOpened
 from common.dates import long_date
 from common.views import Permission, ServiceFormMixin
 
@@ -20,12 +21,6 @@ from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterF
 from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
-
-
-def warn_of_gaps_in_cover(request, contract: Contract) -> None:
-    """An edit that leaves a service with no contract says so on the page it lands on."""
-    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
-        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
 
 
 class RegisterView(Permission, TemplateView):
@@ -135,7 +130,7 @@ class ContractDetailView(Permission, DetailView):
         )
 
 
-class ContractCreateView(Permission, ServiceFormMixin, CreateView):
+class ContractCreateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, CreateView):
     permission_required = "contracts.add_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -153,11 +148,10 @@ class ContractCreateView(Permission, ServiceFormMixin, CreateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
-class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
+class ContractUpdateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, UpdateView):
     permission_required = "contracts.change_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -174,7 +168,6 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} updated")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -203,7 +196,7 @@ class OptionCreateView(Permission, ServiceFormMixin, FormView):
         return redirect(self.contract)
 
 
-class OptionDecisionView(Permission, ServiceFormMixin, FormView):
+class OptionDecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Exercise or decline an extension option, after the officer has seen what it will do."""
 
     permission_required = "contracts.change_extensionoption"

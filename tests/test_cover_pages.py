@@ -173,7 +173,8 @@ def test_a_cycle_whose_remaining_stages_do_not_fit_before_cover_ends_is_red(clie
 
     assert (
         "Recommissioning risk: Red MK domestic abuse support services 2027 is at market engagement: the stages "
-        "left (procurement, evaluation, award and standstill and mobilisation) take about 9 months, so the new "
+        "left (procurement, evaluation, award and standstill and mobilisation) take 9 months at your team's timings, "
+        "so the new "
         "contract could not start before 22 August 2027; Refuge's cover ends on 28 February 2027"
     ) in refuge
 
