@@ -409,3 +409,39 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.user}"
+
+
+class ContractRating(models.Model):
+    """A contract's recommissioning risk as ``rules.recommissioning_risk`` last rated it.
+
+    Written only by ``commissioning.ratings.contracts_rate``, which ``commissioning.changes`` calls
+    after every change that can move a rating, and again each night for the ratings the passing
+    of time moves (``ratings_refresh``). The dashboard and the register read and filter by it in
+    SQL instead of rating every live contract in Python on each request (issue 24).
+    """
+
+    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, primary_key=True, related_name="rating")
+    # Blank once the contract has ended: it has no risk.
+    rating = models.CharField(max_length=5, blank=True)
+    reason = models.TextField(blank=True)
+    start_by = models.DateField(null=True, blank=True)
+    # The contract (or a call-off under it) leaves a gap in cover: it carries the "Gap in cover" tag.
+    own_gap = models.BooleanField(default=False)
+    # Some service it covers has a gap, its own or another contract's: the dashboard's "Gaps in cover".
+    service_gap = models.BooleanField(default=False)
+    rated_on = models.DateField()
+
+    class Meta:
+        indexes = [
+            # The dashboard's "Recommissioning late or due to start" (commissioning.selectors.dashboard_for).
+            models.Index(
+                fields=["start_by"], name="rating_needs_attention", condition=models.Q(rating__in=["red", "amber"])
+            ),
+            # The dashboard's "Gaps in cover".
+            models.Index(fields=["contract"], name="rating_service_gap", condition=models.Q(service_gap=True)),
+            # The nightly refresh finds what it has not rated today.
+            models.Index(fields=["rated_on"], name="rating_rated_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.rating or 'ended'}"

@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from access import policy
@@ -19,10 +20,16 @@ from contracts import terms
 from contracts.models import Contract, ServiceCategory, Team
 
 from . import cover, rules
-from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage, stage_months_of
+from .models import STAGE_ORDER, CommissioningCycle, ContractRating, Milestone, Service, Stage, stage_months_of
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
+# Each dashboard list shows at most this many rows, with its total and a link to the full list.
+DASHBOARD_CAP = 25
+# The next 90 days show at most this many milestones.
+UPCOMING_CAP = 100
+# Cycles named under each stage.
+STAGE_CAP = 10
 
 
 # --- the recommissioning risk of one contract ------------------------------------------------
@@ -364,6 +371,12 @@ class ContractRow:
     contract: Contract
     risk: rules.Risk | None
     gaps: tuple[cover.Boundary, ...] = ()
+    # From the stored rating, which keeps whether the contract leaves a gap but not the gap itself.
+    own_gap: bool = False
+
+    @property
+    def has_gap(self) -> bool:
+        return bool(self.gaps) or self.own_gap
 
     @property
     def decision_status(self) -> str:
@@ -377,6 +390,12 @@ class EndingGroup:
     months: int
     after_months: int | None
     rows: list[ContractRow]
+    # How many there are: ``rows`` holds the first DASHBOARD_CAP.
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.rows), 0)
 
     @property
     def heading(self) -> str:
@@ -388,11 +407,13 @@ class EndingGroup:
 @dataclass(frozen=True)
 class StageGroup:
     stage: Stage
+    # The first STAGE_CAP by name.
     cycles: list[CommissioningCycle]
+    count: int = 0
 
     @property
-    def count(self) -> int:
-        return len(self.cycles)
+    def more(self) -> int:
+        return max(self.count - len(self.cycles), 0)
 
 
 @dataclass(frozen=True)
@@ -432,6 +453,27 @@ class Dashboard:
     cycles_with_gaps: frozenset[int] = frozenset()
     # Services whose last contract ends, or has ended, with no successor, the soonest first.
     without_successor: list[NoSuccessor] = field(default_factory=list)
+    # The totals of the capped lists.
+    overdue_total: int = 0
+    upcoming_total: int = 0
+    at_risk_total: int = 0
+    gap_contracts_total: int = 0
+
+    @property
+    def overdue_more(self) -> int:
+        return max(self.overdue_total - len(self.overdue), 0)
+
+    @property
+    def at_risk_more(self) -> int:
+        return max(self.at_risk_total - len(self.at_risk), 0)
+
+    @property
+    def upcoming_shown(self) -> int:
+        return sum(len(week.milestones) for week in self.weeks)
+
+    @property
+    def upcoming_more(self) -> int:
+        return max(self.upcoming_total - self.upcoming_shown, 0)
 
     @property
     def cycle_count(self) -> int:
@@ -465,7 +507,7 @@ def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Co
         contracts = contracts.filter(team=filters.team)
     if filters.mine:
         contracts = contracts.filter(lead_officer=user)
-    return contracts_with_risk_relations(contracts, today=today).order_by("current_end_date", "reference")
+    return contracts
 
 
 def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
@@ -475,6 +517,49 @@ def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
     if filters.mine:
         cycles = cycles.filter(lead_officer=user)
     return cycles.order_by("name", "pk")
+
+
+def stored_risk(rating: ContractRating | None, today: date) -> rules.Risk | None:
+    """The risk ``ratings`` stored, as the rule returned it (less the gap's period, which no page
+    reads from a row); None for an ended contract or one not rated today."""
+    if rating is None or rating.rated_on != today or not rating.rating:
+        return None
+    return rules.Risk(rules.Rating(rating.rating), rating.reason, rating.start_by)
+
+
+def stored_or_fresh_rows(contracts: QuerySet[Contract], *, today: date) -> list[ContractRow]:
+    """Rows for a short list of contracts (the dashboard caps each), with the rating stored today,
+    or rated now for a row whose stored rating is older (the nightly refresh has not yet run)
+    or missing. Reads ``provider`` and ``rating`` with the rows; rates only the stale ones."""
+    contracts = list(contracts.select_related("provider", "rating"))
+    stale = [
+        contract
+        for contract in contracts
+        if getattr(contract, "rating", None) is None or contract.rating.rated_on != today
+    ]
+    fresh = covers_of(stale, today=today) if stale else {}
+    rows = []
+    for contract in contracts:
+        if contract.pk in fresh:
+            rows.append(ContractRow(contract, fresh[contract.pk].risk, tuple(fresh[contract.pk].gaps)))
+        else:
+            rows.append(ContractRow(contract, stored_risk(contract.rating, today), own_gap=contract.rating.own_gap))
+    return rows
+
+
+def _gaps(contracts: list[Contract], *, today: date) -> dict:
+    """Every gap in the services ``contracts`` cover, with the contracts it touches."""
+    gaps = {}
+    for contract_id, cover_of in covers_of(contracts, today=today).items():
+        contract = next(contract for contract in contracts if contract.pk == contract_id)
+        # Every gap in the services it covers, an ongoing one after an ended contract included.
+        for service in cover_of.services:
+            for boundary in service.gaps:
+                key = (service.name, service.pk, boundary.old.reference, boundary.gap)
+                found = gaps.setdefault(key, GapInCover(boundary, []))
+                if contract not in found.contracts:
+                    found.contracts.append(contract)
+    return gaps
 
 
 def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoSuccessor]:
@@ -493,64 +578,68 @@ def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoS
 
 
 def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFilters()) -> Dashboard:
-    """Everything the dashboard shows on ``today``, in a fixed number of queries.
+    """Everything the dashboard shows on ``today``, in a fixed number of queries whatever the
+    number of contracts: every list is chosen, counted and capped in SQL (``DASHBOARD_CAP`` rows,
+    with the total and a link to the full list), and risks are read from the stored ratings
+    (``commissioning.ratings``) rather than worked out for every live contract.
 
     1. Overdue: open milestones due before today that someone has to act on.
     2. The next 90 days: open milestones from today on, grouped by week commencing Monday.
-    3. Live contracts, each with its recommissioning risk from the cover of its services
-       (``commissioning.cover``); every gap in that cover; those ending within 6, 12 and 18
-       months (each contract in the first group it fits), and every one at red or amber.
-    4. Cycles by stage, every stage in order, empty ones included.
-    5. Services whose cover ends, or has ended, with no successor.
+    3. Gaps in cover: every gap in the services of the live contracts whose stored rating says a
+       service they cover has one (their cover worked out for the first ``DASHBOARD_CAP``).
+    4. Live contracts ending within 6, 12 and 18 months (each in the first group it fits), and
+       those rated red or amber, whenever they end, the most pressing first.
+    5. Cycles by stage, every stage in order, empty ones included, up to ``STAGE_CAP`` named.
+    6. Services whose cover ends, or has ended, with no successor (the first ``DASHBOARD_CAP``).
     """
     milestones = milestones_for_dashboard(filters, user)
+    overdue_all = milestones.needing_action_before(today)
     overdue = [
-        OverdueMilestone(milestone, (today - milestone.due_on).days)
-        for milestone in milestones.needing_action_before(today)
+        OverdueMilestone(milestone, (today - milestone.due_on).days) for milestone in overdue_all[:DASHBOARD_CAP]
     ]
 
     upcoming_until = today + timedelta(days=UPCOMING_DAYS)
+    upcoming_all = milestones.open().due_between(today, upcoming_until)
     weeks: dict[date, Week] = {}
-    for milestone in milestones.open().due_between(today, upcoming_until):
+    for milestone in upcoming_all[:UPCOMING_CAP]:
         monday = week_commencing(milestone.due_on)
         weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
-    rows, gaps = [], {}
-    for contract in _live_contracts(filters, user, today):
-        cover_of = contract_cover_of(contract, today=today)
-        rows.append(ContractRow(contract, cover_of.risk, tuple(cover_of.gaps)))
-        # Every gap in the services it covers, an ongoing one after an ended contract included.
-        for service in cover_of.services:
-            for boundary in service.gaps:
-                key = (service.name, service.pk, boundary.old.reference, boundary.gap)
-                found = gaps.setdefault(key, GapInCover(boundary, []))
-                if contract not in found.contracts:
-                    found.contracts.append(contract)
-    ending, earlier, earlier_limit = [], None, None
-    for months in ENDING_WITHIN_MONTHS:
-        limit = terms.add_months(today, months)
-        ending.append(
-            EndingGroup(
-                months,
-                earlier,
-                [
-                    row
-                    for row in rows
-                    if row.contract.current_end_date <= limit
-                    and (earlier_limit is None or row.contract.current_end_date > earlier_limit)
-                ],
-            )
-        )
-        earlier, earlier_limit = months, limit
-    at_risk = sorted(
-        (row for row in rows if row.risk is not None and row.risk.needs_attention),
-        key=lambda row: (row.risk.start_by or row.contract.current_end_date, row.contract.reference),
+    live = _live_contracts(filters, user, today)
+    limits = [terms.add_months(today, months) for months in ENDING_WITHIN_MONTHS]
+    bands = []
+    for index, limit in enumerate(limits):
+        band = Q(current_end_date__lte=limit)
+        if index:
+            band &= Q(current_end_date__gt=limits[index - 1])
+        bands.append(band)
+    needs_attention = Q(rating__rating__in=[rules.Rating.RED, rules.Rating.AMBER])
+    counts = live.aggregate(
+        **{f"band{index}": Count("pk", filter=band) for index, band in enumerate(bands)},
+        at_risk=Count("pk", filter=needs_attention),
+        gaps=Count("pk", filter=Q(rating__service_gap=True)),
     )
+    ending, earlier = [], None
+    for index, (months, band) in enumerate(zip(ENDING_WITHIN_MONTHS, bands, strict=True)):
+        rows = stored_or_fresh_rows(
+            live.filter(band).order_by("current_end_date", "reference")[:DASHBOARD_CAP], today=today
+        )
+        ending.append(EndingGroup(months, earlier, rows, total=counts[f"band{index}"]))
+        earlier = months
+    at_risk = stored_or_fresh_rows(
+        live.filter(needs_attention).order_by(Coalesce("rating__start_by", "current_end_date"), "reference")[
+            :DASHBOARD_CAP
+        ],
+        today=today,
+    )
+    with_gaps = list(
+        live.filter(rating__service_gap=True)
+        .select_related("provider")
+        .order_by("current_end_date", "reference")[:DASHBOARD_CAP]
+    )
+    gaps = _gaps(with_gaps, today=today)
 
-    by_stage = defaultdict(list)
-    for cycle in _cycles(filters, user):
-        by_stage[cycle.stage].append(cycle)
-    stages = [StageGroup(stage, by_stage.get(stage.value, [])) for stage in Stage]
+    stages = _stages(filters, user)
 
     return Dashboard(
         today=today,
@@ -564,8 +653,27 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         cycles_with_gaps=frozenset(
             gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
         ),
-        without_successor=_without_successor(filters, user, today),
+        # Counted always, not only when a list is full, so the page's queries do not depend on the data.
+        overdue_total=overdue_all.count(),
+        upcoming_total=upcoming_all.count(),
+        at_risk_total=counts["at_risk"],
+        gap_contracts_total=counts["gaps"],
+        without_successor=_without_successor(filters, user, today)[:DASHBOARD_CAP],
     )
+
+
+def _stages(filters: DashboardFilters, user) -> list[StageGroup]:
+    """Every stage in order with its number of cycles and the first ``STAGE_CAP`` by name: one
+    query for the counts and one for the names, however many cycles there are."""
+    cycles = _cycles(filters, user)
+    totals = dict(cycles.order_by().values_list("stage").annotate(n=Count("pk")))
+    named = cycles.annotate(
+        place=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("name").asc(), F("pk").asc()])
+    ).filter(place__lte=STAGE_CAP)
+    by_stage = defaultdict(list)
+    for cycle in named:
+        by_stage[cycle.stage].append(cycle)
+    return [StageGroup(stage, by_stage.get(stage.value, []), totals.get(stage.value, 0)) for stage in Stage]
 
 
 def stage_timings_history(timings) -> list[HistoryEntry]:

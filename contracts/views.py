@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -14,6 +13,7 @@ from commissioning import derivation
 from commissioning import selectors as cover_selectors
 from commissioning.views.gaps import WarnsOfGapsOpened
 from common.dates import long_date
+from common.keyset import keyset_page
 from common.views import Permission, ServiceFormMixin
 
 from . import selectors, services
@@ -37,7 +37,15 @@ class RegisterView(Permission, TemplateView):
         contracts = selectors.contracts_for_register(
             user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
-        page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
+        page = keyset_page(
+            contracts,
+            selectors.register_keys(sort, descending),
+            size=REGISTER_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
         covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
@@ -77,7 +85,8 @@ class RegisterView(Permission, TemplateView):
             header = {"label": label, "key": key, "aria_sort": None, "url": None}
             if key:
                 query = self.request.GET.copy()
-                query.pop("page", None)
+                for moved in ("page", "after", "before", "last"):
+                    query.pop(moved, None)
                 query["sort"] = key
                 query["order"] = "desc" if key == sort and not descending else "asc"
                 header["url"] = "?" + query.urlencode()
