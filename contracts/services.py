@@ -420,8 +420,9 @@ def _created_follow_up(
        the Act's, as nothing links a new contract to a notice.
     4. The reminders of every milestone added, planned as ``reminders_plan_for_milestone``
        plans a milestone's first reminders.
+    5. Their recommissioning risk rated and stored (``ratings.contracts_rate``, for the batch).
     """
-    from commissioning import derivation
+    from commissioning import derivation, ratings
     from commissioning.models import CommissioningCycle, Milestone
     from notices import duties as rules
     from notices import services as notices_services
@@ -513,6 +514,8 @@ def _created_follow_up(
     bulk_create_with_history(duties, Duty, default_user=officer, default_change_reason=notices_services.SYNC_REASON)
 
     _plan_first_reminders(milestones + duty_milestones)
+    # Step 6 of contract_changed: their recommissioning risk, stored for the dashboard and register.
+    ratings.contracts_rate(contracts=[c.pk for c in batch] + [c.parent_id for c in batch if c.parent_id], today=today)
 
 
 def _plan_first_reminders(milestones) -> None:

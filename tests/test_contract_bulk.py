@@ -11,7 +11,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commissioning.models import Milestone
+from commissioning.models import ContractRating, Milestone
+from commissioning.ratings import FIELDS as RATING_FIELDS
 from contracts import roles
 from contracts import services as contract_services
 from contracts.models import Contract, ExtensionOption
@@ -84,6 +85,7 @@ def _what_follows(contract: Contract) -> dict:
             (h.sequence, h.history_change_reason, h.history_user_id)
             for h in ExtensionOption.history.filter(contract_id=contract.pk)
         ),
+        "rating": list(ContractRating.objects.filter(contract=contract).values_list(*RATING_FIELDS)),
         "milestone history": sorted(
             (words(h.title), h.history_change_reason, h.history_user_id)
             for h in Milestone.history.filter(contract_id=contract.pk)
@@ -110,6 +112,7 @@ def test_a_batch_of_new_contracts_is_saved_with_the_same_follow_up_as_one_at_a_t
     # The follow-up did happen: decisions on both options, the VCSE notice and key decisions, reminders.
     kinds = {row[1] for row in one_at_a_time["milestones"]}
     assert {"term_end", "option_decision", "max_extent"} <= kinds
+    assert len(one_at_a_time["rating"]) == 1  # rated for the dashboard and the register
     # Option 1's decision is worked back through the buyer's Cabinet calendar.
     assert "REF: decide on extension option 1 (1 year) at Cabinet" in {row[2] for row in one_at_a_time["milestones"]}
     assert any(key.startswith("KD:option:1") for key, *_ in one_at_a_time["duties"])
