@@ -62,6 +62,19 @@ def report_figures(facts) -> dict[str, str]:
                 "Contracts replaced": "; ".join(cycle.replaces) or "None",
             }
         )
+    procurement = getattr(facts, "procurement", None)
+    if procurement:
+        figures["Estimated value including VAT"] = _money(procurement.value_with_vat)
+        figures["Estimated value excluding VAT"] = _money(procurement.value_without_vat)
+        figures["Regime"] = procurement.regime_label
+        for notice in procurement.notices:
+            figures[f"Notice {notice.title}"] = _day(notice.due_on)
+        for row in procurement.timetable:
+            figures[f"Milestone {row.title}"] = f"{_day(row.due_on)} ({row.status})"
+    timetable = getattr(facts, "timetable", None)
+    if timetable:
+        figures["Key-decision notice by"] = _day(timetable.notice_by)
+        figures["Report to democratic services by"] = _day(timetable.report_due_on)
     for number, recommendation in enumerate(facts.recommendations, start=1):
         figures[f"Recommendation 1.{number}"] = recommendation
     quarters = facts.kpis.quarters if facts.kpis else []
