@@ -395,6 +395,7 @@ class ReportImplicationsForm(forms.ModelForm):
         self.fields["eia_reference"].widget.attrs["class"] = "govuk-input--width-20"
         _mark_optional(self, checklist.implications_needed(report) + ("eia_date",))
         self.fields["eia_date"].label = "Date of the equality impact assessment"  # needed with a reference
+        self.fields["eia_date"].help_text = "Needed if you give its reference. For example, 3 2 2027"
         for name in self.TEXTS:
             self.fields[name].widget.attrs["rows"] = 5
 
