@@ -68,6 +68,25 @@ def test_every_type_of_report_is_a_tagged_british_english_pdf_with_its_title_hea
     assert pdf_problems(pdf, title=report.title) == []
 
 
+@pytest.mark.parametrize("kind", [DecisionReport.Kind.DECOMMISSIONING, DecisionReport.Kind.RECOMMISSIONING])
+def test_every_type_of_report_has_a_docx_with_the_headings_of_its_pdf(kind):
+    from docx import Document
+
+    from reports.docx import report_docx
+
+    report = _report(kind)
+
+    document = Document(BytesIO(report_docx(report)))
+    outline = PdfReader(BytesIO(render_report_pdf(report))).outline
+
+    def titles(items):
+        for item in items:
+            yield from (titles(item) if isinstance(item, list) else [item.title])
+
+    levels = ("Heading 1", "Heading 2", "Heading 3")
+    assert [p.text for p in document.paragraphs if p.style.name in levels] == list(titles(outline))
+
+
 def test_the_checks_find_a_pdf_that_is_not_tagged():
     from weasyprint import HTML
 
