@@ -502,6 +502,10 @@ class ReportApproval(models.Model):
     figures = models.JSONField(help_text="The computed figures as the approved report printed them")
     pdf = models.FileField(upload_to="reports/approved/", max_length=255)
     sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+    # The Word version made with the PDF, from the same figures (empty for approvals made before
+    # reports had one: their .docx is made afresh, and says so in its name).
+    docx = models.FileField("Word document", upload_to="reports/approved/", max_length=255, blank=True)
+    docx_sha256 = models.CharField("SHA-256 of the Word document", max_length=64, blank=True)
 
     class Meta:
         ordering = ["report", "-version"]

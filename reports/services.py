@@ -412,6 +412,12 @@ def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason:
     )
     name = pdf_filename(shown, f"v{version}", "approved")
     approval.pdf.save(name, ContentFile(pdf), save=False)
+    # The Word version from the same figures, kept beside it: its download is the approved text too.
+    from .docx import report_docx
+
+    document = report_docx(shown)
+    approval.docx_sha256 = hashlib.sha256(document).hexdigest()
+    approval.docx.save(name.removesuffix(".pdf") + ".docx", ContentFile(document), save=False)
     # Should the transaction roll back from here, the file is left without a row: harmless,
     # and better than a row without its file.
     approval.save()
@@ -425,6 +431,17 @@ def approved_pdf(approval: ReportApproval) -> bytes:
     if hashlib.sha256(pdf).hexdigest() != approval.sha256:
         raise ValueError(f"The stored PDF of {approval} does not match its SHA-256")
     return pdf
+
+
+def approved_docx(approval: ReportApproval) -> bytes | None:
+    """The approved Word document as stored, checked against its SHA-256; None if the approval has none."""
+    if not approval.docx:
+        return None
+    with approval.docx.open("rb") as stream:
+        document = stream.read()
+    if hashlib.sha256(document).hexdigest() != approval.docx_sha256:
+        raise ValueError(f"The stored Word document of {approval} does not match its SHA-256")
+    return document
 
 
 @transaction.atomic

@@ -191,3 +191,22 @@ def test_a_submitted_report_cannot_take_text_from_word(client):
 
     assert response.status_code == 302
     assert DecisionReport.objects.get().status == "submitted"
+
+
+def test_an_approved_reports_docx_is_the_one_made_on_approval_whatever_changes_later(client, settings, tmp_path):
+    from contracts.models import Contract
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    author = make_user(role=roles.OFFICER)
+    report = make_asc0013_like_report(officer=author)
+    services.report_submit(report=report, officer=author)
+    services.report_approve(report=report, officer=make_user(role=roles.MANAGER))
+    officer_client(client, report)
+    approved = download(client, report)
+
+    Contract.objects.filter(pk=report.contract_id).update(annual_value=600000)
+    later = download(client, report)
+
+    assert later == approved
+    text = " ".join(p.text for p in Document(BytesIO(later)).paragraphs)
+    assert "£524,994 per annum" in text and "£600,000" not in text

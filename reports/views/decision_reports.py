@@ -384,10 +384,16 @@ class ReportDocxView(Permission, ReportMixin, View):
     def get(self, request, *args, **kwargs):
         from ..docx import CONTENT_TYPE, report_docx
 
-        name = pdf_filename(self.report).removesuffix(".pdf") + ".docx"
-        response = FileResponse(
-            BytesIO(report_docx(self.report)), as_attachment=True, filename=name, content_type=CONTENT_TYPE
-        )
+        document, name = None, pdf_filename(self.report).removesuffix(".pdf") + ".docx"
+        if self.report.status == DecisionReport.Status.APPROVED:
+            # An approved report's Word version is the one made with its approved PDF.
+            approval = self.report.approvals.order_by("-version").first()
+            document = services.approved_docx(approval) if approval is not None else None
+            if document is not None:
+                name = os.path.basename(approval.docx.name)
+        if document is None:
+            document = report_docx(self.report)
+        response = FileResponse(BytesIO(document), as_attachment=True, filename=name, content_type=CONTENT_TYPE)
         response["Cache-Control"] = "no-store"
         return response
 
