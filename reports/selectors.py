@@ -676,16 +676,19 @@ def _describe_changes(old, new) -> list[str]:
 def report_history(report: DecisionReport) -> list[HistoryEntry]:
     """Who changed the report or its options appraisal, when and why, newest first."""
     verbs = {"+": "created", "~": "changed", "-": "deleted"}
+    # Options are named as the report prints them; one it no longer prints (a route of another
+    # type of report) by its heading alone.
+    numbers = {option.kind: option.number for option in report_options(report)}
+
+    def option_words(record) -> str:
+        heading = ReportOption.HEADINGS[ReportOption.Kind(record.kind)].lower()
+        number = f" {numbers[record.kind]}" if record.kind in numbers else ""
+        return f"Option{number} ({heading}) {verbs[record.history_type]}"
+
     entries: list[tuple[tuple, HistoryEntry]] = []
     streams = [
         (report.history.select_related("history_user"), lambda r: f"Report {verbs[r.history_type]}", 1),
-        (
-            ReportOption.history.filter(report_id=report.pk).select_related("history_user"),
-            lambda r: (
-                f"Option {ReportOption.ORDER.index(r.kind) + 1} ({ReportOption.HEADINGS[ReportOption.Kind(r.kind)].lower()}) {verbs[r.history_type]}"
-            ),
-            0,
-        ),
+        (ReportOption.history.filter(report_id=report.pk).select_related("history_user"), option_words, 0),
     ]
     for records, describe, rank in streams:
         previous: dict[int, object] = {}

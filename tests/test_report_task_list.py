@@ -166,9 +166,11 @@ def test_a_recommissioning_report_asks_for_no_contract_achievements_and_needs_so
         report=DecisionReport(kind=DecisionReport.Kind.RECOMMISSIONING, cycle=cycle), officer=None
     )
 
+    tasks = statuses(client.get(reverse("reports:detail", args=[report.pk])))
     sections = client.get(reverse("reports:edit-sections", args=[report.pk])).context["form"]
     implications = client.get(reverse("reports:edit-implications", args=[report.pk])).context["form"]
 
+    assert tasks["Procurement route appraisal"] == "Not yet started" and "Options appraisal" not in tasks
     assert "achievements" not in sections.fields and "contract_management" not in sections.fields
     assert implications.fields["social_value"].label == "Social value"
     assert "Write the social value implications" in services.submission_problems(report_for_display(report.pk))
