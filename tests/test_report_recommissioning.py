@@ -147,3 +147,14 @@ def test_a_recommissioning_report_started_before_routes_existed_gets_them(cycle)
 
     kinds = [option.kind for option in report_facts(report_for_display(report.pk)).options]
     assert kinds == [str(kind) for kind in ReportOption.ROUTES]
+
+
+def test_the_reports_history_names_each_route_as_the_report_numbers_it(cycle, client):
+    author = make_user(role=roles.OFFICER, teams=[cycle.team])
+    report = written_report(cycle, officer=author)
+    client.force_login(author)
+
+    page = " ".join(client.get(report.get_absolute_url()).content.decode().split())
+
+    assert "Option 1 (open procedure (procurement act 2023 s.20(2)(a))) changed" in page
+    assert "Option 5 (bring the service in-house) changed" in page
