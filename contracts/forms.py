@@ -128,6 +128,7 @@ class ContractForm(forms.ModelForm):
             "date_signed",
             "is_light_touch",
             "value_includes_vat",
+            "nation",
             "procurement_route",
             "non_recoverable_vat",
             "review_date",
@@ -138,6 +139,7 @@ class ContractForm(forms.ModelForm):
             "initial_term_months": "Initial term in months",
             "kind": "Type of agreement",
             "procurement_route": "How was the contract procured?",
+            "nation": "Whose procurement rules apply?",
             "non_recoverable_vat": "Non-recoverable VAT",
         }
         help_texts = {"initial_term_months": "For example, 60 for five years"}
@@ -161,6 +163,8 @@ class ContractForm(forms.ModelForm):
         for name in ("annual_value", "total_value", "non_recoverable_vat"):
             self.fields[name].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         self.fields["initial_term_months"].widget.attrs.update({"class": "govuk-input--width-3"})
+        # England unless the officer says otherwise: a form posted without it keeps the contract's.
+        self.fields["nation"].required = False
         self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})
         parents = policy.contracts_visible_to(user).filter(kind=Contract.Kind.FRAMEWORK)
         if self.instance.pk:
@@ -174,6 +178,9 @@ class ContractForm(forms.ModelForm):
         # A contract can only be given to a team the officer works in, and led by someone in it.
         self.fields["team"].queryset = policy.teams_for(user)
         self.fields["lead_officer"].queryset = officers_of(policy.teams_for(user), also=self.instance.lead_officer_id)
+
+    def clean_nation(self) -> str:
+        return self.cleaned_data.get("nation") or self.instance.nation or Contract.Nation.ENGLAND
 
     def clean(self):
         cleaned = super().clean()
