@@ -481,13 +481,18 @@ def _procurement(report: DecisionReport, facts: ReportFacts, *, today: date) -> 
     else:
         with_vat = value
         without_vat = (value / (1 + thresholds.VAT_RATE)).quantize(Decimal("0.01"))
+        recorded = (
+            "is recorded as including VAT"
+            if cycle_facts.value_includes_vat
+            else "is taken to include VAT (the cycle does not say), as the threshold test does (Procurement Act 2023, Schedule 3)"
+        )
         vat_words = (
-            f"The estimated value is taken to include VAT, as the threshold test does (Procurement Act 2023, "
-            f"Schedule 3); without VAT at {thresholds.VAT_RATE:.0%} it is {_money(without_vat)}."
+            f"The estimated value {recorded}; without VAT at {thresholds.VAT_RATE:.0%} it is {_money(without_vat)}."
         )
     regime = {
         thresholds.Regime.LIGHT_TOUCH: "light touch",
         thresholds.Regime.STANDARD: "standard",
+        thresholds.Regime.OUTSIDE_ACT: "outside the Act",
     }.get(classification.regime, "below threshold")
     notices = []
     grant_or_in_house = recommended is not None and recommended.kind in (

@@ -158,3 +158,18 @@ def test_the_reports_history_names_each_route_as_the_report_numbers_it(cycle, cl
 
     assert "Option 1 (open procedure (procurement act 2023 s.20(2)(a))) changed" in page
     assert "Option 5 (bring the service in-house) changed" in page
+
+
+def test_a_value_recorded_without_vat_has_vat_added_for_the_value_with_it(cycle):
+    cycle.estimated_value_includes_vat = False
+    cycle.save()
+
+    facts = report_facts(written_report(cycle))
+
+    assert (facts.procurement.value_with_vat, facts.procurement.value_without_vat) == (
+        Decimal("5280000.00"),
+        Decimal("4400000"),
+    )
+    assert (
+        "The estimated value is recorded without VAT; with VAT at 20% it is £5,280,000." == facts.procurement.vat_words
+    )
