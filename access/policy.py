@@ -350,6 +350,18 @@ def import_jobs_visible_to(user, queryset=None):
     return queryset.filter(officer=user)
 
 
+def spreadsheet_jobs_visible_to(user, queryset=None):
+    """A spreadsheet made by a worker, its progress and its file: the person who asked for it
+    alone, admins included. It holds what that person may see, as of the day they asked, so it
+    is theirs, like a download in their browser (exports/services.py)."""
+    from exports.models import SpreadsheetJob
+
+    queryset = SpreadsheetJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(officer=user)
+
+
 def organisations_editable_by(user, queryset=None):
     """The buyers and providers a person may change (issue 15; before it, any officer could change any).
 

@@ -85,6 +85,7 @@ def register_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=register_columns(today),
         rows=contracts.iterator(chunk_size=CHUNK),
+        count=contracts.count,
         sheet_title="Contract register",
         filename_stem="contract-register",
     )
@@ -124,6 +125,7 @@ def milestones_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=MILESTONE_COLUMNS,
         rows=milestones.iterator(chunk_size=CHUNK),
+        count=milestones.count,
         sheet_title="Milestones",
         filename_stem="milestones",
     )
@@ -170,6 +172,7 @@ def reminders_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=REMINDER_COLUMNS,
         rows=reminders.iterator(chunk_size=CHUNK),
+        count=reminders.count,
         sheet_title=f"Reminders ({tab})",
         filename_stem=f"reminders-{tab}",
     )

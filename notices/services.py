@@ -1168,7 +1168,12 @@ def import_job_run(*, job_id: int) -> None:
         return
     job = ImportJob.objects.select_related("officer", "team").get(pk=job_id)
     options = ImportOptions(
-        officer=job.officer, team=job.team, create_buyers=job.create_buyers, limits=ImportLimits.from_settings()
+        officer=job.officer,
+        team=job.team,
+        create_buyers=job.create_buyers,
+        limits=ImportLimits.from_settings(),
+        # Outcomes arrive a batch at a time: batches no larger than the progress step keep the bar moving.
+        batch_size=PROGRESS_EVERY,
     )
     counts, shown = dict(job.counts), {key: list(value) for key, value in job.shown.items()}
     try:

@@ -120,7 +120,12 @@ class ImportView(Permission, View):
     template_name = "notices/import_form.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": ImportForm(user=request.user)})
+        return self._form(request, ImportForm(user=request.user))
+
+    def _form(self, request, form):
+        # The officer's own background imports, so that one they left can be found again.
+        jobs = policy.import_jobs_visible_to(request.user).filter(officer=request.user)[:10]
+        return render(request, self.template_name, {"form": form, "jobs": jobs}, status=200)
 
     def post(self, request):
         limiter = LimitedUpload(request)
@@ -132,7 +137,7 @@ class ImportView(Permission, View):
         too_big = (limiter.size or True) if limiter.too_big else False
         form = ImportForm(data, files, user=request.user, too_big=too_big)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=200)
+            return self._form(request, form)
         # The officer's own rights (access.policy) decide what the import may change.
         options = ImportOptions(
             officer=request.user,
@@ -146,7 +151,7 @@ class ImportView(Permission, View):
             counted = survey(stream, ImportLimits.from_settings())
         except HostileFile as error:
             form.add_error("file", str(error))
-            return render(request, self.template_name, {"form": form}, status=200)
+            return self._form(request, form)
         stream.seek(0)
         if counted.releases > inline_releases() or counted.work > INLINE_WORK_PER_RELEASE * inline_releases():
             # Too long to import while the officer waits: a worker imports it, the page shows progress.

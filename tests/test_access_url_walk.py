@@ -61,9 +61,12 @@ PERSONAL = {
     "api:token-list",
     "api:token-create",
     "reminders:quiet-days",
+    # One's own spreadsheets, and asking for one: anyone who may see a list may have it as a file.
+    "exports:spreadsheets",
+    "exports:spreadsheet-new",
 }
-# Your own API tokens: their owner (the officer) opens them; anyone else finds nothing.
-OWN = {"api:token-revoke", "notices:import-progress"}
+# Your own API tokens, imports and spreadsheets: their owner (the officer) opens them; anyone else finds nothing.
+OWN = {"api:token-revoke", "notices:import-progress", "exports:spreadsheet", "exports:spreadsheet-file"}
 # Pages that change something: only people who may edit get past them.
 EDITING_WORDS = (
     "create",
@@ -115,6 +118,7 @@ class World:
     quality: object = None
     api_token: object = None
     import_job: object = None
+    spreadsheet_job: object = None
 
 
 @pytest.fixture
@@ -174,7 +178,20 @@ def world(settings, tmp_path):
         quality=quality,
         api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
         import_job=ImportJob.objects.create(officer=people["officer"], file_name="mk.json"),
+        spreadsheet_job=_ready_spreadsheet(people["officer"]),
     )
+
+
+def _ready_spreadsheet(officer):
+    """A spreadsheet of the register a worker has made for the officer (exports.services)."""
+    from exports.models import SpreadsheetJob
+    from exports.services import spreadsheet_job_run
+
+    job = SpreadsheetJob.objects.create(officer=officer, source="register", requested_on=timezone.localdate())
+    spreadsheet_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == SpreadsheetJob.Status.FINISHED, job.error
+    return job
 
 
 def _approved_version(report, manager) -> None:
@@ -235,6 +252,7 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("api/v1/milestones/", {"pk": world.milestone.pk}),
         ("api/v1/notices/", {"pk": world.notice.pk}),
         ("api/tokens/", {"pk": world.api_token.pk}),
+        ("exports/spreadsheets/", {"pk": world.spreadsheet_job.pk}),
     ]
     if name == "commissioning:calendar-feed":
         return {"token": calendar_feed_regenerate(user=world.people["officer"]).token}
@@ -368,6 +386,7 @@ MUST_WALK = {
     "exports:reminders-csv",
     "exports:transparency",
     "exports:transparency-csv",
+    "exports:spreadsheet-file",
     "notices:import",
     "notices:export-all",
     "api:contract-list",

@@ -20,7 +20,7 @@ def add_routes_to_recommissioning_reports(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0002_report_approval"),
+        ("reports", "0003_meeting_pack_pdfs_in_file_storage"),
     ]
 
     operations = [
