@@ -197,8 +197,7 @@ def test_a_recommissioning_report_about_a_cycle_gives_the_cycles_figures():
     assert "Recommissioning approval – Domestic abuse support services 2027" in text
     assert (
         "is at the market engagement stage. The new contracts are due to start on 1 March 2027. Their estimated "
-        "value is £4,400,000 including VAT (£3,666,666.67 excluding VAT)."
-        in text
+        "value is £4,400,000 including VAT (£3,666,666.67 excluding VAT)." in text
     )
     assert "MK-SPF-2020: Domestic Abuse Strategic Partnership Framework" in text
     assert "No recommendations written yet." in text
