@@ -1176,14 +1176,20 @@ def import_job_run(*, job_id: int) -> None:
         batch_size=PROGRESS_EVERY,
     )
     counts, shown = dict(job.counts), {key: list(value) for key, value in job.shown.items()}
+    gaps_opened = []
     try:
-        with default_storage.open(job.stored_name, "rb") as stream:
+        # A notice moving a start date may leave a service with no contract: the result names each gap.
+        with (
+            default_storage.open(job.stored_name, "rb") as stream,
+            commissioning_services.gaps_opened_by_change(officer=job.officer) as opened,
+        ):
             for number, outcome in enumerate(import_releases(stream, options), start=1):
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 if len(shown.setdefault(outcome.status, [])) < SHOWN_OUTCOMES:
                     shown[outcome.status].append(outcome_summary(outcome))
                 if number % PROGRESS_EVERY == 0:
                     ImportJob.objects.filter(pk=job_id).update(counts=counts)
+        gaps_opened = [gap.words for gap in opened]
         status, error = ImportJob.Status.FINISHED, ""
     except Exception:
         logging.getLogger("notices.import").exception("import job %s stopped", job_id)
@@ -1195,5 +1201,11 @@ def import_job_run(*, job_id: int) -> None:
         except OSError:
             pass
     ImportJob.objects.filter(pk=job_id).update(
-        status=status, counts=counts, shown=shown, error=error, finished_at=timezone.now(), stored_name=""
+        status=status,
+        counts=counts,
+        shown=shown,
+        gaps_opened=gaps_opened,
+        error=error,
+        finished_at=timezone.now(),
+        stored_name="",
     )

@@ -24,8 +24,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
 from access import policy
-from commissioning import selectors as cover_selectors
+from commissioning import services as cover_services
 from commissioning.models import CommissioningCycle
+from commissioning.views.gaps import warn_of_gaps_opened
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 from exports.filenames import download_name, set_download_name
@@ -165,7 +166,8 @@ class ImportView(Permission, View):
             return redirect(job)
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         shown: dict[str, list[Outcome]] = {key: [] for key in counts}
-        with stream:
+        # A notice moving a start date may leave a service with no contract: the page names each gap.
+        with stream, cover_services.gaps_opened_by_change(officer=request.user) as opened:
             for outcome in import_releases(stream, options):
                 counts[outcome.status] += 1
                 if len(shown[outcome.status]) < SHOWN_OUTCOMES:
@@ -173,7 +175,13 @@ class ImportView(Permission, View):
         return render(
             request,
             "notices/import_result.html",
-            {"file_name": upload.name, "counts": counts, "shown": shown, "limit": SHOWN_OUTCOMES},
+            {
+                "file_name": upload.name,
+                "counts": counts,
+                "shown": shown,
+                "limit": SHOWN_OUTCOMES,
+                "gaps_opened": [gap.words for gap in opened],
+            },
         )
 
 
@@ -194,6 +202,7 @@ class ImportProgressView(Permission, DetailView):
             counts=job.counts,
             shown=job.shown,
             limit=SHOWN_OUTCOMES,
+            gaps_opened=job.gaps_opened,
             **kwargs,
         )
 
@@ -350,17 +359,17 @@ class ConflictResolveView(Permission, View):
             messages.error(request, "Choose which value to keep")
             return redirect(conflict)
         try:
-            services.conflict_resolve(
-                conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
-            )
+            # A notice's new start date may leave a service with no contract: say which.
+            with cover_services.gaps_opened_by_change(officer=request.user) as opened:
+                services.conflict_resolve(
+                    conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(conflict)
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
-        if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
-            for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
-                messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
+        warn_of_gaps_opened(request, opened)
         return redirect(
             conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url()
         )
