@@ -196,7 +196,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.get_by_label("Year", exact=True).fill("2027")
     page.get_by_label("Responsible Cabinet member").fill("Councillor Nolan (Cabinet Member for Public Safety)")
     page.get_by_label("Report sponsor").fill("Victoria Collins (Director of Adult Services)")
-    page.get_by_label("Author (optional)", exact=True).fill("Priya Shah (Commissioning Officer)")
+    page.get_by_label("Author", exact=True).fill("Priya Shah (Commissioning Officer)")
     page.get_by_role("button", name="Start the report").click()
     expect(page.get_by_text("Report started: write its sections next")).to_be_visible()
     report = DecisionReport.objects.get(contract=contract)
@@ -226,7 +226,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     expect(page.get_by_role("heading", name="Domestic Abuse Support Services in Milton Keynes")).to_be_visible()
     page.goto(report.get_absolute_url())
 
-    page.get_by_role("link", name=re.compile("^Sections")).click()
+    page.get_by_role("link", name="Executive summary and sections").click()
     expect(page.get_by_role("heading", name="Sections", level=1)).to_be_visible()
     accessible(page, "report sections")
     page.get_by_label("Executive summary").fill(
@@ -262,6 +262,10 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.keyboard.press("Space")
     expect(page.get_by_label("Revenue")).to_be_checked()
     expect(page.get_by_label("IT", exact=True)).to_be_checked()
+    page.get_by_label("Financial", exact=True).fill("Within the current revenue budget.")
+    page.get_by_label("Legal", exact=True).fill("The option is written into the contract.")
+    page.get_by_label("Equalities", exact=True).fill("No change for the people the service supports.")
+    page.get_by_label("Risk", exact=True).fill("Low: the provider meets its targets.")
     page.get_by_role("button", name="Save implications").click()
     expect(page.get_by_text("Implications saved")).to_be_visible()
     report.refresh_from_db()
