@@ -46,8 +46,11 @@ def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -
 
 
 def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser | None, reason: str) -> Organisation:
-    """Save a buyer or provider with its history entry."""
+    """Save a buyer or provider with its history entry; a save that changes nothing records nothing."""
+    history.normalise(organisation)
     organisation.full_clean()
+    if not history.changed_fields(organisation):
+        return organisation
     history.record(organisation, officer=officer, reason=reason)
     organisation.save()
     return organisation
@@ -55,14 +58,20 @@ def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser |
 
 @transaction.atomic
 def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
-    """Validate and save a new or edited contract with its history entry."""
+    """Validate and save a new or edited contract with its history entry.
+
+    A save that changes nothing (text compared normalised) writes no history entry; what follows
+    a change still runs, and changes nothing.
+    """
+    history.normalise(contract)
     contract.full_clean()
     if contract.pk:
         options_fit_max_extent(
             contract, list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
         )
-    history.record(contract, officer=officer, reason=reason)
-    contract.save()
+    if history.changed_fields(contract):
+        history.record(contract, officer=officer, reason=reason)
+        contract.save()
     changes.contract_changed(contract=contract, officer=officer)
     return contract
 

@@ -11,6 +11,7 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 
 from access import policy
 from commissioning import selectors as cover_selectors
+from common import history
 from common.dates import long_date
 from common.views import Permission, ServiceFormMixin
 
@@ -165,9 +166,14 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
 
     def call_service(self, form):
         reason = form.cleaned_data.get("change_reason") or "Contract details updated"
-        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason=reason)
+        contract = form.save(commit=False)
+        self.changed = bool(history.changed_fields(contract))
+        return services.contract_save(contract=contract, officer=self.request.user, reason=reason)
 
     def service_succeeded(self, form, contract):
+        if not self.changed:
+            messages.info(self.request, f"Nothing changed: contract {contract.reference} is as it was")
+            return redirect(contract)
         messages.success(self.request, f"Contract {contract.reference} updated")
         warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
