@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -128,6 +129,14 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShownStatus(NamedTuple):
+    """A milestone's status as every page shows it: one word and one tag colour."""
+
+    key: str  # met, missed, cancelled, overdue, passed, scheduled
+    label: str
+    colour: str  # a GOV.UK tag colour
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -274,6 +283,30 @@ class Milestone(models.Model):
     @property
     def subject(self) -> Contract | CommissioningCycle:
         return self.contract if self.contract_id else self.cycle
+
+    def is_overdue(self, today: date) -> bool:
+        """Still scheduled, due before today, and something a person has to do (as
+        ``MilestoneQuerySet.needing_action_before``)."""
+        return self.status == self.Status.SCHEDULED and self.due_on < today and self.kind not in self.EVENT_KINDS
+
+    def shown_status(self, today: date) -> ShownStatus:
+        """The status every page shows (issue 25: an overdue milestone read "Scheduled" in blue
+        on the cycle page and a red "260 days" on the dashboard).
+
+        Overdue is red wherever it appears; a date that simply arrives (a term's end) has
+        "Passed" once it is behind us, never "Overdue".
+        """
+        if self.status == self.Status.MET:
+            return ShownStatus("met", "Met", "green")
+        if self.status == self.Status.MISSED:
+            return ShownStatus("missed", "Missed", "red")
+        if self.status == self.Status.CANCELLED:
+            return ShownStatus("cancelled", "Cancelled", "grey")
+        if self.is_overdue(today):
+            return ShownStatus("overdue", "Overdue", "red")
+        if self.due_on < today:
+            return ShownStatus("passed", "Passed", "grey")
+        return ShownStatus("scheduled", "Scheduled", "blue")
 
     def save(self, *args, **kwargs):
         if self.due_at is not None:
