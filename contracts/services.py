@@ -22,11 +22,12 @@ from . import terms
 from .models import Contract, ExtensionOption, Organisation
 
 
-def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -> None:
+def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]], *, field: str) -> None:
     """Raise if any option, exercised in turn, would run past the maximum extent date.
 
     ``options`` are (sequence, length in months) pairs in order; the message names the
-    option by its own number, which need not be its position after a deletion.
+    option by its own number, which need not be its position after a deletion, and is given
+    against ``field``, the form field the officer changes to put it right.
     """
     if not contract.max_extent_date:
         return
@@ -40,8 +41,10 @@ def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -
         first = beyond[0]
         sequence = options[first.sequence - 1][0]
         raise ValidationError(
-            f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
-            f"extent date of {long_date(contract.max_extent_date)}"
+            {
+                field: f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
+                f"extent date of {long_date(contract.max_extent_date)}"
+            }
         )
 
 
@@ -66,8 +69,12 @@ def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reaso
     history.normalise(contract)
     contract.full_clean()
     if contract.pk:
+        # Declined and lapsed options will never run, so their ends do not count.
+        still_possible = contract.options.exclude(status__in=ExtensionOption.RULED_OUT_STATUSES)
         options_fit_max_extent(
-            contract, list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
+            contract,
+            list(still_possible.order_by("sequence").values_list("sequence", "length_months")),
+            field="max_extent_date",
         )
     if history.changed_fields(contract):
         history.record(contract, officer=officer, reason=reason)
@@ -85,7 +92,7 @@ def option_add(
     next_sequence = existing[-1][0] + 1 if existing else 1
     option = ExtensionOption(contract=contract, sequence=next_sequence, length_months=length_months, value=value)
     option.full_clean()
-    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
+    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)], field="length_months")
     history.record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
     changes.contract_changed(contract=option.contract, officer=officer)

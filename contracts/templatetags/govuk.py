@@ -52,6 +52,23 @@ def is_date_input(bound_field) -> bool:
     return getattr(bound_field.field.widget, "is_date_input", False)
 
 
+def _anchor(bound_field) -> str:
+    return f"{bound_field.auto_id}_day" if is_date_input(bound_field) else bound_field.id_for_label
+
+
+@register.filter
+def error_anchor(form) -> str:
+    """Where an error about the whole form links to in the error summary: the first field with
+    an error, else the first field shown (issue 25: such errors linked to nothing). Given an
+    id already (a page's own ``non_field_anchor``), that id."""
+    if isinstance(form, str):
+        return form
+    fields = [field for field in form if not field.is_hidden]
+    with_errors = [field for field in fields if field.errors]
+    chosen = (with_errors or fields or [None])[0]
+    return _anchor(chosen) if chosen is not None else ""
+
+
 @register.filter
 def long_date(value) -> str:
     """1 March 2027; aware datetimes are shown in London time with the time of day."""
