@@ -59,12 +59,11 @@ def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser |
     return organisation
 
 
-@transaction.atomic
-def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
-    """Validate and save a new or edited contract with its history entry.
+def contract_check(contract: Contract) -> None:
+    """Every check a contract's save makes, without saving: raises ValidationError.
 
-    A save that changes nothing (text compared normalised) writes no history entry; what follows
-    a change still runs, and changes nothing.
+    ``contract_save`` calls it, and so does whatever shows an officer the consequence of a
+    change before it is made (a notice's date, notices.services.conflict_consequences).
     """
     history.normalise(contract)
     contract.full_clean()
@@ -76,6 +75,29 @@ def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reaso
             list(still_possible.order_by("sequence").values_list("sequence", "length_months")),
             field="max_extent_date",
         )
+
+
+def contract_set_initial_end(contract: Contract, end: date) -> None:
+    """Set the initial term from the day it ends (the term in months is derived, contracts/terms.py)."""
+    months = terms.months_ending_on(contract.start_date, end)
+    if months is None:
+        raise ValidationError(
+            {
+                "initial_end_date": f"The initial term cannot end on {long_date(end)}: enter an end date a whole "
+                f"number of months after the start date, {long_date(contract.start_date)}, less a day"
+            }
+        )
+    contract.initial_term_months = months
+
+
+@transaction.atomic
+def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
+    """Validate and save a new or edited contract with its history entry.
+
+    A save that changes nothing (text compared normalised) writes no history entry; what follows
+    a change still runs, and changes nothing.
+    """
+    contract_check(contract)
     if history.changed_fields(contract):
         history.record(contract, officer=officer, reason=reason)
         contract.save()

@@ -322,8 +322,11 @@ class ConflictDetailView(Permission, DetailView):
             conflict.contract_id is None
             or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
         )
+        can_resolve = can_change and conflict.is_open
         return super().get_context_data(
-            can_resolve=can_change and conflict.is_open,
+            can_resolve=can_resolve,
+            # What the notice's value would change, checked as the save will be, shown before the button.
+            consequence=services.conflict_consequences(conflict=conflict) if can_resolve else None,
             history=conflict.history.select_related("history_user").order_by("-history_date", "-history_id"),
             **kwargs,
         )
@@ -356,9 +359,9 @@ class ConflictResolveView(Permission, View):
         if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
             for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
                 messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
-        return redirect(
-            conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url()
-        )
+        if conflict.milestone_id:
+            return redirect(conflict.milestone)
+        return redirect(conflict.contract if conflict.contract_id else conflict.cycle)
 
 
 # --- OCDS downloads -----------------------------------------------------------------------
