@@ -139,8 +139,12 @@ class ContractForm(forms.ModelForm):
             "kind": "Type of agreement",
             "procurement_route": "How was the contract procured?",
             "non_recoverable_vat": "Non-recoverable VAT",
+            "ocid": "Find a Tender identifier",
         }
-        help_texts = {"initial_term_months": "For example, 60 for five years"}
+        help_texts = {
+            "initial_term_months": "For example, 60 for five years",
+            "ocid": "The procurement's identifier on Find a Tender, for example ocds-h6vhtk-05a7b0",
+        }
         error_messages = {
             "reference": {
                 "required": "Enter the contract reference",
