@@ -36,6 +36,11 @@ class CommissioningCycle(models.Model):
 
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     service_category = models.CharField("service area", max_length=30, choices=ServiceCategory)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cycles")
     lead_officer = models.ForeignKey(
@@ -210,6 +215,11 @@ class Milestone(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     due_on = models.DateField("due date", db_index=True)
     due_at = models.DateTimeField("due time", null=True, blank=True)
     ends_at = models.DateTimeField("ends", null=True, blank=True, help_text="For events with an end time")

@@ -220,6 +220,7 @@ def milestone_create(
     owner: AbstractBaseUser | None = None,
     source: str = Milestone.Source.MANUAL,
     conflict_note: str = "",
+    sources: str = "",
     officer: AbstractBaseUser | None,
     reason: str = "Milestone added",
     follow_up: bool = True,
@@ -242,6 +243,7 @@ def milestone_create(
         owner=owner,
         source=source,
         conflict_note=conflict_note,
+        sources=sources,
     )
     history.normalise(milestone)
     milestone.full_clean(exclude=["derived_key"])
@@ -272,7 +274,9 @@ def milestone_update(
     _check_times(due_at, ends_at)
 
     # Text as the tracker keeps it, so a textarea's CRLF line endings are no change.
-    details = {name: history.normalise_text(value) if isinstance(value, str) else value for name, value in details.items()}
+    details = {
+        name: history.normalise_text(value) if isinstance(value, str) else value for name, value in details.items()
+    }
     changed = [name for name, value in details.items() if getattr(milestone, name) != value]
     if not changed:
         return milestone

@@ -168,6 +168,11 @@ class Contract(models.Model):
     reference = models.CharField(max_length=50, unique=True, help_text="For example, ASC0013")
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.CONTRACT)
     service_category = models.CharField(max_length=30, choices=ServiceCategory)
     buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts_bought")
