@@ -224,6 +224,9 @@ class OptionDecisionView(Permission, ServiceFormMixin, FormView):
             option=self.option,
             action=self.action,
             new_end=contract.end_if_exercised(self.option),
+            # What declining it lapses: the open options after it, if any (issue 25: declining the
+            # last option warned about "every option after it").
+            lapses=[o for o in contract.options.all() if o.sequence > self.option.sequence and o.is_open],
             **kwargs,
         )
 
