@@ -1,3 +1,22 @@
 import { initAll } from '../govuk/govuk-frontend.min.js';
 
 initAll();
+
+// A "Copy" button beside a read-only address (the calendar page): shown only where the
+// browser can copy, and says "Copied" in a live region (issue 25).
+for (const group of document.querySelectorAll('[data-module="app-copy"]')) {
+  const source = document.getElementById(group.dataset.copyFrom);
+  const button = group.querySelector('.app-copy__button');
+  const status = group.querySelector('.app-copy__status');
+  if (!source || !button || !navigator.clipboard) continue;
+  group.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(source.value);
+      status.textContent = 'Address copied';
+    } catch {
+      source.select();
+      status.textContent = 'Select the address and copy it';
+    }
+  });
+}
