@@ -212,7 +212,7 @@ class ContractForm(forms.ModelForm):
             cleaned.get("initial_end_date"),
             cleaned.get("start_date"),
         )
-        end_changed = "initial_end_date" in self.changed_data
+        end_changed = "initial_end_date" in self.changed_data and end is not None
         months_changed = "initial_term_months" in self.changed_data
         if start is None:
             return
@@ -240,7 +240,10 @@ class ContractForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self._clean_term(cleaned)
-        moved = list(dict.fromkeys(words for name, words in DATE_AND_VALUE_FIELDS.items() if name in self.changed_data))
+        changed = set(self.changed_data)
+        if cleaned.get("initial_end_date") is None:
+            changed.discard("initial_end_date")  # left empty: the months say what the term is
+        moved = list(dict.fromkeys(words for name, words in DATE_AND_VALUE_FIELDS.items() if name in changed))
         if self.instance.pk and moved and not cleaned.get("change_reason", "").strip():
             self.add_error("change_reason", f"Enter the reason for changing {in_words(moved)}")
         check_lead_officer(self)
