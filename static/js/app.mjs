@@ -20,3 +20,17 @@ for (const group of document.querySelectorAll('[data-module="app-copy"]')) {
     }
   });
 }
+
+// Every table scrolls inside its own focusable region, so no page is wider than the screen
+// (WCAG 1.4.10). The templates wrap their tables; this wraps any that a template has not.
+for (const table of document.querySelectorAll('table.govuk-table')) {
+  if (table.closest('.app-table-scroll')) continue;
+  const region = document.createElement('div');
+  region.className = 'app-table-scroll';
+  region.tabIndex = 0;
+  region.setAttribute('role', 'region');
+  const caption = table.querySelector('caption');
+  region.setAttribute('aria-label', caption ? caption.textContent.trim() : 'Table');
+  table.parentNode.insertBefore(region, table);
+  region.appendChild(table);
+}
