@@ -1230,7 +1230,7 @@ def _same(a: dict, b: dict) -> bool:
 def _when(value: dict, spec: MilestoneSpec | None = None) -> str:
     words = services._when_words(value)
     if spec is not None and not value.get("due_at") and "T23:59:59" in spec.due.written:
-        words += f"; the notice gives {spec.due.written}"
+        words += "; the notice gives 11:59pm that day"
     return words
 
 
@@ -1278,7 +1278,8 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
     services._append_conflict_note(
         milestone,
         f"The notice's text says '{alternative.quote}' ({text_words}), but its date field says "
-        f"{current_words}. The milestone follows the date field until an officer chooses.",
+        f"{current_words}{' (11:59pm that day)' if 'T23:59:59' in spec.due.written else ''}. "
+        "The milestone follows the date field until an officer chooses.",
         officer=run.officer,
         reason=run.reason,
     )
@@ -1304,7 +1305,9 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
                 title=spec.title[:255],
                 due_on=spec.due_on,
                 due_at=spec.due_at,
-                description=f"{description}\n\nFrom release {run.parsed.release_id} ({spec.path}).".strip(),
+                description=description.strip(),
+                # Where it came from goes in the milestone's Sources, not its description (issue 25).
+                sources=f"From release {run.parsed.release_id} ({spec.path}).",
                 owner=cycle.lead_officer,
                 source=Milestone.Source.IMPORTED,
                 officer=run.officer,
