@@ -4,12 +4,14 @@ navigation fits one row, with the person's name and "Sign out" in the header."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Contract
 from notices.models import Conflict
-from tests.browser import accessible, screenshot, sign_in_with_the_keyboard
+from tests.browser import accessible, screenshot, sign_in_with_the_keyboard, tab_to
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -78,3 +80,35 @@ def test_the_navigation_fits_one_row_at_1280_px_with_the_account_in_the_header(b
 
     header.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out")).to_be_visible()
+
+
+def test_the_contract_form_is_gone_through_by_keyboard_section_by_section(browser_page):
+    """The split contract form with the keyboard alone: the contents list jumps to a section, a
+    changed date without a reason is refused, and the error summary's link lands on the reason,
+    which sits right after the dates and money."""
+    page = browser_page
+    contract = Contract.objects.get(reference="MK-DASS-2027")
+    sign_in_with_the_keyboard(page, "officer")
+    page.goto(f"/contracts/{contract.pk}/edit/")
+    accessible(page, "contract form")
+
+    tab_to(page, "Money")
+    page.keyboard.press("Enter")
+    tab_to(page, "Annual value")
+    page.keyboard.type("480000")
+    tab_to(page, re.compile("^Save changes"))
+    page.keyboard.press("Enter")
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Enter the reason for changing the annual value")
+    tab_to(page, "Enter the reason for changing the annual value")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Reason for the change")).to_be_focused()
+    page.keyboard.type("Value agreed for the extension report")
+    tab_to(page, re.compile("^Save changes"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=contract.title)).to_be_visible()
+    contract.refresh_from_db()
+    assert contract.annual_value == 480000
+    assert contract.history.first().history_change_reason == "Value agreed for the extension report"
