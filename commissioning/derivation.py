@@ -12,7 +12,11 @@ options calls, and may run any number of times:
    when the option lapses.
 5. Cancel derived milestones the contract no longer implies (an option deleted, a maximum
    extent cleared, a gap in cover closed), again unless an officer has taken them over.
-6. A gap in cover at the end of the contract (``commissioning.cover``) is a milestone too, due
+6. An option's decide-by date is worked back through the buyer's meeting calendar when one is
+   recorded (``notices.council_duties.option_decide_by``): the provider's notice, the last
+   decision meeting early enough, its report deadline and key decision notice. With no
+   calendar it assumes the contract's approval lead weeks, and the milestone says so.
+7. A gap in cover at the end of the contract (``commissioning.cover``) is a milestone too, due
    on the first day with no contract, so it has reminders to the lead officer and escalation
    like any deadline. Another contract's change can open or close it (a successor's start
    moving): ``changes.contract_changed`` syncs the contracts sharing a service with the one
@@ -31,6 +35,7 @@ from simple_history.utils import bulk_create_with_history
 
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
+from notices import council_duties
 
 from .models import Milestone
 
@@ -50,8 +55,52 @@ class DerivedMilestone:
     description: str = ""
 
 
-def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> list[DerivedMilestone]:
-    """The milestones a contract implies, from its dates and options (reads nothing else)."""
+def decision_calendar_of(contract: Contract) -> council_duties.DecisionCalendar | None:
+    """The meetings that take the buyer's decisions, as recorded (Notices, "Meetings and key
+    decisions"); ``None`` when the buyer has no key-decision rules and so no calendar."""
+    # Imported here: notices builds on commissioning, not the other way round.
+    from notices.models import CouncilMeeting, KeyDecisionPolicy
+
+    policy = KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).first()
+    if policy is None:
+        return None
+    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body)
+    return council_duties.DecisionCalendar(
+        body=policy.decision_body,
+        meetings=tuple(sorted(meetings.values_list("meets_on", flat=True))),
+        report_working_days=policy.report_working_days,
+        key_decision_threshold=policy.threshold,
+    )
+
+
+def option_decisions(
+    contract: Contract, options: list[ExtensionOption], calendar: council_duties.DecisionCalendar | None
+) -> dict[int, council_duties.DecideBy]:
+    """Each option's decide-by date and how it was worked out, by sequence
+    (``notices.council_duties.option_decide_by``: through the meeting calendar when one is recorded)."""
+    ordered = sorted(options, key=lambda option: option.sequence)
+    periods = terms.option_periods(
+        contract.start_date, contract.initial_term_months, [o.length_months for o in ordered]
+    )
+    return {
+        option.sequence: council_duties.option_decide_by(
+            period.start,
+            notice_months=contract.provider_notice_months,
+            approval_weeks=contract.approval_lead_weeks,
+            calendar=calendar,
+            value=terms.option_worth(
+                option.value, annual_value=contract.annual_value, length_months=option.length_months
+            ),
+        )
+        for option, period in zip(ordered, periods)
+    }
+
+
+def derived_milestones(
+    contract: Contract, options: list[ExtensionOption], calendar: council_duties.DecisionCalendar | None = None
+) -> list[DerivedMilestone]:
+    """The milestones a contract implies, from its dates, options and the buyer's meeting calendar
+    (``decision_calendar_of``; with none, the decide-by dates assume the approval lead weeks)."""
     ref = contract.reference
     derived = []
     if contract.kind == Contract.Kind.FRAMEWORK:
@@ -66,16 +115,11 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
                 "term_end", Milestone.Kind.TERM_END, f"{ref}: current term ends", contract.current_end_date
             )
         )
-    ordered = sorted(options, key=lambda option: option.sequence)
-    periods = terms.option_periods(
-        contract.start_date, contract.initial_term_months, [o.length_months for o in ordered]
-    )
-    for option, period in zip(ordered, periods):
-        decide_by = terms.option_decision_due(
-            period.start,
-            notice_months=contract.provider_notice_months,
-            approval_weeks=contract.approval_lead_weeks,
-        )
+    decisions = option_decisions(contract, options, calendar)
+    for option in sorted(options, key=lambda option: option.sequence):
+        decision = decisions[option.sequence]
+        decide_by = decision.due_on
+        at = f" at {calendar.body}" if decision.through_calendar else ""
         settled_status = settled_on = None
         if option.status in (ExtensionOption.Status.EXERCISED, ExtensionOption.Status.DECLINED):
             settled_status, settled_on = Milestone.Status.MET, option.decision_date or decide_by
@@ -85,11 +129,12 @@ def derived_milestones(contract: Contract, options: list[ExtensionOption]) -> li
             DerivedMilestone(
                 f"option_decision:{option.sequence}",
                 Milestone.Kind.OPTION_DECISION,
-                f"{ref}: decide on extension option {option.sequence} ({option.length_label})",
+                f"{ref}: decide on extension option {option.sequence} ({option.length_label}){at}",
                 decide_by,
                 option=option,
                 settled_status=settled_status,
                 settled_on=settled_on,
+                description=decision.words,
             )
         )
     if contract.max_extent_date:
@@ -140,7 +185,10 @@ def milestones_sync_for_contract(
         milestone._change_reason = reason
         milestone.save(update_fields=fields)
 
-    derived = derived_milestones(contract, list(contract.options.all())) + cover_gap_milestones(contract, today=today)
+    options = list(contract.options.all())
+    derived = derived_milestones(contract, options, decision_calendar_of(contract)) + cover_gap_milestones(
+        contract, today=today
+    )
     wanted = {d.key: d for d in derived}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}
     new = []

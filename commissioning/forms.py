@@ -74,6 +74,18 @@ class CycleForm(forms.ModelForm):
         help_text="For example, 1 3 2027",
     )
     lead_officer = OfficerChoiceField(queryset=get_user_model().objects.none(), required=False)
+    estimated_value_includes_vat = forms.TypedChoiceField(
+        label="Does the estimated value include VAT?",
+        required=False,
+        choices=[
+            ("", "Not recorded"),
+            ("yes", "Yes, or no VAT is charged"),
+            ("no", "No, VAT is added on top"),
+        ],
+        coerce=lambda answer: answer == "yes",
+        empty_value=None,
+        help_text="The Procurement Act's thresholds include VAT: a value without it has 20% added to classify the procurement",
+    )
     replaces = ReplacesField(
         label="Contracts it replaces",
         queryset=Contract.objects.order_by("reference"),
@@ -92,9 +104,12 @@ class CycleForm(forms.ModelForm):
             "replaces",
             "target_start_date",
             "estimated_value",
+            "estimated_value_includes_vat",
             "stage",
             "ocid",
             "is_light_touch",
+            "direct_award",
+            "direct_award_justification",
         ]
         labels = {
             "estimated_value": "Estimated value",
@@ -116,6 +131,9 @@ class CycleForm(forms.ModelForm):
         self.fields["replaces"].queryset = policy.contracts_visible_to(user).order_by("reference")
         self.fields["description"].widget.attrs["rows"] = 4
         self.fields["estimated_value"].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
+        self.fields["direct_award_justification"].widget.attrs["rows"] = 3
+        if self.instance.estimated_value_includes_vat is not None:
+            self.initial["estimated_value_includes_vat"] = "yes" if self.instance.estimated_value_includes_vat else "no"
         if self.instance.pk:
             # The stage changes only through "Change stage", which asks for a reason.
             del self.fields["stage"]

@@ -64,6 +64,27 @@ class CommissioningCycle(models.Model):
     stage_changed_on = models.DateField(default=timezone.localdate)
     ocid = models.CharField("OCID", max_length=100, blank=True)
     is_light_touch = models.BooleanField("light-touch regime", default=False)
+    # The Act's thresholds include VAT: a value without it is grossed up by 20% to classify the
+    # procurement (notices.thresholds.value_with_vat). None: not recorded, taken to include it.
+    estimated_value_includes_vat = models.BooleanField(
+        "estimated value includes VAT",
+        null=True,
+        blank=True,
+        help_text="Yes if the value includes VAT or no VAT is charged; no if VAT is on top",
+    )
+    # A direct award (s.41 with a Schedule 5 justification, or s.43) needs a UK5 transparency
+    # notice before the award (s.44), and no assessment summaries.
+    direct_award = models.BooleanField(
+        "direct award", default=False, help_text="The contract is to be awarded directly, without a competition"
+    )
+    direct_award_justification = models.TextField(
+        "direct award justification",
+        blank=True,
+        help_text=(
+            "The ground, for example 'Schedule 5, urgency' or 'section 43, switching to direct award', "
+            "and why it applies"
+        ),
+    )
 
     history = HistoricalRecords(m2m_fields=[replaces])
 
@@ -76,6 +97,13 @@ class CommissioningCycle(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("commissioning:cycle-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.direct_award and not self.direct_award_justification.strip():
+            raise ValidationError(
+                {"direct_award_justification": "Enter the direct award justification: the ground and why it applies"}
+            )
 
     @property
     def decides_successor(self) -> bool:

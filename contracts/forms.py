@@ -140,6 +140,7 @@ class ContractForm(forms.ModelForm):
             "date_signed",
             "is_light_touch",
             "value_includes_vat",
+            "nation",
             "procurement_route",
             "non_recoverable_vat",
             "review_date",
@@ -150,6 +151,7 @@ class ContractForm(forms.ModelForm):
             "initial_term_months": "Initial term in months",
             "kind": "Type of agreement",
             "procurement_route": "How was the contract procured?",
+            "nation": "Whose procurement rules apply?",
             "non_recoverable_vat": "Non-recoverable VAT",
             "ocid": "Find a Tender identifier",
         }
@@ -181,6 +183,8 @@ class ContractForm(forms.ModelForm):
         self.fields["initial_term_months"].required = False
         if self.instance.pk:
             self.initial.setdefault("initial_end_date", self.instance.initial_end_date)
+        # England unless the officer says otherwise: a form posted without it keeps the contract's.
+        self.fields["nation"].required = False
         self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})
         parents = policy.contracts_visible_to(user).filter(kind=Contract.Kind.FRAMEWORK)
         if self.instance.pk:
@@ -236,6 +240,9 @@ class ContractForm(forms.ModelForm):
             self.instance.initial_term_months = derived
         elif not months:
             self.add_error("initial_term_months", "Enter the initial term in months, or the day it ends")
+
+    def clean_nation(self) -> str:
+        return self.cleaned_data.get("nation") or self.instance.nation or Contract.Nation.ENGLAND
 
     def clean(self):
         cleaned = super().clean()

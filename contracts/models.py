@@ -262,6 +262,21 @@ class Contract(models.Model):
         blank=True,
         help_text="The day the contract was entered into (signed), which may be months before it starts",
     )
+
+    # Which nation's rules the procurement is regulated under: commencement dates differ
+    # (notices.thresholds.COMMENCEMENTS, one table by nation). Devolved Scottish procurement
+    # is outside the Procurement Act 2023 (the Procurement Reform (Scotland) Act 2014 applies).
+    class Nation(models.TextChoices):
+        ENGLAND = "England", "England"
+        WALES = "Wales", "Wales (regulated by the Welsh Ministers)"
+        SCOTLAND = "Scotland", "Scotland (devolved Scottish procurement: outside the Procurement Act 2023)"
+
+    nation = models.CharField(
+        max_length=10,
+        choices=Nation,
+        default=Nation.ENGLAND,
+        help_text="Whose procurement rules apply: the Procurement Act's duties start on different days in Wales",
+    )
     value_includes_vat = models.BooleanField(
         "values include VAT",
         null=True,

@@ -24,6 +24,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 ONE_DAY = timedelta(days=1)
 
@@ -213,3 +214,12 @@ def option_decision_due(option_start: date, *, notice_months: int, approval_week
     start on the 31st with notice landing in a shorter month moves to that month's last day.
     """
     return add_months(option_start, -notice_months) - timedelta(weeks=approval_weeks)
+
+
+def option_worth(value: Decimal | None, *, annual_value: Decimal | None, length_months: int) -> Decimal | None:
+    """What exercising an option is worth: its own value, else the contract's annual value for its length."""
+    if value is not None:
+        return value
+    if annual_value is not None:
+        return (annual_value * length_months / 12).quantize(Decimal("0.01"))
+    return None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy
+from commissioning import derivation
 from commissioning import selectors as cover_selectors
 from common import history
 from common.dates import long_date
@@ -106,8 +107,11 @@ class ContractDetailView(Permission, DetailView):
         contract = self.object
         today = timezone.localdate()
         periods = contract.option_periods()
+        # The decide-by dates, as the derived milestones have them: through the meeting calendar if recorded.
+        calendar = derivation.decision_calendar_of(contract)
+        decisions = derivation.option_decisions(contract, list(contract.options.all()), calendar)
         options = [
-            {"option": option, "period": periods.get(option.sequence)}
+            {"option": option, "period": periods.get(option.sequence), "decide": decisions[option.sequence]}
             for option in sorted(contract.options.all(), key=lambda o: o.sequence)
         ]
         return super().get_context_data(
@@ -116,6 +120,7 @@ class ContractDetailView(Permission, DetailView):
             contract_year=contract.contract_year(today),
             options=options,
             options_left=sum(1 for o in contract.options.all() if o.is_open),
+            decision_calendar=calendar,
             next_open=next((o["option"] for o in options if o["option"].is_open), None),
             history=selectors.contract_history(contract),
             can_edit=self.request.user.has_perm("contracts.change_contract"),

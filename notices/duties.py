@@ -112,12 +112,12 @@ def days_beginning_with(day: date, count: int) -> date:
 
 
 def standstill_end(published_on: date) -> date:
-    """The last day of the standstill after a UK6 (or a voluntary UK10) published on ``published_on``."""
+    """s.51 (the same for a voluntary UK10): the last of the 8 working days of standstill beginning with publication."""
     return working_days_beginning_with(published_on, STANDSTILL_WORKING_DAYS)
 
 
 def latest_publication_before(entry_on: date) -> date:
-    """The last day a notice can be published for its standstill to end before ``entry_on``."""
+    """s.51: the last day a notice can be published for its standstill to end before ``entry_on``."""
     day = entry_on - ONE_DAY
     while standstill_end(day) >= entry_on:
         day -= ONE_DAY
@@ -128,17 +128,17 @@ def latest_publication_before(entry_on: date) -> date:
 
 
 def pipeline_due(financial_year_start: date) -> date:
-    """UK1: 56 days beginning with the first day of the financial year (1 April: 26 May)."""
+    """UK1 (s.93): 56 days beginning with the first day of the financial year (1 April: 26 May)."""
     return days_beginning_with(financial_year_start, PIPELINE_DAYS)
 
 
 def pipeline_required(expected_spend: Decimal | None) -> bool:
-    """UK1 is needed only by an authority expecting to pay more than GBP 100m in the year."""
+    """UK1 (s.93) is needed only by an authority expecting to pay more than GBP 100m in the year."""
     return expected_spend is not None and expected_spend > PIPELINE_SPEND_THRESHOLD
 
 
 def contract_award_due(entry_on: date, *, light_touch: bool) -> date:
-    """UK6: the last day to publish so that the contract can be entered into on ``entry_on``.
+    """UK6 (s.50, standstill s.51): the last day to publish so that the contract can be entered into on ``entry_on``.
 
     Outside the light-touch regime the 8-working-day standstill must have ended first; under
     it the standstill is voluntary and the notice need only come before the contract.
@@ -149,24 +149,24 @@ def contract_award_due(entry_on: date, *, light_touch: bool) -> date:
 
 
 def contract_details_due(entered_on: date, *, light_touch: bool) -> date:
-    """UK7: 30 days beginning with the day the contract is entered into (120 light touch)."""
+    """UK7 (s.53): 30 days beginning with the day the contract is entered into (120 light touch)."""
     days = CONTRACT_DETAILS_DAYS_LIGHT_TOUCH if light_touch else CONTRACT_DETAILS_DAYS
     return days_beginning_with(entered_on, days)
 
 
 def contract_copy_due(entered_on: date, *, light_touch: bool) -> date:
-    """The contract itself, for contracts over GBP 5m: 90 days beginning with entry (180 light touch)."""
+    """s.53: the contract itself, for contracts over GBP 5m: 90 days beginning with entry (180 light touch)."""
     days = CONTRACT_COPY_DAYS_LIGHT_TOUCH if light_touch else CONTRACT_COPY_DAYS
     return days_beginning_with(entered_on, days)
 
 
 def is_kpi_contract(*, value: Decimal | None, light_touch: bool, is_framework: bool) -> bool:
-    """UK9 applies to contracts over GBP 5m, which must have KPIs, outside light touch and frameworks."""
+    """s.52: UK9 applies to contracts over GBP 5m, which must have KPIs, outside light touch and frameworks."""
     return value is not None and value > KPI_THRESHOLD and not light_touch and not is_framework
 
 
 def performance_due_dates(start: date, end: date) -> list[date]:
-    """UK9: the last day of each contract year that ends before the contract does.
+    """UK9 (s.71): the last day of each contract year that ends before the contract does.
 
     A notice at least once in every 12 months: one by the end of each year of the term. The
     notice on termination is ``termination_due``'s date, listed separately.
@@ -179,12 +179,12 @@ def performance_due_dates(start: date, end: date) -> list[date]:
 
 
 def modification_due(modified_on: date) -> date:
-    """UK10: published before the modification takes effect, so by the day before."""
+    """UK10 (s.75): published before the modification takes effect, so by the day before."""
     return modified_on - ONE_DAY
 
 
 def termination_due(last_day: date) -> date:
-    """UK11: 30 days beginning with the day the contract ends, early or at expiry."""
+    """UK11 (s.80): 30 days beginning with the day the contract ends, early or at expiry."""
     return days_beginning_with(last_day, TERMINATION_DAYS)
 
 
@@ -215,7 +215,7 @@ def payments_compliance_due(period_end: date) -> date:
 
 
 def quarter_end(day: date) -> date:
-    """The last day of the quarter (ending 30 June, 30 September, 31 December, 31 March) ``day`` is in."""
+    """s.70: the last day of the quarter (ending 30 June, 30 September, 31 December, 31 March) ``day`` is in."""
     month = ((day.month - 1) // 3 + 1) * 3
     return date(day.year, month, 30 if month in (6, 9) else 31)
 
@@ -411,6 +411,7 @@ def classify(facts: ContractFacts) -> Classification:
         includes_vat=facts.value_includes_vat,
         light_touch=facts.light_touch,
         procurement_started_on=facts.procurement_started_on or facts.start,
+        nation=facts.nation,
     )
 
 
@@ -422,7 +423,7 @@ def contract_duties(facts: ContractFacts) -> list[RequiredNotice]:
     £30,000 none at all; public contracts have the rest.
     """
     classification = classify(facts)
-    if classification.regime == Regime.NO_NOTICE:
+    if classification.regime in (Regime.NO_NOTICE, Regime.OUTSIDE_ACT):
         return []
     ref = facts.reference
     entry = entry_day(facts)
@@ -586,7 +587,9 @@ def contract_council_duties(facts: ContractFacts) -> list[RequiredNotice]:
 
 def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
     """SI 2012/2089 reg 9: each open option worth more than the key-decision threshold, worked back
-    through the council's meetings (``council_duties.key_decision_plan``)."""
+    through the council's meetings (``council_duties.key_decision_plan``): the report to democratic
+    services and the key decision notice, 28 clear days before the meeting. The meeting is the
+    option's decide-by milestone; with no meeting early enough, one duty says to find one."""
     rules = facts.key_decisions
     if rules is None:
         return []
@@ -605,6 +608,13 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
         worth = f"£{option.value:,.0f}, over the key-decision threshold of £{rules.threshold:,.0f}"
         key = f"KD:option:{option.sequence}"
         if plan.meeting_on is None:
+            missing = (
+                f"the calendar has no {rules.body} meeting before then"
+                if plan.calendar_reaches
+                else f"the calendar's last {rules.body} meeting is on {long_date(max(meetings))}: the meetings before then are not known yet"
+                if meetings
+                else f"no {rules.body} meetings are recorded"
+            )
             duties.append(
                 RequiredNotice(
                     f"{key}:meeting",
@@ -612,7 +622,7 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
                     f"Find a {rules.body} meeting for the key decision on {name}",
                     plan.provider_notice_by - ONE_DAY,
                     f"The option starts on {long_date(option.starts_on)} and the provider needs notice by "
-                    f"{long_date(plan.provider_notice_by)}; the calendar has no {rules.body} meeting before then. "
+                    f"{long_date(plan.provider_notice_by)}; {missing}. "
                     f"Import the meeting calendar, or take the decision another way ({worth}).",
                     kind=Kind.DECISION_MEETING,
                     provisional=True,
@@ -641,14 +651,8 @@ def key_decision_duties(facts: ContractFacts) -> list[RequiredNotice]:
                 f"publication nor the meeting's day counting ({council_duties.KEY_DECISION_SOURCE}; {worth}).",
                 kind=Kind.OTHER,
             ),
-            RequiredNotice(
-                f"{key}:meeting",
-                "",
-                f"{rules.body} decides {name}",
-                plan.meeting_on,
-                f"{chain} The decision must be taken there for the provider's notice to go on time ({worth}).",
-                kind=Kind.DECISION_MEETING,
-            ),
+            # The meeting itself is the option's derived decide-by milestone
+            # (commissioning.derivation, through council_duties.option_decide_by): not a second one.
         ]
     return duties
 
@@ -694,6 +698,7 @@ class CycleFacts:
     procurement_started_on: date | None = None  # the first tender or transparency notice
     planned_entry_on: date | None = None  # the planned signing date in the cycle's timetable
     direct_award: bool = False
+    direct_award_justification: str = ""  # the Schedule 5 ground (s.41) or s.43, as the officer recorded it
     not_awarded_on: date | None = None  # the day the authority decided not to award
     pipeline_years: Sequence[date] = field(default_factory=tuple)  # financial years whose UK1 lists it
 
@@ -761,7 +766,12 @@ def cycle_duties(facts: CycleFacts) -> list[RequiredNotice]:
                 "UK5",
                 f"Publish the UK5 transparency notice for {facts.name}",
                 transparency_notice_due(entry_on),
-                f"Before the direct award is made (s.44): the contract is to be entered into on {entry_words}.",
+                f"Before the direct award is made (s.44): the contract is to be entered into on {entry_words}."
+                + (
+                    f" The justification recorded: {facts.direct_award_justification}."
+                    if facts.direct_award_justification
+                    else ""
+                ),
             )
         )
     award_due = contract_award_due(entry_on, light_touch=facts.light_touch)

@@ -43,6 +43,7 @@ from common import history
 from common.dates import long_date
 from common.history import person_name
 from contracts import services as contract_services
+from contracts import terms
 from contracts.models import Contract, ExtensionOption, Organisation
 
 from . import duties as rules
@@ -61,6 +62,7 @@ from .models import (
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
 from .payments import RowProblem, read_payments_csv
+from .thresholds import value_with_vat
 
 DUTY_REMINDERS = "1 month, 2 weeks, 1 week, 2 working days, morning of"
 SYNC_REASON = "Procurement Act duty: worked out from the dates"
@@ -140,6 +142,7 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
         planned_entry_on=signing.due_on if signing else None,
         planned_entry_source=f"'{signing.title}' in the timetable of {cycle.name}" if signing else "",
         value_includes_vat=contract.value_includes_vat,
+        nation=contract.nation,
         procurement_started_on=_first_published(notices),
         payments=tuple(rules.PaymentFacts(payment.paid_on, payment.amount) for payment in contract.payments.all()),
         breaches=tuple(
@@ -154,11 +157,7 @@ def contract_facts(contract: Contract) -> rules.ContractFacts:
 
 
 def _option_value(contract: Contract, option: ExtensionOption) -> Decimal | None:
-    if option.value is not None:
-        return option.value
-    if contract.annual_value is not None:
-        return (contract.annual_value * option.length_months / 12).quantize(Decimal("0.01"))
-    return None
+    return terms.option_worth(option.value, annual_value=contract.annual_value, length_months=option.length_months)
 
 
 def _key_decision_facts(contract: Contract) -> rules.KeyDecisionFacts | None:
@@ -216,7 +215,9 @@ def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | No
             continue
         if rules.in_pipeline(
             spend.financial_year_start,
-            value_with_vat=cycle.estimated_value,
+            value_with_vat=None
+            if cycle.estimated_value is None
+            else value_with_vat(cycle.estimated_value, includes_vat=cycle.estimated_value_includes_vat),
             tender_published_on=tender_published_on,
             planned_tender_on=planned,
         ):
@@ -251,9 +252,12 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
             for notice in awards
         ),
         value=cycle.estimated_value,
+        value_includes_vat=cycle.estimated_value_includes_vat,
         procurement_started_on=_first_published(notices),
         planned_entry_on=signing.due_on if signing else None,
-        direct_award=any(notice.notice_type == "UK5" for notice in notices),
+        # Recorded on the cycle, or shown by a UK5 already published.
+        direct_award=cycle.direct_award or any(notice.notice_type == "UK5" for notice in notices),
+        direct_award_justification=cycle.direct_award_justification.strip(),
         not_awarded_on=cycle.decision_on if not_awarded else None,
         pipeline_years=_pipeline_years(cycle, tender_published_on=tender_published_on),
     )
@@ -265,8 +269,9 @@ def contract_in_scope(contract: Contract) -> bool:
 
 
 def cycle_in_scope(cycle: CommissioningCycle) -> bool:
-    """Under the Act: a notice, or a duty already (being listed in a UK1 pipeline does not count)."""
-    return cycle.notices.exists() or cycle.duties.exclude(key__startswith="UK1:").exists()
+    """Under the Act: a notice, a direct award recorded (its UK5 comes before any other notice),
+    or a duty already (being listed in a UK1 pipeline does not count)."""
+    return cycle.direct_award or cycle.notices.exists() or cycle.duties.exclude(key__startswith="UK1:").exists()
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:

@@ -21,6 +21,8 @@ including VAT against the thresholds in force on the day its procurement started
    notifiable below-threshold contract (ss.85 and 87), which needs only a below-threshold
    contract details notice.
 5. Below that: no notice is required.
+6. Procured under a nation's rules where the Act is not in force (devolved Scottish
+   procurement): outside the Act, whatever its value.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from common.dates import long_date
 
 ENGLAND = "England"
 WALES = "Wales"
+# Devolved Scottish procurement is outside the Act (the Procurement Reform (Scotland) Act 2014
+# and the Public Contracts (Scotland) Regulations 2015 apply): no row, so no duty is ever in force.
+SCOTLAND = "Scotland"
 
 COMMENCEMENT_NO_3 = (
     "The Procurement Act 2023 (Commencement No. 3 and Transitional and Saving Provisions) Regulations 2024 "
@@ -86,7 +91,11 @@ COMMENCEMENTS: tuple[Commencement, ...] = (
 
 
 def in_force_from(duty: str, nation: str = ENGLAND) -> date | None:
-    """The day ``duty`` came into force in ``nation``; the Act's own day for any duty not listed."""
+    """The day ``duty`` came into force in ``nation``; the Act's own day for any duty not listed.
+
+    ``None``: not in force there (s.70 for Welsh-regulated procurements), or the Act does not
+    apply at all (devolved Scottish procurement, which has no row).
+    """
     for row in COMMENCEMENTS:
         if row.duty == duty and row.nation == nation:
             return row.in_force
@@ -154,6 +163,7 @@ class Regime(enum.StrEnum):
     LIGHT_TOUCH = "light_touch"
     BELOW_THRESHOLD = "below_threshold"
     NO_NOTICE = "no_notice"
+    OUTSIDE_ACT = "outside_act"
 
 
 REGIME_LABELS = {
@@ -161,6 +171,7 @@ REGIME_LABELS = {
     Regime.LIGHT_TOUCH: "Public contract above the threshold (light-touch regime)",
     Regime.BELOW_THRESHOLD: "Notifiable below-threshold contract",
     Regime.NO_NOTICE: "Below £30,000: no notice required",
+    Regime.OUTSIDE_ACT: "Outside the Procurement Act 2023",
 }
 
 
@@ -198,12 +209,24 @@ def classify_contract(
     light_touch: bool,
     procurement_started_on: date,
     central_government: bool = False,
+    nation: str = ENGLAND,
 ) -> Classification:
     """Which regime of the Procurement Act 2023 a contract falls under (see the module docstring).
 
     Sections 3 and 85 to 88, Schedule 1 (thresholds) and Schedule 3 (estimated value, VAT
-    included, on the day the procurement commenced).
+    included, on the day the procurement commenced). Section 127 and ``COMMENCEMENTS``: a
+    procurement in a nation where the Act is not in force (devolved Scottish procurement) is
+    outside it altogether.
     """
+    if in_force_from("act", nation) is None:
+        return Classification(
+            Regime.OUTSIDE_ACT,
+            None,
+            None,
+            f"Procurement regulated in {nation} is outside the Procurement Act 2023 (devolved Scottish procurement "
+            "follows the Procurement Reform (Scotland) Act 2014 and the Public Contracts (Scotland) Regulations "
+            "2015), so the tracker raises none of the Act's notices.",
+        )
     if value is None:
         regime = Regime.LIGHT_TOUCH if light_touch else Regime.STANDARD
         return Classification(

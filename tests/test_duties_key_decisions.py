@@ -83,15 +83,15 @@ def facts(value: str, meetings=CABINET_2026_27) -> ContractFacts:
     )
 
 
-def test_an_option_over_the_threshold_gets_its_report_notice_and_meeting_as_duties():
+def test_an_option_over_the_threshold_gets_its_report_and_notice_as_duties():
+    # The meeting itself is the option's derived decide-by milestone (tests/test_duties_decide_by.py).
     required = {duty.key: duty for duty in duties.contract_council_duties(facts("1049988"))}
     assert [(key, duty.due_on) for key, duty in required.items()] == [
         ("KD:option:1:report", date(2026, 12, 23)),
         ("KD:option:1:notice", date(2026, 12, 14)),
-        ("KD:option:1:meeting", date(2027, 1, 12)),
     ]
     assert "28 clear days" in required["KD:option:1:notice"].basis
-    assert required["KD:option:1:meeting"].title == "Cabinet decides extension option 1 of ASC0013"
+    assert "12 January 2027" in required["KD:option:1:report"].title
 
 
 def test_an_option_under_the_threshold_is_not_a_key_decision():
@@ -190,10 +190,10 @@ def test_importing_the_calendar_plans_each_key_decision_and_importing_again_chan
         assert (first.added, again.added, again.updated) == (2, 0, 0)
         assert CouncilMeeting.objects.filter(buyer=council).count() == 2
         planned = {duty.key: duty for duty in Duty.objects.filter(contract=contract)}
-        assert set(planned) == {"KD:option:1:report", "KD:option:1:notice", "KD:option:1:meeting"}
-        assert planned["KD:option:1:meeting"].due_on == date(2027, 1, 12)
-        assert planned["KD:option:1:meeting"].milestone.kind == "decision_meeting"
+        assert set(planned) == {"KD:option:1:report", "KD:option:1:notice"}
         assert planned["KD:option:1:report"].milestone.due_on == date(2026, 12, 23)
+        decision = contract.milestones.get(derived_key="option_decision:1")
+        assert (decision.due_on, decision.kind) == (date(2027, 1, 12), "option_decision")
 
 
 @pytest.mark.django_db

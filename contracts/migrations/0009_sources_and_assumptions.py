@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contracts", "0007_contract_date_signed_value_includes_vat"),
+        ("contracts", "0008_contract_nation"),
     ]
 
     operations = [
