@@ -127,6 +127,43 @@ def cycles_editable_by(user, queryset=None):
     return cycles_visible_to(user, queryset)
 
 
+def services_visible_to(user, queryset=None):
+    """A service (commissioning.Service) is its team's, like a cycle."""
+    from commissioning.models import Service
+
+    queryset = Service.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.view_service"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(team_id__in=team_ids(user))
+
+
+def services_editable_by(user, queryset=None):
+    """The team's editors (officers and up) change the services of the teams they see."""
+    from commissioning.models import Service
+
+    queryset = Service.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_service"):
+        return queryset.none()
+    return services_visible_to(user, queryset)
+
+
+def teams_for_new_services(user) -> QuerySet[Team]:
+    """The teams a person may add a service for."""
+    if not user.is_authenticated or not user.has_perm("commissioning.add_service"):
+        return Team.objects.none()
+    return teams_for(user)
+
+
+def teams_whose_timings_may_change(user) -> QuerySet[Team]:
+    """A team's procurement timetable (how long each stage takes) is for its managers to set:
+    a manager of the team (``is_manager``) in it, or anyone seeing every team who is one."""
+    if not user.is_authenticated or not is_manager(user):
+        return Team.objects.none()
+    return teams_for(user)
+
+
 def milestones_visible_to(user, queryset=None):
     from commissioning.models import CommissioningCycle, Milestone
 
@@ -284,6 +321,17 @@ def visible_cycle_or_404(user, queryset=None, **lookup):
     return get_object_or_404(cycles_visible_to(user, queryset), **lookup)
 
 
+def visible_service_or_404(user, queryset=None, **lookup):
+    return get_object_or_404(services_visible_to(user, queryset), **lookup)
+
+
+def editable_service_or_deny(user, queryset=None, **lookup):
+    service = visible_service_or_404(user, queryset, **lookup)
+    if not services_editable_by(user).filter(pk=service.pk).exists():
+        raise PermissionDenied("You can read this service but not change it")
+    return service
+
+
 def visible_milestone_or_404(user, queryset=None, **lookup):
     return get_object_or_404(milestones_visible_to(user, queryset), **lookup)
 
@@ -347,6 +395,18 @@ def import_jobs_visible_to(user, queryset=None):
         return queryset.none()
     if sees_every_team(user):
         return queryset
+    return queryset.filter(officer=user)
+
+
+def spreadsheet_jobs_visible_to(user, queryset=None):
+    """A spreadsheet made by a worker, its progress and its file: the person who asked for it
+    alone, admins included. It holds what that person may see, as of the day they asked, so it
+    is theirs, like a download in their browser (exports/services.py)."""
+    from exports.models import SpreadsheetJob
+
+    queryset = SpreadsheetJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
     return queryset.filter(officer=user)
 
 

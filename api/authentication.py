@@ -8,6 +8,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from common.dates import long_date
+
 from . import services
 
 KEYWORDS = (b"bearer", b"token")
@@ -41,6 +43,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise refuse(
                 f"This API token was revoked on {revoked_on:%-d %B %Y}: create a new one under API tokens",
                 reason="revoked",
+                token=token,
+            )
+        if token.has_expired(timezone.now()):
+            raise refuse(
+                f"This API token expired on {long_date(token.expires_at)}: create a new one under API tokens",
+                reason="expired",
                 token=token,
             )
         if not token.user.is_active:

@@ -3,12 +3,14 @@
 Only a SHA-256 hash of each key is stored, so a copy of the database gives nobody a working
 key; the person sees the key once, when they create it. A token acts as its owner: it sees
 what they see (access.policy), no more, and stops working when revoked or when the owner's
-account is deactivated.
+account is deactivated or it expires (90 days after it was made, unless its owner chose
+another length: a forgotten key stops working by itself).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +36,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="When the token stops working, chosen by its owner when they made it")
 
     # The audit trail shows who created and revoked each token; the hash and each use stay out.
     history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
@@ -49,3 +52,6 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def has_expired(self, now: datetime) -> bool:
+        return self.expires_at <= now

@@ -18,7 +18,9 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         refusals = {
-            "401": OpenApiResponse(Error, description="No token, or one that is not recognised or was revoked"),
+            "401": OpenApiResponse(
+                Error, description="No token, or one that is not recognised, was revoked or has expired"
+            ),
             "403": OpenApiResponse(Error, description="Your role does not let you read these records"),
             "404": OpenApiResponse(
                 Error,

@@ -7,6 +7,7 @@ decimal string in pounds (``"125000.00"``) so no client rounds it through a floa
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +17,7 @@ from common import history
 from contracts import terms
 from contracts.models import Contract, ExtensionOption
 from notices.models import Notice
+from notices.thresholds import Regime, classify_contract
 
 
 def person_name(user) -> str | None:
@@ -27,6 +29,44 @@ class Reference(serializers.Serializer):
 
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class Provider(Reference):
+    """The provider, with what the Local Government Transparency Code asks about the supplier."""
+
+    is_sme = serializers.BooleanField(help_text="A small or medium-sized enterprise")
+    is_vcse = serializers.BooleanField(help_text="A voluntary, community or social enterprise")
+    company_number = serializers.CharField(help_text="Companies House number; empty if none is recorded")
+    charity_number = serializers.CharField(help_text="Registered charity number; empty if none is recorded")
+
+
+class ProcurementActClassification(serializers.Serializer):
+    """Which regime of the Procurement Act 2023 the contract falls under (notices.thresholds)."""
+
+    regime = serializers.ChoiceField(
+        choices=[regime.value for regime in Regime],
+        help_text="standard or light_touch (a public contract above the threshold), below_threshold "
+        "(a notifiable below-threshold contract), no_notice (under £30,000) or outside_act (Scotland)",
+    )
+    label = serializers.CharField(help_text="The regime in words")
+    value_with_vat = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The total value the thresholds were tested against, with VAT at 20% added if the "
+        "contract's values exclude it; null if no total value is recorded or the Act does not apply",
+    )
+    threshold = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The threshold (VAT included) in force when the procurement started; null if none applied",
+    )
+    procurement_started_on = serializers.DateField(
+        help_text="The day the thresholds were read on: the first notice that commenced the procurement "
+        "(UK4 to UK7), else the first notice of any type, else the contract's start date"
+    )
+    explanation = serializers.CharField(help_text="Why, in words, as the contract's page says it")
 
 
 class Error(serializers.Serializer):
@@ -80,9 +120,39 @@ class ContractSerializer(serializers.ModelSerializer):
         help_text="planned, active, in_extension, expired or terminated, today in London"
     )
     buyer = Reference()
-    provider = Reference(allow_null=True)
+    provider = Provider(allow_null=True)
     team = Reference()
     lead_officer = serializers.SerializerMethodField()
+    nation = serializers.ChoiceField(
+        choices=Contract.Nation.values,
+        help_text="Whose procurement rules apply: England, Wales or Scotland (outside the Procurement Act 2023)",
+    )
+    value_includes_vat = serializers.BooleanField(
+        allow_null=True,
+        help_text="true if the values include VAT (or none is charged), false if VAT is on top, null if not recorded",
+    )
+    date_signed = serializers.DateField(
+        allow_null=True,
+        help_text="The day the contract was entered into (signed), which may be months before it starts; "
+        "null until it is recorded",
+    )
+    procurement_route = serializers.ChoiceField(
+        choices=Contract.ProcurementRoute.values,
+        allow_blank=True,
+        help_text="Transparency Code: published_tender, invitation_to_quote or other; empty if not recorded",
+    )
+    non_recoverable_vat = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Transparency Code: VAT the council cannot recover, over the whole contract",
+    )
+    review_date = serializers.DateField(
+        allow_null=True, help_text="Transparency Code: when the contract is next reviewed"
+    )
+    procurement_act = serializers.SerializerMethodField(
+        help_text="Which regime of the Procurement Act 2023 the contract falls under, and why"
+    )
     effective_max_extent_date = serializers.DateField(
         help_text="The maximum extent as written, or where the last option would end if none is written"
     )
@@ -126,6 +196,13 @@ class ContractSerializer(serializers.ModelSerializer):
             "decision",
             "decision_on",
             "is_light_touch",
+            "nation",
+            "value_includes_vat",
+            "date_signed",
+            "procurement_route",
+            "non_recoverable_vat",
+            "review_date",
+            "procurement_act",
             "ocid",
             "page",
         ]
@@ -137,6 +214,30 @@ class ContractSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_lead_officer(self, contract):
         return person_name(contract.lead_officer)
+
+    @extend_schema_field(ProcurementActClassification)
+    def get_procurement_act(self, contract):
+        """Through ``classify_contract`` with the inputs ``notices.duties.classify`` gives it; the
+        notice times come from ``api.selectors.with_procurement_notices`` (one query for a page)."""
+        first = contract.first_commencing_notice_at or contract.first_notice_at
+        started = timezone.localtime(first).date() if first else contract.start_date
+        classification = classify_contract(
+            value=contract.total_value,
+            includes_vat=contract.value_includes_vat,
+            light_touch=contract.is_light_touch,
+            procurement_started_on=started,
+            nation=contract.nation,
+        )
+        return ProcurementActClassification(
+            {
+                "regime": classification.regime.value,
+                "label": classification.label,
+                "value_with_vat": classification.value_with_vat,
+                "threshold": classification.threshold,
+                "procurement_started_on": started,
+                "explanation": classification.explanation,
+            }
+        ).data
 
     def get_options_left(self, contract) -> int:
         return sum(1 for option in contract.options.all() if option.is_open)
@@ -173,6 +274,9 @@ class CycleSerializer(serializers.ModelSerializer):
             "stage_changed_on",
             "target_start_date",
             "estimated_value",
+            "estimated_value_includes_vat",
+            "direct_award",
+            "direct_award_justification",
             "replaces",
             "decision",
             "decision_on",

@@ -19,14 +19,28 @@ log = logging.getLogger("tracker.security")
 # to answer "is this token still used?".
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# How long a new token lasts, in days, as its owner chooses on the page (90 unless they change it).
+LIFETIMES = {30: "30 days", 90: "90 days", 180: "6 months (180 days)", 365: "1 year (365 days)"}
+DEFAULT_LIFETIME = 90
 
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user``, and its key: the only time the key exists outside the client."""
+
+def api_token_create(*, user, name: str, lifetime_days: int = DEFAULT_LIFETIME) -> tuple[ApiToken, str]:
+    """A new token for ``user`` that works for ``lifetime_days`` from now, and its key: the only
+    time the key exists outside the client."""
     key = secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip(), prefix=key[:8], key_hash=hash_key(key))
+    token = ApiToken(
+        user=user,
+        name=name.strip(),
+        prefix=key[:8],
+        key_hash=hash_key(key),
+        expires_at=timezone.now() + timedelta(days=lifetime_days),
+    )
     history.record(token, officer=user, reason="API token created")
     token.save()
-    log.info("API token created", extra={"user": user.get_username(), "token": token.prefix})
+    log.info(
+        "API token created",
+        extra={"user": user.get_username(), "token": token.prefix, "expires_at": token.expires_at.isoformat()},
+    )
     return token, key
 
 

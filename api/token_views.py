@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -27,6 +28,19 @@ class TokenForm(forms.Form):
         },
     )
 
+    lifetime = forms.TypedChoiceField(
+        label="How long it lasts",
+        choices=list(services.LIFETIMES.items()),
+        coerce=int,
+        initial=services.DEFAULT_LIFETIME,
+        widget=forms.RadioSelect,
+        help_text="After this the token stops working and the program using it needs a new one",
+        error_messages={
+            "required": "Choose how long the token lasts",
+            "invalid_choice": "Choose how long the token lasts: 30 days, 90 days, 6 months or 1 year",
+        },
+    )
+
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
@@ -37,11 +51,13 @@ class TokenForm(forms.Form):
 @require_safe
 def token_list(request):
     tokens = list(ApiToken.objects.filter(user=request.user))
+    now = timezone.now()
     return render(
         request,
         "api/token_list.html",
         {
-            "active": [token for token in tokens if not token.is_revoked],
+            "active": [token for token in tokens if not token.is_revoked and not token.has_expired(now)],
+            "expired": [token for token in tokens if not token.is_revoked and token.has_expired(now)],
             "revoked": [token for token in tokens if token.is_revoked],
         },
     )
@@ -51,7 +67,9 @@ def token_list(request):
 def token_create(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token, key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        token, key = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"], lifetime_days=form.cleaned_data["lifetime"]
+        )
         # Shown in this response only, never stored or redirected with: no cache may keep it.
         response = render(request, "api/token_created.html", {"token": token, "key": key})
         add_never_cache_headers(response)

@@ -22,6 +22,7 @@ from contracts.models import Contract, ExtensionOption
 
 from . import filters, serializers
 from .authentication import ReadPermission
+from .selectors import with_procurement_notices
 
 
 class ApiPagination(PageNumberPagination):
@@ -80,7 +81,7 @@ class ContractViewSet(ReadOnlyViewSet):
             )
         else:
             contracts = policy.contracts_visible_to(user, Contract.objects.with_register_columns())
-        return contracts.prefetch_related("options")
+        return with_procurement_notices(contracts).prefetch_related("options")
 
 
 @extend_schema_view(

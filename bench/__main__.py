@@ -13,6 +13,8 @@ Benchmarks (each a module of bench/, runnable on its own):
 - ``pdf``: ``bench/report_pdf.py``, one decision report's PDF beside bare WeasyPrint.
 - ``celery``: ``bench.celery_reports``, 50 reports through a Celery worker on Redis.
 - ``ocds``: ``bench/ocds_import.py``, 100,000 OCDS releases imported (about half an hour).
+- ``exports``: ``bench.export_downloads``, the register's CSV first byte through gunicorn and
+  its XLSX as a worker's job, at the largest ``--scale`` (database ``bench_exports_<scale>``).
 
 Each writes its own section of docs/benchmarks.md (between its markers); this runner adds
 the machine, the command and a summary of every target, met or not. Intermediate results
@@ -30,8 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "var" / "bench"
-BENCHMARKS = ["web", "reminders", "pdf", "celery", "ocds"]
-SECTIONS = {"reminders": "reminders", "pdf": "reports", "celery": "celery", "ocds": "ocds-import", "web": "web"}
+BENCHMARKS = ["web", "reminders", "pdf", "celery", "ocds", "exports"]
+SECTIONS = {
+    "reminders": "reminders",
+    "pdf": "reports",
+    "celery": "celery",
+    "ocds": "ocds-import",
+    "web": "web",
+    "exports": "exports",
+}
 
 
 def run(command: list[str], **env) -> None:
@@ -51,7 +60,11 @@ def main(argv=None) -> None:
     parser.add_argument("--scale", default="1000,100000", help="contracts for the web benchmark, comma-separated")
     parser.add_argument("--only", default="", help=f"comma-separated, from {', '.join(BENCHMARKS)}")
     parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
-    parser.add_argument("--reuse", action="store_true", help="web: keep an existing bench_<scale> database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="web and exports: keep an existing bench_<scale> (bench_exports_<scale>) database",
+    )
     parser.add_argument("--seconds", type=int, default=10, help="web: measured seconds per page")
     parser.add_argument(
         "--from-results", action="store_true", help="web: rewrite its section from var/bench/web-*.json"
@@ -170,6 +183,14 @@ def main(argv=None) -> None:
                 f"{large['releases'] / large['seconds']:.0f} releases/s",
             }
         )
+
+    if "exports" in chosen:
+        done["exports"] = len(summary)
+        # The register's downloads at the largest scale asked for (its own database, contracts only).
+        scale = max(int(s) for s in args.scale.split(","))
+        reuse = ["--reuse"] if args.reuse and _exists(f"bench_exports_{scale}") else []
+        python("-m", "bench.export_downloads", "--scale", str(scale), *reuse)
+        summary += json.loads((RESULTS / "exports.json").read_text())["summary"]
 
     # Each benchmark's summary rows are kept, so a run of one benchmark leaves the others' in place.
     starts = sorted(done.items(), key=lambda item: item[1])

@@ -11,7 +11,8 @@ makes several changes and follows them up once itself (the duty sync, the import
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,8 +24,8 @@ from common import history
 from common.dates import long_date
 from contracts.models import Contract
 
-from . import changes
-from .models import CommissioningCycle, Milestone, Service, Stage
+from . import changes, cover, selectors
+from .models import CommissioningCycle, Milestone, Service, Stage, StageTimings
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -187,6 +188,39 @@ def service_save(
             service.contracts.set(wanted)
             changes.cover_changed(contracts=Contract.objects.filter(pk__in=wanted | current), officer=officer)
     return service
+
+
+# --- a team's stage timings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_timings_save(*, timings: StageTimings, officer: AbstractBaseUser | None, reason: str) -> StageTimings:
+    """Validate and save how long each stage takes a team. Only the rating reads them
+    (``rules.recommissioning_risk``, at once on every page): no milestone moves."""
+    timings.full_clean()
+    history.record(timings, officer=officer, reason=reason)
+    timings.save()
+    return timings
+
+
+@contextmanager
+def gaps_opened_by_change(*, officer: AbstractBaseUser, today: date | None = None) -> Iterator[list[cover.Boundary]]:
+    """Make a change inside ``with``: the list it gives is filled, once the change is made, with
+    the gaps in cover the change opened (or moved) in the services ``officer`` may see.
+
+        with services.gaps_opened_by_change(officer=request.user) as opened:
+            contract_save(...)
+        for gap in opened: ...  # "Refuge has no contract from 1 to 31 March 2027: ..."
+
+    The gaps are read before and after (``selectors.gaps_in_cover_for``, a fixed number of
+    queries) and compared by service, contract and days (``cover.gaps_opened``). A change that
+    raises opens nothing, and the list stays empty.
+    """
+    today = today or timezone.localdate()
+    before = selectors.gaps_in_cover_for(user=officer, today=today)
+    opened: list[cover.Boundary] = []
+    yield opened
+    opened.extend(cover.gaps_opened(before, selectors.gaps_in_cover_for(user=officer, today=today)))
 
 
 # --- milestones ---------------------------------------------------------------------------

@@ -205,6 +205,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Connection pooling, for several web and worker machines against one PostgreSQL
+# (docs/deployment.md, "Connection pooling"). Either:
+# - PgBouncer in transaction mode in front of PostgreSQL: point DATABASE_URL at it, set
+#   DATABASE_CONN_MAX_AGE=0 and DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (a server-side
+#   cursor, which .iterator() uses for downloads, cannot outlive PgBouncer's transaction);
+# - or psycopg's own pool in each process (Django 5.1+): DATABASE_POOL_MAX_SIZE=4 and so on.
+#   It uses the psycopg-pool package (pinned in requirements.txt).
+# https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+# https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+if DATABASE_POOL_MAX_SIZE:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL_MAX_SIZE needs a PostgreSQL DATABASE_URL")
+    # A pooled connection goes back to the pool after each request: persistent connections and
+    # the pool are exclusive in Django.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "1")),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # Seconds a request waits for a free connection before it fails.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT_SECONDS", "10")),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -243,8 +266,44 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # the OCDS export gives a cycle or contract without an OCID one under it; without a prefix such
 # records are left out of the export. https://standard.open-contracting.org/latest/en/schema/identifiers/
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "").strip()
+# Stored files (approved report PDFs, OCDS uploads waiting for a worker, spreadsheets the
+# workers make) go through Django's storage API: MEDIA_ROOT on this machine by default, or
+# S3-compatible object storage (AWS S3, MinIO, Ceph, a cloud's S3 API) with STORAGE_BACKEND=s3,
+# which every web and worker machine then shares. Credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), never from here.
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    _bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not _bucket:
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when STORAGE_BACKEND=s3")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            # Empty for AWS itself; the service's address for MinIO and other S3-compatible stores.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME", "").strip() or None,
+            # A folder inside the bucket, so one bucket can serve several councils or environments.
+            "location": os.environ.get("AWS_LOCATION", "").strip().strip("/"),
+            # "path" for most S3-compatible stores (MinIO); AWS itself takes "virtual".
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip() or None,
+            "signature_version": "s3v4",
+            # Private objects: nothing stored is public; the tracker serves each file after
+            # checking who asks for it.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Two files given one name keep both, as on the local file system.
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -291,6 +350,20 @@ CELERY_TIMEZONE = TIME_ZONE  # beat's crontab times (the Monday digest) are Lond
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Three queues, so a reminder never waits behind a PDF or a spreadsheet: "reminders" (the sweep,
+# the nightly re-plan, the digests), "heavy" (PDFs, spreadsheets, imports: minutes of CPU each)
+# and "default" for the rest. A worker started without -Q takes all three (development, tests);
+# production runs one worker per queue (Procfile, deploy/systemd, docs/deployment.md).
+# https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {"reminders": {}, "default": {}, "heavy": {}}
+CELERY_TASK_ROUTES = {
+    "reminders.tasks.*": {"queue": "reminders"},
+    "reports.tasks.render_meeting_pack": {"queue": "heavy"},
+    "exports.tasks.make_spreadsheet": {"queue": "heavy"},
+    "notices.tasks.import_ocds_upload": {"queue": "heavy"},
+    "registers.tasks.*": {"queue": "heavy"},
+}
 
 # Reminders (see reminders/sweep.py). The database is the truth; beat only starts sweeps.
 REMINDER_SWEEP_MINUTES = int(os.environ.get("REMINDER_SWEEP_MINUTES", "5"))
@@ -348,6 +421,11 @@ CELERY_BEAT_SCHEDULE = {
             seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60
         ),
     },
+    # Ratings move with the date (a decide-by date passing): the dashboard reads them stored.
+    "refresh-ratings": {
+        "task": "commissioning.tasks.refresh_ratings",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",
         "schedule": crontab(hour=2, minute=30),
@@ -356,6 +434,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.send_weekly_digests",
         "schedule": crontab(hour=REMINDER_SEND_HOUR, minute=0, day_of_week="mon"),
     },
+}
+# Spreadsheets made by the workers (exports/services.py) are kept this many days, then deleted.
+EXPORT_FILE_DAYS = int(os.environ.get("EXPORT_FILE_DAYS", "7"))
+CELERY_BEAT_SCHEDULE["delete-expired-spreadsheets"] = {
+    "task": "exports.tasks.delete_expired_spreadsheets",
+    "schedule": crontab(hour=3, minute=15),
 }
 if NOTICE_SYNC_MINUTES:
     CELERY_BEAT_SCHEDULE["sync-notices"] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.forms.models import ModelChoiceIterator
+from django.urls import reverse
 
 from access import policy
 from common.history import person_name
@@ -290,12 +290,21 @@ class OptionDecisionForm(forms.Form):
     )
 
 
-class OfferedChoices(ModelChoiceIterator):
-    """The options a select shows, narrower than the queryset its field accepts."""
+# A filter with more choices than this is a text input with suggestions, not a select: an
+# admin's register offered 4,000 providers and 2,508 teams at 100,000 contracts, over a
+# second of rendering a page (issue 24, docs/benchmarks.md).
+MANY_CHOICES = 100
 
-    def __init__(self, field, queryset):
-        super().__init__(field)
-        self.queryset = queryset
+
+def offer_or_search(field: forms.ModelChoiceField, offered) -> bool:
+    """Give ``field``'s select the ``offered`` rows, read once; True (and no list) when there are
+    more than ``MANY_CHOICES``, for the form to show a text input with suggestions instead."""
+    found = list(offered[: MANY_CHOICES + 1])
+    if len(found) > MANY_CHOICES:
+        field.widget.choices = [("", field.empty_label)]
+        return True
+    field.widget.choices = [("", field.empty_label), *((row.pk, field.label_from_instance(row)) for row in found)]
+    return False
 
 
 class RegisterFilterForm(forms.Form):
@@ -327,17 +336,31 @@ class RegisterFilterForm(forms.Form):
     )
     team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.none())
     ending_within = forms.ChoiceField(label="Ending within", required=False, choices=ENDING_WITHIN)
+    # The dashboard's "see all" link for "Recommissioning late or due to start" lands here.
+    risk = forms.ChoiceField(
+        label="Recommissioning risk",
+        required=False,
+        choices=[("", "Any"), ("attention", "Red or amber"), ("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+    )
+
+    # Typed instead of chosen when the person's list would be too long (see ``offer_or_search``);
+    # accessible-autocomplete suggests names from contracts.views_search as they type.
+    provider_name = forms.CharField(label="Provider", required=False, help_text="Type part of the provider's name")
+    team_name = forms.CharField(label="Team", required=False, help_text="Type part of the team's name")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        from .selectors import providers_offered_to
+
         self.fields["team"].queryset = policy.teams_for(user)
-        # The list offers the providers of contracts the person can see: one of every provider
-        # in the service grew with it (4,000 options and over a second a page at 100,000
-        # contracts, docs/benchmarks.md). Any provider still validates, as before.
-        provider = self.fields["provider"]
-        provider.widget.choices = OfferedChoices(
-            provider, provider.queryset.filter(pk__in=policy.contracts_visible_to(user).values("provider_id"))
-        )
+        # A list of the providers of the contracts the person can see; any provider id still
+        # validates, so bookmarks, the API and the exports that share the form behave as before.
+        self.search_providers = offer_or_search(self.fields["provider"], providers_offered_to(user))
+        self.search_teams = offer_or_search(self.fields["team"], policy.teams_for(user).order_by("name", "pk"))
+        for name, source in (("provider_name", "contracts:search-providers"), ("team_name", "contracts:search-teams")):
+            self.fields[name].widget.attrs.update(
+                {"data-module": "app-autocomplete", "data-source": reverse(source), "autocomplete": "off"}
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -12,8 +11,10 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from access import policy
 from commissioning import derivation
 from commissioning import selectors as cover_selectors
+from commissioning.views.gaps import WarnsOfGapsOpened
 from common import history
 from common.dates import long_date
+from common.keyset import keyset_page
 from common.views import Permission, ServiceFormMixin
 
 from . import selectors, services
@@ -21,12 +22,6 @@ from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterF
 from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
-
-
-def warn_of_gaps_in_cover(request, contract: Contract) -> None:
-    """An edit that leaves a service with no contract says so on the page it lands on."""
-    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
-        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
 
 
 class RegisterView(Permission, TemplateView):
@@ -43,7 +38,15 @@ class RegisterView(Permission, TemplateView):
         contracts = selectors.contracts_for_register(
             user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
-        page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
+        page = keyset_page(
+            contracts,
+            selectors.register_keys(sort, descending),
+            size=REGISTER_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
         covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
@@ -83,7 +86,8 @@ class RegisterView(Permission, TemplateView):
             header = {"label": label, "key": key, "aria_sort": None, "url": None}
             if key:
                 query = self.request.GET.copy()
-                query.pop("page", None)
+                for moved in ("page", "after", "before", "last"):
+                    query.pop(moved, None)
                 query["sort"] = key
                 query["order"] = "desc" if key == sort and not descending else "asc"
                 header["url"] = "?" + query.urlencode()
@@ -136,7 +140,7 @@ class ContractDetailView(Permission, DetailView):
         )
 
 
-class ContractCreateView(Permission, ServiceFormMixin, CreateView):
+class ContractCreateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, CreateView):
     permission_required = "contracts.add_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -154,11 +158,10 @@ class ContractCreateView(Permission, ServiceFormMixin, CreateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
-class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
+class ContractUpdateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, UpdateView):
     permission_required = "contracts.change_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -180,7 +183,6 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
             messages.info(self.request, f"Nothing changed: contract {contract.reference} is as it was")
             return redirect(contract)
         messages.success(self.request, f"Contract {contract.reference} updated")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -209,7 +211,7 @@ class OptionCreateView(Permission, ServiceFormMixin, FormView):
         return redirect(self.contract)
 
 
-class OptionDecisionView(Permission, ServiceFormMixin, FormView):
+class OptionDecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Exercise or decline an extension option, after the officer has seen what it will do."""
 
     permission_required = "contracts.change_extensionoption"

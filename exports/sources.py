@@ -110,6 +110,7 @@ def register_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=register_columns(today),
         rows=contracts.iterator(chunk_size=CHUNK),
+        count=contracts.count,
         sheet_title="Contract register",
         filename_stem="-".join(part for part in ("contract-register", filters_in_words(filters)) if part),
     )
@@ -149,6 +150,7 @@ def milestones_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=MILESTONE_COLUMNS,
         rows=milestones.iterator(chunk_size=CHUNK),
+        count=milestones.count,
         sheet_title="Milestones",
         filename_stem="-".join(
             part for part in ("milestones", filters_in_words({"team": filters.team, "mine": filters.mine})) if part
@@ -198,6 +200,7 @@ def reminders_table(*, user, params: QueryDict, today: date) -> Table:
     return Table(
         columns=REMINDER_COLUMNS,
         rows=reminders.iterator(chunk_size=CHUNK),
+        count=reminders.count,
         sheet_title=f"Reminders ({tab})",
         filename_stem="-".join(part for part in (f"reminders-{tab}", filters_in_words(filters)) if part),
     )

@@ -16,16 +16,16 @@ what kind of value it is) and an iterable of rows. The kind decides how a value 
 
 CSV is UTF-8 with a byte order mark, so that Excel on Windows shows £ and accents rightly
 (Python's ``csv`` and LibreOffice skip the mark), with CRLF line ends as RFC 4180 says.
-Both formats are written row by row as the rows are read: a CSV streams to the browser,
-and a spreadsheet is written by openpyxl's write-only mode to a temporary file, so a
-100,000-row register never sits in memory as a list.
+Both formats are written row by row as the rows are read: a CSV streams to the browser
+from the web request, and a spreadsheet is written by a Celery worker (exports.services)
+with openpyxl's write-only mode to a temporary file, then kept in Django's storage, so a
+100,000-row register never sits in memory as a list, and never holds a web process for minutes.
 """
 
 from __future__ import annotations
 
 import csv
 import enum
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -85,6 +85,8 @@ class Table:
     rows: Iterable[Any]
     sheet_title: str
     filename_stem: str
+    # How many rows there will be (a COUNT query), for a worker's progress bar; None if unknown.
+    count: Callable[[], int] | None = None
 
     @property
     def headings(self) -> list[str]:
@@ -214,19 +216,17 @@ def csv_response(table: Table) -> StreamingHttpResponse:
     return _private(response)
 
 
-def xlsx_response(table: Table) -> FileResponse:
-    stream = tempfile.TemporaryFile()  # noqa: SIM115 - on disk, not in memory; closed with the response
-    write_xlsx(table, stream)
-    stream.seek(0)
-    response = FileResponse(
-        stream, as_attachment=True, filename=filename(table, "xlsx"), content_type=XLSX_CONTENT_TYPE
-    )
+def spreadsheet_file_response(stream, name: str) -> FileResponse:
+    """A spreadsheet a worker made (exports.services), read from storage as it is sent."""
+    response = FileResponse(stream, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
     return _private(response)
 
 
-FORMATS = {"csv": csv_response, "xlsx": xlsx_response}
-
-
 def download(table: Table, file_format: str):
-    """The table as a CSV or XLSX attachment named after it and today's date."""
-    return FORMATS[file_format](table)
+    """The table as a CSV attachment named after it and today's date.
+
+    A spreadsheet is never made here, in the web request: exports.services has a worker make it.
+    """
+    if file_format != "csv":
+        raise ValueError("Only a CSV is made in the web request; a spreadsheet is a SpreadsheetJob")
+    return csv_response(table)

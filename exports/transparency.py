@@ -183,6 +183,7 @@ def transparency_table(result: TransparencyReturn) -> Table:
     return Table(
         columns=TRANSPARENCY_COLUMNS,
         rows=result.contracts.iterator(chunk_size=2000),
+        count=result.contracts.count,
         sheet_title=f"Contracts {result.quarter.key}",
         filename_stem=f"transparency-contracts-{result.quarter.key}",
     )

@@ -16,13 +16,25 @@ TABLES = [
 urlpatterns = [
     *(
         path(
-            f"{name}.{file_format}",
-            views.TableDownloadView.as_view(source=source, permission_required=permission, file_format=file_format),
-            name=f"{name}-{file_format}",
+            f"{name}.csv",
+            views.TableDownloadView.as_view(source=source, permission_required=permission),
+            name=f"{name}-csv",
         )
         for name, source, permission in TABLES
-        for file_format in ("csv", "xlsx")
     ),
+    # A spreadsheet is made by a worker: its address shows the page that asks for one.
+    *(
+        path(
+            f"{name}.xlsx",
+            views.SpreadsheetRequestView.as_view(source=name, permission_required=permission),
+            name=f"{name}-xlsx",
+        )
+        for name, _, permission in TABLES
+    ),
+    path("spreadsheets/", views.SpreadsheetListView.as_view(), name="spreadsheets"),
+    path("spreadsheets/new/", views.SpreadsheetNewView.as_view(), name="spreadsheet-new"),
+    path("spreadsheets/<int:pk>/", views.SpreadsheetJobView.as_view(), name="spreadsheet"),
+    path("spreadsheets/<int:pk>/file/", views.SpreadsheetFileView.as_view(), name="spreadsheet-file"),
     path("transparency/", views.TransparencyView.as_view(), name="transparency"),
     *(
         path(

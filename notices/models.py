@@ -478,6 +478,9 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(default=0, help_text="Releases in the file, counted when it was uploaded")
     counts = models.JSONField(default=dict, blank=True, help_text="Releases imported, unchanged, refused so far")
     shown = models.JSONField(default=dict, blank=True, help_text="The first releases of each kind, for the result page")
+    gaps_opened = models.JSONField(
+        default=list, blank=True, help_text="The gaps in cover the import opened, in words, for the result page"
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -1321,17 +1321,28 @@ def import_job_run(*, job_id: int) -> None:
         return
     job = ImportJob.objects.select_related("officer", "team").get(pk=job_id)
     options = ImportOptions(
-        officer=job.officer, team=job.team, create_buyers=job.create_buyers, limits=ImportLimits.from_settings()
+        officer=job.officer,
+        team=job.team,
+        create_buyers=job.create_buyers,
+        limits=ImportLimits.from_settings(),
+        # Outcomes arrive a batch at a time: batches no larger than the progress step keep the bar moving.
+        batch_size=PROGRESS_EVERY,
     )
     counts, shown = dict(job.counts), {key: list(value) for key, value in job.shown.items()}
+    gaps_opened = []
     try:
-        with default_storage.open(job.stored_name, "rb") as stream:
+        # A notice moving a start date may leave a service with no contract: the result names each gap.
+        with (
+            default_storage.open(job.stored_name, "rb") as stream,
+            commissioning_services.gaps_opened_by_change(officer=job.officer) as opened,
+        ):
             for number, outcome in enumerate(import_releases(stream, options), start=1):
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 if len(shown.setdefault(outcome.status, [])) < SHOWN_OUTCOMES:
                     shown[outcome.status].append(outcome_summary(outcome))
                 if number % PROGRESS_EVERY == 0:
                     ImportJob.objects.filter(pk=job_id).update(counts=counts)
+        gaps_opened = [gap.words for gap in opened]
         status, error = ImportJob.Status.FINISHED, ""
     except Exception:
         logging.getLogger("notices.import").exception("import job %s stopped", job_id)
@@ -1343,5 +1354,11 @@ def import_job_run(*, job_id: int) -> None:
         except OSError:
             pass
     ImportJob.objects.filter(pk=job_id).update(
-        status=status, counts=counts, shown=shown, error=error, finished_at=timezone.now(), stored_name=""
+        status=status,
+        counts=counts,
+        shown=shown,
+        gaps_opened=gaps_opened,
+        error=error,
+        finished_at=timezone.now(),
+        stored_name="",
     )

@@ -24,8 +24,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
 from access import policy
-from commissioning import selectors as cover_selectors
+from commissioning import services as cover_services
 from commissioning.models import CommissioningCycle
+from commissioning.views.gaps import warn_of_gaps_opened
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 from exports.filenames import download_name, set_download_name
@@ -120,7 +121,12 @@ class ImportView(Permission, View):
     template_name = "notices/import_form.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": ImportForm(user=request.user)})
+        return self._form(request, ImportForm(user=request.user))
+
+    def _form(self, request, form):
+        # The officer's own background imports, so that one they left can be found again.
+        jobs = policy.import_jobs_visible_to(request.user).filter(officer=request.user)[:10]
+        return render(request, self.template_name, {"form": form, "jobs": jobs}, status=200)
 
     def post(self, request):
         limiter = LimitedUpload(request)
@@ -132,7 +138,7 @@ class ImportView(Permission, View):
         too_big = (limiter.size or True) if limiter.too_big else False
         form = ImportForm(data, files, user=request.user, too_big=too_big)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=200)
+            return self._form(request, form)
         # The officer's own rights (access.policy) decide what the import may change.
         options = ImportOptions(
             officer=request.user,
@@ -146,7 +152,7 @@ class ImportView(Permission, View):
             counted = survey(stream, ImportLimits.from_settings())
         except HostileFile as error:
             form.add_error("file", str(error))
-            return render(request, self.template_name, {"form": form}, status=200)
+            return self._form(request, form)
         stream.seek(0)
         if counted.releases > inline_releases() or counted.work > INLINE_WORK_PER_RELEASE * inline_releases():
             # Too long to import while the officer waits: a worker imports it, the page shows progress.
@@ -160,7 +166,8 @@ class ImportView(Permission, View):
             return redirect(job)
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         shown: dict[str, list[Outcome]] = {key: [] for key in counts}
-        with stream:
+        # A notice moving a start date may leave a service with no contract: the page names each gap.
+        with stream, cover_services.gaps_opened_by_change(officer=request.user) as opened:
             for outcome in import_releases(stream, options):
                 counts[outcome.status] += 1
                 if len(shown[outcome.status]) < SHOWN_OUTCOMES:
@@ -168,7 +175,13 @@ class ImportView(Permission, View):
         return render(
             request,
             "notices/import_result.html",
-            {"file_name": upload.name, "counts": counts, "shown": shown, "limit": SHOWN_OUTCOMES},
+            {
+                "file_name": upload.name,
+                "counts": counts,
+                "shown": shown,
+                "limit": SHOWN_OUTCOMES,
+                "gaps_opened": [gap.words for gap in opened],
+            },
         )
 
 
@@ -189,6 +202,7 @@ class ImportProgressView(Permission, DetailView):
             counts=job.counts,
             shown=job.shown,
             limit=SHOWN_OUTCOMES,
+            gaps_opened=job.gaps_opened,
             **kwargs,
         )
 
@@ -348,17 +362,17 @@ class ConflictResolveView(Permission, View):
             messages.error(request, "Choose which value to keep")
             return redirect(conflict)
         try:
-            services.conflict_resolve(
-                conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
-            )
+            # A notice's new start date may leave a service with no contract: say which.
+            with cover_services.gaps_opened_by_change(officer=request.user) as opened:
+                services.conflict_resolve(
+                    conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(conflict)
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
-        if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
-            for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
-                messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
+        warn_of_gaps_opened(request, opened)
         if conflict.milestone_id:
             return redirect(conflict.milestone)
         return redirect(conflict.contract if conflict.contract_id else conflict.cycle)

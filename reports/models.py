@@ -406,11 +406,13 @@ class RenderedReport(models.Model):
     """A report's PDF as rendered for a meeting pack, kept so it can be downloaded again.
 
     One row per report: rendering the pack again replaces it (the report's own history says
-    what changed in between).
+    what changed in between). The PDF is kept in Django's file storage (STORAGES["default"]:
+    the local disk or object storage, shared by every machine) with its SHA-256, which is
+    checked when it is read (``reports.services.rendered_pdf``).
     """
 
     report = models.OneToOneField(DecisionReport, on_delete=models.CASCADE, related_name="rendered")
-    pdf = models.BinaryField()
+    pdf = models.FileField(upload_to="reports/meeting-packs/", max_length=255)
     sha256 = models.CharField(max_length=64)
     rendered_at = models.DateTimeField()
     status_when_rendered = models.CharField(max_length=10, choices=DecisionReport.Status)
@@ -420,10 +422,6 @@ class RenderedReport(models.Model):
 
     def __str__(self) -> str:
         return f"PDF of {self.report}"
-
-    @property
-    def size(self) -> int:
-        return len(self.pdf)
 
 
 class ReportApproval(models.Model):

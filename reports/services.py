@@ -474,17 +474,29 @@ def report_return_to_draft(*, report: DecisionReport, officer: AbstractBaseUser,
 
 
 def rendered_report_store(*, report: DecisionReport, pdf: bytes, now=None) -> RenderedReport:
-    """Keep a report's PDF for the meeting pack, replacing the one rendered before."""
-    rendered, _ = RenderedReport.objects.update_or_create(
-        report=report,
-        defaults={
-            "pdf": pdf,
-            "sha256": hashlib.sha256(pdf).hexdigest(),
-            "rendered_at": now or timezone.now(),
-            "status_when_rendered": report.status,
-        },
-    )
+    """Keep a report's PDF for the meeting pack (Django's storage API), replacing the one rendered before."""
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    rendered = RenderedReport.objects.select_for_update().filter(report=report).first() or RenderedReport(report=report)
+    replaced = rendered.pdf.name if rendered.pk else ""
+    rendered.pdf.save(f"{report.pk}-{sha256[:16]}.pdf", ContentFile(pdf), save=False)
+    rendered.sha256 = sha256
+    rendered.rendered_at = now or timezone.now()
+    rendered.status_when_rendered = report.status
+    rendered.save()
+    if replaced and replaced != rendered.pdf.name:
+        # Only once the new row is committed: a rollback keeps the old row and its file.
+        storage = rendered.pdf.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
     return rendered
+
+
+def rendered_pdf(rendered: RenderedReport) -> bytes:
+    """The meeting pack's PDF as stored, checked against the SHA-256 taken when it was rendered."""
+    with rendered.pdf.open("rb") as stream:
+        pdf = stream.read()
+    if hashlib.sha256(pdf).hexdigest() != rendered.sha256:
+        raise ValueError(f"The stored PDF of {rendered} does not match its SHA-256")
+    return pdf
 
 
 def meeting_pack_render(*, meeting_date: date) -> list[int]:

@@ -11,8 +11,8 @@ from . import services
 def render_meeting_pack(meeting_date: str) -> list[int]:
     """Render and keep the PDF of every report for the meeting on ``meeting_date`` (YYYY-MM-DD).
 
-    The PDFs are stored in the database (reports.RenderedReport, one per report, replaced on
-    each run), where the meeting's page offers them for download: no shared disk between the
-    web server and the workers is needed.
+    The PDFs are kept through Django's storage API (reports.RenderedReport, one per report,
+    replaced on each run), where the meeting's page offers them for download: with several
+    machines, STORAGE_BACKEND=s3 lets the web servers read what the workers wrote.
     """
     return services.meeting_pack_render(meeting_date=date.fromisoformat(meeting_date))

@@ -64,6 +64,18 @@ def officer(db):
         terminated_on=date(2016, 6, 30),
         provider=make_organisation(name="Safe Homes"),
     )
+    make_contract(
+        reference="DA-SCOTLAND",
+        team=ours,
+        nation=Contract.Nation.SCOTLAND,
+        date_signed=date(2027, 1, 15),
+        procurement_route=Contract.ProcurementRoute.INVITATION_TO_QUOTE,
+        non_recoverable_vat=Decimal("99.99"),
+        review_date=date(2028, 1, 1),
+        value_includes_vat=False,
+        total_value=Decimal("90000"),
+        provider=make_organisation(name="Small Steps", is_sme=True, is_vcse=True, charity_number="123"),
+    )
     make_contract(reference="THEIRS-1", team=theirs)
     cycle = make_cycle(
         name="Refuge recommissioning",
@@ -72,6 +84,9 @@ def officer(db):
         lead_officer=officer,
         target_start_date=date(2027, 4, 1),
         estimated_value=Decimal("700000"),
+        estimated_value_includes_vat=False,
+        direct_award=True,
+        direct_award_justification="Schedule 5, urgency",
     )
     make_milestone(
         cycle=cycle,

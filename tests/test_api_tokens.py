@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from access.audit import audit_rows
@@ -23,8 +25,8 @@ def bearer(key: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
-def create_through_the_page(client, name="Finance dashboard") -> tuple[str, str]:
-    response = client.post(reverse("api:token-create"), {"name": name})
+def create_through_the_page(client, name="Finance dashboard", lifetime="90") -> tuple[str, str]:
+    response = client.post(reverse("api:token-create"), {"name": name, "lifetime": lifetime})
     assert response.status_code == 200
     page = response.content.decode()
     key = re.search(r'id="api-key"[^>]*value="([^"]+)"', page).group(1)
@@ -49,13 +51,13 @@ def test_an_officer_creates_a_token_and_sees_its_key_once(client):
 
 def test_the_page_with_the_key_may_not_be_cached(client):
     client.force_login(make_user(teams=[make_team()]))
-    response = client.post(reverse("api:token-create"), {"name": "Script"})
+    response = client.post(reverse("api:token-create"), {"name": "Script", "lifetime": "90"})
     assert "no-store" in response["Cache-Control"]
 
 
 def test_a_token_without_a_name_is_refused_with_a_message_and_nothing_is_made(client):
     client.force_login(make_user(teams=[make_team()]))
-    response = client.post(reverse("api:token-create"), {"name": "   "})
+    response = client.post(reverse("api:token-create"), {"name": "   ", "lifetime": "90"})
     assert response.status_code == 200
     assert "Enter a name for the token" in response.content.decode()
     assert not ApiToken.objects.exists()
@@ -189,3 +191,92 @@ def test_an_admin_revokes_someone_elses_token_in_the_django_admin_but_cannot_mak
 def test_officers_have_no_say_over_tokens_in_the_django_admin(client):
     client.force_login(make_user(role=roles.MANAGER, is_staff=True, teams=[make_team()]))
     assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 403
+
+
+# --- expiry -----------------------------------------------------------------------------------
+
+MADE = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+def test_a_token_lasts_90_days_unless_its_owner_chooses_another_length(client):
+    client.force_login(make_user(role=roles.OFFICER, teams=[make_team()]))
+    with time_machine.travel(MADE, tick=False):
+        form = client.get(reverse("api:token-create")).content.decode()
+        assert re.search(r'value="90" checked', form) and "1 year (365 days)" in form
+
+        _, page = create_through_the_page(client, name="Quarterly script")
+        assert "It works until 20 February 2027" in page
+        _, page = create_through_the_page(client, name="Annual return", lifetime="365")
+        assert "It works until 22 November 2027" in page
+
+        listing = client.get(reverse("api:token-list")).content.decode()
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", listing, re.DOTALL)
+    expires = {
+        name: date
+        for row in rows
+        for name, date in re.findall(
+            r"<td[^>]*>([^<]+)</td>.*?(\d+ \w+ 20\d\d), [^<]*</td>\s*<td[^>]*><a", row, re.DOTALL
+        )
+    }
+    assert expires == {"Annual return": "22 November 2027", "Quarterly script": "20 February 2027"}
+
+
+@pytest.mark.parametrize(
+    "lifetime, message",
+    [
+        ("", "Choose how long the token lasts"),
+        ("9999", "Choose how long the token lasts: 30 days, 90 days, 6 months or 1 year"),
+    ],
+)
+def test_a_token_without_a_length_it_may_have_is_refused_with_a_message_and_nothing_is_made(client, lifetime, message):
+    client.force_login(make_user(teams=[make_team()]))
+    response = client.post(reverse("api:token-create"), {"name": "Script", "lifetime": lifetime})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_an_expired_token_is_refused_with_401_saying_when_it_expired_and_is_listed_as_expired(client, caplog):
+    officer = make_user(role=roles.OFFICER, teams=[make_team()])
+    with time_machine.travel(MADE, tick=False):
+        _, key = api_token_create(user=officer, name="Month script", lifetime_days=30)
+
+    with time_machine.travel(MADE + timedelta(days=30) - timedelta(minutes=1), tick=False):
+        assert client.get(CONTRACTS, **bearer(key)).status_code == 200
+    with time_machine.travel(MADE + timedelta(days=30), tick=False):
+        refused = client.get(CONTRACTS, **bearer(key))
+        client.force_login(officer)
+        listing = client.get(reverse("api:token-list")).content.decode()
+
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "detail": "This API token expired on 22 December 2026 at 10:00: create a new one under API tokens"
+    }
+    [record] = [r for r in caplog.records if r.getMessage() == "API token refused"]
+    assert (record.reason, record.token) == ("expired", key[:8])
+    assert "Expired tokens" in listing and "Month script" in listing
+    assert "You have no tokens in use" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    owner = make_user(teams=[make_team()])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("api", "0001_initial")])
+    try:
+        old_apps = executor.loader.project_state([("api", "0001_initial")]).apps
+        old_apps.get_model("api", "ApiToken").objects.create(
+            user_id=owner.pk, name="Old script", prefix="abcdefgh", key_hash="0" * 64
+        )
+        with time_machine.travel(MADE, tick=False):
+            executor = MigrationExecutor(connection)
+            executor.loader.build_graph()
+            executor.migrate([("api", "0002_apitoken_expires_at")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert ApiToken.objects.get(name="Old script").expires_at == MADE + timedelta(days=90)

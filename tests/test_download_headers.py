@@ -14,11 +14,10 @@ from email.message import Message
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from contracts import roles, services
 from contracts.models import Contract
-from reports.models import RenderedReport
+from reports.services import rendered_report_store
 from tests.factories import build_contract, make_contract, make_team, make_user
 from tests.report_helpers import make_asc0013_like_contract, make_asc0013_like_report
 
@@ -67,11 +66,12 @@ def test_the_report_pdf_is_saved_as_a_pdf_whatever_the_contract_reference(client
     assert name.startswith("ASC0013-") and name.endswith("-extension-2017-03-14.pdf")
 
 
-def test_the_meeting_pack_pdf_is_saved_as_a_pdf_whatever_the_contract_reference(client, team, evil_contract):
+def test_the_meeting_pack_pdf_is_saved_as_a_pdf_whatever_the_contract_reference(
+    client, team, evil_contract, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
     report = make_asc0013_like_report(contract=evil_contract)
-    RenderedReport.objects.create(
-        report=report, pdf=b"%PDF-1.7", sha256="0" * 64, rendered_at=timezone.now(), status_when_rendered=report.status
-    )
+    rendered_report_store(report=report, pdf=b"%PDF-1.7")
     client.force_login(make_user(role=roles.VIEWER, teams=[team]))
 
     assert_saved_as(client.get(reverse("reports:stored-pdf", args=[report.pk])), "attachment", ".pdf")

@@ -62,3 +62,39 @@ def test_the_pages_with_download_links_and_the_return_with_an_error_are_accessib
         page.get_by_role("link", name="Select a quarter from the list, from April 2015 to this quarter")
     ).to_be_visible()
     accessible(page, "Transparency Code return, bad quarter")
+
+
+def test_an_officer_asks_for_the_register_as_a_spreadsheet_leaves_it_to_a_worker_and_downloads_it(
+    browser_page, settings, tmp_path
+):
+    from exports.models import SpreadsheetJob
+    from exports.services import spreadsheet_job_run
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page = browser_page
+    sign_in_with_the_keyboard(page, "officer")
+
+    page.goto("/contracts/?q=MK-SPF")
+    page.get_by_role("link", name="Download spreadsheet (XLSX) of the contracts these filters match").click()
+    expect(page.get_by_role("heading", name="Download the contract register as a spreadsheet")).to_be_visible()
+    accessible(page, "asking for a spreadsheet")
+    page.get_by_role("button", name="Make the spreadsheet").click()
+    expect(page.get_by_role("heading", name="Making your spreadsheet")).to_be_visible()
+    expect(page.get_by_text("Waiting to start")).to_be_visible()
+    accessible(page, "a spreadsheet being made")
+
+    job = SpreadsheetJob.objects.get()
+    assert job.query == "q=MK-SPF"
+    spreadsheet_job_run(job_id=job.pk)  # the heavy worker
+    # The page notices by itself (it polls every 5 seconds), with no reload by the officer.
+    expect(page.get_by_role("heading", name="Your spreadsheet is ready")).to_be_visible(timeout=20_000)
+    accessible(page, "a spreadsheet ready")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download contract-register-", exact=False).click()
+    download = info.value
+    assert download.suggested_filename.startswith("contract-register-")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    references = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert references and all(reference.startswith("MK-SPF") for reference in references)

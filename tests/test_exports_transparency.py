@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from contracts import roles
 from exports.transparency import Quarter, last_complete_quarter, quarters_up_to
-from tests.export_helpers import attachment_name, read_csv, read_xlsx
+from tests.export_helpers import attachment_name, read_csv, read_xlsx, spreadsheet_download
 from tests.factories import make_buyer, make_contract, make_organisation, make_team, make_user
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -155,7 +155,7 @@ def test_the_spreadsheet_has_date_cells_and_money_as_numbers_in_the_documented_o
     )
     client.force_login(officer)
 
-    response = client.get(reverse("exports:transparency-xlsx") + "?quarter=2026-Q2")
+    response = spreadsheet_download(client, reverse("exports:transparency-xlsx") + "?quarter=2026-Q2")
 
     headings, rows, sheet = read_xlsx(response)
     assert headings == TRANSPARENCY_HEADINGS
@@ -184,7 +184,7 @@ def test_a_formula_in_a_supplier_name_arrives_as_text(client, team, officer):
     client.force_login(officer)
 
     csv_row = read_csv(client.get(reverse("exports:transparency-csv") + "?quarter=2026-Q2"))[1][0]
-    xlsx_row = read_xlsx(client.get(reverse("exports:transparency-xlsx") + "?quarter=2026-Q2"))[1][0]
+    xlsx_row = read_xlsx(spreadsheet_download(client, reverse("exports:transparency-xlsx") + "?quarter=2026-Q2"))[1][0]
 
     assert csv_row["Supplier name"] == xlsx_row["Supplier name"].value == '\'=HYPERLINK("http://evil.example")'
 

@@ -14,6 +14,7 @@ from commissioning.models import CommissioningCycle
 from contracts import roles
 from notices import services, tasks
 from notices.models import ImportJob, Release
+from notices.ocds import loader
 from tests.factories import make_cycle, make_team, make_user
 from tests.ocds_helpers import CLEVELAND_FILE, MK_FILE, MK_OCID, make_seed_buyers
 
@@ -190,3 +191,63 @@ def test_with_an_eager_worker_the_officer_lands_on_the_finished_result(
 
     assert "Import finished" in page
     assert re.search(r"Imported</dt>\s*<dd[^>]*>2</dd>", page)
+
+
+def test_while_it_runs_the_page_shows_a_progress_bar_and_the_counts_so_far(client, queued):
+    make_seed_buyers()
+    team = make_team()
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    response = upload(client, BOTH, team=team.pk)
+    # The worker has read one of the two releases (it saves its counts as it goes).
+    ImportJob.objects.update(status=ImportJob.Status.RUNNING, counts={"imported": 1})
+
+    page = text(client.get(response.url))
+
+    assert '<progress class="govuk-!-width-full" id="import-progress-bar" max="2" value="1">' in page
+    assert "50% done" in page and "1 of 2 releases read so far." in page
+    assert re.search(r"Imported so far</dt>\s*<dd[^>]*>1</dd>", page)
+    assert '<meta http-equiv="refresh" content="5">' in page
+
+
+def test_an_officer_who_left_the_progress_page_finds_their_import_again_on_the_import_page(client, queued):
+    make_seed_buyers()
+    team = make_team()
+    officer = make_user(role=roles.OFFICER, teams=[team])
+    client.force_login(officer)
+    response = upload(client, BOTH, team=team.pk)
+    job = ImportJob.objects.get()
+
+    page = text(client.get(reverse("notices:import")))
+
+    assert "Your imports" in page
+    assert f'<a class="govuk-link" href="{response.url}">both.jsonl</a>' in page
+    assert "Waiting to start: 0 of 2 releases" in page
+
+    tasks.import_ocds_upload.apply(args=[job.pk])
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    assert "Your imports" not in text(client.get(reverse("notices:import")))  # someone else's are not listed
+    client.force_login(officer)
+    assert re.search(r'govuk-tag--green">\s*Finished', text(client.get(reverse("notices:import"))))
+
+
+def test_the_worker_writes_batches_no_larger_than_its_progress_step_so_the_bar_moves(client, queued, monkeypatch):
+    make_seed_buyers()
+    team = make_team()
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    upload(client, BOTH, team=team.pk)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    seen = []
+    real = loader.import_releases
+
+    def watched(stream, options):
+        for outcome in real(stream, options):
+            yield outcome
+            # What the progress page shows once the worker has saved its counts, and what is written.
+            seen.append((ImportJob.objects.get().counts.get("imported"), Release.objects.count()))
+
+    monkeypatch.setattr(loader, "import_releases", watched)
+
+    tasks.import_ocds_upload.apply(args=[ImportJob.objects.get().pk])
+
+    # The page said "1 imported" while the second release was still to be written.
+    assert seen == [(1, 1), (2, 2)]

@@ -3,6 +3,7 @@ Sell2Wales, each Procurement Act notice type, and OCDS 1.0 and versioned data na
 
 import io
 import json
+import shutil
 
 import pytest
 import time_machine
@@ -52,13 +53,31 @@ def test_the_schema_merges_each_extension_after_those_it_declares():
     # The renewal and communication extensions declare the lots extension: it comes first.
     assert ordered.index("lots") < ordered.index("renewal")
     assert ordered.index("lots") < ordered.index("communication") < ordered.index("uk")
+    # submissionTerms (the lots' submission terms) and location are in the repository, before the UK extension.
+    assert ordered.index("lots") < ordered.index("submissionTerms") < ordered.index("uk")
+    assert ordered.index("location") < ordered.index("uk")
     # Declared, not in the repository: listed, so the gap is visible.
-    assert {"submissionTerms", "location"} <= set(missing)
+    assert {"finance", "bid", "techniques"} <= set(missing)
+    assert not {"submissionTerms", "location"} & set(missing)
 
 
-def test_a_definition_no_extension_in_the_repository_provides_is_accepted_not_a_traceback():
-    assert set(schema.unchecked_definitions()) == {"Location", "SubmissionTerms"}
-    assert check_release(public_contracts_scotland()) == []
+def test_a_definition_no_extension_in_the_repository_provides_is_accepted_not_a_traceback(tmp_path):
+    shutil.copytree(schema.SCHEMA_DIR, tmp_path / "schema")
+    for name in ("submissionTerms", "location"):
+        shutil.rmtree(tmp_path / "schema" / "extensions" / name)
+
+    assert set(schema.unchecked_definitions(tmp_path / "schema")) == {"Location", "SubmissionTerms"}
+
+
+def test_the_lots_submission_terms_are_checked_against_their_extension():
+    assert schema.unchecked_definitions() == []
+    release = public_contracts_scotland()
+    assert check_release(release) == []
+    release["tender"]["lots"][0]["submissionTerms"] = {"electronicSubmissionPolicy": "by fax"}
+
+    [problem] = check_release(release)
+
+    assert "$.tender.lots[0].submissionTerms.electronicSubmissionPolicy" in str(problem)
 
 
 def test_scottish_and_welsh_lots_with_submission_terms_import(team):
@@ -284,10 +303,11 @@ def test_the_command_reports_its_progress_when_asked(team, tmp_path, monkeypatch
     )
 
     lines = err.getvalue().splitlines()
-    assert [line.split(" (")[0] for line in lines] == [
-        "2 releases read: 2 imported, 0 refused",
-        "4 releases read: 4 imported, 0 refused",
+    assert [line.split(" a second")[0].rsplit(" (", 1)[0] for line in lines] == [
+        "2 of 4 releases read (50%): 2 imported, 0 refused",
+        "4 of 4 releases read (100%): 4 imported, 0 refused",
     ]
+    assert lines[0].endswith("left)") and lines[1].endswith("under a minute left)")
 
 
 def test_pretty_printed_releases_one_after_another_are_streamed_not_taken_for_json_lines():

@@ -1,10 +1,9 @@
 """The export is valid OCDS with no additional fields, and nothing is lost or added on the way round:
 import the tracker's own export into a fresh tracker and export again, or import it into the same one.
 
-Validation: lib-cove-ocds fetches the extensions a package declares over the network, and the
-extensions the UK extension depends on are not in the repository, so the export is checked here
-with the importer's own validator (the OCDS 1.1.5 release schema with the declared extensions
-merged in, notices/ocds/schema.py) and for fields that schema does not define.
+Validation: the export is checked here with the importer's own validator (the OCDS 1.1.5 release
+schema with the declared extensions merged in, notices/ocds/schema.py) and for fields that schema
+does not define; tests/test_ocds_cove.py checks it with lib-cove-ocds itself, offline.
 """
 
 import json

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from contracts import roles
-from reports import tasks
+from reports import services, tasks
 from reports.models import RenderedReport
 from tests.factories import make_user
 from tests.report_helpers import make_asc0013_like_report, pdf_text
@@ -16,6 +16,11 @@ from tests.report_helpers import make_asc0013_like_report, pdf_text
 pytestmark = pytest.mark.django_db
 
 MEETING = date(2017, 3, 14)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the packs' PDFs are kept in file storage
 
 
 def test_the_task_renders_and_keeps_a_pdf_for_every_report_of_the_meeting():
@@ -28,7 +33,7 @@ def test_the_task_renders_and_keeps_a_pdf_for_every_report_of_the_meeting():
     kept = {rendered.report_id: rendered for rendered in RenderedReport.objects.all()}
     assert set(kept) == {first.pk, second.pk}
     assert other_meeting.pk not in kept
-    assert f"(ref: {first.contract.reference})" in pdf_text(bytes(kept[first.pk].pdf))
+    assert f"(ref: {first.contract.reference})" in pdf_text(services.rendered_pdf(kept[first.pk]))
     assert kept[first.pk].status_when_rendered == "draft"
 
 
@@ -42,6 +47,23 @@ def test_rendering_the_pack_again_replaces_each_pdf_rather_than_adding_one():
     again = RenderedReport.objects.get()
     assert again.report_id == report.pk
     assert again.rendered_at > first.rendered_at
+
+
+def test_the_packs_pdf_is_kept_in_file_storage_and_a_new_render_deletes_the_old_file(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.files.storage import default_storage
+
+    report = make_asc0013_like_report()
+    first = services.rendered_report_store(report=report, pdf=b"%PDF-1.7 first")
+    assert first.pdf.name.startswith("reports/meeting-packs/") and default_storage.exists(first.pdf.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.rendered_report_store(report=report, pdf=b"%PDF-1.7 second")
+
+    assert RenderedReport.objects.get().pk == first.pk
+    assert services.rendered_pdf(again) == b"%PDF-1.7 second"
+    assert not default_storage.exists(first.pdf.name)
 
 
 def test_an_officer_queues_the_pack_and_the_task_is_sent_once_the_request_commits(

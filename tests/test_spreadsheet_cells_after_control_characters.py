@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from access.spreadsheets import safe_cell
 from contracts import roles
 from exports.tables import Column, Table, csv_lines, write_xlsx
-from tests.export_helpers import read_csv, read_xlsx
+from tests.export_helpers import read_csv, read_xlsx, spreadsheet_download
 from tests.factories import make_contract, make_milestone, make_team, make_user
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r", "\n"]
@@ -90,7 +90,7 @@ def test_a_control_character_before_a_formula_in_a_title_arrives_as_text_in_the_
     make_milestone(contract=contract, title=title, due_on=date(2027, 1, 5))
     client.force_login(officer)
 
-    _, rows, _ = read_xlsx(client.get(reverse(download)))
+    _, rows, _ = read_xlsx(spreadsheet_download(client, reverse(download)))
 
     cells = [row[column] for row in rows if (row[column].value or "").endswith('"Click")')]
     assert cells, "the title is in the download"

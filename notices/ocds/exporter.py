@@ -59,6 +59,10 @@ EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_renewal_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_communication_extension/master/extension.json",
+    # The lots and UK extensions refer to definitions these two add (SubmissionTerms, Location):
+    # without them a validator such as lib-cove-ocds cannot resolve the merged schema.
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_location_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_submissionTerms_extension/master/extension.json",
     "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json",
 ]
 PUBLISHER = {"name": "Commissioning tracker"}

@@ -2,7 +2,11 @@
 
 ``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
-large file's results in memory. Each release is imported on its own, in its own transaction:
+large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in
+one transaction (``_import_batch``), and what follows a change (duties, reminders) is worked out
+once per contract and cycle per batch; each release is still refused or imported on its own: a
+release refused while being written sends its batch back to be written one release per
+transaction, so it leaves nothing behind. For each release:
 
 1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
    OCDS makes a release id unique only within its OCID.
@@ -144,6 +148,9 @@ class ImportOptions:
     allowed_team_ids: set[int] | None = None
     today: date | None = None
     limits: ImportLimits | None = None  # None: no limits (the command, run by an operator)
+    # Releases written in one transaction (``_import_batch``): fewer commits, and what follows
+    # a change (duties, reminders) worked out once per contract and cycle per batch.
+    batch_size: int = 500
 
 
 class TooMuch(HostileFile):
@@ -279,17 +286,88 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     """Import every release in a binary stream, yielding what happened to each (module docstring).
 
     With ``options.limits`` the stream (which must be seekable) is surveyed first, and refused
-    whole, with nothing written, if it is over the limits or nested too deeply."""
+    whole, with nothing written, if it is over the limits or nested too deeply. Releases are
+    imported ``options.batch_size`` at a time (``_import_batch``); their outcomes come once their
+    batch is committed."""
+    batch: list[Item] = []
     try:
         if options.limits is not None:
             survey(stream, options.limits)
             stream.seek(0)
         for item in read_releases(stream):
-            outcome = import_item(item, options)
-            _log(outcome)
-            yield outcome
+            batch.append(item)
+            if len(batch) >= max(1, options.batch_size):
+                yield from _import_batch(batch, options)
+                batch = []
     except UnreadableFile as error:
+        # The releases read before the file went wrong are imported; then where it stopped.
+        yield from _import_batch(batch, options)
         outcome = Outcome(Outcome.UNREADABLE, "file", problems=[str(error)])
+        _log(outcome)
+        yield outcome
+        return
+    yield from _import_batch(batch, options)
+
+
+def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome]:
+    """Import a batch of releases in one transaction, each still refused or imported on its own.
+
+    1. Find, in one query, the releases already imported (step 1 of the module docstring).
+    2. Read and check the others (``parser.read_release``): a release that fails is refused here,
+       before anything is written, naming its path.
+    3. Write the rest in one transaction, then run what follows (``contract_changed``,
+       ``cycle_changed``) once for each contract and cycle the batch touched (``_Batch``).
+    4. If a release is refused while being written (a buyer the tracker does not know, another
+       team's cycle...) or the database refuses a row, the batch's transaction is rolled back
+       and its releases are written again one transaction each (``_write_alone``), so that the
+       refused one leaves nothing behind and the others go in: savepoints cost only the batch
+       that needs them.
+    """
+    if not items:
+        return
+    outcomes: list[Outcome | None] = [None] * len(items)
+    labels = [_release_label(item) for item in items]
+    wanted = {(ocid, release_id) for release_id, ocid in labels if release_id}
+    already = set()
+    if wanted:
+        already = {
+            pair
+            for pair in Release.objects.filter(
+                release_id__in={release_id for _, release_id in wanted}, ocid__in={ocid for ocid, _ in wanted}
+            ).values_list("ocid", "release_id")
+            if pair in wanted
+        }
+    to_write: list[tuple[int, Item, ParsedRelease]] = []
+    for index, item in enumerate(items):
+        release_id, ocid = labels[index]
+        if item.error:
+            outcomes[index] = Outcome(Outcome.REFUSED, item.location, problems=[item.error])
+        elif release_id and (ocid, release_id) in already:
+            outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
+        else:
+            parsed = _read(item)
+            if isinstance(parsed, Outcome):
+                outcomes[index] = parsed
+            else:
+                to_write.append((index, item, parsed))
+    if to_write:
+        try:
+            with transaction.atomic():
+                batch = _Batch()
+                written: set[tuple[str, str]] = set()
+                for index, item, parsed in to_write:
+                    pair = (parsed.ocid, parsed.release_id)
+                    if pair in written:  # the same release twice in one file: in once
+                        release_id, ocid = labels[index]
+                        outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
+                        continue
+                    outcomes[index] = _import(parsed, item, options, batch=batch)
+                    written.add(pair)
+                batch.follow_up(options)
+        except (Refused, ValidationError, DatabaseError):
+            for index, item, parsed in to_write:
+                outcomes[index] = _write_alone(item, parsed, options)
+    for outcome in outcomes:
         _log(outcome)
         yield outcome
 
@@ -311,6 +389,7 @@ def _log(outcome: Outcome) -> None:
 
 
 def import_item(item: Item, options: ImportOptions) -> Outcome:
+    """One release on its own, in its own transaction (``import_releases`` imports them in batches)."""
     if item.error:
         return Outcome(Outcome.REFUSED, item.location, problems=[item.error])
     release_id, ocid = _release_label(item)
@@ -318,8 +397,14 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
     # id is unique only within its OCID: another procurement's release with the same id is new.
     if release_id and Release.objects.filter(ocid=ocid, release_id=release_id).exists():
         return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
+    parsed = _read(item)
+    return parsed if isinstance(parsed, Outcome) else _write_alone(item, parsed, options)
+
+
+def _read(item: Item) -> ParsedRelease | Outcome:
+    """Step 2: the release read and checked, or the outcome that refuses it (nothing written yet)."""
     try:
-        parsed = read_release(item.release)
+        return read_release(item.release)
     except ReleaseRefused as error:
         return _refused(item, error.problems)
     except (RecursionError, ArithmeticError):
@@ -327,6 +412,13 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
         return _refused(
             item, [Problem("$", "could not be read (it is nested too deeply or holds a number out of range)")]
         )
+
+
+def _write_alone(item: Item, parsed: ParsedRelease, options: ImportOptions) -> Outcome:
+    """Write one checked release in its own transaction: a refused one leaves nothing behind."""
+    release_id, ocid = _release_label(item)
+    if release_id and Release.objects.filter(ocid=ocid, release_id=release_id).exists():
+        return Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
     try:
         with transaction.atomic():
             return _import(parsed, item, options)
@@ -343,14 +435,54 @@ def import_item(item: Item, options: ImportOptions) -> Outcome:
         return _refused(item, [Problem("$", f"could not be saved ({error.__class__.__name__})")])
 
 
+class _Batch:
+    """What a batch's releases share inside its one transaction: what they looked up, and what follows.
+
+    Each cache holds rows this transaction has read or written, so a later release of the batch
+    sees an earlier one's changes; a batch rolled back is thrown away with its caches.
+    """
+
+    def __init__(self):
+        self.organisations: dict[tuple, Organisation] = {}  # by the identifiers a release gives
+        self.cycles: dict[str, CommissioningCycle] = {}  # by OCID, locked (select_for_update)
+        self.latest: dict[tuple[str, int], Release | None] = {}  # the latest applied release, by (OCID, cycle)
+        self.imported: dict[int, dict[str, ImportedValue]] = {}  # each cycle's imported values, by key
+        # Lots not matched to a contract, by (cycle, lot id): a matched lot is read afresh, as its
+        # contract's dates may have changed within the batch.
+        self.lots: dict[tuple[int, str], Lot] = {}
+        # Whether each cycle had duties when the batch began: duties change only in follow_up.
+        self.has_duties: dict[int, bool] = {}
+        # What follows, once each at the end: the last release to touch each contract or cycle
+        # gets the changes it brought (its duties, reminders and cover).
+        self.contracts_changed: dict[int, _Run] = {}
+        self.cycles_changed: dict[int, _Run] = {}
+        self.finishing: list[tuple[_Run, list[Notice]]] = []
+
+    def follow_up(self, options: ImportOptions) -> None:
+        today = options.today or timezone.localdate()
+        contracts = Contract.objects.in_bulk(list(self.contracts_changed))
+        for pk, run in self.contracts_changed.items():
+            run.changes += contract_changed(contract=contracts[pk], officer=options.officer, today=today)
+        cycles = CommissioningCycle.objects.in_bulk(list(self.cycles_changed))
+        for pk, run in self.cycles_changed.items():
+            run.changes += cycle_changed(cycle=cycles[pk], officer=options.officer, today=today)
+        releases = []
+        for run, new_notices in self.finishing:
+            _attach_changes(run, new_notices)
+            run.release.changes = run.changes
+            releases.append(run.release)
+        Release.objects.bulk_update(releases, ["changes"], batch_size=500)
+
+
 # --- the steps ----------------------------------------------------------------------------
 
 
 class _Run:
     """One release being imported: what it needs to know and the changes it has made."""
 
-    def __init__(self, parsed: ParsedRelease, options: ImportOptions):
+    def __init__(self, parsed: ParsedRelease, options: ImportOptions, batch: _Batch | None = None):
         self.parsed = parsed
+        self.batch = batch
         self.options = options
         self.officer = options.officer
         self.today = options.today or timezone.localdate()
@@ -406,13 +538,15 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}".replace(".00", "")
 
 
-def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcome:
-    run = _Run(parsed, options)
+def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _Batch | None = None) -> Outcome:
+    """Write one checked release (module docstring, steps 3 to 7). In a batch, what follows
+    (duties, reminders) and the list of changes kept with the release and its notice wait for
+    the end of the batch (``_Batch.follow_up``)."""
+    run = _Run(parsed, options, batch)
     buyer = _buyer(run)
     contracts = _contracts(run)
     cycle, created = _cycle(run, buyer, contracts)
-    # Releases of the same procurement in this cycle: another team's cycle is never consulted.
-    latest = Release.objects.filter(ocid=parsed.ocid, cycle=cycle, applied=True).order_by("-date").first()
+    latest = _latest_release(run, cycle)
     applied = latest is None or latest.date <= parsed.date.at
     run.release = Release.objects.create(
         release_id=parsed.release_id,
@@ -425,6 +559,8 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
         applied=applied,
         imported_by=run.officer,
     )
+    if batch is not None and applied:
+        batch.latest[(parsed.ocid, cycle.pk)] = run.release
     if applied:
         lots = _lots(run, cycle, contracts)
         _cycle_values(run, cycle, created)
@@ -459,17 +595,30 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions) -> Outcom
     new_types = {notice.notice_type for notice in new_notices}
     for contract in contracts:
         if new_types & services.CONTRACT_DUTY_TYPES or contract.pk in newly_linked or (applied and signed):
-            run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
-    if (
+            if batch is None:
+                run.changes += contract_changed(contract=contract, officer=run.officer, today=run.today)
+            else:
+                batch.contracts_changed.pop(contract.pk, None)  # the last release to touch it reports it
+                batch.contracts_changed[contract.pk] = run
+    if batch is not None and cycle.pk in batch.cycles_changed:
+        batch.cycles_changed.pop(cycle.pk)
+        batch.cycles_changed[cycle.pk] = run
+    elif (
         created
         or run.cycle_changed
         or new_types & services.CYCLE_DUTY_TYPES
-        or (new_notices and not cycle.duties.exists())
+        or (new_notices and not _has_duties(run, cycle))
     ):
-        run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
-    _attach_changes(run, new_notices)
-    run.release.changes = run.changes
-    run.release.save(update_fields=["changes"])
+        if batch is None:
+            run.changes += cycle_changed(cycle=cycle, officer=run.officer, today=run.today)
+        else:
+            batch.cycles_changed[cycle.pk] = run
+    if batch is None:
+        _attach_changes(run, new_notices)
+        run.release.changes = run.changes
+        run.release.save(update_fields=["changes"])
+    else:
+        batch.finishing.append((run, new_notices))
     return Outcome(
         Outcome.IMPORTED,
         item.location,
@@ -491,6 +640,25 @@ def _still_open(disagreements: list[dict]) -> list[dict]:
         )
     )
     return [d for d in disagreements if d["id"] in open_ids]
+
+
+def _has_duties(run: _Run, cycle: CommissioningCycle) -> bool:
+    if run.batch is None:
+        return cycle.duties.exists()
+    if cycle.pk not in run.batch.has_duties:
+        run.batch.has_duties[cycle.pk] = cycle.duties.exists()
+    return run.batch.has_duties[cycle.pk]
+
+
+def _latest_release(run: _Run, cycle: CommissioningCycle) -> Release | None:
+    """The latest release of the same procurement applied to this cycle: another team's cycle is never consulted."""
+    key = (run.parsed.ocid, cycle.pk)
+    if run.batch is not None and key in run.batch.latest:
+        return run.batch.latest[key]
+    latest = Release.objects.filter(ocid=run.parsed.ocid, cycle=cycle, applied=True).order_by("-date").first()
+    if run.batch is not None:
+        run.batch.latest[key] = latest
+    return latest
 
 
 # Schemes held in the organisation's own fields; any other scheme is an OrganisationIdentifier.
@@ -542,8 +710,11 @@ def _buyer(run: _Run) -> Organisation | None:
     buyer = run.parsed.buyer
     if buyer is None:
         return None
-    organisation = organisation_by_identifiers(buyer.identifiers)
+    known = run.batch.organisations if run.batch is not None else {}
+    key = tuple(buyer.identifiers)
+    organisation = known.get(key) or organisation_by_identifiers(buyer.identifiers)
     if organisation is not None:
+        known[key] = organisation
         return organisation
     if not buyer.identifiers:
         raise Refused(
@@ -568,6 +739,7 @@ def _buyer(run: _Run) -> Organisation | None:
         identifiers=buyer.identifiers,
         run=run,
     )
+    known[key] = organisation
     run.changes.append(f"Added the buyer {organisation.name} ({buyer.shown})")
     return organisation
 
@@ -576,8 +748,15 @@ def _contracts(run: _Run) -> list[Contract]:
     """The contracts with the release's OCID, all of which the import must be allowed to change."""
     ocid = run.parsed.ocid
     every = Contract.objects.filter(ocid=ocid)
-    allowed = list(run.scope.contracts(every).order_by("reference"))
-    if len(allowed) != every.count():
+    if run.officer is None:
+        # Without an officer the scope is the teams alone: one query, filtered here.
+        found = list(every.order_by("reference"))
+        allowed = [c for c in found if run.scope.team_ids is None or c.team_id in run.scope.team_ids]
+        refused = len(allowed) != len(found)
+    else:
+        allowed = list(run.scope.contracts(every).order_by("reference"))
+        refused = len(allowed) != every.count()
+    if refused:
         raise Refused(
             Problem(
                 "$.ocid",
@@ -590,6 +769,8 @@ def _contracts(run: _Run) -> list[Contract]:
 
 def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> tuple[CommissioningCycle, bool]:
     parsed = run.parsed
+    if run.batch is not None and parsed.ocid in run.batch.cycles:
+        return run.batch.cycles[parsed.ocid], False  # locked, and its team checked, by an earlier release of the batch
     cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
     if len(cycles) > 1:
         # Only the names of cycles this import may change: another team's cycle is not named.
@@ -606,6 +787,8 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         cycle = cycles[0]
         if not run.scope.may_change_cycle(cycle):
             raise Refused(Problem("$.ocid", f"the cycle with the OCID {parsed.ocid} belongs to a team you are not in"))
+        if run.batch is not None:
+            run.batch.cycles[parsed.ocid] = cycle
         return cycle, False
     team = run.options.team
     if team is None:
@@ -643,6 +826,8 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}", follow_up=False
     )
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
+    if run.batch is not None:
+        run.batch.cycles[parsed.ocid] = cycle
     return cycle, True
 
 
@@ -674,8 +859,12 @@ def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
 
 
 def _imported(run: _Run, cycle: CommissioningCycle, key: str) -> ImportedValue | None:
+    if run.imported is None and run.batch is not None:
+        run.imported = run.batch.imported.get(cycle.pk)
     if run.imported is None:
         run.imported = {iv.key: iv for iv in ImportedValue.objects.select_related("milestone").filter(cycle=cycle)}
+        if run.batch is not None:
+            run.batch.imported[cycle.pk] = run.imported
     return run.imported.get(key)
 
 
@@ -1117,7 +1306,10 @@ def _shown(value) -> str:
 def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> list[Lot]:
     lots = []
     for parsed_lot in run.parsed.lots:
-        lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
+        cached = run.batch.lots if run.batch is not None else {}
+        lot = cached.get((cycle.pk, parsed_lot.lot_id))
+        if lot is None or lot.contract_id is not None:
+            lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
         new = lot is None
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
@@ -1156,6 +1348,10 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
                 )
             else:
                 run.changes.append(f"Lot {lot.lot_id}: " + "; ".join(changed))
+        if lot.contract_id is None:
+            cached[(cycle.pk, parsed_lot.lot_id)] = lot
+        else:
+            cached.pop((cycle.pk, parsed_lot.lot_id), None)
         lots.append(lot)
     return lots
 

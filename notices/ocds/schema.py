@@ -14,7 +14,8 @@ Which extensions, in which order (``extension_order``):
 
 An extension that is declared but not in ``schema/extensions/`` is listed by
 ``missing_extensions()``. A ``$ref`` to a definition that no extension in the repository
-provides (``#/definitions/SubmissionTerms``, ``#/definitions/Location``) is replaced by an
+provides (before the submissionTerms and location extensions were added,
+``#/definitions/SubmissionTerms`` and ``#/definitions/Location``) is replaced by an
 object the validator accepts as it is, with a description saying so: a release is never refused,
 and the import never stops with a traceback (``PointerToNowhere``), because the repository
 lacks an extension.

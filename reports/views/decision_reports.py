@@ -371,4 +371,4 @@ class StoredPdfView(Permission, ReportMixin, View):
         if rendered is None:
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
-        return pdf_download(bytes(rendered.pdf), pdf_filename(self.report, "rendered", stamp))
+        return pdf_download(services.rendered_pdf(rendered), pdf_filename(self.report, "rendered", stamp))

@@ -16,7 +16,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import Team
-from notices.ocds.loader import ImportOptions, Outcome, import_releases
+from notices.ocds.loader import ImportOptions, Outcome, import_releases, survey
+from notices.ocds.reader import HostileFile
 
 PROGRESS_EVERY = 1_000
 
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--progress",
             action="store_true",
-            help=f"Say on standard error, every {PROGRESS_EVERY:,} releases, how many have been read and how fast",
+            help=f"Say on standard error, every {PROGRESS_EVERY:,} releases, how many have been read of how many, "
+            "how fast and how long is left (a file is counted first; standard input is not)",
         )
 
     def handle(
@@ -71,17 +73,21 @@ class Command(BaseCommand):
             stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 closed below
         except OSError as error:
             raise CommandError(f"Cannot open {path}: {error.strerror}") from error
-        started = time.monotonic()
+        total = None
         try:
+            if progress and stream is not sys.stdin.buffer:
+                # Counted first (reading alone is quick: bench/ocds_import.py), so progress can say "of".
+                try:
+                    total = survey(stream).releases
+                except HostileFile:
+                    pass  # the import says what is wrong with the file
+                stream.seek(0)
+            started = time.monotonic()
             for number, outcome in enumerate(import_releases(stream, import_options), start=1):
                 counts[outcome.status] += 1
                 self._print(outcome, quiet)
                 if progress and number % PROGRESS_EVERY == 0:
-                    rate = number / max(time.monotonic() - started, 1e-6)
-                    self.stderr.write(
-                        f"{number:,} releases read: {counts[Outcome.IMPORTED]:,} imported, "
-                        f"{counts[Outcome.REFUSED]:,} refused ({rate:,.0f} a second)"
-                    )
+                    self.stderr.write(self._progress(number, total, counts, time.monotonic() - started))
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
@@ -95,6 +101,20 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{counts[Outcome.REFUSED]} release{'s' if counts[Outcome.REFUSED] != 1 else ''} refused (see above)"
             )
+
+    @staticmethod
+    def _progress(number: int, total: int | None, counts: dict, seconds: float) -> str:
+        rate = number / max(seconds, 1e-6)
+        read = f"{number:,} releases read"
+        left = ""
+        if total:
+            read = f"{number:,} of {total:,} releases read ({100 * number // total}%)"
+            minutes = max(total - number, 0) / rate / 60
+            left = f", about {minutes:,.0f} min left" if minutes >= 1 else ", under a minute left"
+        return (
+            f"{read}: {counts[Outcome.IMPORTED]:,} imported, {counts[Outcome.REFUSED]:,} refused "
+            f"({rate:,.0f} a second{left})"
+        )
 
     def _print(self, outcome: Outcome, quiet: bool) -> None:
         if outcome.status == Outcome.IMPORTED and not quiet:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commissioning", "0006_cycle_direct_award_and_value_vat"),
+        ("commissioning", "0008_contract_ratings"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notices", "0007_ocds_release_unique_within_ocid_and_organisation_identifiers"),
+        ("notices", "0008_import_job_gaps_opened"),
     ]
 
     operations = [
