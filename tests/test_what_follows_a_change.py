@@ -37,7 +37,7 @@ def test_a_contract_with_two_options_is_made_in_a_small_fixed_number_of_queries(
     # Continuity of cover adds a fixed few (the contract's services, call-offs and cycles, and
     # the contracts sharing a service with it), however many options; one more reads the notices'
     # open disagreements with it (issue 25).
-    with django_assert_max_num_queries(47):
+    with django_assert_max_num_queries(53):  # 53 measured with main's stored ratings merged
         contract = make_contract(
             option_months=(12, 12), lead_officer=officer, team=team, buyer=buyer, provider=provider
         )
@@ -62,8 +62,9 @@ def test_saving_a_contract_costs_the_same_few_queries_with_two_options_as_with_f
 
     # 24 before continuity of cover read the services, call-offs and cycles; then one more to
     # read the saved row (a save that changes nothing records nothing) and one for the notices'
-    # open disagreements with the contract (issue 25).
-    assert with_two <= 35
+    # open disagreements with the contract (issue 25); measured 41 after main's stored ratings
+    # (h-perf) were merged, which add their own reads and an insert.
+    assert with_two <= 41
     assert queries_to_save(five, officer) == with_two
 
 
