@@ -150,6 +150,12 @@ def cycle_changed(
     return changes
 
 
+def stage_timings_changed(*, team, today: date | None = None) -> None:
+    """What follows a change to how long each stage takes ``team``: step 6 for the contracts its
+    cycles replace (the rating counts the stages left at the team's timings). No date moves."""
+    _rate(Contract.objects.filter(successor_cycles__team=team).distinct(), today=today)
+
+
 def milestone_changed(*, milestone: Milestone) -> None:
     """What follows a change to one milestone: its reminders, planned again, and the notices'
     disagreements about its date read again."""

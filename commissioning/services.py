@@ -200,6 +200,7 @@ def stage_timings_save(*, timings: StageTimings, officer: AbstractBaseUser | Non
     timings.full_clean()
     history.record(timings, officer=officer, reason=reason)
     timings.save()
+    changes.stage_timings_changed(team=timings.team)
     return timings
 
 
