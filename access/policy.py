@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractAccess, Team
@@ -439,6 +439,22 @@ def organisations_editable_by(user, queryset=None):
         return queryset.exclude(pk__in=used_elsewhere)
     used_by_mine = _organisations_used(Contract.objects.filter(team_id__in=mine), teams=mine)
     return queryset.filter(pk__in=used_by_mine) | queryset.exclude(pk__in=used_elsewhere)
+
+
+def organisations_offered_to(user, queryset=None):
+    """The buyers and providers a form's list offers a person (issue 25: every organisation of
+    every team): those their own teams use, and those nothing uses yet (one just added).
+    Someone who sees every team is offered all of them. A choice already on the record stays
+    valid through the form's own queryset."""
+    from contracts.models import Organisation
+
+    queryset = Organisation.objects.all() if queryset is None else queryset
+    if sees_every_team(user):
+        return queryset
+    mine = team_ids(user)
+    used_by_mine = _organisations_used(Contract.objects.filter(team_id__in=mine), teams=mine)
+    used_at_all = _organisations_used(Contract.objects.all())
+    return queryset.filter(Q(pk__in=used_by_mine) | ~Q(pk__in=used_at_all))
 
 
 def _organisations_used(contracts, *, teams=None, exclude_teams=None):

@@ -14,9 +14,10 @@ follows a bare ``.save()``: there are no signals doing this work behind anyone's
    have settled.
 5. Its change can open or close a gap in cover at the end of a contract sharing a service with
    it (a successor's start moving): ``cover_changed`` for those contracts.
-
 6. Rate its recommissioning risk again, and that of the framework above it
    (``ratings.contracts_rate``: the dashboard and the register read the stored rating).
+7. Read the notices' open disagreements with it again (``notices.services.conflicts_recheck``):
+   those it now agrees with are closed.
 
 ``cover_changed`` does steps 1, 4 and 6 for contracts whose cover something else changed (a cycle's
 target start or contracts, a decision on expiry, a service's contracts): only their "Gap in
@@ -92,6 +93,8 @@ def contract_changed(
     _plan_reminders(milestones, before)
     cover_changed(contracts=derivation.contracts_sharing_a_service(contract), officer=officer, today=today)
     _rate([contract], today=today)
+    # 7. The notices' disagreements with the contract: closed where it now agrees with them.
+    notices_services.conflicts_recheck(contract=contract, officer=officer)
     return changes
 
 
@@ -143,6 +146,7 @@ def cycle_changed(
     _plan_reminders(milestones, before)
     # Its target start and the contracts it replaces move the gaps in cover at their ends.
     cover_changed(contracts=cycle.replaces.all(), officer=officer, today=today)
+    notices_services.conflicts_recheck(cycle=cycle, officer=officer)
     return changes
 
 
@@ -153,9 +157,12 @@ def stage_timings_changed(*, team, today: date | None = None) -> None:
 
 
 def milestone_changed(*, milestone: Milestone) -> None:
-    """What follows a change to one milestone: its reminders, planned again."""
+    """What follows a change to one milestone: its reminders, planned again, and the notices'
+    disagreements about its date read again."""
+    from notices import services as notices_services
     from reminders.planning import reminders_plan_for_milestone
 
     reminders_plan_for_milestone(milestone=milestone)
     if milestone.cycle_id:
         _rate(Contract.objects.filter(successor_cycles=milestone.cycle_id), today=None)
+    notices_services.conflicts_recheck(milestone=milestone)

@@ -111,8 +111,12 @@ class CycleForm(forms.ModelForm):
             "direct_award",
             "direct_award_justification",
         ]
-        labels = {"estimated_value": "Estimated value", "stage": "Stage it has reached"}
-        help_texts = {"ocid": "The Find a Tender procurement identifier, for example ocds-h6vhtk-05a7b0"}
+        labels = {
+            "estimated_value": "Estimated value",
+            "stage": "Stage it has reached",
+            "ocid": "Find a Tender identifier",
+        }
+        help_texts = {"ocid": "The procurement's identifier on Find a Tender, for example ocds-h6vhtk-05a7b0"}
         error_messages = {
             "name": {"required": "Enter the name of the cycle"},
             "service_category": {"required": "Select the service area"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +37,11 @@ class CommissioningCycle(models.Model):
 
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     service_category = models.CharField("service area", max_length=30, choices=ServiceCategory)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cycles")
     lead_officer = models.ForeignKey(
@@ -229,6 +235,14 @@ class Service(models.Model):
         return self.name
 
 
+class ShownStatus(NamedTuple):
+    """A milestone's status as every page shows it: one word and one tag colour."""
+
+    key: str  # met, missed, cancelled, overdue, passed, scheduled
+    label: str
+    colour: str  # a GOV.UK tag colour
+
+
 class MilestoneQuerySet(models.QuerySet):
     def open(self) -> MilestoneQuerySet:
         return self.filter(status=Milestone.Status.SCHEDULED)
@@ -300,6 +314,11 @@ class Milestone(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     due_on = models.DateField("due date", db_index=True)
     due_at = models.DateTimeField("due time", null=True, blank=True)
     ends_at = models.DateTimeField("ends", null=True, blank=True, help_text="For events with an end time")
@@ -373,6 +392,30 @@ class Milestone(models.Model):
     @property
     def subject(self) -> Contract | CommissioningCycle:
         return self.contract if self.contract_id else self.cycle
+
+    def is_overdue(self, today: date) -> bool:
+        """Still scheduled, due before today, and something a person has to do (as
+        ``MilestoneQuerySet.needing_action_before``)."""
+        return self.status == self.Status.SCHEDULED and self.due_on < today and self.kind not in self.EVENT_KINDS
+
+    def shown_status(self, today: date) -> ShownStatus:
+        """The status every page shows (issue 25: an overdue milestone read "Scheduled" in blue
+        on the cycle page and a red "260 days" on the dashboard).
+
+        Overdue is red wherever it appears; a date that simply arrives (a term's end) has
+        "Passed" once it is behind us, never "Overdue".
+        """
+        if self.status == self.Status.MET:
+            return ShownStatus("met", "Met", "green")
+        if self.status == self.Status.MISSED:
+            return ShownStatus("missed", "Missed", "red")
+        if self.status == self.Status.CANCELLED:
+            return ShownStatus("cancelled", "Cancelled", "grey")
+        if self.is_overdue(today):
+            return ShownStatus("overdue", "Overdue", "red")
+        if self.due_on < today:
+            return ShownStatus("passed", "Passed", "grey")
+        return ShownStatus("scheduled", "Scheduled", "blue")
 
     def save(self, *args, **kwargs):
         if self.due_at is not None:

@@ -48,9 +48,11 @@ def cycle_save(
     follow_up: bool = True,
 ) -> CommissioningCycle:
     """Validate and save a new or edited cycle, and the contracts it replaces if given."""
+    history.normalise(cycle)
     cycle.full_clean(exclude=["replaces"])
-    history.record(cycle, officer=officer, reason=reason)
-    cycle.save()
+    if history.changed_fields(cycle):  # a save that changes nothing records nothing
+        history.record(cycle, officer=officer, reason=reason)
+        cycle.save()
     if replaces is not None:
         wanted = {contract.pk for contract in replaces}
         current = set(cycle.replaces.values_list("pk", flat=True))
@@ -171,12 +173,14 @@ def service_save(
 ) -> Service:
     """Validate and save a service and, if given, the contracts that cover it; then re-derive
     the gap-in-cover milestones of every contract whose chain that changed."""
+    history.normalise(service)
     service.full_clean(exclude=["contracts"])
     if contracts is not None:
         contracts = list(contracts)
         check_service_contracts(service, contracts)
-    history.record(service, officer=officer, reason=reason)
-    service.save()
+    if history.changed_fields(service):  # a save that changes nothing records nothing
+        history.record(service, officer=officer, reason=reason)
+        service.save()
     if contracts is not None:
         wanted = {contract.pk for contract in contracts}
         current = set(service.contracts.values_list("pk", flat=True))
@@ -251,6 +255,7 @@ def milestone_create(
     owner: AbstractBaseUser | None = None,
     source: str = Milestone.Source.MANUAL,
     conflict_note: str = "",
+    sources: str = "",
     officer: AbstractBaseUser | None,
     reason: str = "Milestone added",
     follow_up: bool = True,
@@ -273,7 +278,9 @@ def milestone_create(
         owner=owner,
         source=source,
         conflict_note=conflict_note,
+        sources=sources,
     )
+    history.normalise(milestone)
     milestone.full_clean(exclude=["derived_key"])
     history.record(milestone, officer=officer, reason=reason)
     milestone.save()
@@ -301,6 +308,10 @@ def milestone_update(
     ends_at = details.get("ends_at", milestone.ends_at)
     _check_times(due_at, ends_at)
 
+    # Text as the tracker keeps it, so a textarea's CRLF line endings are no change.
+    details = {
+        name: history.normalise_text(value) if isinstance(value, str) else value for name, value in details.items()
+    }
     changed = [name for name, value in details.items() if getattr(milestone, name) != value]
     if not changed:
         return milestone

@@ -12,6 +12,7 @@ from access import policy
 from commissioning import derivation
 from commissioning import selectors as cover_selectors
 from commissioning.views.gaps import WarnsOfGapsOpened
+from common import history
 from common.dates import long_date
 from common.keyset import keyset_page
 from common.views import Permission, ServiceFormMixin
@@ -175,9 +176,14 @@ class ContractUpdateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, Update
 
     def call_service(self, form):
         reason = form.cleaned_data.get("change_reason") or "Contract details updated"
-        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason=reason)
+        contract = form.save(commit=False)
+        self.changed = bool(history.changed_fields(contract))
+        return services.contract_save(contract=contract, officer=self.request.user, reason=reason)
 
     def service_succeeded(self, form, contract):
+        if not self.changed:
+            messages.info(self.request, f"Nothing changed: contract {contract.reference} is as it was")
+            return redirect(contract)
         messages.success(self.request, f"Contract {contract.reference} updated")
         return redirect(contract)
 
@@ -227,6 +233,9 @@ class OptionDecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormVi
             option=self.option,
             action=self.action,
             new_end=contract.end_if_exercised(self.option),
+            # What declining it lapses: the open options after it, if any (issue 25: declining the
+            # last option warned about "every option after it").
+            lapses=[o for o in contract.options.all() if o.sequence > self.option.sequence and o.is_open],
             **kwargs,
         )
 

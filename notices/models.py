@@ -208,6 +208,7 @@ class Conflict(models.Model):
         USED_NOTICE = "used_notice", "The notice's value was used"
         KEPT = "kept", "The tracker's value was kept"
         SUPERSEDED = "superseded", "Replaced by a later notice"
+        AGREED = "agreed", "The tracker now agrees with the notice"
 
     cycle = models.ForeignKey(CommissioningCycle, on_delete=models.CASCADE, related_name="conflicts")
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="conflicts")

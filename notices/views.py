@@ -336,8 +336,11 @@ class ConflictDetailView(Permission, DetailView):
             conflict.contract_id is None
             or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
         )
+        can_resolve = can_change and conflict.is_open
         return super().get_context_data(
-            can_resolve=can_change and conflict.is_open,
+            can_resolve=can_resolve,
+            # What the notice's value would change, checked as the save will be, shown before the button.
+            consequence=services.conflict_consequences(conflict=conflict) if can_resolve else None,
             history=conflict.history.select_related("history_user").order_by("-history_date", "-history_id"),
             **kwargs,
         )
@@ -370,9 +373,9 @@ class ConflictResolveView(Permission, View):
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
         warn_of_gaps_opened(request, opened)
-        return redirect(
-            conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url()
-        )
+        if conflict.milestone_id:
+            return redirect(conflict.milestone)
+        return redirect(conflict.contract if conflict.contract_id else conflict.cycle)
 
 
 # --- OCDS downloads -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commissioning.models import Service
-from config.navigation import navigation
+from config.navigation import navigation, tools_for
 from contracts import roles
 from contracts.models import Contract
 from notices.models import Notice
@@ -66,9 +66,12 @@ def add_contracts(count: int, *, teams, officer, start: int) -> None:
 
 
 def navigation_paths(user) -> dict[str, str]:
+    """The main navigation's pages and those under "Settings and tools" (issue 25 moved the
+    technical pages there), but not the Django admin."""
     request = RequestFactory().get("/")
     request.user = user
-    return {item["label"]: item["url"] for item in navigation(request)["navigation"]}
+    items = [*navigation(request)["navigation"], *tools_for(user)]
+    return {item["label"]: item["url"] for item in items if item["label"] != "Admin"}
 
 
 def queries_per_page(client, user) -> dict[str, tuple[int, list[str]]]:
