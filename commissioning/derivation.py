@@ -25,11 +25,13 @@ options calls, and may run any number of times:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -55,22 +57,37 @@ class DerivedMilestone:
     description: str = ""
 
 
-def decision_calendar_of(contract: Contract) -> council_duties.DecisionCalendar | None:
-    """The meetings that take the buyer's decisions, as recorded (Notices, "Meetings and key
-    decisions"); ``None`` when the buyer has no key-decision rules and so no calendar."""
-    # Imported here: notices builds on commissioning, not the other way round.
-    from notices.models import CouncilMeeting, KeyDecisionPolicy
+def decision_calendars() -> dict[int, council_duties.DecisionCalendar]:
+    """Every buyer's meeting calendar by buyer id, in one query: what the cover and the rating of
+    many contracts read (``selectors.decision_calendars``), the derivation and the contract page.
+    A buyer with key-decision rules but no meetings recorded is left out: with no
+    meetings the approval lead weeks stand in either way (``council_duties.option_decide_by``)."""
+    from notices.models import CouncilMeeting
 
-    policy = KeyDecisionPolicy.objects.filter(buyer_id=contract.buyer_id).first()
-    if policy is None:
-        return None
-    meetings = CouncilMeeting.objects.filter(buyer_id=contract.buyer_id, body=policy.decision_body)
-    return council_duties.DecisionCalendar(
-        body=policy.decision_body,
-        meetings=tuple(sorted(meetings.values_list("meets_on", flat=True))),
-        report_working_days=policy.report_working_days,
-        key_decision_threshold=policy.threshold,
+    rows = (
+        CouncilMeeting.objects.filter(body=F("buyer__key_decision_policy__decision_body"))
+        .order_by("buyer_id", "meets_on")
+        .values_list(
+            "buyer_id",
+            "meets_on",
+            "buyer__key_decision_policy__decision_body",
+            "buyer__key_decision_policy__report_working_days",
+            "buyer__key_decision_policy__threshold",
+        )
     )
+    rules, meetings = {}, defaultdict(list)
+    for buyer_id, meets_on, body, report_working_days, threshold in rows:
+        rules[buyer_id] = (body, report_working_days, threshold)
+        meetings[buyer_id].append(meets_on)
+    return {
+        buyer_id: council_duties.DecisionCalendar(
+            body=body,
+            meetings=tuple(meetings[buyer_id]),
+            report_working_days=report_working_days,
+            key_decision_threshold=threshold,
+        )
+        for buyer_id, (body, report_working_days, threshold) in rules.items()
+    }
 
 
 def option_decisions(
@@ -100,7 +117,7 @@ def derived_milestones(
     contract: Contract, options: list[ExtensionOption], calendar: council_duties.DecisionCalendar | None = None
 ) -> list[DerivedMilestone]:
     """The milestones a contract implies, from its dates, options and the buyer's meeting calendar
-    (``decision_calendar_of``; with none, the decide-by dates assume the approval lead weeks)."""
+    (``decision_calendars``; with none, the decide-by dates assume the approval lead weeks)."""
     ref = contract.reference
     derived = []
     if contract.kind == Contract.Kind.FRAMEWORK:
@@ -146,13 +163,15 @@ def derived_milestones(
     return derived
 
 
-def cover_gap_milestones(contract: Contract, *, today: date) -> list[DerivedMilestone]:
+def cover_gap_milestones(
+    contract: Contract, *, today: date, calendars: dict[int, council_duties.DecisionCalendar] | None = None
+) -> list[DerivedMilestone]:
     """One milestone per service this contract's end leaves without a contract for some days."""
     # Imported here: selectors reads access.policy, which reads these models.
     from .selectors import contract_cover_of
 
     derived = []
-    for service in contract_cover_of(contract, today=today).services:
+    for service in contract_cover_of(contract, today=today, calendars=calendars).services:
         for boundary in service.gaps:
             if boundary.old.pk != contract.pk:
                 continue  # a call-off's own gap is the call-off's milestone, not its framework's
@@ -186,8 +205,10 @@ def milestones_sync_for_contract(
         milestone.save(update_fields=fields)
 
     options = list(contract.options.all())
-    derived = derived_milestones(contract, options, decision_calendar_of(contract)) + cover_gap_milestones(
-        contract, today=today
+    # One read of the calendars for the decide-by milestones and for the cover's "decide by".
+    calendars = decision_calendars()
+    derived = derived_milestones(contract, options, calendars.get(contract.buyer_id)) + cover_gap_milestones(
+        contract, today=today, calendars=calendars
     )
     wanted = {d.key: d for d in derived}
     existing = {m.derived_key: m for m in contract.milestones.filter(source=Milestone.Source.DERIVED)}

@@ -7,6 +7,7 @@ come with ``select_related``/``prefetch_related`` and the rules run on what was 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -18,8 +19,9 @@ from access import policy
 from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
 from contracts.models import Contract, ServiceCategory, Team
+from notices.council_duties import DecisionCalendar
 
-from . import cover, rules
+from . import cover, derivation, rules
 from .models import STAGE_ORDER, CommissioningCycle, ContractRating, Milestone, Service, Stage, stage_months_of
 
 UPCOMING_DAYS = 90
@@ -35,8 +37,20 @@ STAGE_CAP = 10
 # --- the recommissioning risk of one contract ------------------------------------------------
 
 
-def _term(contract: Contract) -> cover.Term:
-    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them)."""
+Calendars = Mapping[int, DecisionCalendar]
+
+
+def decision_calendars() -> Calendars:
+    """Every buyer's meeting calendar by buyer id, read once per page and passed down
+    (``derivation.decision_calendars``) so that rating many contracts costs one query for them."""
+    return derivation.decision_calendars()
+
+
+def _term(contract: Contract, calendars: Calendars) -> cover.Term:
+    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them).
+
+    Its options' decide-by dates are the derived milestones' (``derivation.option_decisions``),
+    through its buyer's meeting calendar in ``calendars`` when one is recorded."""
     end = contract.current_end_date
     terminated = contract.terminated_on is not None
     if terminated:
@@ -55,14 +69,13 @@ def _term(contract: Contract) -> cover.Term:
     open_options = []
     if not terminated:
         periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        decisions = derivation.option_decisions(contract, ordered, calendars.get(contract.buyer_id))
         for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
                 continue
             if contract.max_extent_date and period.end > contract.max_extent_date:
                 break  # beyond the maximum extent: it can never be exercised
-            decide_by = terms.option_decision_due(
-                period.start, notice_months=contract.provider_notice_months, approval_weeks=contract.approval_lead_weeks
-            )
+            decide_by = decisions[option.sequence].due_on
             open_options.append(cover.OpenOption(option.sequence, period.start, period.end, decide_by, option.status))
     return cover.Term(
         reference=contract.reference,
@@ -106,10 +119,13 @@ def _services_of(contract: Contract) -> list[Service]:
     return sorted(found.values(), key=lambda service: service.name)
 
 
-def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
-    """One service's chain of contracts and its boundaries (reads prefetched relations)."""
+def service_cover(service: Service, *, today: date, calendars: Calendars | None = None) -> cover.ServiceCover:
+    """One service's chain of contracts and its boundaries (reads prefetched relations; pass
+    ``calendars`` from ``decision_calendars`` when doing many)."""
+    if calendars is None:
+        calendars = decision_calendars()
     contracts = list(service.contracts.all())
-    chain = [_term(contract) for contract in contracts]
+    chain = [_term(contract, calendars) for contract in contracts]
     cycles = {c.reference: [_cycle(cycle, today) for cycle in c.successor_cycles.all()] for c in contracts}
     boundaries = cover.service_boundaries(service.name, chain, cycles, today=today, stage_order=_STAGE_ORDER)
     return cover.ServiceCover(service.name, tuple(sorted(chain, key=lambda t: t.start)), tuple(boundaries), service.pk)
@@ -118,20 +134,26 @@ def service_cover(service: Service, *, today: date) -> cover.ServiceCover:
 _STAGE_ORDER = {stage.value: index for stage, index in STAGE_ORDER.items()}
 
 
-def contract_cover(contract: Contract, *, today: date) -> list[cover.ServiceCover]:
+def contract_cover(contract: Contract, *, today: date, calendars: Calendars | None = None) -> list[cover.ServiceCover]:
     """The cover of every service a contract takes part in; a contract linked to no service is
     treated as a service of its own, replaced only through the cycles replacing it."""
+    if calendars is None:
+        calendars = decision_calendars()
     services = _services_of(contract)
     if services:
-        return [service_cover(service, today=today) for service in services]
-    term = _term(contract)
+        return [service_cover(service, today=today, calendars=calendars) for service in services]
+    term = _term(contract, calendars)
     cycles = {contract.reference: [_cycle(cycle, today) for cycle in contract.successor_cycles.all()]}
     boundaries = cover.service_boundaries(contract.title, [term], cycles, today=today, stage_order=_STAGE_ORDER)
     return [cover.ServiceCover(contract.title, (term,), tuple(boundaries))]
 
 
 def contract_recommissioning_risk(
-    contract: Contract, *, today: date, boundaries: list[cover.Boundary] | None = None
+    contract: Contract,
+    *,
+    today: date,
+    boundaries: list[cover.Boundary] | None = None,
+    calendars: Calendars | None = None,
 ) -> rules.Risk | None:
     """``rules.recommissioning_risk`` for a contract, from the cover of the services it covers.
 
@@ -139,7 +161,7 @@ def contract_recommissioning_risk(
     them (see ``contracts_with_risk_relations``) when rating many contracts.
     """
     if boundaries is None:
-        boundaries = contract_cover_of(contract, today=today).boundaries
+        boundaries = contract_cover_of(contract, today=today, calendars=calendars).boundaries
     max_end = contract.last_day
     ends_on = contract.current_end_date
     if contract.terminated_on is not None:
@@ -201,21 +223,24 @@ class ContractCover:
         ]
 
 
-def contract_cover_of(contract: Contract, *, today: date) -> ContractCover:
-    """The risk and cover of one contract (prefetch ``cover_lookups`` when doing many)."""
-    services = contract_cover(contract, today=today)
+def contract_cover_of(contract: Contract, *, today: date, calendars: Calendars | None = None) -> ContractCover:
+    """The risk and cover of one contract (prefetch ``cover_lookups`` and pass ``calendars``
+    from ``decision_calendars`` when doing many)."""
+    services = contract_cover(contract, today=today, calendars=calendars)
     own = {contract.pk, *(child.pk for child in contract.children.all())}
     boundaries = [b for service in services for b in service.boundaries if b.old.pk in own]
     risk = contract_recommissioning_risk(contract, today=today, boundaries=boundaries)
     return ContractCover(risk, boundaries, services, frozenset(own))
 
 
-def covers_of(contracts, *, today: date) -> dict[int, ContractCover]:
+def covers_of(contracts, *, today: date, calendars: Calendars | None = None) -> dict[int, ContractCover]:
     """``contract_cover_of`` for each of ``contracts`` (a page of the register, say), by id, in a
     fixed number of queries however many there are."""
     contracts = list(contracts)
     prefetch_related_objects(contracts, *cover_lookups(today))
-    return {contract.pk: contract_cover_of(contract, today=today) for contract in contracts}
+    if calendars is None:
+        calendars = decision_calendars()
+    return {contract.pk: contract_cover_of(contract, today=today, calendars=calendars) for contract in contracts}
 
 
 @dataclass(frozen=True)
@@ -255,7 +280,9 @@ def _chain_of_visible_contracts(user, today: date) -> Prefetch:
     return Prefetch("contracts", queryset=chain)
 
 
-def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+def services_cover_for(
+    *, user, today: date, team: Team | None = None, calendars: Calendars | None = None
+) -> list[cover.ServiceCover]:
     """The cover of every service with a contract the person may see, in a fixed number of
     queries; each chain holds only the contracts they may see."""
     visible = policy.contracts_visible_to(user)
@@ -266,7 +293,10 @@ def services_cover_for(*, user, today: date, team: Team | None = None) -> list[c
     )
     if team is not None:
         services = services.filter(team=team)
-    return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
+    if calendars is None:
+        calendars = decision_calendars()
+    ordered = services.order_by("team__name", "name", "pk")
+    return [service_cover(service, today=today, calendars=calendars) for service in ordered]
 
 
 def gaps_in_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.Boundary]:
@@ -294,7 +324,8 @@ def services_for(*, user, today: date, queryset: QuerySet[Service] | None = None
     is listed too."""
     services = policy.services_visible_to(user, queryset).select_related("team")
     services = services.prefetch_related(_chain_of_visible_contracts(user, today)).order_by("team__name", "name", "pk")
-    return [ServiceRow(service, service_cover(service, today=today)) for service in services]
+    calendars = decision_calendars()
+    return [ServiceRow(service, service_cover(service, today=today, calendars=calendars)) for service in services]
 
 
 def service_history(service: Service) -> list[HistoryEntry]:
@@ -527,7 +558,9 @@ def stored_risk(rating: ContractRating | None, today: date) -> rules.Risk | None
     return rules.Risk(rules.Rating(rating.rating), rating.reason, rating.start_by)
 
 
-def stored_or_fresh_rows(contracts: QuerySet[Contract], *, today: date) -> list[ContractRow]:
+def stored_or_fresh_rows(
+    contracts: QuerySet[Contract], *, today: date, calendars: Calendars | None = None
+) -> list[ContractRow]:
     """Rows for a short list of contracts (the dashboard caps each), with the rating stored today,
     or rated now for a row whose stored rating is older (the nightly refresh has not yet run)
     or missing. Reads ``provider`` and ``rating`` with the rows; rates only the stale ones."""
@@ -537,7 +570,7 @@ def stored_or_fresh_rows(contracts: QuerySet[Contract], *, today: date) -> list[
         for contract in contracts
         if getattr(contract, "rating", None) is None or contract.rating.rated_on != today
     ]
-    fresh = covers_of(stale, today=today) if stale else {}
+    fresh = covers_of(stale, today=today, calendars=calendars) if stale else {}
     rows = []
     for contract in contracts:
         if contract.pk in fresh:
@@ -547,10 +580,10 @@ def stored_or_fresh_rows(contracts: QuerySet[Contract], *, today: date) -> list[
     return rows
 
 
-def _gaps(contracts: list[Contract], *, today: date) -> dict:
+def _gaps(contracts: list[Contract], *, today: date, calendars: Calendars) -> dict:
     """Every gap in the services ``contracts`` cover, with the contracts it touches."""
     gaps = {}
-    for contract_id, cover_of in covers_of(contracts, today=today).items():
+    for contract_id, cover_of in covers_of(contracts, today=today, calendars=calendars).items():
         contract = next(contract for contract in contracts if contract.pk == contract_id)
         # Every gap in the services it covers, an ongoing one after an ended contract included.
         for service in cover_of.services:
@@ -562,13 +595,13 @@ def _gaps(contracts: list[Contract], *, today: date) -> dict:
     return gaps
 
 
-def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoSuccessor]:
+def _without_successor(filters: DashboardFilters, user, today: date, calendars: Calendars) -> list[NoSuccessor]:
     """Every service the person may see whose cover ends with nothing after it: read from the
     services rather than the live contracts, so a service whose last contract has already
     ended is there too."""
     found = [
         NoSuccessor(service, boundary)
-        for service in services_cover_for(user=user, today=today, team=filters.team)
+        for service in services_cover_for(user=user, today=today, team=filters.team, calendars=calendars)
         for boundary in service.without_successor
     ]
     if filters.mine:
@@ -606,6 +639,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
     live = _live_contracts(filters, user, today)
+    # Read once for every cover worked out below (the decide-by dates in a gap's words).
+    calendars = decision_calendars()
     limits = [terms.add_months(today, months) for months in ENDING_WITHIN_MONTHS]
     bands = []
     for index, limit in enumerate(limits):
@@ -622,7 +657,9 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
     ending, earlier = [], None
     for index, (months, band) in enumerate(zip(ENDING_WITHIN_MONTHS, bands, strict=True)):
         rows = stored_or_fresh_rows(
-            live.filter(band).order_by("current_end_date", "reference")[:DASHBOARD_CAP], today=today
+            live.filter(band).order_by("current_end_date", "reference")[:DASHBOARD_CAP],
+            today=today,
+            calendars=calendars,
         )
         ending.append(EndingGroup(months, earlier, rows, total=counts[f"band{index}"]))
         earlier = months
@@ -631,13 +668,14 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
             :DASHBOARD_CAP
         ],
         today=today,
+        calendars=calendars,
     )
     with_gaps = list(
         live.filter(rating__service_gap=True)
         .select_related("provider")
         .order_by("current_end_date", "reference")[:DASHBOARD_CAP]
     )
-    gaps = _gaps(with_gaps, today=today)
+    gaps = _gaps(with_gaps, today=today, calendars=calendars)
 
     stages = _stages(filters, user)
 
@@ -658,7 +696,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         upcoming_total=upcoming_all.count(),
         at_risk_total=counts["at_risk"],
         gap_contracts_total=counts["gaps"],
-        without_successor=_without_successor(filters, user, today)[:DASHBOARD_CAP],
+        without_successor=_without_successor(filters, user, today, calendars)[:DASHBOARD_CAP],
     )
 
 

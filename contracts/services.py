@@ -489,11 +489,11 @@ def _created_follow_up(
     for contract in batch:
         _related_known(contract, options=options_of.get(contract.pk, []), notices=[], payments=[], breaches=[])
 
-    # The buyer's meeting calendar sets options' decide-by dates (derivation.decision_calendar_of):
-    # read once a buyer, only for buyers with key-decision rules (no rules, no calendar).
-    first_of_buyer = {c.buyer_id: c for c in batch}
-    with_policy = set(KeyDecisionPolicy.objects.filter(buyer_id__in=first_of_buyer).values_list("buyer_id", flat=True))
-    calendars = {buyer: derivation.decision_calendar_of(first_of_buyer[buyer]) for buyer in with_policy}
+    # The buyers' meeting calendars set options' decide-by dates (derivation.decision_calendars),
+    # read once for the batch; the buyers with key-decision rules get those duties.
+    buyers = {c.buyer_id for c in batch}
+    with_policy = set(KeyDecisionPolicy.objects.filter(buyer_id__in=buyers).values_list("buyer_id", flat=True))
+    calendars = derivation.decision_calendars()
 
     milestones = []
     for contract in batch:

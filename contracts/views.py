@@ -112,7 +112,9 @@ class ContractDetailView(Permission, DetailView):
         today = timezone.localdate()
         periods = contract.option_periods()
         # The decide-by dates, as the derived milestones have them: through the meeting calendar if recorded.
-        calendar = derivation.decision_calendar_of(contract)
+        # One read of the calendars, for this tab and the cover's "decide by" below.
+        calendars = cover_selectors.decision_calendars()
+        calendar = calendars.get(contract.buyer_id)
         decisions = derivation.option_decisions(contract, list(contract.options.all()), calendar)
         options = [
             {"option": option, "period": periods.get(option.sequence), "decide": decisions[option.sequence]}
@@ -133,7 +135,7 @@ class ContractDetailView(Permission, DetailView):
             # The Milestones tab and the decision on expiry (commissioning app).
             milestones=contract.milestones.select_related("owner"),
             successor_cycles=contract.successor_cycles.all(),
-            cover=cover_selectors.contract_cover_of(contract, today=today),
+            cover=cover_selectors.contract_cover_of(contract, today=today, calendars=calendars),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,
