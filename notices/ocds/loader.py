@@ -352,6 +352,7 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
         try:
             with transaction.atomic():
                 batch = _Batch()
+                batch.milestones.officer = options.officer
                 written: set[tuple[str, str]] = set()
                 for index, item, parsed in to_write:
                     pair = (parsed.ocid, parsed.release_id)
@@ -455,9 +456,12 @@ class _Batch:
         self.contracts_changed: dict[int, _Run] = {}
         self.cycles_changed: dict[int, _Run] = {}
         self.finishing: list[tuple[_Run, list[Notice]]] = []
+        # Milestones the batch moved, written together, and their reminders planned once each.
+        self.milestones = commissioning_services.MilestoneUpdates(officer=None)
 
     def follow_up(self, options: ImportOptions) -> None:
         today = options.today or timezone.localdate()
+        self.milestones.save()
         contracts = Contract.objects.in_bulk(list(self.contracts_changed))
         for pk, run in self.contracts_changed.items():
             run.changes += contract_changed(contract=contracts[pk], officer=options.officer, today=today)
@@ -1478,7 +1482,10 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
                 source=Milestone.Source.IMPORTED,
                 officer=run.officer,
                 reason=run.reason,
+                follow_up=run.batch is None,
             )
+            if run.batch is not None:
+                run.batch.milestones.replan(milestone)
             imported = _remember(run, cycle, key, new, imported=None, milestone=milestone)
             run.changes.append(f"Added the milestone '{milestone.title}': {_when(new, spec)}")
             _text_conflict(run, cycle, milestone, spec, imported)
@@ -1518,14 +1525,13 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
         )
         return
     if ours_untouched:
-        commissioning_services.milestone_update(
-            milestone=milestone,
-            officer=run.officer,
-            reason=run.reason,
-            due_on=spec.due_on,
-            due_at=spec.due_at,
-            ends_at=None,
-        )
+        moved = {"due_on": spec.due_on, "due_at": spec.due_at, "ends_at": None}
+        if run.batch is None:
+            commissioning_services.milestone_update(
+                milestone=milestone, officer=run.officer, reason=run.reason, **moved
+            )
+        else:
+            run.batch.milestones.update(milestone=milestone, reason=run.reason, **moved)
         _remember(run, cycle, key, new, imported=imported)
         run.changes.append(f"Moved the milestone '{milestone.title}' from {_when(current)} to {_when(new, spec)}")
         _text_conflict(run, cycle, milestone, spec, imported)
@@ -1580,7 +1586,10 @@ def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
         officer=run.officer,
         reason=run.reason,
         today=max(run.today, met_on or run.today),
+        follow_up=run.batch is None,
     )
+    if run.batch is not None:
+        run.batch.milestones.replan(milestone)
     run.changes.append(f"'{milestone.title}' marked {milestone.get_status_display().lower()}, as the notice reports")
 
 
