@@ -11,12 +11,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GOVUK := build/static/govuk
+AUTOCOMPLETE := build/static/accessible-autocomplete
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run test assets check audit clean
 
-setup: $(STAMP) $(GOVUK)/.built
+setup: $(STAMP) $(GOVUK)/.built $(AUTOCOMPLETE)/.built
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +43,15 @@ $(GOVUK)/.built: node_modules/.package-lock.json Makefile
 		> $(GOVUK)/govuk-frontend.min.css
 	touch $@
 
-assets: $(GOVUK)/.built
+# GOV.UK's accessible-autocomplete, for filters with thousands of choices (static/js/autocomplete.mjs).
+$(AUTOCOMPLETE)/.built: node_modules/.package-lock.json Makefile
+	rm -rf $(AUTOCOMPLETE)
+	mkdir -p $(AUTOCOMPLETE)
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js.map \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css.map $(AUTOCOMPLETE)/
+	touch $@
+
+assets: $(GOVUK)/.built $(AUTOCOMPLETE)/.built
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -31,8 +32,17 @@ class AuditRow:
     changes: list[str]
 
 
-def _changes(record) -> list[str]:
-    previous = record.prev_record
+def _described(record, model) -> str:
+    """What the record was, in words, from the historical row alone: simple-history's
+    ``record.instance`` reads the fields it does not keep (a person's password) from the live
+    row, a query per row."""
+    if record.history_type == "-":
+        return f"#{record.pk}"
+    kept = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields if hasattr(record, f.attname)}
+    return str(model(**kept))
+
+
+def _changes(record, previous) -> list[str]:
     if previous is None or record.history_type != "~":
         return []
     delta = record.diff_against(previous, foreign_keys_are_objs=False)
@@ -57,21 +67,36 @@ def audit_rows(
             records = records.filter(
                 history_date__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()))
             )
+        # The version before each change, as simple-history's ``prev_record`` finds it, but read
+        # for every row at once below rather than a query per row.
+        previous = history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date")).order_by(
+            "-history_date"
+        )
+        records = records.annotate(previous_history_id=Subquery(previous.values("history_id")[:1]))
         for record in records.order_by("-history_date")[:limit]:
             rows.append((record.history_date, record, model))
     rows.sort(key=lambda item: item[0], reverse=True)
+    rows = rows[:limit]
+    wanted: dict[type, list[int]] = {}
+    for _, record, model in rows:
+        if record.history_type == "~" and record.previous_history_id:
+            wanted.setdefault(model, []).append(record.previous_history_id)
+    previous_of = {}
+    for model, ids in wanted.items():
+        history = getattr(model, model._meta.simple_history_manager_attribute).model.objects
+        previous_of.update({(model, old.pk): old for old in history.filter(pk__in=ids)})
     result = []
-    for when, record, model in rows[:limit]:
+    for when, record, model in rows:
         person = record.history_user
         result.append(
             AuditRow(
                 when=when,
                 who=(person.get_full_name() or person.get_username()) if person else "System",
                 record_type=str(model._meta.verbose_name).capitalize(),
-                record=str(record.instance) if record.history_type != "-" else f"#{record.pk}",
+                record=_described(record, model),
                 action=ACTIONS.get(record.history_type, record.history_type),
                 reason=record.history_change_reason or "",
-                changes=_changes(record),
+                changes=_changes(record, previous_of.get((model, record.previous_history_id))),
             )
         )
     return result

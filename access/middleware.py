@@ -18,6 +18,10 @@ log = logging.getLogger("tracker.security")
 
 SIGNED_IN_AT = "access.signed_in_at"
 LAST_SEEN = "access.last_seen"
+# "Last seen" is written when it has moved by this many seconds, not on every request: each
+# write is a session save, a database write per page (issue 24). The idle timeout is kept to
+# within this much (30 minutes idle ends a session after 30 to 31 minutes).
+LAST_SEEN_RESOLUTION = 60
 
 
 class IdleTimeoutMiddleware:
@@ -38,5 +42,6 @@ class IdleTimeoutMiddleware:
                 log.info("session ended", extra={"user": username, "reason": reason})
                 messages.info(request, "You were signed out for your security. Sign in again to carry on.")
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_SEEN] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in request.session:
+                request.session[LAST_SEEN] = now
         return self.get_response(request)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractAccess, Team
@@ -125,6 +125,43 @@ def cycles_editable_by(user, queryset=None):
     if not user.is_authenticated or not user.has_perm("commissioning.change_commissioningcycle"):
         return queryset.none()
     return cycles_visible_to(user, queryset)
+
+
+def services_visible_to(user, queryset=None):
+    """A service (commissioning.Service) is its team's, like a cycle."""
+    from commissioning.models import Service
+
+    queryset = Service.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.view_service"):
+        return queryset.none()
+    if sees_every_team(user):
+        return queryset
+    return queryset.filter(team_id__in=team_ids(user))
+
+
+def services_editable_by(user, queryset=None):
+    """The team's editors (officers and up) change the services of the teams they see."""
+    from commissioning.models import Service
+
+    queryset = Service.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("commissioning.change_service"):
+        return queryset.none()
+    return services_visible_to(user, queryset)
+
+
+def teams_for_new_services(user) -> QuerySet[Team]:
+    """The teams a person may add a service for."""
+    if not user.is_authenticated or not user.has_perm("commissioning.add_service"):
+        return Team.objects.none()
+    return teams_for(user)
+
+
+def teams_whose_timings_may_change(user) -> QuerySet[Team]:
+    """A team's procurement timetable (how long each stage takes) is for its managers to set:
+    a manager of the team (``is_manager``) in it, or anyone seeing every team who is one."""
+    if not user.is_authenticated or not is_manager(user):
+        return Team.objects.none()
+    return teams_for(user)
 
 
 def milestones_visible_to(user, queryset=None):
@@ -284,6 +321,17 @@ def visible_cycle_or_404(user, queryset=None, **lookup):
     return get_object_or_404(cycles_visible_to(user, queryset), **lookup)
 
 
+def visible_service_or_404(user, queryset=None, **lookup):
+    return get_object_or_404(services_visible_to(user, queryset), **lookup)
+
+
+def editable_service_or_deny(user, queryset=None, **lookup):
+    service = visible_service_or_404(user, queryset, **lookup)
+    if not services_editable_by(user).filter(pk=service.pk).exists():
+        raise PermissionDenied("You can read this service but not change it")
+    return service
+
+
 def visible_milestone_or_404(user, queryset=None, **lookup):
     return get_object_or_404(milestones_visible_to(user, queryset), **lookup)
 
@@ -391,6 +439,22 @@ def organisations_editable_by(user, queryset=None):
         return queryset.exclude(pk__in=used_elsewhere)
     used_by_mine = _organisations_used(Contract.objects.filter(team_id__in=mine), teams=mine)
     return queryset.filter(pk__in=used_by_mine) | queryset.exclude(pk__in=used_elsewhere)
+
+
+def organisations_offered_to(user, queryset=None):
+    """The buyers and providers a form's list offers a person (issue 25: every organisation of
+    every team): those their own teams use, and those nothing uses yet (one just added).
+    Someone who sees every team is offered all of them. A choice already on the record stays
+    valid through the form's own queryset."""
+    from contracts.models import Organisation
+
+    queryset = Organisation.objects.all() if queryset is None else queryset
+    if sees_every_team(user):
+        return queryset
+    mine = team_ids(user)
+    used_by_mine = _organisations_used(Contract.objects.filter(team_id__in=mine), teams=mine)
+    used_at_all = _organisations_used(Contract.objects.all())
+    return queryset.filter(Q(pk__in=used_by_mine) | ~Q(pk__in=used_at_all))
 
 
 def _organisations_used(contracts, *, teams=None, exclude_teams=None):

@@ -1,6 +1,9 @@
-"""Sign-in events go to the security log: who, from where, and what happened."""
+"""Sign-in events go to the security log: who, from where, and what happened. A sign-in also
+starts the session's clocks (access.middleware), so the first page after it need not save
+the session again."""
 
 import logging
+import time
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -14,7 +17,12 @@ def _address(request) -> str:
 
 @receiver(user_logged_in, dispatch_uid="access.signed_in")
 def signed_in(sender, request, user, **kwargs):
+    from .middleware import LAST_SEEN, SIGNED_IN_AT
+
     log.info("signed in", extra={"user": user.get_username(), "address": _address(request)})
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SIGNED_IN_AT] = session[LAST_SEEN] = time.time()
 
 
 @receiver(user_logged_out, dispatch_uid="access.signed_out")

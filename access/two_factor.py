@@ -27,7 +27,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.generic import FormView
-from django_otp import devices_for_user, user_has_device
+from django_otp import device_classes, devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -204,6 +204,17 @@ class SecondFactorVerifyView(FormView):
         return self.form_invalid(form)
 
 
+def has_confirmed_device(user) -> bool:
+    """django-otp's ``user_has_device`` in one query rather than one per kind of device: the
+    middleware asks it on every request of a session that has not given a code (issue 24).
+    Asked afresh each time, never remembered in the session, so an app set up from another
+    browser is asked for at once."""
+    kinds = [model.objects.filter(user_id=user.pk, confirmed=True).values("pk") for model in device_classes()]
+    if not kinds:
+        return False
+    return kinds[0].union(*kinds[1:], all=True).exists()
+
+
 class SecondFactorMiddleware:
     """Until the code is given, a person with a device (or an admin who must have one) reaches
     only ``UNVERIFIED_PAGES``; one who must enrol, the set-up page as well. Everything else,
@@ -215,7 +226,7 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified():
-            has_device = user_has_device(user)
+            has_device = has_confirmed_device(user)
             if has_device or policy.must_use_second_factor(user):
                 allowed = UNVERIFIED_PAGES if has_device else UNVERIFIED_PAGES | {ENROLMENT_PAGE}
                 match = self._resolve(request)

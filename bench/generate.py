@@ -29,6 +29,8 @@ real service, team by team:
    with a provider, with three to five KPI results.
 8. History: the "created" row django-simple-history keeps for every contract, option and
    milestone, and a "changed" row for every exercised option's new end date.
+9. Ratings: each contract's stored recommissioning risk, by ``commissioning.ratings.ratings_refresh``
+   (what the nightly job does), after the COPY.
 
 Rows are written with COPY and explicit ids, a few hundred teams at a time, so no signal
 fires (the derivation and planning functions were called directly instead) and memory stays
@@ -675,6 +677,15 @@ class Generator:
                 )
         self.tables.flush()
         self.finish()
+        # The stored ratings the dashboard and register read, as the nightly job would leave
+        # them: no change service ran during the COPY (commissioning.ratings).
+        from commissioning.ratings import ratings_refresh
+
+        rating_started = time.perf_counter()
+        rated = ratings_refresh(today=self.today)
+        self.log(f"  {rated:,} contracts rated in {time.perf_counter() - rating_started:.0f} s")
+        with connection_cursor() as cursor:
+            cursor.execute("ANALYZE commissioning_contractrating")
         counts = {label: count for label, count in self.tables.copied.items()}
         self.log(
             f"  generated in {time.perf_counter() - started:.0f} s: "
@@ -693,6 +704,12 @@ class Generator:
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
             cursor.execute("ANALYZE")
+
+
+def connection_cursor():
+    from django.db import connection
+
+    return connection.cursor()
 
 
 def session_cookie(user_id: int) -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import shutil
 import socket
@@ -53,15 +52,10 @@ def free_port() -> int:
 def pages_for(persona: str, user, team_id: int) -> dict[str, str]:
     """The pages measured for a person, as paths (the deep page is the register's last)."""
     from django.db.models import Count
-    from django.utils import timezone
 
     from access import policy
-    from contracts import selectors
     from contracts.models import Contract
 
-    visible = selectors.contracts_for_register(
-        user=user, filters={}, sort="end", descending=False, today=timezone.localdate()
-    ).count()
     contract = (
         Contract.objects.filter(team_id=team_id)
         .annotate(n=Count("milestones", distinct=True) + Count("options", distinct=True))
@@ -74,7 +68,8 @@ def pages_for(persona: str, user, team_id: int) -> dict[str, str]:
         "dashboard": "/",
         "register, first page": "/contracts/",
         "register, filtered": "/contracts/?status=active&ending_within=24&sort=provider",
-        "register, deep page": f"/contracts/?page={max(1, math.ceil(visible / PAGE_SIZE))}",
+        # The last page: keyset pagination reads it backwards from the end (no OFFSET).
+        "register, deep page": "/contracts/?last=1",
         "contract page": f"/contracts/{contract.pk}/",
     }
 
@@ -259,11 +254,12 @@ def main(argv=None) -> None:
             )
             pages = {}
             for name, path in paths.items():
-                single = check_page(
-                    server.url(path),
-                    cookie,
-                    first_reference if name == "register, first page" and persona == "officer" else None,
-                )
+                expect = first_reference if name == "register, first page" and persona == "officer" else None
+                # The first request may meet a worker still loading the app (12 to 23 s on a loaded
+                # machine): the time kept is the second's.
+                single = check_page(server.url(path), cookie, expect)
+                if single is not None:
+                    single = check_page(server.url(path), cookie, expect)
                 if single is None or single > TOO_SLOW_SECONDS:
                     pages[name] = {
                         "path": path,

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from .changes import cover_changed, cycle_changed, milestone_changed
-from .models import CalendarFeed, CommissioningCycle, Milestone, Service
-from .services import OVERRIDES_DERIVATION, check_service_contracts
+from .models import TIMED_STAGES, CalendarFeed, CommissioningCycle, Milestone, Service, StageTimings
+from .services import OVERRIDES_DERIVATION, check_service_contracts, stage_timings_save
 
 
 class MilestoneInline(admin.TabularInline):
@@ -64,6 +64,17 @@ class ServiceAdmin(SimpleHistoryAdmin):
         cover_changed(
             contracts=form.instance.contracts.model.objects.filter(pk__in=before | after), officer=request.user
         )
+
+
+@admin.register(StageTimings)
+class StageTimingsAdmin(SimpleHistoryAdmin):
+    """Managers set these on the team's own page; here for administrators (the rating reads them at once)."""
+
+    list_display = ["team", *[StageTimings.field_name(stage) for stage in TIMED_STAGES]]
+    list_select_related = ["team"]
+
+    def save_model(self, request, obj, form, change):
+        stage_timings_save(timings=obj, officer=request.user, reason="Changed in the admin")
 
 
 @admin.register(Milestone)

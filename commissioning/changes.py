@@ -14,12 +14,17 @@ follows a bare ``.save()``: there are no signals doing this work behind anyone's
    have settled.
 5. Its change can open or close a gap in cover at the end of a contract sharing a service with
    it (a successor's start moving): ``cover_changed`` for those contracts.
+6. Rate its recommissioning risk again, and that of the framework above it
+   (``ratings.contracts_rate``: the dashboard and the register read the stored rating).
+7. Read the notices' open disagreements with it again (``notices.services.conflicts_recheck``):
+   those it now agrees with are closed.
 
-``cover_changed`` does steps 1 and 4 for contracts whose cover something else changed (a cycle's
+``cover_changed`` does steps 1, 4 and 6 for contracts whose cover something else changed (a cycle's
 target start or contracts, a decision on expiry, a service's contracts): only their "Gap in
 cover" milestones can move. ``cycle_changed`` does steps 3 and 4 for a cycle, then
 ``cover_changed`` for the contracts it replaces; ``milestone_changed`` does step 4 for one
-milestone. Each step changes nothing when nothing changed, so calling them again is harmless.
+milestone, then step 6 for the contracts its cycle replaces (an overdue milestone of the cycle
+can make them red). Each step changes nothing when nothing changed, so calling them again is harmless.
 
 The services these call take ``follow_up=False`` when they run inside one of these functions,
 so that reminders are planned once, at the end, rather than after every milestone write.
@@ -36,7 +41,7 @@ from django.db.models import Q
 
 from contracts.models import Contract
 
-from . import derivation
+from . import derivation, ratings
 from .models import CommissioningCycle, Milestone
 
 # What reminder planning reads from a milestone: when one of these changed, so may its reminders.
@@ -87,7 +92,19 @@ def contract_changed(
     changes = notices_services.duties_sync_for_contract(contract=contract, officer=officer, today=today)
     _plan_reminders(milestones, before)
     cover_changed(contracts=derivation.contracts_sharing_a_service(contract), officer=officer, today=today)
+    _rate([contract], today=today)
+    # 7. The notices' disagreements with the contract: closed where it now agrees with them.
+    notices_services.conflicts_recheck(contract=contract, officer=officer)
     return changes
+
+
+def _rate(contracts: Iterable[Contract], *, today: date | None) -> None:
+    """Step 6, for ``contracts`` and the frameworks above them (a framework is rated on its call-offs' cover)."""
+    ids = [contract.pk for contract in contracts]
+    if not ids:
+        return
+    parents = Contract.objects.filter(pk__in=ids, parent__isnull=False).values_list("parent_id", flat=True)
+    ratings.contracts_rate(contracts=[*ids, *parents], today=today)
 
 
 @transaction.atomic
@@ -107,6 +124,7 @@ def cover_changed(
     for contract in contracts:
         derivation.milestones_sync_for_contract(contract=contract, officer=officer, today=today)
     _plan_reminders(milestones, before)
+    _rate(contracts, today=today)
 
 
 @transaction.atomic
@@ -128,11 +146,23 @@ def cycle_changed(
     _plan_reminders(milestones, before)
     # Its target start and the contracts it replaces move the gaps in cover at their ends.
     cover_changed(contracts=cycle.replaces.all(), officer=officer, today=today)
+    notices_services.conflicts_recheck(cycle=cycle, officer=officer)
     return changes
 
 
+def stage_timings_changed(*, team, today: date | None = None) -> None:
+    """What follows a change to how long each stage takes ``team``: step 6 for the contracts its
+    cycles replace (the rating counts the stages left at the team's timings). No date moves."""
+    _rate(Contract.objects.filter(successor_cycles__team=team).distinct(), today=today)
+
+
 def milestone_changed(*, milestone: Milestone) -> None:
-    """What follows a change to one milestone: its reminders, planned again."""
+    """What follows a change to one milestone: its reminders, planned again, and the notices'
+    disagreements about its date read again."""
+    from notices import services as notices_services
     from reminders.planning import reminders_plan_for_milestone
 
     reminders_plan_for_milestone(milestone=milestone)
+    if milestone.cycle_id:
+        _rate(Contract.objects.filter(successor_cycles=milestone.cycle_id), today=None)
+    notices_services.conflicts_recheck(milestone=milestone)

@@ -12,7 +12,10 @@ boundary that still matters on ``today``:
    services' chains); failing that, the target start of a cycle replacing the old contract.
 3. A gap is every day between the two that no other contract in the chain covers; an overlap
    is the days both run. No successor and no cycle is a boundary with no successor at all,
-   unless decommissioning is decided: a decided end of cover is never a gap.
+   unless decommissioning is decided: a decided end of cover is never a gap. A service whose
+   last contract has ended with nothing recorded after it keeps that boundary, however long
+   ago: it has had no contract since (``Boundary.uncovered_since``). Nothing taking over is
+   flagged once recommissioning should have started (``Boundary.no_successor``).
 4. For a gap, the open options of the old contract that could bridge it, in the order they
    would have to be exercised, each with its decide-by date and whether that has passed.
 
@@ -88,6 +91,9 @@ class Term:
     decision: str = ""
     terminated: bool = False
     pk: int | None = None
+    # When recommissioning should start (the maximum end less the lead time): until then a
+    # missing successor is not yet a concern. None: always a concern.
+    recommission_by: date | None = None
 
     @property
     def planned_end(self) -> date:
@@ -118,6 +124,8 @@ class Cycle:
     # Open milestones of the cycle due before today that someone must act on: (title, days overdue).
     overdue: tuple[tuple[str, int], ...] = ()
     pk: int | None = None
+    # Months each stage takes the cycle's team, (stage, months); empty for the defaults.
+    stage_months: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,10 +153,38 @@ class Boundary:
     # Every open option together cannot reach the new cover's start.
     options_fall_short: bool = False
     decommissioned: bool = False
+    # The old contract has ended, no contract follows it and no decommissioning was decided:
+    # the service has had no contract since this day.
+    uncovered_since: date | None = None
+    # Another contract in the chain runs past the old one's last day (a longer parallel contract).
+    covered_after: bool = False
+    # The old cover has ended, or recommissioning should have started (``Term.recommission_by``).
+    successor_due: bool = True
 
     @property
     def has_successor(self) -> bool:
         return self.first_day is not None
+
+    @property
+    def no_successor(self) -> bool:
+        """Nothing will take over, and something should by now: no successor contract and no
+        cycle replacing the old one (or only one whose new contract has not appeared though the
+        old cover has ended), once recommissioning should have started or the cover has ended."""
+        if self.decommissioned or self.new is not None or self.covered_after or not self.successor_due:
+            return False
+        return self.cycle is None or self.uncovered_since is not None
+
+    @property
+    def no_successor_words(self) -> str:
+        """ "Refuge has had no contract since 1 March 2027: nothing replaces MK-SPF-REFUGE"."""
+        if not self.no_successor:
+            return ""
+        if self.uncovered_since is not None:
+            return (
+                f"{self.service} has had no contract since {day(self.uncovered_since)}: "
+                f"nothing replaces {self.old.reference}"
+            )
+        return f"Nothing replaces {self.old.reference}: {self.service}'s cover ends on {day(self.last_day)}"
 
     @property
     def target_moved(self) -> bool:
@@ -200,6 +236,8 @@ class Boundary:
             return self.words
         if self.decommissioned:
             return f"Cover under {self.old.reference} ends on {day(self.last_day)}: decommissioning decided"
+        if self.no_successor:
+            return self.no_successor_words
         if self.first_day is None:
             return f"Nothing replaces {self.old.reference} yet: its cover ends on {day(self.last_day)}"
         successor = self.new.reference if self.new else "The new contract"
@@ -296,8 +334,13 @@ def service_boundaries(
                 bridging, falls_short = _bridging(old, last_day, first_day, today)
         elif first_day is not None:
             overlap = (last_day - first_day).days + 1
+        # The old contract has ended and nothing is recorded after it: the service is uncovered now.
+        covered_after = any(term.planned_end > last_day for term in ordered if term is not old)
+        uncovered_since = None
+        if last_day < today and successor is None and not decommissioned and not covered_after:
+            uncovered_since = last_day + ONE_DAY
         # History: the old contract has ended and no gap is still to come.
-        if last_day < today and (gap is None or gap.last < today):
+        if last_day < today and (gap is None or gap.last < today) and uncovered_since is None:
             continue
         boundaries.append(
             Boundary(
@@ -312,9 +355,27 @@ def service_boundaries(
                 bridging=bridging,
                 options_fall_short=falls_short,
                 decommissioned=decommissioned,
+                uncovered_since=uncovered_since,
+                covered_after=covered_after,
+                successor_due=(
+                    uncovered_since is not None or old.recommission_by is None or today >= old.recommission_by
+                ),
             )
         )
     return boundaries
+
+
+def gap_key(boundary: Boundary) -> tuple:
+    """What makes a gap the same gap in two readings: its service, the contract it follows and its days."""
+    return (boundary.service, boundary.old.reference, boundary.gap)
+
+
+def gaps_opened(before: Iterable[Boundary], after: Iterable[Boundary]) -> list[Boundary]:
+    """The gaps in ``after`` that ``before`` did not have, in date order: a gap that grew or
+    moved counts as opened, since its days are not the ones the officer knew about."""
+    known = {gap_key(boundary) for boundary in before if boundary.gap is not None}
+    opened = [boundary for boundary in after if boundary.gap is not None and gap_key(boundary) not in known]
+    return sorted(opened, key=lambda boundary: (boundary.gap.first, boundary.service))
 
 
 @dataclass(frozen=True)
@@ -329,3 +390,8 @@ class ServiceCover:
     @property
     def gaps(self) -> list[Boundary]:
         return [boundary for boundary in self.boundaries if boundary.gap is not None]
+
+    @property
+    def without_successor(self) -> list[Boundary]:
+        """Boundaries after which nothing takes over (``Boundary.no_successor``)."""
+        return [boundary for boundary in self.boundaries if boundary.no_successor]

@@ -16,7 +16,7 @@ from contracts.forms import OfficerChoiceField, check_lead_officer, officers_of
 from contracts.models import Contract
 from contracts.widgets import GovukDateField
 
-from .models import CommissioningCycle, Milestone, Stage
+from .models import TIMED_STAGES, CommissioningCycle, Milestone, Service, Stage, StageTimings
 
 REASON_LENGTH = 100  # django-simple-history's change reason column
 
@@ -111,8 +111,12 @@ class CycleForm(forms.ModelForm):
             "direct_award",
             "direct_award_justification",
         ]
-        labels = {"estimated_value": "Estimated value", "stage": "Stage it has reached"}
-        help_texts = {"ocid": "The Find a Tender procurement identifier, for example ocds-h6vhtk-05a7b0"}
+        labels = {
+            "estimated_value": "Estimated value",
+            "stage": "Stage it has reached",
+            "ocid": "Find a Tender identifier",
+        }
+        help_texts = {"ocid": "The procurement's identifier on Find a Tender, for example ocds-h6vhtk-05a7b0"}
         error_messages = {
             "name": {"required": "Enter the name of the cycle"},
             "service_category": {"required": "Select the service area"},
@@ -337,3 +341,90 @@ class MilestoneStatusForm(forms.Form):
         if status and status != Milestone.Status.MET:
             cleaned["met_on"] = None
         return cleaned
+
+
+class ServiceContractsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, contract):
+        return f"{contract.reference}: {contract.title}"
+
+
+class ServiceForm(forms.ModelForm):
+    """A service and the contracts that cover it over time (old, current and planned)."""
+
+    contracts = ServiceContractsField(
+        label="Contracts that cover it",
+        queryset=Contract.objects.none(),
+        required=False,
+        help_text=(
+            "Select every contract that covered, covers or will cover this service: the old one, the "
+            "current one and the one replacing it. A framework covers its call-offs' services."
+        ),
+    )
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=200,
+        help_text="Shown in the service's history, for example 'The new contract takes over the refuge'",
+    )
+
+    class Meta:
+        model = Service
+        fields = ["name", "category", "team", "contracts"]
+        labels = {"category": "Service area"}
+        error_messages = {
+            "name": {"required": "Enter the name of the service"},
+            "category": {"required": "Select the service area"},
+            "team": {"required": "Select the team the service belongs to"},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the teams the officer works in and the contracts they can see (access.policy); the
+        # service checks every contract is of its own team (services.check_service_contracts).
+        self.fields["team"].queryset = policy.teams_for_new_services(user)
+        contracts = policy.contracts_visible_to(user).order_by("start_date", "reference")
+        if self.instance.pk:
+            # A service keeps its team: its contracts and history are that team's.
+            del self.fields["team"]
+            contracts = contracts.filter(team_id=self.instance.team_id)
+        self.fields["contracts"].queryset = contracts
+        if self.instance.pk:
+            self.initial["contracts"] = [c.pk for c in self.instance.contracts.all()]
+
+    def clean(self):
+        cleaned = super().clean()
+        team = cleaned.get("team") if "team" in self.fields else self.instance.team
+        name = cleaned.get("name")
+        # The (team, name) constraint, said beside the name rather than as a database error.
+        if team and name and Service.objects.filter(team=team, name=name).exclude(pk=self.instance.pk).exists():
+            self.add_error("name", f"{team.name} already has a service called {name}")
+        return cleaned
+
+
+class StageTimingsForm(forms.ModelForm):
+    """How many months each stage of recommissioning takes the team."""
+
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=200,
+        help_text="Shown in the history, for example 'Tenders now take four months with the new portal'",
+    )
+
+    class Meta:
+        model = StageTimings
+        fields = [StageTimings.field_name(stage) for stage in TIMED_STAGES]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for stage in TIMED_STAGES:
+            field = self.fields[StageTimings.field_name(stage)]
+            field.help_text = "Months"
+            field.error_messages.update(
+                required=f"Enter how many months {stage.label.lower()} takes",
+                invalid=f"Enter how many months {stage.label.lower()} takes as a whole number, like 3",
+                min_value=f"Enter 0 or more months for {stage.label.lower()}",
+            )
+            field.widget.attrs.update({"class": "govuk-input--width-3", "inputmode": "numeric"})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +37,11 @@ class CommissioningCycle(models.Model):
 
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     service_category = models.CharField("service area", max_length=30, choices=ServiceCategory)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cycles")
     lead_officer = models.ForeignKey(
@@ -131,6 +138,76 @@ class CommissioningCycle(models.Model):
         return decided.decision_by if decided else None
 
 
+# How long each stage of recommissioning usually takes, in months: the procurement timetable a
+# cycle still has to run before its new contract can start. Light-touch domestic abuse services
+# (the seeds): 16 months from needs assessment to go-live, within the 18-month default lead time.
+# A team sets its own (StageTimings); these are the defaults.
+DEFAULT_STAGE_MONTHS = {
+    Stage.NEEDS_ASSESSMENT: 3,
+    Stage.STRATEGY: 2,
+    Stage.MARKET_ENGAGEMENT: 2,
+    Stage.PROCUREMENT: 3,
+    Stage.EVALUATION: 2,
+    Stage.AWARD: 1,
+    Stage.MOBILISATION: 3,
+    Stage.LIVE: 0,
+}
+TIMED_STAGES = [stage for stage in Stage if stage != Stage.LIVE]
+MAX_STAGE_MONTHS = 36
+
+
+def _stage_months_field(stage: Stage) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        stage.label,
+        default=DEFAULT_STAGE_MONTHS[stage],
+        validators=[MaxValueValidator(MAX_STAGE_MONTHS, f"Enter {MAX_STAGE_MONTHS} months or fewer")],
+        help_text="Months",
+    )
+
+
+class StageTimings(models.Model):
+    """How long each stage of recommissioning takes a team, in months: the timetable the
+    recommissioning risk (``rules.recommissioning_risk``) checks a cycle's remaining stages
+    against. A team without a row uses ``DEFAULT_STAGE_MONTHS``; its managers change it."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="stage_timings")
+    needs_assessment_months = _stage_months_field(Stage.NEEDS_ASSESSMENT)
+    strategy_months = _stage_months_field(Stage.STRATEGY)
+    market_engagement_months = _stage_months_field(Stage.MARKET_ENGAGEMENT)
+    procurement_months = _stage_months_field(Stage.PROCUREMENT)
+    evaluation_months = _stage_months_field(Stage.EVALUATION)
+    award_months = _stage_months_field(Stage.AWARD)
+    mobilisation_months = _stage_months_field(Stage.MOBILISATION)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "stage timings"
+        verbose_name_plural = "stage timings"
+
+    def __str__(self) -> str:
+        return f"Stage timings of {self.team}"
+
+    @staticmethod
+    def field_name(stage: Stage) -> str:
+        return f"{stage.value}_months"
+
+    def months(self) -> dict[str, int]:
+        """Months per stage, by stage value (live takes none)."""
+        return {stage.value: getattr(self, self.field_name(stage)) for stage in TIMED_STAGES} | {Stage.LIVE.value: 0}
+
+
+def stage_months_of(team: Team | None) -> dict[str, int] | None:
+    """A team's own stage timings (reads ``team.stage_timings``: select it with the team), or
+    None when it keeps the defaults."""
+    if team is None:
+        return None
+    try:
+        return team.stage_timings.months()
+    except StageTimings.DoesNotExist:
+        return None
+
+
 class Service(models.Model):
     """What residents depend on (a refuge, an IDVA service): contracts cover it for periods.
 
@@ -156,6 +233,14 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShownStatus(NamedTuple):
+    """A milestone's status as every page shows it: one word and one tag colour."""
+
+    key: str  # met, missed, cancelled, overdue, passed, scheduled
+    label: str
+    colour: str  # a GOV.UK tag colour
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -229,6 +314,11 @@ class Milestone(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     due_on = models.DateField("due date", db_index=True)
     due_at = models.DateTimeField("due time", null=True, blank=True)
     ends_at = models.DateTimeField("ends", null=True, blank=True, help_text="For events with an end time")
@@ -303,6 +393,30 @@ class Milestone(models.Model):
     def subject(self) -> Contract | CommissioningCycle:
         return self.contract if self.contract_id else self.cycle
 
+    def is_overdue(self, today: date) -> bool:
+        """Still scheduled, due before today, and something a person has to do (as
+        ``MilestoneQuerySet.needing_action_before``)."""
+        return self.status == self.Status.SCHEDULED and self.due_on < today and self.kind not in self.EVENT_KINDS
+
+    def shown_status(self, today: date) -> ShownStatus:
+        """The status every page shows (issue 25: an overdue milestone read "Scheduled" in blue
+        on the cycle page and a red "260 days" on the dashboard).
+
+        Overdue is red wherever it appears; a date that simply arrives (a term's end) has
+        "Passed" once it is behind us, never "Overdue".
+        """
+        if self.status == self.Status.MET:
+            return ShownStatus("met", "Met", "green")
+        if self.status == self.Status.MISSED:
+            return ShownStatus("missed", "Missed", "red")
+        if self.status == self.Status.CANCELLED:
+            return ShownStatus("cancelled", "Cancelled", "grey")
+        if self.is_overdue(today):
+            return ShownStatus("overdue", "Overdue", "red")
+        if self.due_on < today:
+            return ShownStatus("passed", "Passed", "grey")
+        return ShownStatus("scheduled", "Scheduled", "blue")
+
     def save(self, *args, **kwargs):
         if self.due_at is not None:
             self.due_on = timezone.localtime(self.due_at).date()
@@ -338,3 +452,39 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.user}"
+
+
+class ContractRating(models.Model):
+    """A contract's recommissioning risk as ``rules.recommissioning_risk`` last rated it.
+
+    Written only by ``commissioning.ratings.contracts_rate``, which ``commissioning.changes`` calls
+    after every change that can move a rating, and again each night for the ratings the passing
+    of time moves (``ratings_refresh``). The dashboard and the register read and filter by it in
+    SQL instead of rating every live contract in Python on each request (issue 24).
+    """
+
+    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, primary_key=True, related_name="rating")
+    # Blank once the contract has ended: it has no risk.
+    rating = models.CharField(max_length=5, blank=True)
+    reason = models.TextField(blank=True)
+    start_by = models.DateField(null=True, blank=True)
+    # The contract (or a call-off under it) leaves a gap in cover: it carries the "Gap in cover" tag.
+    own_gap = models.BooleanField(default=False)
+    # Some service it covers has a gap, its own or another contract's: the dashboard's "Gaps in cover".
+    service_gap = models.BooleanField(default=False)
+    rated_on = models.DateField()
+
+    class Meta:
+        indexes = [
+            # The dashboard's "Recommissioning late or due to start" (commissioning.selectors.dashboard_for).
+            models.Index(
+                fields=["start_by"], name="rating_needs_attention", condition=models.Q(rating__in=["red", "amber"])
+            ),
+            # The dashboard's "Gaps in cover".
+            models.Index(fields=["contract"], name="rating_service_gap", condition=models.Q(service_gap=True)),
+            # The nightly refresh finds what it has not rated today.
+            models.Index(fields=["rated_on"], name="rating_rated_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.rating or 'ended'}"

@@ -15,7 +15,7 @@ from common.dates import long_date
 from contracts import terms
 
 from . import cover
-from .models import STAGE_ORDER, SUCCESSOR_DECIDED_FROM, Stage
+from .models import DEFAULT_STAGE_MONTHS, STAGE_ORDER, SUCCESSOR_DECIDED_FROM, Stage
 
 DEFAULT_RECOMMISSIONING_LEAD_MONTHS = 18
 # How long before the start-by date a contract turns amber.
@@ -61,19 +61,8 @@ def recommissioning_start_by(max_end: date, *, lead_months: int = DEFAULT_RECOMM
     return terms.add_months(max_end, -lead_months)
 
 
-# How long each stage of recommissioning usually takes, in months: the procurement timetable a
-# cycle still has to run before its new contract can start. Light-touch domestic abuse services
-# (the seeds): 16 months from needs assessment to go-live, within the 18-month default lead time.
-STAGE_MONTHS = {
-    Stage.NEEDS_ASSESSMENT: 3,
-    Stage.STRATEGY: 2,
-    Stage.MARKET_ENGAGEMENT: 2,
-    Stage.PROCUREMENT: 3,
-    Stage.EVALUATION: 2,
-    Stage.AWARD: 1,
-    Stage.MOBILISATION: 3,
-    Stage.LIVE: 0,
-}
+# How long each stage takes, in months, for a team that has not set its own (models.StageTimings).
+STAGE_MONTHS = DEFAULT_STAGE_MONTHS
 
 
 def stages_left(stage: str) -> list[Stage]:
@@ -109,26 +98,32 @@ def _cycle_on_track(boundary: cover.Boundary, today: date) -> Risk | None:
         )
     needs = boundary.first_day or boundary.last_day + cover.ONE_DAY
     left = stages_left(cycle.stage)
-    months = sum(STAGE_MONTHS[stage] for stage in left)
+    # The timetable of the team running the cycle (models.StageTimings), else the defaults.
+    timings = dict(cycle.stage_months) or STAGE_MONTHS
+    months = sum(timings[stage] for stage in left)
     earliest = terms.add_months(today, months)
     if left and earliest > needs:
         return Risk(
             Rating.RED,
             f"{cycle.name} is at {Stage(cycle.stage).label.lower()}: the stages left "
-            f"({_joined([stage.label.lower() for stage in left])}) take about {months} months, so the "
-            f"new contract could not start before {long_date(earliest)}; {boundary.service}'s cover ends "
-            f"on {long_date(boundary.last_day)}",
+            f"({_joined([stage.label.lower() for stage in left])}) take {_months(months)} at your team's "
+            f"timings, so the new contract could not start before {long_date(earliest)}; "
+            f"{boundary.service}'s cover ends on {long_date(boundary.last_day)}",
             boundary.last_day,
         )
     if left and terms.add_months(earliest, AMBER_WARNING_MONTHS) > needs:
         return Risk(
             Rating.AMBER,
             f"{cycle.name} is at {Stage(cycle.stage).label.lower()} with less than {AMBER_WARNING_MONTHS} "
-            f"months to spare: the stages left take about {months} months and the new contract must "
-            f"start on {long_date(needs)}",
+            f"months to spare: the stages left take {_months(months)} at your team's timings and the new "
+            f"contract must start on {long_date(needs)}",
             boundary.last_day,
         )
     return None
+
+
+def _months(count: int) -> str:
+    return f"{count} month" if count == 1 else f"{count} months"
 
 
 def _boundary_risk(boundary: cover.Boundary, today: date, *, max_end: date, lead_months: int) -> Risk:

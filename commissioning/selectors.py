@@ -10,34 +10,52 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from access import policy
+from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
-from contracts.models import Contract, Team
+from contracts.models import Contract, ServiceCategory, Team
 
 from . import cover, rules
-from .models import STAGE_ORDER, CommissioningCycle, Milestone, Service, Stage
+from .models import STAGE_ORDER, CommissioningCycle, ContractRating, Milestone, Service, Stage, stage_months_of
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
+# Each dashboard list shows at most this many rows, with its total and a link to the full list.
+DASHBOARD_CAP = 25
+# The next 90 days show at most this many milestones.
+UPCOMING_CAP = 100
+# Cycles named under each stage.
+STAGE_CAP = 10
 
 
 # --- the recommissioning risk of one contract ------------------------------------------------
 
 
 def _term(contract: Contract) -> cover.Term:
-    """A contract as ``commissioning.cover`` sees it (reads the prefetched ``options``)."""
+    """A contract as ``commissioning.cover`` sees it (reads ``options`` once: prefetch them)."""
     end = contract.current_end_date
     terminated = contract.terminated_on is not None
     if terminated:
         end = min(end, contract.terminated_on)
+    # Read once and worked out here as Contract.option_periods and Contract.last_day do, so that
+    # an unprefetched contract (the derivation's) costs one query for its options, not three.
+    ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
+    months = [option.length_months for option in ordered]
+    last_day = terms.last_day(
+        current_end=contract.current_end_date,
+        max_extent=terms.max_extent(
+            contract.start_date, contract.initial_term_months, months, contract.max_extent_date
+        ),
+        terminated_on=contract.terminated_on,
+    )
     open_options = []
     if not terminated:
-        periods = contract.option_periods()
-        for option in sorted(contract.options.all(), key=lambda option: option.sequence):
-            period = periods[option.sequence]
+        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
                 continue
             if contract.max_extent_date and period.end > contract.max_extent_date:
@@ -54,6 +72,7 @@ def _term(contract: Contract) -> cover.Term:
         decision=contract.decision,
         terminated=terminated,
         pk=contract.pk,
+        recommission_by=rules.recommissioning_start_by(last_day, lead_months=contract.recommissioning_lead_months),
     )
 
 
@@ -67,6 +86,14 @@ def _cycle(cycle: CommissioningCycle, today: date) -> cover.Cycle:
         target_start=cycle.target_start_date,
         overdue=tuple((milestone.title, (today - milestone.due_on).days) for milestone in overdue),
         pk=cycle.pk,
+        stage_months=tuple((stage_months_of(cycle.team) or {}).items()),
+    )
+
+
+def _cycles_for_cover() -> QuerySet[CommissioningCycle]:
+    """What cover reads of a cycle: its stage, target start and its team's stage timings."""
+    return CommissioningCycle.objects.select_related("team__stage_timings").only(
+        "id", "name", "stage", "target_start_date", "team__id", "team__stage_timings"
     )
 
 
@@ -129,7 +156,7 @@ def cover_lookups(today: date) -> list:
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    cycles = _cycles_for_cover().prefetch_related(overdue)
     chain = Contract.objects.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = Service.objects.prefetch_related(Prefetch("contracts", queryset=chain))
     return [
@@ -157,6 +184,11 @@ class ContractCover:
     services: list[cover.ServiceCover]
     # The contract and its call-offs, by id.
     own: frozenset[int] = frozenset()
+
+    @property
+    def without_successor(self) -> list[cover.Boundary]:
+        """Where this contract's (or a call-off's) cover ends with nothing to take over: "No successor"."""
+        return [boundary for boundary in self.boundaries if boundary.no_successor]
 
     @property
     def gaps(self) -> list[cover.Boundary]:
@@ -210,23 +242,105 @@ def cycle_cover_of(cycle: CommissioningCycle, *, today: date) -> CycleCover:
     return CycleCover(worst, covers, sorted(services.values(), key=lambda s: s.name), list(gaps.values()))
 
 
-def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
-    """The cover of every service with a contract the person may see, in a fixed number of
-    queries; each chain holds only the contracts they may see."""
+def _chain_of_visible_contracts(user, today: date) -> Prefetch:
+    """A service's ``contracts`` as cover reads them: only those the person may see, each with
+    its options and the cycles replacing it (with their overdue milestones)."""
     overdue = Prefetch(
         "milestones",
         queryset=Milestone.objects.needing_action_before(today).only("id", "cycle_id", "title", "due_on"),
         to_attr="overdue_milestones",
     )
-    cycles = CommissioningCycle.objects.only("id", "name", "stage", "target_start_date").prefetch_related(overdue)
+    cycles = _cycles_for_cover().prefetch_related(overdue)
+    chain = policy.contracts_visible_to(user).prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
+    return Prefetch("contracts", queryset=chain)
+
+
+def services_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.ServiceCover]:
+    """The cover of every service with a contract the person may see, in a fixed number of
+    queries; each chain holds only the contracts they may see."""
     visible = policy.contracts_visible_to(user)
-    chain = visible.prefetch_related("options", Prefetch("successor_cycles", queryset=cycles))
     services = (
-        Service.objects.filter(contracts__in=visible).distinct().prefetch_related(Prefetch("contracts", queryset=chain))
+        Service.objects.filter(contracts__in=visible)
+        .distinct()
+        .prefetch_related(_chain_of_visible_contracts(user, today))
     )
     if team is not None:
         services = services.filter(team=team)
     return [service_cover(service, today=today) for service in services.order_by("team__name", "name", "pk")]
+
+
+def gaps_in_cover_for(*, user, today: date, team: Team | None = None) -> list[cover.Boundary]:
+    """Every gap in the cover of the services the person may see (``services_cover_for``): what
+    ``services.gaps_opened_by_change`` reads before and after a change to find the new ones."""
+    return [boundary for service in services_cover_for(user=user, today=today, team=team) for boundary in service.gaps]
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """A service with its cover, for the services list and a service's page."""
+
+    service: Service
+    cover: cover.ServiceCover
+
+    @property
+    def contracts(self) -> list[Contract]:
+        """Its contracts the person may see, in start order."""
+        return sorted(self.service.contracts.all(), key=lambda contract: (contract.start_date, contract.reference))
+
+
+def services_for(*, user, today: date, queryset: QuerySet[Service] | None = None) -> list[ServiceRow]:
+    """The services a person may see (``access.policy``), each with its cover, in a fixed number
+    of queries however many services and contracts there are; a service with no contracts yet
+    is listed too."""
+    services = policy.services_visible_to(user, queryset).select_related("team")
+    services = services.prefetch_related(_chain_of_visible_contracts(user, today)).order_by("team__name", "name", "pk")
+    return [ServiceRow(service, service_cover(service, today=today)) for service in services]
+
+
+def service_history(service: Service) -> list[HistoryEntry]:
+    """Who added or changed a service, its contracts included, when and why, newest first."""
+    verbs = {"+": "added", "~": "changed", "-": "deleted"}
+    labels = {"name": "Name", "category": "Service area", "team_id": "Team"}
+    # Each historical row's contracts (django-simple-history's m2m_fields), read in one query.
+    records = list(service.history.select_related("history_user").prefetch_related("historicalservice_contracts_set"))
+    ids = {row.contract_id for record in records for row in record.historicalservice_contracts_set.all()}
+    references = dict(Contract.objects.filter(pk__in=ids).values_list("pk", "reference"))
+
+    def contracts_of(record) -> str | None:
+        rows = record.historicalservice_contracts_set.all()
+        return ", ".join(sorted(references.get(row.contract_id, "a deleted contract") for row in rows)) or None
+
+    entries, previous = [], None
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        changes = []
+        if previous is not None:
+            for name, label in labels.items():
+                old, new = getattr(previous, name), getattr(record, name)
+                if old != new:
+                    changes.append(FieldChange(label, _service_value(name, old), _service_value(name, new)))
+        before = contracts_of(previous) if previous is not None else None
+        if contracts_of(record) != before:
+            changes.append(FieldChange("Contracts", before, contracts_of(record)))
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=person_name(record.history_user),
+                what=f"Service {verbs[record.history_type]}",
+                why=record.history_change_reason or "",
+                changes=changes,
+                order=(record.history_date, record.history_id),
+            )
+        )
+        previous = record
+    return sorted(entries, key=lambda entry: entry.order, reverse=True)
+
+
+def _service_value(name: str, value):
+    if name == "category":
+        return ServiceCategory(value).label if value in ServiceCategory.values else value
+    if name == "team_id":
+        return Team.objects.filter(pk=value).values_list("name", flat=True).first() or value
+    return value
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -257,6 +371,12 @@ class ContractRow:
     contract: Contract
     risk: rules.Risk | None
     gaps: tuple[cover.Boundary, ...] = ()
+    # From the stored rating, which keeps whether the contract leaves a gap but not the gap itself.
+    own_gap: bool = False
+
+    @property
+    def has_gap(self) -> bool:
+        return bool(self.gaps) or self.own_gap
 
     @property
     def decision_status(self) -> str:
@@ -270,6 +390,12 @@ class EndingGroup:
     months: int
     after_months: int | None
     rows: list[ContractRow]
+    # How many there are: ``rows`` holds the first DASHBOARD_CAP.
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.rows), 0)
 
     @property
     def heading(self) -> str:
@@ -281,11 +407,13 @@ class EndingGroup:
 @dataclass(frozen=True)
 class StageGroup:
     stage: Stage
+    # The first STAGE_CAP by name.
     cycles: list[CommissioningCycle]
+    count: int = 0
 
     @property
-    def count(self) -> int:
-        return len(self.cycles)
+    def more(self) -> int:
+        return max(self.count - len(self.cycles), 0)
 
 
 @dataclass(frozen=True)
@@ -302,6 +430,14 @@ class GapInCover:
 
 
 @dataclass(frozen=True)
+class NoSuccessor:
+    """A service whose cover ends, or has ended, with nothing to take over and no decommissioning decided."""
+
+    service: cover.ServiceCover
+    boundary: cover.Boundary
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     overdue: list[OverdueMilestone]
@@ -315,6 +451,29 @@ class Dashboard:
     gaps: list[GapInCover] = field(default_factory=list)
     # The cycles replacing a contract with a gap in cover, by id: they carry the "Gap in cover" tag.
     cycles_with_gaps: frozenset[int] = frozenset()
+    # Services whose last contract ends, or has ended, with no successor, the soonest first.
+    without_successor: list[NoSuccessor] = field(default_factory=list)
+    # The totals of the capped lists.
+    overdue_total: int = 0
+    upcoming_total: int = 0
+    at_risk_total: int = 0
+    gap_contracts_total: int = 0
+
+    @property
+    def overdue_more(self) -> int:
+        return max(self.overdue_total - len(self.overdue), 0)
+
+    @property
+    def at_risk_more(self) -> int:
+        return max(self.at_risk_total - len(self.at_risk), 0)
+
+    @property
+    def upcoming_shown(self) -> int:
+        return sum(len(week.milestones) for week in self.weeks)
+
+    @property
+    def upcoming_more(self) -> int:
+        return max(self.upcoming_total - self.upcoming_shown, 0)
 
     @property
     def cycle_count(self) -> int:
@@ -348,7 +507,7 @@ def _live_contracts(filters: DashboardFilters, user, today: date) -> QuerySet[Co
         contracts = contracts.filter(team=filters.team)
     if filters.mine:
         contracts = contracts.filter(lead_officer=user)
-    return contracts_with_risk_relations(contracts, today=today).order_by("current_end_date", "reference")
+    return contracts
 
 
 def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
@@ -360,32 +519,39 @@ def _cycles(filters: DashboardFilters, user) -> QuerySet[CommissioningCycle]:
     return cycles.order_by("name", "pk")
 
 
-def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFilters()) -> Dashboard:
-    """Everything the dashboard shows on ``today``, in a fixed number of queries.
+def stored_risk(rating: ContractRating | None, today: date) -> rules.Risk | None:
+    """The risk ``ratings`` stored, as the rule returned it (less the gap's period, which no page
+    reads from a row); None for an ended contract or one not rated today."""
+    if rating is None or rating.rated_on != today or not rating.rating:
+        return None
+    return rules.Risk(rules.Rating(rating.rating), rating.reason, rating.start_by)
 
-    1. Overdue: open milestones due before today that someone has to act on.
-    2. The next 90 days: open milestones from today on, grouped by week commencing Monday.
-    3. Live contracts, each with its recommissioning risk from the cover of its services
-       (``commissioning.cover``); every gap in that cover; those ending within 6, 12 and 18
-       months (each contract in the first group it fits), and every one at red or amber.
-    4. Cycles by stage, every stage in order, empty ones included.
-    """
-    milestones = milestones_for_dashboard(filters, user)
-    overdue = [
-        OverdueMilestone(milestone, (today - milestone.due_on).days)
-        for milestone in milestones.needing_action_before(today)
+
+def stored_or_fresh_rows(contracts: QuerySet[Contract], *, today: date) -> list[ContractRow]:
+    """Rows for a short list of contracts (the dashboard caps each), with the rating stored today,
+    or rated now for a row whose stored rating is older (the nightly refresh has not yet run)
+    or missing. Reads ``provider`` and ``rating`` with the rows; rates only the stale ones."""
+    contracts = list(contracts.select_related("provider", "rating"))
+    stale = [
+        contract
+        for contract in contracts
+        if getattr(contract, "rating", None) is None or contract.rating.rated_on != today
     ]
+    fresh = covers_of(stale, today=today) if stale else {}
+    rows = []
+    for contract in contracts:
+        if contract.pk in fresh:
+            rows.append(ContractRow(contract, fresh[contract.pk].risk, tuple(fresh[contract.pk].gaps)))
+        else:
+            rows.append(ContractRow(contract, stored_risk(contract.rating, today), own_gap=contract.rating.own_gap))
+    return rows
 
-    upcoming_until = today + timedelta(days=UPCOMING_DAYS)
-    weeks: dict[date, Week] = {}
-    for milestone in milestones.open().due_between(today, upcoming_until):
-        monday = week_commencing(milestone.due_on)
-        weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
 
-    rows, gaps = [], {}
-    for contract in _live_contracts(filters, user, today):
-        cover_of = contract_cover_of(contract, today=today)
-        rows.append(ContractRow(contract, cover_of.risk, tuple(cover_of.gaps)))
+def _gaps(contracts: list[Contract], *, today: date) -> dict:
+    """Every gap in the services ``contracts`` cover, with the contracts it touches."""
+    gaps = {}
+    for contract_id, cover_of in covers_of(contracts, today=today).items():
+        contract = next(contract for contract in contracts if contract.pk == contract_id)
         # Every gap in the services it covers, an ongoing one after an ended contract included.
         for service in cover_of.services:
             for boundary in service.gaps:
@@ -393,31 +559,87 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
                 found = gaps.setdefault(key, GapInCover(boundary, []))
                 if contract not in found.contracts:
                     found.contracts.append(contract)
-    ending, earlier, earlier_limit = [], None, None
-    for months in ENDING_WITHIN_MONTHS:
-        limit = terms.add_months(today, months)
-        ending.append(
-            EndingGroup(
-                months,
-                earlier,
-                [
-                    row
-                    for row in rows
-                    if row.contract.current_end_date <= limit
-                    and (earlier_limit is None or row.contract.current_end_date > earlier_limit)
-                ],
-            )
-        )
-        earlier, earlier_limit = months, limit
-    at_risk = sorted(
-        (row for row in rows if row.risk is not None and row.risk.needs_attention),
-        key=lambda row: (row.risk.start_by or row.contract.current_end_date, row.contract.reference),
-    )
+    return gaps
 
-    by_stage = defaultdict(list)
-    for cycle in _cycles(filters, user):
-        by_stage[cycle.stage].append(cycle)
-    stages = [StageGroup(stage, by_stage.get(stage.value, [])) for stage in Stage]
+
+def _without_successor(filters: DashboardFilters, user, today: date) -> list[NoSuccessor]:
+    """Every service the person may see whose cover ends with nothing after it: read from the
+    services rather than the live contracts, so a service whose last contract has already
+    ended is there too."""
+    found = [
+        NoSuccessor(service, boundary)
+        for service in services_cover_for(user=user, today=today, team=filters.team)
+        for boundary in service.without_successor
+    ]
+    if filters.mine:
+        mine = set(policy.contracts_visible_to(user).filter(lead_officer=user).values_list("pk", flat=True))
+        found = [item for item in found if item.boundary.old.pk in mine]
+    return sorted(found, key=lambda item: (item.boundary.last_day, item.service.name))
+
+
+def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFilters()) -> Dashboard:
+    """Everything the dashboard shows on ``today``, in a fixed number of queries whatever the
+    number of contracts: every list is chosen, counted and capped in SQL (``DASHBOARD_CAP`` rows,
+    with the total and a link to the full list), and risks are read from the stored ratings
+    (``commissioning.ratings``) rather than worked out for every live contract.
+
+    1. Overdue: open milestones due before today that someone has to act on.
+    2. The next 90 days: open milestones from today on, grouped by week commencing Monday.
+    3. Gaps in cover: every gap in the services of the live contracts whose stored rating says a
+       service they cover has one (their cover worked out for the first ``DASHBOARD_CAP``).
+    4. Live contracts ending within 6, 12 and 18 months (each in the first group it fits), and
+       those rated red or amber, whenever they end, the most pressing first.
+    5. Cycles by stage, every stage in order, empty ones included, up to ``STAGE_CAP`` named.
+    6. Services whose cover ends, or has ended, with no successor (the first ``DASHBOARD_CAP``).
+    """
+    milestones = milestones_for_dashboard(filters, user)
+    overdue_all = milestones.needing_action_before(today)
+    overdue = [
+        OverdueMilestone(milestone, (today - milestone.due_on).days) for milestone in overdue_all[:DASHBOARD_CAP]
+    ]
+
+    upcoming_until = today + timedelta(days=UPCOMING_DAYS)
+    upcoming_all = milestones.open().due_between(today, upcoming_until)
+    weeks: dict[date, Week] = {}
+    for milestone in upcoming_all[:UPCOMING_CAP]:
+        monday = week_commencing(milestone.due_on)
+        weeks.setdefault(monday, Week(monday)).milestones.append(milestone)
+
+    live = _live_contracts(filters, user, today)
+    limits = [terms.add_months(today, months) for months in ENDING_WITHIN_MONTHS]
+    bands = []
+    for index, limit in enumerate(limits):
+        band = Q(current_end_date__lte=limit)
+        if index:
+            band &= Q(current_end_date__gt=limits[index - 1])
+        bands.append(band)
+    needs_attention = Q(rating__rating__in=[rules.Rating.RED, rules.Rating.AMBER])
+    counts = live.aggregate(
+        **{f"band{index}": Count("pk", filter=band) for index, band in enumerate(bands)},
+        at_risk=Count("pk", filter=needs_attention),
+        gaps=Count("pk", filter=Q(rating__service_gap=True)),
+    )
+    ending, earlier = [], None
+    for index, (months, band) in enumerate(zip(ENDING_WITHIN_MONTHS, bands, strict=True)):
+        rows = stored_or_fresh_rows(
+            live.filter(band).order_by("current_end_date", "reference")[:DASHBOARD_CAP], today=today
+        )
+        ending.append(EndingGroup(months, earlier, rows, total=counts[f"band{index}"]))
+        earlier = months
+    at_risk = stored_or_fresh_rows(
+        live.filter(needs_attention).order_by(Coalesce("rating__start_by", "current_end_date"), "reference")[
+            :DASHBOARD_CAP
+        ],
+        today=today,
+    )
+    with_gaps = list(
+        live.filter(rating__service_gap=True)
+        .select_related("provider")
+        .order_by("current_end_date", "reference")[:DASHBOARD_CAP]
+    )
+    gaps = _gaps(with_gaps, today=today)
+
+    stages = _stages(filters, user)
 
     return Dashboard(
         today=today,
@@ -431,4 +653,50 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         cycles_with_gaps=frozenset(
             gap.boundary.cycle.pk for gap in gaps.values() if gap.boundary.cycle and gap.boundary.cycle.pk
         ),
+        # Counted always, not only when a list is full, so the page's queries do not depend on the data.
+        overdue_total=overdue_all.count(),
+        upcoming_total=upcoming_all.count(),
+        at_risk_total=counts["at_risk"],
+        gap_contracts_total=counts["gaps"],
+        without_successor=_without_successor(filters, user, today)[:DASHBOARD_CAP],
     )
+
+
+def _stages(filters: DashboardFilters, user) -> list[StageGroup]:
+    """Every stage in order with its number of cycles and the first ``STAGE_CAP`` by name: one
+    query for the counts and one for the names, however many cycles there are."""
+    cycles = _cycles(filters, user)
+    totals = dict(cycles.order_by().values_list("stage").annotate(n=Count("pk")))
+    named = cycles.annotate(
+        place=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("name").asc(), F("pk").asc()])
+    ).filter(place__lte=STAGE_CAP)
+    by_stage = defaultdict(list)
+    for cycle in named:
+        by_stage[cycle.stage].append(cycle)
+    return [StageGroup(stage, by_stage.get(stage.value, []), totals.get(stage.value, 0)) for stage in Stage]
+
+
+def stage_timings_history(timings) -> list[HistoryEntry]:
+    """Who changed a team's stage timings, what, when and why, newest first."""
+    if timings is None or timings.pk is None:
+        return []
+    records = list(timings.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries, previous = [], None
+    for record in records:
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous, excluded_fields=["id", "team"]).changes:
+                label = record.instance_type._meta.get_field(change.field).verbose_name
+                changes.append(FieldChange(f"{label} (months)", change.old, change.new))
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=person_name(record.history_user),
+                what="Stage timings set" if record.history_type == "+" else "Stage timings changed",
+                why=record.history_change_reason or "",
+                changes=changes,
+                order=(record.history_date, record.history_id),
+            )
+        )
+        previous = record
+    return entries[::-1]

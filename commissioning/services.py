@@ -12,7 +12,8 @@ makes several changes and follows them up once itself (the duty sync, the import
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,8 +25,8 @@ from common import history
 from common.dates import long_date
 from contracts.models import Contract
 
-from . import changes
-from .models import CommissioningCycle, Milestone, Service, Stage
+from . import changes, cover, selectors
+from .models import CommissioningCycle, Milestone, Service, Stage, StageTimings
 
 
 def _require_reason(reason: str, message: str) -> str:
@@ -48,9 +49,11 @@ def cycle_save(
     follow_up: bool = True,
 ) -> CommissioningCycle:
     """Validate and save a new or edited cycle, and the contracts it replaces if given."""
+    history.normalise(cycle)
     cycle.full_clean(exclude=["replaces"])
-    history.record(cycle, officer=officer, reason=reason)
-    cycle.save()
+    if history.changed_fields(cycle):  # a save that changes nothing records nothing
+        history.record(cycle, officer=officer, reason=reason)
+        cycle.save()
     if replaces is not None:
         wanted = {contract.pk for contract in replaces}
         current = set(cycle.replaces.values_list("pk", flat=True))
@@ -171,12 +174,14 @@ def service_save(
 ) -> Service:
     """Validate and save a service and, if given, the contracts that cover it; then re-derive
     the gap-in-cover milestones of every contract whose chain that changed."""
+    history.normalise(service)
     service.full_clean(exclude=["contracts"])
     if contracts is not None:
         contracts = list(contracts)
         check_service_contracts(service, contracts)
-    history.record(service, officer=officer, reason=reason)
-    service.save()
+    if history.changed_fields(service):  # a save that changes nothing records nothing
+        history.record(service, officer=officer, reason=reason)
+        service.save()
     if contracts is not None:
         wanted = {contract.pk for contract in contracts}
         current = set(service.contracts.values_list("pk", flat=True))
@@ -184,6 +189,40 @@ def service_save(
             service.contracts.set(wanted)
             changes.cover_changed(contracts=Contract.objects.filter(pk__in=wanted | current), officer=officer)
     return service
+
+
+# --- a team's stage timings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_timings_save(*, timings: StageTimings, officer: AbstractBaseUser | None, reason: str) -> StageTimings:
+    """Validate and save how long each stage takes a team. Only the rating reads them
+    (``rules.recommissioning_risk``, at once on every page): no milestone moves."""
+    timings.full_clean()
+    history.record(timings, officer=officer, reason=reason)
+    timings.save()
+    changes.stage_timings_changed(team=timings.team)
+    return timings
+
+
+@contextmanager
+def gaps_opened_by_change(*, officer: AbstractBaseUser, today: date | None = None) -> Iterator[list[cover.Boundary]]:
+    """Make a change inside ``with``: the list it gives is filled, once the change is made, with
+    the gaps in cover the change opened (or moved) in the services ``officer`` may see.
+
+        with services.gaps_opened_by_change(officer=request.user) as opened:
+            contract_save(...)
+        for gap in opened: ...  # "Refuge has no contract from 1 to 31 March 2027: ..."
+
+    The gaps are read before and after (``selectors.gaps_in_cover_for``, a fixed number of
+    queries) and compared by service, contract and days (``cover.gaps_opened``). A change that
+    raises opens nothing, and the list stays empty.
+    """
+    today = today or timezone.localdate()
+    before = selectors.gaps_in_cover_for(user=officer, today=today)
+    opened: list[cover.Boundary] = []
+    yield opened
+    opened.extend(cover.gaps_opened(before, selectors.gaps_in_cover_for(user=officer, today=today)))
 
 
 # --- milestones ---------------------------------------------------------------------------
@@ -217,6 +256,7 @@ def milestone_create(
     owner: AbstractBaseUser | None = None,
     source: str = Milestone.Source.MANUAL,
     conflict_note: str = "",
+    sources: str = "",
     officer: AbstractBaseUser | None,
     reason: str = "Milestone added",
     follow_up: bool = True,
@@ -239,7 +279,9 @@ def milestone_create(
         owner=owner,
         source=source,
         conflict_note=conflict_note,
+        sources=sources,
     )
+    history.normalise(milestone)
     milestone.full_clean(exclude=["derived_key"])
     history.record(milestone, officer=officer, reason=reason)
     milestone.save()
@@ -280,6 +322,10 @@ def _milestone_apply(milestone: Milestone, details: dict) -> list[str]:
     ends_at = details.get("ends_at", milestone.ends_at)
     _check_times(due_at, ends_at)
 
+    # Text as the tracker keeps it, so a textarea's CRLF line endings are no change.
+    details = {
+        name: history.normalise_text(value) if isinstance(value, str) else value for name, value in details.items()
+    }
     changed = [name for name, value in details.items() if getattr(milestone, name) != value]
     if not changed:
         return []

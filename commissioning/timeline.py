@@ -147,9 +147,10 @@ class MilestoneFacts:
 
     day: date
     title: str
-    status: str  # scheduled, met, missed
+    status: str  # Milestone.shown_status's key: scheduled, passed, overdue, met, missed, cancelled
     status_label: str
     at: datetime | None = None
+    status_colour: str = "blue"  # its GOV.UK tag colour, as on every page
     ends_at: datetime | None = None
     conflict_note: str = ""
 
@@ -393,6 +394,7 @@ class MarkerKind(enum.StrEnum):
     SCHEDULED = "scheduled"
     MET = "met"
     MISSED = "missed"
+    OVERDUE = "overdue"
     TARGET_START = "target-start"
 
 
@@ -423,7 +425,7 @@ class Marker:
 
 def milestone_markers(scale: Scale, milestones: Sequence[MilestoneFacts], *, y: float, prefix: str) -> list[Marker]:
     """A marker for each milestone in the window, in the middle of its day."""
-    kinds = {"met": MarkerKind.MET, "missed": MarkerKind.MISSED}
+    kinds = {"met": MarkerKind.MET, "missed": MarkerKind.MISSED, "overdue": MarkerKind.OVERDUE}
     return [
         Marker(kinds.get(m.status, MarkerKind.SCHEDULED), m.day, f"{prefix}. {m.description}", scale.middle(m.day), y)
         for m in milestones
@@ -505,6 +507,7 @@ LEGEND = [
     (BarKind.CYCLE, "Recommissioning"),
     (MarkerKind.SCHEDULED, "Milestone"),
     (MarkerKind.MET, "Milestone met"),
+    (MarkerKind.OVERDUE, "Milestone overdue"),
     (MarkerKind.MISSED, "Milestone missed"),
     (MarkerKind.TARGET_START, "New contracts start"),
     ("today", "Today"),

@@ -1,4 +1,4 @@
-"""URL namespace "commissioning": the dashboard, cycles, decisions, milestones, the timeline and calendar feeds."""
+"""URL namespace "commissioning": the dashboard, cycles, decisions, milestones, services, the timeline and calendar feeds."""
 
 from django.urls import path
 
@@ -14,7 +14,9 @@ from .views.cycles import (
 from .views.dashboard import DashboardView
 from .views.feeds import calendar_feed, calendar_regenerate, calendar_settings
 from .views.milestones import MilestoneCreateView, MilestoneDetailView, MilestoneStatusView, MilestoneUpdateView
+from .views.services import ServiceCreateView, ServiceDetailView, ServiceListView, ServiceUpdateView
 from .views.timeline import TimelineView
+from .views.timings import StageTimingsEditView
 
 app_name = "commissioning"
 
@@ -31,6 +33,11 @@ urlpatterns = [
     path("milestones/<int:pk>/", MilestoneDetailView.as_view(), name="milestone-detail"),
     path("milestones/<int:pk>/edit/", MilestoneUpdateView.as_view(), name="milestone-edit"),
     path("milestones/<int:pk>/status/", MilestoneStatusView.as_view(), name="milestone-status"),
+    path("services/", ServiceListView.as_view(), name="service-list"),
+    path("services/new/", ServiceCreateView.as_view(), name="service-create"),
+    path("services/<int:pk>/", ServiceDetailView.as_view(), name="service-detail"),
+    path("services/<int:pk>/edit/", ServiceUpdateView.as_view(), name="service-edit"),
+    path("teams/<int:pk>/stage-timings/", StageTimingsEditView.as_view(), name="stage-timings-edit"),
     path("timeline/", TimelineView.as_view(), name="timeline"),
     path("calendar/", calendar_settings, name="calendar-settings"),
     path("calendar/regenerate/", calendar_regenerate, name="calendar-regenerate"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
 
 # django-simple-history keeps the reason in a 100-character column.
 REASON_LENGTH = 100
@@ -20,6 +21,52 @@ def record(instance, *, officer: AbstractBaseUser | None, reason: str) -> None:
     if officer is not None:
         instance._history_user = officer
     instance._change_reason = reason[:REASON_LENGTH]
+
+
+def normalise_text(value: str) -> str:
+    """Text as the tracker keeps it: one kind of line ending, no spaces at the end of a line,
+    none before or after the whole.
+
+    Browsers send a textarea's lines with CRLF; a value saved with LF came back "changed" on
+    every save, and the history showed the whole description as old and new (issue 25).
+    """
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _text_fields(instance) -> list:
+    return [
+        model_field
+        for model_field in instance._meta.concrete_fields
+        if isinstance(model_field, models.CharField | models.TextField) and not model_field.primary_key
+    ]
+
+
+def normalise(instance) -> None:
+    """Normalise every text field of ``instance`` in place, before it is checked and saved."""
+    for text_field in _text_fields(instance):
+        value = getattr(instance, text_field.attname)
+        if isinstance(value, str):
+            setattr(instance, text_field.attname, normalise_text(value))
+
+
+def _comparable(value):
+    return normalise_text(value) if isinstance(value, str) else value
+
+
+def changed_fields(instance) -> list[str]:
+    """The names of the fields whose values differ from the saved row (text compared normalised);
+    every field for a record not yet saved.
+
+    A service saves only when this is not empty: a save that changes nothing records nothing.
+    """
+    fields = [model_field for model_field in instance._meta.concrete_fields if not model_field.primary_key]
+    if instance._state.adding or instance.pk is None:
+        return [f.name for f in fields]
+    saved = type(instance)._base_manager.filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
+    if saved is None:
+        return [f.name for f in fields]
+    return [f.name for f in fields if _comparable(getattr(instance, f.attname)) != _comparable(saved[f.attname])]
 
 
 def person_name(user: AbstractBaseUser | None, *, nobody: str = "System") -> str:

@@ -1,4 +1,7 @@
-"""The service navigation: one list, each item shown only to those allowed to open it."""
+"""The service navigation: the pages officers use every day in one row, and the settings and
+technical pages (imports, API tokens, the audit trail) in a secondary area, "Settings and
+tools", linked from the header beside the person's name and "Sign out" (issue 25). Each item
+is shown only to those allowed to open it."""
 
 from django.urls import reverse
 
@@ -13,14 +16,44 @@ ITEMS = [
     ("Timeline", "commissioning:timeline", "contracts.view_contract", "/timeline/"),
     ("Reminders", "reminders:list", "reminders.view_reminder", "/reminders/"),
     ("Notices", "notices:list", "notices.view_notice", "/notices/"),
-    ("Market", "notices:market", policy.sees_market, "/notices/market/"),
     ("Reports", "reports:list", "reports.view_decisionreport", "/reports/"),
-    ("Import contracts", "registers:import", "contracts.add_contract", "/contracts/import/"),
-    ("Your calendar", "commissioning:calendar-settings", None, "/calendar/"),
-    ("API tokens", "api:token-list", None, "/api/tokens/"),
-    ("Audit", "audit", policy.sees_audit_trail, "/audit/"),
-    ("Two-step verification", "two-factor-setup", policy.may_use_second_factor, "/accounts/two-step/"),
 ]
+
+# The secondary area, "Settings and tools": (label, URL name, permission or rule, what it is for).
+TOOLS = [
+    ("Your calendar", "commissioning:calendar-settings", None, "Add your milestones to Outlook or another calendar"),
+    ("Market watch", "notices:market", policy.sees_market, "Other councils' notices for the services you buy"),
+    (
+        "Import contracts",
+        "registers:import",
+        "contracts.add_contract",
+        "Add or update many contracts at once from a spreadsheet",
+    ),
+    ("Import notices", "notices:import", "notices.add_notice", "Read a file of notices downloaded from Find a Tender"),
+    ("API tokens", "api:token-list", None, "Keys for programs that read the tracker's data"),
+    ("Two-step verification", "two-factor-setup", policy.may_use_second_factor, "Protect your account with a code"),
+    ("Audit", "audit", policy.sees_audit_trail, "Who changed what, across the whole tracker"),
+]
+
+
+def _allowed(user, permission) -> bool:
+    if callable(permission):
+        return permission(user)
+    if isinstance(permission, str):
+        return user.has_perm(permission)
+    return True
+
+
+def tools_for(user) -> list[dict]:
+    """The secondary area's pages this person may open, for the "Settings and tools" page."""
+    items = [
+        {"label": label, "url": reverse(url_name), "about": about}
+        for label, url_name, permission, about in TOOLS
+        if _allowed(user, permission)
+    ]
+    if user.is_staff:
+        items.append({"label": "Admin", "url": reverse("admin:index"), "about": "Django's administration pages"})
+    return items
 
 
 def navigation(request):
@@ -29,9 +62,7 @@ def navigation(request):
         return {"navigation": []}
     items = []
     for label, url_name, permission, prefix in ITEMS:
-        if callable(permission) and not permission(user):
-            continue
-        if isinstance(permission, str) and not user.has_perm(permission):
+        if not _allowed(user, permission):
             continue
         url = reverse(url_name)
         items.append({"label": label, "url": url, "prefix": prefix or url})

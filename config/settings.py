@@ -421,6 +421,11 @@ CELERY_BEAT_SCHEDULE = {
             seconds=int(os.environ.get("REMINDER_SWEEP_SECONDS", "0")) or REMINDER_SWEEP_MINUTES * 60
         ),
     },
+    # Ratings move with the date (a decide-by date passing): the dashboard reads them stored.
+    "refresh-ratings": {
+        "task": "commissioning.tasks.refresh_ratings",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "plan-all-reminders": {
         "task": "reminders.tasks.plan_all_reminders",
         "schedule": crontab(hour=2, minute=30),

@@ -8,6 +8,8 @@ from access.two_factor import SecondFactorSetupView, SecondFactorVerifyView
 from access.views import AuditView
 from commissioning.views.dashboard import DashboardView
 
+from .views import SignOutView, ToolsView
+
 urlpatterns = [
     path("contracts/import/", include("registers.urls")),
     path("contracts/", include("contracts.urls")),
@@ -21,7 +23,8 @@ urlpatterns = [
     # "home" is the same page under a short name that any app can link to.
     path("", DashboardView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("tools/", ToolsView.as_view(), name="tools"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

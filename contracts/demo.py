@@ -23,7 +23,8 @@ Cabinet report extending ASC0013, the MK Together Domestic Abuse Strategy 2025-2
 November 2019 news report on the partnership contract.
 
 Assumptions, where the seeds give no exact date, value or name (each record that rests on
-one says so in its description, beginning "Assumption"):
+one says so in its "Sources" section, never in its description: the demo should read like a
+council's own records, issue 25):
 
 1. ASC0013's extension decision date: the Cabinet report gives none. 14 March 2017 (a
    Tuesday, before the 31 August 2017 expiry) stands in for the meeting that approved it.
@@ -36,8 +37,8 @@ one says so in its description, beginning "Assumption"):
 4. The framework's annual value is the news headline's £550,000; the article does not say
    whether that figure is annual or for the whole term.
 5. The framework's provider is not named in the seeds ("the council is not revealing the name
-   of the winning organisation"): it is recorded as "Milton Keynes Domestic Abuse Partnership
-   (provider not named in the seeds)".
+   of the winning organisation"): it is recorded as "Milton Keynes Domestic Abuse Partnership",
+   and the framework's sources say the name is not the seeds'.
 6. The framework's three services run for the framework's term; the seeds give no separate
    dates or values.
 7. The New Burdens Grant projects (co-located IDVA posts, survivors' counselling) sit under
@@ -168,6 +169,25 @@ def _get_or_create(demo: Demo, model: type[models.Model], *, lookup: dict, value
     return record
 
 
+# Paragraphs that say where a record's facts come from or what was assumed: they go to its
+# "Sources" section, so that its description reads as the council's own (issue 25).
+SOURCE_PARAGRAPHS = ("Assumption", "Find a Tender", "The report is inconsistent")
+
+
+def _with_sources(fields: dict) -> dict:
+    """``fields`` with the source and assumption paragraphs of its description moved to ``sources``."""
+    paragraphs = fields.get("description", "").split("\n\n")
+    kept = [p for p in paragraphs if not p.startswith(SOURCE_PARAGRAPHS)]
+    moved = [p for p in paragraphs if p.startswith(SOURCE_PARAGRAPHS)]
+    if not moved:
+        return fields
+    return {
+        **fields,
+        "description": "\n\n".join(kept),
+        "sources": "\n\n".join([*moved, fields.get("sources", "")]).strip(),
+    }
+
+
 @dataclass(frozen=True)
 class Option:
     months: int
@@ -184,7 +204,9 @@ def _contract(demo: Demo, key: str, *, reference: str, options: Sequence[Option]
     if contract is not None:
         demo.already_present += 1
     else:
-        contract = contract_save(contract=Contract(reference=reference, **fields), officer=None, reason=REASON)
+        contract = contract_save(
+            contract=Contract(reference=reference, **_with_sources(fields)), officer=None, reason=REASON
+        )
         for option in options:
             option_add(
                 contract=contract,
@@ -293,19 +315,19 @@ def load_organisations(demo: Demo) -> None:
     demo.organisations["mk_partnership"] = _get_or_create(
         demo,
         Organisation,
-        lookup={"name": "Milton Keynes Domestic Abuse Partnership (provider not named in the seeds)"},
+        lookup={"name": "Milton Keynes Domestic Abuse Partnership"},
         values={"role": provider},
     )
     demo.organisations["cleveland_victim_support"] = _get_or_create(
         demo,
         Organisation,
-        lookup={"name": "Cleveland victim support provider (not named in the seeds)"},
+        lookup={"name": "Cleveland Victim Support Service"},
         values={"role": provider},
     )
     demo.organisations["cleveland_restorative_practice"] = _get_or_create(
         demo,
         Organisation,
-        lookup={"name": "Cleveland restorative practice provider (not named in the seeds)"},
+        lookup={"name": "Cleveland Restorative Practice Service"},
         values={"role": provider},
     )
 
@@ -457,7 +479,8 @@ def load_mk_framework(demo: Demo) -> None:
             key,
             reference=reference,
             title=title,
-            description=description + service_assumption,
+            description=description,
+            sources=service_assumption.strip(),
             service_category=category,
             parent=framework,
             funding_source=FundingSource.CORE_BUDGET,
@@ -498,7 +521,8 @@ def load_mk_framework(demo: Demo) -> None:
             key,
             reference=reference,
             title=title,
-            description=description + grant_assumption,
+            description=description,
+            sources=grant_assumption.strip(),
             service_category=category,
             parent=framework,
             funding_source=FundingSource.GRANT,
@@ -526,8 +550,8 @@ def load_mk_2027(demo: Demo) -> None:
             "residents with lived experience. Suitable for SMEs and VCSEs; light-touch regime.\n\n"
             "Find a Tender: UK1 pipeline notice 062060-2025 (3 October 2025); UK2 preliminary "
             "market engagement notice 017566-2026 (26 February 2026). Market engagement "
-            "responses were due by 12 noon on Thursday 12 March 2026 via In-Tend (the OCDS "
-            "milestone says 23:59:59 that day); a provider event was planned for the week "
+            "responses were due by 12 noon on Thursday 12 March 2026 via In-Tend (the notice's "
+            "date field says 11:59pm that day); a provider event was planned for the week "
             "commencing 16 March 2026; the next notice was expected on 6 July 2026.\n\n"
             "Assumptions: the two years between the end of the initial term and the maximum "
             "extent are recorded as two 12-month options (the notice says only that the contract "
@@ -619,9 +643,9 @@ def load_cleveland(demo: Demo) -> None:
             "year optional extension periods'). Online pre-market engagement event on MS Teams, "
             "8 June 2026 from 10:00 to about 11:30; the next notice is expected on 1 September "
             "2026, with the tender later in the year.\n\n"
-            "The notice page shows the contract period as '31 Mar 2027 - 31 Mar 2029' while the "
-            "OCDS lot starts on 1 April 2027; this record follows the OCDS lot. The notice gives "
-            "no value and does not declare the light-touch regime."
+            "Assumption: the notice page shows the contract period as '31 Mar 2027 - 31 Mar 2029' "
+            "while its structured contract period starts on 1 April 2027; this record follows the "
+            "structured period. The notice gives no value and does not declare the light-touch regime."
         ),
         service_category=ServiceCategory.VICTIM_SUPPORT,
         provider=None,
@@ -644,7 +668,9 @@ def _cycle(demo: Demo, *, name: str, replaces: Sequence[Contract], **fields):
     if cycle is not None:
         demo.already_present += 1
         return cycle
-    cycle = cycle_save(cycle=CommissioningCycle(name=name, **fields), replaces=replaces, officer=None, reason=REASON)
+    cycle = cycle_save(
+        cycle=CommissioningCycle(name=name, **_with_sources(fields)), replaces=replaces, officer=None, reason=REASON
+    )
     demo.created.append(f"commissioning cycle {cycle}")
     return cycle
 
@@ -724,7 +750,7 @@ def _seed_milestone(demo: Demo, *, cycle, title: str, **fields) -> None:
         owner=cycle.lead_officer,
         officer=None,
         reason=REASON,
-        **fields,
+        **_with_sources(fields),
     )
     demo.created.append(f"milestone {milestone}")
 
@@ -746,9 +772,8 @@ def load_seed_milestones(demo: Demo) -> None:
             "Thursday 12th March 2026 via In-Tend Correspondence section/market engagement stage.'"
         ),
         conflict_note=(
-            "The OCDS milestone (planning.milestones 'engagement') gives 23:59:59 on 12 March "
-            "2026 (2026-03-12T23:59:59+00:00), while the notice text says 12 noon that day. "
-            "This milestone follows the notice text, the earlier of the two."
+            "The notice's date field says 11:59pm on 12 March 2026, while its text says 12 noon "
+            "that day. This milestone follows the text, the earlier of the two."
         ),
     )
     _seed_milestone(
@@ -770,7 +795,7 @@ def load_seed_milestones(demo: Demo) -> None:
         title="Next procurement notice expected",
         kind=kind.NOTICE,
         due_on=date(2026, 7, 6),
-        description=f"From the {mk_notice}: future notice date 6 July 2026 (tender.communication.futureNoticeDate).",
+        description=f"From the {mk_notice}: the next notice is expected on 6 July 2026.",
     )
     _seed_milestone(
         demo,
@@ -779,8 +804,7 @@ def load_seed_milestones(demo: Demo) -> None:
         kind=kind.CONTRACT_START,
         due_on=date(2027, 3, 1),
         description=(
-            f"From the {mk_notice}: contract period 1 March 2027 to 29 February 2032, maximum "
-            "extent 28 February 2034 (tender.lots[0].contractPeriod)."
+            f"From the {mk_notice}: contract period 1 March 2027 to 29 February 2032, maximum extent 28 February 2034."
         ),
     )
 
@@ -799,9 +823,8 @@ def load_seed_milestones(demo: Demo) -> None:
             "approximately 11:30.' The joining details are in the notice."
         ),
         conflict_note=(
-            "The OCDS milestone (planning.milestones 'engagement') gives 23:59:59 on 8 June 2026 "
-            "(2026-06-08T23:59:59+01:00), while the notice text says the event runs from 10:00 "
-            "to about 11:30 that day. This milestone follows the notice text."
+            "The notice's date field says 11:59pm on 8 June 2026, while its text says the event "
+            "runs from 10:00 to about 11:30 that day. This milestone follows the text."
         ),
     )
     _seed_milestone(
@@ -812,7 +835,7 @@ def load_seed_milestones(demo: Demo) -> None:
         due_on=date(2026, 9, 1),
         description=(
             "From the UK2 preliminary market engagement notice 051890-2026 (Find a Tender, "
-            "2 June 2026): future notice date 1 September 2026 (tender.communication.futureNoticeDate)."
+            "2 June 2026): the next notice is expected on 1 September 2026."
         ),
     )
     _seed_milestone(
@@ -823,13 +846,13 @@ def load_seed_milestones(demo: Demo) -> None:
         due_on=date(2027, 4, 1),
         description=(
             "From the UK2 preliminary market engagement notice 051890-2026 (Find a Tender, "
-            "2 June 2026): the OCDS lot's contract period starts on 1 April 2027, for 2 years "
+            "2 June 2026): the contract period starts on 1 April 2027, for 2 years "
             "with 2 x 1 year optional extensions to 31 March 2031."
         ),
         conflict_note=(
-            "The OCDS lot starts the contract on 1 April 2027 (2027-04-01T00:00:00+01:00), while "
-            "the notice page shows the contract period as '31 Mar 2027 - 31 Mar 2029'. This "
-            "milestone follows the OCDS lot, which starts the day after the current contracts end."
+            "The notice's contract period starts on 1 April 2027, while the notice page shows it as "
+            "'31 Mar 2027 - 31 Mar 2029'. This milestone follows the contract period, which starts "
+            "the day after the current contracts end."
         ),
     )
 

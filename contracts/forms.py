@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.forms.models import ModelChoiceIterator
+from django.urls import reverse
 
 from access import policy
 from common.history import person_name
@@ -14,18 +14,25 @@ from . import terms
 from .models import Contract, ExtensionOption, Organisation, ServiceCategory, Team
 from .widgets import GovukDateField
 
-# Edits to these move a date or a value: the officer must say why, for the history.
-DATE_AND_VALUE_FIELDS = (
-    "start_date",
-    "initial_term_months",
-    "max_extent_date",
-    "terminated_on",
-    "date_signed",
-    "annual_value",
-    "total_value",
-    "non_recoverable_vat",
-    "review_date",
-)
+# Edits to these move a date or a value: the officer must say why, for the history. Each with
+# the words the reason's error message uses for it.
+DATE_AND_VALUE_FIELDS = {
+    "start_date": "the start date",
+    "initial_term_months": "the initial term",
+    "initial_end_date": "the initial term",
+    "max_extent_date": "the maximum extent date",
+    "terminated_on": "the termination date",
+    "date_signed": "the date signed",
+    "annual_value": "the annual value",
+    "total_value": "the total value",
+    "non_recoverable_vat": "the non-recoverable VAT",
+    "review_date": "the review date",
+}
+
+
+def in_words(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 class OfficerChoiceField(forms.ModelChoiceField):
@@ -65,6 +72,11 @@ def check_lead_officer(form, field: str = "lead_officer") -> None:
 
 class ContractForm(forms.ModelForm):
     start_date = GovukDateField(label="Start date")
+    initial_end_date = GovukDateField(
+        label="Or the day the initial term ends",
+        required=False,
+        help_text="Give the number of months or the end date; the other is worked out. For example, 29 2 2032",
+    )
     max_extent_date = GovukDateField(
         label="Maximum extent date",
         required=False,
@@ -141,8 +153,12 @@ class ContractForm(forms.ModelForm):
             "procurement_route": "How was the contract procured?",
             "nation": "Whose procurement rules apply?",
             "non_recoverable_vat": "Non-recoverable VAT",
+            "ocid": "Find a Tender identifier",
         }
-        help_texts = {"initial_term_months": "For example, 60 for five years"}
+        help_texts = {
+            "initial_term_months": "For example, 60 for five years. Leave empty if you give the end date instead",
+            "ocid": "The procurement's identifier on Find a Tender, for example ocds-h6vhtk-05a7b0",
+        }
         error_messages = {
             "reference": {
                 "required": "Enter the contract reference",
@@ -163,6 +179,10 @@ class ContractForm(forms.ModelForm):
         for name in ("annual_value", "total_value", "non_recoverable_vat"):
             self.fields[name].widget.attrs.update({"class": "govuk-input--width-10", "inputmode": "decimal"})
         self.fields["initial_term_months"].widget.attrs.update({"class": "govuk-input--width-3"})
+        # The term may be given as an end date instead (clean works out the months).
+        self.fields["initial_term_months"].required = False
+        if self.instance.pk:
+            self.initial.setdefault("initial_end_date", self.instance.initial_end_date)
         # England unless the officer says otherwise: a form posted without it keeps the contract's.
         self.fields["nation"].required = False
         self.fields["reference"].widget.attrs.update({"class": "govuk-input--width-20"})
@@ -173,21 +193,66 @@ class ContractForm(forms.ModelForm):
                 self.initial["value_includes_vat"] = "yes" if self.instance.value_includes_vat else "no"
             del self.fields["reference"]  # references are the contract's identity; the admin may fix one
         self.fields["parent"].queryset = parents
-        self.fields["buyer"].queryset = Organisation.objects.exclude(role=Organisation.Role.PROVIDER)
-        self.fields["provider"].queryset = Organisation.objects.exclude(role=Organisation.Role.BUYER)
+        # Only the organisations the officer's teams use (or nobody uses yet), and the one already chosen.
+        offered = policy.organisations_offered_to(user)
+        for name, other_role in (("buyer", Organisation.Role.PROVIDER), ("provider", Organisation.Role.BUYER)):
+            chosen = getattr(self.instance, f"{name}_id", None)
+            self.fields[name].queryset = (
+                Organisation.objects.exclude(role=other_role)
+                .filter(Q(pk__in=offered.values("pk")) | Q(pk=chosen))
+                .order_by("name")
+            )
         # A contract can only be given to a team the officer works in, and led by someone in it.
         self.fields["team"].queryset = policy.teams_for(user)
         self.fields["lead_officer"].queryset = officers_of(policy.teams_for(user), also=self.instance.lead_officer_id)
+
+    def clean_initial_end_date(self):
+        return self.cleaned_data.get("initial_end_date")
+
+    def _clean_term(self, cleaned) -> None:
+        """The initial term from its months or its end date (contracts/terms.py works out one from the other)."""
+        months, end, start = (
+            cleaned.get("initial_term_months"),
+            cleaned.get("initial_end_date"),
+            cleaned.get("start_date"),
+        )
+        end_changed = "initial_end_date" in self.changed_data and end is not None
+        months_changed = "initial_term_months" in self.changed_data
+        if start is None:
+            return
+        if end is not None and (end_changed or not months):
+            derived = terms.months_ending_on(start, end)
+            if derived is None:
+                self.add_error(
+                    "initial_end_date",
+                    f"Enter an end date a whole number of months after the start date, less a day: for example, "
+                    f"{terms.term_end(start, 12):%-d %-m %Y} for a term of one year",
+                )
+                return
+            if months and months_changed and months != derived:
+                self.add_error(
+                    "initial_end_date",
+                    f"The end date gives a term of {derived} months but the initial term says {months}: "
+                    "change one of them, or leave one empty",
+                )
+                return
+            cleaned["initial_term_months"] = derived
+            self.instance.initial_term_months = derived
+        elif not months:
+            self.add_error("initial_term_months", "Enter the initial term in months, or the day it ends")
 
     def clean_nation(self) -> str:
         return self.cleaned_data.get("nation") or self.instance.nation or Contract.Nation.ENGLAND
 
     def clean(self):
         cleaned = super().clean()
-        moved = [name for name in DATE_AND_VALUE_FIELDS if name in self.changed_data]
+        self._clean_term(cleaned)
+        changed = set(self.changed_data)
+        if cleaned.get("initial_end_date") is None:
+            changed.discard("initial_end_date")  # left empty: the months say what the term is
+        moved = list(dict.fromkeys(words for name, words in DATE_AND_VALUE_FIELDS.items() if name in changed))
         if self.instance.pk and moved and not cleaned.get("change_reason", "").strip():
-            labels = ", ".join(str(self.fields[name].label).lower() for name in moved)
-            self.add_error("change_reason", f"Enter the reason for changing the {labels}")
+            self.add_error("change_reason", f"Enter the reason for changing {in_words(moved)}")
         check_lead_officer(self)
         return cleaned
 
@@ -225,12 +290,21 @@ class OptionDecisionForm(forms.Form):
     )
 
 
-class OfferedChoices(ModelChoiceIterator):
-    """The options a select shows, narrower than the queryset its field accepts."""
+# A filter with more choices than this is a text input with suggestions, not a select: an
+# admin's register offered 4,000 providers and 2,508 teams at 100,000 contracts, over a
+# second of rendering a page (issue 24, docs/benchmarks.md).
+MANY_CHOICES = 100
 
-    def __init__(self, field, queryset):
-        super().__init__(field)
-        self.queryset = queryset
+
+def offer_or_search(field: forms.ModelChoiceField, offered) -> bool:
+    """Give ``field``'s select the ``offered`` rows, read once; True (and no list) when there are
+    more than ``MANY_CHOICES``, for the form to show a text input with suggestions instead."""
+    found = list(offered[: MANY_CHOICES + 1])
+    if len(found) > MANY_CHOICES:
+        field.widget.choices = [("", field.empty_label)]
+        return True
+    field.widget.choices = [("", field.empty_label), *((row.pk, field.label_from_instance(row)) for row in found)]
+    return False
 
 
 class RegisterFilterForm(forms.Form):
@@ -262,17 +336,31 @@ class RegisterFilterForm(forms.Form):
     )
     team = forms.ModelChoiceField(label="Team", required=False, empty_label="All teams", queryset=Team.objects.none())
     ending_within = forms.ChoiceField(label="Ending within", required=False, choices=ENDING_WITHIN)
+    # The dashboard's "see all" link for "Recommissioning late or due to start" lands here.
+    risk = forms.ChoiceField(
+        label="Recommissioning risk",
+        required=False,
+        choices=[("", "Any"), ("attention", "Red or amber"), ("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+    )
+
+    # Typed instead of chosen when the person's list would be too long (see ``offer_or_search``);
+    # accessible-autocomplete suggests names from contracts.views_search as they type.
+    provider_name = forms.CharField(label="Provider", required=False, help_text="Type part of the provider's name")
+    team_name = forms.CharField(label="Team", required=False, help_text="Type part of the team's name")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        from .selectors import providers_offered_to
+
         self.fields["team"].queryset = policy.teams_for(user)
-        # The list offers the providers of contracts the person can see: one of every provider
-        # in the service grew with it (4,000 options and over a second a page at 100,000
-        # contracts, docs/benchmarks.md). Any provider still validates, as before.
-        provider = self.fields["provider"]
-        provider.widget.choices = OfferedChoices(
-            provider, provider.queryset.filter(pk__in=policy.contracts_visible_to(user).values("provider_id"))
-        )
+        # A list of the providers of the contracts the person can see; any provider id still
+        # validates, so bookmarks, the API and the exports that share the form behave as before.
+        self.search_providers = offer_or_search(self.fields["provider"], providers_offered_to(user))
+        self.search_teams = offer_or_search(self.fields["team"], policy.teams_for(user).order_by("name", "pk"))
+        for name, source in (("provider_name", "contracts:search-providers"), ("team_name", "contracts:search-teams")):
+            self.fields[name].widget.attrs.update(
+                {"data-module": "app-autocomplete", "data-source": reverse(source), "autocomplete": "off"}
+            )
 
     def clean(self):
         cleaned = super().clean()

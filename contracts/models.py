@@ -168,6 +168,11 @@ class Contract(models.Model):
     reference = models.CharField(max_length=50, unique=True, help_text="For example, ASC0013")
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    sources = models.TextField(
+        "sources and assumptions",
+        blank=True,
+        help_text="Where the record's facts come from, and what was assumed where the sources are silent",
+    )
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.CONTRACT)
     service_category = models.CharField(max_length=30, choices=ServiceCategory)
     buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts_bought")
@@ -381,8 +386,10 @@ class Contract(models.Model):
 
     @property
     def effective_max_extent_date(self) -> date:
-        """The maximum extent as written in the contract, or where the last option would end."""
-        months = [option.length_months for option in self.options.all()]
+        """The maximum extent as written in the contract, or where the last option that can
+        still run would end (a declined or lapsed option never will)."""
+        options = sorted(self.options.all(), key=lambda option: option.sequence)
+        months = [option.length_months for option in options if not option.is_ruled_out]
         return terms.max_extent(self.start_date, self.initial_term_months, months, self.max_extent_date)
 
     @property
@@ -483,6 +490,9 @@ class ExtensionOption(models.Model):
 
     # Options that can still be exercised: they count as "options left".
     OPEN_STATUSES = (Status.AVAILABLE, Status.PROPOSED, Status.APPROVED)
+    # Options that can no longer extend the contract: the extent checks leave them out (issue 25:
+    # a declined option's end, past a new maximum extent date, refused the edit).
+    RULED_OUT_STATUSES = (Status.DECLINED, Status.LAPSED)
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="options")
     sequence = models.PositiveSmallIntegerField(
@@ -520,6 +530,10 @@ class ExtensionOption(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_ruled_out(self) -> bool:
+        return self.status in self.RULED_OUT_STATUSES
 
     @property
     def length_label(self) -> str:

@@ -8,9 +8,10 @@ from django.db.models import DecimalField, F, Q, QuerySet
 
 from access import policy
 from common.history import FieldChange, HistoryEntry, person_name
+from common.keyset import Key
 
 from . import terms
-from .models import Contract, ExtensionOption
+from .models import Contract, ExtensionOption, Organisation
 
 # Sort keys the register accepts, and the columns they sort on (reference breaks ties).
 REGISTER_SORTS = {
@@ -22,6 +23,35 @@ REGISTER_SORTS = {
     "options": ("options_left", "current_end_date", "reference"),
     "start": ("start_date", "reference"),
 }
+
+
+# The same orders as keyset pagination sees them (common.keyset): a field per key, the
+# provider's name the one that can be empty (a contract still being procured).
+REGISTER_KEYS = {
+    "end": ("current_end_date", "reference"),
+    "days": ("current_end_date", "reference"),
+    "reference": ("reference",),
+    "title": ("title", "reference"),
+    "provider": ("provider__name", "reference"),
+    "options": ("options_left", "current_end_date", "reference"),
+    "start": ("start_date", "reference"),
+}
+NULLABLE_KEYS = {"provider__name"}
+
+
+def providers_offered_to(user) -> QuerySet[Organisation]:
+    """The providers a person's filters offer: those of the contracts they may see (the register's
+    list once offered every provider in the service: 4,000 at 100,000 contracts)."""
+    visible = policy.contracts_visible_to(user).values("provider_id")
+    return Organisation.objects.exclude(role=Organisation.Role.BUYER).filter(pk__in=visible).order_by("name", "pk")
+
+
+def register_keys(sort: str, descending: bool) -> list[Key]:
+    """The register's order for ``keyset_page``: the same as ``contracts_for_register`` gives."""
+    return [
+        Key(field, descending=descending, nullable=field in NULLABLE_KEYS)
+        for field in REGISTER_KEYS.get(sort, REGISTER_KEYS["end"])
+    ]
 
 
 def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, today: date) -> QuerySet[Contract]:
@@ -37,10 +67,18 @@ def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, 
         contracts = contracts.filter(provider=provider)
     if team := filters.get("team"):
         contracts = contracts.filter(team=team)
+    # Typed where the lists are too long to offer (contracts.forms.MANY_CHOICES): part of a name.
+    if provider_name := filters.get("provider_name"):
+        contracts = contracts.filter(provider__name__icontains=provider_name)
+    if team_name := filters.get("team_name"):
+        contracts = contracts.filter(team__name__icontains=team_name)
     if months := filters.get("ending_within"):
         contracts = contracts.filter(
             current_end_date__gte=today, current_end_date__lte=terms.add_months(today, int(months))
         )
+    if risk := filters.get("risk"):
+        # The rating stored by commissioning.ratings (rated again each night and on every change).
+        contracts = contracts.filter(rating__rating__in=["red", "amber"] if risk == "attention" else [risk])
     ordering = []
     for key in REGISTER_SORTS.get(sort, REGISTER_SORTS["end"]):
         if isinstance(key, str):

@@ -22,11 +22,12 @@ from . import terms
 from .models import Contract, ExtensionOption, Organisation
 
 
-def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -> None:
+def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]], *, field: str) -> None:
     """Raise if any option, exercised in turn, would run past the maximum extent date.
 
     ``options`` are (sequence, length in months) pairs in order; the message names the
-    option by its own number, which need not be its position after a deletion.
+    option by its own number, which need not be its position after a deletion, and is given
+    against ``field``, the form field the officer changes to put it right.
     """
     if not contract.max_extent_date:
         return
@@ -40,29 +41,66 @@ def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]]) -
         first = beyond[0]
         sequence = options[first.sequence - 1][0]
         raise ValidationError(
-            f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
-            f"extent date of {long_date(contract.max_extent_date)}"
+            {
+                field: f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
+                f"extent date of {long_date(contract.max_extent_date)}"
+            }
         )
 
 
 def organisation_save(*, organisation: Organisation, officer: AbstractBaseUser | None, reason: str) -> Organisation:
-    """Save a buyer or provider with its history entry."""
+    """Save a buyer or provider with its history entry; a save that changes nothing records nothing."""
+    history.normalise(organisation)
     organisation.full_clean()
+    if not history.changed_fields(organisation):
+        return organisation
     history.record(organisation, officer=officer, reason=reason)
     organisation.save()
     return organisation
 
 
-@transaction.atomic
-def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
-    """Validate and save a new or edited contract with its history entry."""
+def contract_check(contract: Contract) -> None:
+    """Every check a contract's save makes, without saving: raises ValidationError.
+
+    ``contract_save`` calls it, and so does whatever shows an officer the consequence of a
+    change before it is made (a notice's date, notices.services.conflict_consequences).
+    """
+    history.normalise(contract)
     contract.full_clean()
     if contract.pk:
+        # Declined and lapsed options will never run, so their ends do not count.
+        still_possible = contract.options.exclude(status__in=ExtensionOption.RULED_OUT_STATUSES)
         options_fit_max_extent(
-            contract, list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
+            contract,
+            list(still_possible.order_by("sequence").values_list("sequence", "length_months")),
+            field="max_extent_date",
         )
-    history.record(contract, officer=officer, reason=reason)
-    contract.save()
+
+
+def contract_set_initial_end(contract: Contract, end: date) -> None:
+    """Set the initial term from the day it ends (the term in months is derived, contracts/terms.py)."""
+    months = terms.months_ending_on(contract.start_date, end)
+    if months is None:
+        raise ValidationError(
+            {
+                "initial_end_date": f"The initial term cannot end on {long_date(end)}: enter an end date a whole "
+                f"number of months after the start date, {long_date(contract.start_date)}, less a day"
+            }
+        )
+    contract.initial_term_months = months
+
+
+@transaction.atomic
+def contract_save(*, contract: Contract, officer: AbstractBaseUser | None, reason: str) -> Contract:
+    """Validate and save a new or edited contract with its history entry.
+
+    A save that changes nothing (text compared normalised) writes no history entry; what follows
+    a change still runs, and changes nothing.
+    """
+    contract_check(contract)
+    if history.changed_fields(contract):
+        history.record(contract, officer=officer, reason=reason)
+        contract.save()
     changes.contract_changed(contract=contract, officer=officer)
     return contract
 
@@ -76,7 +114,7 @@ def option_add(
     next_sequence = existing[-1][0] + 1 if existing else 1
     option = ExtensionOption(contract=contract, sequence=next_sequence, length_months=length_months, value=value)
     option.full_clean()
-    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)])
+    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)], field="length_months")
     history.record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
     changes.contract_changed(contract=option.contract, officer=officer)

@@ -169,6 +169,21 @@ def whole_months_between(start: date, day: date) -> int:
     return months
 
 
+def months_ending_on(start: date, end: date) -> int | None:
+    """The initial term, in months, of a contract starting on ``start`` whose term ends on
+    ``end`` (inclusive), or None when no whole number of months ends that day.
+
+    The officer may give an end date instead of a number of months; this is the inverse of
+    ``term_end``: 1 March 2027 to 29 February 2032 is 60 months.
+    """
+    if end < start:
+        return None
+    months = whole_months_between(start, end + ONE_DAY)
+    if months >= 1 and term_end(start, months) == end:
+        return months
+    return None
+
+
 def contract_year(today: date, *, start: date, end: date) -> tuple[int, int] | None:
     """ "Year X of Y": the contract year ``today`` falls in and how many years the term runs.
 

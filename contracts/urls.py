@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views, views_organisations
+from . import views, views_organisations, views_search
 
 app_name = "contracts"
 
 urlpatterns = [
     path("", views.RegisterView.as_view(), name="register"),
     path("new/", views.ContractCreateView.as_view(), name="create"),
+    path("search/providers/", views_search.ProviderSearchView.as_view(), name="search-providers"),
+    path("search/teams/", views_search.TeamSearchView.as_view(), name="search-teams"),
     path("<int:pk>/", views.ContractDetailView.as_view(), name="detail"),
     path("organisations/", views_organisations.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/new/", views_organisations.OrganisationCreateView.as_view(), name="organisation-create"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -12,7 +11,10 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from access import policy
 from commissioning import derivation
 from commissioning import selectors as cover_selectors
+from commissioning.views.gaps import WarnsOfGapsOpened
+from common import history
 from common.dates import long_date
+from common.keyset import keyset_page
 from common.views import Permission, ServiceFormMixin
 
 from . import selectors, services
@@ -20,12 +22,6 @@ from .forms import ContractForm, OptionDecisionForm, OptionForm, RegisterFilterF
 from .models import Contract
 
 REGISTER_PAGE_SIZE = 25
-
-
-def warn_of_gaps_in_cover(request, contract: Contract) -> None:
-    """An edit that leaves a service with no contract says so on the page it lands on."""
-    for gap in cover_selectors.contract_cover_of(contract, today=timezone.localdate()).gaps:
-        messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
 
 
 class RegisterView(Permission, TemplateView):
@@ -42,7 +38,15 @@ class RegisterView(Permission, TemplateView):
         contracts = selectors.contracts_for_register(
             user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
-        page = Paginator(contracts, REGISTER_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
+        page = keyset_page(
+            contracts,
+            selectors.register_keys(sort, descending),
+            size=REGISTER_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
         covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [
             {
@@ -82,7 +86,8 @@ class RegisterView(Permission, TemplateView):
             header = {"label": label, "key": key, "aria_sort": None, "url": None}
             if key:
                 query = self.request.GET.copy()
-                query.pop("page", None)
+                for moved in ("page", "after", "before", "last"):
+                    query.pop(moved, None)
                 query["sort"] = key
                 query["order"] = "desc" if key == sort and not descending else "asc"
                 header["url"] = "?" + query.urlencode()
@@ -135,7 +140,7 @@ class ContractDetailView(Permission, DetailView):
         )
 
 
-class ContractCreateView(Permission, ServiceFormMixin, CreateView):
+class ContractCreateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, CreateView):
     permission_required = "contracts.add_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -153,11 +158,10 @@ class ContractCreateView(Permission, ServiceFormMixin, CreateView):
 
     def service_succeeded(self, form, contract):
         messages.success(self.request, f"Contract {contract.reference} added")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
-class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
+class ContractUpdateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, UpdateView):
     permission_required = "contracts.change_contract"
     template_name = "contracts/form.html"
     form_class = ContractForm
@@ -170,11 +174,15 @@ class ContractUpdateView(Permission, ServiceFormMixin, UpdateView):
 
     def call_service(self, form):
         reason = form.cleaned_data.get("change_reason") or "Contract details updated"
-        return services.contract_save(contract=form.save(commit=False), officer=self.request.user, reason=reason)
+        contract = form.save(commit=False)
+        self.changed = bool(history.changed_fields(contract))
+        return services.contract_save(contract=contract, officer=self.request.user, reason=reason)
 
     def service_succeeded(self, form, contract):
+        if not self.changed:
+            messages.info(self.request, f"Nothing changed: contract {contract.reference} is as it was")
+            return redirect(contract)
         messages.success(self.request, f"Contract {contract.reference} updated")
-        warn_of_gaps_in_cover(self.request, contract)
         return redirect(contract)
 
 
@@ -203,7 +211,7 @@ class OptionCreateView(Permission, ServiceFormMixin, FormView):
         return redirect(self.contract)
 
 
-class OptionDecisionView(Permission, ServiceFormMixin, FormView):
+class OptionDecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Exercise or decline an extension option, after the officer has seen what it will do."""
 
     permission_required = "contracts.change_extensionoption"
@@ -223,6 +231,9 @@ class OptionDecisionView(Permission, ServiceFormMixin, FormView):
             option=self.option,
             action=self.action,
             new_end=contract.end_if_exercised(self.option),
+            # What declining it lapses: the open options after it, if any (issue 25: declining the
+            # last option warned about "every option after it").
+            lapses=[o for o in contract.options.all() if o.sequence > self.option.sequence and o.is_open],
             **kwargs,
         )
 

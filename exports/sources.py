@@ -73,21 +73,46 @@ def register_columns(today: date) -> list[Column]:
     ]
 
 
+# How a filter reads in a download's file name (issue 25: every download was called the same).
+FILTER_WORDS = {
+    "mine": "my-items",
+    "q": "matching-{}",
+    "ending_within": "ending-within-{}-months",
+    "recipient": "to-{}",
+    "sent_from": "sent-from-{}",
+    "sent_to": "sent-to-{}",
+}
+
+
+def filters_in_words(filters: dict) -> str:
+    """The filters on screen as words for a file name: ``planned-Refuge-ending-within-12-months``;
+    exports.filenames.download_name makes them safe."""
+    words = []
+    for key, value in filters.items():
+        if value in (None, "", False):
+            continue
+        shown = value.isoformat() if isinstance(value, date) else str(value)
+        template = FILTER_WORDS.get(key, "{}")
+        words.append(template.format(shown) if "{}" in template else template)
+    return "-".join(words)
+
+
 def register_table(*, user, params: QueryDict, today: date) -> Table:
     """The register as ``contracts:register`` shows it for these query parameters, all pages."""
     form = RegisterFilterForm(params or None, user=user)
     sort = params.get("sort", "end")
     if sort not in contract_selectors.REGISTER_SORTS:
         sort = "end"
+    filters = form.valid_filters()
     contracts = contract_selectors.contracts_for_register(
-        user=user, filters=form.valid_filters(), sort=sort, descending=params.get("order") == "desc", today=today
+        user=user, filters=filters, sort=sort, descending=params.get("order") == "desc", today=today
     )
     return Table(
         columns=register_columns(today),
         rows=contracts.iterator(chunk_size=CHUNK),
         count=contracts.count,
         sheet_title="Contract register",
-        filename_stem="contract-register",
+        filename_stem="-".join(part for part in ("contract-register", filters_in_words(filters)) if part),
     )
 
 
@@ -127,7 +152,9 @@ def milestones_table(*, user, params: QueryDict, today: date) -> Table:
         rows=milestones.iterator(chunk_size=CHUNK),
         count=milestones.count,
         sheet_title="Milestones",
-        filename_stem="milestones",
+        filename_stem="-".join(
+            part for part in ("milestones", filters_in_words({"team": filters.team, "mine": filters.mine})) if part
+        ),
     )
 
 
@@ -168,11 +195,12 @@ def reminders_table(*, user, params: QueryDict, today: date) -> Table:
     from reminders.forms import ReminderFilterForm
 
     tab = reminder_tab(params.get("show"))
-    reminders = reminders_for_list(user=user, tab=tab, **ReminderFilterForm(params).filters())
+    filters = ReminderFilterForm(params).filters()
+    reminders = reminders_for_list(user=user, tab=tab, **filters)
     return Table(
         columns=REMINDER_COLUMNS,
         rows=reminders.iterator(chunk_size=CHUNK),
         count=reminders.count,
         sheet_title=f"Reminders ({tab})",
-        filename_stem=f"reminders-{tab}",
+        filename_stem="-".join(part for part in (f"reminders-{tab}", filters_in_words(filters)) if part),
     )

@@ -70,12 +70,9 @@ class LimitedUpload(FileUploadHandler):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="OCDS file",
-        help_text=(
-            "A release, a release package, a record package or JSON Lines (one release a line), "
-            "as downloaded from Find a Tender"
-        ),
-        error_messages={"required": "Choose an OCDS file to import", "empty": "The file is empty"},
+        label="File of notices",
+        help_text="A file of notices (JSON) as downloaded from Find a Tender or Contracts Finder",
+        error_messages={"required": "Choose a file of notices to import", "empty": "The file is empty"},
     )
     team = forms.ModelChoiceField(
         label="Team for new cycles",

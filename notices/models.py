@@ -208,6 +208,7 @@ class Conflict(models.Model):
         USED_NOTICE = "used_notice", "The notice's value was used"
         KEPT = "kept", "The tracker's value was kept"
         SUPERSEDED = "superseded", "Replaced by a later notice"
+        AGREED = "agreed", "The tracker now agrees with the notice"
 
     cycle = models.ForeignKey(CommissioningCycle, on_delete=models.CASCADE, related_name="conflicts")
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="conflicts")
@@ -477,6 +478,9 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(default=0, help_text="Releases in the file, counted when it was uploaded")
     counts = models.JSONField(default=dict, blank=True, help_text="Releases imported, unchanged, refused so far")
     shown = models.JSONField(default=dict, blank=True, help_text="The first releases of each kind, for the result page")
+    gaps_opened = models.JSONField(
+        default=list, blank=True, help_text="The gaps in cover the import opened, in words, for the result page"
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -734,24 +734,98 @@ def _append_conflict_note(milestone: Milestone, line: str, *, officer, reason: s
     milestone.save(update_fields=["conflict_note"])
 
 
+def _notice_contract(conflict: Conflict, contract: Contract) -> Contract:
+    """``contract`` with the notice's value of ``conflict`` set on it, not saved."""
+    value = conflict.theirs_value
+    field = value["field"]
+    if field == "end_date":
+        contract_services.contract_set_initial_end(contract, date.fromisoformat(value["value"]))
+    elif field == "total_value":
+        contract.total_value = Decimal(value["value"])
+    else:
+        setattr(contract, field, date.fromisoformat(value["value"]))
+    return contract
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """What using a notice's value would do, in words, or why it cannot be used."""
+
+    changes: list[str]
+    problems: list[str]
+
+
+def _date_words(day: date | None) -> str:
+    return long_date(day) if day else "not set"
+
+
+CONTRACT_DATES = [
+    ("start_date", "Start date"),
+    ("initial_end_date", "End of the initial term"),
+    ("current_end_date", "Current end date"),
+    ("max_extent_date", "Maximum extent date"),
+]
+
+
+def conflict_consequences(*, conflict: Conflict) -> Consequence | None:
+    """What choosing the notice's value would change, checked the way the save will check it,
+    for the officer to read before choosing (None: nothing to show)."""
+    value = conflict.theirs_value
+    if not value or not conflict.is_open:
+        return None
+    if value.get("target") == "contract" and conflict.contract_id:
+        before = Contract.objects.get(pk=conflict.contract_id)
+        after = Contract.objects.get(pk=conflict.contract_id)
+        try:
+            _notice_contract(conflict, after)
+            contract_services.contract_check(after)
+        except ValidationError as error:
+            return Consequence(changes=[], problems=error.messages)
+        after.refresh_end_dates()
+        changes = [
+            f"{label}: {_date_words(getattr(before, name))} → {_date_words(getattr(after, name))}"
+            for name, label in CONTRACT_DATES
+            if getattr(before, name) != getattr(after, name)
+        ]
+        if before.total_value != after.total_value:
+            changes.append(f"Total value: {conflict.ours} → {conflict.theirs}")
+        changes.append("Its milestones, Procurement Act duties and reminders follow the new dates")
+        return Consequence(changes=changes, problems=[])
+    if value.get("target") == "milestone" and conflict.milestone_id:
+        return Consequence(
+            changes=[
+                f"The milestone moves from {conflict.ours} to {conflict.theirs}",
+                "Its reminders are planned again for the new date",
+            ],
+            problems=[],
+        )
+    return Consequence(changes=[f"{conflict.ours} → {conflict.theirs}"], problems=[])
+
+
 @transaction.atomic
 def conflict_resolve(
     *, conflict: Conflict, use_notice: bool, officer: AbstractBaseUser | None, today: date | None = None
 ) -> Conflict:
     """The officer's choice between the tracker's value and the notice's.
 
-    Using the notice's value changes the milestone or the cycle through the usual services
-    (so its history and reminders follow); keeping the tracker's changes nothing else. Either
-    way the choice, who made it and when are kept on the conflict and in the milestone's note.
+    Using the notice's value changes the milestone, the contract or the cycle through the usual
+    services (the same checks, history and reminders as an edit on its own page); keeping the
+    tracker's changes nothing else. Either way the choice, who made it and when are kept on the
+    conflict and in the milestone's note. The choice is recorded first, so that the re-check of
+    open disagreements the change sets off (``conflicts_recheck``) leaves this one alone.
     """
     today = today or timezone.localdate()
     locked = Conflict.objects.select_for_update().get(pk=conflict.pk)
     if not locked.is_open:
         raise ValidationError(f"This has already been decided: {locked.get_status_display().lower()}")
+    if use_notice and not locked.can_use_notice:
+        raise ValidationError("There is nothing to copy from the notice: change the record on its own page")
+    locked.status = Conflict.Status.USED_NOTICE if use_notice else Conflict.Status.KEPT
+    locked.resolved_by, locked.resolved_at = officer, timezone.now()
+    history.record(locked, officer=officer, reason=locked.get_status_display())
+    locked.save(update_fields=["status", "resolved_by", "resolved_at"])
     release = f" (release {locked.release.release_id})" if locked.release_id else ""
     if use_notice:
-        if not locked.can_use_notice:
-            raise ValidationError("There is nothing to copy from the notice: change the record on its own page")
         value = locked.theirs_value
         if value.get("target") == "milestone" and locked.milestone_id:
             milestone = Milestone.objects.get(pk=locked.milestone_id)
@@ -764,13 +838,7 @@ def conflict_resolve(
                 ends_at=datetime.fromisoformat(value["ends_at"]) if value.get("ends_at") else None,
             )
         elif value.get("target") == "contract" and locked.contract_id:
-            contract = Contract.objects.get(pk=locked.contract_id)
-            field = value["field"]
-            setattr(
-                contract,
-                field,
-                Decimal(value["value"]) if field == "total_value" else date.fromisoformat(value["value"]),
-            )
+            contract = _notice_contract(locked, Contract.objects.get(pk=locked.contract_id))
             contract_services.contract_save(
                 contract=contract, officer=officer, reason=f"Chose the notice's value{release}"
             )
@@ -788,12 +856,6 @@ def conflict_resolve(
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
             setattr(cycle, value["field"], _cycle_value(value["field"], value["value"]))
             commissioning_services.cycle_save(cycle=cycle, officer=officer, reason=f"Chose the notice's value{release}")
-        locked.status = Conflict.Status.USED_NOTICE
-    else:
-        locked.status = Conflict.Status.KEPT
-    locked.resolved_by, locked.resolved_at = officer, timezone.now()
-    history.record(locked, officer=officer, reason=locked.get_status_display())
-    locked.save(update_fields=["status", "resolved_by", "resolved_at"])
     if locked.milestone_id:
         chosen = locked.theirs if use_notice else locked.ours
         milestone = Milestone.objects.get(pk=locked.milestone_id)
@@ -804,6 +866,96 @@ def conflict_resolve(
             reason="Officer chose between the sources",
         )
     return locked
+
+
+def _tracker_agrees(conflict: Conflict) -> bool | None:
+    """Whether the tracker's value now equals the notice's (None: nothing to compare)."""
+    value = conflict.theirs_value
+    if not value:
+        return None
+    target = value.get("target")
+    if target == "contract" and conflict.contract is not None:
+        contract, field = conflict.contract, value["field"]
+        if field == "end_date":
+            return contract.initial_end_date.isoformat() == value["value"]
+        if field == "total_value":
+            return contract.total_value is not None and contract.total_value == Decimal(value["value"])
+        current = getattr(contract, field)
+        return current is not None and current.isoformat() == value["value"]
+    if target == "milestone" and conflict.milestone is not None:
+        milestone = conflict.milestone
+        if value.get("due_at"):
+            return milestone.due_at is not None and milestone.due_at == datetime.fromisoformat(value["due_at"])
+        return milestone.due_at is None and milestone.due_on.isoformat() == value["due_on"]
+    if target == "cycle" and conflict.cycle is not None:
+        return getattr(conflict.cycle, value["field"]) == _cycle_value(value["field"], value["value"])
+    return None
+
+
+def _tracker_words(conflict: Conflict) -> str | None:
+    """What the tracker says now, in the words of the page, where it can be read again."""
+    value = conflict.theirs_value or {}
+    if value.get("target") == "contract" and conflict.contract is not None:
+        field = value["field"]
+        if field == "end_date":
+            return long_date(conflict.contract.initial_end_date)
+        if field in ("start_date", "max_extent_date"):
+            current = getattr(conflict.contract, field)
+            return long_date(current) if current else "not set"
+    return None
+
+
+def conflicts_recheck(
+    *,
+    contract: Contract | None = None,
+    cycle: CommissioningCycle | None = None,
+    milestone: Milestone | None = None,
+    officer: AbstractBaseUser | None = None,
+) -> int:
+    """Read the open disagreements about a record again after it changed (called by
+    ``commissioning.changes``): one the tracker now agrees with is closed; another shows the
+    tracker's value as it is now. Returns how many were closed.
+
+    Issue 25: after the officer edited the contract to the notice's date, the disagreement
+    still showed the old value and could only be "kept".
+    """
+    about = Q(contract=contract) if contract is not None else Q()
+    if cycle is not None:
+        about = Q(cycle=cycle, contract=None, milestone=None)
+    if milestone is not None:
+        about = Q(milestone=milestone)
+    if contract is None and cycle is None and milestone is None:
+        return 0
+    closed = 0
+    waiting = Conflict.objects.filter(about, status=Conflict.Status.OPEN).select_related(
+        "contract", "milestone", "cycle"
+    )
+    for conflict in waiting:
+        agrees = _tracker_agrees(conflict)
+        if agrees:
+            conflict.status = Conflict.Status.AGREED
+            conflict.resolved_by, conflict.resolved_at = officer, timezone.now()
+            history.record(conflict, officer=officer, reason="The tracker now agrees with the notice")
+            conflict.save(update_fields=["status", "resolved_by", "resolved_at"])
+            closed += 1
+            continue
+        words = _tracker_words(conflict)
+        if words is not None and words != conflict.ours:
+            conflict.ours = words[:300]
+            history.record(conflict, officer=officer, reason=f"The tracker now says {words}")
+            conflict.save(update_fields=["ours"])
+    return closed
+
+
+def conflicts_close_superseded(*, contract: Contract, subject: str, officer: AbstractBaseUser | None) -> int:
+    """A later notice agrees with the tracker: the open disagreement about ``subject`` is over."""
+    closed = 0
+    for conflict in Conflict.objects.filter(contract=contract, subject=subject, status=Conflict.Status.OPEN):
+        conflict.status = Conflict.Status.SUPERSEDED
+        history.record(conflict, officer=officer, reason="A later notice agrees with the tracker")
+        conflict.save(update_fields=["status"])
+        closed += 1
+    return closed
 
 
 def _cycle_value(field: str, value):
@@ -1115,6 +1267,7 @@ def outcome_summary(outcome) -> dict:
         "cycle_name": outcome.cycle_name,
         "changes": list(outcome.changes),
         "problems": list(outcome.problems),
+        "disagreements": list(outcome.disagreements),
     }
 
 
@@ -1176,14 +1329,20 @@ def import_job_run(*, job_id: int) -> None:
         batch_size=PROGRESS_EVERY,
     )
     counts, shown = dict(job.counts), {key: list(value) for key, value in job.shown.items()}
+    gaps_opened = []
     try:
-        with default_storage.open(job.stored_name, "rb") as stream:
+        # A notice moving a start date may leave a service with no contract: the result names each gap.
+        with (
+            default_storage.open(job.stored_name, "rb") as stream,
+            commissioning_services.gaps_opened_by_change(officer=job.officer) as opened,
+        ):
             for number, outcome in enumerate(import_releases(stream, options), start=1):
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 if len(shown.setdefault(outcome.status, [])) < SHOWN_OUTCOMES:
                     shown[outcome.status].append(outcome_summary(outcome))
                 if number % PROGRESS_EVERY == 0:
                     ImportJob.objects.filter(pk=job_id).update(counts=counts)
+        gaps_opened = [gap.words for gap in opened]
         status, error = ImportJob.Status.FINISHED, ""
     except Exception:
         logging.getLogger("notices.import").exception("import job %s stopped", job_id)
@@ -1195,5 +1354,11 @@ def import_job_run(*, job_id: int) -> None:
         except OSError:
             pass
     ImportJob.objects.filter(pk=job_id).update(
-        status=status, counts=counts, shown=shown, error=error, finished_at=timezone.now(), stored_name=""
+        status=status,
+        counts=counts,
+        shown=shown,
+        gaps_opened=gaps_opened,
+        error=error,
+        finished_at=timezone.now(),
+        stored_name="",
     )

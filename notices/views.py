@@ -24,8 +24,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, TemplateView
 
 from access import policy
-from commissioning import selectors as cover_selectors
+from commissioning import services as cover_services
 from commissioning.models import CommissioningCycle
+from commissioning.views.gaps import warn_of_gaps_opened
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 from exports.filenames import download_name, set_download_name
@@ -165,7 +166,8 @@ class ImportView(Permission, View):
             return redirect(job)
         counts = {Outcome.IMPORTED: 0, Outcome.UNCHANGED: 0, Outcome.REFUSED: 0, Outcome.UNREADABLE: 0}
         shown: dict[str, list[Outcome]] = {key: [] for key in counts}
-        with stream:
+        # A notice moving a start date may leave a service with no contract: the page names each gap.
+        with stream, cover_services.gaps_opened_by_change(officer=request.user) as opened:
             for outcome in import_releases(stream, options):
                 counts[outcome.status] += 1
                 if len(shown[outcome.status]) < SHOWN_OUTCOMES:
@@ -173,7 +175,13 @@ class ImportView(Permission, View):
         return render(
             request,
             "notices/import_result.html",
-            {"file_name": upload.name, "counts": counts, "shown": shown, "limit": SHOWN_OUTCOMES},
+            {
+                "file_name": upload.name,
+                "counts": counts,
+                "shown": shown,
+                "limit": SHOWN_OUTCOMES,
+                "gaps_opened": [gap.words for gap in opened],
+            },
         )
 
 
@@ -194,6 +202,7 @@ class ImportProgressView(Permission, DetailView):
             counts=job.counts,
             shown=job.shown,
             limit=SHOWN_OUTCOMES,
+            gaps_opened=job.gaps_opened,
             **kwargs,
         )
 
@@ -327,8 +336,11 @@ class ConflictDetailView(Permission, DetailView):
             conflict.contract_id is None
             or policy.contracts_editable_by(self.request.user).filter(pk=conflict.contract_id).exists()
         )
+        can_resolve = can_change and conflict.is_open
         return super().get_context_data(
-            can_resolve=can_change and conflict.is_open,
+            can_resolve=can_resolve,
+            # What the notice's value would change, checked as the save will be, shown before the button.
+            consequence=services.conflict_consequences(conflict=conflict) if can_resolve else None,
             history=conflict.history.select_related("history_user").order_by("-history_date", "-history_id"),
             **kwargs,
         )
@@ -350,20 +362,20 @@ class ConflictResolveView(Permission, View):
             messages.error(request, "Choose which value to keep")
             return redirect(conflict)
         try:
-            services.conflict_resolve(
-                conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
-            )
+            # A notice's new start date may leave a service with no contract: say which.
+            with cover_services.gaps_opened_by_change(officer=request.user) as opened:
+                services.conflict_resolve(
+                    conflict=conflict, use_notice=choice == "notice", officer=request.user, today=timezone.localdate()
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(conflict)
         conflict.refresh_from_db()
         messages.success(request, f"Saved: {conflict.theirs if choice == 'notice' else conflict.ours}")
-        if conflict.cycle_id:  # a notice's new start date may leave a service with no contract
-            for gap in cover_selectors.cycle_cover_of(conflict.cycle, today=timezone.localdate()).gaps:
-                messages.warning(request, f"Gap in cover: {gap.words[:1].upper()}{gap.words[1:]}")
-        return redirect(
-            conflict.milestone.get_absolute_url() if conflict.milestone_id else conflict.cycle.get_absolute_url()
-        )
+        warn_of_gaps_opened(request, opened)
+        if conflict.milestone_id:
+            return redirect(conflict.milestone)
+        return redirect(conflict.contract if conflict.contract_id else conflict.cycle)
 
 
 # --- OCDS downloads -----------------------------------------------------------------------

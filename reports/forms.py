@@ -9,7 +9,7 @@ from access import policy
 from contracts.models import Contract, ExtensionOption
 from contracts.widgets import GovukDateField
 
-from . import kpi_csv
+from . import checklist, kpi_csv
 from .models import (
     IMPLICATION_FIELDS,
     DecisionReport,
@@ -256,6 +256,19 @@ class ReportDetailsForm(forms.ModelForm):
         self.fields["cycle"].required = False
         for name in ("kind", "decision_route"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+        self.fields["responsible_member"].help_text += ". Not needed for a delegated officer decision"
+        # The subject fields are checked against the type of report (DecisionReport.clean); the
+        # meeting and the people are needed before the report is submitted, not to save a draft.
+        _mark_optional(self, tuple(name for name in self.fields if name not in ("title", "author_contact")))
+
+
+def _mark_optional(form: forms.ModelForm, needed: tuple[str, ...]) -> None:
+    """Drafts save half-written, so no field is required; those the report type does not need
+    to be submitted say "(optional)", and the others never do (issue 23: nothing marked
+    optional is demanded later)."""
+    for name, field in form.fields.items():
+        if name not in needed and not isinstance(field, forms.BooleanField) and not field.label.endswith("(optional)"):
+            field.label = f"{field.label} (optional)"
 
 
 class ReportSectionsForm(forms.ModelForm):
@@ -271,14 +284,6 @@ class ReportSectionsForm(forms.ModelForm):
             "background_papers",
         ]
         help_texts = {
-            "executive_summary": (
-                "Why the decision is needed. The tracker adds the contract's dates, the option and its "
-                "new end date, and the values"
-            ),
-            "recommendations": (
-                "For an extension or decommissioning the tracker writes the first recommendation itself. "
-                "Add any others here, one per paragraph"
-            ),
             "achievements": "The KPI tables come from the monitoring returns; write what the figures mean",
             "contract_management": (
                 "The senior client officer and the governance processes. The quality scores come from "
@@ -289,51 +294,139 @@ class ReportSectionsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        report = self.instance
+        for name in [name for name in self.fields if name not in checklist.section_fields(report)]:
+            del self.fields[name]
+        kind = report.kind
+        if kind == DecisionReport.Kind.RECOMMISSIONING:
+            summary = (
+                "Why the service is being recommissioned. The tracker adds the cycle's stage, start date and value"
+            )
+            recommendations = (
+                "The tracker writes the first recommendation from the route the appraisal recommends. "
+                "Add any others here, one per paragraph"
+            )
+            self.fields[
+                "background"
+            ].help_text = "The tracker adds the contracts the cycle replaces and the continuity of cover"
+        elif kind == DecisionReport.Kind.DECOMMISSIONING:
+            summary = "Why the service is ending. The tracker adds the contract's dates and annual value"
+            recommendations = (
+                "The tracker writes the first recommendation itself. Add any others here, one per paragraph"
+            )
+        elif kind == DecisionReport.Kind.EXTENSION:
+            summary = (
+                "Why the decision is needed. The tracker adds the contract's dates, the option and its "
+                "new end date, and the values"
+            )
+            recommendations = (
+                "The tracker writes the first recommendation itself. Add any others here, one per paragraph"
+            )
+        else:
+            summary = "Why the decision is needed. The tracker adds the contract's dates and values"
+            recommendations = "Write each recommendation as its own paragraph"
+        self.fields["executive_summary"].help_text = summary
+        self.fields["recommendations"].help_text = recommendations
+        needed = ("executive_summary",) + (("recommendations",) if kind == DecisionReport.Kind.AWARD else ())
+        _mark_optional(self, needed)
         for field in self.fields.values():
             field.widget.attrs["rows"] = 6
 
 
 class ReportImplicationsForm(forms.ModelForm):
+    eia_date = GovukDateField(
+        label="Date of the equality impact assessment", required=False, help_text="For example, 3 2 2027"
+    )
+
     class Meta:
         model = DecisionReport
         fields = [
             "policy_implications",
             "resources_and_risk",
-            "carbon_and_energy",
             "legal_implications",
+            "equalities_implications",
+            "eia_reference",
+            "eia_date",
+            "risk_implications",
+            "carbon_and_energy",
+            "social_value",
             *IMPLICATION_FIELDS,
         ]
+        labels = {
+            "policy_implications": "Policy",
+            "resources_and_risk": "Financial",
+            "legal_implications": "Legal",
+            "equalities_implications": "Equalities",
+            "eia_reference": "Equality impact assessment reference",
+            "risk_implications": "Risk",
+            "carbon_and_energy": "Carbon and energy",
+            "social_value": "Social value",
+        }
         help_texts = {
-            "resources_and_risk": "The tracker adds the annual value and the value of the extension",
             "legal_implications": "The tracker adds the contract's start, term and options",
+            "equalities_implications": "The effect on people with protected characteristics (Equality Act 2010 s.149)",
+            "risk_implications": "What could go wrong, how likely it is, and what reduces it",
             "carbon_and_energy": "Leave empty for 'Not applicable'",
         }
 
+    TEXTS = (
+        "policy_implications",
+        "resources_and_risk",
+        "legal_implications",
+        "equalities_implications",
+        "risk_implications",
+        "carbon_and_energy",
+        "social_value",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("policy_implications", "resources_and_risk", "carbon_and_energy", "legal_implications"):
+        report = self.instance
+        self.fields["resources_and_risk"].help_text = {
+            DecisionReport.Kind.EXTENSION: "The tracker adds the annual value and the value of the extension",
+            DecisionReport.Kind.RECOMMISSIONING: "The tracker adds the estimated value with and without VAT",
+        }.get(report.kind, "The tracker adds the contract's annual value")
+        self.fields["social_value"].help_text = (
+            "How the procurement will consider economic, social and environmental well-being, as the Public "
+            "Services (Social Value) Act 2012 requires before procuring"
+            if report.kind == DecisionReport.Kind.RECOMMISSIONING
+            else "Leave empty for 'Not applicable': the Public Services (Social Value) Act 2012 duty applies when procuring"
+        )
+        self.fields["eia_reference"].widget.attrs["class"] = "govuk-input--width-20"
+        _mark_optional(self, checklist.implications_needed(report) + ("eia_date",))
+        self.fields["eia_date"].label = "Date of the equality impact assessment"  # needed with a reference
+        self.fields["eia_date"].help_text = "Needed if you give its reference. For example, 3 2 2027"
+        for name in self.TEXTS:
             self.fields[name].widget.attrs["rows"] = 5
+
+    def clean(self):
+        cleaned = super().clean()
+        reference, day = (cleaned.get("eia_reference") or "").strip(), cleaned.get("eia_date")
+        if reference and not day and "eia_date" not in self.errors:
+            self.add_error("eia_date", "Enter the date of the equality impact assessment")
+        if day and not reference:
+            self.add_error("eia_reference", "Enter the reference of the equality impact assessment")
+        return cleaned
 
 
 class OptionsAppraisalForm(forms.Form):
-    """The four options of the appraisal, and which one the report recommends."""
+    """The options of the appraisal (or the procurement routes), and which one the report recommends."""
 
-    recommended = forms.ChoiceField(
-        label="Which option does the report recommend?",
-        required=False,
-        widget=GovukRadios,
-        choices=[*[(kind.value, ReportOption.HEADINGS[kind]) for kind in ReportOption.ORDER], ("", "Not decided yet")],
-    )
+    recommended = forms.ChoiceField(label="Which option does the report recommend?", required=False, widget=GovukRadios)
 
     TEXTS = ("description", "benefits", "risks")
 
     def __init__(self, *args, options: list[ReportOption], **kwargs):
         super().__init__(*args, **kwargs)
         self.options = options
+        self.fields["recommended"].choices = [
+            *[(option.kind, f"Option {option.number}: {option.heading}") for option in options],
+            ("", "Not decided yet"),
+        ]
         for option in options:
             for text in self.TEXTS:
                 self.fields[f"{option.kind}_{text}"] = forms.CharField(
-                    label=text.capitalize(),
+                    label=text.capitalize() if text == "description" else f"{text.capitalize()} (optional)",
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 3 if text != "description" else 4}),
                     initial=getattr(option, text),
@@ -359,3 +452,22 @@ class ReturnToDraftForm(forms.Form):
         help_text="The author sees this in the report's history",
         error_messages={"required": "Enter why the report is going back to draft"},
     )
+
+
+class ReportDocxUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Upload the report's Word document",
+        help_text="The .docx downloaded from this report, with your text written under its headings",
+        error_messages={"required": "Select the Word document", "empty": "The selected file is empty"},
+    )
+
+    def clean_file(self):
+        from .docx import MAX_DOCX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".docx"):
+            raise forms.ValidationError("The selected file must be a Word document (.docx)")
+        if upload.size > MAX_DOCX_BYTES:
+            raise forms.ValidationError(f"The selected file must be smaller than {MAX_DOCX_BYTES // 1_000_000} MB")
+        self.cleaned_data["data"] = upload.read()
+        return upload

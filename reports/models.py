@@ -269,9 +269,20 @@ class DecisionReport(models.Model):
         "contract management", blank=True, help_text="The senior client officer and the governance processes"
     )
     policy_implications = models.TextField("policy", blank=True)
-    resources_and_risk = models.TextField("resources and risk", blank=True)
+    # Named before the implications were split (issue 23): it holds the financial implications.
+    resources_and_risk = models.TextField("financial", blank=True)
     carbon_and_energy = models.TextField("carbon and energy management", blank=True)
     legal_implications = models.TextField("legal", blank=True)
+    equalities_implications = models.TextField("equalities", blank=True)
+    eia_reference = models.CharField(
+        "equality impact assessment reference",
+        max_length=100,
+        blank=True,
+        help_text="For example, EIA-2026-014. Leave empty if no assessment was needed, and say why",
+    )
+    eia_date = models.DateField("date of the equality impact assessment", null=True, blank=True)
+    risk_implications = models.TextField("risk", blank=True)
+    social_value = models.TextField("social value", blank=True)
     background_papers = models.TextField("background papers", blank=True)
 
     implies_capital = models.BooleanField("capital", default=False)
@@ -364,9 +375,23 @@ class DecisionReport(models.Model):
 
 
 class ReportOption(models.Model):
-    """One option in a report's options appraisal."""
+    """One option in a report's options appraisal.
 
-    Kind = Contract.Decision  # extend, extend with variations, re-tender, decommission
+    An extension or decommissioning report weighs the seed report's four options (extend,
+    extend with variations, re-tender, decommission: Contract.Decision's values); a
+    recommissioning (procurement approval) report weighs the routes to buy the service.
+    """
+
+    class Kind(models.TextChoices):
+        EXTEND = "extend", "Extend"
+        EXTEND_WITH_VARIATIONS = "extend_with_variations", "Extend with variations"
+        RETENDER = "retender", "Re-tender"
+        DECOMMISSION = "decommission", "Decommission"
+        OPEN = "open", "Open procedure"
+        COMPETITIVE_FLEXIBLE = "competitive_flexible", "Competitive flexible procedure"
+        DIRECT_AWARD = "direct_award", "Direct award"
+        GRANT = "grant", "Grant"
+        IN_HOUSE = "in_house", "In-house"
 
     report = models.ForeignKey(DecisionReport, on_delete=models.CASCADE, related_name="options")
     kind = models.CharField(max_length=30, choices=Kind)
@@ -377,14 +402,34 @@ class ReportOption(models.Model):
 
     history = HistoricalRecords()
 
-    # The seed report's order, which every report follows.
+    # The seed report's order, which extension and decommissioning reports follow.
     ORDER = [Kind.EXTEND, Kind.EXTEND_WITH_VARIATIONS, Kind.RETENDER, Kind.DECOMMISSION]
+    # The procurement routes a recommissioning report appraises, in the order councils list them.
+    ROUTES = [Kind.OPEN, Kind.COMPETITIVE_FLEXIBLE, Kind.DIRECT_AWARD, Kind.GRANT, Kind.IN_HOUSE]
     HEADINGS = {
         Kind.EXTEND: "Extend the existing contract",
         Kind.EXTEND_WITH_VARIATIONS: "Extend the existing contract with variations",
         Kind.RETENDER: "Re-tender",
         Kind.DECOMMISSION: "Decommission",
+        Kind.OPEN: "Open procedure (Procurement Act 2023 s.20(2)(a))",
+        Kind.COMPETITIVE_FLEXIBLE: "Competitive flexible procedure (s.20(2)(b))",
+        Kind.DIRECT_AWARD: "Direct award, where the Act allows it (ss.41 to 43)",
+        Kind.GRANT: "Grant funding instead of a contract",
+        Kind.IN_HOUSE: "Bring the service in-house",
     }
+    # What each route means for the contracts the cycle replaces, recorded on approval.
+    DECISIONS = {
+        Kind.OPEN: Contract.Decision.RETENDER,
+        Kind.COMPETITIVE_FLEXIBLE: Contract.Decision.RETENDER,
+        Kind.DIRECT_AWARD: Contract.Decision.RETENDER,
+        Kind.GRANT: Contract.Decision.DECOMMISSION,
+        Kind.IN_HOUSE: Contract.Decision.DECOMMISSION,
+    }
+
+    @classmethod
+    def kinds_for(cls, report_kind: str) -> list[str]:
+        """The options a type of report appraises, in the order it prints them."""
+        return cls.ROUTES if report_kind == DecisionReport.Kind.RECOMMISSIONING else cls.ORDER
 
     class Meta:
         ordering = ["report", "id"]
@@ -399,7 +444,21 @@ class ReportOption(models.Model):
 
     @property
     def number(self) -> int:
-        return self.ORDER.index(self.Kind(self.kind)) + 1
+        """Its number in the report: set by ``reports.selectors.report_facts`` to its place among
+        the options the report prints; otherwise its place in its type of report's order."""
+        if getattr(self, "_number", None):
+            return self._number
+        kinds = self.ROUTES if self.kind in self.ROUTES else self.ORDER
+        return kinds.index(self.Kind(self.kind)) + 1
+
+    @number.setter
+    def number(self, value: int) -> None:
+        self._number = value
+
+    @property
+    def decision(self) -> str:
+        """The decision on the contract that approving this option records (Contract.Decision)."""
+        return self.DECISIONS.get(self.kind, self.kind)
 
 
 class RenderedReport(models.Model):
@@ -441,6 +500,10 @@ class ReportApproval(models.Model):
     figures = models.JSONField(help_text="The computed figures as the approved report printed them")
     pdf = models.FileField(upload_to="reports/approved/", max_length=255)
     sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+    # The Word version made with the PDF, from the same figures (empty for approvals made before
+    # reports had one: their .docx is made afresh, and says so in its name).
+    docx = models.FileField("Word document", upload_to="reports/approved/", max_length=255, blank=True)
+    docx_sha256 = models.CharField("SHA-256 of the Word document", max_length=64, blank=True)
 
     class Meta:
         ordering = ["report", "-version"]

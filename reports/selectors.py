@@ -169,6 +169,62 @@ class CycleFacts:
     replaces: list[str]
 
 
+@dataclass(frozen=True)
+class TimetableRow:
+    """One milestone of the cycle's timetable, as a recommissioning report prints it."""
+
+    title: str
+    kind: str
+    due_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One Procurement Act notice (or dated duty) the procurement will need."""
+
+    notice_type: str
+    title: str
+    due_on: date | None
+    basis: str
+
+
+@dataclass(frozen=True)
+class ProcurementFacts:
+    """What a recommissioning (procurement approval) report says about the procurement itself."""
+
+    value_with_vat: Decimal | None
+    value_without_vat: Decimal | None
+    vat_words: str  # how the two values were worked out
+    regime: str  # "light touch" or "standard", or below threshold
+    regime_label: str
+    regime_explanation: str
+    is_public_contract: bool
+    notices: list[NoticeRow]
+    timetable: list[TimetableRow]
+
+
+@dataclass(frozen=True)
+class DecisionTimetable:
+    """The key-decision timetable before the meeting (SI 2012/2089 reg 9) and the report deadline."""
+
+    meeting_on: date
+    body: str
+    notice_by: date  # the forward plan notice, 28 clear days before the meeting
+    report_due_on: date | None  # None: the council's report lead time is not recorded
+    report_working_days: int | None
+    value: Decimal | None  # what the decision is worth
+    threshold: Decimal | None  # the council's key-decision threshold, if recorded
+    meeting_in_calendar: bool | None  # None: the council's calendar is not imported
+
+    @property
+    def is_key_decision(self) -> bool | None:
+        """True over the council's threshold; None when the threshold or the value is not known."""
+        if self.threshold is None or self.value is None:
+            return None
+        return self.value > self.threshold
+
+
 @dataclass
 class ReportFacts:
     council: str
@@ -185,10 +241,27 @@ class ReportFacts:
     # Where the cover of each service ends under the contract, or the contracts the cycle
     # replaces, and what comes next (commissioning.cover.Boundary), as it stands today.
     cover_boundaries: list = field(default_factory=list)
+    procurement: ProcurementFacts | None = None
+    timetable: DecisionTimetable | None = None
+    # Where the meeting date leaves too little time: shown before submitting, never blocking
+    # it, since a council's urgency procedures (reg 10 and 11) can still allow the decision.
+    timetable_warnings: list[str] = field(default_factory=list)
+
+    kind: str = ""  # the report's type (DecisionReport.Kind)
 
     @property
     def recommended(self) -> ReportOption | None:
         return next((o for o in self.options if o.is_recommended), None)
+
+    @property
+    def is_recommissioning(self) -> bool:
+        return self.kind == DecisionReport.Kind.RECOMMISSIONING
+
+    @property
+    def numbers(self) -> dict[str, int]:
+        """Section numbers: a recommissioning report has a section on the procurement before its implications."""
+        implications = 6 if self.is_recommissioning else 5
+        return {"implications": implications, "timetable": implications + 1}
 
 
 def _contract_facts(contract: Contract) -> ContractFacts:
@@ -252,6 +325,20 @@ def _generated_recommendation(report: DecisionReport, facts: ReportFacts) -> str
             f"for {option.length_words}, from {long_date(option.starts_on)} until {long_date(option.new_end_date)}, "
             f"by exercising option {option.sequence}.{value}"
         )
+    if report.kind == DecisionReport.Kind.RECOMMISSIONING and facts.cycle and facts.recommended:
+        cycle, route = facts.cycle, facts.recommended
+        value = (
+            f", with an estimated value of {_money(facts.procurement.value_with_vat)} including VAT"
+            if facts.procurement and facts.procurement.value_with_vat is not None
+            else ""
+        )
+        start = (
+            f", for new contracts to start on {long_date(cycle.target_start_date)}" if cycle.target_start_date else ""
+        )
+        return (
+            f"That approval is given to recommission {cycle.name} by the route appraised as option "
+            f"{route.number}: {route.heading[0].lower() + route.heading[1:]}{value}{start}."
+        )
     if report.kind == DecisionReport.Kind.DECOMMISSIONING and contract:
         return (
             f"That the contract for {contract.title} (ref: {contract.reference}) is not extended and "
@@ -313,8 +400,9 @@ def report_facts(report: DecisionReport) -> ReportFacts:
 
     Performance figures are those reported by the meeting date (all of them if it is not set).
     """
-    facts = ReportFacts(council=_council(report), up_to=report.meeting_date)
-    facts.options = sorted(report.options.all(), key=lambda o: o.number)
+    today = timezone.localdate()
+    facts = ReportFacts(council=_council(report), up_to=report.meeting_date, kind=report.kind)
+    facts.options = report_options(report)
     if report.contract_id:
         contract = report.contract
         facts.contract = _contract_facts(contract)
@@ -332,6 +420,10 @@ def report_facts(report: DecisionReport) -> ReportFacts:
             replaces=[f"{c.reference}: {c.title}" for c in cycle.replaces.order_by("reference")],
         )
     facts.cover_boundaries = _cover(report)
+    if report.kind == DecisionReport.Kind.RECOMMISSIONING and report.cycle_id:
+        facts.procurement = _procurement(report, facts, today=today)
+    facts.timetable = _decision_timetable(report, facts)
+    facts.timetable_warnings = timetable_warnings(facts.timetable, today=today) if report.is_draft else []
     facts.generated_recommendation = _generated_recommendation(report, facts)
     facts.recommendations = [
         *([facts.generated_recommendation] if facts.generated_recommendation else []),
@@ -339,6 +431,183 @@ def report_facts(report: DecisionReport) -> ReportFacts:
     ]
     facts.warnings = _warnings(report, facts)
     return facts
+
+
+def report_options(report: DecisionReport) -> list[ReportOption]:
+    """The options the report appraises, numbered in the order it prints them.
+
+    A recommissioning report weighs procurement routes; an extension report the seed report's
+    four options. A decommissioning report leaves out the two ways to extend when the contract
+    has no extension option left to exercise: there is nothing to appraise there.
+    """
+    kinds = ReportOption.kinds_for(report.kind)
+    if report.kind == DecisionReport.Kind.DECOMMISSIONING and report.contract_id:
+        open_options = [o for o in report.contract.options.all() if o.status in ExtensionOption.OPEN_STATUSES]
+        if not open_options:
+            kinds = [k for k in kinds if k not in (ReportOption.Kind.EXTEND, ReportOption.Kind.EXTEND_WITH_VARIATIONS)]
+    by_kind = {option.kind: option for option in report.options.all()}
+    options = [by_kind[kind] for kind in kinds if kind in by_kind]
+    for number, option in enumerate(options, start=1):
+        option.number = number
+    return options
+
+
+def _procurement(report: DecisionReport, facts: ReportFacts, *, today: date) -> ProcurementFacts:
+    """The procurement's value, regime and notices, read through notices' own rules (never restated here)."""
+    from dataclasses import replace
+
+    from notices import duties, thresholds
+    from notices import services as notice_services
+
+    cycle = report.cycle
+    cycle_facts = notice_services.cycle_facts(cycle)
+    recommended = facts.recommended
+    if recommended is not None and recommended.kind == ReportOption.Kind.DIRECT_AWARD:
+        cycle_facts = replace(cycle_facts, direct_award=True)  # a direct award needs its UK5 first
+    started = cycle_facts.procurement_started_on or today
+    classification = thresholds.classify_contract(
+        value=cycle_facts.value,
+        includes_vat=cycle_facts.value_includes_vat,
+        light_touch=cycle_facts.light_touch,
+        procurement_started_on=started,
+    )
+    value = cycle.estimated_value
+    if value is None:
+        with_vat = without_vat = None
+        vat_words = "No estimated value is recorded on the cycle."
+    elif cycle_facts.value_includes_vat is False:
+        with_vat, without_vat = thresholds.value_with_vat(value, includes_vat=False), value
+        vat_words = f"The estimated value is recorded without VAT; with VAT at {thresholds.VAT_RATE:.0%} it is {_money(with_vat)}."
+    else:
+        with_vat = value
+        without_vat = (value / (1 + thresholds.VAT_RATE)).quantize(Decimal("0.01"))
+        recorded = (
+            "is recorded as including VAT"
+            if cycle_facts.value_includes_vat
+            else "is taken to include VAT (the cycle does not say), as the threshold test does (Procurement Act 2023, Schedule 3)"
+        )
+        vat_words = (
+            f"The estimated value {recorded}; without VAT at {thresholds.VAT_RATE:.0%} it is {_money(without_vat)}."
+        )
+    regime = {
+        thresholds.Regime.LIGHT_TOUCH: "light touch",
+        thresholds.Regime.STANDARD: "standard",
+        thresholds.Regime.OUTSIDE_ACT: "outside the Act",
+    }.get(classification.regime, "below threshold")
+    notices = []
+    grant_or_in_house = recommended is not None and recommended.kind in (
+        ReportOption.Kind.GRANT,
+        ReportOption.Kind.IN_HOUSE,
+    )
+    if not grant_or_in_house:
+        notices = [
+            NoticeRow(required.notice_type, required.title, required.due_on, required.basis)
+            for required in duties.cycle_duties(cycle_facts)
+        ]
+        entry = duties.cycle_entry(cycle_facts)
+        if entry is not None and classification.is_public_contract:
+            entry_on, entry_words = entry
+            notices.append(
+                NoticeRow(
+                    "UK7",
+                    f"Publish the UK7 contract details notice for {cycle.name}",
+                    duties.contract_details_due(entry_on, light_touch=cycle_facts.light_touch),
+                    f"Within {'120' if cycle_facts.light_touch else '30'} days beginning with the day the contract "
+                    f"is entered into (s.53), counted from {entry_words}.",
+                )
+            )
+    timetable = [
+        TimetableRow(m.title, m.get_kind_display(), m.due_on, m.get_status_display())
+        for m in cycle.milestones.exclude(status="cancelled").order_by("due_on", "pk")
+    ]
+    return ProcurementFacts(
+        value_with_vat=with_vat,
+        value_without_vat=without_vat,
+        vat_words=vat_words,
+        regime=regime,
+        regime_label=classification.label,
+        regime_explanation=classification.explanation,
+        is_public_contract=classification.is_public_contract,
+        notices=sorted(notices, key=lambda row: (row.due_on is None, row.due_on or date.max)),
+        timetable=timetable,
+    )
+
+
+def _buyer_id(report: DecisionReport) -> int | None:
+    if report.contract_id:
+        return report.contract.buyer_id
+    if report.cycle_id:
+        return report.cycle.replaces.order_by("reference").values_list("buyer_id", flat=True).first()
+    return None
+
+
+def _decision_value(report: DecisionReport, facts: ReportFacts) -> Decimal | None:
+    """What the decision is worth, for the key-decision threshold."""
+    if facts.option is not None:
+        return facts.option.value
+    if facts.procurement is not None:
+        return facts.procurement.value_with_vat
+    if facts.cycle is not None and facts.cycle.estimated_value is not None:
+        return facts.cycle.estimated_value
+    if facts.contract is not None:
+        return facts.contract.annual_value
+    return None
+
+
+def _decision_timetable(report: DecisionReport, facts: ReportFacts) -> DecisionTimetable | None:
+    """The forward plan notice and the report deadline before the meeting (notices.council_duties)."""
+    from notices import council_duties
+    from notices.models import CouncilMeeting, KeyDecisionPolicy
+
+    if report.meeting_date is None or report.decision_route == DecisionReport.Route.OFFICER:
+        return None
+    buyer_id = _buyer_id(report)
+    policy = KeyDecisionPolicy.objects.filter(buyer_id=buyer_id).first() if buyer_id else None
+    body = policy.decision_body if policy else report.get_decision_route_display()
+    in_calendar = None
+    if policy is not None:
+        meetings = CouncilMeeting.objects.filter(buyer_id=buyer_id, body=policy.decision_body)
+        if meetings.exists():
+            in_calendar = meetings.filter(meets_on=report.meeting_date).exists()
+    return DecisionTimetable(
+        meeting_on=report.meeting_date,
+        body=body,
+        notice_by=council_duties.key_decision_notice_by(report.meeting_date),
+        report_due_on=(
+            council_duties.report_due(report.meeting_date, working_days=policy.report_working_days) if policy else None
+        ),
+        report_working_days=policy.report_working_days if policy else None,
+        value=_decision_value(report, facts),
+        threshold=policy.threshold if policy else None,
+        meeting_in_calendar=in_calendar,
+    )
+
+
+def timetable_warnings(timetable: DecisionTimetable | None, *, today: date) -> list[str]:
+    """Where the meeting date is too soon for the notice or the report, or is not a meeting at all."""
+    if timetable is None:
+        return []
+    warnings = []
+    meeting = long_date(timetable.meeting_on)
+    if timetable.meeting_on < today:
+        warnings.append(
+            f"The meeting date, {meeting}, has passed: change it to the meeting that will take the decision"
+        )
+        return warnings
+    if timetable.is_key_decision is not False and timetable.notice_by < today:
+        warnings.append(
+            f"The meeting on {meeting} is too soon for a key decision: the notice had to be published by "
+            f"{long_date(timetable.notice_by)}, 28 clear days before it. Choose a later meeting, or agree the "
+            "urgency procedure with democratic services"
+        )
+    if timetable.report_due_on is not None and timetable.report_due_on < today:
+        warnings.append(
+            f"The report was due to democratic services by {long_date(timetable.report_due_on)}, "
+            f"{timetable.report_working_days} working days before the meeting on {meeting}"
+        )
+    if timetable.meeting_in_calendar is False:
+        warnings.append(f"The council's calendar has no {timetable.body} meeting on {meeting}: check the date")
+    return warnings
 
 
 def _cover(report: DecisionReport) -> list:
@@ -366,7 +635,7 @@ def report_for_display(pk: int, queryset=None) -> DecisionReport:
         queryset.select_related(
             "contract__buyer", "contract__provider", "option", "cycle__team", "submitted_by", "approved_by"
         )
-        .prefetch_related("contract__options", "options")
+        .prefetch_related("contract__options", "options", "cycle__replaces")
         .get(pk=pk)
     )
 
@@ -412,16 +681,19 @@ def _describe_changes(old, new) -> list[str]:
 def report_history(report: DecisionReport) -> list[HistoryEntry]:
     """Who changed the report or its options appraisal, when and why, newest first."""
     verbs = {"+": "created", "~": "changed", "-": "deleted"}
+    # Options are named as the report prints them; one it no longer prints (a route of another
+    # type of report) by its heading alone.
+    numbers = {option.kind: option.number for option in report_options(report)}
+
+    def option_words(record) -> str:
+        heading = ReportOption.HEADINGS[ReportOption.Kind(record.kind)].lower()
+        number = f" {numbers[record.kind]}" if record.kind in numbers else ""
+        return f"Option{number} ({heading}) {verbs[record.history_type]}"
+
     entries: list[tuple[tuple, HistoryEntry]] = []
     streams = [
         (report.history.select_related("history_user"), lambda r: f"Report {verbs[r.history_type]}", 1),
-        (
-            ReportOption.history.filter(report_id=report.pk).select_related("history_user"),
-            lambda r: (
-                f"Option {ReportOption.ORDER.index(r.kind) + 1} ({ReportOption.HEADINGS[ReportOption.Kind(r.kind)].lower()}) {verbs[r.history_type]}"
-            ),
-            0,
-        ),
+        (ReportOption.history.filter(report_id=report.pk).select_related("history_user"), option_words, 0),
     ]
     for records, describe, rank in streams:
         previous: dict[int, object] = {}

@@ -21,7 +21,7 @@ from access import policy
 from common import history
 from contracts.models import Contract
 
-from . import kpi_csv
+from . import checklist, kpi_csv
 from .models import (
     DecisionReport,
     KpiResult,
@@ -202,11 +202,20 @@ def report_create(
     report.full_clean()
     history.record(report, officer=officer, reason=reason)
     report.save()
-    for kind in ReportOption.ORDER:
+    _options_for_kind(report, officer=officer, reason=reason)
+    return report
+
+
+def _options_for_kind(report: DecisionReport, *, officer, reason: str) -> None:
+    """Give the report the options its type appraises, unwritten, keeping any it already has
+    (a report whose type changes keeps what was written for the other type, unprinted)."""
+    existing = set(report.options.values_list("kind", flat=True))
+    for kind in ReportOption.kinds_for(report.kind):
+        if kind in existing:
+            continue
         option = ReportOption(report=report, kind=kind)
         history.record(option, officer=officer, reason=reason)
         option.save()
-    return report
 
 
 @transaction.atomic
@@ -222,6 +231,8 @@ def report_update(
     locked.full_clean()
     history.record(locked, officer=officer, reason=reason)
     locked.save()
+    if "kind" in fields:
+        _options_for_kind(locked, officer=officer, reason=reason)
     return locked
 
 
@@ -247,27 +258,7 @@ def report_options_save(
 
 def submission_problems(report: DecisionReport) -> list[str]:
     """What stops a draft going for approval: the messages the officer sees, in page order."""
-    problems = []
-    if not report.meeting_date:
-        problems.append("Enter the meeting or decision date")
-    for field_name in ("responsible_member", "sponsor", "author"):
-        if not getattr(report, field_name).strip():
-            label = DecisionReport._meta.get_field(field_name).verbose_name
-            problems.append(f"Enter the {label}")
-    if not report.executive_summary.strip():
-        problems.append("Write the executive summary")
-    facts = report_facts(report)
-    if not facts.recommendations:
-        problems.append("Write at least one recommendation")
-    recommended = [o for o in facts.options if o.is_recommended]
-    if len(recommended) != 1:
-        problems.append("Choose the option the report recommends")
-    for option in facts.options:
-        if not option.description.strip():
-            problems.append(f"Describe option {option.number}: {option.heading.lower()}")
-    # The figures must agree with each other before anyone signs the report off.
-    problems.extend(warning for warning in facts.warnings if not warning.startswith("No monitoring returns"))
-    return problems
+    return checklist.submission_problems(report, report_facts(report))
 
 
 @transaction.atomic
@@ -356,8 +347,8 @@ def _check_four_eyes(report: DecisionReport, officer: AbstractBaseUser) -> None:
 
 def _decision_for(report: DecisionReport) -> str | None:
     """The decision the approved report records: the option its appraisal recommends."""
-    recommended = next((o for o in report.options.all() if o.is_recommended), None)
-    return recommended.kind if recommended else None
+    recommended = next((o for o in report_facts(report).options if o.is_recommended), None)
+    return recommended.decision if recommended else None
 
 
 def _record_decision(report: DecisionReport, *, officer: AbstractBaseUser, today: date) -> None:
@@ -421,6 +412,12 @@ def report_approve(*, report: DecisionReport, officer: AbstractBaseUser, reason:
     )
     name = pdf_filename(shown, f"v{version}", "approved")
     approval.pdf.save(name, ContentFile(pdf), save=False)
+    # The Word version from the same figures, kept beside it: its download is the approved text too.
+    from .docx import report_docx
+
+    document = report_docx(shown)
+    approval.docx_sha256 = hashlib.sha256(document).hexdigest()
+    approval.docx.save(name.removesuffix(".pdf") + ".docx", ContentFile(document), save=False)
     # Should the transaction roll back from here, the file is left without a row: harmless,
     # and better than a row without its file.
     approval.save()
@@ -434,6 +431,17 @@ def approved_pdf(approval: ReportApproval) -> bytes:
     if hashlib.sha256(pdf).hexdigest() != approval.sha256:
         raise ValueError(f"The stored PDF of {approval} does not match its SHA-256")
     return pdf
+
+
+def approved_docx(approval: ReportApproval) -> bytes | None:
+    """The approved Word document as stored, checked against its SHA-256; None if the approval has none."""
+    if not approval.docx:
+        return None
+    with approval.docx.open("rb") as stream:
+        document = stream.read()
+    if hashlib.sha256(document).hexdigest() != approval.docx_sha256:
+        raise ValueError(f"The stored Word document of {approval} does not match its SHA-256")
+    return document
 
 
 @transaction.atomic
@@ -522,3 +530,78 @@ def meeting_pack_render(*, meeting_date: date) -> list[int]:
             rendered_report_store(report=report, pdf=pdf)
         done.append(report_id)
     return done
+
+
+# --- Word documents -----------------------------------------------------------------------
+
+# The headings of what the tracker writes alone: allowed in an uploaded .docx, their text ignored.
+COMPUTED_HEADINGS = {
+    "options",
+    "procurement route options",
+    "implications",
+    "the procurement",
+    "estimated value",
+    "regime and notices",
+    "timetable",
+    "other implications",
+    "decision timetable",
+}
+IMPLICATION_HEADINGS = {
+    "policy": "policy_implications",
+    "financial": "resources_and_risk",
+    "legal": "legal_implications",
+    "equalities": "equalities_implications",
+    "risk": "risk_implications",
+    "carbon and energy management": "carbon_and_energy",
+    "social value": "social_value",
+}
+
+
+def report_docx_headings(report: DecisionReport) -> tuple[dict[str, str], dict[str, str]]:
+    """The report's headings as its .docx prints them: (heading -> field, option heading -> option kind)."""
+    from .docx import heading_key
+    from .selectors import report_options
+
+    sections = {
+        heading_key(str(DecisionReport._meta.get_field(name).verbose_name)): name
+        for name in checklist.section_fields(report)
+    }
+    sections.update(IMPLICATION_HEADINGS)
+    options = {
+        heading_key(f"Option {option.number}: {option.heading}"): option.kind for option in report_options(report)
+    }
+    return sections, options
+
+
+@transaction.atomic
+def report_text_from_docx(*, report: DecisionReport, data: bytes, officer: AbstractBaseUser | None) -> list[str]:
+    """Make a draft's text what an uploaded .docx says under each of the report's headings.
+
+    Sections whose heading is not in the document are left as they were; a document with a
+    heading the report does not have changes nothing (``reports.docx.DocxError``). Returns the
+    names of the sections the document held, for the officer's message.
+    """
+    from .docx import read_report_docx
+    from .selectors import report_for_display, report_options
+
+    locked = _locked_draft(report)
+    shown = report_for_display(locked.pk)
+    sections, options = report_docx_headings(shown)
+    text = read_report_docx(data, sections=sections, options=options, ignored=COMPUTED_HEADINGS)
+    reason = "Text uploaded from a Word document"
+    if text.fields:
+        report_update(report=locked, fields=text.fields, officer=officer, reason=reason)
+    if text.options:
+        current = {option.kind: option for option in shown.options.all()}
+        texts = {
+            kind: {name: getattr(option, name) for name in ("description", "benefits", "risks")}
+            for kind, option in current.items()
+        }
+        for kind, written in text.options.items():
+            texts[kind] = written
+        recommended = next((option.kind for option in current.values() if option.is_recommended), "")
+        report_options_save(report=locked, texts=texts, recommended=recommended, officer=officer)
+    labels = [str(DecisionReport._meta.get_field(name).verbose_name) for name in text.fields]
+    numbers = {option.kind: option.number for option in report_options(shown)}
+    labels += [f"option {numbers[kind]}" for kind in text.options if kind in numbers]
+    return labels

@@ -62,6 +62,19 @@ def report_figures(facts) -> dict[str, str]:
                 "Contracts replaced": "; ".join(cycle.replaces) or "None",
             }
         )
+    procurement = getattr(facts, "procurement", None)
+    if procurement:
+        figures["Estimated value including VAT"] = _money(procurement.value_with_vat)
+        figures["Estimated value excluding VAT"] = _money(procurement.value_without_vat)
+        figures["Regime"] = procurement.regime_label
+        for notice in procurement.notices:
+            figures[f"Notice {notice.title}"] = _day(notice.due_on)
+        for row in procurement.timetable:
+            figures[f"Milestone {row.title}"] = f"{_day(row.due_on)} ({row.status})"
+    timetable = getattr(facts, "timetable", None)
+    if timetable:
+        figures["Key-decision notice by"] = _day(timetable.notice_by)
+        figures["Report to democratic services by"] = _day(timetable.report_due_on)
     for number, recommendation in enumerate(facts.recommendations, start=1):
         figures[f"Recommendation 1.{number}"] = recommendation
     quarters = facts.kpis.quarters if facts.kpis else []
@@ -84,12 +97,33 @@ def report_figures(facts) -> dict[str, str]:
     return figures
 
 
+# Figures reports print since issue 23's second part (the procurement and the decision timetable).
+LATER_FIGURES = (
+    "Key-decision notice by",
+    "Report to democratic services by",
+    "Estimated value including VAT",
+    "Estimated value excluding VAT",
+    "Regime",
+    "Notice ",
+    "Milestone ",
+)
+
+
 def figures_changed(approved: dict[str, str], today: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(label, as approved, today) for each figure that differs, in the approved report's order."""
+    """(label, as approved, today) for each figure that differs, in the approved report's order.
+
+    A report approved before the tracker printed the later figures has none of them: they are
+    not changes to what was approved, so they are not listed as if they were.
+    """
     changed = []
     for label, was in approved.items():
         now = today.get(label, "No longer shown")
         if now != was:
             changed.append((label, was, now))
-    changed.extend((label, "Not shown", now) for label, now in today.items() if label not in approved)
+    approved_before_later_figures = not any(label.startswith(LATER_FIGURES) for label in approved)
+    changed.extend(
+        (label, "Not shown", now)
+        for label, now in today.items()
+        if label not in approved and not (approved_before_later_figures and label.startswith(LATER_FIGURES))
+    )
     return changed

@@ -30,6 +30,10 @@ WRITTEN = {
     "achievements": "All of these figures represent an increase on previous quarters.",
     "background": "The award of the original contract was agreed on 1 July 2014.",
     "contract_management": "The key governance processes include:\n\n- Quarterly contract monitoring meetings\n- Annual quality assessment",
+    "resources_and_risk": "The costs are contained within the current revenue budget.",
+    "legal_implications": "The contract adheres to the Council's standard terms and conditions.",
+    "equalities_implications": "The service supports women, men and children affected by domestic abuse.",
+    "risk_implications": "A re-tender would be unlikely to gain quality or value for money.",
     "implies_revenue": True,
     "implies_crime_and_disorder": True,
 }

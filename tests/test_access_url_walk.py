@@ -67,6 +67,8 @@ PERSONAL = {
 }
 # Your own API tokens, imports and spreadsheets: their owner (the officer) opens them; anyone else finds nothing.
 OWN = {"api:token-revoke", "notices:import-progress", "exports:spreadsheet", "exports:spreadsheet-file"}
+# Pages for the team's managers alone: an officer of the team is refused.
+MANAGERS_ONLY = {"commissioning:stage-timings-edit"}
 # Pages that change something: only people who may edit get past them.
 EDITING_WORDS = (
     "create",
@@ -118,6 +120,7 @@ class World:
     quality: object = None
     api_token: object = None
     import_job: object = None
+    service: object = None
     spreadsheet_job: object = None
 
 
@@ -178,8 +181,18 @@ def world(settings, tmp_path):
         quality=quality,
         api_token=api_token_create(user=people["officer"], name="Officer's script")[0],
         import_job=ImportJob.objects.create(officer=people["officer"], file_name="mk.json"),
+        service=_service(team_a, contract),
         spreadsheet_job=_ready_spreadsheet(people["officer"]),
     )
+
+
+def _service(team, contract):
+    """The service the contract covers (commissioning.Service), named like the contract."""
+    from commissioning.models import Service
+
+    service = Service.objects.create(team=team, name="Alpha refuge", category=contract.service_category)
+    service.contracts.set([contract])
+    return service
 
 
 def _ready_spreadsheet(officer):
@@ -234,6 +247,8 @@ def arguments(name: str, route: str, params: list[str], world: World) -> dict:
         ("contracts/<int:pk>/options/", {"pk": world.contract.pk, "option_pk": world.option.pk}),
         ("contracts/", {"pk": world.contract.pk}),
         ("cycles/", {"pk": world.cycle.pk}),
+        ("services/", {"pk": world.service.pk}),
+        ("teams/", {"pk": world.contract.team_id}),  # a team's stage timings
         ("milestones/", {"pk": world.milestone.pk}),
         (
             "reminders/",
@@ -327,6 +342,9 @@ def test_people_of_the_team_read_every_page_and_only_editors_get_past_editing_pa
             assert got.status_code == expected, (name, got.status_code)
         elif name in PERSONAL:
             assert got.status_code in (200, 302, 403, 405), (name, got.status_code)  # one's own settings
+        elif name in MANAGERS_ONLY and person != "manager":
+            assert got.status_code == 403, (name, got.status_code)
+            assert client.post(url).status_code == 403, name
         elif person == "viewer" and editing:
             assert got.status_code in (403, 405), (name, got.status_code)
             assert client.post(url).status_code in (403, 405), name

@@ -32,6 +32,7 @@ def test_an_officer_creates_a_token_a_script_reads_with_it_and_the_officer_revok
     page = browser_page
     sign_in_with_the_keyboard(page, "officer")
 
+    page.get_by_role("link", name="Settings and tools").click()
     page.get_by_role("link", name="API tokens", exact=True).click()
     expect(page.get_by_role("heading", name="API tokens", exact=True)).to_be_visible()
     accessible(page, "API tokens, none yet")

@@ -97,6 +97,8 @@ def test_an_officer_adds_a_milestone_and_sees_it_on_the_dashboard_and_in_the_cal
     page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_text("Provider briefing on the draft specification")).to_be_visible()
 
+    page.get_by_role("link", name="Settings and tools").click()
+    accessible(page, "settings and tools")
     page.get_by_role("link", name="Your calendar").click()
     accessible(page, "calendar settings")
     if page.get_by_role("button", name=re.compile("Create your calendar address")).count():
@@ -196,7 +198,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.get_by_label("Year", exact=True).fill("2027")
     page.get_by_label("Responsible Cabinet member").fill("Councillor Nolan (Cabinet Member for Public Safety)")
     page.get_by_label("Report sponsor").fill("Victoria Collins (Director of Adult Services)")
-    page.get_by_label("Author (optional)", exact=True).fill("Priya Shah (Commissioning Officer)")
+    page.get_by_label("Author", exact=True).fill("Priya Shah (Commissioning Officer)")
     page.get_by_role("button", name="Start the report").click()
     expect(page.get_by_text("Report started: write its sections next")).to_be_visible()
     report = DecisionReport.objects.get(contract=contract)
@@ -226,7 +228,7 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     expect(page.get_by_role("heading", name="Domestic Abuse Support Services in Milton Keynes")).to_be_visible()
     page.goto(report.get_absolute_url())
 
-    page.get_by_role("link", name=re.compile("^Sections")).click()
+    page.get_by_role("link", name="Executive summary and sections").click()
     expect(page.get_by_role("heading", name="Sections", level=1)).to_be_visible()
     accessible(page, "report sections")
     page.get_by_label("Executive summary").fill(
@@ -262,6 +264,10 @@ def test_an_officer_drafts_a_decision_report_and_a_manager_approves_it_and_downl
     page.keyboard.press("Space")
     expect(page.get_by_label("Revenue")).to_be_checked()
     expect(page.get_by_label("IT", exact=True)).to_be_checked()
+    page.get_by_label("Financial", exact=True).fill("Within the current revenue budget.")
+    page.get_by_label("Legal", exact=True).fill("The option is written into the contract.")
+    page.get_by_label("Equalities", exact=True).fill("No change for the people the service supports.")
+    page.get_by_label("Risk", exact=True).fill("Low: the provider meets its targets.")
     page.get_by_role("button", name="Save implications").click()
     expect(page.get_by_text("Implications saved")).to_be_visible()
     report.refresh_from_db()
@@ -307,18 +313,18 @@ def test_an_officer_records_market_engagement_from_the_imported_notice(browser_p
 
     # Importing: a form sent with no file, an empty file, then a file that is not JSON at all.
     page.get_by_role("link", name="Notices", exact=True).click()
-    page.get_by_role("button", name="Import OCDS").click()
-    expect(page.get_by_role("heading", name="Import OCDS", level=1)).to_be_visible()
+    page.get_by_role("button", name="Import notices").click()
+    expect(page.get_by_role("heading", name="Import notices", level=1)).to_be_visible()
     accessible(page, "OCDS import form")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(summary).to_be_focused()
-    expect(summary.get_by_role("link")).to_have_text(["Choose an OCDS file to import"])
-    expect(page.locator("#id_file-error")).to_contain_text("Choose an OCDS file to import")
+    expect(summary.get_by_role("link")).to_have_text(["Choose a file of notices to import"])
+    expect(page.locator("#id_file-error")).to_contain_text("Choose a file of notices to import")
     accessible(page, "OCDS import form with errors")
     summary.get_by_role("link").click()
-    expect(page.get_by_label("OCDS file")).to_be_focused()
+    expect(page.get_by_label("File of notices")).to_be_focused()
 
-    page.get_by_label("OCDS file").set_input_files(
+    page.get_by_label("File of notices").set_input_files(
         files=[{"name": "empty.json", "mimeType": "application/json", "buffer": b""}]
     )
     page.get_by_role("button", name="Import", exact=True).click()
@@ -326,7 +332,7 @@ def test_an_officer_records_market_engagement_from_the_imported_notice(browser_p
     accessible(page, "OCDS import form, empty file")
 
     # Not JSON at all: nothing is imported, and the page says the file could not be read.
-    page.get_by_label("OCDS file").set_input_files(
+    page.get_by_label("File of notices").set_input_files(
         files=[
             {"name": "minutes.json", "mimeType": "application/json", "buffer": b"Minutes of the market engagement day"}
         ]

@@ -139,7 +139,7 @@ def test_every_page_in_the_service_navigation_is_reached_and_gone_round_with_the
     page = browser_page
     sign_in_with_the_keyboard(page, "officer")
     items = page.locator("#navigation a").all_inner_texts()
-    assert {"Dashboard", "Contracts", "Timeline", "Reports", "Your calendar"} <= set(items), items
+    assert {"Dashboard", "Contracts", "Timeline", "Reports", "Notices"} <= set(items), items
     for item in items:
         # From the top of the page (or the skip link, after going round) along the navigation.
         tab_to(page, item)

@@ -264,7 +264,7 @@ def test_a_new_address_replaces_the_old_one(client):
     old_address = feed_address(officer)
     client.force_login(officer)
 
-    response = client.post(reverse("commissioning:calendar-regenerate"), follow=True)
+    response = client.post(reverse("commissioning:calendar-regenerate"), {"confirmed": "yes"}, follow=True)
     client.logout()
 
     new_address = reverse("commissioning:calendar-feed", args=[CalendarFeed.objects.get(user=officer).token])
@@ -328,3 +328,18 @@ def test_a_new_address_needs_a_post(client):
     client.force_login(officer)
     assert client.get(reverse("commissioning:calendar-regenerate")).status_code == 405
     assert CalendarFeed.objects.get(user=officer).token == token
+
+
+def test_a_new_address_is_only_made_once_the_officer_confirms_it(client):
+    officer = make_user(role=roles.OFFICER)
+    token = calendar_feed_regenerate(user=officer).token
+    client.force_login(officer)
+
+    page = client.get(reverse("commissioning:calendar-settings")).content.decode()
+    assert 'href="?confirm=new-address#new-address">Create a new address</a>' in page
+    asked = client.post(reverse("commissioning:calendar-regenerate"), follow=True).content.decode()
+
+    assert "Are you sure? Every calendar subscribed to the address above stops updating" in asked
+    assert "Yes, create a new address" in asked
+    assert CalendarFeed.objects.get(user=officer).token == token  # nothing changed yet
+    assert 'data-module="app-copy" data-copy-from="calendar-address"' in page

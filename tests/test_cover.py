@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from commissioning.cover import Cycle, OpenOption, Period, Term, service_boundaries
+from commissioning.cover import Cycle, OpenOption, Period, Term, gaps_opened, service_boundaries
 from commissioning.models import STAGE_ORDER
 
 STAGES = {stage.value: index for stage, index in STAGE_ORDER.items()}
@@ -327,3 +327,112 @@ def test_a_terminated_contract_cannot_be_bridged_by_its_options():
 
     assert boundary.gap == Period(date(2027, 1, 1), date(2027, 2, 28))
     assert (boundary.bridging, boundary.options_fall_short) == ((), True)
+
+
+# --- no successor -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chain", "cycles", "today", "no_successor", "words"),
+    [
+        (
+            [REFUGE],
+            {},
+            NOVEMBER_2026,
+            True,
+            "Nothing replaces MK-SPF-REFUGE: Refuge's cover ends on 28 February 2027",
+        ),
+        # Ended with nothing after it: kept, however long ago, and said in the past tense.
+        (
+            [REFUGE],
+            {},
+            date(2029, 6, 1),
+            True,
+            "Refuge has had no contract since 1 March 2027: nothing replaces MK-SPF-REFUGE",
+        ),
+        # A cycle replacing it plans the successor until the old cover has ended without one.
+        ([REFUGE], {"MK-SPF-REFUGE": [cycle()]}, NOVEMBER_2026, False, ""),
+        (
+            [REFUGE],
+            {"MK-SPF-REFUGE": [cycle()]},
+            date(2027, 5, 1),
+            True,
+            "Refuge has had no contract since 1 March 2027: nothing replaces MK-SPF-REFUGE",
+        ),
+        ([REFUGE, new(date(2027, 3, 1))], {}, NOVEMBER_2026, False, ""),
+        # A longer contract running beside it keeps the service covered.
+        ([REFUGE, Term("MK-REFUGE-PARALLEL", date(2019, 1, 1), date(2030, 12, 31))], {}, NOVEMBER_2026, False, ""),
+        (
+            [REFUGE, Term("MK-REFUGE-PARALLEL", date(2019, 1, 1), date(2030, 12, 31))],
+            {},
+            date(2027, 5, 1),
+            False,
+            "",
+        ),
+        # Recommissioning not due yet (it should start on 1 September 2027): not flagged yet.
+        (
+            [Term("MK-SPF-REFUGE", date(2020, 3, 1), date(2029, 2, 28), recommission_by=date(2027, 9, 1))],
+            {},
+            NOVEMBER_2026,
+            False,
+            "",
+        ),
+        (
+            [Term("MK-SPF-REFUGE", date(2020, 3, 1), date(2029, 2, 28), recommission_by=date(2026, 9, 1))],
+            {},
+            NOVEMBER_2026,
+            True,
+            "Nothing replaces MK-SPF-REFUGE: Refuge's cover ends on 28 February 2029",
+        ),
+        # A decided end of cover is not a missing successor.
+        (
+            [Term("MK-SPF-REFUGE", date(2020, 3, 1), FRAMEWORK_END, decision="decommission")],
+            {},
+            NOVEMBER_2026,
+            False,
+            "",
+        ),
+    ],
+    ids=[
+        "ends with nothing after",
+        "ended with nothing after",
+        "a cycle replaces it",
+        "the cycle's contract never came",
+        "a successor",
+        "a longer parallel contract",
+        "a longer parallel contract, after the end",
+        "recommissioning not due yet",
+        "recommissioning due",
+        "decommissioning decided",
+    ],
+)
+def test_a_service_whose_last_contract_ends_with_nothing_after_it_has_no_successor(
+    chain, cycles, today, no_successor, words
+):
+    found = [b for b in boundaries(*chain, cycles=cycles, today=today) if b.old.reference == "MK-SPF-REFUGE"]
+
+    assert [b.no_successor for b in found] == ([no_successor] if found else [])
+    assert [b.no_successor_words for b in found if b.no_successor] == ([words] if words else [])
+    if words:
+        assert found[0].summary == words
+
+
+def test_an_ended_contract_whose_successor_started_is_still_history():
+    assert [b.old.reference for b in boundaries(REFUGE, new(date(2027, 3, 1)), today=date(2027, 6, 1))] == [
+        "MK-DASS-2027"
+    ]
+
+
+# --- gaps opened by a change ---------------------------------------------------------------------
+
+
+def test_only_the_gaps_a_change_opened_or_moved_are_new():
+    before = boundaries(REFUGE, new(date(2027, 4, 1)))
+    same = boundaries(REFUGE, new(date(2027, 4, 1)))
+    later = boundaries(REFUGE, new(date(2027, 5, 1)))
+    continuous = boundaries(REFUGE, new(date(2027, 3, 1)))
+
+    assert gaps_opened(before, same) == []
+    assert [b.gap for b in gaps_opened(before, later)] == [Period(date(2027, 3, 1), date(2027, 4, 30))]
+    assert [b.gap for b in gaps_opened(continuous, before)] == [Period(date(2027, 3, 1), date(2027, 3, 31))]
+    assert gaps_opened(before, continuous) == []

@@ -71,7 +71,8 @@ def test_the_2027_milton_keynes_contract_runs_to_a_leap_day_with_a_2034_maximum_
     # The last option ends exactly on the maximum extent date.
     assert contract.option_periods()[2].end == date(2034, 2, 28)
     assert contract.lead_officer.username == "officer"
-    assert "Assumption" in contract.description
+    # Assumptions sit in the record's Sources, not its description (issue 25).
+    assert "Assumption" in contract.sources and "Assumption" not in contract.description
 
 
 @pytest.mark.django_db
@@ -237,3 +238,25 @@ def test_it_refuses_to_load_in_production(settings):
     with pytest.raises(CommandError, match="DJANGO_ENV=production"):
         load_demo()
     assert not (settings.VAR_DIR / "demo-password.txt").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_reads_like_a_councils_records_with_its_sources_kept_apart(client):
+    from commissioning.models import CommissioningCycle, Milestone
+
+    load_demo()
+
+    assert not Organisation.objects.filter(name__icontains="not named").exists()
+    for model in (Contract, CommissioningCycle, Milestone):
+        for record in model.objects.all():
+            assert "Assumption" not in record.description, record
+            assert "(not named in the seeds)" not in record.description, record
+            assert not re.search(
+                r"\d{4}-\d\d-\d\dT|tender\.|planning\.",
+                record.description + record.conflict_note if model is Milestone else record.description,
+            ), record
+    partnership = Contract.objects.get(reference="MK-SPF-2020")
+    client.force_login(get_user_model().objects.get(username="officer"))
+    page = client.get(partnership.get_absolute_url()).content.decode()
+    sources = page[page.index('id="sources"') :]
+    assert "Assumptions: starts 1 March 2020" in sources

@@ -109,7 +109,7 @@ def test_market_engagement_responses_are_due_at_noon_on_12_march_2026_with_the_o
     # 12 noon in London in March is 12:00 GMT.
     assert responses.due_at == datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
     assert responses.due_on == date(2026, 3, 12)
-    assert "23:59:59" in responses.conflict_note and "12 noon" in responses.conflict_note
+    assert "11:59pm on 12 March 2026" in responses.conflict_note and "12 noon" in responses.conflict_note
     assert "017566-2026" in responses.description
 
 

@@ -159,7 +159,7 @@ def test_the_download_holds_every_page_of_the_register_not_just_the_first(client
         make_contract(reference=f"MK-{number:03d}", team=team, option_months=())
     client.force_login(officer)
 
-    assert "showing 1 to 25" in client.get(reverse("contracts:register")).content.decode()
+    assert "27 contracts, showing 25 at a time" in client.get(reverse("contracts:register")).content.decode()
     assert len(read_csv(download(client, "register-csv"))[1]) == 27
 
 

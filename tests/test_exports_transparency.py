@@ -243,7 +243,7 @@ def demo(demo_once):
 
 MK = "Milton Keynes City Council"
 MK_TEAM = "Domestic abuse commissioning team"
-PARTNERSHIP = "Milton Keynes Domestic Abuse Partnership (provider not named in the seeds)"
+PARTNERSHIP = "Milton Keynes Domestic Abuse Partnership"
 
 
 @db

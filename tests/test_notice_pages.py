@@ -76,7 +76,7 @@ def test_an_upload_without_a_file_shows_the_error_beside_the_field_and_in_the_su
     page = text(client.post(reverse("notices:import"), {}))
 
     assert "There is a problem" in page
-    assert page.count("Choose an OCDS file to import") == 2
+    assert page.count("Choose a file of notices to import") == 2
 
 
 def test_a_50_mb_upload_is_refused_with_a_clear_message_before_it_is_read(client):
@@ -363,5 +363,5 @@ def test_the_notices_page_lists_notices_newest_first_with_the_choices_waiting_an
 
     assert page.index("017566-2026") < page.index("062060-2025")
     assert "Waiting for a decision" in page and "Market engagement responses due: when it is due" in page
-    assert "Import OCDS" not in page  # viewers cannot import
+    assert "Import notices" not in page  # viewers cannot import
     assert [release["ocid"] for release in json.loads(download.content)["releases"]] == [MK_OCID]

@@ -154,11 +154,11 @@ def test_the_template_downloads_and_imports_as_it_is(client, team, officer):
     assert preview.rows[0].proposed.options == (12, 12)
 
 
-def test_the_navigation_offers_import_to_officers_not_viewers(client, team, officer):
+def test_settings_and_tools_offer_import_to_officers_not_viewers(client, team, officer):
     client.force_login(officer)
-    assert "Import contracts" in text(client.get(reverse("contracts:register")))
+    assert "Import contracts" in text(client.get(reverse("tools")))
     client.force_login(make_user(role=roles.VIEWER, teams=[team]))
-    assert "Import contracts" not in text(client.get(reverse("contracts:register")))
+    assert "Import contracts" not in text(client.get(reverse("tools")))
 
 
 # --- a large file: a Celery job with a progress page ------------------------------------------

@@ -31,10 +31,13 @@ SECTION_HEADINGS = [
     "4.4 Option 4: Decommission",
     "5. Implications",
     "5.1 Policy",
-    "5.2 Resources and risk",
-    "5.3 Carbon and energy management",
-    "5.4 Legal",
-    "5.5 Other implications",
+    "5.2 Financial",
+    "5.3 Legal",
+    "5.4 Equalities",
+    "5.5 Risk",
+    "5.6 Carbon and energy management",
+    "5.7 Social value",
+    "5.8 Other implications",
     "Background papers",
 ]
 
@@ -193,8 +196,8 @@ def test_a_recommissioning_report_about_a_cycle_gives_the_cycles_figures():
 
     assert "Recommissioning approval – Domestic abuse support services 2027" in text
     assert (
-        "is at the market engagement stage. The new contracts are due to start on 1 March 2027. Their estimated value is £4,400,000."
-        in text
+        "is at the market engagement stage. The new contracts are due to start on 1 March 2027. Their estimated "
+        "value is £4,400,000 including VAT (£3,666,666.67 excluding VAT)." in text
     )
     assert "MK-SPF-2020: Domestic Abuse Strategic Partnership Framework" in text
     assert "No recommendations written yet." in text

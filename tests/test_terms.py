@@ -124,3 +124,14 @@ def test_a_part_year_at_the_end_counts_as_a_year():
 )
 def test_add_months_clamps_to_the_end_of_a_shorter_month(day, months, moved):
     assert terms.add_months(day, months) == moved
+
+
+def test_the_term_in_months_is_worked_out_from_the_day_it_ends():
+    assert terms.months_ending_on(date(2027, 3, 1), date(2032, 2, 29)) == 60
+    assert terms.months_ending_on(date(2014, 9, 1), date(2017, 8, 31)) == 36
+    assert terms.months_ending_on(date(2027, 1, 31), date(2027, 2, 28)) == 1  # the month-end convention
+
+
+def test_an_end_that_is_not_a_whole_number_of_months_gives_no_term():
+    assert terms.months_ending_on(date(2027, 3, 1), date(2032, 3, 15)) is None
+    assert terms.months_ending_on(date(2027, 3, 1), date(2027, 2, 1)) is None

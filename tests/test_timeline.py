@@ -387,7 +387,7 @@ def test_the_page_draws_the_terms_and_milestones_and_lists_the_same_dates_in_a_t
     assert "Extension 1 exercised: 1 September 2017 to 31 August 2019" in row
     assert "Option 2 (1 year, available): 1 September 2019 to 31 August 2020" in row
     assert "31 August 2020" in row
-    assert "14 November 2018: Quality visit to the refuge (scheduled)" in row
+    assert "14 November 2018: Quality visit to the refuge Scheduled" in row
 
 
 @pytest.mark.django_db
@@ -401,7 +401,7 @@ def test_a_timed_milestone_shows_its_london_time_not_utc(client):
     page = client.get(reverse("commissioning:timeline")).content.decode()
 
     assert "MK-DASS-2027. Tender deadline: 29 March 2027 at 12:00 (scheduled)" in titles(svg_of(page))
-    assert "29 March 2027 at 12:00: Tender deadline (scheduled)" in table_row(page, "MK-DASS-2027")
+    assert "29 March 2027 at 12:00: Tender deadline Scheduled" in table_row(page, "MK-DASS-2027")
 
 
 @pytest.mark.django_db
@@ -421,7 +421,11 @@ def test_a_cycle_is_a_row_from_its_first_milestone_to_the_new_contracts_start(cl
         "12 March 2026 to 28 February 2027" in shown
     )
     assert "Domestic abuse support services 2027. New contracts start: 1 March 2027" in shown
-    assert "Market engagement responses due (scheduled)" in page.split('id="timeline-cycles"')[1]
+    # By November 2026 the March responses are overdue: red, as on every other page.
+    assert (
+        'Market engagement responses due <strong class="govuk-tag govuk-tag--red app-milestone-status">Overdue'
+        in page.split('id="timeline-cycles"')[1]
+    )
 
 
 @pytest.mark.django_db

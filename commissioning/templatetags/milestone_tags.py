@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.html import format_html
 
 from common.history import person_name
 
@@ -24,17 +26,25 @@ def milestone_when(milestone) -> str:
     return f"{start:%-d %B %Y} at {start:%H:%M} to {end:%-d %B %Y} at {end:%H:%M}"
 
 
-MILESTONE_TAGS = {
-    "scheduled": "govuk-tag--blue",
-    "met": "govuk-tag--green",
-    "missed": "govuk-tag--red",
-    "cancelled": "govuk-tag--grey",
-}
+@register.simple_tag(takes_context=True)
+def milestone_status(context, milestone) -> str:
+    """The one status tag of a milestone on every page: ``{% milestone_status milestone %}``.
 
-
-@register.filter
-def milestone_tag(status) -> str:
-    return MILESTONE_TAGS.get(str(status), "govuk-tag--grey")
+    Its words and colour come from ``Milestone.shown_status`` on the page's ``today`` (else
+    today in London); an overdue one says by how long ("Overdue by 260 days").
+    """
+    today = context.get("today") or timezone.localdate()
+    shown = milestone.shown_status(today)
+    label = shown.label
+    if shown.key == "overdue":
+        days = (today - milestone.due_on).days
+        label = f"{label} by {days:,} day{pluralize(days)}"
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} app-milestone-status" data-status="{}">{}</strong>',
+        shown.colour,
+        shown.key,
+        label,
+    )
 
 
 STAGE_TAGS = {

@@ -18,6 +18,7 @@ from contracts.models import Contract
 from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
+from .gaps import WarnsOfGapsOpened
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,14 @@ class CycleDetailView(Permission, DetailView):
             "can_add_milestone": user.has_perm("commissioning.add_milestone"),
             "today": timezone.localdate(),
             "cover": selectors.cycle_cover_of(cycle, today=timezone.localdate()),
+            "can_change_timings": policy.teams_whose_timings_may_change(user).filter(pk=cycle.team_id).exists(),
         }
         if can_change and "stage_form" not in kwargs:
             context["stage_form"] = CycleStageForm(current_stage=cycle.stage)
         return super().get_context_data(**context, **kwargs)
 
 
-class CycleFormMixin(ServiceFormMixin):
+class CycleFormMixin(WarnsOfGapsOpened, ServiceFormMixin):
     template_name = "commissioning/cycle_form.html"
     form_class = CycleForm
     reason = ""
@@ -154,7 +156,7 @@ class CycleUpdateView(Permission, CycleFormMixin, UpdateView):
     success_message = "Cycle {cycle.name} updated"
 
 
-class CycleStageView(Permission, ServiceFormMixin, FormView):
+class CycleStageView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Move a cycle to another stage. The reason is required: it is what the history shows."""
 
     permission_required = "commissioning.change_commissioningcycle"
@@ -185,7 +187,7 @@ class CycleStageView(Permission, ServiceFormMixin, FormView):
         return redirect(self.cycle)
 
 
-class DecisionView(Permission, ServiceFormMixin, FormView):
+class DecisionView(Permission, WarnsOfGapsOpened, ServiceFormMixin, FormView):
     """Record the decision for an expiring contract, or for the contracts a cycle replaces."""
 
     template_name = "commissioning/decision_form.html"

@@ -36,6 +36,8 @@ def calendar_settings(request):
             "feed": feed,
             "feed_url": _feed_url(request, feed) if feed else None,
             "sees_milestones": request.user.has_perm("commissioning.view_milestone"),
+            # "Create a new address" breaks every subscription: the page asks first (issue 25).
+            "confirming": feed is not None and request.GET.get("confirm") == "new-address",
         },
     )
 
@@ -43,6 +45,8 @@ def calendar_settings(request):
 @require_POST
 def calendar_regenerate(request):
     had_feed = CalendarFeed.objects.filter(user=request.user).exists()
+    if had_feed and request.POST.get("confirmed") != "yes":
+        return redirect(reverse("commissioning:calendar-settings") + "?confirm=new-address#new-address")
     calendar_feed_regenerate(user=request.user)
     if had_feed:
         messages.success(

@@ -7,6 +7,8 @@ those facts.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -83,19 +85,21 @@ def timeline_cycles(*, user, team: Team | None) -> list[CommissioningCycle]:
     return list(cycles.order_by("target_start_date", "name"))
 
 
-def milestone_facts(milestone: Milestone) -> timeline.MilestoneFacts:
+def milestone_facts(milestone: Milestone, today: date) -> timeline.MilestoneFacts:
+    shown = milestone.shown_status(today)
     return timeline.MilestoneFacts(
         day=milestone.due_on,
         title=milestone.title,
-        status=milestone.status,
-        status_label=milestone.get_status_display(),
+        status=shown.key,
+        status_label=shown.label,
+        status_colour=shown.colour,
         at=timezone.localtime(milestone.due_at) if milestone.due_at else None,
         ends_at=timezone.localtime(milestone.ends_at) if milestone.due_at and milestone.ends_at else None,
         conflict_note=milestone.conflict_note,
     )
 
 
-def contract_facts(contract: Contract, *, with_milestones: bool) -> timeline.ContractFacts:
+def contract_facts(contract: Contract, *, with_milestones: bool, today: date) -> timeline.ContractFacts:
     periods = contract.option_periods()
     options = sorted(contract.options.all(), key=lambda option: option.sequence)
     return timeline.ContractFacts(
@@ -119,20 +123,20 @@ def contract_facts(contract: Contract, *, with_milestones: bool) -> timeline.Con
             )
             for option in options
         ),
-        milestones=tuple(milestone_facts(m) for m in contract.milestones.all()) if with_milestones else (),
+        milestones=tuple(milestone_facts(m, today) for m in contract.milestones.all()) if with_milestones else (),
         terminated_on=contract.terminated_on,
         parent_reference=contract.parent.reference if contract.parent else "",
     )
 
 
-def cycle_facts(cycle: CommissioningCycle, *, with_milestones: bool) -> timeline.CycleFacts:
+def cycle_facts(cycle: CommissioningCycle, *, with_milestones: bool, today: date) -> timeline.CycleFacts:
     return timeline.CycleFacts(
         name=cycle.name,
         url=cycle.get_absolute_url(),
         stage=Stage(cycle.stage).label,
         target_start=cycle.target_start_date,
         replaces=tuple(contract.reference for contract in cycle.replaces.all()),
-        milestones=tuple(milestone_facts(m) for m in cycle.milestones.all()) if with_milestones else (),
+        milestones=tuple(milestone_facts(m, today) for m in cycle.milestones.all()) if with_milestones else (),
     )
 
 
@@ -160,12 +164,15 @@ class TimelineView(Permission, TemplateView):
 
         with_milestones = user.has_perm("commissioning.view_milestone")
         contracts = [
-            contract_facts(c, with_milestones=with_milestones)
+            contract_facts(c, with_milestones=with_milestones, today=today)
             for c in timeline_contracts(user=user, team=team, window=window)
         ]
         cycles = []
         if user.has_perm("commissioning.view_commissioningcycle"):
-            cycles = [cycle_facts(c, with_milestones=with_milestones) for c in timeline_cycles(user=user, team=team)]
+            cycles = [
+                cycle_facts(c, with_milestones=with_milestones, today=today)
+                for c in timeline_cycles(user=user, team=team)
+            ]
         services = [
             service_facts(service) for service in selectors.services_cover_for(user=user, today=today, team=team)
         ]

@@ -17,10 +17,26 @@ _CLASSES = {
 }
 
 
+DASHES = "---------"
+
+
+def word_the_empty_choice(field) -> None:
+    """A select's empty choice in words, not Django's dashes (issue 25): "Choose one" where an
+    answer is needed, "None" where it may be left empty."""
+    words = "Choose one" if field.required else "None"
+    if getattr(field, "empty_label", None) == DASHES:
+        field.empty_label = words  # a ModelChoiceField's iterator reads it as the select renders
+    elif isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
+        choices = list(field.widget.choices)
+        if any(label == DASHES for _, label in choices):
+            field.widget.choices = [(value, words if label == DASHES else label) for value, label in choices]
+
+
 @register.filter
 def govuk_widget(bound_field):
     """Render a field's widget with GOV.UK classes and its hint and error wired up for screen readers."""
     widget = bound_field.field.widget
+    word_the_empty_choice(bound_field.field)
     describedby = []
     if bound_field.help_text:
         describedby.append(f"{bound_field.auto_id}-hint")
@@ -50,6 +66,23 @@ def is_checkbox(bound_field) -> bool:
 @register.filter
 def is_date_input(bound_field) -> bool:
     return getattr(bound_field.field.widget, "is_date_input", False)
+
+
+def _anchor(bound_field) -> str:
+    return f"{bound_field.auto_id}_day" if is_date_input(bound_field) else bound_field.id_for_label
+
+
+@register.filter
+def error_anchor(form) -> str:
+    """Where an error about the whole form links to in the error summary: the first field with
+    an error, else the first field shown (issue 25: such errors linked to nothing). Given an
+    id already (a page's own ``non_field_anchor``), that id."""
+    if isinstance(form, str):
+        return form
+    fields = [field for field in form if not field.is_hidden]
+    with_errors = [field for field in fields if field.errors]
+    chosen = (with_errors or fields or [None])[0]
+    return _anchor(chosen) if chosen is not None else ""
 
 
 @register.filter

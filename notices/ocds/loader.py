@@ -241,6 +241,8 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     applied: bool = True
+    # The disagreements this release raised, as {"id": ..., "subject": ...}: the result page links to each.
+    disagreements: list[dict] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -520,6 +522,7 @@ class _Run:
         self.today = options.today or timezone.localdate()
         self.reason = f"From release {parsed.release_id}"[:REASON_LENGTH]
         self.changes: list[str] = []
+        self.disagreements: list[dict] = []
         self.release: Release | None = None
         self.imported: dict[str, ImportedValue] | None = None  # the cycle's, by key, loaded once
         self.cycle_changed = False
@@ -659,7 +662,18 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         cycle_name=cycle.name,
         changes=run.changes,
         applied=applied,
+        disagreements=_still_open(run.disagreements),
     )
+
+
+def _still_open(disagreements: list[dict]) -> list[dict]:
+    """The disagreements a release raised that its own changes did not settle."""
+    open_ids = set(
+        Conflict.objects.filter(pk__in=[d["id"] for d in disagreements], status=Conflict.Status.OPEN).values_list(
+            "pk", flat=True
+        )
+    )
+    return [d for d in disagreements if d["id"] in open_ids]
 
 
 def _has_duties(run: _Run, cycle: CommissioningCycle) -> bool:
@@ -925,6 +939,7 @@ def _conflict(run: _Run, cycle, *, subject: str, path: str, ours: str, theirs: s
     )
     run.record(conflict)
     conflict.save()
+    run.disagreements.append({"id": conflict.pk, "subject": conflict.subject})
     return conflict
 
 
@@ -1148,6 +1163,10 @@ def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None
     return contract
 
 
+# The contract field a notice's contractPeriod date sets when the officer chooses it ("end_date"
+# is the end of the initial term: the term in months is worked out from it, contracts/terms.py).
+CONTRACT_DATE_FIELDS = {"startDate": "start_date", "endDate": "end_date", "maxExtentDate": "max_extent_date"}
+
 CONTRACT_LABELS = {
     "total_value": "total value",
     "max_extent_date": "maximum extent date",
@@ -1177,7 +1196,7 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
             changed.append(f"{label} {_words_for(name, ours)} → {_words_for(name, new)}")
             continue
         subject = f"{contract.reference}: {label}"
-        theirs = f"{_words_for(name, new)} ({award.path})"
+        theirs = _words_for(name, new)
         if Conflict.objects.filter(
             contract=contract, subject=subject, theirs=theirs, status=Conflict.Status.OPEN
         ).exists():
@@ -1189,7 +1208,7 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
             path=award.path,
             ours=_words_for(name, ours),
             theirs=theirs,
-            theirs_value=None if name == "end_date" else {"target": "contract", "field": name, "value": new},
+            theirs_value={"target": "contract", "field": name, "value": new},
             contract=contract,
         )
         run.changes.append(
@@ -1382,25 +1401,34 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         ("maximum extent date", contract.max_extent_date, parsed_lot.max_extent, "maxExtentDate"),
     ]
     for label, ours, theirs, field_name in pairs:
+        subject = f"{contract.reference}: {label}"
+        if theirs is not None and ours == theirs.day:
+            # The notices now agree with the tracker: an earlier disagreement is over.
+            services.conflicts_close_superseded(contract=contract, subject=subject, officer=run.officer)
         if theirs is None or ours == theirs.day:
             continue
-        subject = f"{contract.reference}: {label}"
-        theirs_words = f"{long_date(theirs.day)} ({parsed_lot.path}.contractPeriod.{field_name} is {theirs.written})"
-        if Conflict.objects.filter(contract=contract, subject=subject, theirs=theirs_words).exists():
+        theirs_words = long_date(theirs.day)
+        if Conflict.objects.filter(
+            contract=contract, subject=subject, theirs=theirs_words, status=Conflict.Status.OPEN
+        ).exists():
             continue
         _conflict(
             run,
             cycle,
             subject=subject,
-            path=f"{parsed_lot.path}.contractPeriod.{field_name}",
+            path=f"{parsed_lot.path}.contractPeriod.{field_name} is {theirs.written}",
             ours=long_date(ours) if ours else "not set",
             theirs=theirs_words,
-            theirs_value=None,
+            theirs_value={
+                "target": "contract",
+                "field": CONTRACT_DATE_FIELDS[field_name],
+                "value": theirs.day.isoformat(),
+            },
             contract=contract,
         )
         run.changes.append(
             f"{contract.reference}'s {label} is {long_date(ours) if ours else 'not set'}; the notice says "
-            f"{long_date(theirs.day)}. Contracts are changed on their own page, so it is left as it is."
+            f"{long_date(theirs.day)} (the officer chooses)"
         )
 
 
@@ -1432,7 +1460,7 @@ def _same(a: dict, b: dict) -> bool:
 def _when(value: dict, spec: MilestoneSpec | None = None) -> str:
     words = services._when_words(value)
     if spec is not None and not value.get("due_at") and "T23:59:59" in spec.due.written:
-        words += f"; the notice gives {spec.due.written}"
+        words += "; the notice gives 11:59pm that day"
     return words
 
 
@@ -1470,8 +1498,8 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
         run,
         cycle,
         subject=f"{milestone.title}: when it is due",
-        path=f"{spec.path} and its description",
-        ours=f"{current_words}, from the notice's {spec.path.rsplit('.', 1)[-1]} ({spec.due.written})",
+        path=f"{spec.path} is {spec.due.written}, and its description",
+        ours=f"{current_words}, from the notice's date",
         theirs=f"{text_words}: the notice's own text says '{alternative.quote}'",
         theirs_value={"target": "milestone", **text_value},
         milestone=milestone,
@@ -1479,9 +1507,9 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
     )
     services._append_conflict_note(
         milestone,
-        f"The notice's text gives '{alternative.quote}' ({text_words}), but its structured date "
-        f"{spec.path} is {spec.due.written} ({current_words}). The milestone follows the structured date "
-        f"until an officer chooses (release {run.parsed.release_id}).",
+        f"The notice's text says '{alternative.quote}' ({text_words}), but its date field says "
+        f"{current_words}{' (11:59pm that day)' if 'T23:59:59' in spec.due.written else ''}. "
+        "The milestone follows the date field until an officer chooses.",
         officer=run.officer,
         reason=run.reason,
     )
@@ -1507,7 +1535,9 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
                 title=spec.title[:255],
                 due_on=spec.due_on,
                 due_at=spec.due_at,
-                description=f"{description}\n\nFrom release {run.parsed.release_id} ({spec.path}).".strip(),
+                description=description.strip(),
+                # Where it came from goes in the milestone's Sources, not its description (issue 25).
+                sources=f"From release {run.parsed.release_id} ({spec.path}).",
                 owner=cycle.lead_officer,
                 source=Milestone.Source.IMPORTED,
                 officer=run.officer,
@@ -1581,22 +1611,21 @@ def _disagree(
         run,
         cycle,
         subject=f"{milestone.title}: when it is due",
-        path=spec.path,
+        path=f"{spec.path} is {spec.due.written}",
         ours=f"{ours}, entered in the tracker",
-        theirs=f"{theirs}: {spec.path} is {spec.due.written}",
+        theirs=theirs,
         theirs_value={"target": "milestone", **new, "ends_at": None},
         milestone=milestone,
         imported_value=imported,
     )
     services._append_conflict_note(
         milestone,
-        f"Release {run.parsed.release_id} gives {spec.path} as {spec.due.written}, which is {theirs}; "
-        f"the tracker keeps {ours} until an officer chooses.",
+        f"A notice of {long_date(run.parsed.date.day)} says {theirs}; the tracker keeps {ours} until an officer chooses.",
         officer=run.officer,
         reason=run.reason,
     )
     run.changes.append(
-        f"'{milestone.title}': kept {ours}, entered in the tracker; the notice says {theirs} ({spec.due.written}): the officer chooses"
+        f"'{milestone.title}': kept {ours}, entered in the tracker; the notice says {theirs}: the officer chooses"
     )
 
 

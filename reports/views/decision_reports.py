@@ -17,10 +17,11 @@ from access import policy
 from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
 
-from .. import selectors, services
+from .. import checklist, selectors, services
 from ..forms import (
     OptionsAppraisalForm,
     ReportDetailsForm,
+    ReportDocxUploadForm,
     ReportImplicationsForm,
     ReportSectionsForm,
     ReturnToDraftForm,
@@ -106,7 +107,8 @@ class ReportDetailView(Permission, ReportMixin, TemplateView):
             can_edit=can_edit and report.is_draft,
             can_approve=submitted and user.has_perm(services.APPROVE_PERMISSION),
             approval_refused=services.four_eyes_refusal(report, user) if submitted else "",
-            to_do=services.submission_problems(report) if report.is_draft and can_edit else [],
+            tasks=checklist.report_tasks(report, facts) if report.is_draft and can_edit else [],
+            to_do=checklist.submission_problems(report, facts) if report.is_draft and can_edit else [],
             rendered=RenderedReport.objects.filter(report=report).defer("pdf").first(),
             return_form=ReturnToDraftForm(),
             approvals=approvals,
@@ -260,7 +262,7 @@ class ReportOptionsView(DraftFormView):
     done = "Options appraisal saved"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "options": sorted(self.report.options.all(), key=lambda o: o.number)}
+        return {**super().get_form_kwargs(), "options": selectors.report_options(self.report)}
 
     def save(self, form) -> None:
         services.report_options_save(
@@ -372,3 +374,55 @@ class StoredPdfView(Permission, ReportMixin, View):
             return render(request, "reports/stored_pdf_missing.html", {"report": self.report})
         stamp = timezone.localtime(rendered.rendered_at).strftime("%Y%m%d-%H%M")
         return pdf_download(services.rendered_pdf(rendered), pdf_filename(self.report, "rendered", stamp))
+
+
+class ReportDocxView(Permission, ReportMixin, View):
+    """The report as a Word document, built from the same content as its PDF, as a download."""
+
+    permission_required = "reports.view_decisionreport"
+
+    def get(self, request, *args, **kwargs):
+        from ..docx import CONTENT_TYPE, report_docx
+
+        document, name = None, pdf_filename(self.report).removesuffix(".pdf") + ".docx"
+        if self.report.status == DecisionReport.Status.APPROVED:
+            # An approved report's Word version is the one made with its approved PDF.
+            approval = self.report.approvals.order_by("-version").first()
+            document = services.approved_docx(approval) if approval is not None else None
+            if document is not None:
+                name = os.path.basename(approval.docx.name)
+        if document is None:
+            document = report_docx(self.report)
+        response = FileResponse(BytesIO(document), as_attachment=True, filename=name, content_type=CONTENT_TYPE)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ReportDocxUploadView(DraftFormView):
+    """A draft's text from a Word document: the words under each of the report's headings."""
+
+    template_name = "reports/report_docx_upload.html"
+    form_class = ReportDocxUploadForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("instance", None)
+        return kwargs
+
+    def call_service(self, form):
+        from ..docx import DocxError
+
+        try:
+            return services.report_text_from_docx(
+                report=self.report, data=form.cleaned_data["data"], officer=self.request.user
+            )
+        except DocxError as error:
+            raise ValidationError({"file": error.problems}) from None
+
+    def service_succeeded(self, form, sections):
+        messages.success(
+            self.request,
+            "Text uploaded: "
+            + (", ".join(sections) if sections else "the document held none of the report's sections"),
+        )
+        return redirect(self.report)

@@ -1,0 +1,150 @@
+"""Keyset pagination: a page is "the next 25 after this row", never OFFSET (issue 24).
+
+OFFSET makes PostgreSQL read and throw away every row before the page: the register's last
+page at 100,000 contracts read them all (3.7 s for an admin, docs/benchmarks.md). Here a page
+is found from the sort values of the row before it, which the index on those columns serves
+at any depth:
+
+1. The ordering is a list of ``Key``s; the primary key is added as the last, so every row
+   has a distinct position.
+2. The values of the last row shown (the first, for "previous") go into the address as an
+   opaque cursor, ``after=`` or ``before=``; ``last=1`` is the final page (the order reversed).
+3. "After the cursor" is the lexicographic comparison spelled out as ``Q`` objects
+   (``a > x OR (a = x AND b > y) OR ...``), NULLs placed last in ascending order as the
+   register sorts them.
+4. One more row than the page is read to know whether another page follows.
+
+A cursor that does not parse (hand-edited, or from an older sort) gives the first page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+
+
+@dataclass(frozen=True)
+class Key:
+    """One sort column: a field path or an annotation already on the queryset."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+
+    def reversed(self) -> Key:
+        return Key(self.field, not self.descending, self.nullable)
+
+    def order(self):
+        # NULLs last when ascending, first when descending: the reverse of each other, so
+        # reading a page backwards meets rows in exactly the opposite order.
+        if self.descending:
+            return F(self.field).desc(nulls_first=True)
+        return F(self.field).asc(nulls_last=True)
+
+
+@dataclass
+class KeysetPage:
+    object_list: list
+    has_next: bool
+    has_previous: bool
+    next_cursor: str
+    previous_cursor: str
+    # Rows matching the filters (one COUNT, which an index-only scan serves).
+    count: int
+    size: int
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
+def _encode(values: list) -> str:
+    plain = [{"d": v.isoformat()} if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, length: int) -> list | None:
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = [date.fromisoformat(v["d"]) if isinstance(v, dict) else v for v in plain]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(values, list) or len(values) != length:
+        return None
+    return values
+
+
+def _strictly_after(key: Key, value) -> Q:
+    """Rows whose ``key`` comes after ``value`` in the key's order (NULLs last when ascending)."""
+    nulls_after = not key.descending
+    if value is None:
+        # Everything non-NULL is before a NULL when NULLs come last, after it when they come first.
+        return Q(pk__in=[]) if nulls_after else Q(**{f"{key.field}__isnull": False})
+    beyond = Q(**{f"{key.field}__{'lt' if key.descending else 'gt'}": value})
+    if key.nullable and nulls_after:
+        beyond |= Q(**{f"{key.field}__isnull": True})
+    return beyond
+
+
+def _equal(key: Key, value) -> Q:
+    return Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
+
+
+def _after(keys: list[Key], values: list) -> Q:
+    condition, same = Q(pk__in=[]), Q()
+    for key, value in zip(keys, values, strict=True):
+        condition |= same & _strictly_after(key, value)
+        same &= _equal(key, value)
+    return condition
+
+
+def _values(row, keys: list[Key]) -> list:
+    values = []
+    for key in keys:
+        value = row
+        for part in key.field.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        values.append(value)
+    return values
+
+
+def keyset_page(
+    queryset: QuerySet, keys: list[Key], *, size: int, after: str = "", before: str = "", last: bool = False
+) -> KeysetPage:
+    """One page of ``queryset`` in the order ``keys`` give (see the module docstring)."""
+    keys = [*keys, Key("pk")]
+    count = queryset.order_by().count()
+    backwards = bool(before) or last
+    order_keys = [key.reversed() for key in keys] if backwards else keys
+    rows = queryset.order_by(*(key.order() for key in order_keys))
+    cursor = before or after
+    values = _decode(cursor, len(keys)) if cursor and not last else None
+    if cursor and values is None:
+        backwards = False  # a cursor that does not parse: the first page
+        rows = queryset.order_by(*(key.order() for key in keys))
+        order_keys = keys
+    if values is not None:
+        rows = rows.filter(_after(order_keys, values))
+    found = list(rows[: size + 1])
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+        has_previous, has_next = more, not last
+    else:
+        has_previous, has_next = values is not None, more
+    return KeysetPage(
+        object_list=found,
+        has_next=has_next and bool(found),
+        has_previous=has_previous and bool(found),
+        next_cursor=_encode(_values(found[-1], keys)) if found else "",
+        previous_cursor=_encode(_values(found[0], keys)) if found else "",
+        count=count,
+        size=size,
+    )
