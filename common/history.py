@@ -76,6 +76,35 @@ def person_name(user: AbstractBaseUser | None, *, nobody: str = "System") -> str
     return user.get_full_name() or user.get_username()
 
 
+def field_label(model_field) -> str:
+    """A field's name as a history entry shows it: its verbose name with a capital first letter
+    and the rest as written ("Values include VAT", not "Values include vat")."""
+    label = str(model_field.verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def value_in_words(model_field, value):
+    """A field's old or new value as an officer reads it in a history entry: the choice's label,
+    the related record's name, "Yes" or "No", money with a pound sign; None when it was empty.
+    Dates stay dates (templates show them in words with ``long_date``)."""
+    if value is None or value == "":
+        return None
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if model_field.is_relation:
+        related = model_field.related_model._default_manager.filter(pk=value).first()
+        if related is None:
+            return "a deleted record"
+        if hasattr(related, "get_full_name"):
+            return related.get_full_name() or related.get_username()
+        return str(related)
+    if isinstance(model_field, models.BooleanField) or isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(model_field, models.DecimalField):
+        return f"£{value:,.2f}".replace(".00", "")
+    return value
+
+
 @dataclass(frozen=True)
 class FieldChange:
     label: str

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import DecimalField, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from access import policy
-from common.history import FieldChange, HistoryEntry, person_name
+from common.history import FieldChange, HistoryEntry, field_label, person_name, value_in_words
 from common.keyset import Key
 
 from . import terms
@@ -91,23 +91,14 @@ def contracts_for_register(*, user, filters: dict, sort: str, descending: bool, 
 
 
 def _display(field, value):
-    if value is None or value == "":
-        return None
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    if field.is_relation:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related else f"#{value}"
-    if isinstance(field, DecimalField):
-        return f"£{value:,.2f}".replace(".00", "")
-    return value
+    return value_in_words(field, value)
 
 
 def _changes(old, new) -> list[FieldChange]:
     delta = new.diff_against(old, excluded_fields=["id"])
     return [
         FieldChange(
-            label=str(field.verbose_name).capitalize(),
+            label=field_label(field),
             old=_display(field, change.old),
             new=_display(field, change.new),
         )

@@ -11,15 +11,16 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from commissioning import changes
 from common import history
 from common.dates import long_date
 
 from . import terms
-from .models import Contract, ExtensionOption, Organisation
+from .models import Contract, ExtensionOption, Organisation, Team
 
 
 def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]], *, field: str) -> None:
@@ -214,3 +215,394 @@ def option_decline(
             later.save(update_fields=["status"])
     changes.contract_changed(contract=contract, officer=officer)
     return option
+
+
+# --- many contracts at once (a register import) -----------------------------------------------
+
+# Linked records a bulk save checks for the whole batch in one query each, rather than through
+# full_clean's one query per contract and field.
+_BULK_LINKS = ("buyer", "provider", "team", "lead_officer", "parent", "decision_by")
+# What follows a contract's change (changes.contract_changed) reads none of these: a change to
+# them alone needs no milestones, duties or reminders worked out again.
+_NOT_FOLLOWED = {"title", "description", "review_date", "procurement_route", "non_recoverable_vat", "funding_detail"}
+
+
+class ContractRejected(ValidationError):
+    """One contract of a batch failed its checks: ``position`` says which (from 0); nothing was saved."""
+
+    def __init__(self, error: ValidationError, *, position: int):
+        super().__init__(error.messages)
+        self.position = position
+
+
+def _check_links(contracts: list[Contract]) -> None:
+    """full_clean's checks of the linked records, for a batch in one query a model.
+
+    The loaded records replace the ones on the contracts, so what follows reads their real
+    values (a provider's VCSE flag, a lead officer's email) without a query each.
+    """
+    from django.contrib.auth import get_user_model
+
+    models = {
+        "buyer": Organisation,
+        "provider": Organisation,
+        "team": Team,
+        "lead_officer": get_user_model(),
+        "parent": Contract,
+        "decision_by": get_user_model(),
+    }
+    loaded = {}
+    for model in {*models.values()}:
+        ids = {getattr(c, f"{name}_id") for c in contracts for name, m in models.items() if m is model} - {None}
+        queryset = model._default_manager.all()
+        if model is Team:
+            queryset = queryset.select_related("manager")
+        loaded[model] = queryset.in_bulk(ids) if ids else {}
+    for position, contract in enumerate(contracts):
+        for name, model in models.items():
+            pk = getattr(contract, f"{name}_id")
+            field = Contract._meta.get_field(name)
+            if pk is None and not field.null:
+                raise ContractRejected(
+                    ValidationError(f"{field.verbose_name.capitalize()}: choose one"), position=position
+                )
+            if pk is not None:
+                if pk not in loaded[model]:
+                    raise ContractRejected(
+                        ValidationError(f"{field.verbose_name.capitalize()}: the record chosen no longer exists"),
+                        position=position,
+                    )
+                setattr(contract, name, loaded[model][pk])
+
+
+@transaction.atomic
+def organisations_create_many(
+    *, organisations: list[Organisation], officer: AbstractBaseUser | None, reason: str
+) -> list[Organisation]:
+    """Validate and save many new organisations with their history entries, in one insert.
+
+    The checks of ``organisation_save``, with the PPON identifiers' uniqueness checked for the
+    batch in one query; the first that fails raises ``ValidationError`` naming the organisation.
+    """
+    ppons = [o.ppon_id for o in organisations if o.ppon_id]
+    taken = set(Organisation.objects.filter(ppon_id__in=ppons).values_list("ppon_id", flat=True))
+    for organisation in organisations:
+        try:
+            if organisation.ppon_id in taken:
+                raise ValidationError(f"the PPON identifier {organisation.ppon_id} is another organisation's")
+            taken.add(organisation.ppon_id or None)
+            organisation.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError([f"{organisation.name}: {message}" for message in error.messages]) from error
+    return bulk_create_with_history(
+        organisations, Organisation, default_user=officer, default_change_reason=reason[: history.REASON_LENGTH]
+    )
+
+
+@transaction.atomic
+def contracts_create_many(
+    *,
+    contracts: list[Contract],
+    option_months: list[list[int]],
+    officer: AbstractBaseUser | None,
+    reason: str,
+    today: date | None = None,
+) -> list[Contract]:
+    """Validate and save many new contracts with their extension options, and what follows.
+
+    The same checks, rows, history and follow-up as ``contract_save`` then ``option_add`` for each
+    contract (tests/test_contract_bulk.py compares the two), in a fixed number of queries for the
+    batch rather than about 27 a contract:
+
+    1. Each contract and its options checked in memory (``full_clean`` without its per-row
+       queries); references and linked records checked for the batch at once. The first that
+       fails raises ``ContractRejected`` naming its position, and nothing is saved.
+    2. End dates computed (as ``Contract.save`` does), then contracts and options inserted with
+       their history entries (``bulk_create_with_history``), crediting ``officer`` with ``reason``.
+    3. What follows, for the batch at once (``_created_follow_up``).
+    """
+    if not contracts:
+        return []
+    _check_links(contracts)
+    references = [c.reference for c in contracts]
+    taken = set(Contract.objects.filter(reference__in=references).values_list("reference", flat=True))
+    seen: set[str] = set()
+    options: list[ExtensionOption] = []
+    for position, (contract, months) in enumerate(zip(contracts, option_months, strict=True)):
+        try:
+            if contract.reference in taken or contract.reference in seen:
+                raise ValidationError(f"A contract with the reference {contract.reference} already exists")
+            seen.add(contract.reference)
+            history.normalise(contract)  # as contract_check does
+            contract.full_clean(exclude=_BULK_LINKS, validate_unique=False)
+            for sequence, length in enumerate(months, start=1):
+                option = ExtensionOption(contract=contract, sequence=sequence, length_months=length)
+                # The option's contract is not saved yet; its sequence is unique by construction.
+                option.full_clean(exclude=["contract"], validate_unique=False, validate_constraints=False)
+                options.append(option)
+            options_fit_max_extent(contract, list(enumerate(months, start=1)), field="length_months")
+        except ValidationError as error:
+            raise ContractRejected(error, position=position) from error
+        # No option is exercised yet, so both ends come from the initial term.
+        contract.initial_end_date, contract.current_end_date = contract.compute_end_dates([])
+    bulk_create_with_history(
+        contracts, Contract, default_user=officer, default_change_reason=reason[: history.REASON_LENGTH]
+    )
+    for option in options:
+        option.contract_id = option.contract.pk  # set before the insert gave the contract its id
+    bulk_create_with_history(
+        options, ExtensionOption, default_user=officer, default_change_reason=reason[: history.REASON_LENGTH]
+    )
+    _created_follow_up(contracts, options, officer=officer, today=today)
+    return contracts
+
+
+@transaction.atomic
+def contracts_update_many(
+    *,
+    contracts: list[Contract],
+    option_months: list[list[int]],
+    officer: AbstractBaseUser | None,
+    reason: str,
+    today: date | None = None,
+) -> list[Contract]:
+    """Validate and save changes to many contracts, with options for those that have none, and what follows.
+
+    ``contracts`` are loaded (``select_for_update`` by the caller, to hold them until it commits)
+    and changed in memory; ``option_months`` gives the options to add to each, empty for none.
+
+    1. Checks as ``contracts_create_many``; options are only added to a contract that has none.
+    2. End dates worked out again from the exercised options (as ``Contract.save`` does), then
+       one update for the batch with a history entry for each contract that changed
+       (``bulk_update_with_history``), and one insert for the options added.
+    3. What follows (``changes.contract_changed``), one contract at a time, but only for those
+       whose change reaches their milestones, duties or reminders: a new title, description or
+       review date alone needs none of it. Re-importing an updated register changes few.
+    """
+    if not contracts:
+        return []
+    from django.db.models import prefetch_related_objects
+
+    _check_links(contracts)
+    prefetch_related_objects(contracts, "options")
+    before = Contract.objects.in_bulk([c.pk for c in contracts])
+    renamed = [c.reference for c in contracts if c.reference != before[c.pk].reference]
+    taken = set(Contract.objects.filter(reference__in=renamed).values_list("reference", flat=True))
+    fields = [f for f in Contract._meta.concrete_fields if not f.primary_key]
+    changed, updated_fields, follow_up, options = [], set(), [], []
+    for position, (contract, months) in enumerate(zip(contracts, option_months, strict=True)):
+        existing = sorted(contract.options.all(), key=lambda o: o.sequence)
+        try:
+            if contract.reference in taken:
+                raise ValidationError(f"A contract with the reference {contract.reference} already exists")
+            history.normalise(contract)  # as contract_check does
+            contract.full_clean(exclude=_BULK_LINKS, validate_unique=False)
+            if months and existing:
+                raise ValidationError(f"{contract.reference} already has extension options: change them on its page")
+            added = [
+                ExtensionOption(contract=contract, sequence=sequence, length_months=length)
+                for sequence, length in enumerate(months, start=1)
+            ]
+            for option in added:
+                option.full_clean(validate_unique=False, validate_constraints=False)
+            # As contract_check: declined and lapsed options will never run, so their ends do not count.
+            possible = [o for o in existing if o.status not in ExtensionOption.RULED_OUT_STATUSES] + added
+            options_fit_max_extent(contract, [(o.sequence, o.length_months) for o in possible], field="max_extent_date")
+        except ValidationError as error:
+            raise ContractRejected(error, position=position) from error
+        exercised = [o.length_months for o in existing if o.status == ExtensionOption.Status.EXERCISED]
+        contract.initial_end_date, contract.current_end_date = contract.compute_end_dates(exercised)
+        names = {f.name for f in fields if getattr(contract, f.attname) != getattr(before[contract.pk], f.attname)}
+        if names:
+            changed.append(contract)
+            updated_fields |= names
+        options += added
+        if added or names - _NOT_FOLLOWED:
+            follow_up.append(contract)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Contract,
+            sorted(updated_fields),
+            default_user=officer,
+            default_change_reason=reason[: history.REASON_LENGTH],
+        )
+    bulk_create_with_history(
+        options, ExtensionOption, default_user=officer, default_change_reason=reason[: history.REASON_LENGTH]
+    )
+    for contract in follow_up:
+        contract._prefetched_objects_cache = {}  # the options just added are read afresh
+        changes.contract_changed(contract=contract, officer=officer, today=today)
+    return contracts
+
+
+def _related_known(contract: Contract, **rows: list) -> None:
+    """Give ``contract`` the related rows it is known to have, as ``prefetch_related`` would
+    (a queryset whose results are already there), so reading them costs no query."""
+    for name, known in rows.items():
+        queryset = Contract._meta.get_field(name).related_model._default_manager.all()
+        queryset._result_cache, queryset._prefetch_done = known, True
+        contract.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _created_follow_up(
+    contracts: list[Contract],
+    options: list[ExtensionOption],
+    *,
+    officer: AbstractBaseUser | None,
+    today: date | None,
+) -> None:
+    """``changes.contract_changed`` for a batch of new contracts, in a fixed number of queries.
+
+    1. A contract whose OCID names notices or a cycle already in the tracker is linked to them
+       and may come under the Procurement Act: it takes the one-at-a-time path.
+    2. For the others: their derived milestones (``derivation.derived_milestones``; a new contract
+       covers no service yet, so it leaves no gap in cover and changes no other contract's).
+    3. The council's own duties (Best Value's notice to a VCSE provider, key decisions): none of
+       the Act's, as nothing links a new contract to a notice.
+    4. The reminders of every milestone added, planned as ``reminders_plan_for_milestone``
+       plans a milestone's first reminders.
+    5. Their recommissioning risk rated and stored (``ratings.contracts_rate``, for the batch).
+    """
+    from commissioning import derivation, ratings
+    from commissioning.models import CommissioningCycle, Milestone
+    from notices import duties as rules
+    from notices import services as notices_services
+    from notices.models import Duty, KeyDecisionPolicy, Notice
+
+    ocids = {c.ocid for c in contracts if c.ocid}
+    known = set()
+    if ocids:
+        known = set(Notice.objects.filter(ocid__in=ocids).values_list("ocid", flat=True))
+        known |= set(CommissioningCycle.objects.filter(ocid__in=ocids).values_list("ocid", flat=True))
+    for contract in contracts:
+        if contract.ocid in known:
+            changes.contract_changed(contract=contract, officer=officer, today=today)
+    batch = [c for c in contracts if c.ocid not in known]
+    if not batch:
+        return
+    # What derivation and contract_facts read, known without a query: the options just inserted,
+    # and no notices, payments or breaches, which nothing can have linked to these contracts yet.
+    options_of: dict[int, list[ExtensionOption]] = {}
+    for option in options:
+        options_of.setdefault(option.contract_id, []).append(option)
+    for contract in batch:
+        _related_known(contract, options=options_of.get(contract.pk, []), notices=[], payments=[], breaches=[])
+
+    # The buyer's meeting calendar sets options' decide-by dates (derivation.decision_calendar_of):
+    # read once a buyer, only for buyers with key-decision rules (no rules, no calendar).
+    first_of_buyer = {c.buyer_id: c for c in batch}
+    with_policy = set(KeyDecisionPolicy.objects.filter(buyer_id__in=first_of_buyer).values_list("buyer_id", flat=True))
+    calendars = {buyer: derivation.decision_calendar_of(first_of_buyer[buyer]) for buyer in with_policy}
+
+    milestones = []
+    for contract in batch:
+        for spec in derivation.derived_milestones(
+            contract, options_of.get(contract.pk, []), calendars.get(contract.buyer_id)
+        ):
+            milestone = Milestone(
+                contract=contract,
+                source=Milestone.Source.DERIVED,
+                derived_key=spec.key,
+                kind=spec.kind,
+                title=spec.title,
+                due_on=spec.due_on,
+                option=spec.option,
+                owner=contract.lead_officer,
+                description=spec.description,
+            )
+            if spec.settled_status:
+                milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
+            milestones.append(milestone)
+    bulk_create_with_history(milestones, Milestone, default_user=officer, default_change_reason=derivation.SYNC_REASON)
+
+    required = []
+    for contract in batch:
+        if (contract.provider is not None and contract.provider.is_vcse) or contract.buyer_id in with_policy:
+            facts = notices_services.contract_facts(contract)
+            required += [(contract, duty) for duty in rules.contract_council_duties(facts)]
+    # As notices.services._create_duty makes them, one at a time.
+    duty_milestones = [
+        Milestone(
+            contract=contract,
+            kind=duty.kind,
+            title=duty.title[:255],
+            description=notices_services._duty_description(duty),
+            due_on=duty.due_on,
+            owner=contract.lead_officer,
+            source=Milestone.Source.DUTY,
+            derived_key=f"duty:{duty.key}"[:50],
+            reminder_offsets="" if duty.kind == rules.Kind.STANDSTILL_END else notices_services.DUTY_REMINDERS,
+        )
+        for contract, duty in required
+    ]
+    bulk_create_with_history(
+        duty_milestones, Milestone, default_user=officer, default_change_reason=notices_services.SYNC_REASON
+    )
+    duties = [
+        Duty(
+            contract=contract,
+            key=duty.key,
+            notice_type=duty.notice_type,
+            kind=duty.kind,
+            title=duty.title[:255],
+            due_on=duty.due_on,
+            basis=duty.basis,
+            note=duty.note,
+            milestone=milestone,
+        )
+        for (contract, duty), milestone in zip(required, duty_milestones)
+    ]
+    bulk_create_with_history(duties, Duty, default_user=officer, default_change_reason=notices_services.SYNC_REASON)
+
+    _plan_first_reminders(milestones + duty_milestones)
+    # Step 6 of contract_changed: their recommissioning risk, stored for the dashboard and register.
+    ratings.contracts_rate(contracts=[c.pk for c in batch] + [c.parent_id for c in batch if c.parent_id], today=today)
+
+
+def _plan_first_reminders(milestones) -> None:
+    """The reminders of milestones just added, in one insert: what ``reminders_plan_for_milestone``
+    plans for a milestone with no reminders yet (its steps 2 and 5)."""
+    from commissioning.models import Milestone
+    from reminders import planning
+    from reminders.models import QuietDays, Reminder, ReminderRule
+
+    now = timezone.now()
+    rules = dict(ReminderRule.objects.values_list("kind", "offsets"))
+    owners = {m.owner_id for m in milestones} - {None}
+    quiet: dict[int, list[tuple]] = {}
+    for user_id, first, last in QuietDays.objects.filter(user_id__in=owners).values_list(
+        "user_id", "first_day", "last_day"
+    ):
+        quiet.setdefault(user_id, []).append((first, last))
+    rows = []
+    for milestone in milestones:
+        if milestone.status != Milestone.Status.SCHEDULED or milestone.acknowledged_at:
+            continue
+        offsets = planning.offsets_for(milestone, rules)
+        wanted = {
+            (w.offset, w.email): w
+            for w in planning.wanted_reminders(milestone, offsets, quiet.get(milestone.owner_id, []))
+        }
+        rows += [planning._row(milestone, want) for want in wanted.values() if want.send_at >= now]
+        rows += planning._not_silently_skipped(milestone, wanted.values(), {}, now)
+    _insert(Reminder, rows)
+
+
+def _insert(model, objs: list) -> None:
+    """Insert rows whose ids nobody needs back: by COPY on PostgreSQL (measured five times faster
+    than ``bulk_create``'s INSERTs for reminder rows, docs/benchmarks.md), else ``bulk_create``.
+
+    For models of plain fields (text, numbers, dates, times, foreign keys), which psycopg
+    adapts itself: each field's value is taken as ``bulk_create`` takes it (``pre_save``, which
+    fills in ``auto_now_add``).
+    """
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=2000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row([f.pre_save(obj, True) for f in fields])

@@ -26,8 +26,9 @@ class ColumnMapping(models.Model):
 class RegisterImport(models.Model):
     """One file on its way in: uploaded, mapped, previewed, then committed (or abandoned).
 
-    The file is kept in the database (no shared disk between the web server and the workers
-    is needed), and the preview and the summary as JSON for the pages to show.
+    The file is kept through Django's storage API (``stored_name``; the web server and the
+    workers share it, as they do the OCDS uploads) until it is imported or expires
+    (``registers.services.FILE_RETENTION``); the preview and the summary as JSON for the pages.
     """
 
     class Status(models.TextChoices):
@@ -43,7 +44,9 @@ class RegisterImport(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="register_imports")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="register_imports")
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
+    stored_name = models.CharField(
+        max_length=255, blank=True, help_text="Where the uploaded file is kept until it is imported or expires"
+    )
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=list)
     organisation_choices = models.JSONField(default=dict, blank=True)

@@ -3,10 +3,12 @@
 1. ``register_preview`` reads the file with the mapping, matches each row to an existing
    contract (by reference, then by OCID) and says what would happen to it: new, changed (and
    how) or unchanged. It writes nothing.
-2. ``register_commit`` does the same inside one transaction and, only if no row has an error,
-   saves every row through the contract services (``contracts.services``), so milestones,
-   duties and reminders are planned exactly as for a contract entered by hand, and each
-   history entry reads "Imported from <file> by <officer>". A failure anywhere undoes all of it.
+2. ``register_commit`` reads the file once inside one transaction, checking each batch of
+   ``CHUNK`` rows as the preview does and, while no row has an error, saving it through the
+   contract services (``contracts.services.contracts_create_many`` and ``contracts_update_many``),
+   so milestones, duties and reminders are planned exactly as for a contract entered by hand,
+   and each history entry reads "Imported from <file> by <officer>". A failure anywhere undoes
+   all of it.
 
 Importing the same file twice changes nothing the second time: an unchanged row is not saved.
 """
@@ -14,14 +16,18 @@ Importing the same file twice changes nothing the second time: an unchanged row 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -445,17 +451,13 @@ def register_commit(
 ) -> dict:
     """Import every row or none; return the summary the officer sees after.
 
-    Raises ``ImportRefused`` (having written nothing) if any row has an error.
+    1. Read the file once, inside one transaction, checking each batch of ``CHUNK`` rows as the
+       preview does and saving it if no row so far has an error.
+    2. After the first error, keep checking (every problem is listed) but save nothing more.
+    3. At the end, any problem rolls the whole transaction back: ``ImportRefused``, nothing written.
     """
     today = today or timezone.localdate()
     options = dict(data=data, team=team, mapping=mapping, user=officer, organisation_choices=organisation_choices)
-    # 1. Check every row first, keeping none of them: nothing is written if any row is wrong.
-    check = register_preview(
-        **options, keep_rows=0, progress=(lambda done, total: progress(done, 2 * total)) if progress else None
-    )
-    if not check.can_commit:
-        raise ImportRefused(check.file_problems + [str(p) for p in check.errors])
-    total = check.total
     reason = history_reason(filename, officer)
     # The importer leads the new contracts if they are in the team (a lead is chosen from the
     # record's team, as on the contract form); an admin importing for another team leads none.
@@ -463,52 +465,96 @@ def register_commit(
     made: dict[str, Organisation] = {}
     created: set[int] = set()
     saved_ids: list[int] = []
-    current = {"row": 0, "done": 0}
+    clean = {"so far": True}
 
     def save(outcomes: list[RowOutcome]) -> None:
-        for outcome in outcomes:
-            current["row"] = outcome.proposed.row
-            if outcome.status == "new":
-                contract = _create(
-                    outcome.proposed, team=team, officer=officer, reason=reason, made=made, lead_officer=lead_officer
+        if any(o.status == "error" or o.proposed.has_errors for o in outcomes):
+            clean["so far"] = False
+        if not clean["so far"]:
+            return  # the import will be refused and rolled back: only check the rows left
+        _organisations_add(
+            [o for o in outcomes if o.status in ("new", "changed")], officer=officer, reason=reason, made=made
+        )
+        new = [o for o in outcomes if o.status == "new"]
+        if new:
+            contracts = [_new_contract(o.proposed, team=team, made=made, lead_officer=lead_officer) for o in new]
+            with _rows_named(new):
+                contract_services.contracts_create_many(
+                    contracts=contracts,
+                    option_months=[list(o.proposed.options) for o in new],
+                    officer=officer,
+                    reason=reason,
+                    today=today,
                 )
-                created.add(contract.pk)
-                saved_ids.append(contract.pk)
-            elif outcome.status == "changed":
-                saved_ids.append(_update(outcome, officer=officer, reason=reason, made=made).pk)
-            current["done"] += 1
-            if progress and current["done"] % 100 == 0:
-                progress(total + current["done"], 2 * total)
+            created.update(c.pk for c in contracts)
+            saved_ids.extend(c.pk for c in contracts)
+        changed = [o for o in outcomes if o.status == "changed"]
+        if changed:
+            contracts = _changed_contracts(changed, made=made)
+            with_options = set(
+                ExtensionOption.objects.filter(contract__in=contracts).values_list("contract_id", flat=True)
+            )
+            with _rows_named(changed):
+                contract_services.contracts_update_many(
+                    contracts=contracts,
+                    option_months=[
+                        list(o.proposed.options)
+                        if o.proposed.options_given and o.contract_id not in with_options
+                        else []
+                        for o in changed
+                    ],
+                    officer=officer,
+                    reason=reason,
+                    today=today,
+                )
+            saved_ids.extend(c.pk for c in contracts)
 
-    # 2. Read the file again, a batch at a time, saving each batch: all rows or none.
     try:
         with transaction.atomic():
-            written = register_preview(**options, keep_rows=0, on_batch=save, created=created)
-            if not written.can_commit:  # the database changed between the two readings
+            written = register_preview(**options, keep_rows=0, on_batch=save, created=created, progress=progress)
+            if not written.can_commit:
                 raise ImportRefused(written.file_problems + [str(p) for p in written.errors])
-    except ValidationError as error:
-        raise ImportRefused([f"Row {current['row']}: {message}" for message in error.messages]) from error
+    except ValidationError as error:  # an organisation's own checks
+        raise ImportRefused(error.messages) from error
     return _summary(written, saved_ids, made, today=today)
 
 
-def _organisation(choice, *, role: str, officer, reason: str, made: dict[str, Organisation]) -> Organisation | None:
+def _organisation(choice, *, made: dict[str, Organisation]) -> Organisation | None:
+    """The organisation a row names: a known one, or one this import added (``_organisations_add``)."""
     if choice is None:
         return None
     if not choice.is_new:
         return Organisation(pk=choice.existing_pk, name=choice.name)
-    key = parsing.name_key(choice.name) or choice.name
-    if key not in made:
-        organisation = Organisation(
-            name=choice.name,
-            role=role,
-            company_number=choice.company_number,
-            charity_number=choice.charity_number,
-            ppon_id=choice.ppon_id,
-            is_sme=bool(choice.is_sme),
-            is_vcse=bool(choice.is_vcse),
-        )
-        made[key] = contract_services.organisation_save(organisation=organisation, officer=officer, reason=reason)
-    return made[key]
+    return made[parsing.name_key(choice.name) or choice.name]
+
+
+def _organisations_add(outcomes: list[RowOutcome], *, officer, reason: str, made: dict[str, Organisation]) -> None:
+    """Add the batch's new suppliers and buyers, each once however many rows name it, in one insert."""
+    adding: dict[str, Organisation] = {}
+    for outcome in outcomes:
+        proposed = outcome.proposed
+        for choice, role in (
+            (proposed.provider, Organisation.Role.PROVIDER),
+            (proposed.buyer, Organisation.Role.BUYER),
+        ):
+            if choice is None or not choice.is_new:
+                continue
+            if outcome.status == "changed" and role == Organisation.Role.BUYER and "buyer" not in proposed.given:
+                continue  # a changed row keeps its buyer unless the file names one
+            key = parsing.name_key(choice.name) or choice.name
+            if key in made or key in adding:
+                continue
+            adding[key] = Organisation(
+                name=choice.name,
+                role=role,
+                company_number=choice.company_number,
+                charity_number=choice.charity_number,
+                ppon_id=choice.ppon_id,
+                is_sme=bool(choice.is_sme),
+                is_vcse=bool(choice.is_vcse),
+            )
+    contract_services.organisations_create_many(organisations=list(adding.values()), officer=officer, reason=reason)
+    made.update(adding)
 
 
 def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: bool) -> None:
@@ -527,38 +573,38 @@ def _apply(contract: Contract, proposed: parsing.ProposedContract, *, creating: 
         )
 
 
-def _create(proposed, *, team, officer, reason, made, lead_officer=None) -> Contract:
+@contextmanager
+def _rows_named(outcomes: list[RowOutcome]):
+    """A contract the services refuse stops the import with its row's number and their message."""
+    try:
+        yield
+    except contract_services.ContractRejected as rejected:
+        row = outcomes[rejected.position].proposed.row
+        raise ImportRefused([f"Row {row}: {message}" for message in rejected.messages]) from rejected
+
+
+def _new_contract(proposed, *, team, made, lead_officer=None) -> Contract:
     contract = Contract(reference=proposed.reference, team=team, lead_officer=lead_officer)
     _apply(contract, proposed, creating=True)
-    contract.buyer = _organisation(
-        proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
-    )
-    contract.provider = _organisation(
-        proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
-    )
-    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
-    for months in proposed.options:
-        contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
+    contract.buyer = _organisation(proposed.buyer, made=made)
+    contract.provider = _organisation(proposed.provider, made=made)
     return contract
 
 
-def _update(outcome: RowOutcome, *, officer, reason, made) -> Contract:
-    proposed = outcome.proposed
-    contract = Contract.objects.select_for_update().get(pk=outcome.contract_id)
-    _apply(contract, proposed, creating=False)
-    if proposed.provider is not None:
-        contract.provider = _organisation(
-            proposed.provider, role=Organisation.Role.PROVIDER, officer=officer, reason=reason, made=made
-        )
-    if proposed.buyer is not None and "buyer" in proposed.given:
-        contract.buyer = _organisation(
-            proposed.buyer, role=Organisation.Role.BUYER, officer=officer, reason=reason, made=made
-        )
-    contract_services.contract_save(contract=contract, officer=officer, reason=reason)
-    if proposed.options_given and proposed.options and not contract.options.exists():
-        for months in proposed.options:
-            contract_services.option_add(contract=contract, length_months=months, officer=officer, reason=reason)
-    return contract
+def _changed_contracts(outcomes: list[RowOutcome], *, made) -> list[Contract]:
+    """The matched contracts, locked until the import commits, with the file's changes applied."""
+    locked = Contract.objects.select_for_update().in_bulk([o.contract_id for o in outcomes])
+    contracts = []
+    for outcome in outcomes:
+        proposed = outcome.proposed
+        contract = locked[outcome.contract_id]
+        _apply(contract, proposed, creating=False)
+        if proposed.provider is not None:
+            contract.provider = _organisation(proposed.provider, made=made)
+        if proposed.buyer is not None and "buyer" in proposed.given:
+            contract.buyer = _organisation(proposed.buyer, made=made)
+        contracts.append(contract)
+    return contracts
 
 
 ENDING_SOON_MONTHS = 18
@@ -625,6 +671,75 @@ INLINE_ROWS = 500
 PAGE_ROWS = 1000
 
 
+# Uploaded files are kept here through Django's storage API (STORAGES["default"]), as the OCDS
+# uploads are (notices.services.IMPORT_STORAGE_FOLDER): the web server and the workers share it.
+STORAGE_FOLDER = "register-imports"
+# A file is deleted once it is imported; one never imported, this long after it was last used.
+FILE_RETENTION = timedelta(days=7)
+GONE = (
+    "The uploaded file is no longer kept (a file not imported is deleted 7 days after it was last "
+    "used): upload it again"
+)
+
+
+class FileGone(Exception):
+    """The import's uploaded file was deleted (imported, or expired)."""
+
+
+def register_import_create(
+    *, team: Team, officer: AbstractBaseUser, filename: str, data: bytes, headers: list[str], mapping: list[str]
+) -> RegisterImport:
+    """Keep an uploaded register in storage and record the import; abandoned uploads past their
+    retention are deleted on the way (``register_files_expire``)."""
+    register_files_expire()
+    suffix = ".xlsx" if reading.is_xlsx(data) else ".csv"
+    stored_name = default_storage.save(f"{STORAGE_FOLDER}/{uuid.uuid4().hex}{suffix}", ContentFile(data))
+    return RegisterImport.objects.create(
+        team=team,
+        officer=officer,
+        filename=filename[:255],
+        stored_name=stored_name,
+        headers=headers,
+        mapping=mapping,
+    )
+
+
+def register_file(register_import: RegisterImport) -> bytes:
+    """The uploaded file's bytes; ``FileGone`` if it is no longer kept."""
+    if not register_import.stored_name:
+        raise FileGone(GONE)
+    try:
+        with default_storage.open(register_import.stored_name, "rb") as stream:
+            return stream.read()
+    except FileNotFoundError as error:
+        raise FileGone(GONE) from error
+
+
+def register_file_delete(register_import: RegisterImport) -> None:
+    """Delete the uploaded file (the import is done with it, or it expired)."""
+    if register_import.stored_name:
+        try:
+            default_storage.delete(register_import.stored_name)
+        except OSError:
+            # Kept on the row, so that the next expiry (register_files_expire) tries again.
+            logger.warning("register file not deleted", extra={"register_import": register_import.pk})
+            return
+    register_import.stored_name = ""
+    RegisterImport.objects.filter(pk=register_import.pk).update(stored_name="")
+
+
+def register_files_expire(*, now=None) -> int:
+    """Delete the files of imports nobody has used for ``FILE_RETENTION`` (abandoned uploads,
+    refused imports never tried again); returns how many. Running imports are left alone."""
+    now = now or timezone.now()
+    stale = RegisterImport.objects.exclude(stored_name="").exclude(status__in=RegisterImport.RUNNING)
+    count = 0
+    for register_import in stale.filter(updated_at__lt=now - FILE_RETENTION).only("pk", "stored_name"):
+        register_file_delete(register_import)
+        count += 1
+    return count
+
+
 def _progress_writer(register_import: RegisterImport) -> Progress:
     """Record progress where the progress page can read it, even from inside the import's transaction.
 
@@ -659,10 +774,14 @@ def _progress_writer(register_import: RegisterImport) -> Progress:
 
 def register_import_preview(*, register_import: RegisterImport) -> RegisterImport:
     """Check the uploaded file with its mapping and keep the preview for the page."""
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        return _failed(register_import, str(gone))
     progress = _progress_writer(register_import)
     try:
         preview = register_preview(
-            data=bytes(register_import.content),
+            data=data,
             team=register_import.team,
             mapping=register_import.mapping,
             user=register_import.officer,
@@ -681,10 +800,14 @@ def register_import_preview(*, register_import: RegisterImport) -> RegisterImpor
 
 def register_import_commit(*, register_import: RegisterImport, today: date | None = None) -> RegisterImport:
     """Import the previewed file, all rows or none, and keep the summary (or why it failed)."""
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        return _failed(register_import, str(gone))
     progress = _progress_writer(register_import)
     try:
         summary = register_commit(
-            data=bytes(register_import.content),
+            data=data,
             filename=register_import.filename,
             team=register_import.team,
             officer=register_import.officer,
@@ -694,17 +817,24 @@ def register_import_commit(*, register_import: RegisterImport, today: date | Non
             today=today,
         )
     except ImportRefused as refused:
-        register_import.status = RegisterImport.Status.FAILED
-        register_import.error = "\n".join(refused.problems[:200])
-        register_import.save(update_fields=["status", "error", "updated_at"])
-        return register_import
+        # The file is kept: the officer may correct the columns and try again.
+        return _failed(register_import, "\n".join(refused.problems[:200]))
     finally:
         progress.close()
     register_import.summary = summary
     register_import.status = RegisterImport.Status.COMMITTED
     register_import.rows_done = register_import.rows_total
-    register_import.content = b""  # imported: the file is no longer needed
-    register_import.save(update_fields=["summary", "status", "rows_done", "content", "updated_at"])
+    register_import.save(update_fields=["summary", "status", "rows_done", "updated_at"])
+    # Imported: the file is no longer needed. Deleted once the import has committed, so a
+    # failure before then leaves it for another try.
+    register_file_delete(register_import)
+    return register_import
+
+
+def _failed(register_import: RegisterImport, error: str) -> RegisterImport:
+    register_import.status = RegisterImport.Status.FAILED
+    register_import.error = error
+    register_import.save(update_fields=["status", "error", "updated_at"])
     return register_import
 
 
@@ -712,13 +842,14 @@ def register_import_start(*, register_import: RegisterImport, action: str) -> bo
     """Run a preview or a commit now if the file is small; else queue it. True if it was queued."""
     from . import tasks
 
-    rows = (
-        max(0, bytes(register_import.content).count(b"\n"))
-        if not reading.is_xlsx(bytes(register_import.content))
-        else None
-    )
+    try:
+        data = register_file(register_import)
+    except FileGone as gone:
+        _failed(register_import, str(gone))
+        return False
+    rows = max(0, data.count(b"\n")) if not reading.is_xlsx(data) else None
     if rows is None:
-        rows = register_import.rows_total or _xlsx_rows(bytes(register_import.content))
+        rows = register_import.rows_total or _xlsx_rows(data)
     running = RegisterImport.Status.PREVIEWING if action == "preview" else RegisterImport.Status.COMMITTING
     register_import.status = running
     register_import.rows_done, register_import.rows_total = 0, rows

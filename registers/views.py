@@ -40,7 +40,7 @@ class ImportStartView(Permission, FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_context_data(self, **kwargs):
-        recent = imports_for(self.request.user).defer("content", "preview")[:10]
+        recent = imports_for(self.request.user).defer("preview")[:10]
         return super().get_context_data(recent=recent, fields=parsing.FIELDS, **kwargs)
 
     def form_valid(self, form):
@@ -51,13 +51,8 @@ class ImportStartView(Permission, FormView):
         except reading.UnreadableFile as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        register_import = RegisterImport.objects.create(
-            team=team,
-            officer=self.request.user,
-            filename=upload.name[:255],
-            content=data,
-            headers=headers,
-            mapping=mapping,
+        register_import = services.register_import_create(
+            team=team, officer=self.request.user, filename=upload.name, data=data, headers=headers, mapping=mapping
         )
         return redirect("registers:import-columns", pk=register_import.pk)
 
@@ -91,8 +86,8 @@ class ImportMappingView(Permission, FormView):
 
     def _examples(self) -> list[str]:
         try:
-            table = reading.read_table(bytes(self.register_import.content), parsing.header_score)
-        except reading.UnreadableFile:
+            table = reading.read_table(services.register_file(self.register_import), parsing.header_score)
+        except (reading.UnreadableFile, services.FileGone):
             return []
         first = next(table.rows, (0, []))[1]
         table.rows.close()

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, TextField
 from django.utils import timezone
 
 from common.dates import long_date
-from common.history import HistoryEntry, person_name
+from common.history import HistoryEntry, field_label, person_name, value_in_words
 from contracts.models import Contract, ExtensionOption
 
 from . import figures
@@ -643,17 +643,6 @@ def report_for_display(pk: int, queryset=None) -> DecisionReport:
 # --- history ------------------------------------------------------------------------------
 
 
-def _related_name(model_field, pk) -> str:
-    if not pk:
-        return ""
-    related = model_field.related_model._default_manager.filter(pk=pk).first()
-    if related is None:
-        return f"#{pk}"
-    if hasattr(related, "get_full_name"):
-        return related.get_full_name() or related.get_username()
-    return str(related)
-
-
 def _describe_changes(old, new) -> list[str]:
     """ "Status: Draft → Approved" for short fields; long text fields say only that they changed."""
     lines = []
@@ -661,20 +650,16 @@ def _describe_changes(old, new) -> list[str]:
     # The entry's own time says when it was submitted or approved.
     for change in new.diff_against(old, excluded_fields=["id", "submitted_at", "approved_at"]).changes:
         model_field = model._meta.get_field(change.field)
-        label = str(model_field.verbose_name).capitalize()
+        label = field_label(model_field)
         if isinstance(model_field, TextField):
             lines.append(f"{label} rewritten")
             continue
-        if model_field.choices:
-            choices = dict(model_field.flatchoices)
-            before, after = choices.get(change.old, change.old), choices.get(change.new, change.new)
-        elif model_field.is_relation:
-            before, after = _related_name(model_field, change.old), _related_name(model_field, change.new)
-        else:
-            before, after = change.old, change.new
-        lines.append(
-            f"{label}: {before if before not in (None, '') else '(empty)'} → {after if after not in (None, '') else '(empty)'}"
+        before, after = (value_in_words(model_field, value) for value in (change.old, change.new))
+        before, after = (
+            "(empty)" if value is None else long_date(value) if isinstance(value, date) else value
+            for value in (before, after)
         )
+        lines.append(f"{label}: {before} → {after}")
     return lines
 
 

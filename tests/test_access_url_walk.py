@@ -291,7 +291,7 @@ def register_import_for(world: World):
 
     team = world.contract.team
     return RegisterImport.objects.filter(team=team).first() or RegisterImport.objects.create(
-        team=team, officer=world.people["officer"], filename="register.csv", content=b"Reference,Title\n"
+        team=team, officer=world.people["officer"], filename="register.csv", headers=["Reference", "Title"]
     )
 
 

@@ -29,6 +29,13 @@ ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def storage(settings, tmp_path):
+    """Uploaded files go to Django's default storage: a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def team():
     team = make_team(name="Domestic abuse team")
@@ -219,7 +226,7 @@ def test_a_worker_that_fails_says_so_on_the_page_and_imports_nothing(client, tea
 
 
 def test_with_an_eager_worker_a_large_file_goes_through_delay_and_lands_on_the_summary(
-    client, team, officer, settings, monkeypatch, django_capture_on_commit_callbacks
+    client, team, officer, settings, monkeypatch, django_capture_on_commit_callbacks, storage
 ):
     from config.celery import app
 
@@ -239,4 +246,97 @@ def test_with_an_eager_worker_a_large_file_goes_through_delay_and_lands_on_the_s
     finally:
         app.conf.task_always_eager = was_eager
     assert "Contracts imported" in page and "8 new" in page
-    assert RegisterImport.objects.get().content == b""
+    # Imported: the uploaded file is deleted from storage.
+    assert RegisterImport.objects.get().stored_name == ""
+    assert not list((storage / services.STORAGE_FOLDER).iterdir())
+
+
+# --- the uploaded file: kept in storage until imported, or for a week --------------------------
+
+
+def test_the_uploaded_file_is_kept_in_storage_not_the_database_until_it_is_imported(client, team, officer, storage):
+    client.force_login(officer)
+    data = csv_bytes(HEADERS, ROWS)
+    upload(client, team, data)
+    register_import = RegisterImport.objects.get()
+    kept = storage / register_import.stored_name
+    assert kept.read_bytes() == data and kept.parent.name == services.STORAGE_FOLDER
+    client.post(
+        reverse("registers:import-columns", args=[register_import.pk]),
+        columns(register_import, Commences="start_date", Expires="end_date"),
+    )
+    assert kept.exists()  # checked, not yet imported
+    client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+    assert "Contracts imported" in text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert not kept.exists()
+
+
+def test_a_refused_import_keeps_its_file_for_another_try(client, team, officer, storage, monkeypatch):
+    client.force_login(officer)
+    upload(client, team, csv_bytes(HEADERS, ROWS))
+    register_import = RegisterImport.objects.get()
+    client.post(
+        reverse("registers:import-columns", args=[register_import.pk]),
+        columns(register_import, Commences="start_date", Expires="end_date"),
+    )
+
+    def refuse(**kwargs):
+        raise services.ImportRefused(["Row 2: DA-1 was added by someone else meanwhile"])
+
+    monkeypatch.setattr(services, "register_commit", refuse)
+    client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+    register_import.refresh_from_db()
+    assert register_import.status == RegisterImport.Status.FAILED
+    assert (storage / register_import.stored_name).exists()
+
+
+def test_an_upload_left_for_a_week_has_its_file_deleted_and_the_page_says_upload_it_again(
+    client, team, officer, storage
+):
+    import time_machine
+    from django.utils import timezone
+
+    client.force_login(officer)
+    with time_machine.travel(timezone.now() - services.FILE_RETENTION - timezone.timedelta(hours=1)):
+        upload(client, team, csv_bytes(HEADERS, ROWS), name="abandoned.csv")
+    abandoned = RegisterImport.objects.get()
+    kept = storage / abandoned.stored_name
+    client.force_login(officer)  # a week later: signed in afresh
+    upload(client, team, csv_bytes(HEADERS, ROWS), name="today.csv")  # the next upload tidies up
+    assert not kept.exists()
+    today = RegisterImport.objects.get(filename="today.csv")
+    assert (storage / today.stored_name).exists()
+    client.post(
+        reverse("registers:import-columns", args=[abandoned.pk]),
+        columns(abandoned, Commences="start_date", Expires="end_date"),
+    )
+    page = text(client.get(reverse("registers:import-preview", args=[abandoned.pk])))
+    assert "Nothing was imported" in page and "The uploaded file is no longer kept" in page
+    assert "upload it again" in page
+
+
+def test_the_summary_page_lists_contracts_ending_within_18_months_and_the_gap_an_update_opens(client, officer):
+    import time_machine
+
+    from tests.test_cover_pages import milton_keynes
+
+    team = officer.teams.get()
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
+        _framework, _children, successor, _cycle = milton_keynes(team=team)
+        client.force_login(officer)
+        data = csv_bytes(
+            ["Reference", "Title", "Start date", "Initial term (months)"],
+            [
+                [successor.reference, successor.title, "01/04/2027", "60"],
+                ["DA-9", "Sanctuary scheme", "01/12/2026", "12"],
+            ],
+        )
+        upload(client, team, data, name="update.csv")
+        register_import = RegisterImport.objects.get()
+        client.post(reverse("registers:import-columns", args=[register_import.pk]), columns(register_import))
+        client.post(reverse("registers:import-preview", args=[register_import.pk]), {"commit": "1"})
+        page = text(client.get(reverse("registers:import-preview", args=[register_import.pk])))
+    assert "Contracts imported" in page and "1 new, 1 changed, 0 unchanged" in page
+    assert "Ending within 18 months" in page and "DA-9: Sanctuary scheme" in page and "30 November 2027" in page
+    assert "Gap in cover Refuge has no contract from 1 to 31 March 2027" in page
+    assert "Start date: 1 March 2027 to 1 April 2027" in page

@@ -161,23 +161,53 @@ def test_one_bad_row_means_nothing_is_imported_and_every_problem_is_listed(team,
     assert Contract.objects.count() == 1 and not Organisation.objects.filter(name="Haven Refuge Trust").exists()
 
 
+def test_a_bad_row_after_rows_already_saved_rolls_them_back_and_lists_every_problem(team, officer, monkeypatch):
+    from registers import services
+
+    monkeypatch.setattr(services, "CHUNK", 1)  # row 2 is saved before row 3 is read
+    bad = list(IDVA)
+    bad[4], bad[5] = "1 Apr 2026", "31/02/2027"
+    worse = ["DA-003", *REFUGE[1:4], "soon", *REFUGE[5:]]
+    with pytest.raises(ImportRefused) as refused:
+        register_commit(data=register(REFUGE, bad, worse), filename="register.csv", team=team, officer=officer)
+    assert refused.value.problems == [
+        "Row 3, End Date: 31/02/2027 is not a date",
+        "Row 4, Start Date: soon is not a date",
+    ]
+    assert not Contract.objects.filter(reference__startswith="DA-").exists()
+    assert not Organisation.objects.filter(name="Haven Refuge Trust").exists()
+
+
 def test_a_failure_while_saving_undoes_the_rows_already_saved(team, officer, monkeypatch):
     from contracts import services as contract_services
 
-    real = contract_services.contract_save
-    calls = []
+    def fail(*args, **kwargs):
+        # The contracts and their options are in; then the database goes away.
+        assert Contract.objects.filter(reference__startswith="DA-").count() == 2
+        raise RuntimeError("the database went away")
 
-    def fail_second(**kwargs):
-        calls.append(kwargs["contract"].reference)
-        if len(calls) == 2:
-            raise RuntimeError("the database went away")
-        return real(**kwargs)
-
-    monkeypatch.setattr(contract_services, "contract_save", fail_second)
+    monkeypatch.setattr(contract_services, "_plan_first_reminders", fail)
     with pytest.raises(RuntimeError):
         register_commit(data=register(REFUGE, IDVA), filename="register.csv", team=team, officer=officer)
     assert not Contract.objects.filter(reference__startswith="DA-").exists()
     assert not Milestone.objects.filter(contract__reference__startswith="DA-").exists()
+    assert not Organisation.objects.filter(name="Haven Refuge Trust").exists()
+
+
+def test_a_row_the_contract_services_refuse_is_named_and_nothing_is_imported(team, officer, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from contracts import services as contract_services
+
+    def refuse_the_second(*, contracts, **kwargs):
+        # A check only the contract services make (the file's own checks passed).
+        raise contract_services.ContractRejected(ValidationError("Option 2 would run past its end"), position=1)
+
+    monkeypatch.setattr(contract_services, "contracts_create_many", refuse_the_second)
+    with pytest.raises(ImportRefused) as refused:
+        register_commit(data=register(REFUGE, IDVA), filename="register.csv", team=team, officer=officer)
+    assert refused.value.problems == ["Row 3: Option 2 would run past its end"]
+    assert not Organisation.objects.filter(name="Haven Refuge Trust").exists()
 
 
 def test_the_same_reference_twice_in_a_file_is_an_error_on_the_second(team, officer):
