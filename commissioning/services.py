@@ -11,6 +11,7 @@ makes several changes and follows them up once itself (the duty sync, the import
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -299,6 +300,19 @@ def milestone_update(
     ``edited_by_hand`` is set, and recomputing from the contract leaves it alone from then on
     (``derivation.py``).
     """
+    fields = _milestone_apply(milestone, details)
+    if not fields:
+        return milestone
+    history.record(milestone, officer=officer, reason=reason or "Milestone details changed")
+    milestone.save(update_fields=fields)
+    if follow_up:
+        changes.milestone_changed(milestone=milestone)
+    return milestone
+
+
+def _milestone_apply(milestone: Milestone, details: dict) -> list[str]:
+    """Check and set a milestone's new details in memory (``milestone_update``'s rules); the
+    fields to save, none if nothing changed. Raises ValidationError as the model's checks do."""
     unknown = set(details) - set(MILESTONE_DETAILS)
     if unknown:
         raise TypeError(f"milestone_update() cannot change {', '.join(sorted(unknown))}")
@@ -314,7 +328,7 @@ def milestone_update(
     }
     changed = [name for name, value in details.items() if getattr(milestone, name) != value]
     if not changed:
-        return milestone
+        return []
     for name in changed:
         setattr(milestone, name, details[name])
     fields = list(changed)
@@ -323,11 +337,53 @@ def milestone_update(
         milestone.edited_by_hand = True
         fields.append("edited_by_hand")
     milestone.full_clean(exclude=["derived_key"])
-    history.record(milestone, officer=officer, reason=reason or "Milestone details changed")
-    milestone.save(update_fields=fields)
-    if follow_up:
-        changes.milestone_changed(milestone=milestone)
-    return milestone
+    return fields
+
+
+class MilestoneUpdates:
+    """``milestone_update`` for many milestones, written together (an import's batch).
+
+    ``update`` checks and changes a milestone in memory at once, with the same rules and errors
+    as ``milestone_update``, and keeps a history entry as of that moment with its reason; ``save``
+    then writes the milestones with one ``bulk_update``, their history entries with one insert,
+    and plans each milestone's reminders once, however often it moved. ``replan`` asks for a
+    milestone's reminders to be planned at ``save`` (one created or marked with ``follow_up=False``).
+    Call ``save`` inside the same transaction, before anything reads these milestones from the
+    database.
+    """
+
+    def __init__(self, *, officer: AbstractBaseUser | None):
+        self.officer = officer
+        self.fields: set[str] = set()
+        self.milestones: dict[int, Milestone] = {}
+        self.entries: list[Milestone] = []  # copies as of each change, for the history
+        self.to_replan: dict[int, Milestone] = {}
+
+    def update(self, *, milestone: Milestone, reason: str = "", **details) -> Milestone:
+        fields = _milestone_apply(milestone, details)
+        if not fields:
+            return milestone
+        if milestone.due_at is not None:
+            fields.append("due_on")  # kept as the London date of due_at (Milestone.save)
+            milestone.due_on = timezone.localtime(milestone.due_at).date()
+        self.fields.update(fields)
+        self.milestones[milestone.pk] = milestone
+        entry = copy.copy(milestone)
+        history.record(entry, officer=self.officer, reason=reason or "Milestone details changed")
+        self.entries.append(entry)
+        self.to_replan[milestone.pk] = milestone
+        return milestone
+
+    def replan(self, milestone: Milestone) -> None:
+        self.to_replan[milestone.pk] = milestone
+
+    def save(self) -> None:
+        if self.milestones:
+            Milestone.objects.bulk_update(list(self.milestones.values()), sorted(self.fields), batch_size=500)
+            Milestone.history.bulk_history_create(self.entries, update=True, default_user=self.officer)
+        for milestone in self.to_replan.values():
+            changes.milestone_changed(milestone=milestone)
+        self.__init__(officer=self.officer)
 
 
 @transaction.atomic

@@ -101,7 +101,7 @@ def test_asking_for_a_spreadsheet_returns_at_once_with_a_progress_page_and_queue
     )
     page = text(client.get(response.url))
     assert "Making your spreadsheet" in page and "Waiting to start" in page
-    assert "spreadsheet-progress.mjs" in page and "Refresh now" in page  # polled by script, not a meta refresh
+    assert "progress-poll.mjs" in page and "Refresh now" in page  # polled by script, not a meta refresh
     assert "You can leave this page" in page
     assert not job.file and not mail.outbox
 
@@ -118,7 +118,7 @@ def test_the_worker_keeps_the_file_in_storage_and_emails_a_link_that_downloads_i
     assert job.file.name.startswith("exports/") and job.file.name.endswith("/contract-register-2026-11-22.xlsx")
     assert default_storage.exists(job.file.name)
     page = text(client.get(job_url))
-    assert "Your spreadsheet is ready" in page and "5 rows" in page and "spreadsheet-progress.mjs" not in page
+    assert "Your spreadsheet is ready" in page and "5 rows" in page and "progress-poll.mjs" not in page
     assert "until 29 November 2026 at 10:00" in page
     (email,) = mail.outbox
     assert email.to == ["olivia@example.gov.uk"]
@@ -287,4 +287,4 @@ def test_a_job_whose_worker_stopped_is_marked_failed_by_the_nightly_clean_up_so_
 
     assert response.status_code == 200, (response.status_code, response.get("Location"))
     assert "The spreadsheet could not be made" in page and "Ask for it again" in page
-    assert "spreadsheet-progress.mjs" not in page
+    assert "progress-poll.mjs" not in page

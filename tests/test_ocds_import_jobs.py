@@ -68,12 +68,12 @@ def test_a_large_upload_is_queued_and_the_page_shows_its_progress_then_its_resul
     assert default_storage.exists(job.stored_name)
     waiting = text(client.get(response.url))
     assert "Importing 2 releases" in waiting and "Waiting for the importer to start." in waiting
-    assert '<meta http-equiv="refresh" content="5">' in waiting
+    assert "progress-poll.mjs" in waiting and "Refresh now" in waiting  # polled by script, not a meta refresh
 
     tasks.import_ocds_upload.apply(args=[job.pk])
 
     page = text(client.get(response.url))
-    assert "Import finished" in page and "refresh" not in page
+    assert "Import finished" in page and "progress-poll.mjs" not in page and "Refresh now" not in page
     assert re.search(r"Imported</dt>\s*<dd[^>]*>2</dd>", page)
     assert "Domestic Abuse Support Services in Milton Keynes" in page
     assert CommissioningCycle.objects.count() == 2
@@ -206,7 +206,34 @@ def test_while_it_runs_the_page_shows_a_progress_bar_and_the_counts_so_far(clien
     assert '<progress class="govuk-!-width-full" id="import-progress-bar" max="2" value="1">' in page
     assert "50% done" in page and "1 of 2 releases read so far." in page
     assert re.search(r"Imported so far</dt>\s*<dd[^>]*>1</dd>", page)
-    assert '<meta http-equiv="refresh" content="5">' in page
+    assert re.search(r"<div data-progress>.*1 of 2 releases read so far.*</dl> </div> </div>", page)
+
+
+def test_the_progress_page_never_reloads_itself_and_only_the_uploader_or_an_all_teams_viewer_can_poll_it(
+    client, queued
+):
+    """A page that reloads itself on a timer fails WCAG 2.2.1; the script polls the page instead,
+    so what it fetches is what access.policy lets that person see."""
+    make_seed_buyers()
+    team = make_team()
+    uploader = make_user(role=roles.OFFICER, teams=[team])
+    client.force_login(uploader)
+    url = upload(client, BOTH, team=team.pk).url
+    ImportJob.objects.update(status=ImportJob.Status.RUNNING, counts={"imported": 1, "refused": 1})
+
+    page = text(client.get(url))
+    assert 'http-equiv="refresh"' not in page
+    assert re.search(r"Imported so far</dt>\s*<dd[^>]*>1</dd>", page)
+    assert re.search(r"Refused so far</dt>\s*<dd[^>]*>1</dd>", page)
+
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))  # a colleague in the same team
+    assert client.get(url).status_code == 404
+    client.force_login(make_user(role=roles.OFFICER, teams=[make_team(name="Another team")]))
+    assert client.get(url).status_code == 404
+    client.force_login(make_user(role=roles.ADMIN))  # sees every team
+    assert re.search(r"Refused so far</dt>\s*<dd[^>]*>1</dd>", text(client.get(url)))
+    client.logout()
+    assert client.get(url).status_code == 302  # to the sign-in page
 
 
 def test_an_officer_who_left_the_progress_page_finds_their_import_again_on_the_import_page(client, queued):

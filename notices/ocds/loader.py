@@ -58,6 +58,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from access import policy
 from commissioning import services as commissioning_services
@@ -354,6 +355,10 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
         try:
             with transaction.atomic():
                 batch = _Batch()
+                batch.milestones.officer = options.officer
+                batch.notices_known(
+                    {document.fts_notice_id for _, _, parsed in to_write for document in parsed.notices}
+                )
                 written: set[tuple[str, str]] = set()
                 for index, item, parsed in to_write:
                     pair = (parsed.ocid, parsed.release_id)
@@ -457,9 +462,36 @@ class _Batch:
         self.contracts_changed: dict[int, _Run] = {}
         self.cycles_changed: dict[int, _Run] = {}
         self.finishing: list[tuple[_Run, list[Notice]]] = []
+        # Milestones the batch moved, written together, and their reminders planned once each.
+        self.milestones = commissioning_services.MilestoneUpdates(officer=None)
+        # Notices by their Find a Tender id: those already in (read in one query), and those the
+        # batch adds, written together (``save_notices``) with their history and contracts.
+        self.notices: dict[str, Notice] = {}
+        self.new_notices: list[Notice] = []
+        self.new_links: list[tuple[Notice, list[Contract]]] = []
+
+    def notices_known(self, fts_notice_ids: set[str]) -> None:
+        found = (
+            Notice.objects.select_related("cycle")
+            .filter(fts_notice_id__in=fts_notice_ids)
+            .order_by("-published_at", "-fts_notice_id", "-pk")
+        )
+        self.notices.update(
+            {notice.fts_notice_id: notice for notice in found}
+        )  # the last kept: the first in Notice.Meta.ordering, as .first() gives
+
+    def save_notices(self) -> None:
+        """Write the notices the batch added: one insert, one history insert, then their contracts."""
+        if self.new_notices:
+            bulk_create_with_history(self.new_notices, Notice, batch_size=500)
+        for notice, contracts in self.new_links:
+            notice.contracts.add(*contracts)
+        self.new_notices, self.new_links = [], []
 
     def follow_up(self, options: ImportOptions) -> None:
         today = options.today or timezone.localdate()
+        self.save_notices()
+        self.milestones.save()
         contracts = Contract.objects.in_bulk(list(self.contracts_changed))
         for pk, run in self.contracts_changed.items():
             run.changes += contract_changed(contract=contracts[pk], officer=options.officer, today=today)
@@ -467,10 +499,12 @@ class _Batch:
         for pk, run in self.cycles_changed.items():
             run.changes += cycle_changed(cycle=cycles[pk], officer=options.officer, today=today)
         releases = []
+        pending: list[Notice] = []
         for run, new_notices in self.finishing:
-            _attach_changes(run, new_notices)
+            _attach_changes(run, new_notices, pending=pending)
             run.release.changes = run.changes
             releases.append(run.release)
+        Notice.objects.bulk_update(pending, ["changes"], batch_size=500)
         Release.objects.bulk_update(releases, ["changes"], batch_size=500)
 
 
@@ -1508,7 +1542,10 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
                 source=Milestone.Source.IMPORTED,
                 officer=run.officer,
                 reason=run.reason,
+                follow_up=run.batch is None,
             )
+            if run.batch is not None:
+                run.batch.milestones.replan(milestone)
             imported = _remember(run, cycle, key, new, imported=None, milestone=milestone)
             run.changes.append(f"Added the milestone '{milestone.title}': {_when(new, spec)}")
             _text_conflict(run, cycle, milestone, spec, imported)
@@ -1548,14 +1585,13 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
         )
         return
     if ours_untouched:
-        commissioning_services.milestone_update(
-            milestone=milestone,
-            officer=run.officer,
-            reason=run.reason,
-            due_on=spec.due_on,
-            due_at=spec.due_at,
-            ends_at=None,
-        )
+        moved = {"due_on": spec.due_on, "due_at": spec.due_at, "ends_at": None}
+        if run.batch is None:
+            commissioning_services.milestone_update(
+                milestone=milestone, officer=run.officer, reason=run.reason, **moved
+            )
+        else:
+            run.batch.milestones.update(milestone=milestone, reason=run.reason, **moved)
         _remember(run, cycle, key, new, imported=imported)
         run.changes.append(f"Moved the milestone '{milestone.title}' from {_when(current)} to {_when(new, spec)}")
         _text_conflict(run, cycle, milestone, spec, imported)
@@ -1609,7 +1645,10 @@ def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
         officer=run.officer,
         reason=run.reason,
         today=max(run.today, met_on or run.today),
+        follow_up=run.batch is None,
     )
+    if run.batch is not None:
+        run.batch.milestones.replan(milestone)
     run.changes.append(f"'{milestone.title}' marked {milestone.get_status_display().lower()}, as the notice reports")
 
 
@@ -1619,8 +1658,14 @@ def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
 def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> tuple[list[Notice], set[int]]:
     """The release's notices, added once each; returns the new ones and the contracts newly linked."""
     new, newly_linked = [], set()
+    batch = run.batch
     for document in run.parsed.notices:
-        notice = Notice.objects.select_related("cycle").filter(fts_notice_id=document.fts_notice_id).first()
+        if batch is None:
+            notice = Notice.objects.select_related("cycle").filter(fts_notice_id=document.fts_notice_id).first()
+        else:
+            notice = batch.notices.get(document.fts_notice_id)
+            if notice is not None and notice.pk is None:
+                batch.save_notices()  # added earlier in the batch: written now, to be checked like any other
         if notice is not None and not run.scope.may_change_notice(notice):
             raise Refused(
                 Problem(
@@ -1643,7 +1688,11 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
                 cycle=cycle,
             )
             run.record(notice)
-            notice.save()
+            if batch is None:
+                notice.save()
+            else:
+                batch.new_notices.append(notice)
+                batch.notices[document.fts_notice_id] = notice
             new.append(notice)
             run.changes.append(
                 f"Added the {NoticeType(notice.notice_type).label} {notice.fts_notice_id}, published "
@@ -1660,7 +1709,10 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
             if fields:
                 run.record(notice)
                 notice.save(update_fields=fields)
-        if contracts:
+        if contracts and notice.pk is None:  # written at the end of the batch, with its contracts
+            batch.new_links.append((notice, list(contracts)))
+            newly_linked.update(c.pk for c in contracts)
+        elif contracts:
             linked = set(notice.contracts.values_list("pk", flat=True))
             missing = [c for c in contracts if c.pk not in linked]
             if missing:
@@ -1669,8 +1721,11 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
     return new, newly_linked
 
 
-def _attach_changes(run: _Run, new_notices: list[Notice]) -> None:
-    """What the release changed, shown with its own notice: the one published at the release's date, else its newest."""
+def _attach_changes(run: _Run, new_notices: list[Notice], pending: list[Notice] | None = None) -> None:
+    """What the release changed, shown with its own notice: the one published at the release's date, else its newest.
+
+    With ``pending`` (a batch), a release's own notice is added to it for one ``bulk_update``
+    at the end, rather than updated here."""
     if not run.changes:
         return
     own = next((n for n in new_notices if n.published_at == run.parsed.date.at), None)
@@ -1679,8 +1734,15 @@ def _attach_changes(run: _Run, new_notices: list[Notice]) -> None:
     # The list describes the import; it is not a change to the notice, so it adds no history row.
     if own is not None:
         own.changes = list(run.changes)
-        Notice.objects.filter(pk=own.pk).update(changes=own.changes)
+        if pending is not None:
+            pending.append(own)
+        else:
+            Notice.objects.filter(pk=own.pk).update(changes=own.changes)
         return
+    if pending:
+        # The newest notice below may be one waiting for its list: written first, so it is read whole.
+        Notice.objects.bulk_update(pending, ["changes"], batch_size=500)
+        pending.clear()
     latest = Notice.objects.filter(ocid=run.parsed.ocid, cycle=run.release.cycle).order_by("-published_at").first()
     if latest is not None:
         changes = [*latest.changes, *(f"Release {run.parsed.release_id}: {change}" for change in run.changes)]
