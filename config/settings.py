@@ -363,6 +363,8 @@ CELERY_TASK_ROUTES = {
     "exports.tasks.make_spreadsheet": {"queue": "heavy"},
     "notices.tasks.import_ocds_upload": {"queue": "heavy"},
     "registers.tasks.*": {"queue": "heavy"},
+    # Rating every contract not rated today: minutes at national scale, nightly.
+    "commissioning.tasks.refresh_ratings": {"queue": "heavy"},
 }
 
 # Reminders (see reminders/sweep.py). The database is the truth; beat only starts sweeps.

@@ -201,6 +201,7 @@ EXPECTED_QUEUES = {
     "registers.tasks.register_import_commit": "heavy",
     "notices.tasks.sync_notices": "default",
     "notices.tasks.send_market_emails": "default",
+    "commissioning.tasks.refresh_ratings": "heavy",
 }
 
 
