@@ -187,6 +187,28 @@ def cover_gap_milestones(
     return derived
 
 
+def new_derived_milestone(contract: Contract, spec, *, owner=None) -> Milestone:
+    """A derived milestone as the sync adds it, unsaved: for ``milestones_sync_for_contract`` and
+    for callers that add many contracts at once (contracts' bulk path, which passes the lead
+    officer it has read as ``owner`` so that planning the reminders reads no one again)."""
+    milestone = Milestone(
+        contract=contract,
+        source=Milestone.Source.DERIVED,
+        derived_key=spec.key,
+        kind=spec.kind,
+        title=spec.title,
+        due_on=spec.due_on,
+        option=spec.option,
+        owner_id=contract.lead_officer_id,
+        description=spec.description,
+    )
+    if owner is not None:
+        milestone.owner = owner
+    if spec.settled_status:
+        milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
+    return milestone
+
+
 @transaction.atomic
 def milestones_sync_for_contract(
     *, contract: Contract, officer: AbstractBaseUser | None = None, today: date | None = None
@@ -216,20 +238,7 @@ def milestones_sync_for_contract(
     for key, spec in wanted.items():
         milestone = existing.get(key)
         if milestone is None:
-            milestone = Milestone(
-                contract=contract,
-                source=Milestone.Source.DERIVED,
-                derived_key=key,
-                kind=spec.kind,
-                title=spec.title,
-                due_on=spec.due_on,
-                option=spec.option,
-                owner_id=contract.lead_officer_id,
-                description=spec.description,
-            )
-            if spec.settled_status:
-                milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
-            new.append(milestone)
+            new.append(new_derived_milestone(contract, spec))
             continue
         if milestone.edited_by_hand:
             continue

@@ -497,23 +497,12 @@ def _created_follow_up(
 
     milestones = []
     for contract in batch:
-        for spec in derivation.derived_milestones(
-            contract, options_of.get(contract.pk, []), calendars.get(contract.buyer_id)
-        ):
-            milestone = Milestone(
-                contract=contract,
-                source=Milestone.Source.DERIVED,
-                derived_key=spec.key,
-                kind=spec.kind,
-                title=spec.title,
-                due_on=spec.due_on,
-                option=spec.option,
-                owner=contract.lead_officer,
-                description=spec.description,
+        milestones += [
+            derivation.new_derived_milestone(contract, spec, owner=contract.lead_officer)
+            for spec in derivation.derived_milestones(
+                contract, options_of.get(contract.pk, []), calendars.get(contract.buyer_id)
             )
-            if spec.settled_status:
-                milestone.status, milestone.met_on = spec.settled_status, spec.settled_on
-            milestones.append(milestone)
+        ]
     bulk_create_with_history(milestones, Milestone, default_user=officer, default_change_reason=derivation.SYNC_REASON)
 
     required = []
@@ -521,39 +510,18 @@ def _created_follow_up(
         if (contract.provider is not None and contract.provider.is_vcse) or contract.buyer_id in with_policy:
             facts = notices_services.contract_facts(contract)
             required += [(contract, duty) for duty in rules.contract_council_duties(facts)]
-    # As notices.services._create_duty makes them, one at a time.
-    duty_milestones = [
-        Milestone(
-            contract=contract,
-            kind=duty.kind,
-            title=duty.title[:255],
-            description=notices_services._duty_description(duty),
-            due_on=duty.due_on,
-            owner=contract.lead_officer,
-            source=Milestone.Source.DUTY,
-            derived_key=f"duty:{duty.key}"[:50],
-            reminder_offsets="" if duty.kind == rules.Kind.STANDSTILL_END else notices_services.DUTY_REMINDERS,
-        )
-        for contract, duty in required
+    # As the duty sync adds them one at a time (notices.services.new_duty).
+    pairs = [
+        notices_services.new_duty(duty, contract=contract, owner=contract.lead_officer) for contract, duty in required
     ]
+    duty_milestones = [milestone for milestone, _ in pairs]
     bulk_create_with_history(
         duty_milestones, Milestone, default_user=officer, default_change_reason=notices_services.SYNC_REASON
     )
-    duties = [
-        Duty(
-            contract=contract,
-            key=duty.key,
-            notice_type=duty.notice_type,
-            kind=duty.kind,
-            title=duty.title[:255],
-            due_on=duty.due_on,
-            basis=duty.basis,
-            note=duty.note,
-            milestone=milestone,
-        )
-        for (contract, duty), milestone in zip(required, duty_milestones)
-    ]
-    bulk_create_with_history(duties, Duty, default_user=officer, default_change_reason=notices_services.SYNC_REASON)
+    # Each duty's milestone is saved now: Django takes its id as the duty is inserted.
+    bulk_create_with_history(
+        [duty for _, duty in pairs], Duty, default_user=officer, default_change_reason=notices_services.SYNC_REASON
+    )
 
     _plan_first_reminders(milestones + duty_milestones)
     # Step 6 of contract_changed: their recommissioning risk, stored for the dashboard and register.
@@ -580,12 +548,8 @@ def _plan_first_reminders(milestones) -> None:
         if milestone.status != Milestone.Status.SCHEDULED or milestone.acknowledged_at:
             continue
         offsets = planning.offsets_for(milestone, rules)
-        wanted = {
-            (w.offset, w.email): w
-            for w in planning.wanted_reminders(milestone, offsets, quiet.get(milestone.owner_id, []))
-        }
-        rows += [planning._row(milestone, want) for want in wanted.values() if want.send_at >= now]
-        rows += planning._not_silently_skipped(milestone, wanted.values(), {}, now)
+        wanted = planning.wanted_reminders(milestone, offsets, quiet.get(milestone.owner_id, []))
+        rows += planning.first_reminders(milestone, wanted, now)
     _insert(Reminder, rows)
 
 

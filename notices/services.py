@@ -282,7 +282,9 @@ def _duty_description(required: rules.RequiredNotice) -> str:
     return text
 
 
-def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner=None, officer=None) -> Duty:
+def new_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner=None) -> tuple[Milestone, Duty]:
+    """A duty and its milestone as the sync adds them, unsaved (save the milestone first), for
+    ``_create_duty`` here and for callers that add many at once (contracts' bulk path)."""
     milestone = Milestone(
         contract=contract,
         cycle=cycle,
@@ -296,9 +298,6 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         derived_key=f"duty:{required.key}"[:50] if contract is not None else "",
         reminder_offsets="" if required.kind == rules.Kind.STANDSTILL_END else DUTY_REMINDERS,
     )
-    milestone.full_clean(exclude=["derived_key"])
-    history.record(milestone, officer=officer, reason=SYNC_REASON)
-    milestone.save()
     duty = Duty(
         contract=contract,
         cycle=cycle,
@@ -311,6 +310,14 @@ def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, o
         note=required.note,
         milestone=milestone,
     )
+    return milestone, duty
+
+
+def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner=None, officer=None) -> Duty:
+    milestone, duty = new_duty(required, contract=contract, cycle=cycle, owner=owner)
+    milestone.full_clean(exclude=["derived_key"])
+    history.record(milestone, officer=officer, reason=SYNC_REASON)
+    milestone.save()
     history.record(duty, officer=officer, reason=SYNC_REASON)
     duty.save()
     return duty

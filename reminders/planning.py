@@ -214,6 +214,15 @@ def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None =
     )
 
 
+def first_reminders(milestone: Milestone, wanted: list[Wanted], now: datetime) -> list[Reminder]:
+    """The reminder rows (unsaved) ``plan_for`` would create for a milestone with none yet, from
+    its ``wanted_reminders``: those still to come, and what stops a passed one being skipped
+    silently. For callers that plan many new milestones at once (contracts' bulk path)."""
+    wanted = list({(w.offset, w.email): w for w in wanted}.values())
+    rows = [_row(milestone, want) for want in wanted if want.send_at >= now]
+    return rows + _not_silently_skipped(milestone, wanted, {}, now)
+
+
 def _row(milestone: Milestone, want: Wanted, **fields) -> Reminder:
     values = {
         "offset": want.offset,
