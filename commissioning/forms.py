@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from access import policy
-from contracts.forms import OfficerChoiceField, check_lead_officer, officers_of
+from contracts.forms import IncludesVatField, OfficerChoiceField, check_lead_officer, officers_of
 from contracts.models import Contract
 from contracts.widgets import GovukDateField
 
@@ -74,16 +74,8 @@ class CycleForm(forms.ModelForm):
         help_text="For example, 1 3 2027",
     )
     lead_officer = OfficerChoiceField(queryset=get_user_model().objects.none(), required=False)
-    estimated_value_includes_vat = forms.TypedChoiceField(
+    estimated_value_includes_vat = IncludesVatField(
         label="Does the estimated value include VAT?",
-        required=False,
-        choices=[
-            ("", "Not recorded"),
-            ("yes", "Yes, or no VAT is charged"),
-            ("no", "No, VAT is added on top"),
-        ],
-        coerce=lambda answer: answer == "yes",
-        empty_value=None,
         help_text="The Procurement Act's thresholds include VAT: a value without it has 20% added to classify the procurement",
     )
     replaces = ReplacesField(

@@ -35,6 +35,20 @@ def in_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+class IncludesVatField(forms.TypedChoiceField):
+    """Whether a value includes VAT: yes (or none is charged), no (added on top), or not recorded
+    (None). The contract's values and a cycle's estimated value ask it the same way."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(
+            choices=[("", "Not recorded"), ("yes", "Yes, or no VAT is charged"), ("no", "No, VAT is added on top")],
+            coerce=lambda answer: answer == "yes",
+            empty_value=None,
+            **kwargs,
+        )
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return person_name(user)
@@ -92,16 +106,8 @@ class ContractForm(forms.ModelForm):
         required=False,
         help_text="The day the contract was entered into; the Procurement Act's notices count from it. For example, 1 12 2026",
     )
-    value_includes_vat = forms.TypedChoiceField(
+    value_includes_vat = IncludesVatField(
         label="Do the values include VAT?",
-        required=False,
-        choices=[
-            ("", "Not recorded"),
-            ("yes", "Yes, or no VAT is charged"),
-            ("no", "No, VAT is added on top"),
-        ],
-        coerce=lambda answer: answer == "yes",
-        empty_value=None,
         help_text="The Procurement Act's thresholds include VAT",
     )
     review_date = GovukDateField(
