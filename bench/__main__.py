@@ -73,6 +73,9 @@ def main(argv=None) -> None:
         "--seconds", type=int, default=5, help="web: measured seconds per page (about 20 pages a person)"
     )
     parser.add_argument(
+        "--profile", action="store_true", help="web: profile each page that misses its target (var/bench/profiles/)"
+    )
+    parser.add_argument(
         "--from-results", action="store_true", help="web: rewrite its section from var/bench/web-*.json"
     )
     args = parser.parse_args(argv)
@@ -113,7 +116,17 @@ def main(argv=None) -> None:
                 else:
                     python("-m", "bench.generate", "--scale", str(scale), "--database", name)
                 before = report.load_average()
-                python("-m", "bench.web", "--database", name, "--out", str(out), "--seconds", str(args.seconds))
+                python(
+                    "-m",
+                    "bench.web",
+                    "--database",
+                    name,
+                    "--out",
+                    str(out),
+                    "--seconds",
+                    str(args.seconds),
+                    *(["--profile"] if args.profile else []),
+                )
                 result = json.loads(out.read_text())
                 result["load"] = f"{before} / {report.load_average()}"
                 out.write_text(json.dumps(result, indent=1))
