@@ -124,6 +124,20 @@ def load_figure(run: dict) -> str:
     return f"{before} to {after}"
 
 
+def load_range(runs: list[dict]) -> str:
+    """The lowest and highest one-minute load average over the runs, e.g. "0.5 to 1.1"."""
+    figures = []
+    for run in runs:
+        for part in (run.get("load") or "").split("/"):
+            try:
+                figures.append(float(part.split()[0]))
+            except (IndexError, ValueError):
+                continue
+    if not figures:
+        return "not recorded"
+    return f"{min(figures):.1f} to {max(figures):.1f}"
+
+
 def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, list[dict]]:
     """The web section's text, and one summary row per (person, page).
 
@@ -135,7 +149,7 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
     largest = runs[-1]
     seconds = {run["contracts"]: run["seconds"] for run in runs}
     cores = info.get("cores") or "?"
-    load_text = "; ".join(f"{run['contracts']:,} contracts {load_figure(run)}" for run in runs)
+    load_text = load_range(runs)
     conn = largest.get("conn_max_age")
     conn_text = (
         "a new database connection per request"
@@ -223,8 +237,10 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
                 figures = []
                 for s in scales:
                     p = pages[s]
-                    if misses[s] or p is None:
-                        figures.append(f"{s:,}: " + ", ".join(misses[s]))
+                    if p is None or page_misses(p, None) == ["too slow to load"] or p.get("too_slow"):
+                        figures.append(f"{s:,}: too slow to load" if p else f"{s:,}: not measured")
+                    elif trivials[s] is None or trivials[s].get("too_slow"):
+                        figures.append(f"{s:,}: p95 {ms(p['p95_ms'])}")
                     else:
                         figures.append(f"{s:,}: p95 {ms(p['p95_ms'])}, {page_ratio(p, trivials[s]):.1f}x")
                 summary.append(
@@ -233,7 +249,7 @@ def web_section(runs: list[dict], info: dict, loads: list[str]) -> tuple[str, li
                         "met": met,
                         "target": target,
                         "figure": "; ".join(figures)
-                        + f"; queries {query_cell} (load average {load_text} on {cores} cores)",
+                        + f"; queries {query_cell}; load average {load_text} on {cores} cores",
                     }
                 )
             lines.append(f"| {name} | {query_cell} | " + " | ".join(cells) + f" | {verdict} |")

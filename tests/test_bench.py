@@ -119,8 +119,9 @@ def test_a_page_is_met_only_under_150_ms_within_3x_the_trivial_page_with_the_sam
     }
     assert "| Grows | 10 / 11 (**differs**) |" in text
     # The summary says how loaded the machine was, beside each verdict.
-    assert rows[0]["figure"].endswith(
-        "(load average 1,000 contracts 0.50 to 0.70; 100,000 contracts 0.50 to 0.70 on 2 cores)"
+    assert (
+        rows[0]["figure"]
+        == "1,000: p95 100 ms, 3.0x; 100,000: p95 110 ms, 3.0x; queries 10; load average 0.5 to 0.7 on 2 cores"
     )
 
 
