@@ -92,3 +92,24 @@ def test_lib_cove_ocds_is_never_let_onto_the_network(monkeypatch):
 
     with offline(monkeypatch), pytest.raises(WouldFetch, match="example.org"):
         cove(package)
+
+
+def test_a_lot_suitable_for_smes_and_vcses_exports_under_the_suitability_extension_it_declares(monkeypatch):
+    from tests.ocds_publishers import awarded, find_a_tender
+
+    team = make_team(name="Domestic abuse commissioning team")
+    tender = find_a_tender("UK4")
+    tender["tender"]["lots"][0]["suitability"] = {"sme": True, "vcse": False}
+    assert [o.status for o in import_bytes([tender, awarded("UK7")], team=team, create_buyers=True)] == [
+        Outcome.IMPORTED,
+        Outcome.IMPORTED,
+    ]
+    from commissioning.models import CommissioningCycle
+
+    package = exported(CommissioningCycle.objects.get())
+    assert package["releases"][0]["tender"]["lots"][0]["suitability"] == {"sme": True, "vcse": False}
+
+    with offline(monkeypatch):
+        report = cove(package)
+
+    assert problems(report) == NOTHING_WRONG

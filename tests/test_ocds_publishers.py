@@ -18,6 +18,7 @@ from notices.ocds.reader import read_releases
 from tests.factories import make_team
 from tests.ocds_helpers import import_bytes
 from tests.ocds_publishers import (
+    awarded,
     contracts_finder,
     find_a_tender,
     ocds_1_0,
@@ -56,9 +57,44 @@ def test_the_schema_merges_each_extension_after_those_it_declares():
     # submissionTerms (the lots' submission terms) and location are in the repository, before the UK extension.
     assert ordered.index("lots") < ordered.index("submissionTerms") < ordered.index("uk")
     assert ordered.index("location") < ordered.index("uk")
-    # Declared, not in the repository: listed, so the gap is visible.
-    assert {"finance", "bid", "techniques"} <= set(missing)
-    assert not {"submissionTerms", "location"} & set(missing)
+    # The UK extension's other dependencies, and the lots extension's finance, are in the repository too.
+    for name in ("bid", "otherRequirements", "performanceFailures", "subcontracting", "suitability"):
+        assert ordered.index(name) < ordered.index("uk")
+    assert ordered.index("finance") < ordered.index("lots")
+    # Declared, not in the search index this repository's copies came from: listed, so the gap is visible.
+    assert missing == ["awardCriteria", "techniques"]
+
+
+def _uses_the_uk_extensions_dependencies(release: dict) -> dict:
+    """Fields Find a Tender's award notices fill from the extensions the UK extension depends on."""
+    release["bids"] = {"statistics": [{"id": "1", "measure": "bids", "value": 3, "relatedLot": "1"}]}
+    release["tender"]["otherRequirements"] = {"reservedParticipation": ["publicServiceMissionOrganization"]}
+    release["tender"]["lots"][0]["suitability"] = {"sme": True, "vcse": True}
+    release["awards"][0].update(hasSubcontracting=True, subcontracting={"description": "Out-of-hours helpline"})
+    release["contracts"][0]["finance"] = [{"id": "1", "source": "Home Office grant"}]
+    return release
+
+
+def test_fields_of_the_extensions_the_uk_extension_depends_on_are_checked_not_waved_through():
+    release = _uses_the_uk_extensions_dependencies(awarded("UK6"))
+    assert check_release(release) == []
+    # Each field is defined (Find a Tender's tender.legalBasis is the legalBasis extension's, not declared here).
+    assert schema.additional_fields(release) == schema.additional_fields(awarded("UK6")) == ["$.tender.legalBasis"]
+
+    release["bids"]["statistics"][0]["value"] = "three"
+    release["awards"][0]["subcontracting"]["maximumPercentage"] = 40
+    release["tender"]["lots"][0]["suitability"]["sme"] = "yes"
+    release["contracts"][0]["finance"][0]["id"] = 1
+
+    problems = " ".join(str(problem) for problem in check_release(release))
+
+    for path in (
+        "$.bids.statistics[0].value",
+        "$.awards[0].subcontracting.maximumPercentage",
+        "$.tender.lots[0].suitability.sme",
+        "$.contracts[0].finance[0].id",
+    ):
+        assert path in problems, path
 
 
 def test_a_definition_no_extension_in_the_repository_provides_is_accepted_not_a_traceback(tmp_path):
