@@ -127,7 +127,9 @@ def test_lib_cove_ocds_checks_codes_against_the_standards_and_the_uk_extensions_
     package = exported(tracked(team))
     documents = package["releases"][0]["tender"]["documents"]
     documents[0]["documentType"] = "tenderNotice"  # the standard's documentType codelist
-    documents.append({**documents[0], "id": "extra-1", "documentType": "tenderCancellationNotice"})  # the UK's +documentType
+    documents.append(
+        {**documents[0], "id": "extra-1", "documentType": "tenderCancellationNotice"}
+    )  # the UK's +documentType
     documents.append({**documents[0], "id": "extra-2", "documentType": "minutesOfTheCouncil"})  # no codelist's
 
     with offline(monkeypatch):
