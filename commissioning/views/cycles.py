@@ -6,18 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy
+from common.keyset import Key, keyset_page
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
 from .. import selectors, services
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, Stage
+from .dashboard import DashboardFilterForm, opening_filters
 from .gaps import WarnsOfGapsOpened
 
 
@@ -51,24 +53,53 @@ def cycle_stage_history(cycle: CommissioningCycle) -> list[StageChange]:
     return changes[::-1]
 
 
-class CycleListView(Permission, ListView):
+CYCLE_PAGE_SIZE = 25
+
+
+class CycleFilterForm(DashboardFilterForm):
+    """The cycles list's one filter, the team: typed with suggestions for an admin of many teams."""
+
+    mine = None
+
+
+class CycleListView(Permission, TemplateView):
+    """The cycles, 25 a page by target start (keyset pages, common.keyset), with their number.
+
+    Issue 24: an admin's list held every cycle of the service and worked out the cover of every
+    contract they replace (no answer in 30 s at 100,000 contracts). Now it opens on the admin's
+    own team ("All teams" a choice), and only the page's contracts have their cover worked out."""
+
     permission_required = "commissioning.view_commissioningcycle"
     template_name = "commissioning/cycle_list.html"
-    context_object_name = "cycles"
-
-    def get_queryset(self):
-        user = self.request.user
-        return policy.cycles_visible_to(
-            user, CommissioningCycle.objects.select_related("lead_officer", "team")
-        ).prefetch_related(Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference")))
 
     def get_context_data(self, **kwargs):
-        cycles = list(self.object_list)
-        covers = selectors.covers_of([c for cycle in cycles for c in cycle.replaces.all()], today=timezone.localdate())
+        user = self.request.user
+        form = CycleFilterForm(opening_filters(self.request) or None, user=user)
+        team = form.filters().team
+        cycles = policy.cycles_visible_to(user, CommissioningCycle.objects.select_related("lead_officer", "team"))
+        if team is not None:
+            cycles = cycles.filter(team=team)
+        page = keyset_page(
+            cycles,
+            [Key("target_start_date", nullable=True), Key("name")],
+            size=CYCLE_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
+        shown = page.object_list
+        prefetch_related_objects(
+            shown, Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference"))
+        )
+        covers = selectors.covers_of([c for cycle in shown for c in cycle.replaces.all()], today=timezone.localdate())
         return super().get_context_data(
-            can_add=self.request.user.has_perm("commissioning.add_commissioningcycle"),
+            form=form,
+            team=team,
+            page=page,
+            cycles=shown,
+            can_add=user.has_perm("commissioning.add_commissioningcycle"),
             # The cycles replacing a contract that leaves a gap in cover carry the red tag.
-            cycles_with_gaps={cycle.pk for cycle in cycles if any(covers[c.pk].gaps for c in cycle.replaces.all())},
+            cycles_with_gaps={cycle.pk for cycle in shown if any(covers[c.pk].gaps for c in cycle.replaces.all())},
             **kwargs,
         )
 
