@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -129,3 +130,51 @@ def test_a_hand_edited_cursor_gives_the_first_page(client, officer):
     assert edited.status_code == 200
     pattern = r'href="/contracts/organisations/(\d+)/"'
     assert ids(edited.content.decode(), pattern) == ids(first, pattern)
+
+
+def test_the_cycles_page_by_target_start_without_offset(client, officer):
+    from commissioning.models import CommissioningCycle
+
+    team = officer.teams.get()
+    CommissioningCycle.objects.bulk_create(
+        CommissioningCycle(
+            name=f"Cycle {index % 50:03d}",
+            service_category="combined",
+            team=team,
+            stage="needs_assessment",
+            # Shared dates, and some not set (they come last).
+            target_start_date=None if index % 7 == 0 else START.date() + timedelta(days=index % 30),
+        )
+        for index in range(ROWS)
+    )
+    expected = list(
+        CommissioningCycle.objects.order_by(F("target_start_date").asc(nulls_last=True), "name", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    client.force_login(officer)
+    check_list(client, reverse("commissioning:cycle-list"), {}, r'href="/cycles/(\d+)/"', expected)
+
+
+def test_the_reports_page_latest_meeting_first_without_offset(client, officer):
+    from reports.models import DecisionReport
+    from tests.factories import make_contract
+
+    contract = make_contract(reference="MK-REFUGE", team=officer.teams.get())
+    DecisionReport.objects.bulk_create(
+        DecisionReport(
+            kind=DecisionReport.Kind.RECOMMISSIONING,
+            title=f"Report {index % 40:03d}",
+            contract=contract,
+            # Shared dates, and some not set (they come first, as the newest).
+            meeting_date=None if index % 9 == 0 else START.date() + timedelta(days=7 * (index % 20)),
+        )
+        for index in range(ROWS)
+    )
+    expected = list(
+        DecisionReport.objects.order_by(F("meeting_date").desc(nulls_first=True), "title", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    client.force_login(officer)
+    check_list(client, reverse("reports:list"), {}, r'href="/reports/(\d+)/"', expected)
