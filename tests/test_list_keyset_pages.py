@@ -178,3 +178,16 @@ def test_the_reports_page_latest_meeting_first_without_offset(client, officer):
     )
     client.force_login(officer)
     check_list(client, reverse("reports:list"), {}, r'href="/reports/(\d+)/"', expected)
+
+
+def test_the_services_page_by_team_and_name_without_offset(client):
+    from commissioning.models import Service
+
+    teams = [make_team(name="Domestic abuse team"), make_team(name="A second team")]
+    officer = make_user(username="olivia", role=roles.OFFICER, teams=teams)
+    Service.objects.bulk_create(
+        Service(team=teams[index % 2], name=f"Service {index // 2:03d}", category="refuge") for index in range(ROWS)
+    )
+    expected = list(Service.objects.order_by("team__name", "name", "pk").values_list("pk", flat=True))
+    client.force_login(officer)
+    check_list(client, reverse("commissioning:service-list"), {}, r'href="/services/(\d+)/"', expected)
