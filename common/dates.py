@@ -6,7 +6,7 @@ One place for every page, email, note and message: a time of day is never shown 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -45,3 +45,25 @@ def moment_words(start: datetime, end: datetime | None = None) -> str:
     if start.date() == end.date():
         return f"{long_date(start.date())}, {time_of_day(start)} to {time_of_day(end)}"
     return f"{long_date(start)} to {long_date(end)}"
+
+
+# What a long list of dated things (a contract's duties, its milestones) shows open on its page:
+# the coming year, the last three months, and anything still to do however old. The rest sits
+# behind a GOV.UK Details (issue 25: years of them made a contract page 20,000 px long at 320 px).
+AHEAD = timedelta(days=365)
+BEHIND = timedelta(days=91)
+
+
+def now_earlier_later(items, today: date, *, day, settled) -> tuple[list, list, list]:
+    """``items`` (in date order) in three lists: due within a year ahead or three months behind,
+    or not yet ``settled`` however long ago; settled before that; due more than a year ahead.
+    ``day`` and ``settled`` read an item's date and whether it is done with."""
+    now, earlier, later = [], [], []
+    for item in items:
+        if day(item) > today + AHEAD:
+            later.append(item)
+        elif day(item) < today - BEHIND and settled(item):
+            earlier.append(item)
+        else:
+            now.append(item)
+    return now, earlier, later
