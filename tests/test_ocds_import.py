@@ -154,7 +154,7 @@ def test_a_later_release_moves_the_dates_it_changed_and_the_history_names_it(tea
     assert outcome.status == Outcome.IMPORTED
     expected = Milestone.objects.get(cycle__ocid=MK_OCID, title="Next procurement notice expected")
     assert expected.due_on == date(2026, 8, 3)
-    assert expected.history.latest().history_change_reason == f"From release {MK_OCID}-2026-04-01T09:00:00+01:00"
+    assert expected.history.latest().history_change_reason == "From the notice data published 1 April 2026 at 9am"
     assert any("from 6 July 2026" in change and "3 August 2026" in change for change in outcome.changes)
     new_notice = Notice.objects.get(fts_notice_id="030000-2026")
     assert any("Next procurement notice expected" in change for change in new_notice.changes)
