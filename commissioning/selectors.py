@@ -28,7 +28,7 @@ from django.utils import timezone
 from access import policy
 from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
-from contracts.models import Contract, ServiceCategory, Team
+from contracts.models import Contract, ServiceCategory, Team, terms_of
 from notices.council_duties import DecisionCalendar
 
 from . import cover, derivation, rules
@@ -77,17 +77,18 @@ def _term(contract: Contract, calendars: Calendars) -> cover.Term:
     # Read once and worked out here as Contract.option_periods and Contract.last_day do, so that
     # an unprefetched contract (the derivation's) costs one query for its options, not three.
     ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
-    months = [option.length_months for option in ordered]
+    months, ruled_out = terms_of(ordered)
+    possible = [option.length_months for option in ordered if not option.is_ruled_out]
     last_day = terms.last_day(
         current_end=contract.current_end_date,
         max_extent=terms.max_extent(
-            contract.start_date, contract.initial_term_months, months, contract.max_extent_date
+            contract.start_date, contract.initial_term_months, possible, contract.max_extent_date
         ),
         terminated_on=contract.terminated_on,
     )
     open_options = []
     if not terminated:
-        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months, ruled_out)
         decisions = derivation.option_decisions(contract, ordered, calendars.get(contract.buyer_id))
         for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:

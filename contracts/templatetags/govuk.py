@@ -96,6 +96,14 @@ def long_date(value) -> str:
 
 
 @register.filter
+def time_of_day(value) -> str:
+    """11:59pm, midday, midnight: a time or an aware datetime's London time of day, never "23:59"."""
+    if value in (None, ""):
+        return ""
+    return dates.time_of_day(value)
+
+
+@register.filter
 def money(value) -> str:
     """£524,994 or £1,049,988.50: pence only when there are some."""
     if value in (None, ""):
