@@ -188,8 +188,9 @@ TEMPLATES = [
     },
 ]
 
-# Lets form widgets use the project's templates (the GOV.UK date input lives in templates/govuk).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Lets form widgets use the project's templates (the GOV.UK date input lives in templates/govuk);
+# Django's stock widgets are written out in Python (common/renderers.py, issue 24).
+FORM_RENDERER = "common.renderers.GovukFormRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 
