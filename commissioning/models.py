@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from common.urls import reverse_pk
 from contracts.models import NOT_NEGATIVE, Contract, ExtensionOption, ServiceCategory, Team
 
 
@@ -97,7 +97,7 @@ class CommissioningCycle(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("commissioning:cycle-detail", args=[self.pk])
+        return reverse_pk("commissioning:cycle-detail", self.pk)
 
     def clean(self) -> None:
         super().clean()
@@ -383,7 +383,7 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("commissioning:milestone-detail", args=[self.pk])
+        return reverse_pk("commissioning:milestone-detail", self.pk)
 
     @property
     def is_all_day(self) -> bool:

@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from common.dates import long_date
+from common.urls import reverse_pk
 
 from . import terms
 
@@ -344,7 +344,7 @@ class Contract(models.Model):
         return f"{self.reference}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("contracts:detail", args=[self.pk])
+        return reverse_pk("contracts:detail", self.pk)
 
     # --- derived dates ---------------------------------------------------------------
 
