@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from commissioning.models import CommissioningCycle, Stage
 from commissioning.services import cycle_change_stage
+from commissioning.views.cycles import CYCLES_PAGE_SIZE
 from contracts import roles
 from contracts.models import Contract
 from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
@@ -331,15 +332,16 @@ def test_an_admins_cycle_list_opens_on_their_team_and_pages_every_team_at_the_sa
 
     cycles_with_contracts(4, teams=[mine, other], start=0)
     small = queries(url), queries(url + "?team=")
-    cycles_with_contracts(56, teams=[mine, other], start=4)
+    cycles_with_contracts(2 * CYCLES_PAGE_SIZE + 6, teams=[mine, other], start=4)
     assert (queries(url), queries(url + "?team=")) == small
 
+    size, total = CYCLES_PAGE_SIZE, 2 * CYCLES_PAGE_SIZE + 10
     own = client.get(url).content.decode()
     assert "Cycle 000" in own and "Cycle 001" not in own  # their own team's first
-    assert "25 of 30 cycles of Domestic abuse team" in own
+    assert f"{size} of {total // 2} cycles of Domestic abuse team" in own
     every = client.get(url + "?team=").content.decode()
-    assert "25 of 60 cycles, by target start" in every
-    assert "Cycle 024" in every and "Cycle 025" not in every
+    assert f"{size} of {total} cycles, by target start" in every
+    assert f"Cycle {size - 1:03d}" in every and f"Cycle {size:03d}" not in every
     next_page = re.search(r'href="([^"]*after=[^"]*)" rel="next"', every).group(1).replace("&amp;", "&")
     second = client.get(url + next_page).content.decode()
-    assert "Cycle 025" in second and "Cycle 024" not in second
+    assert f"Cycle {size:03d}" in second and f"Cycle {size - 1:03d}" not in second

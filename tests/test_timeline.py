@@ -209,7 +209,7 @@ def test_milestones_in_the_window_are_markers_in_the_middle_of_their_day():
     (marker,) = timeline.milestone_markers(scale, [noon, too_late], y=20, prefix="MK-DASS-2027")
 
     assert marker.x == 70.5
-    assert marker.title == "MK-DASS-2027. Market engagement responses due: 12 March 2026 at 12:00 (scheduled)"
+    assert marker.title == "MK-DASS-2027. Market engagement responses due: 12 March 2026 at midday (scheduled)"
 
 
 def test_a_met_milestone_is_filled_and_a_missed_one_crossed():
@@ -400,8 +400,8 @@ def test_a_timed_milestone_shows_its_london_time_not_utc(client):
 
     page = client.get(reverse("commissioning:timeline")).content.decode()
 
-    assert "MK-DASS-2027. Tender deadline: 29 March 2027 at 12:00 (scheduled)" in titles(svg_of(page))
-    assert "29 March 2027 at 12:00: Tender deadline Scheduled" in table_row(page, "MK-DASS-2027")
+    assert "MK-DASS-2027. Tender deadline: 29 March 2027 at midday (scheduled)" in titles(svg_of(page))
+    assert "29 March 2027 at midday: Tender deadline Scheduled" in table_row(page, "MK-DASS-2027")
 
 
 @pytest.mark.django_db
