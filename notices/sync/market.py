@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -91,8 +91,12 @@ class Market:
 
 def _latest_per_procurement(queryset):
     """A procurement's newest release speaks for it (older ones are kept, not shown): chosen in
-    SQL (PostgreSQL's DISTINCT ON), not by reading every release."""
-    return queryset.order_by("ocid", "-released_at", "-pk").distinct("ocid")
+    SQL, not by reading every release, as the releases of ``queryset`` with no newer one of the
+    same OCID among them (portable SQL: ``make run`` serves the Market page from SQLite)."""
+    newer = queryset.filter(ocid=OuterRef("ocid")).filter(
+        Q(released_at__gt=OuterRef("released_at")) | Q(released_at=OuterRef("released_at"), pk__gt=OuterRef("pk"))
+    )
+    return queryset.exclude(Exists(newer)).order_by("ocid")
 
 
 def market_for(user, *, today: date, limit: int = 200) -> Market:

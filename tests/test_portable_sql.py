@@ -1,0 +1,52 @@
+"""`make run` serves the tracker from SQLite while production and CI use PostgreSQL, so the
+application's queries must be portable. CI runs the suite on PostgreSQL only, where a
+PostgreSQL-only ORM feature works, so this reads the code for the ones Django refuses on
+SQLite: DISTINCT ON (``.distinct("field")``) and ``django.contrib.postgres``. A query that
+needs one must be written another way (the Market page's latest release per procurement is a
+NOT EXISTS) or guarded by ``connection.vendor``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = [
+    path
+    for path in ROOT.rglob("*.py")
+    if not {".venv", "node_modules", "tests", "bench", "build", "migrations"} & set(path.relative_to(ROOT).parts)
+]
+
+
+def postgresql_only(path: Path) -> list[str]:
+    found = []
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if call and node.func.attr == "distinct" and node.args:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .distinct() with fields (DISTINCT ON)")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django.contrib.postgres"):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports {node.module}")
+        if isinstance(node, ast.Import) and any(
+            alias.name.startswith("django.contrib.postgres") for alias in node.names
+        ):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports django.contrib.postgres")
+    return found
+
+
+def test_the_application_uses_no_postgresql_only_orm_feature_that_sqlite_refuses():
+    assert len(APPS) > 50, "the application's modules were not found"
+    found = [line for path in APPS for line in postgresql_only(path)]
+    assert found == []
+
+
+def test_the_check_finds_distinct_on(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('def latest(q):\n    return q.order_by("ocid").distinct("ocid")\n')
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert postgresql_only(sample) == ["sample.py:2: .distinct() with fields (DISTINCT ON)"]
+    finally:
+        ROOT = saved
