@@ -508,7 +508,7 @@ class _Batch:
             self.has_duties[cycle_id] = False
         for imported in ImportedValue.objects.select_related("milestone").filter(cycle_id__in=cycle_ids):
             self.imported[imported.cycle_id][imported.key] = imported
-        for cycle_id in Duty.objects.filter(cycle_id__in=cycle_ids).values_list("cycle_id", flat=True).distinct():
+        for cycle_id in Duty.objects.filter(cycle_id__in=cycle_ids).order_by().values_list("cycle_id", flat=True).distinct():
             self.has_duties[cycle_id] = True
         latest = (
             Release.objects.filter(cycle_id__in=cycle_ids, applied=True, ocid__in=ocids)
@@ -1658,8 +1658,11 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
     )
 
 
+MILESTONE_KINDS = frozenset(Milestone.Kind.values)  # built once: ``Kind.values`` makes a new list each time
+
+
 def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> None:
-    if spec.code in Milestone.Kind.values and spec.code != spec.kind:
+    if spec.code in MILESTONE_KINDS and spec.code != spec.kind:
         # A release this tracker exported names the milestone's kind in its code.
         spec = replace(spec, kind=spec.code, same_as_kinds=(*spec.same_as_kinds, spec.code))
     key = f"milestone:{spec.key}"
