@@ -7,6 +7,9 @@ a query per release, these tests fail before the benchmark (bench/ocds_import.py
 The releases are the benchmark's own: each adds a notice, and these move two milestones.
 """
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 import time_machine
 from django.db import connection
@@ -15,11 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from bench.ocds_import import BUYER_PPON
 from bench.ocds_import import release as bench_release
 from commissioning.models import Milestone
-from contracts.models import Organisation
+from contracts.models import Contract, Organisation
 from notices.models import ImportedValue, Release
 from notices.ocds.loader import Outcome
 from tests.factories import make_team
 from tests.ocds_helpers import import_bytes
+from tests.ocds_publishers import awarded, find_a_tender
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +81,17 @@ def test_a_batch_of_100_releases_of_one_procurement_costs_no_more_queries_than_o
     # Each fifth release moved the engagement milestone: it is where the last one put it.
     engagement = Milestone.objects.get(cycle__ocid=bench_release(0, 0)["ocid"], title__icontains="engagement")
     assert engagement.due_on.isoformat() == bench_release(0, 125)["planning"]["milestones"][0]["dueDate"][:10]
+
+
+def test_a_contract_an_award_adds_is_updated_by_the_next_award_of_the_same_batch():
+    """The batch reads the contracts with its OCIDs once: one it adds must be found by its later releases."""
+    outcomes = import_bytes(
+        [find_a_tender("UK4"), awarded("UK6", when="2026-07-01T09:00:00+01:00", amount="470000"), awarded("UK7")],
+        team=make_team(),
+        create_buyers=True,
+    )
+
+    assert [o.status for o in outcomes] == [Outcome.IMPORTED] * 3
+    contract = Contract.objects.get()
+    assert contract.total_value == Decimal("480000.00")
+    assert contract.date_signed == date(2026, 7, 28)

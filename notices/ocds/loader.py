@@ -57,7 +57,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from access import policy
@@ -508,17 +508,20 @@ class _Batch:
             self.has_duties[cycle_id] = False
         for imported in ImportedValue.objects.select_related("milestone").filter(cycle_id__in=cycle_ids):
             self.imported[imported.cycle_id][imported.key] = imported
-        for cycle_id in Duty.objects.filter(cycle_id__in=cycle_ids).order_by().values_list("cycle_id", flat=True).distinct():
+        for cycle_id in (
+            Duty.objects.filter(cycle_id__in=cycle_ids).order_by().values_list("cycle_id", flat=True).distinct()
+        ):
             self.has_duties[cycle_id] = True
-        latest = (
-            Release.objects.filter(cycle_id__in=cycle_ids, applied=True, ocid__in=ocids)
-            .order_by("ocid", "cycle_id", "-date")
-            .distinct("ocid", "cycle_id")
-        )
-        for release in latest:
-            self.latest[(release.ocid, release.cycle_id)] = release
-        for cycle in (cycles[0] for cycles in self.cycles_found.values() if len(cycles) == 1):
-            self.latest.setdefault((cycle.ocid, cycle.pk), None)
+        if connection.features.can_distinct_on_fields:  # PostgreSQL; elsewhere read per cycle (_latest_release)
+            latest = (
+                Release.objects.filter(cycle_id__in=cycle_ids, applied=True, ocid__in=ocids)
+                .order_by("ocid", "cycle_id", "-date")
+                .distinct("ocid", "cycle_id")
+            )
+            for release in latest:
+                self.latest[(release.ocid, release.cycle_id)] = release
+            for cycle in (cycles[0] for cycles in self.cycles_found.values() if len(cycles) == 1):
+                self.latest.setdefault((cycle.ocid, cycle.pk), None)
         for lot in Lot.objects.filter(cycle_id__in=cycle_ids):
             if lot.contract_id is None:
                 self.lots[(lot.cycle_id, lot.lot_id)] = lot
@@ -1216,6 +1219,11 @@ def _awarded(
             if contract is None:
                 continue
             contracts.append(contract)
+            if run.batch is not None:  # the batch's later releases of this OCID find it, as a query would
+                known = run.batch.contracts.setdefault(run.parsed.ocid, [])
+                known.append(contract)
+                known.sort(key=lambda c: c.reference)
+                run.batch.contracts_allowed.add(contract.pk)
         else:
             _contract_update(run, cycle, contract, award, said, imported)
         _remember(
