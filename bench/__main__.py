@@ -3,11 +3,14 @@
     .venv/bin/python -m bench run --scale 1000,100000            # everything (make bench)
     .venv/bin/python -m bench run --scale 1000 --only web        # one benchmark
     .venv/bin/python -m bench run --skip ocds                    # all but the 30-minute import
+    .venv/bin/python -m bench run --only web --reuse --scale 10000,100000   # keep generated data
 
 Benchmarks (each a module of bench/, runnable on its own):
 
 - ``web``: for each scale, ``bench.generate`` fills the database ``bench_<scale>`` (dropped
-  and created), then ``bench.web`` serves it with gunicorn and loads it with wrk.
+  and created; with ``--reuse`` an existing one is kept, brought up to date by
+  ``bench.generate --update``: new migrations, ratings as of today), then ``bench.web`` serves
+  it with gunicorn and loads every page in the navigation with wrk, for an officer and an admin.
 - ``reminders``: ``bench/reminders_sweep.py`` at 10,000 and 1,000,000 planned reminders
   (database ``bench_reminders``), the sweep and a plain smtplib loop against aiosmtpd.
 - ``pdf``: ``bench/report_pdf.py``, one decision report's PDF beside bare WeasyPrint.
@@ -63,9 +66,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="web and exports: keep an existing bench_<scale> (bench_exports_<scale>) database",
+        help="web and exports: keep an existing bench_<scale> (bench_exports_<scale>) database "
+        "(web: its new migrations are applied and its ratings refreshed first)",
     )
-    parser.add_argument("--seconds", type=int, default=10, help="web: measured seconds per page")
+    parser.add_argument(
+        "--seconds", type=int, default=5, help="web: measured seconds per page (about 20 pages a person)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="web: profile each page that misses its target (var/bench/profiles/)"
+    )
     parser.add_argument(
         "--from-results", action="store_true", help="web: rewrite its section from var/bench/web-*.json"
     )
@@ -101,10 +110,23 @@ def main(argv=None) -> None:
         for scale in [int(s) for s in args.scale.split(",")]:
             name, out = f"bench_{scale}", RESULTS / f"web-{scale}.json"
             if not args.from_results:
-                if not (args.reuse and _exists(name)):
+                if args.reuse and _exists(name):
+                    # Generated before later changes were merged: their migrations, today's ratings.
+                    python("-m", "bench.generate", "--update", "--database", name)
+                else:
                     python("-m", "bench.generate", "--scale", str(scale), "--database", name)
                 before = report.load_average()
-                python("-m", "bench.web", "--database", name, "--out", str(out), "--seconds", str(args.seconds))
+                python(
+                    "-m",
+                    "bench.web",
+                    "--database",
+                    name,
+                    "--out",
+                    str(out),
+                    "--seconds",
+                    str(args.seconds),
+                    *(["--profile"] if args.profile else []),
+                )
                 result = json.loads(out.read_text())
                 result["load"] = f"{before} / {report.load_average()}"
                 out.write_text(json.dumps(result, indent=1))

@@ -255,7 +255,11 @@ def main(argv=None) -> None:
     from bench.generate import session_cookie
     from contracts.models import Contract, Team
 
-    if not args.reuse:
+    if args.reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # migrations merged since it was generated
+    else:
         started = time.perf_counter()
         generated = generate(args.scale, name)
         state.write_text(json.dumps(generated["personas"]))

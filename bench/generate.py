@@ -1,6 +1,7 @@
 """Generate a tracker's worth of data at a chosen scale, fast, with PostgreSQL COPY.
 
     .venv/bin/python -m bench.generate --scale 100000      # into the database "bench"
+    .venv/bin/python -m bench.generate --update --database bench_100000   # migrate and rate it again
 
 The scale is the number of contracts. Everything else follows from it the way it does in a
 real service, team by team:
@@ -732,17 +733,62 @@ def session_cookie(user_id: int) -> str:
     return session.session_key
 
 
+def update(*, today: date, log=print) -> dict:
+    """Bring a database generated earlier up to today's code, without generating it again.
+
+    Applies the migrations added since (other changes may have added tables or columns the
+    pages now read), then the stored ratings (``commissioning.ratings``) as the nightly job
+    would leave them today: every contract not rated today, or every contract if a migration
+    of ``commissioning`` or ``contracts`` was applied (it may have changed what a rating
+    stores or how it is read). Returns the migrations applied and the contracts rated.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from commissioning.ratings import contracts_rate, ratings_refresh
+    from contracts.models import Contract
+
+    executor = MigrationExecutor(connection)
+    pending = [
+        f"{migration.app_label}.{migration.name}"
+        for migration, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())
+    ]
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    log(f"  {len(pending)} migrations applied in {time.perf_counter() - started:.0f} s: {', '.join(pending) or 'none'}")
+    started = time.perf_counter()
+    if any(name.split(".")[0] in ("commissioning", "contracts") for name in pending):
+        ids = list(Contract.objects.order_by("pk").values_list("pk", flat=True))
+        rated = 0
+        for first in range(0, len(ids), 5000):
+            rated += contracts_rate(contracts=ids[first : first + 5000], today=today)
+    else:
+        rated = ratings_refresh(today=today)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    log(f"  {rated:,} contracts rated in {time.perf_counter() - started:.0f} s")
+    return {"migrations": pending, "rated": rated}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, required=True, help="how many contracts")
+    parser.add_argument("--scale", type=int, help="how many contracts")
     parser.add_argument("--database", default="bench", help="the benchmark database (dropped and created)")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the existing database: apply new migrations and rate its contracts as of today",
+    )
     args = parser.parse_args(argv)
+    if not args.update and not args.scale:
+        parser.error("--scale is needed to generate (or --update an existing database)")
     import json
 
     sys.path.insert(0, str(ROOT))
     from bench import database
 
-    os.environ["DATABASE_URL"] = database.recreate(args.database)
+    os.environ["DATABASE_URL"] = database.url_for(args.database) if args.update else database.recreate(args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -751,6 +797,9 @@ def main(argv=None) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
+    if args.update:
+        print(json.dumps(update(today=timezone.localdate(), log=lambda text: print(text, flush=True))))
+        return
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"  migrated in {time.perf_counter() - started:.0f} s", flush=True)

@@ -76,3 +76,17 @@ def navigation(request):
     for item in items:
         item["active"] = item is current
     return {"navigation": items}
+
+
+def pages_for(user) -> dict[str, str]:
+    """Every page this person's navigation links to, by label: the main row, "Settings and tools"
+    and the pages it lists, but not the Django admin (not the tracker's own pages).
+
+    The one list of "every page in the navigation" (issue 24): tests/test_navigation_queries.py
+    counts each page's queries and bench.web measures each page, so neither can miss a page the
+    other visits.
+    """
+    pages = {label: reverse(url_name) for label, url_name, permission, _ in ITEMS if _allowed(user, permission)}
+    pages["Settings and tools"] = reverse("tools")
+    pages.update({item["label"]: item["url"] for item in tools_for(user) if item["label"] != "Admin"})
+    return pages

@@ -58,6 +58,7 @@ from .models import (
     KeyDecisionPolicy,
     Notice,
     Payment,
+    Release,
 )
 from .notice_types import NoticeType
 from .ocds.parser import LONDON
@@ -958,10 +959,18 @@ def conflicts_recheck(
     return closed
 
 
-def conflicts_close_superseded(*, contract: Contract, subject: str, officer: AbstractBaseUser | None) -> int:
-    """A later notice agrees with the tracker: the open disagreement about ``subject`` is over."""
+def conflicts_close_superseded(
+    *, contract: Contract, subject: str, officer: AbstractBaseUser | None, unless_from: Release | None = None
+) -> int:
+    """A later notice agrees with the tracker: the open disagreement about ``subject`` is over.
+
+    One raised by ``unless_from`` stays open: a release whose contract changes the term (UK10) while
+    its lot still gives the old dates has not agreed with the tracker, and the officer decides."""
     closed = 0
-    for conflict in Conflict.objects.filter(contract=contract, subject=subject, status=Conflict.Status.OPEN):
+    conflicts = Conflict.objects.filter(contract=contract, subject=subject, status=Conflict.Status.OPEN)
+    if unless_from is not None:
+        conflicts = conflicts.exclude(release=unless_from)
+    for conflict in conflicts:
         conflict.status = Conflict.Status.SUPERSEDED
         history.record(conflict, officer=officer, reason="A later notice agrees with the tracker")
         conflict.save(update_fields=["status"])

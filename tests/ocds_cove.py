@@ -51,11 +51,9 @@ def local_files() -> dict[str, bytes]:
             archive.writestr(f"{repository}-{ref}/", "")
             for name in ("extension.json", "release-schema.json"):
                 archive.write(folder / name, f"{repository}-{ref}/{name}")
-            # Its codelist files are not in the repository: made from its schema (see ``codelists``).
-            found = codelists(json.loads((folder / "release-schema.json").read_text()))
-            for name in json.loads((folder / "extension.json").read_text()).get("codelists", []):
-                codes = found.get(name.lstrip("+-"), [])
-                archive.writestr(f"{repository}-{ref}/codelists/{name}", "Code\n" + "".join(f"{c}\n" for c in codes))
+            # Its codelists, as stored beside it (an extension with none has no codelists folder).
+            for path in sorted((folder / "codelists").glob("*.csv")):
+                archive.write(path, f"{repository}-{ref}/codelists/{path.name}")
         files[f"https://github.com/{owner}/{repository}/archive/{ref}.zip"] = buffer.getvalue()
     return files
 
@@ -63,7 +61,9 @@ def local_files() -> dict[str, bytes]:
 def standard_zip() -> bytes:
     """The standard's schema folder as lib-cove-ocds reads it from the standard's repository ZIP.
 
-    The versioned release schema is not in the repository: it is made from the release schema with
+    The codelists are the standard's CSV files stored in ``notices/ocds/schema/1.1.5/codelists/``
+    (see ``schema/SOURCE.md``), so lib-cove-ocds' codelist checks use the real codes. The versioned
+    release schema is not in the repository: it is made from the release schema with
     ocdsextensionregistry, the way the standard makes it."""
     release_schema = json.loads((SCHEMA_DIR / "1.1.5" / "release-schema.json").read_text())
     buffer = io.BytesIO()
@@ -75,27 +75,9 @@ def standard_zip() -> bytes:
             f"standard-{TAG}/schema/versioned-release-validation-schema.json",
             json.dumps(get_versioned_release_schema(release_schema, TAG)),
         )
-        for name, codes in codelists(release_schema).items():
-            archive.writestr(f"standard-{TAG}/schema/codelists/{name}", "Code\n" + "".join(f"{c}\n" for c in codes))
+        for path in sorted((SCHEMA_DIR / "1.1.5" / "codelists").glob("*.csv")):
+            archive.write(path, f"standard-{TAG}/schema/codelists/{path.name}")
     return buffer.getvalue()
-
-
-def codelists(schema: object, found: dict | None = None) -> dict[str, list[str]]:
-    """The standard's codelists as far as the release schema says them: a closed codelist's codes
-    are its field's enum; an open one is left empty. (The codelist CSV files are not in the
-    repository, so lib-cove-ocds' check for codes outside open codelists says nothing here; the
-    schema's enums still check the closed ones.)"""
-    found = {} if found is None else found
-    if isinstance(schema, dict):
-        if isinstance(schema.get("codelist"), str):
-            enum = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
-            found.setdefault(schema["codelist"], [code for code in enum if code is not None])
-        for value in schema.values():
-            codelists(value, found)
-    elif isinstance(schema, list):
-        for value in schema:
-            codelists(value, found)
-    return found
 
 
 class _LocalAdapter(requests.adapters.BaseAdapter):

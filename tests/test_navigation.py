@@ -60,3 +60,31 @@ def test_signing_out_says_so_on_the_sign_in_page(client):
     assert '<h1 class="govuk-heading-l">Sign in</h1>' in page
     assert "You have signed out" in page
     assert client.get(reverse("contracts:register")).status_code == 302
+
+
+def linked_pages(page: str, tools_page: str) -> dict[str, str]:
+    """What a person can reach from the navigation: the main row, "Settings and tools" in the
+    header, and the links on that page, as (label, path)."""
+    menu = page[page.index('id="navigation"') : page.index("</ul>", page.index('id="navigation"'))]
+    header = page[page.index('class="app-header"') : page.index("</header>")]
+    tools = tools_page[tools_page.index('id="tools"') : tools_page.index("</dl>", tools_page.index('id="tools"'))]
+    links = {}
+    for html in (menu, header, tools):
+        for href, label in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.DOTALL):
+            links[re.sub(r"<[^>]+>", "", label).strip()] = href
+    links.pop("Commissioning tracker", None)  # the service name, the dashboard again
+    return links
+
+
+@pytest.mark.parametrize("role", [roles.OFFICER, roles.ADMIN, roles.VIEWER])
+def test_the_pages_measured_and_counted_are_every_page_the_navigation_links_to(client, role):
+    """``pages_for`` is the list tests/test_navigation_queries.py and bench.web visit (issue 24)."""
+    from config.navigation import pages_for
+
+    user = make_user(role=role, is_staff=role == roles.ADMIN)
+    client.force_login(user)
+
+    seen = linked_pages(client.get("/").content.decode(), client.get(reverse("tools")).content.decode())
+
+    seen.pop("Admin", None)  # Django's admin: not one of the tracker's pages
+    assert pages_for(user) == seen

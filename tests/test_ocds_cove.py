@@ -39,12 +39,15 @@ def demo(settings, tmp_path, monkeypatch):
 
 
 def problems(report: dict) -> dict:
-    """What lib-cove-ocds found wrong: validation errors, fields no schema defines, a schema it could not build."""
+    """What lib-cove-ocds found wrong: validation errors, fields no schema defines, a schema it could not build,
+    codes outside the standard's and the extensions' codelists (closed or open)."""
     return {
         "validation errors": report.get("validation_errors", []),
         "additional fields": report.get("additional_fields", []),
         "extensions it could not read": report.get("invalid_extension", {}),
         "schema errors": report.get("json_deref_error"),
+        "codes outside closed codelists": report.get("additional_closed_codelist_values", {}),
+        "codes outside open codelists": report.get("additional_open_codelist_values", {}),
     }
 
 
@@ -53,6 +56,8 @@ NOTHING_WRONG = {
     "additional fields": [],
     "extensions it could not read": {},
     "schema errors": None,
+    "codes outside closed codelists": {},
+    "codes outside open codelists": {},
 }
 
 
@@ -92,3 +97,45 @@ def test_lib_cove_ocds_is_never_let_onto_the_network(monkeypatch):
 
     with offline(monkeypatch), pytest.raises(WouldFetch, match="example.org"):
         cove(package)
+
+
+def test_a_lot_suitable_for_smes_and_vcses_exports_under_the_suitability_extension_it_declares(monkeypatch):
+    from tests.ocds_publishers import awarded, find_a_tender
+
+    team = make_team(name="Domestic abuse commissioning team")
+    tender = find_a_tender("UK4")
+    tender["tender"]["lots"][0]["suitability"] = {"sme": True, "vcse": False}
+    assert [o.status for o in import_bytes([tender, awarded("UK7")], team=team, create_buyers=True)] == [
+        Outcome.IMPORTED,
+        Outcome.IMPORTED,
+    ]
+    from commissioning.models import CommissioningCycle
+
+    package = exported(CommissioningCycle.objects.get())
+    assert package["releases"][0]["tender"]["lots"][0]["suitability"] == {"sme": True, "vcse": False}
+
+    with offline(monkeypatch):
+        report = cove(package)
+
+    assert problems(report) == NOTHING_WRONG
+
+
+def test_lib_cove_ocds_checks_codes_against_the_standards_and_the_uk_extensions_codelists(monkeypatch):
+    """The codelists are the stored CSV files, not made from the schema: a code the standard's or the UK
+    extension's open codelist lists passes, an invented one is reported."""
+    team = make_team(name="Domestic abuse commissioning team")
+    package = exported(tracked(team))
+    documents = package["releases"][0]["tender"]["documents"]
+    documents[0]["documentType"] = "tenderNotice"  # the standard's documentType codelist
+    documents.append(
+        {**documents[0], "id": "extra-1", "documentType": "tenderCancellationNotice"}
+    )  # the UK's +documentType
+    documents.append({**documents[0], "id": "extra-2", "documentType": "minutesOfTheCouncil"})  # no codelist's
+
+    with offline(monkeypatch):
+        report = cove(package)
+
+    open_codes = report.get("additional_open_codelist_values", {})
+    assert list(open_codes) == ["releases/tender/documents/documentType"]
+    assert open_codes["releases/tender/documents/documentType"]["values"] == ["minutesOfTheCouncil"]
+    assert report.get("additional_closed_codelist_values", {}) == {}

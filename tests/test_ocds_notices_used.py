@@ -155,3 +155,34 @@ def test_a_supplier_the_tracker_does_not_know_is_named_when_organisations_may_no
 
     assert Contract.objects.get().provider is None
     assert any("The supplier Safe Haven Trust (GB-CHC 1100001) is not in the tracker" in c for c in outcomes[1].changes)
+
+
+def test_a_contract_award_notice_adds_the_contract_and_its_supplier_too(team):
+    outcomes = import_bytes([find_a_tender("UK4"), awarded("UK6")], team=team, create_buyers=True)
+
+    assert [o.status for o in outcomes] == [Outcome.IMPORTED, Outcome.IMPORTED]
+    contract = Contract.objects.get()
+    assert (contract.reference, contract.provider.name) == ("CT-1", "Safe Haven Trust")
+    assert contract.total_value == Decimal("480000.00")
+    assert contract.date_signed == date(2026, 7, 28)
+
+
+def test_a_contract_change_notice_moves_the_term_only_when_the_officer_agrees(team):
+    officer = make_user(teams=[team])
+    import_bytes([find_a_tender("UK4"), awarded("UK7")], team=team, create_buyers=True)
+    change = awarded(
+        "UK10",
+        when="2027-02-01T09:00:00+00:00",
+        end="2030-03-31T23:59:59+01:00",
+        amendments=[{"id": "A1", "description": "A year more"}],
+    )
+
+    [outcome] = import_bytes(change, team=team, create_buyers=True)
+
+    assert outcome.status == Outcome.IMPORTED, outcome.problems
+    assert Contract.objects.get().initial_end_date == date(2029, 3, 31)
+    conflict = Conflict.objects.get(subject__startswith="CT-1: ", subject__contains="end")
+
+    conflict_resolve(conflict=conflict, use_notice=True, officer=officer)
+
+    assert Contract.objects.get().initial_end_date == date(2030, 3, 31)

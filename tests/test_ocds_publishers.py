@@ -18,6 +18,7 @@ from notices.ocds.reader import read_releases
 from tests.factories import make_team
 from tests.ocds_helpers import import_bytes
 from tests.ocds_publishers import (
+    awarded,
     contracts_finder,
     find_a_tender,
     ocds_1_0,
@@ -56,9 +57,44 @@ def test_the_schema_merges_each_extension_after_those_it_declares():
     # submissionTerms (the lots' submission terms) and location are in the repository, before the UK extension.
     assert ordered.index("lots") < ordered.index("submissionTerms") < ordered.index("uk")
     assert ordered.index("location") < ordered.index("uk")
-    # Declared, not in the repository: listed, so the gap is visible.
-    assert {"finance", "bid", "techniques"} <= set(missing)
-    assert not {"submissionTerms", "location"} & set(missing)
+    # The UK extension's other dependencies, and the lots extension's finance, are in the repository too.
+    for name in ("bid", "otherRequirements", "performanceFailures", "subcontracting", "suitability"):
+        assert ordered.index(name) < ordered.index("uk")
+    assert ordered.index("finance") < ordered.index("lots")
+    # Declared, not in the search index this repository's copies came from: listed, so the gap is visible.
+    assert missing == ["awardCriteria", "techniques"]
+
+
+def _uses_the_uk_extensions_dependencies(release: dict) -> dict:
+    """Fields Find a Tender's award notices fill from the extensions the UK extension depends on."""
+    release["bids"] = {"statistics": [{"id": "1", "measure": "bids", "value": 3, "relatedLot": "1"}]}
+    release["tender"]["otherRequirements"] = {"reservedParticipation": ["publicServiceMissionOrganization"]}
+    release["tender"]["lots"][0]["suitability"] = {"sme": True, "vcse": True}
+    release["awards"][0].update(hasSubcontracting=True, subcontracting={"description": "Out-of-hours helpline"})
+    release["contracts"][0]["finance"] = [{"id": "1", "source": "Home Office grant"}]
+    return release
+
+
+def test_fields_of_the_extensions_the_uk_extension_depends_on_are_checked_not_waved_through():
+    release = _uses_the_uk_extensions_dependencies(awarded("UK6"))
+    assert check_release(release) == []
+    # Each field is defined (Find a Tender's tender.legalBasis is the legalBasis extension's, not declared here).
+    assert schema.additional_fields(release) == schema.additional_fields(awarded("UK6")) == ["$.tender.legalBasis"]
+
+    release["bids"]["statistics"][0]["value"] = "three"
+    release["awards"][0]["subcontracting"]["maximumPercentage"] = 40
+    release["tender"]["lots"][0]["suitability"]["sme"] = "yes"
+    release["contracts"][0]["finance"][0]["id"] = 1
+
+    problems = " ".join(str(problem) for problem in check_release(release))
+
+    for path in (
+        "$.bids.statistics[0].value",
+        "$.awards[0].subcontracting.maximumPercentage",
+        "$.tender.lots[0].suitability.sme",
+        "$.contracts[0].finance[0].id",
+    ):
+        assert path in problems, path
 
 
 def test_a_definition_no_extension_in_the_repository_provides_is_accepted_not_a_traceback(tmp_path):
@@ -316,3 +352,72 @@ def test_pretty_printed_releases_one_after_another_are_streamed_not_taken_for_js
     items = list(read_releases(io.BytesIO(f"{first}\n{second}\n".encode())))
 
     assert [(item.location, item.error) for item in items] == [("$", None), ("value 2: $", None)]
+
+
+# --- issue 20's bullets not proved elsewhere ------------------------------------------------
+
+
+def test_a_supplier_is_matched_by_its_charity_number_or_any_other_scheme_not_only_a_ppon(team):
+    Organisation.objects.create(name="Anytown BC", role="buyer", ppon_id="PABC-1234-DEFG")
+    trust = Organisation.objects.create(name="Safe Haven", role="provider", charity_number="1100001")
+    award = awarded("UK7")
+
+    outcomes = import_bytes([find_a_tender("UK4"), award], team=team)  # no organisation may be added
+
+    assert statuses(outcomes) == [Outcome.IMPORTED, Outcome.IMPORTED]
+    from contracts.models import Contract
+
+    assert Contract.objects.get().provider == trust
+    assert Organisation.objects.count() == 2
+
+    # The same supplier known only by a Contracts Finder identifier (an OrganisationIdentifier).
+    trust.charity_number = ""
+    trust.save()
+    OrganisationIdentifier.objects.create(organisation=trust, scheme="GB-CFS", identifier="S-77")
+    later = awarded("UK7", when="2026-09-01T09:00:00+01:00", amount="490000")
+    later["parties"][1]["identifier"] = {"scheme": "GB-CFS", "id": "S-77"}
+    assert statuses(import_bytes(later, team=team)) == [Outcome.IMPORTED]
+    assert Contract.objects.get().provider == trust
+
+
+def test_the_upload_page_imports_scottish_and_welsh_lots_with_submission_terms_not_a_500(client, team):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from contracts import roles
+    from tests.factories import make_user
+
+    client.force_login(make_user(role=roles.OFFICER, teams=[team]))
+    package = {"uri": "u", "releases": [public_contracts_scotland(), sell2wales()]}
+
+    response = client.post(
+        reverse("notices:import"),
+        {
+            "file": SimpleUploadedFile("pcs.json", jsontext.dumps(package).encode()),
+            "team": team.pk,
+            "create_buyers": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert Release.objects.count() == 2
+    assert "2 imported" in " ".join(response.content.decode().split()) or "Imported" in response.content.decode()
+
+
+@pytest.mark.parametrize("layout", ["package", "json lines"])
+def test_a_bad_byte_deep_in_a_large_file_is_reported_at_its_own_position(team, layout):
+    long = contracts_finder(number=1)
+    long["tender"]["description"] = "Refuge accommodation. " * 60_000  # over a megabyte: read in pieces
+    releases = [long, contracts_finder(number=2)]
+    if layout == "package":
+        text = jsontext.dumps({"uri": "u", "releases": releases})
+    else:
+        text = "".join(jsontext.dumps(release) + "\n" for release in releases)
+    position = text.rindex("children") + 8  # in the second release, past the first megabyte
+    data = text[:position].encode() + "é".encode("latin-1") + text[position + 1 :].encode()
+    assert position > 1_048_576
+
+    outcomes = import_bytes(data, team=team, create_buyers=True)
+
+    assert outcomes[-1].status == Outcome.UNREADABLE
+    assert f"byte {position + 1:,} (e9" in outcomes[-1].problems[0]

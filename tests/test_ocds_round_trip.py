@@ -40,7 +40,9 @@ def tracked(team) -> CommissioningCycle:
     """A procurement the tracker learnt from its notices: the tender, then the contract signed."""
     tender = find_a_tender("UK4")
     tender["tender"]["lots"][0].update(
-        hasRenewal=True, renewal={"description": "Two 1-year extensions", "maximumRenewals": 2}
+        hasRenewal=True,
+        renewal={"description": "Two 1-year extensions", "maximumRenewals": 2},
+        suitability={"sme": True, "vcse": False},
     )
     outcomes = import_bytes([tender, awarded("UK7")], team=team, create_buyers=True)
     assert [o.status for o in outcomes] == [Outcome.IMPORTED, Outcome.IMPORTED], [o.problems for o in outcomes]
@@ -106,6 +108,7 @@ def test_a_contract_change_notices_amendment_goes_under_the_contracts_amendments
 
 def test_importing_the_export_into_a_fresh_tracker_and_exporting_again_gives_the_same_release(team):
     [first] = exported(tracked(team))["releases"]
+    assert first["tender"]["lots"][0]["suitability"] == {"sme": True, "vcse": False}  # kept with the contract
     forget_everything()
 
     [outcome] = import_bytes(first, team=team, create_buyers=True)

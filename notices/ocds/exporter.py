@@ -63,6 +63,8 @@ EXTENSIONS = [
     # without them a validator such as lib-cove-ocds cannot resolve the merged schema.
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_location_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_submissionTerms_extension/master/extension.json",
+    # A lot's suitability for SMEs (the UK extension adds VCSEs to this extension's object).
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_suitability_extension/master/extension.json",
     "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json",
 ]
 PUBLISHER = {"name": "Commissioning tracker"}
@@ -275,6 +277,8 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
             entry["status"] = lot.status
         if lot.value is not None:
             entry["value"] = _value(lot.value)
+        if suitability := _suitability(lot):
+            entry["suitability"] = suitability
         return entry
     start = milestone_dates.get(f"lot:{lot.lot_id}:start", lot.start_date)
     end = milestone_dates.get(f"lot:{lot.lot_id}:end", lot.end_date)
@@ -292,13 +296,18 @@ def _lot_from_notices(lot: Lot, milestone_dates: dict[str, date]) -> dict:
         entry["renewal"] = renewal
     if lot.value is not None:
         entry["value"] = _value(lot.value)
-    if lot.suitable_for_sme is not None or lot.suitable_for_vcse is not None:
-        entry["suitability"] = {
-            key: value
-            for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse))
-            if value is not None
-        }
+    if suitability := _suitability(lot):
+        entry["suitability"] = suitability
     return entry
+
+
+def _suitability(lot: Lot) -> dict:
+    """Whether the notices said the lot suits SMEs and VCSEs (the suitability extension, and the UK's ``vcse``)."""
+    return {
+        key: value
+        for key, value in (("sme", lot.suitable_for_sme), ("vcse", lot.suitable_for_vcse))
+        if value is not None
+    }
 
 
 def _lot_renewal(lot: Lot) -> dict:

@@ -1548,7 +1548,9 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         subject = f"{contract.reference}: {label}"
         if theirs is not None and ours == theirs.day:
             # The notices now agree with the tracker: an earlier disagreement is over.
-            services.conflicts_close_superseded(contract=contract, subject=subject, officer=run.officer)
+            services.conflicts_close_superseded(
+                contract=contract, subject=subject, officer=run.officer, unless_from=run.release
+            )
         if theirs is None or ours == theirs.day:
             continue
         theirs_words = long_date(theirs.day)
