@@ -1548,6 +1548,8 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         subject = f"{contract.reference}: {label}"
         if theirs is not None and ours == theirs.day:
             # The notices now agree with the tracker: an earlier disagreement is over.
+            if run.batch is not None:
+                run.batch.save_releases()  # the release is named in the query
             services.conflicts_close_superseded(
                 contract=contract, subject=subject, officer=run.officer, unless_from=run.release
             )
