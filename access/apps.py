@@ -6,4 +6,6 @@ class AccessConfig(AppConfig):
     verbose_name = "Access control"
 
     def ready(self):
-        from . import signals  # noqa: F401  logs sign-ins, sign-outs and failures
+        from . import remembered, signals  # noqa: F401  signals logs sign-ins, sign-outs and failures
+
+        remembered.connect()

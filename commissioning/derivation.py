@@ -36,7 +36,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from contracts import terms
-from contracts.models import Contract, ExtensionOption
+from contracts.models import Contract, ExtensionOption, terms_of
 from notices import council_duties
 
 from .models import Milestone
@@ -96,9 +96,7 @@ def option_decisions(
     """Each option's decide-by date and how it was worked out, by sequence
     (``notices.council_duties.option_decide_by``: through the meeting calendar when one is recorded)."""
     ordered = sorted(options, key=lambda option: option.sequence)
-    periods = terms.option_periods(
-        contract.start_date, contract.initial_term_months, [o.length_months for o in ordered]
-    )
+    periods = terms.option_periods(contract.start_date, contract.initial_term_months, *terms_of(ordered))
     return {
         option.sequence: council_duties.option_decide_by(
             period.start,

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from access import policy
+from common.dates import long_date, time_of_day
 from contracts.forms import IncludesVatField, OfficerChoiceField, check_lead_officer, officers_of
 from contracts.models import Contract
 from contracts.widgets import GovukDateField
@@ -20,16 +21,26 @@ from .models import TIMED_STAGES, CommissioningCycle, Milestone, Service, Stage,
 
 REASON_LENGTH = 100  # django-simple-history's change reason column
 
-_TIME = re.compile(r"^(?P<hour>\d{1,2})[:.](?P<minute>\d{2})$")
-TIME_FORMAT_MESSAGE = "Enter the time as hours and minutes on the 24-hour clock, for example 12:00 or 09:30"
+_TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?$")
+_NAMED_TIMES = {"midday": time(12), "noon": time(12), "12 noon": time(12), "midnight": time(0)}
+TIME_FORMAT_MESSAGE = "Enter the time of day, for example 9:30am, midday or 17:00"
 
 
 def parse_time_of_day(text: str) -> time:
-    """'12:00', '9:30' or '09.30' as a time; anything else raises ValueError."""
-    match = _TIME.match(text.strip())
-    if not match:
+    """A time of day as an officer writes it: '12:00', '9:30', '09.30' (24-hour clock), or as the
+    pages show it (common.dates.time_of_day): '9am', '11:59pm', 'midday', 'midnight'. Anything
+    else raises ValueError."""
+    text = text.strip().lower()
+    if text in _NAMED_TIMES:
+        return _NAMED_TIMES[text]
+    match = _TIME.match(text)
+    if not match or (match["minute"] is None and match["half"] is None):
         raise ValueError(text)
-    hour, minute = int(match["hour"]), int(match["minute"])
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 11:  # "12pm" and "12am" are read both ways: midday or midnight says which
+            raise ValueError(text)
+        hour = hour % 12 + (12 if match["half"].startswith("p") else 0)
     if hour > 23 or minute > 59:
         raise ValueError(text)
     return time(hour, minute)
@@ -46,7 +57,7 @@ def london_datetime(day: date, at: time) -> datetime:
     moment = datetime.combine(day, at, tzinfo=london)
     # A skipped time does not survive the round trip through UTC.
     if moment.astimezone(ZoneInfo("UTC")).astimezone(london).replace(tzinfo=None) != datetime.combine(day, at):
-        raise ValueError(f"{at:%H:%M} does not exist on {day:%-d %B %Y}")
+        raise ValueError(f"{time_of_day(at)} does not exist on {long_date(day)}")
     return moment
 
 
@@ -220,12 +231,12 @@ class MilestoneForm(forms.Form):
     due_time = forms.CharField(
         label="Time of day",
         required=False,
-        help_text="UK time on the 24-hour clock, for example 12:00. Leave empty for an all-day milestone",
+        help_text="UK time, for example 9:30am or midday. Leave empty for an all-day milestone",
     )
     end_time = forms.CharField(
         label="End time",
         required=False,
-        help_text="For events, the time it finishes on the same day, for example 11:30",
+        help_text="For events, the time it finishes on the same day, for example 11:30am",
     )
     owner = OfficerChoiceField(label="Owner", queryset=get_user_model().objects.none(), required=False)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -248,9 +259,9 @@ class MilestoneForm(forms.Form):
             "description": milestone.description,
         }
         if milestone.due_at:
-            initial["due_time"] = f"{timezone.localtime(milestone.due_at):%H:%M}"
+            initial["due_time"] = time_of_day(milestone.due_at)
         if milestone.ends_at:
-            initial["end_time"] = f"{timezone.localtime(milestone.ends_at):%H:%M}"
+            initial["end_time"] = time_of_day(milestone.ends_at)
         return initial
 
     def _time(self, name: str) -> time | None:
@@ -278,7 +289,7 @@ class MilestoneForm(forms.Form):
             except ValueError:
                 self.add_error(
                     "due_time",
-                    f"{due_time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward from 01:00 to 02:00",
+                    f"{time_of_day(due_time)} does not exist on {long_date(day)}: the clocks go forward from 1am to 2am",
                 )
                 return cleaned
         if end_time:
@@ -287,7 +298,7 @@ class MilestoneForm(forms.Form):
             except ValueError:
                 self.add_error(
                     "end_time",
-                    f"{end_time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward from 01:00 to 02:00",
+                    f"{time_of_day(end_time)} does not exist on {long_date(day)}: the clocks go forward from 1am to 2am",
                 )
                 return cleaned
             if cleaned["ends_at"] <= cleaned["due_at"]:

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from common.urls import reverse_pk
 from contracts.models import NOT_NEGATIVE, Contract, ExtensionOption, ServiceCategory, Team
 
 
@@ -97,7 +97,7 @@ class CommissioningCycle(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("commissioning:cycle-detail", args=[self.pk])
+        return reverse_pk("commissioning:cycle-detail", self.pk)
 
     def clean(self) -> None:
         super().clean()
@@ -383,7 +383,7 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("commissioning:milestone-detail", args=[self.pk])
+        return reverse_pk("commissioning:milestone-detail", self.pk)
 
     @property
     def is_all_day(self) -> bool:
@@ -488,3 +488,26 @@ class ContractRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.rating or 'ended'}"
+
+
+class ServiceCoverEnd(models.Model):
+    """A service whose cover ends, or has ended, at the end of one of its contracts with nothing
+    to take over (``cover.Boundary.no_successor``), as the contract's rating last found it.
+
+    Written with the contract's ``ContractRating``, only by ``commissioning.ratings.contracts_rate``
+    (so after every change that can move it, and each night). The dashboard's "Services with no
+    successor" chooses, counts and orders these in SQL, and works out the cover of the first
+    ``selectors.DASHBOARD_CAP`` only, instead of the cover of every service on each request.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cover_ends")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="cover_ends")
+    # The contract's last day of planned cover (``cover.Boundary.last_day``): the dashboard's order.
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "contract"], name="cover_end_once")]
+        indexes = [models.Index(fields=["last_day"], name="cover_end_last_day")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} after {self.contract_id}: {self.last_day}"

@@ -12,6 +12,9 @@ every live contract in the service on every request, over 30 seconds at 100,000 
    cycle's milestone becoming overdue): ``ratings_refresh`` rates each night every contract not
    rated today (the beat schedule's "refresh-ratings"), and pages showing a row rated before today
    rate that row again as they show it (``selectors.stored_or_fresh_rows``).
+3. With each rating, where a service the contract covers ends with it and nothing takes over
+   (``ServiceCoverEnd``, one row per service): the dashboard's "Services with no successor".
+   Rated on every contract of the service, not only those a person may see.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils import timezone
 
 from contracts.models import Contract
 
-from .models import ContractRating
+from .models import ContractRating, ServiceCoverEnd
 
 # Contracts rated per batch: their cover (services, chains, cycles) is loaded for the batch at once.
 BATCH = 500
@@ -46,6 +49,18 @@ def rating_from_cover(contract_id: int, contract_cover, today: date) -> Contract
     )
 
 
+def cover_ends_from_cover(contract_id: int, contract_cover) -> list[ServiceCoverEnd]:
+    """The rows to store for one contract's ``selectors.ContractCover``: each service it covers
+    whose cover ends with it, nothing taking over (a framework's call-offs have their own)."""
+    return [
+        ServiceCoverEnd(service_id=service.pk, contract_id=contract_id, last_day=boundary.last_day)
+        for service in contract_cover.services
+        if service.pk is not None
+        for boundary in service.without_successor
+        if boundary.old.pk == contract_id
+    ]
+
+
 def contracts_rate(*, contracts: Iterable[Contract | int], today: date | None = None) -> int:
     """Rate ``contracts`` (instances or ids) again and store each rating; returns how many.
 
@@ -57,13 +72,20 @@ def contracts_rate(*, contracts: Iterable[Contract | int], today: date | None = 
     today = today or timezone.localdate()
     ids = sorted({contract if isinstance(contract, int) else contract.pk for contract in contracts})
     for start in range(0, len(ids), BATCH):
-        covers = selectors.covers_of(Contract.objects.filter(pk__in=ids[start : start + BATCH]), today=today)
-        ContractRating.objects.bulk_create(
-            [rating_from_cover(pk, contract_cover, today) for pk, contract_cover in covers.items()],
-            update_conflicts=True,
-            unique_fields=["contract"],
-            update_fields=FIELDS,
-        )
+        batch = ids[start : start + BATCH]
+        covers = selectors.covers_of(Contract.objects.filter(pk__in=batch), today=today)
+        # Replaced together, so no reader sees a contract's cover ends half written.
+        with transaction.atomic():
+            ServiceCoverEnd.objects.filter(contract_id__in=batch).delete()
+            ServiceCoverEnd.objects.bulk_create(
+                [row for pk, contract_cover in covers.items() for row in cover_ends_from_cover(pk, contract_cover)]
+            )
+            ContractRating.objects.bulk_create(
+                [rating_from_cover(pk, contract_cover, today) for pk, contract_cover in covers.items()],
+                update_conflicts=True,
+                unique_fields=["contract"],
+                update_fields=FIELDS,
+            )
     return len(ids)
 
 

@@ -11,18 +11,37 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from access import policy
 from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
-from contracts.models import Contract, ServiceCategory, Team
+from contracts.models import Contract, ServiceCategory, Team, terms_of
 from notices.council_duties import DecisionCalendar
 
 from . import cover, derivation, rules
-from .models import STAGE_ORDER, CommissioningCycle, ContractRating, Milestone, Service, Stage, stage_months_of
+from .models import (
+    STAGE_ORDER,
+    CommissioningCycle,
+    ContractRating,
+    Milestone,
+    Service,
+    ServiceCoverEnd,
+    Stage,
+    stage_months_of,
+)
 
 UPCOMING_DAYS = 90
 ENDING_WITHIN_MONTHS = (6, 12, 18)
@@ -58,17 +77,18 @@ def _term(contract: Contract, calendars: Calendars) -> cover.Term:
     # Read once and worked out here as Contract.option_periods and Contract.last_day do, so that
     # an unprefetched contract (the derivation's) costs one query for its options, not three.
     ordered = sorted(contract.options.all(), key=lambda option: option.sequence)
-    months = [option.length_months for option in ordered]
+    months, ruled_out = terms_of(ordered)
+    possible = [option.length_months for option in ordered if not option.is_ruled_out]
     last_day = terms.last_day(
         current_end=contract.current_end_date,
         max_extent=terms.max_extent(
-            contract.start_date, contract.initial_term_months, months, contract.max_extent_date
+            contract.start_date, contract.initial_term_months, possible, contract.max_extent_date
         ),
         terminated_on=contract.terminated_on,
     )
     open_options = []
     if not terminated:
-        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months)
+        periods = terms.option_periods(contract.start_date, contract.initial_term_months, months, ruled_out)
         decisions = derivation.option_decisions(contract, ordered, calendars.get(contract.buyer_id))
         for option, period in zip(ordered, periods):
             if not option.is_open or period.start <= contract.current_end_date:
@@ -281,10 +301,10 @@ def _chain_of_visible_contracts(user, today: date) -> Prefetch:
 
 
 def services_cover_for(
-    *, user, today: date, team: Team | None = None, calendars: Calendars | None = None
+    *, user, today: date, team: Team | None = None, calendars: Calendars | None = None, only=None
 ) -> list[cover.ServiceCover]:
-    """The cover of every service with a contract the person may see, in a fixed number of
-    queries; each chain holds only the contracts they may see."""
+    """The cover of every service with a contract the person may see (of ``only``, ids, if given),
+    in a fixed number of queries; each chain holds only the contracts they may see."""
     visible = policy.contracts_visible_to(user)
     services = (
         Service.objects.filter(contracts__in=visible)
@@ -293,6 +313,8 @@ def services_cover_for(
     )
     if team is not None:
         services = services.filter(team=team)
+    if only is not None:
+        services = services.filter(pk__in=only)
     if calendars is None:
         calendars = decision_calendars()
     ordered = services.order_by("team__name", "name", "pk")
@@ -489,10 +511,15 @@ class Dashboard:
     upcoming_total: int = 0
     at_risk_total: int = 0
     gap_contracts_total: int = 0
+    without_successor_total: int = 0
 
     @property
     def overdue_more(self) -> int:
         return max(self.overdue_total - len(self.overdue), 0)
+
+    @property
+    def without_successor_more(self) -> int:
+        return max(self.without_successor_total - len(self.without_successor), 0)
 
     @property
     def at_risk_more(self) -> int:
@@ -595,19 +622,63 @@ def _gaps(contracts: list[Contract], *, today: date, calendars: Calendars) -> di
     return gaps
 
 
-def _without_successor(filters: DashboardFilters, user, today: date, calendars: Calendars) -> list[NoSuccessor]:
-    """Every service the person may see whose cover ends with nothing after it: read from the
-    services rather than the live contracts, so a service whose last contract has already
-    ended is there too."""
+def _services_seen_in_part(filters: DashboardFilters, user) -> set[int]:
+    """The services the person sees only some contracts of: their chain on the person's pages is
+    the contracts they may see, so whether nothing takes over is worked out on that, not read
+    from ``ServiceCoverEnd`` (rated on every contract). None for someone who sees every team."""
+    if policy.sees_every_team(user):
+        return set()
+    visible = policy.contracts_visible_to(user).values("pk")
+    links = Service.contracts.through.objects
+    # Per service of a contract they see (an index read), not a pass over every contract.
+    hidden = links.filter(service_id=OuterRef("pk")).exclude(contract_id__in=visible)
+    services = Service.objects.filter(pk__in=links.filter(contract_id__in=visible).values("service_id")).filter(
+        Exists(hidden)
+    )
+    if filters.team is not None:
+        services = services.filter(team=filters.team)
+    return set(services.values_list("pk", flat=True))
+
+
+def _without_successor(
+    filters: DashboardFilters, user, today: date, calendars: Calendars
+) -> tuple[list[NoSuccessor], int]:
+    """The first ``DASHBOARD_CAP`` services the person may see whose cover ends with nothing
+    after it, the soonest first, and how many there are: read from the services rather than the
+    live contracts, so a service whose last contract has already ended is there too.
+
+    Chosen, counted and ordered in SQL from the stored ``ServiceCoverEnd`` rows (written with the
+    ratings); the cover is worked out only for the services shown, and for those the person
+    sees only some contracts of (``_services_seen_in_part``), whose chain differs from the stored one.
+    """
+    partial = _services_seen_in_part(filters, user)
+    stored = ServiceCoverEnd.objects.filter(contract__in=policy.contracts_visible_to(user)).exclude(service__in=partial)
+    if filters.team is not None:
+        stored = stored.filter(service__team=filters.team)
+    if filters.mine:
+        stored = stored.filter(contract__lead_officer=user)
+    # The order ``services_cover_for`` and the sort below give: soonest, then service, then chain.
+    order = ("last_day", "service__name", "service__team__name", "service_id", "contract__start_date")
+    first = list(
+        stored.order_by(*order, "contract__reference").values_list("service_id", "contract_id")[:DASHBOARD_CAP]
+    )
+    total = stored.count()
+    shown = set(first)
+    covers = services_cover_for(
+        user=user, today=today, team=filters.team, calendars=calendars, only={pk for pk, _ in first} | partial
+    )
     found = [
         NoSuccessor(service, boundary)
-        for service in services_cover_for(user=user, today=today, team=filters.team, calendars=calendars)
+        for service in covers
         for boundary in service.without_successor
+        if service.pk in partial or (service.pk, boundary.old.pk) in shown
     ]
-    if filters.mine:
+    if filters.mine and partial:
         mine = set(policy.contracts_visible_to(user).filter(lead_officer=user).values_list("pk", flat=True))
-        found = [item for item in found if item.boundary.old.pk in mine]
-    return sorted(found, key=lambda item: (item.boundary.last_day, item.service.name))
+        found = [item for item in found if item.service.pk not in partial or item.boundary.old.pk in mine]
+    total += sum(1 for item in found if item.service.pk in partial)
+    found.sort(key=lambda item: (item.boundary.last_day, item.service.name))
+    return found[:DASHBOARD_CAP], total
 
 
 def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFilters()) -> Dashboard:
@@ -623,7 +694,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
     4. Live contracts ending within 6, 12 and 18 months (each in the first group it fits), and
        those rated red or amber, whenever they end, the most pressing first.
     5. Cycles by stage, every stage in order, empty ones included, up to ``STAGE_CAP`` named.
-    6. Services whose cover ends, or has ended, with no successor (the first ``DASHBOARD_CAP``).
+    6. Services whose cover ends, or has ended, with no successor: chosen, counted and ordered
+       from the stored ``ServiceCoverEnd`` rows, the cover worked out for the first ``DASHBOARD_CAP``.
     """
     milestones = milestones_for_dashboard(filters, user)
     overdue_all = milestones.needing_action_before(today)
@@ -678,6 +750,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
     gaps = _gaps(with_gaps, today=today, calendars=calendars)
 
     stages = _stages(filters, user)
+    without_successor, without_successor_total = _without_successor(filters, user, today, calendars)
 
     return Dashboard(
         today=today,
@@ -696,7 +769,8 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         upcoming_total=upcoming_all.count(),
         at_risk_total=counts["at_risk"],
         gap_contracts_total=counts["gaps"],
-        without_successor=_without_successor(filters, user, today, calendars)[:DASHBOARD_CAP],
+        without_successor=without_successor,
+        without_successor_total=without_successor_total,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from common.dates import long_date
+from common.dates import long_date, moment_words
 from contracts import terms
 from contracts.terms import add_months
 
@@ -156,16 +156,10 @@ class MilestoneFacts:
 
     @property
     def when(self) -> str:
-        """12 March 2026; 12 March 2026 at 12:00; 8 June 2026, 10:00 to 11:30."""
+        """12 March 2026; 12 March 2026 at midday; 8 June 2026, 10am to 11:30am."""
         if self.at is None:
             return long_date(self.day)
-        if self.ends_at is not None and self.ends_at.date() == self.at.date():
-            return f"{long_date(self.day)}, {self.at:%H:%M} to {self.ends_at:%H:%M}"
-        if self.ends_at is not None:
-            return (
-                f"{long_date(self.day)} at {self.at:%H:%M} to {long_date(self.ends_at.date())} at {self.ends_at:%H:%M}"
-            )
-        return f"{long_date(self.day)} at {self.at:%H:%M}"
+        return moment_words(self.at, self.ends_at)
 
     @property
     def description(self) -> str:

@@ -5,8 +5,8 @@ page at 100,000 contracts read them all (3.7 s for an admin, docs/benchmarks.md)
 is found from the sort values of the row before it, which the index on those columns serves
 at any depth:
 
-1. The ordering is a list of ``Key``s; the primary key is added as the last, so every row
-   has a distinct position.
+1. The ordering is a list of ``Key``s; the primary key is added as the last (unless it is
+   already), so every row has a distinct position.
 2. The values of the last row shown (the first, for "previous") go into the address as an
    opaque cursor, ``after=`` or ``before=``; ``last=1`` is the final page (the order reversed).
 3. "After the cursor" is the lexicographic comparison spelled out as ``Q`` objects
@@ -23,7 +23,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
@@ -64,15 +64,31 @@ class KeysetPage:
         return self.has_next or self.has_previous
 
 
+def _plain(value):
+    if isinstance(value, datetime):  # before date: a datetime is one
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _typed(value):
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["t"]) if "t" in value else date.fromisoformat(value["d"])
+    return value
+
+
 def _encode(values: list) -> str:
-    plain = [{"d": v.isoformat()} if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v for v in values]
+    plain = [_plain(v) for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
 def _decode(cursor: str, length: int) -> list | None:
     try:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        values = [date.fromisoformat(v["d"]) if isinstance(v, dict) else v for v in plain]
+        if not isinstance(plain, list):
+            return None
+        values = [_typed(v) for v in plain]
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
         return None
     if not isinstance(values, list) or len(values) != length:
@@ -117,8 +133,10 @@ def _values(row, keys: list[Key]) -> list:
 def keyset_page(
     queryset: QuerySet, keys: list[Key], *, size: int, after: str = "", before: str = "", last: bool = False
 ) -> KeysetPage:
-    """One page of ``queryset`` in the order ``keys`` give (see the module docstring)."""
-    keys = [*keys, Key("pk")]
+    """One page of ``queryset`` in the order ``keys`` give (see the module docstring); ``keys``
+    may end with the primary key in the order wanted (``Key("pk", descending=True)``)."""
+    if not keys or keys[-1].field != "pk":
+        keys = [*keys, Key("pk")]
     count = queryset.order_by().count()
     backwards = bool(before) or last
     order_keys = [key.reversed() for key in keys] if backwards else keys

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Signs a person out after SESSION_IDLE_TIMEOUT without a request.
     "access.middleware.IdleTimeoutMiddleware",
+    # The person's permissions and teams kept in the session while current (access/remembered.py).
+    "access.middleware.RememberedAccessMiddleware",
     # Asks for the two-step code before anything else (access/two_factor.py).
     "access.two_factor.SecondFactorMiddleware",
     # Records the signed-in officer on every history row.
@@ -188,8 +190,9 @@ TEMPLATES = [
     },
 ]
 
-# Lets form widgets use the project's templates (the GOV.UK date input lives in templates/govuk).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Lets form widgets use the project's templates (the GOV.UK date input lives in templates/govuk);
+# Django's stock widgets are written out in Python (common/renderers.py, issue 24).
+FORM_RENDERER = "common.renderers.GovukFormRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -334,6 +337,23 @@ NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.s
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+
+# "access" holds one token that changes whenever anyone's groups, permissions or teams change,
+# so sessions may keep a person's permissions between requests (access/remembered.py). It
+# must be shared by every web process: Redis when REDIS_URL is set; otherwise a dummy, and
+# every request reads permissions from the database. "default" stays Django's own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "access": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
+}
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "celery-broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)

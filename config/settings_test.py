@@ -16,3 +16,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+
+# Permissions are read from the database on every request, as before issue 24, so that the
+# suite's query counts do not depend on whether a test's session has seen a page before; the
+# tests of remembering them in the session (tests/test_access_remembered.py) use Redis.
+CACHES = {**CACHES, "access": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -9,6 +9,7 @@ sort on them in SQL; only ``Contract.refresh_end_dates`` writes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -17,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from common.dates import long_date
+from common.urls import reverse_pk
 
 from . import terms
 
@@ -343,7 +344,7 @@ class Contract(models.Model):
         return f"{self.reference}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("contracts:detail", args=[self.pk])
+        return reverse_pk("contracts:detail", self.pk)
 
     # --- derived dates ---------------------------------------------------------------
 
@@ -402,8 +403,13 @@ class Contract(models.Model):
         )
 
     def end_if_exercised(self, option: ExtensionOption) -> date:
-        """Where the contract would end with ``option`` exercised, and so every option before it."""
-        months = [o.length_months for o in self.options.all() if o.sequence <= option.sequence]
+        """Where the contract would end with ``option`` exercised, and so every option before it
+        that can still run (a declined or lapsed one never will)."""
+        months = [
+            o.length_months
+            for o in self.options.all()
+            if o.sequence < option.sequence and not o.is_ruled_out or o.sequence == option.sequence
+        ]
         return terms.end_if_exercised(self.start_date, self.initial_term_months, months)
 
     def phase(self, today: date | None = None) -> terms.Phase:
@@ -427,7 +433,7 @@ class Contract(models.Model):
     def option_periods(self) -> dict[int, terms.OptionPeriod]:
         """Where each option falls, by sequence (uses the prefetched options if there are any)."""
         ordered = sorted(self.options.all(), key=lambda option: option.sequence)
-        periods = terms.option_periods(self.start_date, self.initial_term_months, [o.length_months for o in ordered])
+        periods = terms.option_periods(self.start_date, self.initial_term_months, *terms_of(ordered))
         return {option.sequence: period for option, period in zip(ordered, periods)}
 
     # --- validation ------------------------------------------------------------------
@@ -475,6 +481,12 @@ class Contract(models.Model):
             errors["provider"] = "The provider must be a different organisation from the buyer"
         if errors:
             raise ValidationError(errors)
+
+
+def terms_of(ordered: Sequence[ExtensionOption]) -> tuple[list[int], set[int]]:
+    """The lengths of ``ordered`` options and the positions (from 1) of those ruled out, as
+    ``terms.option_periods`` takes them: declined and lapsed options never run."""
+    return [o.length_months for o in ordered], {n for n, o in enumerate(ordered, start=1) if o.is_ruled_out}
 
 
 class ExtensionOption(models.Model):

@@ -23,28 +23,30 @@ from . import terms
 from .models import Contract, ExtensionOption, Organisation, Team
 
 
-def options_fit_max_extent(contract: Contract, options: list[tuple[int, int]], *, field: str) -> None:
-    """Raise if any option, exercised in turn, would run past the maximum extent date.
+def options_fit_max_extent(contract: Contract, options: list[ExtensionOption], *, field: str) -> None:
+    """Raise if any option that can still run, exercised in turn, would run past the maximum extent date.
 
-    ``options`` are (sequence, length in months) pairs in order; the message names the
-    option by its own number, which need not be its position after a deletion, and is given
-    against ``field``, the form field the officer changes to put it right.
+    ``options`` are the contract's options in sequence, saved or about to be. Declined and lapsed
+    ones never run, so they are left out here, for every caller (a contract's edit, an option
+    added, a register import): the options after them follow on from the ones before. The
+    message names the option by its own number, and is given against ``field``, the form field
+    the officer changes to put it right.
     """
     if not contract.max_extent_date:
         return
+    possible = [option for option in options if not option.is_ruled_out]
     beyond = terms.options_beyond(
         contract.start_date,
         contract.initial_term_months,
-        [months for _, months in options],
+        [option.length_months for option in possible],
         contract.max_extent_date,
     )
     if beyond:
         first = beyond[0]
-        sequence = options[first.sequence - 1][0]
         raise ValidationError(
             {
-                field: f"Option {sequence} would run to {long_date(first.end)}, after the maximum "
-                f"extent date of {long_date(contract.max_extent_date)}"
+                field: f"Option {possible[first.sequence - 1].sequence} would run to {long_date(first.end)}, "
+                f"after the maximum extent date of {long_date(contract.max_extent_date)}"
             }
         )
 
@@ -69,13 +71,7 @@ def contract_check(contract: Contract) -> None:
     history.normalise(contract)
     contract.full_clean()
     if contract.pk:
-        # Declined and lapsed options will never run, so their ends do not count.
-        still_possible = contract.options.exclude(status__in=ExtensionOption.RULED_OUT_STATUSES)
-        options_fit_max_extent(
-            contract,
-            list(still_possible.order_by("sequence").values_list("sequence", "length_months")),
-            field="max_extent_date",
-        )
+        options_fit_max_extent(contract, list(contract.options.order_by("sequence")), field="max_extent_date")
 
 
 def contract_set_initial_end(contract: Contract, end: date) -> None:
@@ -111,11 +107,11 @@ def option_add(
     *, contract: Contract, length_months: int, value=None, officer: AbstractBaseUser | None, reason: str = ""
 ) -> ExtensionOption:
     """Add the next extension option to a contract."""
-    existing = list(contract.options.order_by("sequence").values_list("sequence", "length_months"))
-    next_sequence = existing[-1][0] + 1 if existing else 1
+    existing = list(contract.options.order_by("sequence"))
+    next_sequence = existing[-1].sequence + 1 if existing else 1
     option = ExtensionOption(contract=contract, sequence=next_sequence, length_months=length_months, value=value)
     option.full_clean()
-    options_fit_max_extent(contract, [*existing, (next_sequence, length_months)], field="length_months")
+    options_fit_max_extent(contract, [*existing, option], field="length_months")
     history.record(option, officer=officer, reason=reason or f"Option {option.sequence} added")
     option.save()
     changes.contract_changed(contract=option.contract, officer=officer)
@@ -154,7 +150,10 @@ def option_exercise(
     today = today or timezone.localdate()
     contract, option, options = _locked(option)
     _check_open(option)
-    earlier = [o for o in options if o.sequence < option.sequence and o.status != o.Status.EXERCISED]
+    # A declined or lapsed option before it never runs: an option added after one follows on.
+    earlier = [
+        o for o in options if o.sequence < option.sequence and o.status != o.Status.EXERCISED and not o.is_ruled_out
+    ]
     if earlier:
         raise ValidationError(
             f"Option {earlier[0].sequence} must be exercised before option {option.sequence}: "
@@ -335,12 +334,15 @@ def contracts_create_many(
             seen.add(contract.reference)
             history.normalise(contract)  # as contract_check does
             contract.full_clean(exclude=_BULK_LINKS, validate_unique=False)
-            for sequence, length in enumerate(months, start=1):
-                option = ExtensionOption(contract=contract, sequence=sequence, length_months=length)
+            added = [
+                ExtensionOption(contract=contract, sequence=sequence, length_months=length)
+                for sequence, length in enumerate(months, start=1)
+            ]
+            for option in added:
                 # The option's contract is not saved yet; its sequence is unique by construction.
                 option.full_clean(exclude=["contract"], validate_unique=False, validate_constraints=False)
-                options.append(option)
-            options_fit_max_extent(contract, list(enumerate(months, start=1)), field="length_months")
+            options_fit_max_extent(contract, added, field="length_months")
+            options += added
         except ValidationError as error:
             raise ContractRejected(error, position=position) from error
         # No option is exercised yet, so both ends come from the initial term.
@@ -405,9 +407,7 @@ def contracts_update_many(
             ]
             for option in added:
                 option.full_clean(validate_unique=False, validate_constraints=False)
-            # As contract_check: declined and lapsed options will never run, so their ends do not count.
-            possible = [o for o in existing if o.status not in ExtensionOption.RULED_OUT_STATUSES] + added
-            options_fit_max_extent(contract, [(o.sequence, o.length_months) for o in possible], field="max_extent_date")
+            options_fit_max_extent(contract, existing + added, field="max_extent_date")
         except ValidationError as error:
             raise ContractRejected(error, position=position) from error
         exercised = [o.length_months for o in existing if o.status == ExtensionOption.Status.EXERCISED]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -69,18 +69,24 @@ class OptionPeriod:
     end: date
 
 
-def option_periods(start: date, initial_months: int, option_months: Sequence[int]) -> list[OptionPeriod]:
+def option_periods(
+    start: date, initial_months: int, option_months: Sequence[int], ruled_out: Collection[int] = ()
+) -> list[OptionPeriod]:
     """The period of each extension option, in sequence, anchored on the contract start.
 
     Option k starts the day after the end of the term that includes options 1..k-1 and ends
-    where a term of the initial months plus options 1..k ends.
+    where a term of the initial months plus options 1..k ends. An option ruled out (declined or
+    lapsed: its position from 1 is in ``ruled_out``) never runs: it keeps the period it would
+    have had, but the options after it follow on from the ones that can still run, so an option
+    added after a declined one takes the declined one's place.
     """
     periods = []
     months_so_far = initial_months
     for sequence, months in enumerate(option_months, start=1):
         option_start = term_end(start, months_so_far) + ONE_DAY
-        months_so_far += months
-        periods.append(OptionPeriod(sequence, option_start, term_end(start, months_so_far)))
+        periods.append(OptionPeriod(sequence, option_start, term_end(start, months_so_far + months)))
+        if sequence not in ruled_out:
+            months_so_far += months
     return periods
 
 

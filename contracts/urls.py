@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/providers/", views_search.ProviderSearchView.as_view(), name="search-providers"),
     path("search/teams/", views_search.TeamSearchView.as_view(), name="search-teams"),
     path("<int:pk>/", views.ContractDetailView.as_view(), name="detail"),
+    path("<int:pk>/history/", views.ContractHistoryView.as_view(), name="history"),
     path("organisations/", views_organisations.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/new/", views_organisations.OrganisationCreateView.as_view(), name="organisation-create"),
     path("organisations/<int:pk>/", views_organisations.OrganisationDetailView.as_view(), name="organisation-detail"),

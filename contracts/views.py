@@ -13,7 +13,7 @@ from commissioning import derivation
 from commissioning import selectors as cover_selectors
 from commissioning.views.gaps import WarnsOfGapsOpened
 from common import history
-from common.dates import long_date
+from common.dates import long_date, now_earlier_later
 from common.keyset import keyset_page
 from common.views import Permission, ServiceFormMixin
 
@@ -97,6 +97,19 @@ class RegisterView(Permission, TemplateView):
         return headers
 
 
+# The latest changes the contract page's History shows; the rest are on the history page (issue 25).
+HISTORY_ON_THE_PAGE = 5
+
+
+def milestones_by_when(milestones, today) -> dict:
+    """A contract's milestones shown open (``common.dates.now_earlier_later``) and those behind a Details."""
+    milestones = list(milestones)
+    now, earlier, later = now_earlier_later(
+        milestones, today, day=lambda m: m.due_on, settled=lambda m: m.status != m.Status.SCHEDULED
+    )
+    return {"milestones": milestones, "milestones_now": now, "milestones_earlier": earlier, "milestones_later": later}
+
+
 class ContractDetailView(Permission, DetailView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/detail.html"
@@ -116,6 +129,7 @@ class ContractDetailView(Permission, DetailView):
         calendars = cover_selectors.decision_calendars()
         calendar = calendars.get(contract.buyer_id)
         decisions = derivation.option_decisions(contract, list(contract.options.all()), calendar)
+        history = selectors.contract_history(contract)
         options = [
             {"option": option, "period": periods.get(option.sequence), "decide": decisions[option.sequence]}
             for option in sorted(contract.options.all(), key=lambda o: o.sequence)
@@ -128,18 +142,32 @@ class ContractDetailView(Permission, DetailView):
             options_left=sum(1 for o in contract.options.all() if o.is_open),
             decision_calendar=calendar,
             next_open=next((o["option"] for o in options if o["option"].is_open), None),
-            history=selectors.contract_history(contract),
+            history=history[:HISTORY_ON_THE_PAGE],
+            history_count=len(history),
             can_edit=self.request.user.has_perm("contracts.change_contract"),
             can_decide=self.request.user.has_perm("contracts.change_extensionoption"),
             can_add_option=self.request.user.has_perm("contracts.add_extensionoption"),
             # The Milestones tab and the decision on expiry (commissioning app).
-            milestones=contract.milestones.select_related("owner"),
+            **milestones_by_when(contract.milestones.select_related("owner"), today),
             successor_cycles=contract.successor_cycles.all(),
             cover=cover_selectors.contract_cover_of(contract, today=today, calendars=calendars),
             can_add_milestone=self.request.user.has_perm("commissioning.add_milestone"),
             can_record_decision=self.request.user.has_perm("contracts.change_contract"),
             **kwargs,
         )
+
+
+class ContractHistoryView(Permission, DetailView):
+    """Every change to a contract and its options, newest first: the contract page shows the latest few."""
+
+    permission_required = "contracts.view_contract"
+    template_name = "contracts/history.html"
+
+    def get_queryset(self):
+        return policy.contracts_visible_to(self.request.user, Contract.objects.all())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(history=selectors.contract_history(self.object), **kwargs)
 
 
 class ContractCreateView(Permission, WarnsOfGapsOpened, ServiceFormMixin, CreateView):

@@ -9,9 +9,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import CreateView, DetailView, ListView, UpdateView
+from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
 from access import policy
+from common.keyset import Key, keyset_page
 from common.views import Permission, ServiceFormMixin
 
 from .models import Organisation
@@ -53,12 +54,25 @@ class OrganisationForm(forms.ModelForm):
         return reason
 
 
-class OrganisationListView(Permission, ListView):
+ORGANISATIONS_PAGE_SIZE = 50
+
+
+class OrganisationListView(Permission, TemplateView):
     permission_required = "contracts.view_organisation"
     template_name = "contracts/organisation_list.html"
-    paginate_by = 50
-    # Organisations are shared reference data; their contracts are counted per team on their pages.
-    queryset = Organisation.objects.order_by("name")
+
+    def get_context_data(self, **kwargs):
+        # Organisations are shared reference data; their contracts are counted per team on their pages.
+        # Keyset pagination by name: never OFFSET (common.keyset).
+        page = keyset_page(
+            Organisation.objects.all(),
+            [Key("name")],
+            size=ORGANISATIONS_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
+        return super().get_context_data(page=page, **kwargs)
 
 
 class OrganisationDetailView(Permission, DetailView):

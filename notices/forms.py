@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from access import policy
+from common.team_choice import TeamByNameMixin
 from contracts.models import Team
 from contracts.widgets import GovukDateField
 
@@ -68,7 +68,7 @@ class LimitedUpload(FileUploadHandler):
         return None
 
 
-class ImportForm(forms.Form):
+class ImportForm(TeamByNameMixin, forms.Form):
     file = forms.FileField(
         label="File of notices",
         help_text="A file of notices (JSON) as downloaded from Find a Tender or Contracts Finder",
@@ -91,7 +91,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.too_big = too_big
         if user is not None:
-            self.fields["team"].queryset = policy.teams_for(user)
+            self.offer_teams(
+                user, help_text="A release whose OCID no cycle has adds a cycle for this team: type part of its name"
+            )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -103,7 +105,9 @@ class ImportForm(forms.Form):
         if self.too_big:
             self.errors.pop("file", None)
             self.add_error("file", too_big_message(self.too_big if isinstance(self.too_big, int) else None))
-        return super().clean()
+        cleaned = super().clean()
+        self.team_from_name(cleaned)
+        return cleaned
 
 
 class RecordNoticeForm(forms.Form):

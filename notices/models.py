@@ -34,6 +34,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from commissioning.models import CommissioningCycle, Milestone
+from common.urls import reverse_pk
 from contracts.models import Contract, Organisation
 
 from .notice_types import NoticeType
@@ -79,7 +80,7 @@ class Release(models.Model):
         return self.release_id
 
     def get_absolute_url(self) -> str:
-        return reverse("notices:release-detail", args=[self.pk])
+        return reverse_pk("notices:release-detail", self.pk)
 
 
 class Notice(models.Model):
@@ -134,7 +135,7 @@ class Notice(models.Model):
         return f"{self.notice_type} {self.fts_notice_id}".strip()
 
     def get_absolute_url(self) -> str:
-        return reverse("notices:notice-detail", args=[self.pk])
+        return reverse_pk("notices:notice-detail", self.pk)
 
     @property
     def release_id(self) -> str:
@@ -246,7 +247,7 @@ class Conflict(models.Model):
         return self.subject
 
     def get_absolute_url(self) -> str:
-        return reverse("notices:conflict-detail", args=[self.pk])
+        return reverse_pk("notices:conflict-detail", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -40,7 +40,7 @@ from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed, milestone_changed
 from commissioning.models import CommissioningCycle, Milestone
 from common import history
-from common.dates import long_date
+from common.dates import long_date, moment_words
 from common.history import person_name
 from contracts import services as contract_services
 from contracts import terms
@@ -727,11 +727,9 @@ def _when_words(value: dict) -> str:
     due_on = date.fromisoformat(value["due_on"])
     if not value.get("due_at"):
         return f"{long_date(due_on)} (all day)"
-    start = timezone.localtime(datetime.fromisoformat(value["due_at"]))
-    if value.get("ends_at"):
-        end = timezone.localtime(datetime.fromisoformat(value["ends_at"]))
-        return f"{long_date(start.date())}, {start:%H:%M} to {end:%H:%M}"
-    return f"{long_date(start.date())} at {start:%H:%M}"
+    start = datetime.fromisoformat(value["due_at"])
+    end = datetime.fromisoformat(value["ends_at"]) if value.get("ends_at") else None
+    return moment_words(start, end)
 
 
 def _append_conflict_note(milestone: Milestone, line: str, *, officer, reason: str) -> None:

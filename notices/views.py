@@ -14,7 +14,6 @@ from django.core.files.uploadhandler import (
     MemoryFileUploadHandler,
     TemporaryFileUploadHandler,
 )
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from access import policy
 from commissioning import services as cover_services
 from commissioning.models import CommissioningCycle
 from commissioning.views.gaps import warn_of_gaps_opened
+from common.keyset import Key, keyset_page
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 from exports.filenames import download_name, set_download_name
@@ -39,6 +39,8 @@ from .ocds.loader import ImportLimits, ImportOptions, Outcome, import_releases, 
 from .ocds.reader import HostileFile
 
 NOTICES_PAGE_SIZE = 50
+# The list's order, newest first, for ``common.keyset.keyset_page``.
+NOTICE_KEYS = [Key("published_at", descending=True), Key("pk", descending=True)]
 # The result page lists this many releases of each kind; the rest are counted.
 SHOWN_OUTCOMES = services.SHOWN_OUTCOMES
 # An upload of more releases than this is imported by a worker (some 40 releases a second,
@@ -65,8 +67,16 @@ class NoticeListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        notices = policy.notices_visible_to(user).select_related("cycle").order_by("-published_at", "-pk")
-        page = Paginator(notices, NOTICES_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        notices = policy.notices_visible_to(user).select_related("cycle")
+        # Keyset pagination, newest first: never OFFSET (common.keyset).
+        page = keyset_page(
+            notices,
+            NOTICE_KEYS,
+            size=NOTICES_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
         return super().get_context_data(
             page=page,
             can_import=user.has_perm("notices.add_notice"),

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
-from access import policy
+from common.team_choice import TeamByNameMixin
 
 from . import parsing
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-class UploadForm(forms.Form):
+class UploadForm(TeamByNameMixin, forms.Form):
     team = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="The team the contracts belong to")
     file = forms.FileField(
         label="Register file",
@@ -18,7 +18,12 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = policy.teams_for(user)
+        self.offer_teams(user, help_text="The team the contracts belong to: type part of its name")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.team_from_name(cleaned)
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commissioning.models import Milestone
+from common.dates import long_date
 
 from .models import Reminder
 from .offsets import LONDON
@@ -28,10 +29,9 @@ class LinkExpired(Exception):
 
 
 def london_words(milestone: Milestone) -> str:
-    """'Thursday 12 March 2026 at 12:00', or 'Thursday 12 March 2026' for an all-day milestone."""
+    """'Thursday 12 March 2026 at midday', or 'Thursday 12 March 2026' for an all-day milestone."""
     if milestone.due_at is not None:
-        local = timezone.localtime(milestone.due_at)
-        return f"{local:%A %-d %B %Y} at {local:%H:%M}"
+        return f"{timezone.localtime(milestone.due_at):%A} {long_date(milestone.due_at)}"
     return f"{milestone.due_on:%A %-d %B %Y}"
 
 

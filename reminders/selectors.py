@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 
 from access import policy
+from common.keyset import Key
 
 from .models import Reminder
 from .offsets import LONDON
@@ -23,6 +24,12 @@ TABS = {
 def reminder_tab(show: str | None) -> str:
     """The tab asked for, or "upcoming" for a missing or hand-edited one."""
     return show if show in TABS else "upcoming"
+
+
+def reminder_keys(tab: str) -> list[Key]:
+    """A tab's order for ``common.keyset.keyset_page``: the one ``reminders_for_list`` gives."""
+    order = TABS[tab][2]
+    return [Key(order.removeprefix("-"), descending=order.startswith("-"), nullable=order == "-sent_at")]
 
 
 def reminders_for_list(

@@ -43,6 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from commissioning.models import Milestone
+from common.dates import long_date, time_of_day
 from ops import models as heartbeat
 from ops.health import SWEEP as SWEEP_HEARTBEAT
 
@@ -208,7 +209,7 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the rows
         connection.close()  # the next send opens a fresh connection
         text = f"{type(error).__name__}: {error}"[:2000]
-        when = f"{timezone.localtime(clock()):%-d %B %Y %H:%M}"
+        when = long_date(clock())
         if is_temporary(error) and attempts < settings.REMINDER_MAX_ATTEMPTS:
             retry_at = now + backoff(attempts)
             _finish(
@@ -219,7 +220,7 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
                 send_at=retry_at,
                 last_error=text,
                 note=f"Attempt {attempts} on {when} failed for now ({_short(error)}); "
-                f"trying again at {timezone.localtime(retry_at):%H:%M}"[:200],
+                f"trying again at {time_of_day(retry_at)}"[:200],
             )
             log.warning("reminder send failed, will retry", extra={"reminders": ids, "error": text})
             outcome.retrying += len(held)
@@ -242,7 +243,7 @@ def _send(reminders: list[Reminder], *, now: datetime, clock: Callable[[], datet
             sent_at=now,
             was_late=late,
             times_accepted=F("times_accepted") + 1,
-            note=f"Sent late: it was due at {timezone.localtime(reminder.send_at):%-d %B %Y %H:%M}" if late else "",
+            note=f"Sent late: it was due on {long_date(reminder.send_at)}" if late else "",
         )
         outcome.sent += 1
         if not finished:

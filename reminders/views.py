@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
-from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -19,15 +19,17 @@ from django.views.generic import FormView, TemplateView
 from access import policy
 from commissioning.models import Milestone
 from common import history
+from common.keyset import keyset_page
 from common.views import Permission
 
 from .emails import LinkExpired, build_message, london_words, read_acknowledge_token
 from .forms import QuietDaysForm, ReminderFilterForm
 from .planning import reminders_plan_for_milestone
-from .selectors import TABS, reminder_tab, reminders_for_list, reminders_sent_together
+from .selectors import TABS, reminder_keys, reminder_tab, reminders_for_list, reminders_sent_together
 from .services import quiet_days_add, quiet_days_remove
 
 security_log = logging.getLogger("tracker.security")
+REMINDERS_PAGE_SIZE = 50
 
 
 def _address(request) -> str:
@@ -43,9 +45,19 @@ class ReminderListView(Permission, TemplateView):
         form = ReminderFilterForm(self.request.GET or None)
         filters = form.filters() if self.request.GET else {}
         reminders = reminders_for_list(user=self.request.user, tab=tab, **filters)
-        page = Paginator(reminders, 50).get_page(self.request.GET.get("page"))
-        visible = policy.reminders_visible_to(self.request.user)
-        counts = {key: visible.filter(status__in=statuses_).count() for key, (_, statuses_, _) in TABS.items()}
+        # Keyset pagination: the next 50 after the last row shown, never OFFSET (common.keyset).
+        page = keyset_page(
+            reminders,
+            reminder_keys(tab),
+            size=REMINDERS_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
+        # Every tab's count in one query.
+        counts = policy.reminders_visible_to(self.request.user).aggregate(
+            **{key: Count("pk", filter=Q(status__in=statuses_)) for key, (_, statuses_, _) in TABS.items()}
+        )
         return super().get_context_data(
             tab=tab,
             tabs=[(key, value[0], counts[key]) for key, value in TABS.items()],

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from common.urls import reverse_pk
 from contracts.models import Contract, ExtensionOption
 
 from .quarters import Quarter
@@ -89,7 +89,7 @@ class MonitoringReturn(models.Model):
         return f"{self.contract.reference} {self.period.label}"
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:return-detail", args=[self.pk])
+        return reverse_pk("reports:return-detail", self.pk)
 
     @property
     def period(self) -> Quarter:
@@ -322,7 +322,7 @@ class DecisionReport(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:detail", args=[self.pk])
+        return reverse_pk("reports:detail", self.pk)
 
     @property
     def is_draft(self) -> bool:

@@ -1,5 +1,7 @@
 """The audit trail: every change, by person, record type and date, for admins only."""
 
+import re
+
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
@@ -38,3 +40,42 @@ def test_only_admins_see_the_audit_trail(client):
     for role in (roles.VIEWER, roles.OFFICER, roles.MANAGER):
         client.force_login(make_user(role=role, teams=[team]))
         assert client.get(reverse("audit")).status_code == 403
+
+
+def test_the_audit_trail_pages_50_changes_at_a_time_at_the_same_cost_whatever_their_number(client):
+    """Issue 24: 169 queries for an admin's page at 1,000 contracts (two per person's change,
+    reading their groups) and every change up to 200 on one page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = make_user(username="ada", role=roles.ADMIN)
+    client.force_login(admin)
+    officers = Group.objects.get(name=roles.OFFICER)
+
+    def promote(count, start):
+        for index in range(start, start + count):
+            person = make_user(username=f"person{index:03d}", role=roles.VIEWER)
+            person._history_user = admin
+            person.groups.add(officers)
+            person.first_name = f"Renamed{index:03d}"
+            person.save()
+
+    def queries():
+        client.get(reverse("audit"))
+        with CaptureQueriesContext(connection) as counted:
+            response = client.get(reverse("audit"))
+        return len(counted), response.content.decode()
+
+    promote(2, 0)
+    small, _ = queries()
+    promote(58, 2)
+    large, page = queries()
+    assert large == small
+    assert "Renamed059" in page and "groups:" in page
+    assert page.count('class="govuk-table__row"') == 1 + 50
+    older = re.search(r'href="([^"]*after=[^"]*)" rel="next"', page).group(1).replace("&amp;", "&")
+    second = client.get(reverse("audit") + older).content.decode()
+    assert "Older changes" in page and "Newest changes" in second
+    shown_first = set(re.findall(r"Renamed\d{3}", page))
+    shown_second = set(re.findall(r"Renamed\d{3}", second))
+    assert shown_second and not shown_first & shown_second - {min(shown_first)}

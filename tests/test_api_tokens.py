@@ -215,7 +215,7 @@ def test_a_token_lasts_90_days_unless_its_owner_chooses_another_length(client):
         name: date
         for row in rows
         for name, date in re.findall(
-            r"<td[^>]*>([^<]+)</td>.*?(\d+ \w+ 20\d\d), [^<]*</td>\s*<td[^>]*><a", row, re.DOTALL
+            r"<td[^>]*>([^<]+)</td>.*?(\d+ \w+ 20\d\d) at [^<]*</td>\s*<td[^>]*><a", row, re.DOTALL
         )
     }
     assert expires == {"Annual return": "22 November 2027", "Quarterly script": "20 February 2027"}
@@ -250,7 +250,7 @@ def test_an_expired_token_is_refused_with_401_saying_when_it_expired_and_is_list
 
     assert refused.status_code == 401
     assert refused.json() == {
-        "detail": "This API token expired on 22 December 2026 at 10:00: create a new one under API tokens"
+        "detail": "This API token expired on 22 December 2026 at 10am: create a new one under API tokens"
     }
     [record] = [r for r in caplog.records if r.getMessage() == "API token refused"]
     assert (record.reason, record.token) == ("expired", key[:8])

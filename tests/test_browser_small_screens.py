@@ -112,3 +112,66 @@ def test_the_contract_form_is_gone_through_by_keyboard_section_by_section(browse
     contract.refresh_from_db()
     assert contract.annual_value == 480000
     assert contract.history.first().history_change_reason == "Value agreed for the extension report"
+
+
+# --- the timeline and the contract page at 320 px (issue 25) ----------------------------------
+
+LABEL_SIZES = """
+() => {
+  const svg = document.querySelector('svg.app-timeline');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+    .map(t => Math.round(parseFloat(getComputedStyle(t).fontSize) * scale * 10) / 10);
+  return {smallest: Math.min(...sizes), scale, count: sizes.length};
+}
+"""
+
+
+def test_the_timeline_at_320_px_draws_its_chart_at_a_legible_size_in_its_own_scrolling_region(small_page):
+    page = small_page
+    sign_in_with_the_keyboard(page, "officer")
+    page.goto("/timeline/?period=all")
+    expect(page.locator("h1")).to_have_text("Timeline")
+
+    labels = page.evaluate(LABEL_SIZES)
+    assert labels["count"] > 10 and labels["smallest"] >= 12, f"chart text too small at 320 px: {labels}"
+    chart = page.get_by_role("region", name=re.compile("^Timeline chart"))
+    assert chart.evaluate("el => el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === 'auto'")
+    # A way past the chart to the same facts in words, for those who would rather not scroll it.
+    page.get_by_role("link", name="Skip the chart: the timeline as a table").click()
+    expect(page.get_by_role("heading", name="The timeline as a table")).to_be_in_viewport()
+    no_sideways_scroll(page, "timeline")
+    accessible(page, "timeline at 320 px")
+    screenshot(page, "timeline-320")
+
+
+PAGE_HEIGHT = "() => document.documentElement.scrollHeight"
+# The demo's MK-DASS-2027 at 320 px was 19,825 px long with its five panels stacked (years of
+# quarterly duties and milestones); 10,961 px with the coming year open and the rest behind
+# Details, and the history on its own page beyond the latest five changes.
+CONTRACT_PAGE_MOST = 12000
+
+
+def test_the_contract_page_at_320_px_is_sections_with_a_contents_list_and_a_reasonable_length(small_page):
+    page = small_page
+    contract = Contract.objects.get(reference="MK-DASS-2027")
+    sign_in_with_the_keyboard(page, "officer")
+    page.goto(contract.get_absolute_url())
+
+    contents = page.get_by_role("heading", name="Contents")
+    expect(contents).to_be_visible()
+    sections = ["Summary", "Extension options", "Milestones", "Notices", "History"]
+    for name in sections:
+        link = page.locator("#contract-contents").get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+    height = page.evaluate(PAGE_HEIGHT)
+    assert height <= CONTRACT_PAGE_MOST, f"the contract page is {height} px long at 320 px"
+    # The longest parts are a link away, not on the page.
+    page.locator("#history").get_by_role("link", name=re.compile("^Every change to")).click()
+    expect(page.get_by_role("heading", name=re.compile("^History of"))).to_be_visible()
+    no_sideways_scroll(page, "the contract's history")
+    accessible(page, "the contract's history at 320 px")
+    page.go_back()
+    no_sideways_scroll(page, "a contract")
+    accessible(page, "a contract at 320 px")
+    screenshot(page, "contract-320")

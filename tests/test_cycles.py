@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commissioning.models import CommissioningCycle, Stage
 from commissioning.services import cycle_change_stage
+from commissioning.views.cycles import CYCLES_PAGE_SIZE
 from contracts import roles
 from contracts.models import Contract
 from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
@@ -300,3 +304,44 @@ def test_a_missing_cycle_is_not_found(client):
         client.post(reverse("commissioning:cycle-stage", args=[999]), {"stage": "award", "reason": "x"}).status_code
         == 404
     )
+
+
+def cycles_with_contracts(count: int, *, teams, start: int) -> None:
+    for index in range(start, start + count):
+        team = teams[index % len(teams)]
+        make_cycle(
+            name=f"Cycle {index:03d}",
+            team=team,
+            target_start_date=date(2027, 1, 1) + timedelta(days=index),
+            replaces=[make_contract(reference=f"CYC{index:03d}", team=team)],
+        )
+
+
+def test_an_admins_cycle_list_opens_on_their_team_and_pages_every_team_at_the_same_cost(client):
+    """Issue 24: the list held every cycle of the service (no answer in 30 s at 100,000 contracts)."""
+    mine, other = make_team(name="Domestic abuse team"), make_team(name="Another team")
+    admin = make_user(role=roles.ADMIN, teams=[mine])
+    client.force_login(admin)
+    url = reverse("commissioning:cycle-list")
+
+    def queries(path):
+        client.get(path)
+        with CaptureQueriesContext(connection) as counted:
+            client.get(path)
+        return len(counted)
+
+    cycles_with_contracts(4, teams=[mine, other], start=0)
+    small = queries(url), queries(url + "?team=")
+    cycles_with_contracts(2 * CYCLES_PAGE_SIZE + 6, teams=[mine, other], start=4)
+    assert (queries(url), queries(url + "?team=")) == small
+
+    size, total = CYCLES_PAGE_SIZE, 2 * CYCLES_PAGE_SIZE + 10
+    own = client.get(url).content.decode()
+    assert "Cycle 000" in own and "Cycle 001" not in own  # their own team's first
+    assert f"{size} of {total // 2} cycles of Domestic abuse team" in own
+    every = client.get(url + "?team=").content.decode()
+    assert f"{size} of {total} cycles, by target start" in every
+    assert f"Cycle {size - 1:03d}" in every and f"Cycle {size:03d}" not in every
+    next_page = re.search(r'href="([^"]*after=[^"]*)" rel="next"', every).group(1).replace("&amp;", "&")
+    second = client.get(url + next_page).content.decode()
+    assert f"Cycle {size:03d}" in second and f"Cycle {size - 1:03d}" not in second

@@ -199,7 +199,7 @@ def test_the_next_90_days_are_grouped_by_week_commencing_monday(client, on_10_ma
         "Week commencing 1 June 2026",
     ]
     assert rows(week(upcoming, "Week commencing 9 March 2026")) == [
-        "Thu 12 March 2026 12:00 Market engagement responses due Sources disagree "
+        "Thu 12 March 2026 midday Market engagement responses due Sources disagree "
         "Domestic abuse support services 2027 No owner Scheduled"
     ]
     assert rows(week(upcoming, "Week commencing 16 March 2026")) == [
@@ -219,7 +219,7 @@ def test_a_timed_milestone_in_summer_shows_its_london_time_not_utc(client):
         signed_in(client)
         upcoming = section(dashboard(client), "upcoming")
 
-    assert "Mon 29 March 2027 12:00 Tender deadline" in text(upcoming)
+    assert "Mon 29 March 2027 midday Tender deadline" in text(upcoming)
     assert "11:00" not in upcoming
 
 
@@ -231,7 +231,7 @@ def test_an_event_with_an_end_time_shows_both_times(client, on_10_march_2026):
     )
     signed_in(client)
 
-    assert "Mon 8 June 2026 10:00 to 11:30 Online pre-market engagement event" in text(dashboard(client))
+    assert "Mon 8 June 2026 10am to 11:30am Online pre-market engagement event" in text(dashboard(client))
 
 
 # --- contracts ending -----------------------------------------------------------------------

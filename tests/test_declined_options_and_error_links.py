@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from contracts import roles, services
@@ -78,3 +79,74 @@ def test_an_error_about_the_whole_form_links_to_its_first_field(client):
     html = render_to_string("includes/error_summary.html", {"form": form})
 
     assert re.search(r'<a href="#id_name">Something about everything</a>', html)
+
+
+# --- every extent check, and what follows from it, leaves declined and lapsed options out ------
+# Milton Keynes' shape: to 29 February 2032, option 1 (12 months) to 28 February 2033, option 2
+# (12 months, declined) would have run to 28 February 2034, the maximum extent.
+
+
+def _declined_second_option(first=Status.AVAILABLE):
+    return make_contract(
+        option_months=(12, 12), option_statuses=(first, Status.DECLINED), max_extent_date=date(2034, 2, 28)
+    )
+
+
+def test_an_option_added_after_a_declined_one_follows_the_options_that_can_still_run(client):
+    officer = make_user(role=roles.OFFICER)
+    client.force_login(officer)
+    contract = _declined_second_option()
+
+    response = client.post(
+        reverse("contracts:option-create", args=[contract.pk]),
+        {"length_months": "12", "value": ""},
+        follow=True,
+    )
+
+    assert "Option 3 added" in response.content.decode(), response.content.decode()
+    # It runs where option 2 would have: the declined option's year is free again.
+    period = Contract.objects.get(pk=contract.pk).option_periods()[3]
+    assert (period.start, period.end) == (date(2033, 3, 1), date(2034, 2, 28))
+
+
+def test_an_option_added_after_a_declined_one_is_still_refused_past_the_maximum_extent():
+    contract = _declined_second_option()
+
+    with pytest.raises(ValidationError) as refused:
+        services.option_add(contract=contract, length_months=13, officer=None)
+
+    assert refused.value.message_dict == {
+        "length_months": ["Option 3 would run to 31 March 2034, after the maximum extent date of 28 February 2034"]
+    }
+
+
+def test_the_option_added_after_a_declined_one_can_be_exercised_after_the_first():
+    contract = _declined_second_option(first=Status.EXERCISED)
+    added = services.option_add(contract=contract, length_months=12, officer=None)
+
+    assert Contract.objects.get(pk=contract.pk).end_if_exercised(added) == date(2034, 2, 28)
+    services.option_exercise(option=added, officer=None, decision_date=date(2032, 6, 1), today=date(2032, 6, 1))
+
+    assert Contract.objects.get(pk=contract.pk).current_end_date == date(2034, 2, 28)
+
+
+def test_a_register_update_leaves_declined_options_out_as_a_contract_edit_does():
+    contract = _declined_second_option()
+    contract.max_extent_date = date(2033, 2, 28)
+
+    services.contracts_update_many(contracts=[contract], option_months=[[]], officer=None, reason="Register")
+
+    assert Contract.objects.get(pk=contract.pk).max_extent_date == date(2033, 2, 28)
+
+
+def test_the_cover_starts_recommissioning_from_the_last_day_without_the_declined_option():
+    from commissioning import rules
+    from commissioning import selectors as cover_selectors
+
+    contract = make_contract(option_months=(12, 12), option_statuses=(Status.AVAILABLE, Status.DECLINED))
+
+    term = cover_selectors._term(contract, {})
+    assert contract.effective_max_extent_date == date(2033, 2, 28)
+    assert term.recommission_by == rules.recommissioning_start_by(
+        date(2033, 2, 28), lead_months=contract.recommissioning_lead_months
+    )

@@ -235,7 +235,7 @@ def test_an_officer_imports_the_calendar_and_sees_the_meetings(client):
             reverse("notices:meetings-import"), {**form, "file": SimpleUploadedFile("cal.ics", ICS, "text/calendar")}
         )
         page = client.get(reverse("notices:meetings")).content.decode()
-        assert "15 December 2026, 18:30" in page and "12 January 2027" in page
+        assert "15 December 2026, 6:30pm" in page and "12 January 2027" in page
         assert "key decisions over £500,000 go to Cabinet" in page
 
 

@@ -119,13 +119,13 @@ def test_the_worker_keeps_the_file_in_storage_and_emails_a_link_that_downloads_i
     assert default_storage.exists(job.file.name)
     page = text(client.get(job_url))
     assert "Your spreadsheet is ready" in page and "5 rows" in page and "progress-poll.mjs" not in page
-    assert "until 29 November 2026 at 10:00" in page
+    assert "until 29 November 2026 at 10am" in page
     (email,) = mail.outbox
     assert email.to == ["olivia@example.gov.uk"]
     assert email.subject == "Your spreadsheet of the contract register is ready"
     link = f"https://tracker.example.gov.uk/exports/spreadsheets/{job.pk}/file/"
     assert link in email.body and "Hello Olivia Okafor" in email.body
-    assert "until 29 November 2026 at 10:00" in email.body
+    assert "until 29 November 2026 at 10am" in email.body
 
     download = client.get(link.removeprefix("https://tracker.example.gov.uk"))
     assert download["Content-Type"] == XLSX

@@ -122,3 +122,54 @@ def test_the_weekly_email_lists_new_matches_once(settings):
     assert "Refuge for women and children" in message.body and "1 April 2027 to 31 March 2030" in message.body
     assert "£1,250,000" in message.body
     assert "Kent" not in message.body and "Road" not in message.body
+
+
+def test_with_no_watch_each_list_is_chosen_in_sql_as_the_python_rule_chose_it(django_assert_max_num_queries):
+    """Issue 24: with no watch of their own, the page's three lists are chosen, ordered and capped
+    in SQL; they are the lists the rule worked out in Python over every release before."""
+    from notices.sync import market
+
+    officer = make_user(username="ayesha", role=roles.OFFICER)
+    today = timezone.localdate()
+    now = timezone.now()
+    base = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    for number in range(40):
+        for release in range(number % 3 + 1):  # older releases of the same procurement are not shown
+            on_market(
+                number,
+                title=f"Procurement {number} release {release}",
+                stage=["planning", "tender", "award"][(number + release) % 3],
+                release_id=f"r{number}-{release}",
+                released_at=base + timedelta(days=release + number % 4),  # shared times
+                tender_ends=None if number % 5 == 0 else now + timedelta(days=number % 6 - 2, hours=1),
+                contract_ends=None if number % 7 == 0 else today + timedelta(days=200 * (number % 6) - 100),
+            )
+
+    def python_rule():
+        recent = MarketNotice.objects.filter(contract_ends__gte=today) | MarketNotice.objects.filter(
+            contract_ends__isnull=True
+        )
+        seen, notices = set(), []
+        for notice in recent.order_by("ocid", "-released_at", "-pk"):
+            if notice.ocid not in seen:
+                seen.add(notice.ocid)
+                notices.append(notice)
+        planned = sorted((n for n in notices if n.stage == "planning"), key=lambda n: n.released_at, reverse=True)
+        open_ = sorted(
+            (n for n in notices if n.stage == "tender" and (n.tender_ends is None or n.tender_ends >= now)),
+            key=lambda n: (n.tender_ends is None, n.tender_ends or now),
+        )
+        ending = sorted(
+            (n for n in notices if n.contract_ends and n.contract_ends <= today + market.ENDING_WITHIN),
+            key=lambda n: n.contract_ends,
+        )
+        return planned, open_, ending
+
+    for limit in (200, 3):
+        with django_assert_max_num_queries(4):
+            found = market.market_for(officer, today=today, limit=limit)
+        planned, open_, ending = python_rule()
+        assert [n.pk for n in found.planned] == [n.pk for n in planned[:limit]]
+        assert [n.pk for n in found.open] == [n.pk for n in open_[:limit]]
+        assert [n.pk for n in found.ending] == [n.pk for n in ending[:limit]]
+    assert planned and open_ and ending

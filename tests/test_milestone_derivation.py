@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
@@ -202,9 +202,17 @@ def test_a_time_of_day_is_read_on_the_24_hour_clock():
     assert parse_time_of_day("12:00").hour == 12
     assert parse_time_of_day("9:30").minute == 30
     assert parse_time_of_day(" 09.30 ").hour == 9
-    for bad in ("25:00", "12:60", "noon", "12", "1200", "12:00pm", ""):
+    for bad in ("25:00", "12:60", "12", "1200", "12:00pm", "12am", "13pm", "0am", "teatime", ""):
         with pytest.raises(ValueError):
             parse_time_of_day(bad)
+
+
+def test_a_time_of_day_is_read_as_the_pages_write_it_too():
+    assert parse_time_of_day("11:59pm") == time(23, 59)
+    assert parse_time_of_day("9am") == time(9, 0)
+    assert parse_time_of_day("9.30 a.m.") == time(9, 30)
+    assert parse_time_of_day("Midday") == parse_time_of_day("noon") == time(12, 0)
+    assert parse_time_of_day("midnight") == time(0, 0)
 
 
 def test_noon_in_winter_is_noon_utc_and_noon_in_summer_is_eleven_utc():
@@ -245,10 +253,10 @@ def test_a_noon_deadline_after_the_clocks_go_forward_is_stored_as_11_utc_and_sho
     assert milestone.due_at == datetime(2027, 3, 29, 11, 0, tzinfo=UTC)
     assert milestone.due_on == date(2027, 3, 29)
     page = client.get(response.url).content.decode()
-    assert "29 March 2027 at 12:00" in page
+    assert "29 March 2027 at midday" in page
     assert "11:00" not in page
     tab = client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
-    assert "29 March 2027 at 12:00" in tab
+    assert "29 March 2027 at midday" in tab
 
 
 @time_machine.travel("2026-11-22 10:00:00+00:00", tick=False)
@@ -260,7 +268,7 @@ def test_a_noon_deadline_in_winter_is_stored_as_noon_utc(client):
 
     milestone = Milestone.objects.get(title="Tender clarification questions due")
     assert milestone.due_at == datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
-    assert "12 March 2026 at 12:00" in client.get(milestone.get_absolute_url()).content.decode()
+    assert "12 March 2026 at midday" in client.get(milestone.get_absolute_url()).content.decode()
 
 
 @time_machine.travel("2026-11-22 10:00:00+00:00", tick=False)
@@ -274,4 +282,4 @@ def test_a_late_evening_summer_time_keeps_its_london_date(client):
     milestone = Milestone.objects.get(title="Tender clarification questions due")
     assert milestone.due_at == datetime(2027, 6, 30, 23, 30, tzinfo=UTC)
     assert milestone.due_on == date(2027, 7, 1)
-    assert "1 July 2027 at 00:30" in client.get(milestone.get_absolute_url()).content.decode()
+    assert "1 July 2027 at 12:30am" in client.get(milestone.get_absolute_url()).content.decode()

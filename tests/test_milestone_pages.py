@@ -129,7 +129,7 @@ def test_the_contract_page_has_a_milestones_tab_with_dates_times_status_and_sour
 
     tab = page[page.index('id="milestones"') : page.index('id="history"')]
     assert "Clarification questions close" in tab
-    assert "14 May 2027 at 17:00" in tab
+    assert "14 May 2027 at 5pm" in tab
     assert "MK-2027: current term ends" in tab and "29 February 2032" in tab
     assert "Derived from the contract" in tab and "Entered by hand" in tab
     assert "Scheduled" in tab
@@ -181,7 +181,7 @@ def test_an_officer_adds_an_event_with_an_end_time_to_a_cycle(client):
     assert milestone.cycle == cycle
     assert milestone.due_at == datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
     assert milestone.ends_at == datetime(2026, 6, 8, 10, 30, tzinfo=UTC)
-    assert "8 June 2026, 10:00 to 11:30" in client.get(cycle.get_absolute_url()).content.decode()
+    assert "8 June 2026, 10am to 11:30am" in client.get(cycle.get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -189,14 +189,14 @@ def test_an_officer_adds_an_event_with_an_end_time_to_a_cycle(client):
     [
         ({"due_date_day": "31", "due_date_month": "2"}, "Enter a real date"),
         ({"due_date_day": "", "due_date_month": "", "due_date_year": ""}, "Enter the due date"),
-        ({"due_time": "25:00"}, "Enter the time as hours and minutes on the 24-hour clock, for example 12:00 or 09:30"),
-        ({"due_time": "noon"}, "Enter the time as hours and minutes on the 24-hour clock"),
-        ({"due_time": "12:00pm"}, "Enter the time as hours and minutes on the 24-hour clock"),
+        ({"due_time": "25:00"}, "Enter the time of day, for example 9:30am, midday or 17:00"),
+        ({"due_time": "teatime"}, "Enter the time of day, for example 9:30am, midday or 17:00"),
+        ({"due_time": "12:00pm"}, "Enter the time of day, for example 9:30am, midday or 17:00"),
         ({"due_time": "10:00", "end_time": "09:30"}, "The end time must be after the start time"),
         ({"end_time": "11:30"}, "Enter the time of day it starts, or leave the end time empty"),
         (
             {"due_date_day": "28", "due_date_month": "3", "due_date_year": "2027", "due_time": "01:30"},
-            "01:30 does not exist on 28 March 2027: the clocks go forward from 01:00 to 02:00",
+            "1:30am does not exist on 28 March 2027: the clocks go forward from 1am to 2am",
         ),
         ({"title": ""}, "Enter the title of the milestone"),
     ],
@@ -261,7 +261,7 @@ def test_editing_a_timed_milestone_to_all_day_clears_its_times(client):
         title="Event", due_at=datetime(2026, 6, 8, 9, 0, tzinfo=UTC), ends_at=datetime(2026, 6, 8, 10, 30, tzinfo=UTC)
     )
     form_page = client.get(reverse("commissioning:milestone-edit", args=[milestone.pk])).content.decode()
-    assert 'value="10:00"' in form_page and 'value="11:30"' in form_page
+    assert 'value="10am"' in form_page and 'value="11:30am"' in form_page
 
     client.post(
         reverse("commissioning:milestone-edit", args=[milestone.pk]),

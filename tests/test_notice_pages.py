@@ -139,7 +139,7 @@ def test_the_cycle_page_lists_its_notices_in_order_with_what_each_changed_and_th
 
     notices = page[page.index('id="notices-table"') :]
     assert notices.index("062060-2025") < notices.index("017566-2026")
-    assert "3 October 2025 at 11:24" in notices
+    assert "3 October 2025 at 11:24am" in notices
     assert "The notices and the tracker disagree about 1 thing" in page
     assert "Market engagement responses due: when it is due" in page
     assert "Procurement Act duties" in page
@@ -150,7 +150,7 @@ def test_the_officer_chooses_the_notices_date_and_the_milestone_and_its_history_
     officer = signed_in(client)
     conflict = Conflict.objects.get(status="open")
     page = text(client.get(conflict.get_absolute_url()))
-    assert "12 March 2026 at 12:00, entered in the tracker" in page
+    assert "12 March 2026 at midday, entered in the tracker" in page
     assert "12 March 2026 (all day)" in page
 
     response = client.post(reverse("notices:conflict-decision", args=[conflict.pk]), {"choice": "notice"})

@@ -89,7 +89,7 @@ def test_the_12_noon_in_the_text_against_the_23_59_59_due_date_is_shown_for_the_
     assert "planning.milestones" not in engagement.conflict_note  # words on the officer's page, not JSON paths
     conflict = Conflict.objects.get(milestone=engagement)
     assert conflict.status == Conflict.Status.OPEN
-    assert "12 March 2026 at 12:00" in conflict.theirs and "12 noon" in conflict.theirs
+    assert "12 March 2026 at midday" in conflict.theirs and "12 noon" in conflict.theirs
     assert "12 March 2026 (all day)" in conflict.ours
 
 
@@ -111,7 +111,7 @@ def test_the_cleveland_notice_gives_its_event_times_from_the_text_and_a_lot_star
     event = Milestone.objects.get(cycle=cycle, kind="market_engagement")
     assert event.due_on == date(2026, 6, 8)
     conflict = Conflict.objects.get(milestone=event)
-    assert "8 June 2026, 10:00 to 11:30" in conflict.theirs
+    assert "8 June 2026, 10am to 11:30am" in conflict.theirs
     notices = list(Notice.objects.filter(cycle=cycle).order_by("published_at"))
     assert [n.fts_notice_id for n in notices] == ["050544-2026", "051402-2026", "051890-2026"]
     # What each notice changed, in the buyer's words.
@@ -154,7 +154,7 @@ def test_a_later_release_moves_the_dates_it_changed_and_the_history_names_it(tea
     assert outcome.status == Outcome.IMPORTED
     expected = Milestone.objects.get(cycle__ocid=MK_OCID, title="Next procurement notice expected")
     assert expected.due_on == date(2026, 8, 3)
-    assert expected.history.latest().history_change_reason == f"From release {MK_OCID}-2026-04-01T09:00:00+01:00"
+    assert expected.history.latest().history_change_reason == "From the notice data published 1 April 2026 at 9am"
     assert any("from 6 July 2026" in change and "3 August 2026" in change for change in outcome.changes)
     new_notice = Notice.objects.get(fts_notice_id="030000-2026")
     assert any("Next procurement notice expected" in change for change in new_notice.changes)

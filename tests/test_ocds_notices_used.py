@@ -79,7 +79,7 @@ def test_the_same_award_in_a_later_release_updates_the_contract_not_a_second_one
 
     contract = Contract.objects.get()
     assert contract.total_value == Decimal("480000.00")
-    assert contract.history.first().history_change_reason.startswith("From release")
+    assert contract.history.first().history_change_reason.startswith("From the notice data published")
 
 
 def test_a_value_an_officer_changed_is_kept_and_the_notice_offered(team):

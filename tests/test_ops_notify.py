@@ -71,7 +71,7 @@ def test_a_reminder_goes_through_notify_with_the_subject_and_body_as_personalisa
     assert owner["path"] == "/v2/notifications/email" and owner["auth"].startswith("Bearer ")
     assert owner["body"]["template_id"] == "f33517ff-2a88-4f6e-b855-c550268ce08a"
     assert owner["body"]["personalisation"]["subject"].startswith("Reminder: MK-DASS-2027")
-    assert "Due: Thursday 12 March 2026 at 12:00" in owner["body"]["personalisation"]["body"]
+    assert "Due: Thursday 12 March 2026 at midday" in owner["body"]["personalisation"]["body"]
 
 
 def test_notify_refusing_an_address_records_the_reminder_as_failed(notify, engagement):

@@ -340,3 +340,39 @@ def test_the_summary_page_lists_contracts_ending_within_18_months_and_the_gap_an
     assert "Ending within 18 months" in page and "DA-9: Sanctuary scheme" in page and "30 November 2027" in page
     assert "Gap in cover Refuge has no contract from 1 to 31 March 2027" in page
     assert "Start date: 1 March 2027 to 1 April 2027" in page
+
+
+def test_an_admin_of_many_teams_types_the_team_instead_of_receiving_every_team_in_a_list(client, team):
+    """Issue 24: the page listed every team for an admin (152 KB at 100,000 contracts)."""
+    from contracts.forms import MANY_CHOICES
+
+    for index in range(MANY_CHOICES + 1):
+        make_team(name=f"Team {index:03d}")
+    admin = make_user(username="ada", role=roles.ADMIN)
+    client.force_login(admin)
+
+    page = client.get(reverse("registers:import")).content.decode()
+    assert "Team 050" not in page  # no select of every team
+    assert 'name="team_name"' in page and reverse("contracts:search-teams") in page
+
+    unknown = client.post(
+        reverse("registers:import"), {"team_name": "No such team", "file": SimpleUploadedFile("r.csv", b"a,b\n")}
+    )
+    assert "No single team is called" in text(unknown)
+    assert not RegisterImport.objects.exists()
+
+    client.post(
+        reverse("registers:import"),
+        {"team_name": "Domestic abuse team", "file": SimpleUploadedFile("r.csv", csv_bytes(HEADERS, ROWS))},
+    )
+    assert RegisterImport.objects.get().team == team
+
+    notices = client.get(reverse("notices:import")).content.decode()
+    assert "Team 050" not in notices and 'name="team_name"' in notices
+
+
+def test_an_officer_still_chooses_their_team_from_a_list(client, team, officer):
+    client.force_login(officer)
+    page = client.get(reverse("registers:import")).content.decode()
+    assert re.search(r'<select[^>]*name="team"', page) and "Domestic abuse team" in page
+    assert 'name="team_name"' not in page

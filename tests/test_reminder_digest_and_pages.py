@@ -30,7 +30,7 @@ def test_the_weekly_digest_lists_an_officers_next_30_days_and_goes_once_a_week()
     [digest] = mail.outbox
     assert digest.to == ["olivia@example.org"]
     assert digest.subject == "Your deadlines for the next 30 days (week commencing 2 March 2026)"
-    assert "Thursday 12 March 2026 at 12:00: MK-DASS-2027: market engagement responses due" in digest.body
+    assert "Thursday 12 March 2026 at midday: MK-DASS-2027: market engagement responses due" in digest.body
     assert "Too far ahead" not in digest.body
 
 
@@ -57,8 +57,8 @@ def test_officers_see_a_milestones_planned_and_sent_reminders_on_its_page(client
         page = client.get(milestone.get_absolute_url()).content.decode()
         listing = client.get(reverse("reminders:list")).content.decode()
     assert 'id="reminders"' in page
-    assert "26 February 2026 at 08:00" in page and "Sent" in page
-    assert "5 March 2026 at 08:00" in page and "Planned" in page
+    assert "26 February 2026 at 8am" in page and "Sent" in page
+    assert "5 March 2026 at 8am" in page and "Planned" in page
     assert "Escalation: due soon and not acknowledged" in page
     upcoming = Reminder.objects.filter(status=Reminder.Status.PLANNED).count()
     assert "market engagement responses due" in listing and f"Upcoming ({upcoming})" in listing

@@ -28,8 +28,8 @@ def test_a_reminder_that_failed_for_good_after_a_retry_says_so_not_that_it_is_tr
     row = milestone.reminders.get(offset="2 weeks", recipient_email="olivia@example.org")
     assert row.status == Reminder.Status.PLANNED
     assert row.note == (
-        "Attempt 1 on 26 February 2026 08:00 failed for now (the mail server said 451 4.3.0 Mailbox busy, "
-        "try again later); trying again at 08:01"
+        "Attempt 1 on 26 February 2026 at 8am failed for now (the mail server said 451 4.3.0 Mailbox busy, "
+        "try again later); trying again at 8:01am"
     )
 
     smtp.handler.always = "550 5.1.1 Mailbox does not exist"
@@ -38,6 +38,6 @@ def test_a_reminder_that_failed_for_good_after_a_retry_says_so_not_that_it_is_tr
     row.refresh_from_db()
     assert row.status == Reminder.Status.FAILED
     assert row.note == (
-        "Not sent: attempt 2 on 26 February 2026 08:05 was refused (the mail server said 550 5.1.1 Mailbox does not exist)"
+        "Not sent: attempt 2 on 26 February 2026 at 8:05am was refused (the mail server said 550 5.1.1 Mailbox does not exist)"
     )
     assert "trying again" not in row.note

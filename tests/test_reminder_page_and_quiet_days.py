@@ -55,7 +55,7 @@ def test_reminders_can_be_filtered_by_recipient_and_send_date(client, engagement
         sent_to_month="2",
         sent_to_year="2026",
     )
-    assert rows_to(page, "Olivia Okafor") == 1 and "26 February 2026 at 08:00" in page
+    assert rows_to(page, "Olivia Okafor") == 1 and "26 February 2026 at 8am" in page
 
 
 def test_an_impossible_date_filter_says_so_and_filters_nothing_by_it(client, engagement):
@@ -80,9 +80,9 @@ def test_the_preview_shows_the_email_exactly_as_it_will_go_without_a_working_sto
     client.force_login(make_user(role=roles.VIEWER))
     with time_machine.travel(PLANNING_DAY, tick=False):
         page = client.get(reverse("reminders:preview", args=[reminder.pk])).content.decode()
-    assert "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at 12:00" in page
-    assert "2 weeks to go: a deadline is coming up." in page and "Due: Thursday 12 March 2026 at 12:00" in page
-    assert "26 February 2026 at 08:00" in page
+    assert "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at midday" in page
+    assert "2 weeks to go: a deadline is coming up." in page and "Due: Thursday 12 March 2026 at midday" in page
+    assert "26 February 2026 at 8am" in page
     assert "/reminders/acknowledge/preview-only-link/" in page
     assert client.post("/reminders/acknowledge/preview-only-link/").status_code == 404
 

@@ -50,14 +50,14 @@ def test_a_due_reminder_arrives_once_with_the_contract_the_deadline_and_links(sm
     assert (first.sent, again.sent) == (2, 0)  # the owner and the team mailbox
     to_owner = next(m for m in smtp.messages if m["To"] == "olivia@example.org")
     assert subject_of(to_owner) == (
-        "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at 12:00"
+        "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at midday"
     )
     text = text_of(to_owner)
     assert "2 weeks to go: a deadline is coming up." in text
-    assert "Due: Thursday 12 March 2026 at 12:00" in text
+    assert "Due: Thursday 12 March 2026 at midday" in text
     assert f"http://127.0.0.1:8000/milestones/{engagement.pk}/" in text or engagement.get_absolute_url() in text
     assert "/reminders/acknowledge/" in text
-    assert "Due:</strong> Thursday 12 March 2026 at 12:00" in html_of(to_owner)
+    assert "Due:</strong> Thursday 12 March 2026 at midday" in html_of(to_owner)
     row = engagement.reminders.get(offset="2 weeks", recipient_email="olivia@example.org")
     assert row.status == Reminder.Status.SENT and row.sent_at == london(2026, 2, 26, 8, 1) and not row.was_late
 
@@ -67,7 +67,7 @@ def test_after_downtime_the_next_sweep_sends_what_was_missed_once_saying_it_is_l
     assert outcome.sent == 5  # owner and team for 2 weeks and 1 week, and the manager's escalation
     late = [m for m in smtp.messages if "This reminder is late" in text_of(m)]
     assert sorted(m["To"] for m in late) == ["da-team@example.org", "mo@example.org", "olivia@example.org"]  # one each
-    assert "It was due to be sent on Thursday 26 February 2026 at 08:00" in text_of(late[0])
+    assert "It was due to be sent on Thursday 26 February 2026 at 8am" in text_of(late[0])
     assert sweep_at(london(2026, 3, 6, 9, 5)).sent == 0
     assert all(count == 1 for count in smtp.reminder_ids().values())
 

@@ -114,7 +114,7 @@ def test_a_reminder_14_days_ahead_arrives_once_through_redis_and_a_worker(smtp, 
     [message] = smtp.messages
     assert message["To"] == "olivia@example.org"
     assert subject_of(message) == (
-        "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at 12:00"
+        "Reminder: MK-DASS-2027 – market engagement responses due – due Thursday 12 March 2026 at midday"
     )
     assert "2 weeks to go" in text_of(message)
     reminder.refresh_from_db()

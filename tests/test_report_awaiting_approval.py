@@ -86,7 +86,7 @@ def test_the_dashboard_lists_reports_awaiting_the_managers_approval(client):
     text = page(client.get(reverse("commissioning:dashboard")))
 
     assert "Reports awaiting your approval" in text
-    assert f"{report.title}</a>: submitted by Priya Shah on 20 February 2017 at 10:00, for 14 March 2017" in text
+    assert f"{report.title}</a>: submitted by Priya Shah on 20 February 2017 at 10am, for 14 March 2017" in text
 
 
 def test_the_dashboard_does_not_ask_an_officer_or_the_submitter_to_approve(client):

@@ -167,8 +167,13 @@ def service_url(service) -> str:
 def test_a_service_whose_last_contract_has_ended_is_red_with_no_successor_everywhere_officers_look(client):
     team = make_team()
     ended = refuge_contract(team, reference="MK-COUNSELLING", start_date=date(2019, 11, 1), initial_term_months=36)
-    service = Service.objects.create(team=team, name="Counselling", category=ServiceCategory.OTHER)
-    service.contracts.set([ended])
+    # Through the service, as an officer links them: it stores the cover's end with the rating.
+    service = commissioning_services.service_save(
+        service=Service(team=team, name="Counselling", category=ServiceCategory.OTHER),
+        contracts=[ended],
+        officer=None,
+        reason="Linked",
+    )
     client.force_login(make_user(role=roles.VIEWER, teams=[team]))
 
     words = "Counselling has had no contract since 1 November 2022: nothing replaces MK-COUNSELLING"
@@ -183,8 +188,13 @@ def test_a_service_whose_last_contract_has_ended_is_red_with_no_successor_everyw
 def test_a_contract_ending_with_nothing_after_it_is_flagged_and_a_decided_decommission_is_not(client):
     team = make_team()
     contract = refuge_contract(team, reference="MK-SANCTUARY", start_date=date(2022, 4, 1), initial_term_months=60)
-    service = Service.objects.create(team=team, name="Sanctuary scheme", category=ServiceCategory.OTHER)
-    service.contracts.set([contract])
+    # Through the service, as an officer links them: it stores the cover's end with the rating.
+    service = commissioning_services.service_save(
+        service=Service(team=team, name="Sanctuary scheme", category=ServiceCategory.OTHER),
+        contracts=[contract],
+        officer=None,
+        reason="Linked",
+    )
     officer = make_user(role=roles.OFFICER, teams=[team])
     client.force_login(officer)
 

@@ -132,7 +132,7 @@ def test_a_release_that_changes_two_values_of_a_cycle_saves_it_once_and_syncs_it
     cycle.refresh_from_db()
     assert (cycle.estimated_value, cycle.target_start_date) == (Decimal("4500000"), date(2027, 4, 1))
     assert cycle.history.count() == rows + 1
-    assert cycle.history.latest().history_change_reason == f"From release {MK_OCID}-2026-04-01T09:00:00+01:00"
+    assert cycle.history.latest().history_change_reason == "From the notice data published 1 April 2026 at 9am"
     assert len(syncs) == 1
 
 

@@ -7,6 +7,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common.dates import long_date, moment_words
 from common.history import person_name
 
 register = template.Library()
@@ -14,16 +15,10 @@ register = template.Library()
 
 @register.filter
 def milestone_when(milestone) -> str:
-    """16 March 2026; 12 March 2026 at 12:00; 8 June 2026, 10:00 to 11:30 (London time)."""
+    """16 March 2026; 12 March 2026 at midday; 8 June 2026, 10am to 11:30am (London time)."""
     if milestone.due_at is None:
-        return f"{milestone.due_on:%-d %B %Y}"
-    start = timezone.localtime(milestone.due_at)
-    if milestone.ends_at is None:
-        return f"{start:%-d %B %Y} at {start:%H:%M}"
-    end = timezone.localtime(milestone.ends_at)
-    if end.date() == start.date():
-        return f"{start:%-d %B %Y}, {start:%H:%M} to {end:%H:%M}"
-    return f"{start:%-d %B %Y} at {start:%H:%M} to {end:%-d %B %Y} at {end:%H:%M}"
+        return long_date(milestone.due_on)
+    return moment_words(milestone.due_at, milestone.ends_at)
 
 
 @register.simple_tag(takes_context=True)

@@ -9,12 +9,17 @@ from django.utils import timezone
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from access import policy
+from common.keyset import Key, keyset_page
 from common.views import Permission, ServiceFormMixin
 
 from .. import selectors, services
 from ..forms import ServiceForm
 from ..models import Service
 from .gaps import WarnsOfGapsOpened
+
+SERVICES_PAGE_SIZE = 50
+# The list's order (``selectors.services_for``'s), for ``common.keyset.keyset_page``.
+SERVICE_KEYS = [Key("team__name"), Key("name")]
 
 
 class ServiceListView(Permission, TemplateView):
@@ -23,8 +28,19 @@ class ServiceListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        # Keyset pagination (never OFFSET), and the cover worked out for the page's services only.
+        page = keyset_page(
+            policy.services_visible_to(user).select_related("team"),
+            SERVICE_KEYS,
+            size=SERVICES_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
+        shown = Service.objects.filter(pk__in=[service.pk for service in page.object_list])
         return super().get_context_data(
-            rows=selectors.services_for(user=user, today=timezone.localdate()),
+            rows=selectors.services_for(user=user, today=timezone.localdate(), queryset=shown),
+            page=page,
             can_add=policy.teams_for_new_services(user).exists(),
             **kwargs,
         )

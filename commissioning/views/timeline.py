@@ -19,30 +19,35 @@ from common.views import Permission
 from contracts.models import Contract, ExtensionOption, Team
 
 from .. import selectors, timeline
-from ..models import CommissioningCycle, Milestone, Stage
+from ..models import CommissioningCycle, Milestone, Service, Stage
+from .dashboard import DashboardFilterForm, opening_filters
+
+# The most contracts, cycles and services the picture draws (issue 24: an admin's timeline of
+# every team sent 2.7 MB at 1,000 contracts and did not answer in 30 s at 10,000); the page says
+# how many there are and links to the full lists.
+TIMELINE_CAP = 25
 
 
-class TimelineFilterForm(forms.Form):
-    """The timeline's filters; bad values are ignored (the default is shown), not errors."""
+class TimelineFilterForm(DashboardFilterForm):
+    """The timeline's filters; bad values are ignored (the default is shown), not errors. The
+    team is typed, with suggestions, by someone who sees more teams than a list holds."""
 
     EVERYTHING = "all"
 
-    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams")
+    mine = None
     period = forms.ChoiceField(
         label="Period shown",
         required=False,
         choices=[("", "From 1 year ago to 5 years ahead"), (EVERYTHING, "Everything")],
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = policy.teams_for(user)
-
     def valid_filters(self) -> dict:
         if not self.is_bound:
             return {}
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        team = self.filters().team
+        return {
+            name: value for name, value in {"team": team, "period": self.cleaned_data.get("period")}.items() if value
+        }
 
 
 def _shown_milestones() -> Prefetch:
@@ -51,10 +56,12 @@ def _shown_milestones() -> Prefetch:
     return Prefetch("milestones", queryset=milestones)
 
 
-def timeline_contracts(*, user, team: Team | None, window: timeline.Window | None) -> list[Contract]:
-    """Contracts that may have something in ``window`` (all of them if None), options and
-    milestones prefetched. ``timeline.layout`` makes the exact choice; this only keeps the
-    read small."""
+def timeline_contracts(
+    *, user, team: Team | None, window: timeline.Window | None, limit: int = TIMELINE_CAP
+) -> tuple[list[Contract], int]:
+    """The first ``limit`` contracts by start that may have something in ``window`` (all of them
+    if None), options and milestones prefetched, and how many there are. ``timeline.layout``
+    makes the exact choice; this only keeps the read small."""
     contracts = policy.contracts_visible_to(user, Contract.objects.select_related("parent")).prefetch_related(
         "options", _shown_milestones()
     )
@@ -73,16 +80,32 @@ def timeline_contracts(*, user, team: Team | None, window: timeline.Window | Non
         contracts = contracts.filter(
             (Q(start_date__lte=window.last) & may_run_into_window) | Exists(milestone_in_window)
         )
-    return list(contracts.order_by("start_date", "reference"))
+    return list(contracts.order_by("start_date", "reference", "pk")[:limit]), contracts.order_by().count()
 
 
-def timeline_cycles(*, user, team: Team | None) -> list[CommissioningCycle]:
+def timeline_cycles(*, user, team: Team | None, limit: int = TIMELINE_CAP) -> tuple[list[CommissioningCycle], int]:
+    """The first ``limit`` cycles by target start, and how many there are."""
     cycles = policy.cycles_visible_to(user).prefetch_related(
         _shown_milestones(), Prefetch("replaces", queryset=policy.contracts_visible_to(user).order_by("reference"))
     )
     if team is not None:
         cycles = cycles.filter(team=team)
-    return list(cycles.order_by("target_start_date", "name"))
+    return list(cycles.order_by("target_start_date", "name", "pk")[:limit]), cycles.order_by().count()
+
+
+def timeline_services(*, user, today: date, team: Team | None, limit: int = TIMELINE_CAP) -> tuple[list, int]:
+    """The cover (``commissioning.cover.ServiceCover``) of the first ``limit`` services with a
+    contract the person may see, as ``selectors.services_cover_for`` orders them, and how many
+    there are: only those drawn have their chain read."""
+    services = Service.objects.filter(contracts__in=policy.contracts_visible_to(user)).distinct()
+    if team is not None:
+        services = services.filter(team=team)
+    total = services.order_by().count()
+    shown = services.prefetch_related(selectors._chain_of_visible_contracts(user, today)).order_by(
+        "team__name", "name", "pk"
+    )[:limit]
+    calendars = selectors.decision_calendars()
+    return [selectors.service_cover(service, today=today, calendars=calendars) for service in shown], total
 
 
 def milestone_facts(milestone: Milestone, today: date) -> timeline.MilestoneFacts:
@@ -156,26 +179,22 @@ class TimelineView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         user = self.request.user
-        form = TimelineFilterForm(self.request.GET or None, user=user)
+        # An admin's timeline opens on their own team; "All teams" (``team=``) stays a choice.
+        form = TimelineFilterForm(opening_filters(self.request) or None, user=user)
         filters = form.valid_filters()
         team = filters.get("team")
         everything = filters.get("period") == TimelineFilterForm.EVERYTHING
         window = None if everything else timeline.default_window(today)
 
         with_milestones = user.has_perm("commissioning.view_milestone")
-        contracts = [
-            contract_facts(c, with_milestones=with_milestones, today=today)
-            for c in timeline_contracts(user=user, team=team, window=window)
-        ]
-        cycles = []
+        chosen, contract_total = timeline_contracts(user=user, team=team, window=window)
+        contracts = [contract_facts(c, with_milestones=with_milestones, today=today) for c in chosen]
+        cycles, cycle_total = [], 0
         if user.has_perm("commissioning.view_commissioningcycle"):
-            cycles = [
-                cycle_facts(c, with_milestones=with_milestones, today=today)
-                for c in timeline_cycles(user=user, team=team)
-            ]
-        services = [
-            service_facts(service) for service in selectors.services_cover_for(user=user, today=today, team=team)
-        ]
+            chosen_cycles, cycle_total = timeline_cycles(user=user, team=team)
+            cycles = [cycle_facts(c, with_milestones=with_milestones, today=today) for c in chosen_cycles]
+        covers, service_total = timeline_services(user=user, today=today, team=team)
+        services = [service_facts(service) for service in covers]
         if window is None:
             days = [today, *(d for c in contracts for d in c.days()), *(d for c in cycles for d in c.days())]
             window = timeline.window_spanning(days)
@@ -185,6 +204,13 @@ class TimelineView(Permission, TemplateView):
             today=today,
             team=team,
             everything=everything,
+            cap=TIMELINE_CAP,
+            contract_total=contract_total,
+            cycle_total=cycle_total,
+            service_total=service_total,
+            contracts_more=contract_total > len(contracts),
+            cycles_more=cycle_total > len(cycles),
+            services_more=service_total > len(services),
             timeline=timeline.layout(contracts=contracts, cycles=cycles, window=window, today=today, services=services),
             **kwargs,
         )

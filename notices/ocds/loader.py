@@ -30,7 +30,8 @@ transaction, so it leaves nothing behind. For each release:
    and linked to the cycle and to the contracts with the OCID; the Act's duties are brought
    in step, and any duty a new notice answers is marked met.
 
-Every save says, in its history, the release it came from ("From release <id>").
+Every save says, in its history, the release it came from ("From the notice data published 1 April
+2026 at 9am").
 
 What an import may change (``_Scope``): an officer's import (``options.officer``) changes only
 what ``access.policy`` lets that person change: the cycles, contracts and notices of their
@@ -620,7 +621,9 @@ class _Run:
         self.options = options
         self.officer = options.officer
         self.today = options.today or timezone.localdate()
-        self.reason = f"From release {parsed.release_id}"[:REASON_LENGTH]
+        # In words on the officer's pages (issue 25): the release's id, with its ISO timestamp, is on the
+        # release's own page, behind its technical detail.
+        self.reason = f"From the notice data published {long_date(parsed.date.at)}"[:REASON_LENGTH]
         self.changes: list[str] = []
         self.new_notices: list[Notice] = []  # the notices this release added
         self.disagreements: list[dict] = []

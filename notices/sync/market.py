@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -89,14 +89,10 @@ class Market:
     watches: list[MarketWatch]
 
 
-def _latest_per_procurement(queryset) -> list[MarketNotice]:
-    """A procurement's newest release speaks for it (older ones are kept, not shown)."""
-    seen, latest = set(), []
-    for notice in queryset.order_by("ocid", "-released_at", "-pk"):
-        if notice.ocid not in seen:
-            seen.add(notice.ocid)
-            latest.append(notice)
-    return latest
+def _latest_per_procurement(queryset):
+    """A procurement's newest release speaks for it (older ones are kept, not shown): chosen in
+    SQL (PostgreSQL's DISTINCT ON), not by reading every release."""
+    return queryset.order_by("ocid", "-released_at", "-pk").distinct("ocid")
 
 
 def market_for(user, *, today: date, limit: int = 200) -> Market:
@@ -104,10 +100,21 @@ def market_for(user, *, today: date, limit: int = 200) -> Market:
     watches if they have none), as planned, open and contracts ending."""
     watches = list(MarketWatch.objects.filter(officer=user)) if user.is_authenticated else []
     recent = MarketNotice.objects.filter(Q(contract_ends__gte=today) | Q(contract_ends__isnull=True))
-    notices = _latest_per_procurement(recent)
-    if watches:
-        notices = matching(notices, watches)
+    latest = _latest_per_procurement(recent)
     now = timezone.now()
+    is_open = Q(stage=MarketNotice.Stage.TENDER) & (Q(tender_ends__isnull=True) | Q(tender_ends__gte=now))
+    is_ending = Q(contract_ends__isnull=False, contract_ends__lte=today + ENDING_WITHIN)
+    if not watches:
+        # Each list chosen, ordered and capped in SQL (ties in procurement order, as before).
+        shown = MarketNotice.objects.filter(pk__in=latest.values("pk"))
+        return Market(
+            list(shown.filter(stage=MarketNotice.Stage.PLANNING).order_by("-released_at", "ocid")[:limit]),
+            list(shown.filter(is_open).order_by(F("tender_ends").asc(nulls_last=True), "ocid")[:limit]),
+            list(shown.filter(is_ending).order_by("contract_ends", "ocid")[:limit]),
+            watches,
+        )
+    # A watch's match (CPV families, keywords, regions: core.watch_matches) is worked out here.
+    notices = matching(latest, watches)
     planned = sorted(
         (n for n in notices if n.stage == MarketNotice.Stage.PLANNING), key=lambda n: n.released_at, reverse=True
     )

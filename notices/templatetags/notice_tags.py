@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from common.dates import long_date
+from common.dates import long_date, now_earlier_later
 
 from ..notice_types import notice_type_label
 from ..selectors import notices_section
@@ -20,7 +20,22 @@ def notices_panel(context, subject, heading_level="h2"):
     changed, open disagreements, and the Procurement Act duties with their actions."""
     request = context.get("request")
     section = notices_section(subject, request.user)
-    return {**section, "request": request, "csrf_token": context.get("csrf_token"), "today": timezone.localdate()}
+    today = timezone.localdate()
+    return {
+        **section,
+        **duties_by_when(section["duties"], today),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "today": today,
+    }
+
+
+def duties_by_when(duties, today) -> dict:
+    """The duties shown open (``common.dates.now_earlier_later``) and those behind a Details."""
+    now, earlier, later = now_earlier_later(
+        duties, today, day=lambda duty: duty.due_on, settled=lambda duty: duty.status != duty.Status.DUE
+    )
+    return {"duties_now": now, "duties_earlier": earlier, "duties_later": later}
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from access import policy
+from common.keyset import Key, keyset_page
 from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
 
@@ -36,6 +37,10 @@ from ..pdf import pdf_filename, render_report_pdf
 from ..snapshot import figures_changed, report_figures
 from .common import PostOnly
 
+REPORTS_PAGE_SIZE = 50
+# The list's order, the latest meeting first (those with none set before them), for ``keyset_page``.
+REPORT_KEYS = [Key("meeting_date", descending=True, nullable=True), Key("title")]
+
 
 class ReportListView(Permission, TemplateView):
     permission_required = "reports.view_decisionreport"
@@ -43,9 +48,7 @@ class ReportListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        reports = policy.reports_visible_to(user, DecisionReport.objects.select_related("contract", "cycle")).order_by(
-            "-meeting_date", "title"
-        )
+        reports = policy.reports_visible_to(user, DecisionReport.objects.select_related("contract", "cycle"))
         # A status the list does not know (a stale or hand-edited link) shows every report.
         status = self.request.GET.get("status", "")
         if status == "mine":
@@ -57,8 +60,18 @@ class ReportListView(Permission, TemplateView):
         statuses = [("", "All reports"), *DecisionReport.Status.choices]
         if user.has_perm(services.APPROVE_PERMISSION):
             statuses.append(("mine", "Awaiting my approval"))
+        # Keyset pagination: never OFFSET (common.keyset).
+        page = keyset_page(
+            reports,
+            REPORT_KEYS,
+            size=REPORTS_PAGE_SIZE,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            last=self.request.GET.get("last") == "1",
+        )
         return super().get_context_data(
-            reports=reports,
+            reports=page.object_list,
+            page=page,
             status=status,
             statuses=statuses,
             can_add=user.has_perm("reports.add_decisionreport"),
