@@ -310,10 +310,10 @@ def write_report(results: dict, sizes: dict) -> None:
         f"| read and check (schema, dates, numbers) | {results['check']['releases']:,} | {mb(sizes['large'])} | "
         f"{results['check']['seconds']:.1f} s | {rate(results['check'])} | {results['check']['maxrss_mb']:.0f} MB |",
         f"| import (`loader.import_releases`, batches of {BATCH}; {small['queries_per_release']:.1f} queries and "
-        f"{1000 * small['cpu_seconds'] / small['releases']:.0f} ms of CPU a release) | {small['releases']:,} | "
+        f"{1000 * small['cpu_seconds'] / small['releases']:.1f} ms of CPU a release) | {small['releases']:,} | "
         f"{mb(sizes['small'])} | {small['seconds']:.0f} s | {rate(small)} | {small['maxrss_mb']:.0f} MB |",
         f"| import (`loader.import_releases`, batches of {BATCH}; {large['queries_per_release']:.1f} queries and "
-        f"{1000 * large['cpu_seconds'] / large['releases']:.0f} ms of CPU a release) | {large['releases']:,} | "
+        f"{1000 * large['cpu_seconds'] / large['releases']:.1f} ms of CPU a release) | {large['releases']:,} | "
         f"{mb(sizes['large'])} | {large['seconds']:.0f} s | {rate(large)} | {large['maxrss_mb']:.0f} MB |",
         f"| for comparison: `json.loads` of every release into one list | {results['json_load']['releases']:,} | "
         f"{mb(sizes['large'])} | {results['json_load']['seconds']:.1f} s | {rate(results['json_load'])} | "

@@ -282,7 +282,10 @@ def milestone_create(
         sources=sources,
     )
     history.normalise(milestone)
-    milestone.full_clean(exclude=["derived_key"])
+    # The contract, cycle and owner are rows the caller holds, not ids typed in: not looked up
+    # again. The table's constraint (a contract or a cycle, not both) is Milestone.clean's check.
+    given = [name for name, row in (("contract", contract), ("cycle", cycle), ("owner", owner)) if row is not None]
+    milestone.full_clean(exclude=["derived_key", "option", *given], validate_constraints=False)
     history.record(milestone, officer=officer, reason=reason)
     milestone.save()
     if follow_up:
@@ -336,7 +339,11 @@ def _milestone_apply(milestone: Milestone, details: dict) -> list[str]:
     if milestone.source == Milestone.Source.DERIVED and overridden and not milestone.edited_by_hand:
         milestone.edited_by_hand = True
         fields.append("edited_by_hand")
-    milestone.full_clean(exclude=["derived_key"])
+    # Checked in Python, without a query: a link the change left alone still points where it did
+    # (its row cannot have gone while the milestone refers to it), and the one table constraint
+    # these fields touch, a contract or a cycle but not both, is Milestone.clean's check too.
+    unchanged_links = [name for name in ("contract", "cycle", "option", "owner") if name not in changed]
+    milestone.full_clean(exclude=["derived_key", *unchanged_links], validate_constraints=False)
     return fields
 
 
@@ -381,8 +388,7 @@ class MilestoneUpdates:
         if self.milestones:
             Milestone.objects.bulk_update(list(self.milestones.values()), sorted(self.fields), batch_size=500)
             Milestone.history.bulk_history_create(self.entries, update=True, default_user=self.officer)
-        for milestone in self.to_replan.values():
-            changes.milestone_changed(milestone=milestone)
+        changes.milestones_changed(milestones=list(self.to_replan.values()))
         self.__init__(officer=self.officer)
 
 

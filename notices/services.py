@@ -917,10 +917,12 @@ def conflicts_recheck(
     cycle: CommissioningCycle | None = None,
     milestone: Milestone | None = None,
     officer: AbstractBaseUser | None = None,
+    milestones: list[int] | None = None,
 ) -> int:
     """Read the open disagreements about a record again after it changed (called by
     ``commissioning.changes``): one the tracker now agrees with is closed; another shows the
-    tracker's value as it is now. Returns how many were closed.
+    tracker's value as it is now. Returns how many were closed. ``milestones`` (pks): those
+    about any of these milestones, in one query.
 
     Issue 25: after the officer edited the contract to the notice's date, the disagreement
     still showed the old value and could only be "kept".
@@ -930,7 +932,9 @@ def conflicts_recheck(
         about = Q(cycle=cycle, contract=None, milestone=None)
     if milestone is not None:
         about = Q(milestone=milestone)
-    if contract is None and cycle is None and milestone is None:
+    if milestones:
+        about = Q(milestone__in=milestones)
+    if contract is None and cycle is None and milestone is None and not milestones:
         return 0
     closed = 0
     waiting = Conflict.objects.filter(about, status=Conflict.Status.OPEN).select_related(

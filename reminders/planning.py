@@ -158,7 +158,20 @@ def _cancel(rows, note: str) -> int:
 @transaction.atomic
 def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None = None, rules=None) -> None:
     """Bring a milestone's reminder rows in step with it (see the module docstring)."""
+    _plan(milestone, now or timezone.now(), rules)
+
+
+@transaction.atomic
+def reminders_plan_for_milestones(*, milestones, now: datetime | None = None, rules=None) -> None:
+    """``reminders_plan_for_milestone`` for each of ``milestones`` in one transaction (one savepoint
+    inside a caller's, rather than one each). Read them with their reminders and their owners'
+    quiet days prefetched, and their subjects' teams and managers, as ``reminders_plan_all`` does."""
     now = now or timezone.now()
+    for milestone in milestones:
+        _plan(milestone, now, rules)
+
+
+def _plan(milestone: Milestone, now: datetime, rules) -> None:
     existing = {(r.offset, r.recipient_email): r for r in milestone.reminders.all()}
     planned = [r for r in existing.values() if r.status == Reminder.Status.PLANNED]
     if milestone.status != Milestone.Status.SCHEDULED:

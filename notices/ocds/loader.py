@@ -48,6 +48,7 @@ or milestones than the limits allow.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field, replace
@@ -57,9 +58,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from access import policy
 from commissioning import services as commissioning_services
@@ -75,6 +75,7 @@ from contracts.terms import term_end, whole_months_between
 from .. import services
 from ..models import (
     Conflict,
+    Duty,
     ImportedValue,
     Lot,
     Notice,
@@ -360,6 +361,7 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
                 batch.notices_known(
                     {document.fts_notice_id for _, _, parsed in to_write for document in parsed.notices}
                 )
+                batch.preload({parsed.ocid for _, _, parsed in to_write}, _Scope(options))
                 written: set[tuple[str, str]] = set()
                 for index, item, parsed in to_write:
                     pair = (parsed.ocid, parsed.release_id)
@@ -469,7 +471,85 @@ class _Batch:
         # batch adds, written together (``save_notices``) with their history and contracts.
         self.notices: dict[str, Notice] = {}
         self.new_notices: list[Notice] = []
+        self.notice_runs: dict[int, _Run] = {}  # the release adding each of new_notices, by id()
         self.new_links: list[tuple[Notice, list[Contract]]] = []
+        # Read once for the batch's OCIDs (``preload``): the cycles with each OCID (locked), the
+        # contracts with it (all, and the pks of those this import may change), and lots by cycle.
+        self.cycles_found: dict[str, list[CommissioningCycle]] = {}
+        self.contracts: dict[str, list[Contract]] = {}
+        self.contracts_allowed: set[int] = set()
+        self.lots_preloaded: set[int] = set()  # cycles whose lots were all read
+        self.lots_matched: set[tuple[int, str]] = set()  # their lots matched to a contract: read afresh
+        self.cycles_added: set[int] = set()  # cycles this batch added: no milestone of theirs to adopt
+        # Written together: the releases (``save_releases``), and the imported values added and changed.
+        self.new_releases: list[_Run] = []
+        self.new_imported: list[ImportedValue] = []
+        self.changed_imported: dict[int, ImportedValue] = {}
+
+    def preload(self, ocids: set[str], scope: _Scope) -> None:
+        """What the releases of the batch look up by OCID, read in a few queries rather than a few per release."""
+        for cycle in CommissioningCycle.objects.select_for_update().filter(ocid__in=ocids).order_by("pk"):
+            self.cycles_found.setdefault(cycle.ocid, []).append(cycle)
+        every = Contract.objects.filter(ocid__in=ocids).order_by("reference")
+        for contract in every:
+            self.contracts.setdefault(contract.ocid, []).append(contract)
+        if scope.officer is None:
+            self.contracts_allowed = {
+                pk
+                for contracts in self.contracts.values()
+                for pk in (c.pk for c in contracts if scope.team_ids is None or c.team_id in scope.team_ids)
+            }
+        elif self.contracts:
+            self.contracts_allowed = set(scope.contracts(every).values_list("pk", flat=True))
+        cycle_ids = [cycles[0].pk for cycles in self.cycles_found.values() if len(cycles) == 1]
+        if not cycle_ids:
+            return
+        for cycle_id in cycle_ids:
+            self.imported[cycle_id] = {}
+            self.has_duties[cycle_id] = False
+        for imported in ImportedValue.objects.select_related("milestone").filter(cycle_id__in=cycle_ids):
+            self.imported[imported.cycle_id][imported.key] = imported
+        for cycle_id in (
+            Duty.objects.filter(cycle_id__in=cycle_ids).order_by().values_list("cycle_id", flat=True).distinct()
+        ):
+            self.has_duties[cycle_id] = True
+        if connection.features.can_distinct_on_fields:  # PostgreSQL; elsewhere read per cycle (_latest_release)
+            latest = (
+                Release.objects.filter(cycle_id__in=cycle_ids, applied=True, ocid__in=ocids)
+                .order_by("ocid", "cycle_id", "-date")
+                .distinct("ocid", "cycle_id")
+            )
+            for release in latest:
+                self.latest[(release.ocid, release.cycle_id)] = release
+            for cycle in (cycles[0] for cycles in self.cycles_found.values() if len(cycles) == 1):
+                self.latest.setdefault((cycle.ocid, cycle.pk), None)
+        for lot in Lot.objects.filter(cycle_id__in=cycle_ids):
+            if lot.contract_id is None:
+                self.lots[(lot.cycle_id, lot.lot_id)] = lot
+            else:
+                self.lots_matched.add((lot.cycle_id, lot.lot_id))
+        self.lots_preloaded.update(cycle_ids)
+
+    def save_releases(self) -> None:
+        """Write the releases read so far: one insert. Called before anything that refers to them is written."""
+        if self.new_releases:
+            # With the changes each has made so far: only those that change more are updated at the end.
+            for run in self.new_releases:
+                run.release.changes = list(run.changes)
+            Release.objects.bulk_create([run.release for run in self.new_releases], batch_size=500)
+            self.new_releases = []
+
+    def save_imported(self) -> None:
+        """Write the imported values the batch added (one insert) and changed (one update)."""
+        self.save_releases()
+        if self.new_imported:
+            ImportedValue.objects.bulk_create(self.new_imported, batch_size=500)
+            self.new_imported = []
+        if self.changed_imported:
+            ImportedValue.objects.bulk_update(
+                list(self.changed_imported.values()), ["value", "release", "milestone"], batch_size=500
+            )
+            self.changed_imported = {}
 
     def notices_known(self, fts_notice_ids: set[str]) -> None:
         found = (
@@ -482,15 +562,34 @@ class _Batch:
         )  # the last kept: the first in Notice.Meta.ordering, as .first() gives
 
     def save_notices(self) -> None:
-        """Write the notices the batch added: one insert, one history insert, then their contracts."""
+        """Write the notices the batch added: one insert, one history insert, then their contracts.
+
+        Each release's own notice (``_own_notice``) is written with the release's changes so far,
+        so that only those whose list grows after (what follows, at the end of the batch) are
+        updated again. The history keeps each notice as it was added, without the list, as
+        ``_attach_changes`` adds none."""
+        self.save_releases()
         if self.new_notices:
-            bulk_create_with_history(self.new_notices, Notice, batch_size=500)
+            runs = {id(run): run for run in self.notice_runs.values()}
+            for run in runs.values():
+                own = _own_notice(run, run.new_notices)
+                if own is not None and own.pk is None and run.changes:
+                    own.changes = list(run.changes)
+            Notice.objects.bulk_create(self.new_notices, batch_size=500)
+            entries = []
+            for notice in self.new_notices:
+                entry = copy.copy(notice)
+                entry.changes = []
+                entries.append(entry)
+            Notice.history.bulk_history_create(entries, batch_size=500)
+            self.notice_runs = {}
         for notice, contracts in self.new_links:
             notice.contracts.add(*contracts)
         self.new_notices, self.new_links = [], []
 
     def follow_up(self, options: ImportOptions) -> None:
         today = options.today or timezone.localdate()
+        self.save_imported()
         self.save_notices()
         self.milestones.save()
         contracts = Contract.objects.in_bulk(list(self.contracts_changed))
@@ -503,8 +602,9 @@ class _Batch:
         pending: list[Notice] = []
         for run, new_notices in self.finishing:
             _attach_changes(run, new_notices, pending=pending)
-            run.release.changes = run.changes
-            releases.append(run.release)
+            if run.release.changes != run.changes:  # written with fewer (``save_releases``)
+                run.release.changes = run.changes
+                releases.append(run.release)
         Notice.objects.bulk_update(pending, ["changes"], batch_size=500)
         Release.objects.bulk_update(releases, ["changes"], batch_size=500)
 
@@ -525,6 +625,7 @@ class _Run:
         # release's own page, behind its technical detail.
         self.reason = f"From the notice data published {long_date(parsed.date.at)}"[:REASON_LENGTH]
         self.changes: list[str] = []
+        self.new_notices: list[Notice] = []  # the notices this release added
         self.disagreements: list[dict] = []
         self.release: Release | None = None
         self.imported: dict[str, ImportedValue] | None = None  # the cycle's, by key, loaded once
@@ -585,7 +686,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
     cycle, created = _cycle(run, buyer, contracts)
     latest = _latest_release(run, cycle)
     applied = latest is None or latest.date <= parsed.date.at
-    run.release = Release.objects.create(
+    run.release = Release(
         release_id=parsed.release_id,
         ocid=parsed.ocid,
         date=parsed.date.at,
@@ -596,6 +697,10 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         applied=applied,
         imported_by=run.officer,
     )
+    if batch is None:
+        run.release.save()
+    else:
+        batch.new_releases.append(run)  # written with the batch's others (``save_releases``)
     if batch is not None and applied:
         batch.latest[(parsed.ocid, cycle.pk)] = run.release
     if applied:
@@ -671,6 +776,8 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
 
 def _still_open(disagreements: list[dict]) -> list[dict]:
     """The disagreements a release raised that its own changes did not settle."""
+    if not disagreements:
+        return []
     open_ids = set(
         Conflict.objects.filter(pk__in=[d["id"] for d in disagreements], status=Conflict.Status.OPEN).values_list(
             "pk", flat=True
@@ -785,7 +892,12 @@ def _contracts(run: _Run) -> list[Contract]:
     """The contracts with the release's OCID, all of which the import must be allowed to change."""
     ocid = run.parsed.ocid
     every = Contract.objects.filter(ocid=ocid)
-    if run.officer is None:
+    if run.batch is not None:
+        # Read for the whole batch (``_Batch.preload``), with those the batch added.
+        found = run.batch.contracts.get(ocid, [])
+        allowed = [c for c in found if c.pk in run.batch.contracts_allowed]
+        refused = len(allowed) != len(found)
+    elif run.officer is None:
         # Without an officer the scope is the teams alone: one query, filtered here.
         found = list(every.order_by("reference"))
         allowed = [c for c in found if run.scope.team_ids is None or c.team_id in run.scope.team_ids]
@@ -808,7 +920,10 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     parsed = run.parsed
     if run.batch is not None and parsed.ocid in run.batch.cycles:
         return run.batch.cycles[parsed.ocid], False  # locked, and its team checked, by an earlier release of the batch
-    cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
+    if run.batch is not None:
+        cycles = run.batch.cycles_found.get(parsed.ocid, [])  # read and locked for the batch (``preload``)
+    else:
+        cycles = list(CommissioningCycle.objects.select_for_update().filter(ocid=parsed.ocid))
     if len(cycles) > 1:
         # Only the names of cycles this import may change: another team's cycle is not named.
         names = [f"'{cycle.name}'" for cycle in cycles if run.scope.may_change_cycle(cycle)]
@@ -865,6 +980,12 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
     if run.batch is not None:
         run.batch.cycles[parsed.ocid] = cycle
+        # A new cycle has nothing yet: no values imported, lots, duties or releases to read.
+        run.batch.cycles_added.add(cycle.pk)
+        run.batch.imported[cycle.pk] = {}
+        run.batch.has_duties[cycle.pk] = False
+        run.batch.lots_preloaded.add(cycle.pk)
+        run.batch.latest[(parsed.ocid, cycle.pk)] = None
     return cycle, True
 
 
@@ -909,9 +1030,11 @@ def _remember(
     run: _Run, cycle, key: str, value, *, imported: ImportedValue | None, milestone: Milestone | None = None
 ) -> ImportedValue:
     if imported is None:
-        imported = ImportedValue.objects.create(
-            cycle=cycle, key=key, value=value, release=run.release, milestone=milestone
-        )
+        imported = ImportedValue(cycle=cycle, key=key, value=value, release=run.release, milestone=milestone)
+        if run.batch is None:
+            imported.save()
+        else:
+            run.batch.new_imported.append(imported)  # written at the end of the batch (``save_imported``)
         if run.imported is not None:
             run.imported[key] = imported
         return imported
@@ -920,11 +1043,16 @@ def _remember(
     if milestone is not None and imported.milestone_id != milestone.pk:
         imported.milestone = milestone
         fields.append("milestone")
-    imported.save(update_fields=fields)
+    if run.batch is None:
+        imported.save(update_fields=fields)
+    elif imported.pk is not None:
+        run.batch.changed_imported[imported.pk] = imported
     return imported
 
 
 def _conflict(run: _Run, cycle, *, subject: str, path: str, ours: str, theirs: str, theirs_value, **about) -> Conflict:
+    if run.batch is not None:
+        run.batch.save_imported()  # the disagreement refers to its release and imported value
     # A new disagreement about the same value replaces the one still waiting for an answer.
     if about.get("imported_value") is not None:
         Conflict.objects.filter(imported_value=about["imported_value"], status=Conflict.Status.OPEN).update(
@@ -1094,6 +1222,11 @@ def _awarded(
             if contract is None:
                 continue
             contracts.append(contract)
+            if run.batch is not None:  # the batch's later releases of this OCID find it, as a query would
+                known = run.batch.contracts.setdefault(run.parsed.ocid, [])
+                known.append(contract)
+                known.sort(key=lambda c: c.reference)
+                run.batch.contracts_allowed.add(contract.pk)
         else:
             _contract_update(run, cycle, contract, award, said, imported)
         _remember(
@@ -1344,8 +1477,15 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
     lots = []
     for parsed_lot in run.parsed.lots:
         cached = run.batch.lots if run.batch is not None else {}
-        lot = cached.get((cycle.pk, parsed_lot.lot_id))
-        if lot is None or lot.contract_id is not None:
+        key = (cycle.pk, parsed_lot.lot_id)
+        lot = cached.get(key)
+        known_absent = (
+            lot is None
+            and run.batch is not None
+            and cycle.pk in run.batch.lots_preloaded
+            and key not in run.batch.lots_matched
+        )
+        if (lot is None or lot.contract_id is not None) and not known_absent:
             lot = Lot.objects.filter(cycle=cycle, lot_id=parsed_lot.lot_id).first()
         new = lot is None
         if new:
@@ -1377,6 +1517,8 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
             changed.append(f"matched to contract {contracts[0].reference}")
         if new or changed:
             lot.last_release = run.release
+            if run.batch is not None:
+                run.batch.save_releases()  # the lot refers to its release
             run.record(lot)
             lot.save()
             if new:
@@ -1386,9 +1528,11 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
             else:
                 run.changes.append(f"Lot {lot.lot_id}: " + "; ".join(changed))
         if lot.contract_id is None:
-            cached[(cycle.pk, parsed_lot.lot_id)] = lot
+            cached[key] = lot
         else:
-            cached.pop((cycle.pk, parsed_lot.lot_id), None)
+            cached.pop(key, None)
+            if run.batch is not None:
+                run.batch.lots_matched.add(key)
         lots.append(lot)
     return lots
 
@@ -1407,6 +1551,8 @@ def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot 
         subject = f"{contract.reference}: {label}"
         if theirs is not None and ours == theirs.day:
             # The notices now agree with the tracker: an earlier disagreement is over.
+            if run.batch is not None:
+                run.batch.save_releases()  # the release is named in the query
             services.conflicts_close_superseded(
                 contract=contract, subject=subject, officer=run.officer, unless_from=run.release
             )
@@ -1469,8 +1615,12 @@ def _when(value: dict, spec: MilestoneSpec | None = None) -> str:
     return words
 
 
-def _adoptable(cycle: CommissioningCycle, spec: MilestoneSpec) -> Milestone | None:
+def _adoptable(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Milestone | None:
     """A milestone already on the cycle for the same day and kind, entered another way (the demo's, an officer's)."""
+    if run.batch is not None:
+        if cycle.pk in run.batch.cycles_added:
+            return None  # a cycle this batch added has only the milestones the import gave it
+        run.batch.save_imported()  # so that the import's own milestones are not taken for others
     return (
         Milestone.objects.filter(
             cycle=cycle,
@@ -1523,15 +1673,18 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
     )
 
 
+MILESTONE_KINDS = frozenset(Milestone.Kind.values)  # built once: ``Kind.values`` makes a new list each time
+
+
 def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> None:
-    if spec.code in Milestone.Kind.values and spec.code != spec.kind:
+    if spec.code in MILESTONE_KINDS and spec.code != spec.kind:
         # A release this tracker exported names the milestone's kind in its code.
         spec = replace(spec, kind=spec.code, same_as_kinds=(*spec.same_as_kinds, spec.code))
     key = f"milestone:{spec.key}"
     new = _spec_value(spec)
     imported = _imported(run, cycle, key)
     if imported is None:
-        milestone = _adoptable(cycle, spec)
+        milestone = _adoptable(run, cycle, spec)
         if milestone is None:
             description = spec.description
             milestone = commissioning_services.milestone_create(
@@ -1662,7 +1815,7 @@ def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
 
 def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> tuple[list[Notice], set[int]]:
     """The release's notices, added once each; returns the new ones and the contracts newly linked."""
-    new, newly_linked = [], set()
+    new, newly_linked = run.new_notices, set()
     batch = run.batch
     for document in run.parsed.notices:
         if batch is None:
@@ -1697,6 +1850,7 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
                 notice.save()
             else:
                 batch.new_notices.append(notice)
+                batch.notice_runs[id(notice)] = run
                 batch.notices[document.fts_notice_id] = notice
             new.append(notice)
             run.changes.append(
@@ -1726,23 +1880,32 @@ def _notices(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) ->
     return new, newly_linked
 
 
-def _attach_changes(run: _Run, new_notices: list[Notice], pending: list[Notice] | None = None) -> None:
-    """What the release changed, shown with its own notice: the one published at the release's date, else its newest.
-
-    With ``pending`` (a batch), a release's own notice is added to it for one ``bulk_update``
-    at the end, rather than updated here."""
-    if not run.changes:
-        return
+def _own_notice(run: _Run, new_notices: list[Notice]) -> Notice | None:
+    """The notice that shows what a release changed: the one published at the release's date, else its newest."""
     own = next((n for n in new_notices if n.published_at == run.parsed.date.at), None)
     if own is None and new_notices:
         own = max(new_notices, key=lambda n: n.published_at)
+    return own
+
+
+def _attach_changes(run: _Run, new_notices: list[Notice], pending: list[Notice] | None = None) -> None:
+    """What the release changed, shown with its own notice: the one published at the release's date, else its newest.
+
+    With ``pending`` (a batch), a release's own notice, if its list grew since it was written
+    (``_Batch.save_notices``), is added to it for one ``bulk_update`` at the end, rather than
+    updated here."""
+    if not run.changes:
+        return
+    own = _own_notice(run, new_notices)
     # The list describes the import; it is not a change to the notice, so it adds no history row.
     if own is not None:
-        own.changes = list(run.changes)
         if pending is not None:
-            pending.append(own)
-        else:
-            Notice.objects.filter(pk=own.pk).update(changes=own.changes)
+            if own.changes != run.changes:  # a batch's notice is written with the changes then made
+                own.changes = list(run.changes)
+                pending.append(own)
+            return
+        own.changes = list(run.changes)
+        Notice.objects.filter(pk=own.pk).update(changes=own.changes)
         return
     if pending:
         # The newest notice below may be one waiting for its list: written first, so it is read whole.

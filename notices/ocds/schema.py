@@ -184,7 +184,43 @@ def release_validator() -> Draft4Validator:
     # and differ between installs, so a release would pass on one machine and fail on another.
     checker = FormatChecker(formats=())
     checker.checks("date-time", raises=ValueError)(_check_date_time)
-    return Draft4Validator(release_schema(), format_checker=checker)
+    return Draft4Validator(inline_refs(release_schema()), format_checker=checker)
+
+
+def inline_refs(schema: dict) -> dict:
+    """The same schema with each ``#/definitions/...`` reference replaced by the definition itself.
+
+    The validator then checks a release without resolving a reference at every object it meets
+    (about a third of the time a release takes to check: bench/ocds_import.py). In draft 4 a
+    ``$ref`` replaces the object holding it, so the words beside it are dropped as the validator
+    would ignore them. A definition that refers to itself, directly or not, keeps its ``$ref``
+    (the definitions stay in the schema for it). Each definition is inlined once and shared, so
+    the result is no larger in memory."""
+    definitions = schema.get("definitions", {})
+    done: dict[str, object] = {}
+    in_progress: set[str] = set()
+
+    def inline(node: object) -> object:
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            name = ref.removeprefix("#/definitions/")
+            if name in done:
+                return done[name]
+            if name in in_progress or name not in definitions:
+                return node  # recursive, or a pointer the validator reports itself
+            in_progress.add(name)
+            done[name] = inline(definitions[name])
+            in_progress.discard(name)
+            return done[name]
+        return {key: inline(value) for key, value in node.items()}
+
+    inlined = {key: inline(value) for key, value in schema.items() if key != "definitions"}
+    inlined["definitions"] = definitions
+    return inlined
 
 
 def additional_fields(release: object, schema: dict | None = None) -> list[str]:
