@@ -3,7 +3,8 @@ application's queries must be portable. CI runs the suite on PostgreSQL only, wh
 PostgreSQL-only ORM feature works, so this reads the code for the ones Django refuses on
 SQLite: DISTINCT ON (``.distinct("field")``) and ``django.contrib.postgres``. A query that
 needs one must be written another way (the Market page's latest release per procurement is a
-NOT EXISTS) or guarded by ``connection.vendor``.
+NOT EXISTS) or have a portable branch beside it, under ``if
+connection.features.can_distinct_on_fields:`` or a ``connection.vendor`` test.
 """
 
 from __future__ import annotations
@@ -21,10 +22,20 @@ APPS = [
 
 def postgresql_only(path: Path) -> list[str]:
     found = []
-    tree = ast.parse(path.read_text(), filename=str(path))
+    source = path.read_text()
+    tree = ast.parse(source, filename=str(path))
+    # Code under `if connection.features.can_distinct_on_fields:` or a `connection.vendor` test
+    # is PostgreSQL's branch of a query written both ways.
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and any(
+            word in ast.get_source_segment(source, node.test) for word in ("can_distinct_on_fields", "vendor")
+        ):
+            for inner in node.body:
+                guarded.update(range(inner.lineno, inner.end_lineno + 1))
     for node in ast.walk(tree):
         call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        if call and node.func.attr == "distinct" and node.args:
+        if call and node.func.attr == "distinct" and node.args and node.lineno not in guarded:
             found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .distinct() with fields (DISTINCT ON)")
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django.contrib.postgres"):
             found.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports {node.module}")
@@ -48,5 +59,12 @@ def test_the_check_finds_distinct_on(tmp_path):
     saved, ROOT = ROOT, tmp_path
     try:
         assert postgresql_only(sample) == ["sample.py:2: .distinct() with fields (DISTINCT ON)"]
+        sample.write_text(
+            "def latest(q, connection):\n"
+            "    if connection.features.can_distinct_on_fields:\n"
+            '        return q.order_by("ocid").distinct("ocid")\n'
+            "    return q\n"
+        )
+        assert postgresql_only(sample) == []
     finally:
         ROOT = saved
