@@ -66,7 +66,7 @@ test: setup
 
 # The README's pictures, taken again from the demo data into docs/screenshots (docs/screenshots/README.md).
 screenshots: setup
-	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider tests/test_browser_screenshots.py
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider tests/screenshots.py
 
 # The tree is formatted and its imports sorted by ruff: `.venv/bin/ruff check --fix . && .venv/bin/ruff format .`
 check: setup

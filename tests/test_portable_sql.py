@@ -13,11 +13,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = [
-    path
-    for path in ROOT.rglob("*.py")
-    if not {".venv", "node_modules", "tests", "bench", "build", "migrations"} & set(path.relative_to(ROOT).parts)
+# The project's own packages (a folder with an __init__.py at the top of the checkout), not the
+# virtual environment, node_modules or the tests.
+PACKAGES = [
+    folder
+    for folder in ROOT.iterdir()
+    if (folder / "__init__.py").exists() and folder.name not in {"tests", "bench", ".venv", "node_modules"}
 ]
+APPS = [path for folder in PACKAGES for path in folder.rglob("*.py") if "migrations" not in path.parts]
 
 
 def postgresql_only(path: Path) -> list[str]:

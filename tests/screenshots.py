@@ -2,10 +2,11 @@
 
 Run alone with SCREENSHOTS_DIR=docs/screenshots to refresh the committed pictures:
 
-    SCREENSHOTS_DIR=docs/screenshots CI=true .venv/bin/python -m pytest -p no:cacheprovider tests/test_browser_screenshots.py
+    SCREENSHOTS_DIR=docs/screenshots CI=true .venv/bin/python -m pytest -p no:cacheprovider tests/screenshots.py
 
-Without it (in the suite) the pictures go to test-results/screenshots/docs/ and nothing under
-docs/ changes. Each page must answer 200 and show its heading before it is photographed.
+Without it the pictures go to test-results/screenshots/docs/ and nothing under docs/ changes.
+Not part of the suite (pytest.ini collects test_*.py; a file named on the command line is
+collected whatever its name): the pages it photographs are checked by the browser tests. Each page must answer 200 and show its heading before it is photographed.
 """
 
 from __future__ import annotations
