@@ -166,3 +166,16 @@ def keyset_page(
         count=count,
         size=size,
     )
+
+
+def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query) -> KeysetPage:
+    """The page a list's address asks for: ``query`` is the request's GET, whose ``after`` or
+    ``before`` cursor, or ``last=1``, the pagination links (includes/keyset_pagination.html) set."""
+    return keyset_page(
+        queryset,
+        keys,
+        size=size,
+        after=query.get("after", ""),
+        before=query.get("before", ""),
+        last=query.get("last") == "1",
+    )

@@ -14,7 +14,7 @@ from commissioning import selectors as cover_selectors
 from commissioning.views.gaps import WarnsOfGapsOpened
 from common import history
 from common.dates import long_date, now_earlier_later
-from common.keyset import keyset_page
+from common.keyset import keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 
 from . import selectors, services
@@ -39,13 +39,11 @@ class RegisterView(Permission, TemplateView):
             user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
         )
         # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             contracts,
             selectors.register_keys(sort, descending),
             size=REGISTER_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
 from access import policy
-from common.keyset import Key, keyset_page
+from common.keyset import Key, keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 
 from .models import Organisation
@@ -64,13 +64,11 @@ class OrganisationListView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         # Organisations are shared reference data; their contracts are counted per team on their pages.
         # Keyset pagination by name: never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             Organisation.objects.all(),
             [Key("name")],
             size=ORGANISATIONS_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         return super().get_context_data(page=page, **kwargs)
 

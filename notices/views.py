@@ -26,7 +26,7 @@ from access import policy
 from commissioning import services as cover_services
 from commissioning.models import CommissioningCycle
 from commissioning.views.gaps import warn_of_gaps_opened
-from common.keyset import Key, keyset_page
+from common.keyset import Key, keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 from exports.filenames import download_name, set_download_name
@@ -69,13 +69,11 @@ class NoticeListView(Permission, TemplateView):
         user = self.request.user
         notices = policy.notices_visible_to(user).select_related("cycle")
         # Keyset pagination, newest first: never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             notices,
             NOTICE_KEYS,
             size=NOTICES_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         return super().get_context_data(
             page=page,

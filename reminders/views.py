@@ -19,7 +19,7 @@ from django.views.generic import FormView, TemplateView
 from access import policy
 from commissioning.models import Milestone
 from common import history
-from common.keyset import keyset_page
+from common.keyset import keyset_page_asked
 from common.views import Permission
 
 from .emails import LinkExpired, build_message, london_words, read_acknowledge_token
@@ -46,13 +46,11 @@ class ReminderListView(Permission, TemplateView):
         filters = form.filters() if self.request.GET else {}
         reminders = reminders_for_list(user=self.request.user, tab=tab, **filters)
         # Keyset pagination: the next 50 after the last row shown, never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             reminders,
             reminder_keys(tab),
             size=REMINDERS_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         # Every tab's count in one query.
         counts = policy.reminders_visible_to(self.request.user).aggregate(

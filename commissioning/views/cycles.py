@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from access import policy
-from common.keyset import Key, keyset_page
+from common.keyset import Key, keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
@@ -90,13 +90,11 @@ class CycleListView(Permission, TemplateView):
         if team is not None:
             cycles = cycles.filter(team=team)
         # Keyset pagination: never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             cycles,
             CYCLE_KEYS,
             size=CYCLES_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         return super().get_context_data(
             form=form,

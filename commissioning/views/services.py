@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from access import policy
-from common.keyset import Key, keyset_page
+from common.keyset import Key, keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 
 from .. import selectors, services
@@ -29,13 +29,11 @@ class ServiceListView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         # Keyset pagination (never OFFSET), and the cover worked out for the page's services only.
-        page = keyset_page(
+        page = keyset_page_asked(
             policy.services_visible_to(user).select_related("team"),
             SERVICE_KEYS,
             size=SERVICES_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         shown = Service.objects.filter(pk__in=[service.pk for service in page.object_list])
         return super().get_context_data(

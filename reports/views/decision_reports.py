@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from access import policy
-from common.keyset import Key, keyset_page
+from common.keyset import Key, keyset_page_asked
 from common.views import Permission, ServiceFormMixin
 from contracts.models import ExtensionOption
 
@@ -61,13 +61,11 @@ class ReportListView(Permission, TemplateView):
         if user.has_perm(services.APPROVE_PERMISSION):
             statuses.append(("mine", "Awaiting my approval"))
         # Keyset pagination: never OFFSET (common.keyset).
-        page = keyset_page(
+        page = keyset_page_asked(
             reports,
             REPORT_KEYS,
             size=REPORTS_PAGE_SIZE,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            last=self.request.GET.get("last") == "1",
+            query=self.request.GET,
         )
         return super().get_context_data(
             reports=page.object_list,
