@@ -60,7 +60,7 @@ def _plan_reminders(milestones, before: dict[int, tuple]) -> None:
     """
     # Imported here: reminders builds on commissioning, not the other way round.
     from reminders.models import ReminderRule
-    from reminders.planning import reminders_plan_for_milestone
+    from reminders.planning import reminders_plan_for_milestones
 
     changed = [pk for pk, values in _snapshot(milestones).items() if before.get(pk) != values]
     if not changed:
@@ -68,11 +68,11 @@ def _plan_reminders(milestones, before: dict[int, tuple]) -> None:
     rules = dict(ReminderRule.objects.values_list("kind", "offsets"))
     to_plan = (
         milestones.filter(pk__in=changed)
+        .order_by("pk")
         .select_related("owner", "contract__team__manager", "cycle__team__manager")
         .prefetch_related("reminders", "owner__quiet_days")
     )  # as reminders_plan_all reads them
-    for milestone in to_plan:
-        reminders_plan_for_milestone(milestone=milestone, rules=rules)
+    reminders_plan_for_milestones(milestones=to_plan, rules=rules)  # new rows in one insert
 
 
 @transaction.atomic
@@ -133,20 +133,37 @@ def cycle_changed(
 ) -> list[str]:
     """Everything that follows a change to a cycle: its duties, then its milestones' reminders,
     then the cover of the contracts it replaces (``cover_changed``)."""
+    return cycles_changed(cycles=[cycle], officer=officer, today=today)[cycle.pk]
+
+
+@transaction.atomic
+def cycles_changed(
+    *, cycles: list[CommissioningCycle], officer: AbstractBaseUser | None = None, today: date | None = None
+) -> dict[int, list[str]]:
+    """``cycle_changed`` for many cycles (an import's batch), by cycle: what each one's duty sync
+    changed. Each cycle's duties are synced in turn; the reminders of the milestones that
+    changed are then planned together, and the cover of the contracts they replace followed up
+    once for them all."""
     from notices import services as notices_services
 
-    # The duty sync also brings in step the unsigned contracts with the cycle's OCID (their UK7
+    if not cycles:
+        return {}
+    # The duty sync also brings in step the unsigned contracts with a cycle's OCID (their UK7
     # counts from its planned signing date): their milestones' reminders follow too.
-    subjects = Q(cycle=cycle)
-    if cycle.ocid:
-        subjects |= Q(contract__ocid=cycle.ocid)
+    subjects = Q(cycle__in=[cycle.pk for cycle in cycles])
+    ocids = [cycle.ocid for cycle in cycles if cycle.ocid]
+    if ocids:
+        subjects |= Q(contract__ocid__in=ocids)
     milestones = Milestone.objects.filter(subjects)
     before = _snapshot(milestones)
-    changes = notices_services.duties_sync_for_cycle(cycle=cycle, officer=officer, today=today)
+    changes = {
+        cycle.pk: notices_services.duties_sync_for_cycle(cycle=cycle, officer=officer, today=today) for cycle in cycles
+    }
     _plan_reminders(milestones, before)
-    # Its target start and the contracts it replaces move the gaps in cover at their ends.
-    cover_changed(contracts=cycle.replaces.all(), officer=officer, today=today)
-    notices_services.conflicts_recheck(cycle=cycle, officer=officer)
+    # Their target starts and the contracts they replace move the gaps in cover at their ends.
+    replaced = Contract.objects.filter(successor_cycles__in=[cycle.pk for cycle in cycles]).distinct().order_by("pk")
+    cover_changed(contracts=replaced, officer=officer, today=today)
+    notices_services.conflicts_recheck(cycles=[cycle.pk for cycle in cycles], officer=officer)
     return changes
 
 

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from common import history
 from common.dates import long_date
@@ -242,8 +243,7 @@ def _check_times(due_at: datetime | None, ends_at: datetime | None) -> None:
         raise ValidationError({"ends_at": "The end time must be after the start time"})
 
 
-@transaction.atomic
-def milestone_create(
+def milestone_new(
     *,
     contract: Contract | None = None,
     cycle: CommissioningCycle | None = None,
@@ -257,17 +257,14 @@ def milestone_create(
     source: str = Milestone.Source.MANUAL,
     conflict_note: str = "",
     sources: str = "",
-    officer: AbstractBaseUser | None,
-    reason: str = "Milestone added",
-    follow_up: bool = True,
 ) -> Milestone:
-    """Add a milestone to a contract or a cycle.
+    """A new milestone in memory, as ``milestone_create`` adds it: save it with ``milestones_create``.
 
     A milestone with a time of day keeps ``due_on`` as its date in London (``Milestone.save``),
     so ``due_on`` given here only matters for all-day milestones.
     """
     _check_times(due_at, ends_at)
-    milestone = Milestone(
+    return Milestone(
         contract=contract,
         cycle=cycle,
         kind=kind,
@@ -281,16 +278,57 @@ def milestone_create(
         conflict_note=conflict_note,
         sources=sources,
     )
+
+
+def _milestone_check_new(milestone: Milestone) -> None:
+    """Check a new milestone without a query: its text kept as the tracker keeps it, its fields."""
     history.normalise(milestone)
     # The contract, cycle and owner are rows the caller holds, not ids typed in: not looked up
     # again. The table's constraint (a contract or a cycle, not both) is Milestone.clean's check.
-    given = [name for name, row in (("contract", contract), ("cycle", cycle), ("owner", owner)) if row is not None]
+    given = [
+        name
+        for name, row in (("contract", milestone.contract), ("cycle", milestone.cycle), ("owner", milestone.owner))
+        if row is not None
+    ]
     milestone.full_clean(exclude=["derived_key", "option", *given], validate_constraints=False)
-    history.record(milestone, officer=officer, reason=reason)
-    milestone.save()
-    if follow_up:
-        changes.milestone_changed(milestone=milestone)
+    if milestone.due_at is not None:
+        milestone.due_on = timezone.localtime(milestone.due_at).date()  # as Milestone.save keeps it
+
+
+@transaction.atomic
+def milestone_create(
+    *, officer: AbstractBaseUser | None, reason: str = "Milestone added", follow_up: bool = True, **details
+) -> Milestone:
+    """Add a milestone to a contract or a cycle (``details``: ``milestone_new``'s arguments)."""
+    (milestone,) = milestones_create(
+        milestones=[milestone_new(**details)], officer=officer, reason=reason, follow_up=follow_up
+    )
     return milestone
+
+
+def milestones_create(
+    *, milestones: list[Milestone], officer: AbstractBaseUser | None, reason: str = "", follow_up: bool = True
+) -> list[Milestone]:
+    """Add new milestones (``milestone_new``), each checked as ``milestone_create`` checks it, in
+    one insert and one insert of their history entries (``bulk_create_with_history``).
+
+    Each entry credits ``officer`` with ``reason``, unless the milestone was given its own with
+    ``history.record`` (an import's batch: each release's own reason). ``follow_up`` plans their
+    reminders (``changes.milestones_changed``); a caller that adds more first does that once itself.
+    """
+    if not milestones:
+        return milestones
+    for milestone in milestones:
+        _milestone_check_new(milestone)
+        if not hasattr(milestone, "_change_reason"):
+            history.record(milestone, officer=officer, reason=reason or "Milestone added")
+    bulk_create_with_history(milestones, Milestone, batch_size=500)
+    if follow_up:
+        if len(milestones) == 1:
+            changes.milestone_changed(milestone=milestones[0])
+        else:
+            changes.milestones_changed(milestones=milestones)
+    return milestones
 
 
 @transaction.atomic

@@ -468,7 +468,7 @@ def _created_follow_up(
     from commissioning.models import CommissioningCycle, Milestone
     from notices import duties as rules
     from notices import services as notices_services
-    from notices.models import Duty, KeyDecisionPolicy, Notice
+    from notices.models import KeyDecisionPolicy, Notice
 
     ocids = {c.ocid for c in contracts if c.ocid}
     known = set()
@@ -515,13 +515,7 @@ def _created_follow_up(
         notices_services.new_duty(duty, contract=contract, owner=contract.lead_officer) for contract, duty in required
     ]
     duty_milestones = [milestone for milestone, _ in pairs]
-    bulk_create_with_history(
-        duty_milestones, Milestone, default_user=officer, default_change_reason=notices_services.SYNC_REASON
-    )
-    # Each duty's milestone is saved now: Django takes its id as the duty is inserted.
-    bulk_create_with_history(
-        [duty for _, duty in pairs], Duty, default_user=officer, default_change_reason=notices_services.SYNC_REASON
-    )
+    notices_services.duties_create(pairs, officer=officer)
 
     _plan_first_reminders(milestones + duty_milestones)
     # Step 6 of contract_changed: their recommissioning risk, stored for the dashboard and register.

@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from commissioning import services as commissioning_services
 from commissioning.changes import contract_changed, cycle_changed, milestone_changed
@@ -285,7 +286,7 @@ def _duty_description(required: rules.RequiredNotice) -> str:
 
 def new_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner=None) -> tuple[Milestone, Duty]:
     """A duty and its milestone as the sync adds them, unsaved (save the milestone first), for
-    ``_create_duty`` here and for callers that add many at once (contracts' bulk path)."""
+    ``duties_create``, which the sync and callers that add many at once (contracts' bulk path) use."""
     milestone = Milestone(
         contract=contract,
         cycle=cycle,
@@ -314,25 +315,32 @@ def new_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner
     return milestone, duty
 
 
-def _create_duty(required: rules.RequiredNotice, *, contract=None, cycle=None, owner=None, officer=None) -> Duty:
-    milestone, duty = new_duty(required, contract=contract, cycle=cycle, owner=owner)
-    milestone.full_clean(exclude=["derived_key"])
-    history.record(milestone, officer=officer, reason=SYNC_REASON)
-    milestone.save()
-    history.record(duty, officer=officer, reason=SYNC_REASON)
-    duty.save()
-    return duty
+def duties_create(pairs: list[tuple[Milestone, Duty]], *, officer: AbstractBaseUser | None) -> list[Duty]:
+    """Add new duties with their milestones (``new_duty``'s pairs), as the duty sync adds them:
+    the milestones in one insert with their history (``milestones_create``, not followed up: the
+    caller plans their reminders once its dates have settled), then the duties in one."""
+    if not pairs:
+        return []
+    commissioning_services.milestones_create(
+        milestones=[milestone for milestone, _ in pairs], officer=officer, reason=SYNC_REASON, follow_up=False
+    )
+    duties = [duty for _, duty in pairs]
+    for duty in duties:
+        history.record(duty, officer=officer, reason=SYNC_REASON)
+    # Each duty's milestone is saved now: Django takes its id as the duty is inserted.
+    bulk_create_with_history(duties, Duty, batch_size=500)
+    return duties
 
 
 def _sync(
     wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, officer, today: date, **subject
 ) -> list[str]:
-    changes, added = [], []
+    changes, added, new = [], [], []
     owner = subject.get("contract").lead_officer if subject.get("contract") else subject["cycle"].lead_officer
     for required in wanted:
         duty = existing.get(required.key)
         if duty is None:
-            _create_duty(required, owner=owner, officer=officer, **subject)
+            new.append(new_duty(required, owner=owner, **subject))
             added.append(required)
             continue
         if duty.status == Duty.Status.LAPSED:
@@ -382,6 +390,7 @@ def _sync(
             changes.append(
                 f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}"
             )
+    duties_create(new, officer=officer)
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
@@ -918,11 +927,12 @@ def conflicts_recheck(
     milestone: Milestone | None = None,
     officer: AbstractBaseUser | None = None,
     milestones: list[int] | None = None,
+    cycles: list[int] | None = None,
 ) -> int:
     """Read the open disagreements about a record again after it changed (called by
     ``commissioning.changes``): one the tracker now agrees with is closed; another shows the
     tracker's value as it is now. Returns how many were closed. ``milestones`` (pks): those
-    about any of these milestones, in one query.
+    about any of these milestones, in one query; ``cycles`` (pks): as ``cycle`` for each.
 
     Issue 25: after the officer edited the contract to the notice's date, the disagreement
     still showed the old value and could only be "kept".
@@ -934,7 +944,9 @@ def conflicts_recheck(
         about = Q(milestone=milestone)
     if milestones:
         about = Q(milestone__in=milestones)
-    if contract is None and cycle is None and milestone is None and not milestones:
+    if cycles:
+        about = Q(cycle__in=cycles, contract=None, milestone=None)
+    if contract is None and cycle is None and milestone is None and not milestones and not cycles:
         return 0
     closed = 0
     waiting = Conflict.objects.filter(about, status=Conflict.Status.OPEN).select_related(

@@ -158,7 +158,7 @@ def _cancel(rows, note: str) -> int:
 @transaction.atomic
 def reminders_plan_for_milestone(*, milestone: Milestone, now: datetime | None = None, rules=None) -> None:
     """Bring a milestone's reminder rows in step with it (see the module docstring)."""
-    _plan(milestone, now or timezone.now(), rules)
+    _insert_planned(_plan(milestone, now or timezone.now(), rules))
 
 
 @transaction.atomic
@@ -167,19 +167,36 @@ def reminders_plan_for_milestones(*, milestones, now: datetime | None = None, ru
     inside a caller's, rather than one each). Read them with their reminders and their owners'
     quiet days prefetched, and their subjects' teams and managers, as ``reminders_plan_all`` does."""
     now = now or timezone.now()
+    to_create = []
     for milestone in milestones:
-        _plan(milestone, now, rules)
+        to_create += _plan(milestone, now, rules)
+    _insert_planned(to_create)  # the new rows of them all in one insert
 
 
-def _plan(milestone: Milestone, now: datetime, rules) -> None:
+def _insert_planned(to_create: list[Reminder]) -> None:
+    Reminder.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=2000)
+    for reminder in to_create:
+        log.info(
+            "reminder planned",
+            extra={
+                "milestone": reminder.milestone_id,
+                "offset": reminder.offset,
+                "to": reminder.recipient_email,
+                "send_at": reminder.send_at.isoformat(),
+            },
+        )
+
+
+def _plan(milestone: Milestone, now: datetime, rules) -> list[Reminder]:
+    """Bring a milestone's existing reminder rows in step with it; the new rows it needs, to insert."""
     existing = {(r.offset, r.recipient_email): r for r in milestone.reminders.all()}
     planned = [r for r in existing.values() if r.status == Reminder.Status.PLANNED]
     if milestone.status != Milestone.Status.SCHEDULED:
         _cancel(planned, f"Milestone {milestone.get_status_display().lower()}")
-        return
+        return []
     if milestone.acknowledged_at:
         _cancel(planned, f"Acknowledged by {milestone.acknowledged_by or 'an officer'}")
-        return
+        return []
 
     quiet = [(q.first_day, q.last_day) for q in milestone.owner.quiet_days.all()] if milestone.owner else []
     wanted = {(w.offset, w.email): w for w in wanted_reminders(milestone, offsets_for(milestone, rules), quiet)}
@@ -207,17 +224,6 @@ def _plan(milestone: Milestone, now: datetime, rules) -> None:
                 send_at=want.send_at, recipient_name=want.name
             )
     to_create += _not_silently_skipped(milestone, wanted.values(), existing, now)
-    Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
-    for reminder in to_create:
-        log.info(
-            "reminder planned",
-            extra={
-                "milestone": milestone.pk,
-                "offset": reminder.offset,
-                "to": reminder.recipient_email,
-                "send_at": reminder.send_at.isoformat(),
-            },
-        )
     kept = (
         set(wanted) | {(SHORT_NOTICE, email) for _, email in wanted} | {("overdue", w.email) for w in wanted.values()}
     )
@@ -225,6 +231,7 @@ def _plan(milestone: Milestone, now: datetime, rules) -> None:
         [row for key, row in existing.items() if key not in kept and row.status == Reminder.Status.PLANNED],
         NO_LONGER_WANTED,
     )
+    return to_create
 
 
 def first_reminders(milestone: Milestone, wanted: list[Wanted], now: datetime) -> list[Reminder]:

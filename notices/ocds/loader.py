@@ -63,7 +63,7 @@ from django.utils import timezone
 
 from access import policy
 from commissioning import services as commissioning_services
-from commissioning.changes import contract_changed, cycle_changed
+from commissioning.changes import contract_changed, cycle_changed, cycles_changed
 from commissioning.models import STAGE_ORDER, CommissioningCycle, Milestone, Stage
 from common import history
 from common.dates import long_date
@@ -481,6 +481,8 @@ class _Batch:
         self.lots_preloaded: set[int] = set()  # cycles whose lots were all read
         self.lots_matched: set[tuple[int, str]] = set()  # their lots matched to a contract: read afresh
         self.cycles_added: set[int] = set()  # cycles this batch added: no milestone of theirs to adopt
+        # Milestones the batch adds, written together (``save_milestones``) with their history.
+        self.new_milestones: list[Milestone] = []
         # Written together: the releases (``save_releases``), and the imported values added and changed.
         self.new_releases: list[_Run] = []
         self.new_imported: list[ImportedValue] = []
@@ -539,9 +541,20 @@ class _Batch:
             Release.objects.bulk_create([run.release for run in self.new_releases], batch_size=500)
             self.new_releases = []
 
+    def save_milestones(self) -> None:
+        """Write the milestones the batch added so far (``milestones_create``: one insert, one
+        history insert, each entry with its release's reason); their reminders are planned at the
+        end of the batch (``follow_up``). Called before anything that refers to them is written."""
+        if self.new_milestones:
+            added, self.new_milestones = self.new_milestones, []
+            commissioning_services.milestones_create(milestones=added, officer=self.milestones.officer, follow_up=False)
+            for milestone in added:
+                self.milestones.replan(milestone)
+
     def save_imported(self) -> None:
         """Write the imported values the batch added (one insert) and changed (one update)."""
         self.save_releases()
+        self.save_milestones()
         if self.new_imported:
             ImportedValue.objects.bulk_create(self.new_imported, batch_size=500)
             self.new_imported = []
@@ -596,8 +609,11 @@ class _Batch:
         for pk, run in self.contracts_changed.items():
             run.changes += contract_changed(contract=contracts[pk], officer=options.officer, today=today)
         cycles = CommissioningCycle.objects.in_bulk(list(self.cycles_changed))
+        changed = cycles_changed(
+            cycles=[cycles[pk] for pk in self.cycles_changed], officer=options.officer, today=today
+        )
         for pk, run in self.cycles_changed.items():
-            run.changes += cycle_changed(cycle=cycles[pk], officer=options.officer, today=today)
+            run.changes += changed[pk]
         releases = []
         pending: list[Notice] = []
         for run, new_notices in self.finishing:
@@ -1615,6 +1631,14 @@ def _when(value: dict, spec: MilestoneSpec | None = None) -> str:
     return words
 
 
+def _saved(run: _Run, milestone: Milestone) -> Milestone:
+    """``milestone``, written first if the batch added it and has not written it yet
+    (``_Batch.save_milestones``): for a change to it, or a record that refers to it."""
+    if milestone.pk is None and run.batch is not None:
+        run.batch.save_milestones()
+    return milestone
+
+
 def _adoptable(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Milestone | None:
     """A milestone already on the cycle for the same day and kind, entered another way (the demo's, an officer's)."""
     if run.batch is not None:
@@ -1645,6 +1669,7 @@ def _text_conflict(run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, 
     }
     if _same(_value_of(milestone), text_value) and ((milestone.ends_at is None) == (alternative.ends_at is None)):
         return
+    _saved(run, milestone)
     text_words = services._when_words(text_value)
     current_words = services._when_words(
         {**_value_of(milestone), "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None}
@@ -1686,24 +1711,25 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
     if imported is None:
         milestone = _adoptable(run, cycle, spec)
         if milestone is None:
-            description = spec.description
-            milestone = commissioning_services.milestone_create(
+            details = dict(
                 cycle=cycle,
                 kind=spec.kind,
                 title=spec.title[:255],
                 due_on=spec.due_on,
                 due_at=spec.due_at,
-                description=description.strip(),
+                description=spec.description.strip(),
                 # Where it came from goes in the milestone's Sources, not its description (issue 25).
                 sources=f"From release {run.parsed.release_id} ({spec.path}).",
                 owner=cycle.lead_officer,
                 source=Milestone.Source.IMPORTED,
-                officer=run.officer,
-                reason=run.reason,
-                follow_up=run.batch is None,
             )
-            if run.batch is not None:
-                run.batch.milestones.replan(milestone)
+            if run.batch is None:
+                milestone = commissioning_services.milestone_create(officer=run.officer, reason=run.reason, **details)
+            else:
+                # Written with the batch's others (``_Batch.save_milestones``), as milestone_create writes it.
+                milestone = commissioning_services.milestone_new(**details)
+                history.record(milestone, officer=run.officer, reason=run.reason)
+                run.batch.new_milestones.append(milestone)
             imported = _remember(run, cycle, key, new, imported=None, milestone=milestone)
             run.changes.append(f"Added the milestone '{milestone.title}': {_when(new, spec)}")
             _text_conflict(run, cycle, milestone, spec, imported)
@@ -1743,6 +1769,7 @@ def _milestone(run: _Run, cycle: CommissioningCycle, spec: MilestoneSpec) -> Non
         )
         return
     if ours_untouched:
+        _saved(run, milestone)
         moved = {"due_on": spec.due_on, "due_at": spec.due_at, "ends_at": None}
         if run.batch is None:
             commissioning_services.milestone_update(
@@ -1763,6 +1790,7 @@ def _disagree(
     run: _Run, cycle, milestone: Milestone, spec: MilestoneSpec, imported: ImportedValue, current: dict, new: dict
 ) -> None:
     """The tracker's date came from an officer: keep it, note the notice's, let the officer choose."""
+    _saved(run, milestone)
     ours = services._when_words({**current, "ends_at": milestone.ends_at.isoformat() if milestone.ends_at else None})
     theirs = services._when_words(new)
     _conflict(
@@ -1795,6 +1823,7 @@ def _status(run: _Run, milestone: Milestone, spec: MilestoneSpec) -> None:
     status = OCDS_STATUS.get(spec.status or "")
     if status is None or milestone.status != Milestone.Status.SCHEDULED or milestone.source == Milestone.Source.MANUAL:
         return
+    _saved(run, milestone)
     met_on = run.parsed.date.london.date() if status == Milestone.Status.MET else None
     commissioning_services.milestone_set_status(
         milestone=milestone,
