@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -101,10 +102,12 @@ def _procurement_of(contract: Contract) -> CommissioningCycle | None:
     return CommissioningCycle.objects.filter(ocid=contract.ocid).order_by("pk").first()
 
 
-def planned_signing(cycle: CommissioningCycle | None) -> Milestone | None:
+def planned_signing(cycle: CommissioningCycle | None, known: CycleReads | None = None) -> Milestone | None:
     """The planned signing date in a cycle's timetable: its scheduled contract award milestone."""
     if cycle is None:
         return None
+    if known is not None:  # its milestones not cancelled, by date
+        return next((m for m in known.milestones[cycle.pk] if m.kind == Milestone.Kind.AWARD), None)
     return (
         cycle.milestones.filter(kind=Milestone.Kind.AWARD)
         .exclude(status=Milestone.Status.CANCELLED)
@@ -195,21 +198,91 @@ def _scope(contract: Contract) -> tuple[bool, bool]:
     return notice or act_duty, bool(vcse) or key_decisions
 
 
-def _cycle_buyers(cycle: CommissioningCycle) -> set[int]:
-    buyers = set(cycle.replaces.values_list("buyer_id", flat=True))
-    buyers |= set(cycle.releases.exclude(buyer=None).values_list("buyer_id", flat=True))
-    return buyers
+class CycleReads:
+    """What the duty rules read about some cycles, each part read for them all at once when first
+    needed (a query each), rather than a few queries per cycle: ``duties_sync_for_cycles`` and
+    ``cycle_facts`` read through it. Read it after the changes it should see are written; the
+    sync adds the duties it creates to ``duties``."""
+
+    def __init__(self, cycles: list[CommissioningCycle]):
+        self.cycles = cycles
+        self.ids = [cycle.pk for cycle in cycles]
+
+    def _by_cycle(self, rows) -> dict[int, list]:
+        found: dict[int, list] = {pk: [] for pk in self.ids}
+        for row in rows:
+            found[row.cycle_id].append(row)
+        return found
+
+    @cached_property
+    def notices(self) -> dict[int, list[Notice]]:
+        return self._by_cycle(Notice.objects.filter(cycle_id__in=self.ids))
+
+    @cached_property
+    def duties(self) -> dict[int, list[Duty]]:
+        return self._by_cycle(Duty.objects.filter(cycle_id__in=self.ids).select_related("milestone"))
+
+    @cached_property
+    def milestones(self) -> dict[int, list[Milestone]]:
+        """Each cycle's milestones, not cancelled, by date; ``with_duty`` says whether a duty has it."""
+        return self._by_cycle(
+            Milestone.objects.filter(cycle_id__in=self.ids)
+            .exclude(status=Milestone.Status.CANCELLED)
+            .annotate(with_duty=Exists(Duty.objects.filter(milestone=OuterRef("pk"))))
+            .order_by("due_on", "pk")
+        )
+
+    @cached_property
+    def buyers(self) -> dict[int, set[int]]:
+        """The buyers of the contracts each cycle replaces and of its releases."""
+        found: dict[int, set[int]] = {pk: set() for pk in self.ids}
+        replaced = CommissioningCycle.replaces.through.objects.filter(commissioningcycle_id__in=self.ids)
+        for cycle_id, buyer_id in replaced.values_list("commissioningcycle_id", "contract__buyer_id"):
+            found[cycle_id].add(buyer_id)
+        releases = Release.objects.filter(cycle_id__in=self.ids).exclude(buyer=None).order_by()
+        for cycle_id, buyer_id in releases.values_list("cycle_id", "buyer_id").distinct():
+            found[cycle_id].add(buyer_id)
+        return found
+
+    @cached_property
+    def spends(self) -> list[AuthoritySpend]:
+        buyers = set().union(*self.buyers.values())
+        return list(AuthoritySpend.objects.filter(buyer_id__in=buyers).order_by("financial_year_start"))
+
+    def spends_of(self, cycle: CommissioningCycle) -> list[AuthoritySpend]:
+        buyers = self.buyers[cycle.pk]
+        return [spend for spend in self.spends if spend.buyer_id in buyers] if buyers else []
+
+    @cached_property
+    def notices_counted(self) -> set[int]:
+        """The cycles' notices that already meet a duty."""
+        return set(Duty.objects.filter(notice__cycle_id__in=self.ids).values_list("notice_id", flat=True).order_by())
+
+    @cached_property
+    def unsigned_contracts(self) -> dict[str, list[Contract]]:
+        """The contracts not yet signed with each cycle's OCID."""
+        ocids = {cycle.ocid for cycle in self.cycles if cycle.ocid}
+        found: dict[str, list[Contract]] = {}
+        if ocids:
+            for contract in Contract.objects.filter(ocid__in=ocids, date_signed__isnull=True).order_by("pk"):
+                found.setdefault(contract.ocid, []).append(contract)
+        return found
 
 
-def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | None) -> tuple[date, ...]:
+def _pipeline_years(
+    cycle: CommissioningCycle, *, tender_published_on: date | None, known: CycleReads
+) -> tuple[date, ...]:
     """The financial years whose UK1 must list the cycle (s.93): its buyer expects over £100m, it is over £2m."""
-    spends = AuthoritySpend.objects.filter(buyer_id__in=_cycle_buyers(cycle)).order_by("financial_year_start")
-    planned = (
-        cycle.milestones.filter(kind__in=[Milestone.Kind.NOTICE, Milestone.Kind.TENDER_DEADLINE], duty__isnull=True)
-        .exclude(status=Milestone.Status.CANCELLED)
-        .order_by("due_on")
-        .values_list("due_on", flat=True)
-        .first()
+    spends = known.spends_of(cycle)
+    if not spends:
+        return ()
+    planned = next(
+        (
+            milestone.due_on
+            for milestone in known.milestones[cycle.pk]
+            if milestone.kind in (Milestone.Kind.NOTICE, Milestone.Kind.TENDER_DEADLINE) and not milestone.with_duty
+        ),
+        None,
     )
     years = []
     for spend in spends:
@@ -227,14 +300,16 @@ def _pipeline_years(cycle: CommissioningCycle, *, tender_published_on: date | No
     return tuple(years)
 
 
-def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
-    notices = list(cycle.notices.all())
+def cycle_facts(cycle: CommissioningCycle, known: CycleReads | None = None) -> rules.CycleFacts:
+    """What the duty rules need to know of a cycle; ``known``: read with other cycles' (``CycleReads``)."""
+    known = known or CycleReads([cycle])
+    notices = known.notices[cycle.pk]
     awards = sorted(
         (notice for notice in notices if notice.notice_type == NoticeType.UK6), key=lambda notice: notice.published_at
     )
     tenders = [notice for notice in notices if notice.notice_type in ("UK4", "UK5")]
     tender_published_on = timezone.localtime(min(n.published_at for n in tenders)).date() if tenders else None
-    signing = planned_signing(cycle)
+    signing = planned_signing(cycle, known)
     # A procurement that had begun (a tender notice) and was then decided against ends without an award.
     not_awarded = (
         tender_published_on is not None
@@ -261,7 +336,7 @@ def cycle_facts(cycle: CommissioningCycle) -> rules.CycleFacts:
         direct_award=cycle.direct_award or any(notice.notice_type == "UK5" for notice in notices),
         direct_award_justification=cycle.direct_award_justification.strip(),
         not_awarded_on=cycle.decision_on if not_awarded else None,
-        pipeline_years=_pipeline_years(cycle, tender_published_on=tender_published_on),
+        pipeline_years=_pipeline_years(cycle, tender_published_on=tender_published_on, known=known),
     )
 
 
@@ -270,10 +345,15 @@ def contract_in_scope(contract: Contract) -> bool:
     return contract.notices.exists() or contract.duties.exclude(notice_type="").exists()
 
 
-def cycle_in_scope(cycle: CommissioningCycle) -> bool:
+def cycle_in_scope(cycle: CommissioningCycle, known: CycleReads | None = None) -> bool:
     """Under the Act: a notice, a direct award recorded (its UK5 comes before any other notice),
     or a duty already (being listed in a UK1 pipeline does not count)."""
-    return cycle.direct_award or cycle.notices.exists() or cycle.duties.exclude(key__startswith="UK1:").exists()
+    known = known or CycleReads([cycle])
+    return (
+        cycle.direct_award
+        or bool(known.notices[cycle.pk])
+        or any(not duty.key.startswith("UK1:") for duty in known.duties[cycle.pk])
+    )
 
 
 def _duty_description(required: rules.RequiredNotice) -> str:
@@ -333,7 +413,13 @@ def duties_create(pairs: list[tuple[Milestone, Duty]], *, officer: AbstractBaseU
 
 
 def _sync(
-    wanted: list[rules.RequiredNotice], existing: dict[str, Duty], *, officer, today: date, **subject
+    wanted: list[rules.RequiredNotice],
+    existing: dict[str, Duty],
+    *,
+    officer,
+    today: date,
+    created: list[Duty] | None = None,
+    **subject,
 ) -> list[str]:
     changes, added, new = [], [], []
     owner = subject.get("contract").lead_officer if subject.get("contract") else subject["cycle"].lead_officer
@@ -390,7 +476,9 @@ def _sync(
             changes.append(
                 f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}"
             )
-    duties_create(new, officer=officer)
+    added_duties = duties_create(new, officer=officer)
+    if created is not None:
+        created += added_duties
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
@@ -444,12 +532,13 @@ def _meet_with_milestones(duties: list[Duty], *, officer) -> list[str]:
     return changes
 
 
-def _meet_with_notices(duties: list[Duty], notices, *, officer, today: date) -> list[str]:
-    """Step 4: each notice not yet counted meets the earliest due duty of its type."""
+def _meet_with_notices(duties: list[Duty], waiting, *, officer, today: date) -> list[str]:
+    """Step 4: each notice not yet counted meets the earliest due duty of its type.
+    ``waiting(types)``: the subject's notices of those types that meet no duty yet, oldest first."""
     wanted_types = {d.notice_type for d in duties if d.is_due and d.needs_a_notice}
     if not wanted_types:
         return []
-    notices = list(notices.filter(notice_type__in=wanted_types, duties_met__isnull=True).order_by("published_at", "pk"))
+    notices = waiting(wanted_types)
     changes = []
     for notice in notices:
         candidates = [d for d in duties if d.is_due and d.needs_a_notice and d.notice_type == notice.notice_type]
@@ -476,41 +565,75 @@ def duties_sync_for_contract(
     existing = {duty.key: duty for duty in contract.duties.select_related("milestone")}
     changes = _sync(wanted, existing, officer=officer, today=today, contract=contract)
     duties = list(contract.duties.select_related("milestone"))
-    changes += _meet_with_notices(duties, contract.notices.all(), officer=officer, today=today)
+    changes += _meet_with_notices(
+        duties,
+        lambda types: list(
+            contract.notices.filter(notice_type__in=types, duties_met__isnull=True).order_by("published_at", "pk")
+        ),
+        officer=officer,
+        today=today,
+    )
     changes += _meet_with_milestones(duties, officer=officer)
     return changes
 
 
-@transaction.atomic
 def duties_sync_for_cycle(
     *, cycle: CommissioningCycle, officer: AbstractBaseUser | None = None, today: date | None = None
 ) -> list[str]:
+    """Bring a cycle's Procurement Act duties in step (see the module docstring)."""
+    return duties_sync_for_cycles(cycles=[cycle], officer=officer, today=today)[cycle.pk]
+
+
+@transaction.atomic
+def duties_sync_for_cycles(
+    *, cycles: list[CommissioningCycle], officer: AbstractBaseUser | None = None, today: date | None = None
+) -> dict[int, list[str]]:
+    """``duties_sync_for_cycle`` for each of ``cycles`` (an import's batch), by cycle: what each
+    rule reads is read for them all at once (``CycleReads``), and each cycle's new duties are
+    added in one insert with their milestones (``duties_create``)."""
     today = today or timezone.localdate()
-    changes = []
-    in_scope = cycle_in_scope(cycle)
-    # A cycle with no notice yet has no duties of its own, but may belong in its authority's UK1.
-    if in_scope or _cycle_buyers_expect_pipeline(cycle):
-        facts = cycle_facts(cycle)
-        wanted = rules.cycle_duties(facts)
-        if not in_scope:
-            wanted = [required for required in wanted if required.notice_type == "UK1"]
-        existing = {duty.key: duty for duty in cycle.duties.select_related("milestone")}
-        if wanted or existing:
-            changes += _sync(wanted, existing, officer=officer, today=today, cycle=cycle)
-            duties = list(cycle.duties.select_related("milestone"))
-            changes += _meet_with_notices(duties, cycle.notices.all(), officer=officer, today=today)
-            changes += _meet_with_milestones(duties, officer=officer)
-    # Its contracts not yet signed count their UK7 from this cycle's planned signing date.
-    if cycle.ocid:
-        for contract in Contract.objects.filter(ocid=cycle.ocid, date_signed__isnull=True).order_by("pk"):
-            changes += duties_sync_for_contract(contract=contract, officer=officer, today=today)
-    return changes
+    known = CycleReads(cycles)
+    found = {}
+    for cycle in cycles:
+        changes = []
+        in_scope = cycle_in_scope(cycle, known)
+        # A cycle with no notice yet has no duties of its own, but may belong in its authority's UK1.
+        if in_scope or _cycle_buyers_expect_pipeline(cycle, known):
+            facts = cycle_facts(cycle, known)
+            wanted = rules.cycle_duties(facts)
+            if not in_scope:
+                wanted = [required for required in wanted if required.notice_type == "UK1"]
+            duties = known.duties[cycle.pk]
+            existing = {duty.key: duty for duty in duties}
+            if wanted or existing:
+                created: list[Duty] = []
+                changes += _sync(wanted, existing, officer=officer, today=today, created=created, cycle=cycle)
+                duties = sorted([*duties, *created], key=lambda duty: (duty.due_on, duty.key))  # Duty.Meta.ordering
+                known.duties[cycle.pk] = duties
+                changes += _meet_with_notices(
+                    duties,
+                    lambda types, cycle=cycle: sorted(
+                        (
+                            notice
+                            for notice in known.notices[cycle.pk]
+                            if notice.notice_type in types and notice.pk not in known.notices_counted
+                        ),
+                        key=lambda notice: (notice.published_at, notice.pk),
+                    ),
+                    officer=officer,
+                    today=today,
+                )
+                changes += _meet_with_milestones(duties, officer=officer)
+        # Its contracts not yet signed count their UK7 from this cycle's planned signing date.
+        if cycle.ocid:
+            for contract in known.unsigned_contracts.get(cycle.ocid, []):
+                changes += duties_sync_for_contract(contract=contract, officer=officer, today=today)
+        found[cycle.pk] = changes
+    return found
 
 
-def _cycle_buyers_expect_pipeline(cycle: CommissioningCycle) -> bool:
-    return AuthoritySpend.objects.filter(
-        buyer_id__in=_cycle_buyers(cycle), expected_spend__gt=rules.PIPELINE_SPEND_THRESHOLD
-    ).exists()
+def _cycle_buyers_expect_pipeline(cycle: CommissioningCycle, known: CycleReads) -> bool:
+    return any(spend.expected_spend > rules.PIPELINE_SPEND_THRESHOLD for spend in known.spends_of(cycle))
 
 
 @transaction.atomic
