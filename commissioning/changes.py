@@ -141,9 +141,9 @@ def cycles_changed(
     *, cycles: list[CommissioningCycle], officer: AbstractBaseUser | None = None, today: date | None = None
 ) -> dict[int, list[str]]:
     """``cycle_changed`` for many cycles (an import's batch), by cycle: what each one's duty sync
-    changed. Each cycle's duties are synced in turn; the reminders of the milestones that
-    changed are then planned together, and the cover of the contracts they replace followed up
-    once for them all."""
+    changed. Their duties are synced together (``duties_sync_for_cycles``: what the rules read,
+    read once for them all); the reminders of the milestones that changed are then planned
+    together, and the cover of the contracts they replace followed up once for them all."""
     from notices import services as notices_services
 
     if not cycles:
@@ -156,9 +156,7 @@ def cycles_changed(
         subjects |= Q(contract__ocid__in=ocids)
     milestones = Milestone.objects.filter(subjects)
     before = _snapshot(milestones)
-    changes = {
-        cycle.pk: notices_services.duties_sync_for_cycle(cycle=cycle, officer=officer, today=today) for cycle in cycles
-    }
+    changes = notices_services.duties_sync_for_cycles(cycles=cycles, officer=officer, today=today)
     _plan_reminders(milestones, before)
     # Their target starts and the contracts they replace move the gaps in cover at their ends.
     replaced = Contract.objects.filter(successor_cycles__in=[cycle.pk for cycle in cycles]).distinct().order_by("pk")

@@ -418,15 +418,19 @@ def _sync(
     *,
     officer,
     today: date,
-    created: list[Duty] | None = None,
+    new: list[tuple[Milestone, Duty]] | None = None,
     **subject,
 ) -> list[str]:
-    changes, added, new = [], [], []
+    """Add, move, lapse and restore ``subject``'s duties to match ``wanted``; what changed, in words.
+    The duties to add are added here, or with ``new`` given, left there (``new_duty``'s pairs)
+    for the caller to add with others (``duties_create``)."""
+    changes, added = [], []
+    to_add = new if new is not None else []
     owner = subject.get("contract").lead_officer if subject.get("contract") else subject["cycle"].lead_officer
     for required in wanted:
         duty = existing.get(required.key)
         if duty is None:
-            new.append(new_duty(required, owner=owner, **subject))
+            to_add.append(new_duty(required, owner=owner, **subject))
             added.append(required)
             continue
         if duty.status == Duty.Status.LAPSED:
@@ -476,9 +480,8 @@ def _sync(
             changes.append(
                 f"Moved the duty '{required.title}' from {long_date(previous)} to {long_date(required.due_on)}"
             )
-    added_duties = duties_create(new, officer=officer)
-    if created is not None:
-        created += added_duties
+    if new is None:
+        duties_create(to_add, officer=officer)
     wanted_keys = {required.key for required in wanted}
     for key, duty in existing.items():
         if key in wanted_keys or duty.status != Duty.Status.DUE:
@@ -589,46 +592,49 @@ def duties_sync_for_cycles(
     *, cycles: list[CommissioningCycle], officer: AbstractBaseUser | None = None, today: date | None = None
 ) -> dict[int, list[str]]:
     """``duties_sync_for_cycle`` for each of ``cycles`` (an import's batch), by cycle: what each
-    rule reads is read for them all at once (``CycleReads``), and each cycle's new duties are
-    added in one insert with their milestones (``duties_create``)."""
+    rule reads is read for them all at once (``CycleReads``), and the duties they all need added
+    are added together, with their milestones (``duties_create``), before any is met."""
     today = today or timezone.localdate()
     known = CycleReads(cycles)
-    found = {}
+    found: dict[int, list[str]] = {}
+    synced: list[tuple[CommissioningCycle, list[tuple[Milestone, Duty]]]] = []
     for cycle in cycles:
-        changes = []
+        found[cycle.pk] = []
         in_scope = cycle_in_scope(cycle, known)
         # A cycle with no notice yet has no duties of its own, but may belong in its authority's UK1.
-        if in_scope or _cycle_buyers_expect_pipeline(cycle, known):
-            facts = cycle_facts(cycle, known)
-            wanted = rules.cycle_duties(facts)
-            if not in_scope:
-                wanted = [required for required in wanted if required.notice_type == "UK1"]
-            duties = known.duties[cycle.pk]
-            existing = {duty.key: duty for duty in duties}
-            if wanted or existing:
-                created: list[Duty] = []
-                changes += _sync(wanted, existing, officer=officer, today=today, created=created, cycle=cycle)
-                duties = sorted([*duties, *created], key=lambda duty: (duty.due_on, duty.key))  # Duty.Meta.ordering
-                known.duties[cycle.pk] = duties
-                changes += _meet_with_notices(
-                    duties,
-                    lambda types, cycle=cycle: sorted(
-                        (
-                            notice
-                            for notice in known.notices[cycle.pk]
-                            if notice.notice_type in types and notice.pk not in known.notices_counted
-                        ),
-                        key=lambda notice: (notice.published_at, notice.pk),
-                    ),
-                    officer=officer,
-                    today=today,
-                )
-                changes += _meet_with_milestones(duties, officer=officer)
+        if not in_scope and not _cycle_buyers_expect_pipeline(cycle, known):
+            continue
+        wanted = rules.cycle_duties(cycle_facts(cycle, known))
+        if not in_scope:
+            wanted = [required for required in wanted if required.notice_type == "UK1"]
+        existing = {duty.key: duty for duty in known.duties[cycle.pk]}
+        if wanted or existing:
+            to_add: list[tuple[Milestone, Duty]] = []
+            found[cycle.pk] += _sync(wanted, existing, officer=officer, today=today, new=to_add, cycle=cycle)
+            synced.append((cycle, to_add))
+    duties_create([pair for _, to_add in synced for pair in to_add], officer=officer)
+    for cycle, to_add in synced:
+        duties = sorted(
+            [*known.duties[cycle.pk], *(duty for _, duty in to_add)], key=lambda duty: (duty.due_on, duty.key)
+        )  # as Duty.Meta.ordering reads them
+        found[cycle.pk] += _meet_with_notices(
+            duties,
+            lambda types, cycle=cycle: sorted(
+                (
+                    notice
+                    for notice in known.notices[cycle.pk]
+                    if notice.notice_type in types and notice.pk not in known.notices_counted
+                ),
+                key=lambda notice: (notice.published_at, notice.pk),
+            ),
+            officer=officer,
+            today=today,
+        )
+        found[cycle.pk] += _meet_with_milestones(duties, officer=officer)
+    for cycle in cycles:
         # Its contracts not yet signed count their UK7 from this cycle's planned signing date.
-        if cycle.ocid:
-            for contract in known.unsigned_contracts.get(cycle.ocid, []):
-                changes += duties_sync_for_contract(contract=contract, officer=officer, today=today)
-        found[cycle.pk] = changes
+        for contract in known.unsigned_contracts.get(cycle.ocid, []) if cycle.ocid else []:
+            found[cycle.pk] += duties_sync_for_contract(contract=contract, officer=officer, today=today)
     return found
 
 

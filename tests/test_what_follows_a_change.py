@@ -124,8 +124,11 @@ def test_a_release_that_changes_two_values_of_a_cycle_saves_it_once_and_syncs_it
     cycle = CommissioningCycle.objects.get(ocid=MK_OCID)
     rows = cycle.history.count()
     syncs = []
-    sync = notices_services.duties_sync_for_cycle
-    monkeypatch.setattr(notices_services, "duties_sync_for_cycle", lambda **kw: syncs.append(kw) or sync(**kw))
+    # Every cycle's duty sync goes through the batch form (duties_sync_for_cycle calls it too): each cycle counts.
+    sync = notices_services.duties_sync_for_cycles
+    monkeypatch.setattr(
+        notices_services, "duties_sync_for_cycles", lambda **kw: syncs.extend(kw["cycles"]) or sync(**kw)
+    )
     update = later(mk_release(), when="2026-04-01T09:00:00+01:00")
     update["tender"]["value"]["amount"] = 4_500_000
     update["tender"]["lots"][0]["contractPeriod"]["startDate"] = "2027-04-01T00:00:00+00:00"
