@@ -149,6 +149,8 @@ def wanted_reminders(milestone: Milestone, offsets: list[Offset], quiet: list[tu
 
 def _cancel(rows, note: str) -> int:
     ids = [row.pk for row in rows]
+    if not ids:
+        return 0  # nothing to cancel: not even an update to build (most plans of a new milestone)
     # Only rows still planned: a sweep may have claimed one since we read it.
     return Reminder.objects.filter(pk__in=ids, status=Reminder.Status.PLANNED).update(
         status=Reminder.Status.CANCELLED, note=note
