@@ -77,7 +77,9 @@ class ReminderPreviewView(Permission, TemplateView):
         visible = policy.reminders_visible_to(self.request.user)
         reminder = get_object_or_404(visible, pk=self.kwargs["pk"])
         together = reminders_sent_together(reminder)
-        shown = [r for r in together if visible.filter(pk=r.pk).exists()]
+        # Which of them the person may see: one query, however many deadlines the email lists.
+        seen = set(visible.filter(pk__in=[r.pk for r in together]).values_list("pk", flat=True))
+        shown = [r for r in together if r.pk in seen]
         moment = reminder.sent_at or max(reminder.send_at, timezone.now())
         message = build_message(shown, now=moment, preview=True)
         html = next((content for content, kind in message.alternatives if kind == "text/html"), "")
