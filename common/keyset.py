@@ -55,8 +55,8 @@ class KeysetPage:
     has_previous: bool
     next_cursor: str
     previous_cursor: str
-    # Rows matching the filters (one COUNT, which an index-only scan serves).
-    count: int
+    # Rows matching the filters (one COUNT, which an index-only scan serves); None when not counted.
+    count: int | None
     size: int
 
     @property
@@ -131,13 +131,22 @@ def _values(row, keys: list[Key]) -> list:
 
 
 def keyset_page(
-    queryset: QuerySet, keys: list[Key], *, size: int, after: str = "", before: str = "", last: bool = False
+    queryset: QuerySet,
+    keys: list[Key],
+    *,
+    size: int,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+    count: bool = True,
 ) -> KeysetPage:
     """One page of ``queryset`` in the order ``keys`` give (see the module docstring); ``keys``
-    may end with the primary key in the order wanted (``Key("pk", descending=True)``)."""
+    may end with the primary key in the order wanted (``Key("pk", descending=True)``).
+    ``count=False`` leaves out the COUNT of every matching row (``page.count`` is None): for a
+    list that can hold millions of rows, which says how many some other way, capped."""
     if not keys or keys[-1].field != "pk":
         keys = [*keys, Key("pk")]
-    count = queryset.order_by().count()
+    total = queryset.order_by().count() if count else None
     backwards = bool(before) or last
     order_keys = [key.reversed() for key in keys] if backwards else keys
     rows = queryset.order_by(*(key.order() for key in order_keys))
@@ -163,12 +172,12 @@ def keyset_page(
         has_previous=has_previous and bool(found),
         next_cursor=_encode(_values(found[-1], keys)) if found else "",
         previous_cursor=_encode(_values(found[0], keys)) if found else "",
-        count=count,
+        count=total,
         size=size,
     )
 
 
-def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query) -> KeysetPage:
+def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query, count: bool = True) -> KeysetPage:
     """The page a list's address asks for: ``query`` is the request's GET, whose ``after`` or
     ``before`` cursor, or ``last=1``, the pagination links (includes/keyset_pagination.html) set."""
     return keyset_page(
@@ -178,4 +187,5 @@ def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query) 
         after=query.get("after", ""),
         before=query.get("before", ""),
         last=query.get("last") == "1",
+        count=count,
     )

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.views.dashboard import DashboardFilterForm
 from contracts.widgets import GovukDateField
 
 from .models import QuietDays
 
 
-class ReminderFilterForm(forms.Form):
-    """The Reminders page's filters; every one optional, bad values reported and ignored."""
+class ReminderFilterForm(DashboardFilterForm):
+    """The Reminders page's filters; every one optional, bad values reported and ignored.
+
+    The team as on the dashboard (``DashboardFilterForm``): chosen from a list, or typed with
+    suggestions by someone who sees more teams than a list holds; "All teams" is a choice.
+    """
 
     mine = forms.BooleanField(required=False, label="Only reminders to me")
     recipient = forms.CharField(
@@ -31,12 +36,15 @@ class ReminderFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """The filters that are valid, for the selector: an invalid one is left out, never guessed."""
-        self.is_valid()
+        team = super().filters().team
         data = getattr(self, "cleaned_data", {})
         return {
-            key: data[key]
-            for key in ("mine", "recipient", "sent_from", "sent_to")
-            if key in data and key not in self.errors and data[key] not in (None, "")
+            **({"team": team} if team is not None else {}),
+            **{
+                key: data[key]
+                for key in ("mine", "recipient", "sent_from", "sent_to")
+                if key in data and key not in self.errors and data[key] not in (None, "")
+            },
         }
 
 
