@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -304,4 +305,34 @@ def test_an_officer_with_watches_has_only_the_rows_shown_read_from_the_database(
     finally:
         post_init.disconnect(count, sender=MarketNotice)
     assert [len(found.planned), len(found.open), len(found.ending)] == [5, 5, 5]
-    assert len(read) == 15, f"{len(read)} market notices read to show 5 in each of three lists"
+    # The 5 shown and one more, to know the list goes on, for each list.
+    assert len(read) == 3 * 6, f"{len(read)} market notices read to show 5 in each of three lists"
+
+
+def test_the_market_page_shows_the_first_of_each_list_and_links_to_each_in_full_in_pages(client):
+    """Issue 24: the page showed up to 200 procurements in each list (600 rows, 270 KB for a busy
+    market); it shows the first 20 of each and links to the list in full, 50 to a page."""
+    from notices.sync.views import MARKET_PAGE_SIZE, MARKET_PREVIEW
+
+    officer = make_user(username="ayesha", role=roles.OFFICER)
+    MarketWatch.objects.create(officer=officer, keywords="refuge")
+    base = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    count = MARKET_PAGE_SIZE + 5
+    for number in range(count):
+        on_market(number, title=f"Refuge {number:03d}", stage="planning", released_at=base - timedelta(hours=number))
+    on_market(900, title="Refuge that is open", tender_ends=timezone.now() + timedelta(days=3))
+    client.force_login(officer)
+
+    page = client.get(reverse("notices:market")).content.decode()
+    assert [f"Refuge {n:03d}" in page for n in range(MARKET_PREVIEW + 1)] == [True] * MARKET_PREVIEW + [False]
+    assert "See all planned procurements" in page and f"{reverse('notices:market')}?list=planned" in page
+    assert "Refuge that is open" in page and "See all open procurements" not in page
+
+    first = client.get(reverse("notices:market"), {"list": "planned"}).content.decode()
+    assert f"{count} in all" in first
+    shown = [n for n in range(count) if f"Refuge {n:03d}<" in first]
+    assert shown == list(range(MARKET_PAGE_SIZE))
+    assert "Refuge that is open" not in first
+    after = re.search(r'href="\?list=planned&amp;after=([^"]+)" rel="next"', first).group(1)
+    second = client.get(reverse("notices:market"), {"list": "planned", "after": after}).content.decode()
+    assert [n for n in range(count) if f"Refuge {n:03d}<" in second] == list(range(MARKET_PAGE_SIZE, count))

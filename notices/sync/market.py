@@ -8,18 +8,20 @@ cycle or a contract of the council's: it is kept in ``MarketNotice`` only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import Contains
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from common.keyset import Key
 
 from . import core
 from .models import MarketNotice, MarketWatch
@@ -73,11 +75,11 @@ class AnyElementStartsWith(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, field: str, prefixes: list[str]):
+    def __init__(self, json_field: str, prefixes: list[str]):
         if not prefixes:
             raise ValueError("no prefix to match")
         self.prefixes = list(prefixes)
-        super().__init__(F(field))
+        super().__init__(F(json_field))
 
     def _exists(self, compiler, elements: str):
         column, params = compiler.compile(self.source_expressions[0])
@@ -121,42 +123,110 @@ def watched(watches) -> Q:
     return found
 
 
+@dataclass(frozen=True)
+class MarketList:
+    name: str
+    heading: str
+    caption: str
+    empty: str
+    more: str
+    notices: QuerySet
+    keys: list[Key]
+
+
 @dataclass
 class Market:
     planned: list[MarketNotice]
     open: list[MarketNotice]
     ending: list[MarketNotice]
     watches: list[MarketWatch]
+    # The lists with more rows than were read (the page links to each in full).
+    more: frozenset[str] = frozenset()
+    lists: dict[str, MarketList] = field(default_factory=dict)
+
+    def sections(self) -> list[tuple[MarketList, list[MarketNotice], bool]]:
+        """Each list, the rows read of it, and whether it has more, in the page's order."""
+        rows = {"planned": self.planned, "open": self.open, "ending": self.ending}
+        return [(found, rows[name], name in self.more) for name, found in self.lists.items()]
 
 
 def _latest_per_procurement(queryset):
     """A procurement's newest release speaks for it (older ones are kept, not shown): chosen in
     SQL, not by reading every release, as the releases of ``queryset`` with no newer one of the
-    same OCID among them (portable SQL: ``make run`` serves the Market page from SQLite)."""
+    same OCID among them (portable SQL: ``make run`` serves the Market page from SQLite).
+    Filters added later narrow the rows shown, not the releases that may be newer, so PostgreSQL
+    can apply them first and look for a newer release of the few rows left by the OCID index."""
     newer = queryset.filter(ocid=OuterRef("ocid")).filter(
         Q(released_at__gt=OuterRef("released_at")) | Q(released_at=OuterRef("released_at"), pk__gt=OuterRef("pk"))
     )
     return queryset.exclude(Exists(newer)).order_by("ocid")
 
 
-def market_for(user, *, today: date, limit: int = 200) -> Market:
-    """What the Market page shows a person: the notices their watches match (everyone's
-    watches if they have none), as planned, open and contracts ending. Each list is chosen,
-    matched to the watches, ordered and capped in SQL (ties in procurement order)."""
+def market_lists(user, *, today: date) -> tuple[dict[str, MarketList], list[MarketWatch]]:
+    """The Market page's three lists for a person: the latest release of each procurement their
+    watches match (everyone's watches if they have none), as planned, open and contracts
+    ending, each with its order (ties in procurement order), unread."""
     watches = list(MarketWatch.objects.filter(officer=user)) if user.is_authenticated else []
     recent = MarketNotice.objects.filter(Q(contract_ends__gte=today) | Q(contract_ends__isnull=True))
-    shown = MarketNotice.objects.filter(pk__in=_latest_per_procurement(recent).values("pk"))
+    shown = _latest_per_procurement(recent)
     if watches:
         shown = shown.filter(watched(watches))
     now = timezone.now()
     is_open = Q(stage=MarketNotice.Stage.TENDER) & (Q(tender_ends__isnull=True) | Q(tender_ends__gte=now))
     is_ending = Q(contract_ends__isnull=False, contract_ends__lte=today + ENDING_WITHIN)
+    lists = [
+        MarketList(
+            "planned",
+            "Planned",
+            "Planned procurements, newest first",
+            "No planned procurements.",
+            "See all planned procurements",
+            shown.filter(stage=MarketNotice.Stage.PLANNING),
+            [Key("released_at", descending=True), Key("ocid")],
+        ),
+        MarketList(
+            "open",
+            "Open for tenders",
+            "Open procurements, closing soonest first",
+            "No open procurements.",
+            "See all open procurements",
+            shown.filter(is_open),
+            [Key("tender_ends", nullable=True), Key("ocid")],
+        ),
+        MarketList(
+            "ending",
+            "Contracts ending in the next two years",
+            "Contracts ending, soonest first",
+            "No contracts ending.",
+            "See all contracts ending in the next two years",
+            shown.filter(is_ending),
+            [Key("contract_ends"), Key("ocid")],
+        ),
+    ]
+    return {found.name: found for found in lists}, watches
+
+
+def market_preview(lists: dict[str, MarketList], watches: list[MarketWatch], *, limit: int) -> Market:
+    """The first ``limit`` rows of each of ``lists``, read in SQL in their order."""
+    read = {
+        name: list(found.notices.order_by(*(key.order() for key in found.keys))[: limit + 1])
+        for name, found in lists.items()
+    }
     return Market(
-        list(shown.filter(stage=MarketNotice.Stage.PLANNING).order_by("-released_at", "ocid")[:limit]),
-        list(shown.filter(is_open).order_by(F("tender_ends").asc(nulls_last=True), "ocid")[:limit]),
-        list(shown.filter(is_ending).order_by("contract_ends", "ocid")[:limit]),
+        read["planned"][:limit],
+        read["open"][:limit],
+        read["ending"][:limit],
         watches,
+        frozenset(name for name, rows in read.items() if len(rows) > limit),
+        lists,
     )
+
+
+def market_for(user, *, today: date, limit: int = 200) -> Market:
+    """What the Market page shows a person: the first ``limit`` of each of ``market_lists``,
+    chosen, matched to the watches, ordered and capped in SQL."""
+    lists, watches = market_lists(user, today=today)
+    return market_preview(lists, watches, limit=limit)
 
 
 def _absolute(path: str) -> str:
