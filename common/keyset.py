@@ -12,7 +12,8 @@ at any depth:
 3. "After the cursor" is the lexicographic comparison spelled out as ``Q`` objects
    (``a > x OR (a = x AND b > y) OR ...``), NULLs placed last in ascending order as the
    register sorts them.
-4. One more row than the page is read to know whether another page follows.
+4. One more row than the page is read to know whether another page follows; the rows are
+   counted only if the page asks for the total.
 
 A cursor that does not parse (hand-edited, or from an older sort) gives the first page.
 """
@@ -22,9 +23,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import F, Q, QuerySet
 
@@ -55,9 +57,15 @@ class KeysetPage:
     has_previous: bool
     next_cursor: str
     previous_cursor: str
-    # Rows matching the filters (one COUNT, which an index-only scan serves); None when not counted.
-    count: int | None
     size: int
+    # Every row matching the filters, for ``count``.
+    matching: QuerySet = field(repr=False)
+
+    @cached_property
+    def count(self) -> int:
+        """Rows matching the filters: one COUNT, made only for a page that shows the total (the
+        register, the cycles), not for every list that pages through the whole service."""
+        return self.matching.order_by().count()
 
     @property
     def has_other_pages(self) -> bool:
@@ -131,22 +139,12 @@ def _values(row, keys: list[Key]) -> list:
 
 
 def keyset_page(
-    queryset: QuerySet,
-    keys: list[Key],
-    *,
-    size: int,
-    after: str = "",
-    before: str = "",
-    last: bool = False,
-    count: bool = True,
+    queryset: QuerySet, keys: list[Key], *, size: int, after: str = "", before: str = "", last: bool = False
 ) -> KeysetPage:
     """One page of ``queryset`` in the order ``keys`` give (see the module docstring); ``keys``
-    may end with the primary key in the order wanted (``Key("pk", descending=True)``).
-    ``count=False`` leaves out the COUNT of every matching row (``page.count`` is None): for a
-    list that can hold millions of rows, which says how many some other way, capped."""
+    may end with the primary key in the order wanted (``Key("pk", descending=True)``)."""
     if not keys or keys[-1].field != "pk":
         keys = [*keys, Key("pk")]
-    total = queryset.order_by().count() if count else None
     backwards = bool(before) or last
     order_keys = [key.reversed() for key in keys] if backwards else keys
     rows = queryset.order_by(*(key.order() for key in order_keys))
@@ -172,12 +170,12 @@ def keyset_page(
         has_previous=has_previous and bool(found),
         next_cursor=_encode(_values(found[-1], keys)) if found else "",
         previous_cursor=_encode(_values(found[0], keys)) if found else "",
-        count=total,
         size=size,
+        matching=queryset,
     )
 
 
-def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query, count: bool = True) -> KeysetPage:
+def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query) -> KeysetPage:
     """The page a list's address asks for: ``query`` is the request's GET, whose ``after`` or
     ``before`` cursor, or ``last=1``, the pagination links (includes/keyset_pagination.html) set."""
     return keyset_page(
@@ -187,5 +185,4 @@ def keyset_page_asked(queryset: QuerySet, keys: list[Key], *, size: int, query, 
         after=query.get("after", ""),
         before=query.get("before", ""),
         last=query.get("last") == "1",
-        count=count,
     )

@@ -90,6 +90,9 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The Organisations list's order (keyset pages by name): a page is read by this index,
+        # not by sorting every organisation of the service.
+        indexes = [models.Index(fields=["name", "id"], name="organisation_by_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["ppon_id"],

@@ -60,14 +60,13 @@ class ReminderListView(Permission, TemplateView):
         filters = form.filters() if form.is_bound else {}
         team = filters.get("team")
         reminders = reminders_for_list(user=user, tab=tab, **filters)
-        # Keyset pagination: the next 50 after the last row shown, never OFFSET, and no COUNT of
-        # the rows (the tabs give their number, capped).
+        # Keyset pagination: the next 50 after the last row shown, never OFFSET; page.count is
+        # never asked for (the tabs give their number, capped).
         page = keyset_page_asked(
             with_milestones_read_after(reminders),
             reminder_keys(tab),
             size=REMINDERS_PAGE_SIZE,
             query=self.request.GET,
-            count=False,
         )
         # The tabs and downloads keep the team on screen: "team=" is every team.
         keep = {"team": team.pk if team is not None else ""}
