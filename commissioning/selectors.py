@@ -300,24 +300,35 @@ def _chain_of_visible_contracts(user, today: date) -> Prefetch:
     return Prefetch("contracts", queryset=chain)
 
 
-def services_cover_for(
-    *, user, today: date, team: Team | None = None, calendars: Calendars | None = None, only=None
-) -> list[cover.ServiceCover]:
-    """The cover of every service with a contract the person may see (of ``only``, ids, if given),
-    in a fixed number of queries; each chain holds only the contracts they may see."""
-    visible = policy.contracts_visible_to(user)
-    services = (
-        Service.objects.filter(contracts__in=visible)
-        .distinct()
-        .prefetch_related(_chain_of_visible_contracts(user, today))
-    )
+def services_seen_by(user, *, team: Team | None = None) -> QuerySet[Service]:
+    """The services with a contract the person may see (of ``team``, if given)."""
+    services = Service.objects.filter(contracts__in=policy.contracts_visible_to(user)).distinct()
     if team is not None:
         services = services.filter(team=team)
+    return services
+
+
+def services_cover_for(
+    *,
+    user,
+    today: date,
+    team: Team | None = None,
+    calendars: Calendars | None = None,
+    only=None,
+    limit: int | None = None,
+) -> list[cover.ServiceCover]:
+    """The cover of every service with a contract the person may see (``services_seen_by``; of
+    ``only``, ids, if given; the first ``limit`` by team and name, if given), in a fixed number
+    of queries; each chain holds only the contracts they may see, and only the services returned
+    have their chain read."""
+    services = services_seen_by(user, team=team).prefetch_related(_chain_of_visible_contracts(user, today))
     if only is not None:
         services = services.filter(pk__in=only)
     if calendars is None:
         calendars = decision_calendars()
     ordered = services.order_by("team__name", "name", "pk")
+    if limit is not None:
+        ordered = ordered[:limit]
     return [service_cover(service, today=today, calendars=calendars) for service in ordered]
 
 

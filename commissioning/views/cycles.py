@@ -17,9 +17,9 @@ from common.views import Permission, ServiceFormMixin
 from contracts.models import Contract
 
 from .. import selectors, services
+from ..filters import TeamFilterForm
 from ..forms import CycleForm, CycleStageForm, DecisionForm
 from ..models import CommissioningCycle, ContractRating, Stage
-from .dashboard import DashboardFilterForm, opening_filters
 from .gaps import WarnsOfGapsOpened
 
 
@@ -58,12 +58,6 @@ CYCLES_PAGE_SIZE = 50
 CYCLE_KEYS = [Key("target_start_date", nullable=True), Key("name")]
 
 
-class CycleFilterForm(DashboardFilterForm):
-    """The cycles list's one filter, the team: typed with suggestions for an admin of many teams."""
-
-    mine = None
-
-
 class CycleListView(Permission, TemplateView):
     """The cycles, a keyset page at a time by target start, with their number. An admin's list
     opens on their own team, "All teams" a choice (issue 24: an admin's list of every cycle did
@@ -74,8 +68,9 @@ class CycleListView(Permission, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        form = CycleFilterForm(opening_filters(self.request) or None, user=user)
-        team = form.filters().team
+        # The one filter, the team: typed with suggestions for an admin of many teams.
+        form = TeamFilterForm.opening(self.request)
+        team = form.chosen_team()
         visible = policy.contracts_visible_to(user)
         # A cycle replacing a contract that leaves a gap in cover carries the red tag: read from
         # the contracts' stored ratings (commissioning.ratings), not worked out for each on every request.

@@ -19,8 +19,8 @@ from common.views import Permission
 from contracts.models import Contract, ExtensionOption, Team
 
 from .. import selectors, timeline
-from ..models import CommissioningCycle, Milestone, Service, Stage
-from .dashboard import DashboardFilterForm, opening_filters
+from ..filters import TeamFilterForm
+from ..models import CommissioningCycle, Milestone, Stage
 
 # The most contracts, cycles and services the picture draws (issue 24: an admin's timeline of
 # every team sent 2.7 MB at 1,000 contracts and did not answer in 30 s at 10,000); the page says
@@ -28,13 +28,11 @@ from .dashboard import DashboardFilterForm, opening_filters
 TIMELINE_CAP = 25
 
 
-class TimelineFilterForm(DashboardFilterForm):
+class TimelineFilterForm(TeamFilterForm):
     """The timeline's filters; bad values are ignored (the default is shown), not errors. The
     team is typed, with suggestions, by someone who sees more teams than a list holds."""
 
     EVERYTHING = "all"
-
-    mine = None
     period = forms.ChoiceField(
         label="Period shown",
         required=False,
@@ -44,7 +42,7 @@ class TimelineFilterForm(DashboardFilterForm):
     def valid_filters(self) -> dict:
         if not self.is_bound:
             return {}
-        team = self.filters().team
+        team = self.chosen_team()
         return {
             name: value for name, value in {"team": team, "period": self.cleaned_data.get("period")}.items() if value
         }
@@ -95,17 +93,9 @@ def timeline_cycles(*, user, team: Team | None, limit: int = TIMELINE_CAP) -> tu
 
 def timeline_services(*, user, today: date, team: Team | None, limit: int = TIMELINE_CAP) -> tuple[list, int]:
     """The cover (``commissioning.cover.ServiceCover``) of the first ``limit`` services with a
-    contract the person may see, as ``selectors.services_cover_for`` orders them, and how many
-    there are: only those drawn have their chain read."""
-    services = Service.objects.filter(contracts__in=policy.contracts_visible_to(user)).distinct()
-    if team is not None:
-        services = services.filter(team=team)
-    total = services.order_by().count()
-    shown = services.prefetch_related(selectors._chain_of_visible_contracts(user, today)).order_by(
-        "team__name", "name", "pk"
-    )[:limit]
-    calendars = selectors.decision_calendars()
-    return [selectors.service_cover(service, today=today, calendars=calendars) for service in shown], total
+    contract the person may see, and how many there are: only those drawn have their chain read."""
+    total = selectors.services_seen_by(user, team=team).order_by().count()
+    return selectors.services_cover_for(user=user, today=today, team=team, limit=limit), total
 
 
 def milestone_facts(milestone: Milestone, today: date) -> timeline.MilestoneFacts:
@@ -180,7 +170,7 @@ class TimelineView(Permission, TemplateView):
         today = timezone.localdate()
         user = self.request.user
         # An admin's timeline opens on their own team; "All teams" (``team=``) stays a choice.
-        form = TimelineFilterForm(opening_filters(self.request) or None, user=user)
+        form = TimelineFilterForm.opening(self.request)
         filters = form.valid_filters()
         team = filters.get("team")
         everything = filters.get("period") == TimelineFilterForm.EVERYTHING
