@@ -26,7 +26,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from access import policy
-from common.counts import COUNT_CAP, capped_counts, more_words, total_words
+from common.counts import capped_counts, is_exact, more_words, total_words
 from common.history import FieldChange, HistoryEntry, person_name
 from contracts import terms
 from contracts.models import Contract, ServiceCategory, Team, terms_of
@@ -569,7 +569,7 @@ class Dashboard:
     @property
     def at_risk_counted(self) -> bool:
         """Whether the at-risk total is exact (not "more than")."""
-        return self.at_risk_total <= COUNT_CAP
+        return is_exact(self.at_risk_total)
 
     @property
     def gap_contracts_total_words(self) -> str:

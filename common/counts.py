@@ -36,13 +36,18 @@ def capped_counts(**querysets: QuerySet) -> dict[str, int]:
     return {name: found[name] for name in querysets}
 
 
+def is_exact(total: int) -> bool:
+    """Whether a total ``capped_counts`` gave is the exact number (not "more than")."""
+    return total <= COUNT_CAP
+
+
 def total_words(total: int) -> str:
     """A total ``capped_counts`` gave, for a page: "2,048", or "more than 1,000"."""
-    return f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
+    return f"{total:,}" if is_exact(total) else f"more than {COUNT_CAP:,}"
 
 
 def more_words(total: int, shown: int) -> str:
     """How many more there are than the ``shown``: "23", or "more than 975" past the cap."""
-    if total > COUNT_CAP:
+    if not is_exact(total):
         return f"more than {COUNT_CAP - shown:,}"
     return f"{max(total - shown, 0):,}"

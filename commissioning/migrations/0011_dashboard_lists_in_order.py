@@ -22,6 +22,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="commissioningcycle",
+            index=models.Index(fields=["target_start_date", "name", "id"], name="cycle_start_name"),
+        ),
         AddIndexOnPostgreSQL(
             model_name="milestone",
             index=models.Index(
