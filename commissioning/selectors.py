@@ -457,6 +457,8 @@ class EndingGroup:
     rows: list[ContractRow]
     # How many there are: ``rows`` holds the first DASHBOARD_CAP.
     total: int = 0
+    # Whether ``total`` was counted exactly, not up to common.counts.COUNT_CAP.
+    exact: bool = True
 
     @property
     def more(self) -> int:
@@ -464,7 +466,7 @@ class EndingGroup:
 
     @property
     def total_words(self) -> str:
-        return total_words(self.total)
+        return total_words(self.total, exact=self.exact)
 
     @property
     def heading(self) -> str:
@@ -528,6 +530,8 @@ class Dashboard:
     at_risk_total: int = 0
     gap_contracts_total: int = 0
     without_successor_total: int = 0
+    # Whether the totals were counted exactly, not up to common.counts.COUNT_CAP.
+    totals_exact: bool = True
 
     @property
     def overdue_more(self) -> int:
@@ -556,28 +560,28 @@ class Dashboard:
     # The totals in words: counted up to ``common.counts.COUNT_CAP``, "more than 1,000" past it.
     @property
     def overdue_more_words(self) -> str:
-        return more_words(self.overdue_total, len(self.overdue))
+        return more_words(self.overdue_total, len(self.overdue), exact=self.totals_exact)
 
     @property
     def upcoming_total_words(self) -> str:
-        return total_words(self.upcoming_total)
+        return total_words(self.upcoming_total, exact=self.totals_exact)
 
     @property
     def at_risk_total_words(self) -> str:
-        return total_words(self.at_risk_total)
+        return total_words(self.at_risk_total, exact=self.totals_exact)
 
     @property
     def at_risk_counted(self) -> bool:
         """Whether the at-risk total is exact (not "more than")."""
-        return is_exact(self.at_risk_total)
+        return is_exact(self.at_risk_total, exact=self.totals_exact)
 
     @property
     def gap_contracts_total_words(self) -> str:
-        return total_words(self.gap_contracts_total)
+        return total_words(self.gap_contracts_total, exact=self.totals_exact)
 
     @property
     def without_successor_total_words(self) -> str:
-        return total_words(self.without_successor_total)
+        return total_words(self.without_successor_total, exact=self.totals_exact)
 
 
 def week_commencing(day: date) -> date:
@@ -769,9 +773,12 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
     without_successor, without_successor_stored, without_successor_in_part = _without_successor(
         filters, user, today, calendars
     )
-    # Every list's total, counted up to COUNT_CAP, in one query (common.counts): counted
-    # exactly they were passes over an admin's whole service (150 ms at 100,000 contracts).
+    # Every list's total in one query (common.counts), counted up to COUNT_CAP for someone who
+    # sees every team: counted exactly they were passes over an admin's whole service (150 ms
+    # at 100,000 contracts). Someone else's lists are their teams', counted exactly.
+    exact = not policy.sees_every_team(user)
     counts = capped_counts(
+        exact=exact,
         **{f"band{index}": live.filter(band) for index, band in enumerate(bands)},
         at_risk=live.filter(needs_attention),
         gaps=live.filter(rating__service_gap=True),
@@ -786,7 +793,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
             today=today,
             calendars=calendars,
         )
-        ending.append(EndingGroup(months, earlier, rows, total=counts[f"band{index}"]))
+        ending.append(EndingGroup(months, earlier, rows, total=counts[f"band{index}"], exact=exact))
         earlier = months
     # The day recommissioning must start by, the soonest first: every red or amber rating names
     # one (``rules.recommissioning_risk``), so this reads the index ``rating_needs_attention`` in
@@ -822,6 +829,7 @@ def dashboard_for(*, user, today: date, filters: DashboardFilters = DashboardFil
         gap_contracts_total=counts["gaps"],
         without_successor=without_successor,
         without_successor_total=counts["without_successor"] + without_successor_in_part,
+        totals_exact=exact,
     )
 
 

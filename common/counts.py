@@ -16,13 +16,19 @@ from django.db.models import QuerySet
 COUNT_CAP = 1000
 
 
-def capped_counts(**querysets: QuerySet) -> dict[str, int]:
+def capped_counts(*, exact: bool = False, **querysets: QuerySet) -> dict[str, int]:
     """How many rows each queryset has, up to ``COUNT_CAP + 1`` (one more than the cap: "more
-    than"), by name, in one query: ``SELECT (SELECT COUNT(*) FROM (... LIMIT 1001)), ...``."""
+    than"), by name, in one query: ``SELECT (SELECT COUNT(*) FROM (... LIMIT 1001)), ...``.
+
+    ``exact`` counts every row: for lists bounded by something else (one team's), where the
+    LIMIT only leads PostgreSQL to plans that hope to stop early and then read everything."""
     parts, params, found = [], [], {}
     for name, queryset in querysets.items():
+        rows = queryset.order_by().values("pk")
+        if not exact:
+            rows = rows[: COUNT_CAP + 1]
         try:
-            sql, values = queryset.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+            sql, values = rows.query.sql_with_params()
         except EmptyResultSet:
             found[name] = 0
             continue
@@ -36,18 +42,19 @@ def capped_counts(**querysets: QuerySet) -> dict[str, int]:
     return {name: found[name] for name in querysets}
 
 
-def is_exact(total: int) -> bool:
-    """Whether a total ``capped_counts`` gave is the exact number (not "more than")."""
-    return total <= COUNT_CAP
+def is_exact(total: int, *, exact: bool = False) -> bool:
+    """Whether a total ``capped_counts`` gave is the exact number (not "more than"): always when
+    it was counted ``exact``, else when it is within the cap."""
+    return exact or total <= COUNT_CAP
 
 
-def total_words(total: int) -> str:
+def total_words(total: int, *, exact: bool = False) -> str:
     """A total ``capped_counts`` gave, for a page: "2,048", or "more than 1,000"."""
-    return f"{total:,}" if is_exact(total) else f"more than {COUNT_CAP:,}"
+    return f"{total:,}" if is_exact(total, exact=exact) else f"more than {COUNT_CAP:,}"
 
 
-def more_words(total: int, shown: int) -> str:
+def more_words(total: int, shown: int, *, exact: bool = False) -> str:
     """How many more there are than the ``shown``: "23", or "more than 975" past the cap."""
-    if not is_exact(total):
+    if not is_exact(total, exact=exact):
         return f"more than {COUNT_CAP - shown:,}"
     return f"{max(total - shown, 0):,}"

@@ -26,6 +26,8 @@ class DashboardView(Permission, TemplateView):
             form=form,
             filtered=filters.team is not None or filters.mine,
             dashboard=dashboard,
+            # The day every status tag is worked out on ({% milestone_status %}), read once.
+            today=dashboard.today,
             reports_awaiting_approval=reports_awaiting_approval_by(self.request.user),
             **kwargs,
         )
