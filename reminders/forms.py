@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django import forms
 
-from commissioning.views.dashboard import DashboardFilterForm
+from commissioning.filters import TeamFilterForm
 from contracts.widgets import GovukDateField
 
 from .models import QuietDays
 
 
-class ReminderFilterForm(DashboardFilterForm):
+class ReminderFilterForm(TeamFilterForm):
     """The Reminders page's filters; every one optional, bad values reported and ignored.
 
-    The team as on the dashboard (``DashboardFilterForm``): chosen from a list, or typed with
-    suggestions by someone who sees more teams than a list holds; "All teams" is a choice.
+    The team as on the dashboard (``commissioning.filters.TeamFilterForm``): chosen from a list,
+    or typed with suggestions by someone who sees more teams than a list holds; "All teams" is a
+    choice, and an admin's page opens on their own team (``ReminderFilterForm.opening``).
     """
 
     mine = forms.BooleanField(required=False, label="Only reminders to me")
@@ -36,7 +37,7 @@ class ReminderFilterForm(DashboardFilterForm):
 
     def filters(self) -> dict:
         """The filters that are valid, for the selector: an invalid one is left out, never guessed."""
-        team = super().filters().team
+        team = self.chosen_team()
         data = getattr(self, "cleaned_data", {})
         return {
             **({"team": team} if team is not None else {}),

@@ -18,7 +18,6 @@ from django.views.generic import FormView, TemplateView
 
 from access import policy
 from commissioning.models import Milestone
-from commissioning.views.dashboard import opening_filters
 from common import history
 from common.keyset import keyset_page_asked
 from common.views import Permission
@@ -56,7 +55,7 @@ class ReminderListView(Permission, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         tab = reminder_tab(self.request.GET.get("show"))
-        form = ReminderFilterForm(opening_filters(self.request) or None, user=user)
+        form = ReminderFilterForm.opening(self.request)
         filters = form.filters() if form.is_bound else {}
         team = filters.get("team")
         reminders = reminders_for_list(user=user, tab=tab, **filters)
