@@ -12,6 +12,8 @@
   a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
 - **The demo once per module.** ``demo_once`` loads the demo data once for a module whose tests
   read it, inside a transaction rolled back after the module.
+- **Flushing.** After a transactional test the tables are emptied by ``DELETE`` rather than
+  ``TRUNCATE`` on PostgreSQL (``flush_by_delete``): the same empty tables, far sooner.
 - **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
 """
 
@@ -69,6 +71,38 @@ def redis_url(request) -> str:
             "a test that uses Redis is marked @pytest.mark.redis, so xdist keeps it off other workers' databases"
         )
     return os.environ["REDIS_URL"]
+
+
+# --- emptying the database after a transactional test ---------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete():
+    """After a ``transaction=True`` test (browsers, sweeps, the live server) Django empties every
+    table with one ``TRUNCATE`` of all hundred of them, which on PostgreSQL makes new files for
+    every table and index: about 0.7 s on a quiet machine and 4 s under load, for tables that
+    hold a few hundred rows at most. ``DELETE FROM`` each table in the same transaction empties
+    them as surely in a twentieth of the time (Django's foreign keys are checked at commit, and
+    the project has no triggers). Sequences are not restarted either way; a flush that must
+    restart them or cascade (``reset_sequences``, ``available_apps``) still truncates."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        deletes = "; ".join(f"DELETE FROM {self.quote_name(table)}" for table in tables)
+        return [f"SET CONSTRAINTS ALL DEFERRED; {deletes};"]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
 
 
 # --- dates -------------------------------------------------------------------------------------
