@@ -7,13 +7,10 @@ downloads a browser. A missing browser fails the tests rather than skipping them
 from __future__ import annotations
 
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
-from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -271,25 +268,16 @@ def assert_accessible_pdf(pdf) -> None:
 # --- fixtures (imported by the browser test modules) -----------------------------------------
 
 
-_demo_snapshot: snapshot.Snapshot | None = None
-
-
 @pytest.fixture
 def demo(settings, tmp_path, monkeypatch):
-    """The demo data, committed, as ``load_demo`` makes it. On PostgreSQL it is loaded once per
-    test process and put back from a snapshot for each later test (tests/snapshot.py)."""
-    global _demo_snapshot
+    """The demo data as ``load_demo`` makes it: on PostgreSQL, loaded once per test process and
+    put back from a copy of its rows for each later test (tests/snapshot.py)."""
     settings.VAR_DIR = tmp_path
     # The demo's four people and every sign-in hash a password: the slow hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    today = timezone.localdate()
-    if snapshot.supported() and _demo_snapshot is not None and _demo_snapshot.made_on == today:
-        snapshot.restore(_demo_snapshot)
-        return
-    call_command("load_demo", stdout=StringIO())
-    if snapshot.supported():
-        _demo_snapshot = snapshot.take(made_on=today)
+    with snapshot.demo_loaded():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from io import StringIO
 
 import pytest
 import time_machine
 
+from tests import snapshot
 from tests.browser import browser_context, browser_page, chromium, demo  # noqa: F401 (fixtures for every module)
 from tests.redis_server import RedisServer, answers
 
@@ -158,7 +159,6 @@ def demo_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
     is gone before the next one. Not for ``transaction=True`` tests. Returns the demo's people by
     username."""
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import transaction
     from django.test import override_settings
 
@@ -176,10 +176,11 @@ def demo_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         patch.setenv("DEMO_PASSWORD", PASSWORD)
         with transaction.atomic():
-            with time_machine.travel(now, tick=False):
-                call_command("load_demo", stdout=StringIO())
-            people = {user.username: user for user in get_user_model().objects.all()}
-            yield people
+            with ExitStack() as loaded:
+                with time_machine.travel(now, tick=False):
+                    loaded.enter_context(snapshot.demo_loaded())
+                people = {user.username: user for user in get_user_model().objects.all()}
+                yield people
             transaction.set_rollback(True)
 
 
