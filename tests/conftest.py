@@ -10,6 +10,9 @@
   ``dates.now`` (Sunday 22 November 2026, 10:00 UTC, unless the module marks another ``today``).
 - **Browsers.** ``browser_page`` (and ``chromium``, ``browser_context``, ``demo``) from tests/browser.py:
   a Chromium page on the live server with the demo loaded; modules that use it are marked ``browser``.
+- **The demo's rows, copied.** ``demo`` and ``demo_once`` load the demo through
+  ``tests.snapshot.demo_loaded()``: the first load in a process is copied, later ones put the
+  copy back (a tenth of a second instead of 4 to 5 s).
 - **The demo once per module.** ``demo_once`` loads the demo data once for a module whose tests
   read it, inside a transaction rolled back after the module.
 - **Flushing.** After a transactional test the tables are emptied by ``DELETE`` rather than
@@ -81,10 +84,10 @@ def redis_url(request) -> str:
 def flush_by_delete():
     """After a ``transaction=True`` test (browsers, sweeps, the live server) Django empties every
     table with one ``TRUNCATE`` of all hundred of them, which on PostgreSQL makes new files for
-    every table and index: about 0.7 s on a quiet machine and 4 s under load, for tables that
-    hold a few hundred rows at most. ``DELETE FROM`` each table in the same transaction empties
-    them as surely in a twentieth of the time (Django's foreign keys are checked at commit, and
-    the project has no triggers). Sequences are not restarted either way; a flush that must
+    every table and index: 3 to 5 s a test on this machine under load (load average 9 to 12),
+    for tables that hold a few hundred rows at most. ``DELETE FROM`` each table in the same
+    transaction empties them as surely in 0.2 s under the same load (Django's foreign keys are
+    checked at commit, and the project has no triggers). Sequences are not restarted either way; a flush that must
     restart them or cascade (``reset_sequences``, ``available_apps``) still truncates."""
     from django.db import connection
 
