@@ -14,9 +14,9 @@ from datetime import date
 
 from django.http import QueryDict
 
+from commissioning.filters import DashboardFilterForm
 from commissioning.models import Milestone
 from commissioning.selectors import milestones_for_dashboard
-from commissioning.views.dashboard import DashboardFilterForm
 from common.history import person_name
 from contracts import selectors as contract_selectors
 from contracts.forms import RegisterFilterForm
