@@ -116,7 +116,12 @@ class ContractDetailView(Permission, DetailView):
         user = self.request.user
         return policy.contracts_visible_to(
             user, Contract.objects.select_related("buyer", "provider", "team", "lead_officer", "parent")
-        ).prefetch_related("options", Prefetch("children", queryset=policy.contracts_visible_to(user)))
+        ).prefetch_related(
+            "options",
+            Prefetch("children", queryset=policy.contracts_visible_to(user)),
+            # Read twice, by the cover and by "Replaced by": once here.
+            "successor_cycles",
+        )
 
     def get_context_data(self, **kwargs):
         contract = self.object
