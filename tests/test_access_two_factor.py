@@ -92,3 +92,18 @@ def test_the_set_up_page_draws_its_qr_code_as_one_small_path_of_the_apps_address
     for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg.split("<path", 2)[2]):
         drawn.update((int(x) + step, int(y)) for step in range(int(width)))
     assert drawn == expected
+
+
+def test_whether_someone_has_an_app_is_asked_of_their_own_confirmed_devices_of_either_kind():
+    """The query asked on every request is compiled once a process (issue 24): it must still be
+    each person's own answer, for an app or recovery codes, confirmed only."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from access.two_factor import has_confirmed_device
+
+    app, codes, unconfirmed, nothing = (make_user(role=roles.MANAGER) for _ in range(4))
+    TOTPDevice.objects.create(user=app, name="Phone", confirmed=True)
+    StaticDevice.objects.create(user=codes, name="Recovery codes", confirmed=True)
+    TOTPDevice.objects.create(user=unconfirmed, name="Phone", confirmed=False)
+    answers = [has_confirmed_device(person) for person in (app, codes, unconfirmed, nothing, app)]
+    assert answers == [True, True, False, False, True]
