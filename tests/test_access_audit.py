@@ -82,9 +82,10 @@ def test_the_audit_trail_pages_50_changes_at_a_time_at_the_same_cost_whatever_th
 
 
 def test_the_audit_trail_chooses_its_page_in_one_query_not_one_a_kind_of_record():
-    """Issue 24: the page read each of the 28 kinds of audited record's history on its own (32
-    queries for an admin's page whatever it showed). Now one query chooses the page across them
-    all, then one a kind of record shown reads those rows and the versions before them."""
+    """Issue 24: the page read each of the 28 kinds of audited record's history on its own, each
+    query ordering and cutting its table with a subquery per row for the version before (32
+    queries, 70 ms of an admin's page at 10,000 contracts). Now one query chooses the page
+    across them all; the rest read rows by their history ids."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -98,8 +99,10 @@ def test_the_audit_trail_chooses_its_page_in_one_query_not_one_a_kind_of_record(
     assert len(audited_models()) > 20
     with CaptureQueriesContext(connection) as counted:
         rows = audit_rows(limit=51)
-    kinds = {row.label for row in rows}
-    assert "contracts.contract" in kinds
+    assert "contracts.contract" in {row.label for row in rows}
     assert any("Renamed for the audit" in change for row in rows for change in row.changes)
-    # One query for the page, one a kind shown, and at most one a many-to-many field changed.
-    assert len(counted) <= 1 + len(kinds) + 2, [query["sql"][:80] for query in counted]
+    history = [query["sql"] for query in counted if "_historical" in query["sql"]]
+    choosing = [sql for sql in history if "UNION ALL" in sql]
+    assert len(choosing) == 1 and " LIMIT " in choosing[0]
+    by_id = [sql for sql in history if sql not in choosing]
+    assert all('"history_id" IN (' in sql and " LIMIT " not in sql for sql in by_id), by_id
