@@ -106,3 +106,25 @@ def test_the_audit_trail_chooses_its_page_in_one_query_not_one_a_kind_of_record(
     assert len(choosing) == 1 and " LIMIT " in choosing[0]
     by_id = [sql for sql in history if sql not in choosing]
     assert all('"history_id" IN (' in sql and " LIMIT " not in sql for sql in by_id), by_id
+
+
+def test_the_audit_trails_changes_show_each_value_as_the_database_gives_it():
+    """The page's rows come through one query as text (issue 24) and are read back to their
+    types: a decimal keeps its places, a date and a yes-or-no stay what they were."""
+    from datetime import date
+    from decimal import Decimal
+
+    from access.audit import audit_rows
+
+    admin = make_user(username="ada", role=roles.ADMIN)
+    contract = make_contract(reference="AUD-002", team=make_team(name="Audit team"), annual_value=Decimal("1200.00"))
+    contract.annual_value = Decimal("2500.50")
+    contract.review_date = date(2027, 6, 30)
+    contract.is_light_touch = not contract.is_light_touch
+    contract._history_user = admin
+    contract.save()
+    changed = next(row for row in audit_rows(label="contracts.contract", limit=5) if row.action == "Changed")
+    assert changed.who == "ada" and changed.record.startswith("AUD-002")
+    assert "annual_value: Decimal('1200.00') → Decimal('2500.50')" in changed.changes
+    assert "review_date: None → datetime.date(2027, 6, 30)" in changed.changes
+    assert f"is_light_touch: {not contract.is_light_touch!r} → {contract.is_light_touch!r}" in changed.changes
