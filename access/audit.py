@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
-from django.db.models import CharField, F, JSONField, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Cast, JSONObject
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from simple_history import utils
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# A history id no row has: a kind of record the page does not show is still asked for.
+_NO_HISTORY_ID = -1
 
 
 def audited_models() -> dict[str, type]:
@@ -119,71 +118,7 @@ def _history_of(model):
     return getattr(model, model._meta.simple_history_manager_attribute).model.objects
 
 
-# A row's fields go through the union as text in a JSON object (one object per 40 fields:
-# PostgreSQL's jsonb_build_object takes at most 100 arguments), and come back to the types the
-# database would have given (``_from_text``).
-_CHUNK = 40
-_INTEGERS = {
-    "AutoField",
-    "BigAutoField",
-    "SmallAutoField",
-    "IntegerField",
-    "BigIntegerField",
-    "SmallIntegerField",
-    "PositiveIntegerField",
-    "PositiveBigIntegerField",
-    "PositiveSmallIntegerField",
-}
-_TEXTS = {"CharField", "TextField", "EmailField", "URLField", "SlugField", "FileField", "ImageField"}
-
-
-def _row_as_json(fields) -> JSONObject:
-    chunks = [fields[index : index + _CHUNK] for index in range(0, len(fields), _CHUNK)]
-    return JSONObject(
-        **{
-            f"part{number}": JSONObject(**{field.attname: Cast(field.attname, TextField()) for field in chunk})
-            for number, chunk in enumerate(chunks)
-        }
-    )
-
-
-def _from_text(field, text):
-    """A field's value from its text, as the database's own column would have given it: aware
-    datetimes in UTC, decimals to the field's places, booleans from PostgreSQL's or SQLite's text."""
-    if text is None:
-        return None
-    kind = field.get_internal_type()
-    if field.is_relation:
-        return _from_text(field.target_field, text)
-    if kind in _INTEGERS:
-        return int(text)
-    if kind in _TEXTS:
-        return text
-    if kind == "DateTimeField":
-        value = parse_datetime(text)
-        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-    if kind == "DateField":
-        return parse_date(text)
-    if kind == "DecimalField":
-        return Decimal(text).quantize(Decimal(1).scaleb(-field.decimal_places))
-    if kind == "BooleanField":
-        return text in ("true", "t", "1", "True")
-    if kind == "FloatField":
-        return float(text)
-    if kind == "JSONField":
-        return field.from_db_value(text, None, None)
-    raise TypeError(f"the audit trail cannot read a {kind} ({field})")
-
-
-def _record_of(history_model, fields, data):
-    """A historical record from its JSON text, as the ORM would have read it."""
-    values = {}
-    for part in data.values():
-        values.update(part)
-    return history_model(**{field.attname: _from_text(field, values.get(field.attname)) for field in fields})
-
-
-def _page(
+def _page_keys(
     models: dict[str, type],
     *,
     user,
@@ -192,14 +127,13 @@ def _page(
     limit: int,
     after: tuple[datetime, str, int] | None,
 ) -> list[tuple]:
-    """The newest ``limit`` changes across every history table, each with its whole row, the
-    version before it and who made it, in one query: a UNION ALL of the tables, ordered and cut
-    in the database. It replaced a query per table (28 of them, each ordering its table with a
-    subquery per row for the version before) and a query per kind for the rows (issue 24)."""
+    """The newest ``limit`` changes across every history table, as (when, label, history id,
+    the version before's history id), in one query: a UNION ALL of the tables, ordered and
+    cut in the database. It replaced a query per table (28 of them, each with its own
+    previous-version subquery over the whole table) for every page (issue 24)."""
     branches = []
     for label, model in models.items():
         history = _history_of(model)
-        fields = list(history.model._meta.concrete_fields)
         records = history.filter(_before(model, after))
         if user is not None:
             records = records.filter(history_user=user)
@@ -217,26 +151,9 @@ def _page(
             records.order_by()
             .annotate(
                 audit_label=Value(label, output_field=CharField()),
-                audit_row=_row_as_json(fields),
                 previous_history_id=Subquery(previous.values("history_id")[:1]),
-                previous_row=Subquery(
-                    previous.annotate(row=_row_as_json(fields)).values("row")[:1], output_field=JSONField()
-                ),
-                who_username=F("history_user__username"),
-                who_first_name=F("history_user__first_name"),
-                who_last_name=F("history_user__last_name"),
             )
-            .values_list(
-                "history_date",
-                "audit_label",
-                "history_id",
-                "previous_history_id",
-                "audit_row",
-                "previous_row",
-                "who_username",
-                "who_first_name",
-                "who_last_name",
-            )
+            .values_list("history_date", "audit_label", "history_id", "previous_history_id")
         )
     if not branches:
         return []
@@ -255,33 +172,40 @@ def audit_rows(
 ) -> list[AuditRow]:
     """The newest ``limit`` changes matching the filters (older than ``after``), newest first.
 
-    One query reads the page across every table (``_page``), then one a many-to-many field
-    changed on it (a person's groups)."""
+    One query chooses the page across every table; then one query a kind of record reads the
+    page's rows of that kind and the versions before them (for the changes)."""
     models = audited_models()
     chosen = {label: models[label]} if label in models else models
+    keys = _page_keys(chosen, user=user, since=since, until=until, limit=limit, after=after)
+    wanted: dict[str, set[int]] = {}
+    for _, model_label, history_id, previous_id in keys:
+        wanted.setdefault(model_label, set()).add(history_id)
+        if previous_id:
+            wanted[model_label].add(previous_id)
+    records = {}
+    # One query a kind of record, whether or not the page shows one: the page costs the same
+    # queries whatever it lists (tests/test_navigation_queries.py). Each is a primary-key lookup.
+    for model_label, model in chosen.items():
+        ids = wanted.get(model_label) or {_NO_HISTORY_ID}
+        for record in _history_of(model).select_related("history_user").filter(pk__in=ids):
+            records[(model_label, record.pk)] = record
     rows: list[tuple] = []
     previous_of = {}
-    who = {}
-    for when, model_label, _, previous_id, data, previous_data, username, first, last in _page(
-        chosen, user=user, since=since, until=until, limit=limit, after=after
-    ):
+    for when, model_label, history_id, previous_id in keys:
         model = chosen[model_label]
-        history_model = _history_of(model).model
-        fields = list(history_model._meta.concrete_fields)
-        record = _record_of(history_model, fields, data)
+        record = records[(model_label, history_id)]
         record.previous_history_id = previous_id
         rows.append((when, record, model))
-        if record.history_type == "~" and previous_id and previous_data is not None:
-            previous_of[(model, previous_id)] = _record_of(history_model, fields, previous_data)
-        if username is not None:
-            who[(model, record.pk)] = f"{first} {last}".strip() or username
+        if record.history_type == "~" and previous_id:
+            previous_of[(model, previous_id)] = records[(model_label, previous_id)]
     m2m = _m2m_rows(rows)
     result = []
     for when, record, model in rows:
+        person = record.history_user
         result.append(
             AuditRow(
                 when=when,
-                who=who.get((model, record.pk), "System"),
+                who=(person.get_full_name() or person.get_username()) if person else "System",
                 record_type=str(model._meta.verbose_name).capitalize(),
                 record=_described(record, model),
                 action=ACTIONS.get(record.history_type, record.history_type),
