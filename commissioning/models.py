@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -92,6 +93,11 @@ class CommissioningCycle(models.Model):
     class Meta:
         ordering = ["target_start_date", "name"]
         verbose_name = "commissioning cycle"
+        indexes = [
+            # The cycles list's keyset pages (commissioning.views.cycles.CYCLE_KEYS) and the
+            # timeline's first 25, read in order rather than every cycle sorted (issue 24).
+            models.Index(fields=["target_start_date", "name", "id"], name="cycle_start_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -243,6 +249,11 @@ class ShownStatus(NamedTuple):
     colour: str  # a GOV.UK tag colour
 
 
+# The kinds of milestone that are dates that simply arrive (``Milestone.EVENT_KINDS``): contract
+# start, end of the current term, maximum extent, end of the framework, provider event.
+EVENT_KIND_VALUES = ("contract_start", "term_end", "max_extent", "framework_end", "provider_event")
+
+
 class MilestoneQuerySet(models.QuerySet):
     def open(self) -> MilestoneQuerySet:
         return self.filter(status=Milestone.Status.SCHEDULED)
@@ -281,7 +292,7 @@ class Milestone(models.Model):
         OTHER = "other", "Other"
 
     # Dates that simply arrive: they are never "overdue", however they are marked.
-    EVENT_KINDS = (Kind.CONTRACT_START, Kind.TERM_END, Kind.MAX_EXTENT, Kind.FRAMEWORK_END, Kind.PROVIDER_EVENT)
+    EVENT_KINDS = tuple(map(Kind, EVENT_KIND_VALUES))
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -377,6 +388,28 @@ class Milestone(models.Model):
         indexes = [
             # The dashboard's "overdue" and "next 90 days" lists read open milestones by date.
             models.Index(fields=["status", "due_on"], name="milestone_status_due"),
+            # The dashboard's "next 90 days" in the list's order: the first 100 are read, not every
+            # open milestone of the 90 days sorted (2,500 for an admin at 100,000 contracts).
+            models.Index(
+                F("due_on"),
+                F("due_at").asc(nulls_first=True),
+                F("title"),
+                F("id"),
+                name="milestone_open_in_order",
+                condition=models.Q(status="scheduled"),
+            ),
+            # The dashboard's overdue list and count (``needing_action_before``), in the list's
+            # order: the first 25 are read without passing over the term ends and other dates
+            # that simply arrive, most of the open milestones in the past (issue 24: 97 in 100
+            # at 10,000 contracts, and growing with the register).
+            models.Index(
+                F("due_on"),
+                F("due_at").asc(nulls_first=True),
+                F("title"),
+                F("id"),
+                name="milestone_needing_action",
+                condition=models.Q(status="scheduled") & ~models.Q(kind__in=EVENT_KIND_VALUES),
+            ),
         ]
 
     def __str__(self) -> str:

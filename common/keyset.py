@@ -12,7 +12,8 @@ at any depth:
 3. "After the cursor" is the lexicographic comparison spelled out as ``Q`` objects
    (``a > x OR (a = x AND b > y) OR ...``), NULLs placed last in ascending order as the
    register sorts them.
-4. One more row than the page is read to know whether another page follows.
+4. One more row than the page is read to know whether another page follows; the rows are
+   counted only if the page asks for the total.
 
 A cursor that does not parse (hand-edited, or from an older sort) gives the first page.
 """
@@ -22,9 +23,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import F, Q, QuerySet
 
@@ -55,9 +57,15 @@ class KeysetPage:
     has_previous: bool
     next_cursor: str
     previous_cursor: str
-    # Rows matching the filters (one COUNT, which an index-only scan serves).
-    count: int
     size: int
+    # Every row matching the filters, for ``count``.
+    matching: QuerySet = field(repr=False)
+
+    @cached_property
+    def count(self) -> int:
+        """Rows matching the filters: one COUNT, made only for a page that shows the total (the
+        register, the cycles), not for every list that pages through the whole service."""
+        return self.matching.order_by().count()
 
     @property
     def has_other_pages(self) -> bool:
@@ -137,7 +145,6 @@ def keyset_page(
     may end with the primary key in the order wanted (``Key("pk", descending=True)``)."""
     if not keys or keys[-1].field != "pk":
         keys = [*keys, Key("pk")]
-    count = queryset.order_by().count()
     backwards = bool(before) or last
     order_keys = [key.reversed() for key in keys] if backwards else keys
     rows = queryset.order_by(*(key.order() for key in order_keys))
@@ -163,8 +170,8 @@ def keyset_page(
         has_previous=has_previous and bool(found),
         next_cursor=_encode(_values(found[-1], keys)) if found else "",
         previous_cursor=_encode(_values(found[0], keys)) if found else "",
-        count=count,
         size=size,
+        matching=queryset,
     )
 
 

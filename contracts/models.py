@@ -90,6 +90,9 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The Organisations list's order (keyset pages by name): a page is read by this index,
+        # not by sorting every organisation of the service.
+        indexes = [models.Index(fields=["name", "id"], name="organisation_by_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["ppon_id"],
@@ -339,6 +342,14 @@ class Contract(models.Model):
     class Meta:
         ordering = ["current_end_date", "reference"]
         permissions = [("approve_decision", "Can approve extension and contract decisions")]
+        indexes = [
+            # The default order, read in order and stopped at the page: the dashboard's "ending
+            # within" lists sorted every contract ending in the band (2,000 at 100,000 contracts),
+            # most of them on the same few month ends, to show 25 (issue 24).
+            models.Index(fields=["current_end_date", "reference"], name="contract_end_reference"),
+            # The timeline's first 25 by start (commissioning.views.timeline), read in order.
+            models.Index(fields=["start_date", "reference"], name="contract_start_reference"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"

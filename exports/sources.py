@@ -14,9 +14,9 @@ from datetime import date
 
 from django.http import QueryDict
 
+from commissioning.filters import DashboardFilterForm
 from commissioning.models import Milestone
 from commissioning.selectors import milestones_for_dashboard
-from commissioning.views.dashboard import DashboardFilterForm
 from common.history import person_name
 from contracts import selectors as contract_selectors
 from contracts.forms import RegisterFilterForm
@@ -191,11 +191,12 @@ REMINDER_COLUMNS = [
 
 
 def reminders_table(*, user, params: QueryDict, today: date) -> Table:
-    """The reminders on the Reminders page's tab (``show``), with the page's filters (mine, recipient, dates)."""
+    """The reminders on the Reminders page's tab (``show``), with the page's filters (team, mine,
+    recipient, dates): the page's download links name the team on screen (``team=`` for all)."""
     from reminders.forms import ReminderFilterForm
 
     tab = reminder_tab(params.get("show"))
-    filters = ReminderFilterForm(params).filters()
+    filters = ReminderFilterForm(params, user=user).filters()
     reminders = reminders_for_list(user=user, tab=tab, **filters)
     return Table(
         columns=REMINDER_COLUMNS,

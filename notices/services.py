@@ -753,6 +753,8 @@ def _notice_contract(conflict: Conflict, contract: Contract) -> Contract:
         contract_services.contract_set_initial_end(contract, date.fromisoformat(value["value"]))
     elif field == "total_value":
         contract.total_value = Decimal(value["value"])
+        if value.get("includes_vat") is not None:  # the notice said (notices.ocds.parser.money_value)
+            contract.value_includes_vat = value["includes_vat"]
     else:
         setattr(contract, field, date.fromisoformat(value["value"]))
     return contract
@@ -866,6 +868,8 @@ def conflict_resolve(
         elif value.get("target") == "cycle":
             cycle = CommissioningCycle.objects.get(pk=locked.cycle_id)
             setattr(cycle, value["field"], _cycle_value(value["field"], value["value"]))
+            if value["field"] == "estimated_value" and value.get("includes_vat") is not None:
+                cycle.estimated_value_includes_vat = value["includes_vat"]  # the notice said
             commissioning_services.cycle_save(cycle=cycle, officer=officer, reason=f"Chose the notice's value{release}")
     if locked.milestone_id:
         chosen = locked.theirs if use_notice else locked.ours

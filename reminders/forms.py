@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from django import forms
 
+from commissioning.filters import TeamFilterForm
 from contracts.widgets import GovukDateField
 
 from .models import QuietDays
 
 
-class ReminderFilterForm(forms.Form):
-    """The Reminders page's filters; every one optional, bad values reported and ignored."""
+class ReminderFilterForm(TeamFilterForm):
+    """The Reminders page's filters; every one optional, bad values reported and ignored.
+
+    The team as on the dashboard (``commissioning.filters.TeamFilterForm``): chosen from a list,
+    or typed with suggestions by someone who sees more teams than a list holds; "All teams" is a
+    choice, and an admin's page opens on their own team (``ReminderFilterForm.opening``).
+    """
 
     mine = forms.BooleanField(required=False, label="Only reminders to me")
     recipient = forms.CharField(
@@ -31,12 +37,15 @@ class ReminderFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """The filters that are valid, for the selector: an invalid one is left out, never guessed."""
-        self.is_valid()
+        team = self.chosen_team()
         data = getattr(self, "cleaned_data", {})
         return {
-            key: data[key]
-            for key in ("mine", "recipient", "sent_from", "sent_to")
-            if key in data and key not in self.errors and data[key] not in (None, "")
+            **({"team": team} if team is not None else {}),
+            **{
+                key: data[key]
+                for key in ("mine", "recipient", "sent_from", "sent_to")
+                if key in data and key not in self.errors and data[key] not in (None, "")
+            },
         }
 
 

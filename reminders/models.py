@@ -98,6 +98,18 @@ class Reminder(models.Model):
             ),
             # sweep.sweep: a sweep loads the rows it has just claimed (one recipient's) by its token.
             models.Index(fields=["claim_token"], condition=models.Q(status="sending"), name="reminder_sending_token"),
+            # The Reminders page (reminders.selectors, issue 24), for someone who sees every team:
+            # each tab's first page read in its order from an index, and its count, capped, from one.
+            # Upcoming, by send time (the predicate is the tab's own, so the planner can use it).
+            models.Index(
+                fields=["send_at", "id"],
+                condition=models.Q(status__in=["planned", "sending"]),
+                name="reminder_upcoming_send_at",
+            ),
+            # Sent, newest first.
+            models.Index(fields=["sent_at", "id"], condition=models.Q(status="sent"), name="reminder_sent_sent_at"),
+            # Failed and cancelled, newest first, and any status's count.
+            models.Index(fields=["status", "send_at"], name="reminder_status_send_at"),
         ]
 
     def __str__(self) -> str:

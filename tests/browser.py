@@ -7,14 +7,14 @@ downloads a browser. A missing browser fails the tests rather than skipping them
 from __future__ import annotations
 
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from tests import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -270,11 +270,14 @@ def assert_accessible_pdf(pdf) -> None:
 
 @pytest.fixture
 def demo(settings, tmp_path, monkeypatch):
+    """The demo data as ``load_demo`` makes it: on PostgreSQL, loaded once per test process and
+    put back from a copy of its rows for each later test (tests/snapshot.py)."""
     settings.VAR_DIR = tmp_path
     # The demo's four people and every sign-in hash a password: the slow hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    call_command("load_demo", stdout=StringIO())
+    with snapshot.demo_loaded():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from io import StringIO
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from commissioning.models import Milestone
 from commissioning.selectors import services_cover_for
 from contracts.models import Contract
+from tests import snapshot
+from tests.factories import PASSWORD
 from tests.test_dashboard import row_with, rows, section, text
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +22,8 @@ pytestmark = pytest.mark.django_db
 def demo(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setenv("DEMO_PASSWORD", "correct-horse-battery")
-    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False):
-        call_command("load_demo", stdout=StringIO())
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)  # as demo_once's: one copy of the demo for both
+    with time_machine.travel("2026-11-22 10:00:00+00:00", tick=False), snapshot.demo_loaded():
         yield date(2026, 11, 22)
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, datetime
-from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,6 +18,7 @@ from commissioning.models import CommissioningCycle, Milestone
 from commissioning.selectors import contract_recommissioning_risk
 from contracts import roles
 from contracts.models import Contract
+from tests import snapshot
 from tests.factories import (
     PASSWORD,
     make_buyer,
@@ -477,8 +476,9 @@ def test_the_filtered_dashboard_needs_the_same_number_of_queries_for_5_and_20_co
 def demo(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setenv("DEMO_PASSWORD", "correct-horse-battery")
-    call_command("load_demo", stdout=StringIO())
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)  # as demo_once's: one copy of the demo for both
+    with snapshot.demo_loaded():
+        yield
 
 
 def test_the_demo_dashboard_in_november_2026_shows_the_framework_and_cleveland_ending_within_6_months(

@@ -27,6 +27,12 @@ SIGN_IN = re.compile(
 NOVEMBER_2026 = date(2026, 11, 22)
 
 
+# The tests that read what the demo holds take the ``demo`` fixture (tests/browser.py): the rows
+# ``load_demo`` made, loaded once per test process and put back from a copy for each test after
+# (tests/snapshot.py). The tests of the command's own behaviour (running twice, an edited record,
+# the password, production) run it themselves.
+
+
 @pytest.fixture(autouse=True)
 def demo_settings(settings, tmp_path, monkeypatch):
     """Keep the password file out of the repository's var/ and hash passwords quickly."""
@@ -54,9 +60,7 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_the_2027_milton_keynes_contract_runs_to_a_leap_day_with_a_2034_maximum_extent():
-    load_demo()
-
+def test_the_2027_milton_keynes_contract_runs_to_a_leap_day_with_a_2034_maximum_extent(demo):
     contract = Contract.objects.get(reference="MK-DASS-2027")
     assert contract.title == "Domestic Abuse Support Services in Milton Keynes"
     assert contract.start_date == date(2027, 3, 1)
@@ -76,9 +80,7 @@ def test_the_2027_milton_keynes_contract_runs_to_a_leap_day_with_a_2034_maximum_
 
 
 @pytest.mark.django_db
-def test_asc0013_ran_to_august_2019_through_its_exercised_two_year_option():
-    load_demo()
-
+def test_asc0013_ran_to_august_2019_through_its_exercised_two_year_option(demo):
     contract = Contract.objects.get(reference="ASC0013")
     assert contract.provider.name == "MK ACT"
     assert contract.start_date == date(2014, 9, 1)
@@ -101,9 +103,7 @@ def test_asc0013_ran_to_august_2019_through_its_exercised_two_year_option():
 
 
 @pytest.mark.django_db
-def test_mk_act_is_a_vcse_provider_with_no_invented_charity_number():
-    load_demo()
-
+def test_mk_act_is_a_vcse_provider_with_no_invented_charity_number(demo):
     mk_act = Organisation.objects.get(name="MK ACT")
     assert mk_act.role == Organisation.Role.PROVIDER
     assert mk_act.is_vcse
@@ -112,9 +112,7 @@ def test_mk_act_is_a_vcse_provider_with_no_invented_charity_number():
 
 
 @pytest.mark.django_db
-def test_the_framework_ends_in_early_2027_with_its_services_and_grant_projects_under_it():
-    load_demo()
-
+def test_the_framework_ends_in_early_2027_with_its_services_and_grant_projects_under_it(demo):
     framework = Contract.objects.get(reference="MK-SPF-2020")
     assert framework.kind == Contract.Kind.FRAMEWORK
     assert framework.current_end_date == date(2027, 2, 28)
@@ -135,9 +133,7 @@ def test_the_framework_ends_in_early_2027_with_its_services_and_grant_projects_u
 
 
 @pytest.mark.django_db
-def test_clevelands_current_contracts_end_on_31_march_2027_and_the_new_one_can_run_to_2031():
-    load_demo()
-
+def test_clevelands_current_contracts_end_on_31_march_2027_and_the_new_one_can_run_to_2031(demo):
     current = Contract.objects.filter(buyer__ppon_id="PWRJ-9675-VWVL", start_date__lt=date(2027, 1, 1))
     assert current.count() == 2
     assert {contract.current_end_date for contract in current} == {date(2027, 3, 31)}
@@ -151,9 +147,7 @@ def test_clevelands_current_contracts_end_on_31_march_2027_and_the_new_one_can_r
 
 
 @pytest.mark.django_db
-def test_every_contract_has_a_history_row_saying_it_is_demo_data():
-    load_demo()
-
+def test_every_contract_has_a_history_row_saying_it_is_demo_data(demo):
     for contract in Contract.objects.all():
         first = contract.history.earliest()
         assert first.history_change_reason.startswith("Demo data"), contract.reference
@@ -161,9 +155,7 @@ def test_every_contract_has_a_history_row_saying_it_is_demo_data():
 
 
 @pytest.mark.django_db
-def test_the_teams_use_example_org_mailboxes():
-    load_demo()
-
+def test_the_teams_use_example_org_mailboxes(demo):
     mailboxes = dict(Team.objects.values_list("name", "shared_mailbox"))
     assert mailboxes["Domestic abuse commissioning team"] == "domestic.abuse.commissioning@example.org"
     assert all(mailbox.endswith("@example.org") for mailbox in mailboxes.values())
@@ -196,9 +188,7 @@ def test_it_leaves_a_record_an_officer_has_edited_as_it_is():
 
 
 @pytest.mark.django_db
-def test_there_is_one_demo_user_in_each_role_group_and_only_admin_is_staff():
-    load_demo()
-
+def test_there_is_one_demo_user_in_each_role_group_and_only_admin_is_staff(demo):
     for role in roles.ROLES:
         user = get_user_model().objects.get(username=role)
         assert list(user.groups.values_list("name", flat=True)) == [role]
@@ -241,10 +231,8 @@ def test_it_refuses_to_load_in_production(settings):
 
 
 @pytest.mark.django_db
-def test_the_demo_reads_like_a_councils_records_with_its_sources_kept_apart(client):
+def test_the_demo_reads_like_a_councils_records_with_its_sources_kept_apart(client, demo):
     from commissioning.models import CommissioningCycle, Milestone
-
-    load_demo()
 
     assert not Organisation.objects.filter(name__icontains="not named").exists()
     for model in (Contract, CommissioningCycle, Milestone):

@@ -120,7 +120,8 @@ def test_a_cycle_exports_as_a_valid_release_package_with_its_lot_milestones_and_
         "maxExtentDate": "2034-02-28T23:59:59+00:00",
     }
     assert release["tender"]["specialRegime"] == ["lightTouch"]
-    assert release["tender"]["value"] == {"amount": 4400000, "currency": "GBP"}
+    # The notice's amountGross: the estimated value including VAT (tests/test_ocds_vat.py).
+    assert release["tender"]["value"] == {"amountGross": 4400000, "currency": "GBP"}
     assert release["tender"]["communication"] == {"futureNoticeDate": "2026-07-06T23:59:59+01:00"}
     assert [(d["noticeType"], d["id"]) for d in release["planning"]["documents"]] == [
         ("UK1", "062060-2025"),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from contracts import roles
 from reminders.models import QuietDays, Reminder
 from tests.factories import make_team, make_user
-from tests.reminder_helpers import market_engagement_milestone, team_with_people
+from tests.reminder_helpers import london, market_engagement_milestone, team_with_people
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,54 @@ def test_the_download_carries_the_pages_filters(client, engagement):
         response = client.get(reverse("exports:reminders-csv"), {"show": "upcoming", "recipient": "da-team"})
     rows = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
     assert rows.count("da-team@example.org") == 4 and "olivia@example.org" not in rows
+
+
+def test_the_preview_of_an_email_listing_many_deadlines_costs_the_same_queries_as_one_listing_few(client):
+    """Review finding (issue 24): the preview asked the database once for each reminder sent in
+    the same email whether the person may see it. Two of a team's deadlines cost what five do,
+    and one of another team's stays out of the preview, counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_contract, make_milestone
+
+    team, other = make_team(name="Domestic abuse team"), make_team(name="Housing")
+    officer = make_user(role=roles.OFFICER, teams=[team])
+    send_at = london(2026, 2, 26, 8, 0)
+
+    def reminders_to_mo(count: int, *, of=team) -> Reminder:
+        first = None
+        for _ in range(count):
+            milestone = make_milestone(
+                contract=make_contract(team=of), title="Provider event", due_on=date(2026, 3, 12)
+            )
+            reminder = Reminder.objects.create(
+                milestone=milestone,
+                offset="2 weeks",
+                audience=Reminder.Audience.MANAGER,
+                recipient_email="mo@example.org",
+                recipient_name="Mo Manager",
+                send_at=send_at,
+            )
+            first = first or reminder
+        return first
+
+    first = reminders_to_mo(2)
+    reminders_to_mo(1, of=other)
+    client.force_login(officer)
+
+    def preview() -> tuple[int, str]:
+        url = reverse("reminders:preview", args=[first.pk])
+        client.get(url)  # caches warm
+        with time_machine.travel(PLANNING_DAY, tick=False), CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return len(queries), page
+
+    few, page = preview()
+    assert "2 deadlines need your attention" in page
+    assert "The email also lists 1 deadline of a team you cannot see" in page
+    reminders_to_mo(3)
+    many, page = preview()
+    assert "5 deadlines need your attention" in page
+    assert "The email also lists 1 deadline of a team you cannot see" in page
+    assert many == few, f"{few} queries for 2 deadlines, {many} for 5"

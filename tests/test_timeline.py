@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
-from io import StringIO
 from pathlib import Path
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,6 +29,7 @@ from commissioning.timeline import (
 )
 from contracts import roles, terms
 from contracts.models import ExtensionOption
+from tests import browser, snapshot
 from tests.factories import make_contract, make_cycle, make_milestone, make_team, make_user
 
 EXERCISED, AVAILABLE = ExtensionOption.Status.EXERCISED, ExtensionOption.Status.AVAILABLE
@@ -535,8 +534,9 @@ def test_the_page_takes_the_same_number_of_queries_for_3_and_12_contracts(client
 def demo(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setenv("DEMO_PASSWORD", "a-demo-password-for-tests")
-    call_command("load_demo", stdout=StringIO())
+    monkeypatch.setenv("DEMO_PASSWORD", browser.PASSWORD)  # one copy of the demo with the browser tests'
+    with snapshot.demo_loaded():
+        yield
 
 
 @pytest.mark.django_db

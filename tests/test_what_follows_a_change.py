@@ -127,7 +127,7 @@ def test_a_release_that_changes_two_values_of_a_cycle_saves_it_once_and_syncs_it
     sync = notices_services.duties_sync_for_cycle
     monkeypatch.setattr(notices_services, "duties_sync_for_cycle", lambda **kw: syncs.append(kw) or sync(**kw))
     update = later(mk_release(), when="2026-04-01T09:00:00+01:00")
-    update["tender"]["value"]["amount"] = 4_500_000
+    update["tender"]["value"].update(amount=4_500_000, amountGross=4_500_000)  # net and gross, as published
     update["tender"]["lots"][0]["contractPeriod"]["startDate"] = "2027-04-01T00:00:00+00:00"
 
     import_bytes(update)

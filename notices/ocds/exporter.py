@@ -159,8 +159,12 @@ def _amount(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 
-def _value(amount: Decimal | None) -> dict | None:
-    return {"amount": _amount(amount), "currency": "GBP"} if amount is not None else None
+def _value(amount: Decimal | None, includes_vat: bool | None = None) -> dict | None:
+    """A Value: a value recorded with VAT is the UK extension's ``amountGross`` ("the amount
+    including all taxes"); otherwise ``amount`` (read back by ``parser.money_value``)."""
+    if amount is None:
+        return None
+    return {"amountGross" if includes_vat else "amount": _amount(amount), "currency": "GBP"}
 
 
 def organisation_identifiers(organisation: Organisation) -> list[dict]:
@@ -365,7 +369,7 @@ def _award_and_contract(contract: Contract, published: tuple[str, str] | None = 
         "period": period,
         "status": "terminated" if contract.terminated_on else ("active" if contract.provider_id else "pending"),
     }
-    if value := _value(contract.total_value):
+    if value := _value(contract.total_value, contract.value_includes_vat):
         entry["value"] = value
     options = sorted(contract.options.all(), key=lambda option: option.sequence)
     entry["hasRenewal"] = bool(options)
@@ -442,7 +446,7 @@ def cycle_release(cycle: CommissioningCycle, *, now: datetime | None = None) -> 
     }
     if cycle.description:
         tender["description"] = cycle.description
-    if value := _value(cycle.estimated_value):
+    if value := _value(cycle.estimated_value, cycle.estimated_value_includes_vat):
         tender["value"] = value
     if cycle.is_light_touch:
         tender["specialRegime"] = ["lightTouch"]
@@ -520,7 +524,7 @@ def contract_release(contract: Contract, *, now: datetime | None = None) -> dict
     }
     if contract.description:
         tender["description"] = contract.description
-    if value := _value(contract.total_value):
+    if value := _value(contract.total_value, contract.value_includes_vat):
         tender["value"] = value
     if contract.is_light_touch:
         tender["specialRegime"] = ["lightTouch"]

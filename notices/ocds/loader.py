@@ -972,6 +972,7 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         is_light_touch=bool(parsed.light_touch),
         target_start_date=min(lot_starts, default=None),
         estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
+        estimated_value_includes_vat=parsed.value_includes_vat if parsed.currency in ("", "GBP") else None,
     )
     # Followed up (duties, reminders) once, when the release has been read (_import).
     commissioning_services.cycle_save(
@@ -1104,11 +1105,22 @@ def _json_value(value):
     return value
 
 
+def _cycle_vat(run: _Run, cycle: CommissioningCycle) -> None:
+    """The estimated value follows the notice: so does whether it includes VAT, where the notice
+    says (``parser.money_value``); a notice that does not say leaves the officer's answer."""
+    said = run.parsed.value_includes_vat
+    if said is None or cycle.estimated_value_includes_vat == said:
+        return
+    cycle.estimated_value_includes_vat = said
+    run.cycle_changed = True
+    run.changes.append("Estimated value: " + ("including VAT" if said else "excluding VAT") + ", as the notice says")
+
+
 def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
     parsed = run.parsed
     said = {}
     if parsed.value is not None and parsed.currency in ("", "GBP"):
-        said["estimated_value"] = (parsed.value, "$.tender.value.amount")
+        said["estimated_value"] = (parsed.value, parsed.value_path)
     if parsed.light_touch is not None:
         said["is_light_touch"] = (parsed.light_touch, "$.tender.specialRegime")
     starts = [(lot.start.day, f"{lot.path}.contractPeriod.startDate") for lot in parsed.lots if lot.start]
@@ -1124,6 +1136,8 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
             continue  # the notices say what they said before
         if current_value == new_value or created:
             _remember(run, cycle, key, new_value, imported=imported)
+            if field_name == "estimated_value" and not created:
+                _cycle_vat(run, cycle)
             continue
         officer_changed = (imported is None and current_value is not None) or (
             imported is not None and imported.value != current_value
@@ -1137,7 +1151,8 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
                 path=path,
                 ours=_words(field_name, current_value),
                 theirs=_words(field_name, new_value),
-                theirs_value={"target": "cycle", "field": field_name, "value": new_value},
+                theirs_value={"target": "cycle", "field": field_name, "value": new_value}
+                | ({"includes_vat": parsed.value_includes_vat} if field_name == "estimated_value" else {}),
                 imported_value=imported,
             )
             run.changes.append(
@@ -1149,6 +1164,8 @@ def _cycle_values(run: _Run, cycle: CommissioningCycle, created: bool) -> None:
         run.cycle_changed = True
         _remember(run, cycle, key, new_value, imported=imported)
         run.changes.append(f"{label}: {_words(field_name, current_value)} → {_words(field_name, new_value)}")
+        if field_name == "estimated_value":
+            _cycle_vat(run, cycle)
     if run.cycle_changed:
         # One save (one history row) for every value the release changed; followed up in _import.
         commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=run.reason, follow_up=False)
@@ -1278,6 +1295,7 @@ def _contract_add(run: _Run, cycle, buyer, award, said: dict) -> Contract | None
         initial_term_months=months,
         max_extent_date=award.max_extent.day if award.max_extent and award.max_extent.day >= end else None,
         total_value=award.value if award.currency in ("", "GBP") else None,
+        value_includes_vat=award.value_includes_vat if award.currency in ("", "GBP") else None,
         is_light_touch=cycle.is_light_touch,
         ocid=run.parsed.ocid,
     )
@@ -1328,6 +1346,8 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
         label = CONTRACT_LABELS[name]
         if before.get(name) == ours and name != "end_date" and not is_change:
             setattr(contract, name, Decimal(new) if name == "total_value" else date.fromisoformat(new))
+            if name == "total_value" and award.value_includes_vat is not None:
+                contract.value_includes_vat = award.value_includes_vat
             fields.append(name)
             changed.append(f"{label} {_words_for(name, ours)} → {_words_for(name, new)}")
             continue
@@ -1344,7 +1364,8 @@ def _contract_update(run: _Run, cycle, contract: Contract, award, said: dict, im
             path=award.path,
             ours=_words_for(name, ours),
             theirs=theirs,
-            theirs_value={"target": "contract", "field": name, "value": new},
+            theirs_value={"target": "contract", "field": name, "value": new}
+            | ({"includes_vat": award.value_includes_vat} if name == "total_value" else {}),
             contract=contract,
         )
         run.changes.append(

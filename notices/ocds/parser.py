@@ -275,10 +275,25 @@ def _tracker_problems(release: dict) -> list[Problem]:
         if notice_type in NOTICE_TYPES and not document.get("datePublished"):
             problems.append(Problem(f"{path}.datePublished", "is missing: a notice needs its publication date"))
     tender = release.get("tender") or {}
-    amounts = [("$.tender.value.amount", (tender.get("value") or {}).get("amount"))]
-    amounts += [
-        (f"$.tender.lots[{index}].value.amount", ((lot or {}).get("value") or {}).get("amount"))
+    # Every amount the tracker may keep (money_value): the tender's, its lots', the awards' and
+    # the contracts', net or gross.
+    values = [("$.tender.value", tender.get("value"))]
+    values += [
+        (f"$.tender.lots[{index}].value", (lot or {}).get("value"))
         for index, lot in enumerate(tender.get("lots") or [])
+    ]
+    for key in ("awards", "contracts"):
+        items = release.get(key)
+        values += [
+            (f"$.{key}[{i}].value", item.get("value"))
+            for i, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+        ]
+    amounts = [
+        (f"{path}.{field}", value.get(field))
+        for path, value in values
+        if isinstance(value, dict)
+        for field in ("amount", "amountGross")
     ]
     for path, amount in amounts:
         if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool) and _magnitude(amount) > MAX_AMOUNT:
@@ -454,6 +469,7 @@ class ParsedAward:
     max_extent: When | None
     date_signed: When | None
     amendments: tuple[str, ...] = ()  # the contract's amendment descriptions (a UK10 change)
+    value_includes_vat: bool | None = None  # see money_value
 
 
 @dataclass(frozen=True)
@@ -492,6 +508,8 @@ class ParsedRelease:
     # The tender's deadlines: (key, path, when), e.g. ("tenderPeriod.endDate", "$.tender.tenderPeriod.endDate", ...).
     deadlines: tuple[tuple[str, str, When], ...] = ()
     signed: tuple[When, ...] = ()  # contracts[].dateSigned: the day each contract was entered into
+    value_includes_vat: bool | None = None  # see money_value
+    value_path: str = "$.tender.value.amount"
 
     @property
     def under_the_act(self) -> bool:
@@ -528,6 +546,24 @@ def _pounds(value: object) -> Decimal | None:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return Decimal(value).quantize(Decimal("0.01"))
     return None
+
+
+def money_value(value: object) -> tuple[Decimal | None, bool | None, str]:
+    """An OCDS Value as the tracker keeps money: (amount, whether it includes VAT, its field).
+
+    The UK extension's ``amountGross`` is "the amount including all taxes"; Find a Tender gives
+    it beside ``amount`` (the value without VAT). The Procurement Act tests thresholds against
+    the estimated value including VAT (Schedule 3), so the gross amount is taken when there is
+    one, as including VAT. ``amount`` alone says nothing about VAT in core OCDS (Contracts
+    Finder, Scotland, Wales and 1.0 data use it either way), so it is kept with VAT unknown
+    (None), which the thresholds treat as the contract not saying.
+    """
+    if not isinstance(value, dict):
+        return None, None, "amount"
+    gross = _pounds(value.get("amountGross"))
+    if gross is not None:
+        return gross, True, "amountGross"
+    return _pounds(value.get("amount")), None, "amount"
 
 
 def _int_or_none(value: object) -> int | None:
@@ -643,7 +679,7 @@ def parse_release(release: dict) -> ParsedRelease:
         )
         for index, milestone in enumerate(planning.get("milestones") or [])
     )
-    value = (tender.get("value") or {}).get("amount")
+    value, includes_vat, value_field = money_value(tender.get("value"))
     special = tender.get("specialRegime")
     return ParsedRelease(
         release_id=str(release["id"]),
@@ -653,7 +689,9 @@ def parse_release(release: dict) -> ParsedRelease:
         buyer=_buyer(release),
         title=str(tender.get("title") or ""),
         description=str(tender.get("description") or ""),
-        value=_pounds(value),
+        value=value,
+        value_includes_vat=includes_vat,
+        value_path=f"$.tender.value.{value_field}",
         currency=str((tender.get("value") or {}).get("currency") or ""),
         light_touch=("lightTouch" in special) if isinstance(special, list) else None,
         legal_basis=str((tender.get("legalBasis") or {}).get("id") or ""),
@@ -710,7 +748,8 @@ def _award(release: dict, award: dict, contract: dict, path: str, award_id: str)
         contract_id=str(contract.get("id") or ""),
         title=str(contract.get("title") or award.get("title") or ""),
         status=str(contract.get("status") or award.get("status") or ""),
-        value=_pounds(value.get("amount")) if isinstance(value, dict) else None,
+        value=money_value(value)[0],
+        value_includes_vat=money_value(value)[1],
         currency=str(value.get("currency") or "") if isinstance(value, dict) else "",
         suppliers=suppliers,
         start=_when(period.get("startDate")) if isinstance(period, dict) else None,

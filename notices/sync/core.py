@@ -99,7 +99,7 @@ def retry_wait(
 # --- reading a release ------------------------------------------------------------------------
 
 
-def _norm(text: object) -> str:
+def norm(text: object) -> str:
     return re.sub(r"\s+", "", str(text)).upper() if text is not None else ""
 
 
@@ -107,12 +107,12 @@ def _identifiers_of(party: dict) -> set[tuple[str, str]]:
     found = set()
     for identifier in [party.get("identifier"), *(party.get("additionalIdentifiers") or [])]:
         if isinstance(identifier, dict) and identifier.get("scheme") and identifier.get("id"):
-            found.add((_norm(identifier["scheme"]), _norm(identifier["id"])))
+            found.add((norm(identifier["scheme"]), norm(identifier["id"])))
     party_id = party.get("id")
     if isinstance(party_id, str):
         for scheme in SCHEMES:
             if party_id.upper().startswith(scheme + "-"):
-                found.add((scheme, _norm(party_id[len(scheme) + 1 :])))
+                found.add((scheme, norm(party_id[len(scheme) + 1 :])))
     return found
 
 
@@ -131,7 +131,7 @@ def buyer_identifiers(release: dict) -> set[tuple[str, str]]:
 
 def organisation_identifiers(**fields: str) -> set[tuple[str, str]]:
     """The (scheme, id) pairs of an organisation's ``ppon_id``, ``company_number``, ``charity_number``."""
-    return {(scheme, _norm(fields[name])) for scheme, name in SCHEMES.items() if fields.get(name)}
+    return {(scheme, norm(fields[name])) for scheme, name in SCHEMES.items() if fields.get(name)}
 
 
 def _classifications(tender: dict):
@@ -139,7 +139,7 @@ def _classifications(tender: dict):
         if not isinstance(holder, dict):
             continue
         for value in [holder.get("classification"), *(holder.get("additionalClassifications") or [])]:
-            if isinstance(value, dict) and _norm(value.get("scheme")) == "CPV" and value.get("id"):
+            if isinstance(value, dict) and norm(value.get("scheme")) == "CPV" and value.get("id"):
                 yield str(value["id"]).split("-")[0].strip()
 
 
@@ -155,13 +155,13 @@ def regions(release: dict) -> list[str]:
     for item in tender.get("items") or []:
         for address in (item.get("deliveryAddresses") or []) if isinstance(item, dict) else []:
             if isinstance(address, dict) and address.get("region"):
-                found.add(_norm(address["region"]))
+                found.add(norm(address["region"]))
     if not found:
         for party in release.get("parties") or []:
             if isinstance(party, dict) and "buyer" in (party.get("roles") or []):
                 address = party.get("address") if isinstance(party.get("address"), dict) else {}
                 if address.get("region"):
-                    found.add(_norm(address["region"]))
+                    found.add(norm(address["region"]))
     return sorted(found)
 
 
@@ -169,7 +169,7 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _cpv_family(code: str) -> str:
+def cpv_family(code: str) -> str:
     """85312000 covers 85312xxx: the trailing zeros of a CPV code are its level."""
     digits = code.split("-")[0].strip()
     return digits.rstrip("0") or digits
@@ -178,14 +178,14 @@ def _cpv_family(code: str) -> str:
 def watch_matches(*, summary: dict, cpv: list[str], keywords: list[str], watched_regions: list[str]) -> bool:
     """A CPV code (or its family) or a keyword in the title or description, and, if regions are
     watched, a delivery region within one of them (UK covers every UK region)."""
-    by_cpv = any(code.startswith(_cpv_family(wanted)) for wanted in cpv for code in summary["cpv_codes"])
+    by_cpv = any(code.startswith(cpv_family(wanted)) for wanted in cpv for code in summary["cpv_codes"])
     text = f"{summary['title']} {summary['description']}".lower()
     by_word = any(word.lower() in text for word in keywords)
     if not (by_cpv or by_word):
         return False
     if not watched_regions:
         return True
-    return any(region.startswith(_norm(wanted)) for wanted in watched_regions for region in summary["regions"])
+    return any(region.startswith(norm(wanted)) for wanted in watched_regions for region in summary["regions"])
 
 
 LONDON = ZoneInfo("Europe/London")

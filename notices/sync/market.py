@@ -8,16 +8,20 @@ cycle or a contract of the council's: it is kept in ``MarketNotice`` only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import Contains
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from common.keyset import Key
 
 from . import core
 from .models import MarketNotice, MarketWatch
@@ -63,22 +67,71 @@ def market_watch_stop(*, officer, watch_id: int) -> bool:
     return MarketWatch.objects.filter(pk=watch_id, officer=officer).delete()[0] > 0
 
 
-def matching(notices, watches) -> list[MarketNotice]:
-    rows = [(core.split_list(w.cpv_codes), core.split_list(w.keywords), core.split_list(w.regions)) for w in watches]
-    return [
-        notice
-        for notice in notices
-        if any(core.watch_matches(summary=_summary(notice), cpv=c, keywords=k, watched_regions=r) for c, k, r in rows)
-    ]
+class AnyElementStartsWith(Func):
+    """True when an element of a JSON list of strings (``cpv_codes``, ``regions``) starts with
+    one of ``prefixes``, case as given: ``str.startswith`` of ``core.watch_matches`` over a
+    list, in SQL. The list's elements are read with PostgreSQL's ``jsonb_array_elements_text``
+    or SQLite's ``json_each`` (``make run``), so the match is exact whatever the codes hold."""
+
+    output_field = BooleanField()
+
+    def __init__(self, json_field: str, prefixes: list[str]):
+        if not prefixes:
+            raise ValueError("no prefix to match")
+        self.prefixes = list(prefixes)
+        super().__init__(F(json_field))
+
+    def _exists(self, compiler, elements: str):
+        column, params = compiler.compile(self.source_expressions[0])
+        tests = " OR ".join("substr(element.value, 1, %s) = %s" for _ in self.prefixes)
+        sql = f"EXISTS (SELECT 1 FROM {elements.format(column=column)} WHERE {tests})"
+        return sql, (*params, *(part for prefix in self.prefixes for part in (len(prefix), prefix)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return self._exists(compiler, "json_each({column}) AS element")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self._exists(compiler, "jsonb_array_elements_text({column}) AS element(value)")
 
 
-def _summary(notice: MarketNotice) -> dict:
-    return {
-        "title": notice.title,
-        "description": notice.description,
-        "cpv_codes": notice.cpv_codes,
-        "regions": notice.regions,
-    }
+def watch_condition(watch: MarketWatch) -> Q:
+    """The notices one watch matches, as ``core.watch_matches`` decides it, as a condition for
+    SQL: a CPV code of the watch's families or a keyword in the title or description, and, if
+    the watch names regions, a delivery region within one of them."""
+    cpv, words, places = (
+        core.split_list(watch.cpv_codes),
+        core.split_list(watch.keywords),
+        core.split_list(watch.regions),
+    )
+    found = Q(pk__in=[])
+    if cpv:
+        found |= Q(AnyElementStartsWith("cpv_codes", [core.cpv_family(code) for code in cpv]))
+    if words:
+        text = Lower(Concat("title", Value(" "), "description", output_field=TextField()))
+        for word in words:
+            found |= Q(Contains(text, word.lower()))
+    if places:
+        found &= Q(AnyElementStartsWith("regions", [core.norm(place) for place in places]))
+    return found
+
+
+def watched(watches) -> Q:
+    """The notices any of ``watches`` matches (none if there is no watch)."""
+    found = Q(pk__in=[])
+    for watch in watches:
+        found |= watch_condition(watch)
+    return found
+
+
+@dataclass(frozen=True)
+class MarketList:
+    name: str
+    heading: str
+    caption: str
+    empty: str
+    more: str
+    notices: QuerySet
+    keys: list[Key]
 
 
 @dataclass
@@ -87,54 +140,93 @@ class Market:
     open: list[MarketNotice]
     ending: list[MarketNotice]
     watches: list[MarketWatch]
+    # The lists with more rows than were read (the page links to each in full).
+    more: frozenset[str] = frozenset()
+    lists: dict[str, MarketList] = field(default_factory=dict)
+
+    def sections(self) -> list[tuple[MarketList, list[MarketNotice], bool]]:
+        """Each list, the rows read of it, and whether it has more, in the page's order."""
+        rows = {"planned": self.planned, "open": self.open, "ending": self.ending}
+        return [(found, rows[name], name in self.more) for name, found in self.lists.items()]
 
 
 def _latest_per_procurement(queryset):
     """A procurement's newest release speaks for it (older ones are kept, not shown): chosen in
     SQL, not by reading every release, as the releases of ``queryset`` with no newer one of the
-    same OCID among them (portable SQL: ``make run`` serves the Market page from SQLite)."""
+    same OCID among them (portable SQL: ``make run`` serves the Market page from SQLite).
+    Filters added later narrow the rows shown, not the releases that may be newer, so PostgreSQL
+    can apply them first and look for a newer release of the few rows left by the OCID index."""
     newer = queryset.filter(ocid=OuterRef("ocid")).filter(
         Q(released_at__gt=OuterRef("released_at")) | Q(released_at=OuterRef("released_at"), pk__gt=OuterRef("pk"))
     )
     return queryset.exclude(Exists(newer)).order_by("ocid")
 
 
-def market_for(user, *, today: date, limit: int = 200) -> Market:
-    """What the Market page shows a person: the notices their watches match (everyone's
-    watches if they have none), as planned, open and contracts ending."""
+def market_lists(user, *, today: date) -> tuple[dict[str, MarketList], list[MarketWatch]]:
+    """The Market page's three lists for a person: the latest release of each procurement their
+    watches match (everyone's watches if they have none), as planned, open and contracts
+    ending, each with its order (ties in procurement order), unread."""
     watches = list(MarketWatch.objects.filter(officer=user)) if user.is_authenticated else []
     recent = MarketNotice.objects.filter(Q(contract_ends__gte=today) | Q(contract_ends__isnull=True))
-    latest = _latest_per_procurement(recent)
+    shown = _latest_per_procurement(recent)
+    if watches:
+        shown = shown.filter(watched(watches))
     now = timezone.now()
     is_open = Q(stage=MarketNotice.Stage.TENDER) & (Q(tender_ends__isnull=True) | Q(tender_ends__gte=now))
     is_ending = Q(contract_ends__isnull=False, contract_ends__lte=today + ENDING_WITHIN)
-    if not watches:
-        # Each list chosen, ordered and capped in SQL (ties in procurement order, as before).
-        shown = MarketNotice.objects.filter(pk__in=latest.values("pk"))
-        return Market(
-            list(shown.filter(stage=MarketNotice.Stage.PLANNING).order_by("-released_at", "ocid")[:limit]),
-            list(shown.filter(is_open).order_by(F("tender_ends").asc(nulls_last=True), "ocid")[:limit]),
-            list(shown.filter(is_ending).order_by("contract_ends", "ocid")[:limit]),
-            watches,
-        )
-    # A watch's match (CPV families, keywords, regions: core.watch_matches) is worked out here.
-    notices = matching(latest, watches)
-    planned = sorted(
-        (n for n in notices if n.stage == MarketNotice.Stage.PLANNING), key=lambda n: n.released_at, reverse=True
-    )
-    open_ = sorted(
-        (
-            n
-            for n in notices
-            if n.stage == MarketNotice.Stage.TENDER and (n.tender_ends is None or n.tender_ends >= now)
+    lists = [
+        MarketList(
+            "planned",
+            "Planned",
+            "Planned procurements, newest first",
+            "No planned procurements.",
+            "See all planned procurements",
+            shown.filter(stage=MarketNotice.Stage.PLANNING),
+            [Key("released_at", descending=True), Key("ocid")],
         ),
-        key=lambda n: (n.tender_ends is None, n.tender_ends or now),
+        MarketList(
+            "open",
+            "Open for tenders",
+            "Open procurements, closing soonest first",
+            "No open procurements.",
+            "See all open procurements",
+            shown.filter(is_open),
+            [Key("tender_ends", nullable=True), Key("ocid")],
+        ),
+        MarketList(
+            "ending",
+            "Contracts ending in the next two years",
+            "Contracts ending, soonest first",
+            "No contracts ending.",
+            "See all contracts ending in the next two years",
+            shown.filter(is_ending),
+            [Key("contract_ends"), Key("ocid")],
+        ),
+    ]
+    return {found.name: found for found in lists}, watches
+
+
+def market_preview(lists: dict[str, MarketList], watches: list[MarketWatch], *, limit: int) -> Market:
+    """The first ``limit`` rows of each of ``lists``, read in SQL in their order."""
+    read = {
+        name: list(found.notices.order_by(*(key.order() for key in found.keys))[: limit + 1])
+        for name, found in lists.items()
+    }
+    return Market(
+        read["planned"][:limit],
+        read["open"][:limit],
+        read["ending"][:limit],
+        watches,
+        frozenset(name for name, rows in read.items() if len(rows) > limit),
+        lists,
     )
-    ending = sorted(
-        (n for n in notices if n.contract_ends and n.contract_ends <= today + ENDING_WITHIN),
-        key=lambda n: n.contract_ends,
-    )
-    return Market(planned[:limit], open_[:limit], ending[:limit], watches)
+
+
+def market_for(user, *, today: date, limit: int = 200) -> Market:
+    """What the Market page shows a person: the first ``limit`` of each of ``market_lists``,
+    chosen, matched to the watches, ordered and capped in SQL."""
+    lists, watches = market_lists(user, today=today)
+    return market_preview(lists, watches, limit=limit)
 
 
 def _absolute(path: str) -> str:
@@ -166,7 +258,7 @@ def market_emails_send(*, now: datetime | None = None) -> int:
                 continue  # another run has this watch
             claimed.append(watch)
             fresh = MarketNotice.objects.filter(first_seen_at__gt=since, first_seen_at__lte=now)
-            for notice in matching(_latest_per_procurement(fresh), [watch]):
+            for notice in _latest_per_procurement(fresh).filter(watch_condition(watch)):
                 new[notice.pk] = notice
         if not claimed or not new:
             continue

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views import View
 
 from access import policy
+from common.keyset import keyset_page_asked
 
 from . import market
 from .models import MarketWatch, SyncState
@@ -33,18 +34,28 @@ class WatchForm(forms.Form):
     weekly_email = forms.BooleanField(label="Email me new ones every Monday", required=False, initial=True)
 
 
+MARKET_PREVIEW = 20  # rows of each list on the Market page; each has its own pages in full
+MARKET_PAGE_SIZE = 50
+
+
 class MarketView(View):
-    """Other authorities' planned and open procurements and contracts ending."""
+    """Other authorities' planned and open procurements and contracts ending: the first of each
+    list, or one list in full in keyset pages (``?list=planned``, ``open`` or ``ending``)."""
 
     def get(self, request):
         if not policy.sees_market(request.user):
             raise PermissionDenied("You cannot see notices")
-        found = market.market_for(request.user, today=timezone.localdate())
+        today = timezone.localdate()
+        lists, watches = market.market_lists(request.user, today=today)
+        chosen = lists.get(request.GET.get("list", ""))
+        if chosen is not None:
+            page = keyset_page_asked(chosen.notices, chosen.keys, size=MARKET_PAGE_SIZE, query=request.GET)
+            return render(request, "notices/market_list.html", {"list": chosen, "page": page})
         return render(
             request,
             "notices/market.html",
             {
-                "market": found,
+                "market": market.market_preview(lists, watches, limit=MARKET_PREVIEW),
                 "may_watch": policy.may_watch_market(request.user),
                 "states": SyncState.objects.order_by("platform"),
             },
