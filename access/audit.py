@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history import utils
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
-# A history id no row has: a kind of record the page does not show is still asked for.
-_NO_HISTORY_ID = -1
 
 
 def audited_models() -> dict[str, type]:
@@ -114,53 +112,6 @@ def decode_cursor(text: str) -> tuple[datetime, str, int] | None:
         return None
 
 
-def _history_of(model):
-    return getattr(model, model._meta.simple_history_manager_attribute).model.objects
-
-
-def _page_keys(
-    models: dict[str, type],
-    *,
-    user,
-    since: date | None,
-    until: date | None,
-    limit: int,
-    after: tuple[datetime, str, int] | None,
-) -> list[tuple]:
-    """The newest ``limit`` changes across every history table, as (when, label, history id,
-    the version before's history id), in one query: a UNION ALL of the tables, ordered and
-    cut in the database. It replaced a query per table (28 of them, each with its own
-    previous-version subquery over the whole table) for every page (issue 24)."""
-    branches = []
-    for label, model in models.items():
-        history = _history_of(model)
-        records = history.filter(_before(model, after))
-        if user is not None:
-            records = records.filter(history_user=user)
-        if since:
-            records = records.filter(history_date__gte=timezone.make_aware(datetime.combine(since, time())))
-        if until:
-            records = records.filter(
-                history_date__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()))
-            )
-        # The version before each change, as simple-history's ``prev_record`` finds it.
-        previous = history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date")).order_by(
-            "-history_date"
-        )
-        branches.append(
-            records.order_by()
-            .annotate(
-                audit_label=Value(label, output_field=CharField()),
-                previous_history_id=Subquery(previous.values("history_id")[:1]),
-            )
-            .values_list("history_date", "audit_label", "history_id", "previous_history_id")
-        )
-    if not branches:
-        return []
-    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    return list(union.order_by("-history_date", "-audit_label", "-history_id")[:limit])
-
-
 def audit_rows(
     *,
     user=None,
@@ -170,34 +121,39 @@ def audit_rows(
     limit: int = 200,
     after: tuple[datetime, str, int] | None = None,
 ) -> list[AuditRow]:
-    """The newest ``limit`` changes matching the filters (older than ``after``), newest first.
-
-    One query chooses the page across every table; then one query a kind of record reads the
-    page's rows of that kind and the versions before them (for the changes)."""
+    """The newest ``limit`` changes matching the filters (older than ``after``), newest first."""
     models = audited_models()
     chosen = {label: models[label]} if label in models else models
-    keys = _page_keys(chosen, user=user, since=since, until=until, limit=limit, after=after)
-    wanted: dict[str, set[int]] = {}
-    for _, model_label, history_id, previous_id in keys:
-        wanted.setdefault(model_label, set()).add(history_id)
-        if previous_id:
-            wanted[model_label].add(previous_id)
-    records = {}
-    # One query a kind of record, whether or not the page shows one: the page costs the same
-    # queries whatever it lists (tests/test_navigation_queries.py). Each is a primary-key lookup.
-    for model_label, model in chosen.items():
-        ids = wanted.get(model_label) or {_NO_HISTORY_ID}
-        for record in _history_of(model).select_related("history_user").filter(pk__in=ids):
-            records[(model_label, record.pk)] = record
     rows: list[tuple] = []
+    for model in chosen.values():
+        history = getattr(model, model._meta.simple_history_manager_attribute).model.objects
+        records = history.select_related("history_user").filter(_before(model, after))
+        if user is not None:
+            records = records.filter(history_user=user)
+        if since:
+            records = records.filter(history_date__gte=timezone.make_aware(datetime.combine(since, time())))
+        if until:
+            records = records.filter(
+                history_date__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()))
+            )
+        # The version before each change, as simple-history's ``prev_record`` finds it, but read
+        # for every row at once below rather than a query per row.
+        previous = history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date")).order_by(
+            "-history_date"
+        )
+        records = records.annotate(previous_history_id=Subquery(previous.values("history_id")[:1]))
+        for record in records.order_by("-history_date", "-history_id")[:limit]:
+            rows.append((record.history_date, record, model))
+    rows.sort(key=lambda item: (item[0], item[2]._meta.label_lower, item[1].pk), reverse=True)
+    rows = rows[:limit]
+    wanted: dict[type, list[int]] = {}
+    for _, record, model in rows:
+        if record.history_type == "~" and record.previous_history_id:
+            wanted.setdefault(model, []).append(record.previous_history_id)
     previous_of = {}
-    for when, model_label, history_id, previous_id in keys:
-        model = chosen[model_label]
-        record = records[(model_label, history_id)]
-        record.previous_history_id = previous_id
-        rows.append((when, record, model))
-        if record.history_type == "~" and previous_id:
-            previous_of[(model, previous_id)] = records[(model_label, previous_id)]
+    for model, ids in wanted.items():
+        history = getattr(model, model._meta.simple_history_manager_attribute).model.objects
+        previous_of.update({(model, old.pk): old for old in history.filter(pk__in=ids)})
     m2m = _m2m_rows(rows)
     result = []
     for when, record, model in rows:

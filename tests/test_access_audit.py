@@ -81,36 +81,9 @@ def test_the_audit_trail_pages_50_changes_at_a_time_at_the_same_cost_whatever_th
     assert shown_second and not shown_first & shown_second - {min(shown_first)}
 
 
-def test_the_audit_trail_chooses_its_page_in_one_query_not_one_a_kind_of_record():
-    """Issue 24: the page read each of the 28 kinds of audited record's history on its own, each
-    query ordering and cutting its table with a subquery per row for the version before (32
-    queries, 70 ms of an admin's page at 10,000 contracts). Now one query chooses the page
-    across them all; the rest read rows by their history ids."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from access.audit import audit_rows, audited_models
-
-    admin = make_user(username="ada", role=roles.ADMIN)
-    contract = make_contract(reference="AUD-001", team=make_team(name="Audit team"))
-    contract.title = "Renamed for the audit"
-    contract._history_user = admin
-    contract.save()
-    assert len(audited_models()) > 20
-    with CaptureQueriesContext(connection) as counted:
-        rows = audit_rows(limit=51)
-    assert "contracts.contract" in {row.label for row in rows}
-    assert any("Renamed for the audit" in change for row in rows for change in row.changes)
-    history = [query["sql"] for query in counted if "_historical" in query["sql"]]
-    choosing = [sql for sql in history if "UNION ALL" in sql]
-    assert len(choosing) == 1 and " LIMIT " in choosing[0]
-    by_id = [sql for sql in history if sql not in choosing]
-    assert all('"history_id" IN (' in sql and " LIMIT " not in sql for sql in by_id), by_id
-
-
 def test_the_audit_trails_changes_show_each_value_as_the_database_gives_it():
-    """The page's rows come through one query as text (issue 24) and are read back to their
-    types: a decimal keeps its places, a date and a yes-or-no stay what they were."""
+    """Each change shows its old and new values as the database gives them: a decimal keeps its
+    places, a date and a yes-or-no stay what they were."""
     from datetime import date
     from decimal import Decimal
 
