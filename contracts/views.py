@@ -35,9 +35,13 @@ class RegisterView(Permission, TemplateView):
         if sort not in selectors.REGISTER_SORTS:
             sort = "end"
         descending = self.request.GET.get("order") == "desc"
-        contracts = selectors.contracts_for_register(
-            user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
-        )
+        contracts = (
+            selectors.contracts_for_register(
+                user=self.request.user, filters=form.valid_filters(), sort=sort, descending=descending, today=today
+            )
+            .select_related(None)
+            .select_related("provider")
+        )  # a row shows only the provider's name (issue 24)
         # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
         page = keyset_page_asked(
             contracts,
@@ -116,7 +120,12 @@ class ContractDetailView(Permission, DetailView):
         user = self.request.user
         return policy.contracts_visible_to(
             user, Contract.objects.select_related("buyer", "provider", "team", "lead_officer", "parent")
-        ).prefetch_related("options", Prefetch("children", queryset=policy.contracts_visible_to(user)))
+        ).prefetch_related(
+            "options",
+            Prefetch("children", queryset=policy.contracts_visible_to(user)),
+            # Read twice, by the cover and by "Replaced by": once here.
+            "successor_cycles",
+        )
 
     def get_context_data(self, **kwargs):
         contract = self.object

@@ -51,13 +51,17 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         notices = notices_for_cycle(subject)
         conflicts = open_conflicts_for_cycle(subject)
         can_change = policy.cycles_editable_by(user).filter(pk=subject.pk).exists()
+    can_view_notices = user.has_perm("notices.view_notice")
+    can_view_duties = user.has_perm("notices.view_duty")
+    notices = list(notices) if can_view_notices else []
+    duties = list(duties_for(subject)) if can_view_duties else []
     return {
         "subject": subject,
         "is_contract": is_contract,
         "subject_param": f"{'contract' if is_contract else 'cycle'}={subject.pk}",
-        "can_view_notices": user.has_perm("notices.view_notice"),
-        "notices": list(notices) if user.has_perm("notices.view_notice") else [],
-        "duties": list(duties_for(subject)) if user.has_perm("notices.view_duty") else [],
+        "can_view_notices": can_view_notices,
+        "notices": notices,
+        "duties": duties,
         "conflicts": list(conflicts) if user.has_perm("notices.view_conflict") else [],
         "can_record": can_change and user.has_perm("notices.add_notice"),
         "can_decide": can_change and user.has_perm("notices.change_duty"),
@@ -65,15 +69,17 @@ def notices_section(subject: Contract | CommissioningCycle, user) -> dict:
         "can_record_facts": can_change and user.has_perm("notices.add_payment"),
         # Which regime of the Act the contract falls under, shown once it has duties.
         "classification": contract_classification(subject)
-        if is_contract and user.has_perm("notices.view_duty") and _under_the_act(subject)
+        if is_contract
+        and can_view_duties
+        and _under_the_act(subject, notices=notices if can_view_notices else None, duties=duties)
         else None,
     }
 
 
-def _under_the_act(contract: Contract) -> bool:
+def _under_the_act(contract: Contract, *, notices, duties) -> bool:
     from .services import contract_in_scope
 
-    return contract_in_scope(contract)
+    return contract_in_scope(contract, notices=notices, duties=duties)
 
 
 def contract_classification(contract: Contract):

@@ -79,3 +79,25 @@ def test_the_audit_trail_pages_50_changes_at_a_time_at_the_same_cost_whatever_th
     shown_first = set(re.findall(r"Renamed\d{3}", page))
     shown_second = set(re.findall(r"Renamed\d{3}", second))
     assert shown_second and not shown_first & shown_second - {min(shown_first)}
+
+
+def test_the_audit_trails_changes_show_each_value_as_the_database_gives_it():
+    """Each change shows its old and new values as the database gives them: a decimal keeps its
+    places, a date and a yes-or-no stay what they were."""
+    from datetime import date
+    from decimal import Decimal
+
+    from access.audit import audit_rows
+
+    admin = make_user(username="ada", role=roles.ADMIN)
+    contract = make_contract(reference="AUD-002", team=make_team(name="Audit team"), annual_value=Decimal("1200.00"))
+    contract.annual_value = Decimal("2500.50")
+    contract.review_date = date(2027, 6, 30)
+    contract.is_light_touch = not contract.is_light_touch
+    contract._history_user = admin
+    contract.save()
+    changed = next(row for row in audit_rows(label="contracts.contract", limit=5) if row.action == "Changed")
+    assert changed.who == "ada" and changed.record.startswith("AUD-002")
+    assert "annual_value: Decimal('1200.00') → Decimal('2500.50')" in changed.changes
+    assert "review_date: None → datetime.date(2027, 6, 30)" in changed.changes
+    assert f"is_light_touch: {not contract.is_light_touch!r} → {contract.is_light_touch!r}" in changed.changes

@@ -30,3 +30,12 @@ def test_a_script_prefix_is_kept():
 @override_settings(ROOT_URLCONF="bench.urls")
 def test_another_url_configuration_is_reversed_on_its_own():
     assert reverse_pk("contracts:detail", 7) == reverse("contracts:detail", args=[7])
+
+
+@pytest.mark.parametrize("name", ["contracts:organisation-detail", "notices:duty-status", "notices:duty-status-reopen"])
+def test_the_url_pk_tag_gives_what_the_url_tag_gives(name):
+    from django.template import Context, Template
+
+    both = Template("{% load govuk %}{% url_pk name pk %}|{% url name pk %}").render(Context({"name": name, "pk": 31}))
+    tagged, plain = both.split("|")
+    assert tagged == plain == reverse(name, args=[31])
