@@ -247,4 +247,6 @@ def test_each_pages_download_links_carry_its_filters_but_not_its_page_number(cli
     assert 'href="/exports/register.csv?status=planned&amp;q=refuge"' in register
     assert 'href="/exports/register.xlsx?status=planned&amp;q=refuge"' in register
     assert f'href="/exports/milestones.xlsx?team={team.pk}&amp;mine=on"' in dashboard
-    assert 'href="/exports/reminders.csv?show=failed"' in reminders
+    # The Reminders downloads keep the team on screen: "team=" is all of the person's teams (an
+    # admin's page opens on their own team, so "no team" must be said).
+    assert 'href="/exports/reminders.csv?show=failed&amp;team="' in reminders
