@@ -51,8 +51,9 @@ DAYS = sorted(
 )
 
 
-@pytest.fixture
-def spread() -> dict[str, Contract]:
+@pytest.fixture(scope="module")
+def spread(module_transaction) -> dict[str, Contract]:
+    """Built once for the module (some 80 parametrised tests only read it)."""
     contracts = {}
     for reference, (start, months, options, statuses, terminated_on) in SPREAD.items():
         contracts[reference] = make_contract(

@@ -29,8 +29,9 @@ def link(page: str, rel: str) -> str | None:
     return reverse("contracts:register") + html.unescape(found.group(1)) if found else None
 
 
-@pytest.fixture
-def officer_with_60_contracts():
+@pytest.fixture(scope="module")
+def officer_with_60_contracts(module_transaction):
+    """Built once for the module: its tests only read the contracts."""
     team = make_team()
     providers = [make_organisation(name=f"Provider {letter}") for letter in "BAC"]
     for number in range(60):
