@@ -196,7 +196,9 @@ def module_transaction(django_db_setup, django_db_blocker):
     """A transaction held open for a whole module and rolled back after its last test, for
     module-scoped fixtures that build data the module's tests only read: built once, not once
     a test. Each test's own transaction nests inside it as a savepoint, so whatever a test
-    writes is gone before the next one. Not for ``transaction=True`` tests."""
+    writes is gone before the next one. Every test of the module from the first that asks for
+    it onwards sees the data, so such tests come last in their module (or have it to themselves).
+    Not for ``transaction=True`` tests."""
     from django.db import transaction
 
     with django_db_blocker.unblock(), transaction.atomic():
