@@ -42,7 +42,13 @@ def reminder_tab(show: str | None) -> str:
 def reminder_keys(tab: str) -> list[Key]:
     """A tab's order for ``common.keyset.keyset_page``: the one ``reminders_for_list`` gives."""
     order = TABS[tab][2]
-    return [Key(order.removeprefix("-"), descending=order.startswith("-"), nullable=order == "-sent_at")]
+    descending = order.startswith("-")
+    # The id runs the same way as the time, as the tab's index is read (forwards or backwards),
+    # so "after this reminder" is one row value, "(send_at, id) > (x, y)", that the index starts at.
+    return [
+        Key(order.removeprefix("-"), descending=descending, nullable=order == "-sent_at"),
+        Key("pk", descending=descending),
+    ]
 
 
 def reminders_of_team(reminders: QuerySet[Reminder], team: Team) -> QuerySet[Reminder]:
@@ -87,7 +93,7 @@ def reminders_for_list(
         policy.reminders_visible_to(user)
         .filter(status__in=statuses)
         .select_related("milestone__contract", "milestone__cycle")
-        .order_by(order, "id")
+        .order_by(order, "-id" if order.startswith("-") else "id")
     )
     if team is not None:
         reminders = reminders_of_team(reminders, team)
