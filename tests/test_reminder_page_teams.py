@@ -193,3 +193,17 @@ def test_only_reminders_to_me_counts_only_mine_in_each_tab(client, service):
 
     assert tabs["Upcoming"][0] == "Upcoming (1)" and tabs["Sent"][0] == "Sent (0)"
     assert "mine=on" in tabs["Sent"][1]
+
+
+def test_the_to_filter_is_served_by_trigram_indexes_on_postgresql():
+    """Issue 24: "part of a name or address" (a LIKE with a leading wildcard) read every reminder
+    of the service for the page and again for its tabs' numbers: 9.4 s for an admin's every team
+    at 100,000 contracts. reminders migration 0007 adds pg_trgm's indexes on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reminders_reminder'")
+        found = dict(cursor.fetchall())
+    for column in ("recipient_email", "recipient_name"):
+        definition = found.get(f"reminder_{column}_trigrams", "")
+        assert "gin" in definition and "gin_trgm_ops" in definition and f"upper(({column})" in definition, found
