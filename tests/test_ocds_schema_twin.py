@@ -335,6 +335,19 @@ def test_values_the_reader_never_builds_are_checked_as_before(value):
         assert parser.check_release(release) == as_before(release)
 
 
+def test_a_key_that_is_not_text_is_left_to_jsonschema_which_the_twin_cannot_read():
+    release = changed(AWARDED, "awards.0.value", {1: "a key that is not text", "amount": "5", "currency": "GBP"})
+    validator = release_validator()
+
+    with pytest.raises(ValueError):
+        validator.fast.is_valid(release)
+    assert (
+        [error.message for error in validator.iter_errors(release)]
+        == [error.message for error in validator.full.iter_errors(release)]
+        == ["'5' is not of type 'number', 'null'"]
+    )
+
+
 # --- hostile sizes stay bounded ------------------------------------------------------------------------
 
 

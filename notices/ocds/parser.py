@@ -204,8 +204,9 @@ def _numbers_and_text_fit(release: dict) -> bool:
     run only when something is amiss or the value holds anything the reader does not build.
     Each answer "True" is one for which both of those walks find nothing."""
     stack: list = [release]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
         if kind is str:
             if "\x00" in item or (not item.isascii() and _not_text(item)):
@@ -214,9 +215,9 @@ def _numbers_and_text_fit(release: dict) -> bool:
             for key in item:
                 if type(key) is not str or "\x00" in key or (not key.isascii() and _not_text(key)):
                     return False
-            stack.extend(item.values())
+            extend(item.values())
         elif kind is list:
-            stack.extend(item)
+            extend(item)
         elif kind is int:
             if item > _FLOAT_MAX_INT or item < -_FLOAT_MAX_INT:
                 return False

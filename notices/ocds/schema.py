@@ -227,19 +227,19 @@ _READER_MADE = frozenset((dict, list, str, int, Decimal, bool, type(None)))
 
 
 def reader_made(value: object) -> bool:
-    """Whether ``value`` holds only what ``reader`` builds from JSON: dicts with text keys,
-    lists, strings, ints, Decimals, booleans and None. The twin reads other things differently
-    (a tuple as a list, a float beside an int in a uniqueItems list); jsonschema checks those."""
+    """Whether ``value`` holds only what ``reader`` builds from JSON: dicts, lists, strings,
+    ints, Decimals, booleans and None. The twin reads some other things differently (a tuple
+    as a list, a float beside an int in a uniqueItems list): jsonschema checks those. (A key
+    that is not text, the twin refuses to read at all, and jsonschema decides then too.)"""
     stack = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
         if kind is dict:
-            if not all(type(key) is str for key in item):
-                return False
-            stack.extend(item.values())
+            extend(item.values())
         elif kind is list:
-            stack.extend(item)
+            extend(item)
         elif kind not in _READER_MADE:
             return False
     return True
