@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import json
 import random
 from contextlib import contextmanager
@@ -21,10 +22,10 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, _utils
 
 from bench.ocds_import import release as bench_release
-from notices.ocds import parser
+from notices.ocds import parser, schema
 from notices.ocds.reader import read_releases
 from notices.ocds.schema import ReleaseValidator, ecma_pattern, release_schema, release_validator
 from tests.ocds_helpers import as_bytes
@@ -359,6 +360,63 @@ def test_a_valid_release_with_twenty_thousand_parties_is_answered_by_the_twin_al
     jsonschema_ran = mock.Mock(iter_errors=mock.Mock(side_effect=AssertionError("jsonschema ran")))
     with mock.patch.object(release_validator(), "full", jsonschema_ran):
         assert parser.check_release(release) == []
+
+
+def test_an_invalid_release_with_twenty_thousand_parties_is_explained_without_comparing_every_pair():
+    # jsonschema's uniq compared each party with every one before it: 200 million comparisons.
+    release = copy.deepcopy(AWARDED)
+    release["parties"] += [{"id": f"GB-CHC-{n}", "name": f"Charity {n}"} for n in range(20_000)]
+    release["date"] = "yesterday"
+    calls = itertools.count()
+    equal = _utils.equal
+
+    def counted(one, two):
+        assert next(calls) < 100_000, "every pair compared"
+        return equal(one, two)
+
+    with mock.patch.object(_utils, "equal", counted):
+        problems = parser.check_release(release)
+
+    assert problems == [
+        parser.Problem("$.date", "'yesterday' is not a date and time (OCDS needs e.g. 2027-03-01T00:00:00+00:00)")
+    ]
+
+
+UNIQUE_OR_NOT = [
+    [],
+    ["a"],
+    ["a", "b", "a"],
+    [1, True],
+    [0, False],
+    [True, True],
+    [1, 1.0],
+    [1, Decimal("1.0")],
+    [Decimal("0.1"), Decimal("0.10")],
+    [0.1, Decimal("0.1")],
+    [2**64, float(2**64)],
+    [None, None],
+    [None, False],
+    [[1], [True], [1]],
+    [[1], [1.0]],
+    [{"a": 1}, {"a": True}],
+    [{"a": 1}, {"a": Decimal("1.0")}],
+    [{"a": 1, "b": [1, {"c": None}]}, {"b": [1, {"c": None}], "a": 1}],
+    [{"a": [1, 2]}, {"a": (1, 2)}],
+    [{}, {}],
+    [{}, []],
+    [{"a": 1}, "a", 1, [1]],
+    [float("nan"), float("nan")],
+    [{"a": float("nan")}, {"a": float("nan")}],
+    [Decimal("sNaN"), {"a": 1}],
+    [{1: "a"}, {1: "a"}],
+    [{"a": {1, 2}}, {"a": {1, 2}}],
+    [{"x": str(n)} for n in range(50)] + [{"x": "7"}],
+]
+
+
+@pytest.mark.parametrize("container", UNIQUE_OR_NOT, ids=range(len(UNIQUE_OR_NOT)))
+def test_unique_items_gives_jsonschemas_answer(container):
+    assert schema._unique(container) is _utils.uniq(container)
 
 
 def test_a_release_nested_100000_deep_in_a_field_ocds_leaves_open_is_checked_without_recursion():
