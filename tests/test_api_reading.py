@@ -342,6 +342,7 @@ def queries_for_2_records_and_12(module_transaction) -> dict[str, tuple[tuple[in
     return {kind: tuple(counted) for kind, counted in counts.items()}
 
 
+@pytest.mark.xdist_group("api_list_queries")  # one worker builds the records once (--dist loadgroup)
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_list_costs_the_same_number_of_queries_for_2_records_or_12(queries_for_2_records_and_12, kind):
     (small_status, small), (large_status, large) = queries_for_2_records_and_12[kind]

@@ -28,7 +28,8 @@ from reports.services import report_create
 from tests.conftest import Dates
 from tests.factories import make_contract, make_cycle, make_milestone, make_organisation, make_team, make_user
 
-pytestmark = pytest.mark.django_db
+# One worker builds the module's data once for both roles (--dist loadgroup), not each worker its own copy.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("navigation_queries")]
 
 
 def add_contracts(count: int, *, teams, officer, start: int) -> None:

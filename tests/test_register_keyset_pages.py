@@ -14,7 +14,8 @@ from django.urls import reverse
 from contracts import roles
 from tests.factories import make_contract, make_organisation, make_team, make_user
 
-pytestmark = pytest.mark.django_db
+# One worker builds the module's 60 contracts once (--dist loadgroup), not each worker its own copy.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("register_keyset_pages")]
 
 REFERENCE = re.compile(r'<a class="govuk-link" href="/contracts/\d+/">([^<]+)</a>')
 
