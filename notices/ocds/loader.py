@@ -60,6 +60,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from access import policy
 from commissioning import services as commissioning_services
@@ -362,15 +363,20 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
                     {document.fts_notice_id for _, _, parsed in to_write for document in parsed.notices}
                 )
                 batch.preload({parsed.ocid for _, _, parsed in to_write}, _Scope(options))
+                runs: dict[int, _Run] = {}
                 written: set[tuple[str, str]] = set()
-                for index, item, parsed in to_write:
+                for index, _, parsed in to_write:
                     pair = (parsed.ocid, parsed.release_id)
-                    if pair in written:  # the same release twice in one file: in once
+                    if pair not in written:  # the same release twice in one file: in once
+                        runs[index] = _Run(parsed, options, batch)
+                        written.add(pair)
+                batch.add_cycles(list(runs.values()))
+                for index, item, parsed in to_write:
+                    if index not in runs:
                         release_id, ocid = labels[index]
                         outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
                         continue
-                    outcomes[index] = _import(parsed, item, options, batch=batch)
-                    written.add(pair)
+                    outcomes[index] = _import(parsed, item, options, batch=batch, run=runs[index])
                 batch.follow_up(options)
         except (Refused, ValidationError, DatabaseError):
             for index, item, parsed in to_write:
@@ -481,6 +487,9 @@ class _Batch:
         self.lots_preloaded: set[int] = set()  # cycles whose lots were all read
         self.lots_matched: set[tuple[int, str]] = set()  # their lots matched to a contract: read afresh
         self.cycles_added: set[int] = set()  # cycles this batch added: no milestone of theirs to adopt
+        self.cycle_added_by: dict[str, _Run] = {}  # by OCID: the release whose cycle the batch added (``add_cycles``)
+        # Lots the batch adds, written together (``save_lots``) with their history.
+        self.new_lots: list[Lot] = []
         # Milestones the batch adds, written together (``save_milestones``) with their history.
         self.new_milestones: list[Milestone] = []
         # Written together: the releases (``save_releases``), and the imported values added and changed.
@@ -531,6 +540,40 @@ class _Batch:
             else:
                 self.lots_matched.add((lot.cycle_id, lot.lot_id))
         self.lots_preloaded.update(cycle_ids)
+
+    def add_cycles(self, runs: list[_Run]) -> None:
+        """Add, together, the cycle of each procurement the batch is the first to bring
+        (``commissioning.services.cycles_create``: one insert, one history insert), before its
+        releases are written, so that each has its id from the start. Each cycle is the one its
+        procurement's first release in the batch would add on its own (``_cycle_new``); that
+        release says so in its changes (``_cycle``). A release refused here (no team, another
+        team's contracts) sends the batch back to be written one release at a time, as anywhere."""
+        added: dict[str, CommissioningCycle] = {}
+        for run in runs:
+            ocid = run.parsed.ocid
+            if ocid in self.cycles_found or ocid in added:
+                continue
+            added[ocid] = _cycle_new(run, _contracts(run))
+            self.cycle_added_by[ocid] = run
+        if not added:
+            return
+        commissioning_services.cycles_create(cycles=list(added.values()), officer=self.milestones.officer)
+        for ocid, cycle in added.items():
+            self.cycles[ocid] = cycle
+            # A new cycle has nothing yet: no values imported, lots, duties or releases to read.
+            self.cycles_added.add(cycle.pk)
+            self.imported[cycle.pk] = {}
+            self.has_duties[cycle.pk] = False
+            self.lots_preloaded.add(cycle.pk)
+            self.latest[(ocid, cycle.pk)] = None
+
+    def save_lots(self) -> None:
+        """Write the lots the batch added so far: one insert, one history insert, each entry with
+        its release's reason. Called before one of them is changed again, and at the end."""
+        if self.new_lots:
+            self.save_releases()  # a lot refers to the release that last described it
+            added, self.new_lots = self.new_lots, []
+            bulk_create_with_history(added, Lot, batch_size=500)
 
     def save_releases(self) -> None:
         """Write the releases read so far: one insert. Called before anything that refers to them is written."""
@@ -603,6 +646,7 @@ class _Batch:
     def follow_up(self, options: ImportOptions) -> None:
         today = options.today or timezone.localdate()
         self.save_imported()
+        self.save_lots()
         self.save_notices()
         self.milestones.save()
         contracts = Contract.objects.in_bulk(list(self.contracts_changed))
@@ -692,11 +736,13 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}".replace(".00", "")
 
 
-def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _Batch | None = None) -> Outcome:
+def _import(
+    parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _Batch | None = None, run: _Run | None = None
+) -> Outcome:
     """Write one checked release (module docstring, steps 3 to 7). In a batch, what follows
     (duties, reminders) and the list of changes kept with the release and its notice wait for
     the end of the batch (``_Batch.follow_up``)."""
-    run = _Run(parsed, options, batch)
+    run = run or _Run(parsed, options, batch)
     buyer = _buyer(run)
     contracts = _contracts(run)
     cycle, created = _cycle(run, buyer, contracts)
@@ -731,6 +777,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         contracts = _awarded(run, cycle, buyer, contracts)
         if len(lots) == 1 and len(contracts) == 1 and lots[0].contract_id is None:
             # The contract this release added is its one lot's (as _lots matches them on the next release).
+            _lot_saved(run, lots[0])
             lots[0].contract = contracts[0]
             run.record(lots[0])
             lots[0].save(update_fields=["contract"])
@@ -907,7 +954,6 @@ def _buyer(run: _Run) -> Organisation | None:
 def _contracts(run: _Run) -> list[Contract]:
     """The contracts with the release's OCID, all of which the import must be allowed to change."""
     ocid = run.parsed.ocid
-    every = Contract.objects.filter(ocid=ocid)
     if run.batch is not None:
         # Read for the whole batch (``_Batch.preload``), with those the batch added.
         found = run.batch.contracts.get(ocid, [])
@@ -915,10 +961,11 @@ def _contracts(run: _Run) -> list[Contract]:
         refused = len(allowed) != len(found)
     elif run.officer is None:
         # Without an officer the scope is the teams alone: one query, filtered here.
-        found = list(every.order_by("reference"))
+        found = list(Contract.objects.filter(ocid=ocid).order_by("reference"))
         allowed = [c for c in found if run.scope.team_ids is None or c.team_id in run.scope.team_ids]
         refused = len(allowed) != len(found)
     else:
+        every = Contract.objects.filter(ocid=ocid)
         allowed = list(run.scope.contracts(every).order_by("reference"))
         refused = len(allowed) != every.count()
     if refused:
@@ -935,7 +982,13 @@ def _contracts(run: _Run) -> list[Contract]:
 def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> tuple[CommissioningCycle, bool]:
     parsed = run.parsed
     if run.batch is not None and parsed.ocid in run.batch.cycles:
-        return run.batch.cycles[parsed.ocid], False  # locked, and its team checked, by an earlier release of the batch
+        # Locked, and its team checked, by an earlier release of the batch; or added for this
+        # release with the batch's others (``_Batch.add_cycles``).
+        cycle = run.batch.cycles[parsed.ocid]
+        created = run.batch.cycle_added_by.get(parsed.ocid) is run
+        if created:
+            run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+        return cycle, created
     if run.batch is not None:
         cycles = run.batch.cycles_found.get(parsed.ocid, [])  # read and locked for the batch (``preload``)
     else:
@@ -958,6 +1011,17 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         if run.batch is not None:
             run.batch.cycles[parsed.ocid] = cycle
         return cycle, False
+    cycle = _cycle_new(run, contracts)
+    # Followed up (duties, reminders) once, when the release has been read (_import).
+    commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=cycle._change_reason, follow_up=False)
+    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+    return cycle, True
+
+
+def _cycle_new(run: _Run, contracts: list[Contract]) -> CommissioningCycle:
+    """The cycle a procurement's release adds when no cycle has its OCID (not saved yet), for the
+    team given or that of the contracts with the OCID; refused without one, or outside the scope."""
+    parsed = run.parsed
     team = run.options.team
     if team is None:
         teams = {contract.team_id for contract in contracts}
@@ -990,20 +1054,8 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
         estimated_value_includes_vat=parsed.value_includes_vat if parsed.currency in ("", "GBP") else None,
     )
-    # Followed up (duties, reminders) once, when the release has been read (_import).
-    commissioning_services.cycle_save(
-        cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}", follow_up=False
-    )
-    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
-    if run.batch is not None:
-        run.batch.cycles[parsed.ocid] = cycle
-        # A new cycle has nothing yet: no values imported, lots, duties or releases to read.
-        run.batch.cycles_added.add(cycle.pk)
-        run.batch.imported[cycle.pk] = {}
-        run.batch.has_duties[cycle.pk] = False
-        run.batch.lots_preloaded.add(cycle.pk)
-        run.batch.latest[(parsed.ocid, cycle.pk)] = None
-    return cycle, True
+    history.record(cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
+    return cycle
 
 
 def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
@@ -1527,7 +1579,7 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
         new = lot is None
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
-        changed = []
+        changed, values = [], {}
         # A matched lot is written out with its contract's dates: the same dates coming back (the
         # tracker's own export) are the contract's, not something a notice said about the lot.
         contract_dates = (
@@ -1547,17 +1599,26 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
             if getattr(lot, name) != value:
                 if not new:
                     changed.append(f"{LOT_FIELDS[name]} {_shown(getattr(lot, name))} → {_shown(value)}")
-                setattr(lot, name, value)
+                values[name] = value
         # One lot and one contract with the OCID: they are the same thing.
-        if len(run.parsed.lots) == 1 and len(contracts) == 1 and lot.contract_id != contracts[0].pk:
-            lot.contract = contracts[0]
+        match = len(run.parsed.lots) == 1 and len(contracts) == 1 and lot.contract_id != contracts[0].pk
+        if match:
             changed.append(f"matched to contract {contracts[0].reference}")
+        if changed and not new:
+            _lot_saved(run, lot)  # a lot the batch added is written as it was added, then changed
+        for name, value in values.items():
+            setattr(lot, name, value)
+        if match:
+            lot.contract = contracts[0]
         if new or changed:
             lot.last_release = run.release
-            if run.batch is not None:
-                run.batch.save_releases()  # the lot refers to its release
             run.record(lot)
-            lot.save()
+            if new and run.batch is not None:
+                run.batch.new_lots.append(lot)  # written with the batch's others (``_Batch.save_lots``)
+            else:
+                if run.batch is not None:
+                    run.batch.save_releases()  # the lot refers to its release
+                lot.save()
             if new:
                 run.changes.append(
                     f"Added lot {lot.lot_id}" + (f", contract {lot.contract.reference}" if lot.contract_id else "")
@@ -1572,6 +1633,13 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
                 run.batch.lots_matched.add(key)
         lots.append(lot)
     return lots
+
+
+def _lot_saved(run: _Run, lot: Lot) -> Lot:
+    """``lot``, written first if the batch added it and has not written it yet (``_Batch.save_lots``)."""
+    if lot.pk is None and run.batch is not None:
+        run.batch.save_lots()
+    return lot
 
 
 def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot | None) -> None:
