@@ -109,7 +109,7 @@ def test_a_batch_of_30_new_procurements_costs_no_more_queries_than_one_of_10(tea
     few = queries_to_import([bench_release(procurement, 0) for procurement in range(10)], team)
     many = queries_to_import([bench_release(procurement, 0) for procurement in range(10, 40)], team)
 
-    assert many - few <= 30 * NEW_PROCUREMENT_QUERIES + SLACK, f"{few} queries for 10 new procurements, {many} for 30"
+    assert many - few <= (30 - 10) * NEW_PROCUREMENT_QUERIES + SLACK, f"{few} queries for 10 new procurements, {many} for 30"
     # What a user would notice: each new cycle has its milestones, and the Act's duties its
     # notice brings, each duty with its milestone.
     cycles = CommissioningCycle.objects.filter(ocid__startswith="ocds-bench0-")
@@ -118,3 +118,14 @@ def test_a_batch_of_30_new_procurements_costs_no_more_queries_than_one_of_10(tea
         assert cycle.milestones.filter(source=Milestone.Source.IMPORTED).count() == 5
         assert cycle.duties.count() == 2
         assert all(duty.milestone is not None for duty in cycle.duties.all())
+
+
+def test_a_batch_inserts_its_releases_as_rows_not_as_arrays_that_psycopg_escapes_in_python(team):
+    """Django 5.2 inserts a batch as one array a column (UNNEST) on PostgreSQL; a release's JSON,
+    escaped quote by quote in an array, cost three times the CPU of rows (``ReleaseTextField``)."""
+    with CaptureQueriesContext(connection) as queries:
+        import_bytes([bench_release(procurement, 0) for procurement in range(3)], team=team)
+
+    [insert] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notices_release"')]
+    assert "UNNEST" not in insert
+    assert Release.objects.count() == 3
