@@ -109,7 +109,9 @@ def test_a_batch_of_30_new_procurements_costs_no_more_queries_than_one_of_10(tea
     few = queries_to_import([bench_release(procurement, 0) for procurement in range(10)], team)
     many = queries_to_import([bench_release(procurement, 0) for procurement in range(10, 40)], team)
 
-    assert many - few <= (30 - 10) * NEW_PROCUREMENT_QUERIES + SLACK, f"{few} queries for 10 new procurements, {many} for 30"
+    assert many - few <= (30 - 10) * NEW_PROCUREMENT_QUERIES + SLACK, (
+        f"{few} queries for 10 new procurements, {many} for 30"
+    )
     # What a user would notice: each new cycle has its milestones, and the Act's duties its
     # notice brings, each duty with its milestone.
     cycles = CommissioningCycle.objects.filter(ocid__startswith="ocds-bench0-")
