@@ -156,3 +156,22 @@ def test_the_rows_escape_what_officers_typed():
 
     assert "Responses due &lt;by noon&gt; &amp; &quot;signed&quot;" in shown
     assert "Recommissioning O&#x27;Neill &amp; partners" in shown
+
+
+@pytest.mark.django_db
+def test_the_dashboards_milestone_lists_read_only_the_columns_their_rows_show(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_milestone, make_user
+
+    make_milestone(title="Provider event", due_on=date.today())
+    client.force_login(make_user())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+
+    lists = [query["sql"] for query in queries if query["sql"].startswith('SELECT "commissioning_milestone"."id"')]
+    assert len(lists) == 2  # overdue and the next 90 days
+    for sql in lists:
+        # The milestone's, its contract's, cycle's and owner's columns the rows read: 20, not about 100.
+        assert sql.split(" FROM ")[0].count('"."') <= 20, sql
