@@ -349,6 +349,23 @@ class Contract(models.Model):
             models.Index(fields=["current_end_date", "reference"], name="contract_end_reference"),
             # The timeline's first 25 by start (commissioning.views.timeline), read in order.
             models.Index(fields=["start_date", "reference"], name="contract_start_reference"),
+            # The register's status and "ending within" filters (``in_phase``, and a range of
+            # current end dates) and what its keyset page needs to choose a page by them: the
+            # rows counted and the page's ids read from the index alone, never the table's rows.
+            # An admin's "active, ending within 24 months" matches 23,000 at 100,000 contracts:
+            # read from the table, its count and its page by provider took 56 ms (issue 24).
+            models.Index(
+                fields=[
+                    "current_end_date",
+                    "start_date",
+                    "initial_end_date",
+                    "terminated_on",
+                    "provider",
+                    "reference",
+                    "id",
+                ],
+                name="contract_register_filters",
+            ),
         ]
 
     def __str__(self) -> str:

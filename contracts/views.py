@@ -42,12 +42,14 @@ class RegisterView(Permission, TemplateView):
             .select_related(None)
             .select_related("provider")
         )  # a row shows only the provider's name (issue 24)
-        # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset).
+        # Keyset pagination: the next 25 after the last row shown, never OFFSET (common.keyset);
+        # narrow: the page's ids chosen from the contract_register_filters index, then 25 rows read.
         page = keyset_page_asked(
             contracts,
             selectors.register_keys(sort, descending),
             size=REGISTER_PAGE_SIZE,
             query=self.request.GET,
+            narrow=True,
         )
         covers = cover_selectors.covers_of(page.object_list, today=today)
         rows = [

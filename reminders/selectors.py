@@ -42,7 +42,13 @@ def reminder_tab(show: str | None) -> str:
 def reminder_keys(tab: str) -> list[Key]:
     """A tab's order for ``common.keyset.keyset_page``: the one ``reminders_for_list`` gives."""
     order = TABS[tab][2]
-    return [Key(order.removeprefix("-"), descending=order.startswith("-"), nullable=order == "-sent_at")]
+    descending = order.startswith("-")
+    # The id runs the same way as the time, as the tab's index is read (forwards or backwards),
+    # so "after this reminder" is one row value, "(send_at, id) > (x, y)", that the index starts at.
+    return [
+        Key(order.removeprefix("-"), descending=descending, nullable=order == "-sent_at"),
+        Key("pk", descending=descending),
+    ]
 
 
 def reminders_of_team(reminders: QuerySet[Reminder], team: Team) -> QuerySet[Reminder]:
@@ -57,15 +63,13 @@ def reminders_of_team(reminders: QuerySet[Reminder], team: Team) -> QuerySet[Rem
     return reminders.filter(milestone_id__in=contracts.union(cycles))
 
 
-def reminder_tab_counts(*, user, team: Team | None = None) -> list[TabCount]:
-    """Each tab's number of the reminders the person sees (of ``team``, if given), counted up to
-    ``common.counts.COUNT_CAP`` and no further (issue 24: an admin's counts read every reminder
-    of a national service, 3 million at 100,000 contracts, on each visit): one query for all the
-    tabs, each reading at most 1,001 rows of an index, the same at 1,000 contracts as at 100,000."""
-    reminders = policy.reminders_visible_to(user)
-    if team is not None:
-        reminders = reminders_of_team(reminders, team)
-    found = capped_counts(**{key: reminders.filter(status__in=statuses) for key, (_, statuses, _) in TABS.items()})
+def reminder_tab_counts(*, user, **filters) -> list[TabCount]:
+    """Each tab's number of the reminders it would show with ``filters`` (``reminders_for_list``'s:
+    team, mine, recipient, dates), counted up to ``common.counts.COUNT_CAP`` and no further
+    (issue 24: an admin's counts read every reminder of a national service, 3 million at 100,000
+    contracts, on each visit): one query for all the tabs, each reading at most 1,001 rows of an
+    index, the same at 1,000 contracts as at 100,000."""
+    found = capped_counts(**{key: reminders_for_list(user=user, tab=key, **filters) for key in TABS})
     return [TabCount(key=key, label=label, words=total_words(found[key])) for key, (label, _, _) in TABS.items()]
 
 
@@ -89,7 +93,7 @@ def reminders_for_list(
         policy.reminders_visible_to(user)
         .filter(status__in=statuses)
         .select_related("milestone__contract", "milestone__cycle")
-        .order_by(order, "id")
+        .order_by(order, "-id" if order.startswith("-") else "id")
     )
     if team is not None:
         reminders = reminders_of_team(reminders, team)

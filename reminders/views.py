@@ -44,6 +44,16 @@ def _address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _filters_asked(query) -> dict[str, list[str]]:
+    """The filters in the page's address as typed (so a tab shows them again, errors and all),
+    without the tab, the page's cursor or the team (given as chosen)."""
+    return {
+        name: query.getlist(name)
+        for name in query
+        if name not in {"show", "after", "before", "last", "page", "team", "team_name"}
+    }
+
+
 class ReminderListView(Permission, TemplateView):
     """A tab of reminders, a keyset page at a time, with each tab's number capped. An admin's
     page opens on their own team, "All teams" a choice (issue 24: an admin's page counted and
@@ -67,12 +77,15 @@ class ReminderListView(Permission, TemplateView):
             size=REMINDERS_PAGE_SIZE,
             query=self.request.GET,
         )
-        # The tabs and downloads keep the team on screen: "team=" is every team.
+        # The tabs and downloads keep the team on screen: "team=" is every team. A tab also keeps
+        # the other filters, which its number counts, and starts at its first page.
         keep = {"team": team.pk if team is not None else ""}
+        tab_query = _filters_asked(self.request.GET) | keep
         return super().get_context_data(
             tab=tab,
             tabs=[
-                (count, urlencode({"show": count.key, **keep})) for count in reminder_tab_counts(user=user, team=team)
+                (count, urlencode({"show": count.key, **tab_query}, doseq=True))
+                for count in reminder_tab_counts(user=user, **filters)
             ],
             label=TABS[tab][0],
             page=page,

@@ -156,3 +156,54 @@ def test_an_admins_reminders_cost_the_same_queries_for_a_small_and_a_large_servi
         reminders_to("Sent", make_milestone(contract=make_contract(team=team)), 60, status="sent")
         reminders_to("More", make_milestone(contract=make_contract(team=mine)), 60)
     assert [queries(path) for path in paths] == small
+
+
+def test_each_tabs_number_counts_what_the_tab_shows_with_the_filters_applied(client, service):
+    """Bug (issue 24): the tabs counted every reminder of the team whatever the recipient and
+    date filters, so "Upcoming (6)" sat above a filtered list of three."""
+    mine, _ = service
+    client.force_login(make_user(role=roles.ADMIN, teams=[mine]))
+
+    harry = client.get(URL, {"team": "", "recipient": "harry"}).content.decode()
+    tabs = tab_links(harry)
+    assert tabs["Upcoming"][0] == "Upcoming (3)" and tabs["Sent"][0] == "Sent (0)"
+
+    sam = client.get(URL, {"team": "", "recipient": "Sam"}).content.decode()
+    tabs = tab_links(sam)
+    assert tabs["Upcoming"][0] == "Upcoming (0)" and tabs["Sent"][0] == "Sent (1)"
+    # The tab keeps the filters, so the list it opens is the one it counted.
+    sent = client.get(URL + tabs["Sent"][1]).content.decode()
+    assert "Sam 0" in sent and "Harry 0" not in sent and tab_links(sent)["Sent"][0] == "Sent (1)"
+
+    # Every reminder here is sent (or to be sent) on 1 March 2026: none from the 2nd.
+    later = {"team": "", "sent_from_day": "2", "sent_from_month": "3", "sent_from_year": "2026"}
+    tabs = tab_links(client.get(URL, later).content.decode())
+    assert tabs["Upcoming"][0] == "Upcoming (0)" and tabs["Sent"][0] == "Sent (0)"
+    on_the_day = {**later, "sent_from_day": "1", "sent_to_day": "1", "sent_to_month": "3", "sent_to_year": "2026"}
+    tabs = tab_links(client.get(URL, on_the_day).content.decode())
+    assert tabs["Upcoming"][0] == "Upcoming (6)" and tabs["Sent"][0] == "Sent (1)"
+
+
+def test_only_reminders_to_me_counts_only_mine_in_each_tab(client, service):
+    mine, _ = service
+    admin = make_user(role=roles.ADMIN, teams=[mine], email="olivia1@example.org")
+    client.force_login(admin)
+
+    tabs = tab_links(client.get(URL, {"mine": "on"}).content.decode())
+
+    assert tabs["Upcoming"][0] == "Upcoming (1)" and tabs["Sent"][0] == "Sent (0)"
+    assert "mine=on" in tabs["Sent"][1]
+
+
+def test_the_to_filter_is_served_by_trigram_indexes_on_postgresql():
+    """Issue 24: "part of a name or address" (a LIKE with a leading wildcard) read every reminder
+    of the service for the page and again for its tabs' numbers: 9.4 s for an admin's every team
+    at 100,000 contracts. reminders migration 0007 adds pg_trgm's indexes on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reminders_reminder'")
+        found = dict(cursor.fetchall())
+    for column in ("recipient_email", "recipient_name"):
+        definition = found.get(f"reminder_{column}_trigrams", "")
+        assert "gin" in definition and "gin_trgm_ops" in definition and f"upper(({column})" in definition, found

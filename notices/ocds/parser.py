@@ -195,6 +195,40 @@ def _text_problems(value: object, parts: tuple = ()) -> Iterator[Problem]:
         yield Problem(json_path(parts), "is not valid text (it holds a NUL or a lone \\u surrogate escape)")
 
 
+_FLOAT_MAX_INT = int(FLOAT_MAX)  # FLOAT_MAX is a whole number: the same bound, compared without Decimal
+
+
+def _numbers_and_text_fit(release: dict) -> bool:
+    """Whether every number is within a float's range and every key and string is text: one
+    quick walk, so that the walks that say where (``_number_problems``, ``_text_problems``)
+    run only when something is amiss or the value holds anything the reader does not build.
+    Each answer "True" is one for which both of those walks find nothing."""
+    stack: list = [release]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item or (not item.isascii() and _not_text(item)):
+                return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or "\x00" in key or (not key.isascii() and _not_text(key)):
+                    return False
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if item > _FLOAT_MAX_INT or item < -_FLOAT_MAX_INT:
+                return False
+        elif kind is Decimal:
+            if not item.is_finite() or item.copy_abs() > FLOAT_MAX:
+                return False
+        elif item is not None and kind is not bool:
+            return False
+    return True
+
+
 VERSIONED = (
     "is a versioned release (each field a list of values with releaseID and releaseDate), which is how a "
     "record keeps a procurement's history, not a release: import the record's releases or its compiledRelease"
@@ -242,7 +276,7 @@ def check_release(release: object) -> list[Problem]:
     kind = _release_kind(release)
     if kind is not None:
         return [Problem("$", kind)]
-    problems = _number_problems(release) + list(_text_problems(release))
+    problems = [] if _numbers_and_text_fit(release) else _number_problems(release) + list(_text_problems(release))
     try:
         problems += [_schema_problem(e) for e in release_validator().iter_errors(release)]
     except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError, RecursionError) as error:
