@@ -40,6 +40,13 @@ def _require_reason(reason: str, message: str) -> str:
 # --- cycles -------------------------------------------------------------------------------
 
 
+def _cycle_check(cycle: CommissioningCycle, *, held: Iterable[str] = ()) -> None:
+    """A cycle as the tracker keeps it: its text normalised, its fields checked. ``held``: links
+    to rows the caller holds (a cycle's team and lead officer as objects), not looked up again."""
+    history.normalise(cycle)
+    cycle.full_clean(exclude=["replaces", *held])
+
+
 @transaction.atomic
 def cycle_save(
     *,
@@ -49,12 +56,16 @@ def cycle_save(
     reason: str,
     follow_up: bool = True,
 ) -> CommissioningCycle:
-    """Validate and save a new or edited cycle, and the contracts it replaces if given."""
-    history.normalise(cycle)
-    cycle.full_clean(exclude=["replaces"])
-    if history.changed_fields(cycle):  # a save that changes nothing records nothing
-        history.record(cycle, officer=officer, reason=reason)
-        cycle.save()
+    """Validate and save a new or edited cycle, and the contracts it replaces if given.
+
+    A new cycle is ``cycles_create`` of one."""
+    if cycle._state.adding:
+        cycles_create(cycles=[cycle], officer=officer, reason=reason)
+    else:
+        _cycle_check(cycle)
+        if history.changed_fields(cycle):  # a save that changes nothing records nothing
+            history.record(cycle, officer=officer, reason=reason)
+            cycle.save()
     if replaces is not None:
         wanted = {contract.pk for contract in replaces}
         current = set(cycle.replaces.values_list("pk", flat=True))
@@ -67,6 +78,31 @@ def cycle_save(
     if follow_up:
         changes.cycle_changed(cycle=cycle, officer=officer)
     return cycle
+
+
+def cycles_create(
+    *, cycles: list[CommissioningCycle], officer: AbstractBaseUser | None, reason: str = ""
+) -> list[CommissioningCycle]:
+    """Add new cycles, each checked as ``cycle_save`` checks one, in one insert and one insert of
+    their history entries (``bulk_create_with_history``). What follows a new cycle (duties,
+    reminders) is the caller's: ``cycle_save`` does it for one, an import once for its batch.
+
+    Each entry credits ``officer`` with ``reason``, unless the cycle was given its own with
+    ``history.record`` (an import's batch: each release's own). A new cycle replaces no contract
+    yet, so its entry has no list of them to read (``cycle_save`` sets ``replaces`` after)."""
+    for cycle in cycles:
+        # The team and lead officer are rows the caller holds, not ids typed in: not looked up again.
+        _cycle_check(cycle, held=[name for name in ("team", "lead_officer") if _holds(cycle, name)])
+        if not hasattr(cycle, "_change_reason"):
+            history.record(cycle, officer=officer, reason=reason or "Cycle added")
+    bulk_create_with_history(cycles, CommissioningCycle, batch_size=500)
+    return cycles
+
+
+def _holds(instance, name: str) -> bool:
+    """Whether ``instance`` holds the row its link ``name`` points to (not only its id)."""
+    link = instance._meta.get_field(name)
+    return link.is_cached(instance) and link.get_cached_value(instance) is not None
 
 
 @transaction.atomic

@@ -50,6 +50,19 @@ def _either_contract_or_cycle(name: str) -> models.CheckConstraint:
     )
 
 
+class ReleaseTextField(models.TextField):
+    """A release's JSON as read, inserted in a batch as a list of rows (``VALUES``).
+
+    Django 5.2 inserts a batch on PostgreSQL as one array per column (``UNNEST``), and psycopg
+    escapes an array's text in Python, one regular-expression substitution per quote: for JSON,
+    quotes everywhere, that cost about three times the CPU and twice the time of a list of rows
+    for 500 releases (docs/benchmarks.md, issue 20). A field with its own placeholder is
+    inserted as a list of rows (``SQLInsertCompiler.assemble_as_sql``)."""
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class Release(models.Model):
     """One OCDS release, as imported."""
 
@@ -57,7 +70,7 @@ class Release(models.Model):
     ocid = models.CharField("OCID", max_length=100, db_index=True)
     date = models.DateTimeField(help_text="The release's own date")
     tags = models.CharField(max_length=200, blank=True, help_text="The release tags, comma-separated")
-    raw_json = models.TextField("raw JSON", help_text="The release exactly as read, numbers as written")
+    raw_json = ReleaseTextField("raw JSON", help_text="The release exactly as read, numbers as written")
     cycle = models.ForeignKey(
         CommissioningCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="releases"
     )

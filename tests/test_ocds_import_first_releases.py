@@ -33,8 +33,13 @@ def in_december_2025():
 
 def the_file() -> list[dict]:
     """Four new procurements, then five later releases of each: the fifth moves two milestones
-    the batch added a moment before (so they are written, then moved, in the same batch)."""
-    return [bench_release(procurement, step) for step in range(6) for procurement in range(4)]
+    the batch added a moment before (so they are written, then moved, in the same batch), and
+    the second release of the second procurement extends the lot its first had just added."""
+    releases = [bench_release(procurement, step) for step in range(6) for procurement in range(4)]
+    extended = releases[4 + 1]
+    assert extended["ocid"] == releases[1]["ocid"]
+    extended["tender"]["lots"][0]["contractPeriod"]["endDate"] = "2033-03-31T23:59:59+01:00"
+    return releases
 
 
 def what_an_officer_finds() -> dict:
@@ -75,6 +80,12 @@ def what_an_officer_finds() -> dict:
             (ocid[v.cycle_id], v.key, str(v.value), title.get(v.milestone_id)) for v in ImportedValue.objects.all()
         ),
         "notices": sorted(Notice.objects.values_list("fts_notice_id", "notice_type", "cycle__ocid")),
+        "lots": sorted(Lot.objects.values_list("cycle__ocid", "lot_id", "end_date", "last_release__release_id")),
+        "lot history": sorted(
+            Lot.history.values_list(
+                "cycle__ocid", "end_date", "history_type", "history_change_reason", "history_user_id"
+            )
+        ),
         "cycle history": sorted(
             CommissioningCycle.history.values_list("ocid", "history_type", "history_change_reason", "history_user_id")
         ),
@@ -112,3 +123,11 @@ def test_a_batch_of_new_procurements_leaves_what_importing_them_one_at_a_time_le
     added = [entry for entry in one_at_a_time["milestone history"] if entry[3] == "+"]
     assert added and all(entry[5] == officer.pk for entry in added)
     assert any(entry[4].startswith("From the notice data published") for entry in added)
+    # The lot the batch added, extended, then put back (the next release gives 2032 again) has
+    # an entry for each: as added, as extended and as put back.
+    lot = [entry[1:3] for entry in one_at_a_time["lot history"] if entry[0] == "ocds-bench0-000001"]
+    assert sorted((day.isoformat(), kind) for day, kind in lot) == [
+        ("2032-03-31", "+"),
+        ("2032-03-31", "~"),
+        ("2033-03-31", "~"),
+    ]

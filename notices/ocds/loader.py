@@ -2,11 +2,13 @@
 
 ``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
-large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in
-one transaction (``_import_batch``), and what follows a change (duties, reminders) is worked out
-once per contract and cycle per batch; each release is still refused or imported on its own: a
-release refused while being written sends its batch back to be written one release per
-transaction, so it leaves nothing behind. For each release:
+large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in one
+transaction (``_import_batch``): the cycles, lots, releases, notices and milestones a batch adds
+are inserted together, and what follows a change (duties, reminders) is worked out once per
+contract and cycle per batch. A thread of their own can read and check the releases up to
+``options.read_ahead`` ahead of the writing (``_read_ahead``; off by default). Each release is still
+refused or imported on its own: a release refused while being written sends its batch back to be
+written one release per transaction, so it leaves nothing behind. For each release:
 
 1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
    OCDS makes a release id unique only within its OCID.
@@ -50,7 +52,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import queue
+import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -60,6 +65,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from access import policy
 from commissioning import services as commissioning_services
@@ -154,6 +160,10 @@ class ImportOptions:
     # Releases written in one transaction (``_import_batch``): fewer commits, and what follows
     # a change (duties, reminders) worked out once per contract and cycle per batch.
     batch_size: int = 500
+    # Releases read and checked ahead of the writing by a thread of its own (``_read_ahead``); 0:
+    # none. Off by default: on the shared 2-core machine it cost about 0.2 ms more CPU a release
+    # (the two threads take turns with the GIL) and saved no time (docs/benchmarks.md, issue 20).
+    read_ahead: int = 0
 
 
 class TooMuch(HostileFile):
@@ -292,16 +302,17 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     whole, with nothing written, if it is over the limits or nested too deeply. Releases are
     imported ``options.batch_size`` at a time (``_import_batch``); their outcomes come once their
     batch is committed."""
-    batch: list[Item] = []
+    batch: list[tuple[Item, ParsedRelease | Outcome | None]] = []
     try:
         if options.limits is not None:
             survey(stream, options.limits)
             stream.seek(0)
-        for item in read_releases(stream):
-            batch.append(item)
-            if len(batch) >= max(1, options.batch_size):
-                yield from _import_batch(batch, options)
-                batch = []
+        with closing(_checked_releases(stream, options.read_ahead)) as checked:
+            for entry in checked:
+                batch.append(entry)
+                if len(batch) >= max(1, options.batch_size):
+                    yield from _import_batch(batch, options)
+                    batch = []
     except UnreadableFile as error:
         # The releases read before the file went wrong are imported; then where it stopped.
         yield from _import_batch(batch, options)
@@ -312,7 +323,63 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     yield from _import_batch(batch, options)
 
 
-def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome]:
+_END = object()  # after the last release read ahead
+
+
+def _checked_releases(stream, ahead: int) -> Iterator[tuple[Item, ParsedRelease | Outcome | None]]:
+    """Each release of ``stream`` with what reading and checking it gave (``_read``), or None
+    where that is left to the writing (no read-ahead)."""
+    if ahead <= 0:
+        return ((item, None) for item in read_releases(stream))
+    return _read_ahead(stream, ahead)
+
+
+def _read_ahead(stream, ahead: int) -> Iterator[tuple[Item, ParsedRelease | Outcome]]:
+    """``read_releases``, each release read and checked (``_read``) by a thread of its own while
+    the batches before it are written: checking is CPU, writing waits on the database, and the
+    machine has more than one core. The thread stays at most ``ahead`` releases ahead, so memory
+    stays bounded; it touches no database. An error reading the file (``UnreadableFile``) is
+    raised here after the releases before it, as ``read_releases`` raises it."""
+    ready: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in read_releases(stream):
+                checked = None if item.error else _read(item)
+                if stop.is_set():
+                    return
+                ready.put((item, checked))
+        except Exception as error:  # noqa: BLE001 - every error is the writing thread's to raise, in order
+            ready.put((_END, error))
+        else:
+            ready.put((_END, None))
+
+    thread = threading.Thread(target=read, name="ocds-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, checked = ready.get()
+            if item is _END:
+                if checked is not None:
+                    raise checked
+                return
+            yield item, checked
+    finally:
+        # Stopped early (the caller stopped reading outcomes, or raised): the thread may be
+        # waiting for room for one more release; it sees the stop once it has put it.
+        stop.set()
+        while thread.is_alive():
+            try:
+                ready.get(timeout=1)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+def _import_batch(
+    entries: list[tuple[Item, ParsedRelease | Outcome | None]], options: ImportOptions
+) -> Iterator[Outcome]:
     """Import a batch of releases in one transaction, each still refused or imported on its own.
 
     1. Find, in one query, the releases already imported (step 1 of the module docstring).
@@ -326,8 +393,9 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
        refused one leaves nothing behind and the others go in: savepoints cost only the batch
        that needs them.
     """
-    if not items:
+    if not entries:
         return
+    items = [item for item, _ in entries]
     outcomes: list[Outcome | None] = [None] * len(items)
     labels = [_release_label(item) for item in items]
     wanted = {(ocid, release_id) for release_id, ocid in labels if release_id}
@@ -348,7 +416,7 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
         elif release_id and (ocid, release_id) in already:
             outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
         else:
-            parsed = _read(item)
+            parsed = entries[index][1] or _read(item)  # read and checked ahead, or now
             if isinstance(parsed, Outcome):
                 outcomes[index] = parsed
             else:
@@ -362,15 +430,20 @@ def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome
                     {document.fts_notice_id for _, _, parsed in to_write for document in parsed.notices}
                 )
                 batch.preload({parsed.ocid for _, _, parsed in to_write}, _Scope(options))
+                runs: dict[int, _Run] = {}
                 written: set[tuple[str, str]] = set()
-                for index, item, parsed in to_write:
+                for index, _, parsed in to_write:
                     pair = (parsed.ocid, parsed.release_id)
-                    if pair in written:  # the same release twice in one file: in once
+                    if pair not in written:  # the same release twice in one file: in once
+                        runs[index] = _Run(parsed, options, batch)
+                        written.add(pair)
+                batch.add_cycles(list(runs.values()))
+                for index, item, parsed in to_write:
+                    if index not in runs:
                         release_id, ocid = labels[index]
                         outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
                         continue
-                    outcomes[index] = _import(parsed, item, options, batch=batch)
-                    written.add(pair)
+                    outcomes[index] = _import(parsed, item, options, batch=batch, run=runs[index])
                 batch.follow_up(options)
         except (Refused, ValidationError, DatabaseError):
             for index, item, parsed in to_write:
@@ -481,6 +554,9 @@ class _Batch:
         self.lots_preloaded: set[int] = set()  # cycles whose lots were all read
         self.lots_matched: set[tuple[int, str]] = set()  # their lots matched to a contract: read afresh
         self.cycles_added: set[int] = set()  # cycles this batch added: no milestone of theirs to adopt
+        self.cycle_added_by: dict[str, _Run] = {}  # by OCID: the release whose cycle the batch added (``add_cycles``)
+        # Lots the batch adds, written together (``save_lots``) with their history.
+        self.new_lots: list[Lot] = []
         # Milestones the batch adds, written together (``save_milestones``) with their history.
         self.new_milestones: list[Milestone] = []
         # Written together: the releases (``save_releases``), and the imported values added and changed.
@@ -531,6 +607,40 @@ class _Batch:
             else:
                 self.lots_matched.add((lot.cycle_id, lot.lot_id))
         self.lots_preloaded.update(cycle_ids)
+
+    def add_cycles(self, runs: list[_Run]) -> None:
+        """Add, together, the cycle of each procurement the batch is the first to bring
+        (``commissioning.services.cycles_create``: one insert, one history insert), before its
+        releases are written, so that each has its id from the start. Each cycle is the one its
+        procurement's first release in the batch would add on its own (``_cycle_new``); that
+        release says so in its changes (``_cycle``). A release refused here (no team, another
+        team's contracts) sends the batch back to be written one release at a time, as anywhere."""
+        added: dict[str, CommissioningCycle] = {}
+        for run in runs:
+            ocid = run.parsed.ocid
+            if ocid in self.cycles_found or ocid in added:
+                continue
+            added[ocid] = _cycle_new(run, _contracts(run))
+            self.cycle_added_by[ocid] = run
+        if not added:
+            return
+        commissioning_services.cycles_create(cycles=list(added.values()), officer=self.milestones.officer)
+        for ocid, cycle in added.items():
+            self.cycles[ocid] = cycle
+            # A new cycle has nothing yet: no values imported, lots, duties or releases to read.
+            self.cycles_added.add(cycle.pk)
+            self.imported[cycle.pk] = {}
+            self.has_duties[cycle.pk] = False
+            self.lots_preloaded.add(cycle.pk)
+            self.latest[(ocid, cycle.pk)] = None
+
+    def save_lots(self) -> None:
+        """Write the lots the batch added so far: one insert, one history insert, each entry with
+        its release's reason. Called before one of them is changed again, and at the end."""
+        if self.new_lots:
+            self.save_releases()  # a lot refers to the release that last described it
+            added, self.new_lots = self.new_lots, []
+            bulk_create_with_history(added, Lot, batch_size=500)
 
     def save_releases(self) -> None:
         """Write the releases read so far: one insert. Called before anything that refers to them is written."""
@@ -603,6 +713,7 @@ class _Batch:
     def follow_up(self, options: ImportOptions) -> None:
         today = options.today or timezone.localdate()
         self.save_imported()
+        self.save_lots()
         self.save_notices()
         self.milestones.save()
         contracts = Contract.objects.in_bulk(list(self.contracts_changed))
@@ -692,11 +803,13 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}".replace(".00", "")
 
 
-def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _Batch | None = None) -> Outcome:
+def _import(
+    parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _Batch | None = None, run: _Run | None = None
+) -> Outcome:
     """Write one checked release (module docstring, steps 3 to 7). In a batch, what follows
     (duties, reminders) and the list of changes kept with the release and its notice wait for
     the end of the batch (``_Batch.follow_up``)."""
-    run = _Run(parsed, options, batch)
+    run = run or _Run(parsed, options, batch)
     buyer = _buyer(run)
     contracts = _contracts(run)
     cycle, created = _cycle(run, buyer, contracts)
@@ -731,6 +844,7 @@ def _import(parsed: ParsedRelease, item: Item, options: ImportOptions, batch: _B
         contracts = _awarded(run, cycle, buyer, contracts)
         if len(lots) == 1 and len(contracts) == 1 and lots[0].contract_id is None:
             # The contract this release added is its one lot's (as _lots matches them on the next release).
+            _lot_saved(run, lots[0])
             lots[0].contract = contracts[0]
             run.record(lots[0])
             lots[0].save(update_fields=["contract"])
@@ -907,7 +1021,6 @@ def _buyer(run: _Run) -> Organisation | None:
 def _contracts(run: _Run) -> list[Contract]:
     """The contracts with the release's OCID, all of which the import must be allowed to change."""
     ocid = run.parsed.ocid
-    every = Contract.objects.filter(ocid=ocid)
     if run.batch is not None:
         # Read for the whole batch (``_Batch.preload``), with those the batch added.
         found = run.batch.contracts.get(ocid, [])
@@ -915,10 +1028,11 @@ def _contracts(run: _Run) -> list[Contract]:
         refused = len(allowed) != len(found)
     elif run.officer is None:
         # Without an officer the scope is the teams alone: one query, filtered here.
-        found = list(every.order_by("reference"))
+        found = list(Contract.objects.filter(ocid=ocid).order_by("reference"))
         allowed = [c for c in found if run.scope.team_ids is None or c.team_id in run.scope.team_ids]
         refused = len(allowed) != len(found)
     else:
+        every = Contract.objects.filter(ocid=ocid)
         allowed = list(run.scope.contracts(every).order_by("reference"))
         refused = len(allowed) != every.count()
     if refused:
@@ -935,7 +1049,13 @@ def _contracts(run: _Run) -> list[Contract]:
 def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> tuple[CommissioningCycle, bool]:
     parsed = run.parsed
     if run.batch is not None and parsed.ocid in run.batch.cycles:
-        return run.batch.cycles[parsed.ocid], False  # locked, and its team checked, by an earlier release of the batch
+        # Locked, and its team checked, by an earlier release of the batch; or added for this
+        # release with the batch's others (``_Batch.add_cycles``).
+        cycle = run.batch.cycles[parsed.ocid]
+        created = run.batch.cycle_added_by.get(parsed.ocid) is run
+        if created:
+            run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+        return cycle, created
     if run.batch is not None:
         cycles = run.batch.cycles_found.get(parsed.ocid, [])  # read and locked for the batch (``preload``)
     else:
@@ -958,6 +1078,17 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         if run.batch is not None:
             run.batch.cycles[parsed.ocid] = cycle
         return cycle, False
+    cycle = _cycle_new(run, contracts)
+    # Followed up (duties, reminders) once, when the release has been read (_import).
+    commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=cycle._change_reason, follow_up=False)
+    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+    return cycle, True
+
+
+def _cycle_new(run: _Run, contracts: list[Contract]) -> CommissioningCycle:
+    """The cycle a procurement's release adds when no cycle has its OCID (not saved yet), for the
+    team given or that of the contracts with the OCID; refused without one, or outside the scope."""
+    parsed = run.parsed
     team = run.options.team
     if team is None:
         teams = {contract.team_id for contract in contracts}
@@ -990,20 +1121,8 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         estimated_value=parsed.value if parsed.currency in ("", "GBP") else None,
         estimated_value_includes_vat=parsed.value_includes_vat if parsed.currency in ("", "GBP") else None,
     )
-    # Followed up (duties, reminders) once, when the release has been read (_import).
-    commissioning_services.cycle_save(
-        cycle=cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}", follow_up=False
-    )
-    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {team.name}")
-    if run.batch is not None:
-        run.batch.cycles[parsed.ocid] = cycle
-        # A new cycle has nothing yet: no values imported, lots, duties or releases to read.
-        run.batch.cycles_added.add(cycle.pk)
-        run.batch.imported[cycle.pk] = {}
-        run.batch.has_duties[cycle.pk] = False
-        run.batch.lots_preloaded.add(cycle.pk)
-        run.batch.latest[(parsed.ocid, cycle.pk)] = None
-    return cycle, True
+    history.record(cycle, officer=run.officer, reason=f"Created from release {parsed.release_id}")
+    return cycle
 
 
 def _first_stage(parsed: ParsedRelease, latest_notice) -> str:
@@ -1527,7 +1646,7 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
         new = lot is None
         if new:
             lot = Lot(cycle=cycle, lot_id=parsed_lot.lot_id[:100])
-        changed = []
+        changed, values = [], {}
         # A matched lot is written out with its contract's dates: the same dates coming back (the
         # tracker's own export) are the contract's, not something a notice said about the lot.
         contract_dates = (
@@ -1547,17 +1666,26 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
             if getattr(lot, name) != value:
                 if not new:
                     changed.append(f"{LOT_FIELDS[name]} {_shown(getattr(lot, name))} → {_shown(value)}")
-                setattr(lot, name, value)
+                values[name] = value
         # One lot and one contract with the OCID: they are the same thing.
-        if len(run.parsed.lots) == 1 and len(contracts) == 1 and lot.contract_id != contracts[0].pk:
-            lot.contract = contracts[0]
+        match = len(run.parsed.lots) == 1 and len(contracts) == 1 and lot.contract_id != contracts[0].pk
+        if match:
             changed.append(f"matched to contract {contracts[0].reference}")
+        if changed and not new:
+            _lot_saved(run, lot)  # a lot the batch added is written as it was added, then changed
+        for name, value in values.items():
+            setattr(lot, name, value)
+        if match:
+            lot.contract = contracts[0]
         if new or changed:
             lot.last_release = run.release
-            if run.batch is not None:
-                run.batch.save_releases()  # the lot refers to its release
             run.record(lot)
-            lot.save()
+            if new and run.batch is not None:
+                run.batch.new_lots.append(lot)  # written with the batch's others (``_Batch.save_lots``)
+            else:
+                if run.batch is not None:
+                    run.batch.save_releases()  # the lot refers to its release
+                lot.save()
             if new:
                 run.changes.append(
                     f"Added lot {lot.lot_id}" + (f", contract {lot.contract.reference}" if lot.contract_id else "")
@@ -1572,6 +1700,13 @@ def _lots(run: _Run, cycle: CommissioningCycle, contracts: list[Contract]) -> li
                 run.batch.lots_matched.add(key)
         lots.append(lot)
     return lots
+
+
+def _lot_saved(run: _Run, lot: Lot) -> Lot:
+    """``lot``, written first if the batch added it and has not written it yet (``_Batch.save_lots``)."""
+    if lot.pk is None and run.batch is not None:
+        run.batch.save_lots()
+    return lot
 
 
 def _compare_with_contract(run: _Run, cycle, lot: Lot, *, parsed_lot: ParsedLot | None) -> None:
