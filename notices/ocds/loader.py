@@ -2,11 +2,11 @@
 
 ``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
-large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in one
-transaction (``_import_batch``): the cycles, lots, releases, notices and milestones a batch adds
-are inserted together, and what follows a change (duties, reminders) is worked out once per
-contract and cycle per batch. A thread of their own can read and check the releases up to
-``options.read_ahead`` ahead of the writing (``_read_ahead``; off by default). Each release is still
+large file's results in memory. Releases are read and checked by a thread of their own, up to
+``options.read_ahead`` (500) ahead of the writing (``_read_ahead``), and written
+``options.batch_size`` (500) at a time in one transaction (``_import_batch``): the cycles, lots,
+releases, notices and milestones a batch adds are inserted together, and what follows a change
+(duties, reminders) is worked out once per contract and cycle per batch. Each release is still
 refused or imported on its own: a release refused while being written sends its batch back to be
 written one release per transaction, so it leaves nothing behind. For each release:
 
@@ -160,10 +160,8 @@ class ImportOptions:
     # Releases written in one transaction (``_import_batch``): fewer commits, and what follows
     # a change (duties, reminders) worked out once per contract and cycle per batch.
     batch_size: int = 500
-    # Releases read and checked ahead of the writing by a thread of its own (``_read_ahead``); 0:
-    # none. Off by default: on the shared 2-core machine it cost about 0.2 ms more CPU a release
-    # (the two threads take turns with the GIL) and saved no time (docs/benchmarks.md, issue 20).
-    read_ahead: int = 0
+    # Releases read and checked ahead of the writing, by a thread of its own (``_read_ahead``); 0: none.
+    read_ahead: int = 500
 
 
 class TooMuch(HostileFile):
