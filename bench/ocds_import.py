@@ -22,8 +22,7 @@ The targets: the import's peak memory at 100,000 releases is under the ceiling
 so it does not grow with the file; and it imports 500 releases a second (issue 20). Each import
 also reports its queries and CPU time per release; ``BENCH_BATCH`` (default 500) sets the
 releases written per transaction, and ``BENCH_BATCH=1`` gives the importer as it was before
-batches, for comparison on the same machine; ``BENCH_READ_AHEAD`` (default 500) the releases
-read and checked ahead of the writing by a thread, 0 for none.
+batches, for comparison on the same machine.
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ RELEASES = int(os.environ.get("BENCH_RELEASES", "100000"))
 PROCUREMENTS = int(os.environ.get("BENCH_PROCUREMENTS", "1000"))
 CEILING_MB = int(os.environ.get("BENCH_CEILING_MB", "250"))
 BATCH = int(os.environ.get("BENCH_BATCH", "500"))  # releases per transaction; 1 is the importer before batches
-READ_AHEAD = int(os.environ.get("BENCH_READ_AHEAD", "500"))  # releases checked ahead by a thread; 0: none
 TARGET_RATE = 500  # releases a second (issue 20)
 TEAM = "Benchmark team"
 BUYER_PPON = "BNCH-0000-TEST"
@@ -229,7 +227,7 @@ def child_import(path: str) -> dict:
         queries[0] += 1
         return execute(sql, params, many, context)
 
-    options = ImportOptions(team=team, batch_size=BATCH, read_ahead=READ_AHEAD)
+    options = ImportOptions(team=team, batch_size=BATCH)
     start, cpu = time.perf_counter(), time.process_time()
     with open(path, "rb") as stream, connection.execute_wrapper(count):
         for outcome in import_releases(stream, options):
@@ -244,7 +242,6 @@ def child_import(path: str) -> dict:
         "cpu_seconds": time.process_time() - cpu,
         "queries_per_release": queries[0] / max(releases, 1),
         "batch_size": BATCH,
-        "read_ahead": READ_AHEAD,
         "maxrss_mb": maxrss_mb(),
         "maxrss_before_mb": before,
     }

@@ -52,10 +52,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import queue
-import threading
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -160,8 +157,6 @@ class ImportOptions:
     # Releases written in one transaction (``_import_batch``): fewer commits, and what follows
     # a change (duties, reminders) worked out once per contract and cycle per batch.
     batch_size: int = 500
-    # Releases read and checked ahead of the writing, by a thread of its own (``_read_ahead``); 0: none.
-    read_ahead: int = 500
 
 
 class TooMuch(HostileFile):
@@ -300,17 +295,16 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     whole, with nothing written, if it is over the limits or nested too deeply. Releases are
     imported ``options.batch_size`` at a time (``_import_batch``); their outcomes come once their
     batch is committed."""
-    batch: list[tuple[Item, ParsedRelease | Outcome | None]] = []
+    batch: list[Item] = []
     try:
         if options.limits is not None:
             survey(stream, options.limits)
             stream.seek(0)
-        with closing(_checked_releases(stream, options.read_ahead)) as checked:
-            for entry in checked:
-                batch.append(entry)
-                if len(batch) >= max(1, options.batch_size):
-                    yield from _import_batch(batch, options)
-                    batch = []
+        for item in read_releases(stream):
+            batch.append(item)
+            if len(batch) >= max(1, options.batch_size):
+                yield from _import_batch(batch, options)
+                batch = []
     except UnreadableFile as error:
         # The releases read before the file went wrong are imported; then where it stopped.
         yield from _import_batch(batch, options)
@@ -321,63 +315,7 @@ def import_releases(stream, options: ImportOptions) -> Iterator[Outcome]:
     yield from _import_batch(batch, options)
 
 
-_END = object()  # after the last release read ahead
-
-
-def _checked_releases(stream, ahead: int) -> Iterator[tuple[Item, ParsedRelease | Outcome | None]]:
-    """Each release of ``stream`` with what reading and checking it gave (``_read``), or None
-    where that is left to the writing (no read-ahead)."""
-    if ahead <= 0:
-        return ((item, None) for item in read_releases(stream))
-    return _read_ahead(stream, ahead)
-
-
-def _read_ahead(stream, ahead: int) -> Iterator[tuple[Item, ParsedRelease | Outcome]]:
-    """``read_releases``, each release read and checked (``_read``) by a thread of its own while
-    the batches before it are written: checking is CPU, writing waits on the database, and the
-    machine has more than one core. The thread stays at most ``ahead`` releases ahead, so memory
-    stays bounded; it touches no database. An error reading the file (``UnreadableFile``) is
-    raised here after the releases before it, as ``read_releases`` raises it."""
-    ready: queue.Queue = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for item in read_releases(stream):
-                checked = None if item.error else _read(item)
-                if stop.is_set():
-                    return
-                ready.put((item, checked))
-        except Exception as error:  # noqa: BLE001 - every error is the writing thread's to raise, in order
-            ready.put((_END, error))
-        else:
-            ready.put((_END, None))
-
-    thread = threading.Thread(target=read, name="ocds-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, checked = ready.get()
-            if item is _END:
-                if checked is not None:
-                    raise checked
-                return
-            yield item, checked
-    finally:
-        # Stopped early (the caller stopped reading outcomes, or raised): the thread may be
-        # waiting for room for one more release; it sees the stop once it has put it.
-        stop.set()
-        while thread.is_alive():
-            try:
-                ready.get(timeout=1)
-            except queue.Empty:
-                pass
-        thread.join()
-
-
-def _import_batch(
-    entries: list[tuple[Item, ParsedRelease | Outcome | None]], options: ImportOptions
-) -> Iterator[Outcome]:
+def _import_batch(items: list[Item], options: ImportOptions) -> Iterator[Outcome]:
     """Import a batch of releases in one transaction, each still refused or imported on its own.
 
     1. Find, in one query, the releases already imported (step 1 of the module docstring).
@@ -391,9 +329,8 @@ def _import_batch(
        refused one leaves nothing behind and the others go in: savepoints cost only the batch
        that needs them.
     """
-    if not entries:
+    if not items:
         return
-    items = [item for item, _ in entries]
     outcomes: list[Outcome | None] = [None] * len(items)
     labels = [_release_label(item) for item in items]
     wanted = {(ocid, release_id) for release_id, ocid in labels if release_id}
@@ -414,7 +351,7 @@ def _import_batch(
         elif release_id and (ocid, release_id) in already:
             outcomes[index] = Outcome(Outcome.UNCHANGED, item.location, release_id=release_id, ocid=ocid)
         else:
-            parsed = entries[index][1] or _read(item)  # read and checked ahead, or now
+            parsed = _read(item)
             if isinstance(parsed, Outcome):
                 outcomes[index] = parsed
             else:
