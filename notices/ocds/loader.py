@@ -2,13 +2,12 @@
 
 ``import_releases(stream, options)`` reads a file with ``reader.read_releases`` and yields one
 ``Outcome`` per release as it goes, so a caller can print or count them without holding a
-large file's results in memory. Releases are read and checked by a thread of their own, up to
-``options.read_ahead`` (500) ahead of the writing (``_read_ahead``), and written
-``options.batch_size`` (500) at a time in one transaction (``_import_batch``): the cycles, lots,
-releases, notices and milestones a batch adds are inserted together, and what follows a change
-(duties, reminders) is worked out once per contract and cycle per batch. Each release is still
-refused or imported on its own: a release refused while being written sends its batch back to be
-written one release per transaction, so it leaves nothing behind. For each release:
+large file's results in memory. Releases are written ``options.batch_size`` (500) at a time in
+one transaction (``_import_batch``): the cycles, lots, releases, notices and milestones a batch
+adds are inserted together, and what follows a change (duties, reminders) is worked out once per
+contract and cycle per batch. Each release is still refused or imported on its own: a release
+refused while being written sends its batch back to be written one release per transaction, so
+it leaves nothing behind. For each release:
 
 1. A release whose OCID and id are already in the tracker changes nothing ("already imported");
    OCDS makes a release id unique only within its OCID.
