@@ -26,6 +26,8 @@ from django.db import connection
 from django.utils import timezone
 
 from contracts import roles
+from ops.health import SWEEP as SWEEP_HEARTBEAT
+from ops.models import Heartbeat
 from reminders.models import Reminder
 from tests.factories import PASSWORD, make_contract, make_team, make_user
 from tests.redis_server import redis_db
@@ -175,7 +177,9 @@ def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and
             Reminder.objects.filter(pk=reminder.pk).update(send_at=timezone.now() - timedelta(seconds=1))
 
             assert wait_for(lambda: reminder.pk in smtp.reminder_ids(), 60), "the reminder never arrived"
-            time.sleep(8)  # several more sweeps from both beats, through both workers
+            # Four more sweeps finish (each stamps the sweep's heartbeat), from both beats through
+            # both workers, each a chance to send the reminder again: waited for, not slept.
+            assert wait_for(sweeps_finished_after(timezone.now(), 4), 60), "the sweeps stopped"
             assert smtp.reminder_ids()[reminder.pk] == 1
             reminder.refresh_from_db()
             assert reminder.status == Reminder.Status.SENT
@@ -187,6 +191,20 @@ def test_a_reminder_planned_through_the_web_arrives_once_through_two_workers_and
                     process.wait(20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+def sweeps_finished_after(moment, count: int):
+    """A condition: ``count`` sweeps have finished since ``moment`` (the heartbeat each sweep
+    stamps, read as often as ``wait_for`` asks; a sweep every second or so here)."""
+    seen = set()
+
+    def condition() -> bool:
+        beat = Heartbeat.objects.filter(name=SWEEP_HEARTBEAT).values_list("finished_at", flat=True).first()
+        if beat is not None and beat > moment:
+            seen.add(beat)
+        return len(seen) >= count
+
+    return condition
 
 
 def _answers(browser: Browser) -> bool:
