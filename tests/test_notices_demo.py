@@ -43,9 +43,12 @@ def test_the_demo_imports_both_seed_releases_onto_its_own_two_cycles():
     }
 
 
-def test_the_demos_hand_entered_milestones_are_matched_and_the_officers_times_kept():
-    load_demo()
+# The tests that read what the demo holds take the ``demo`` fixture (tests/browser.py): the rows
+# ``load_demo`` made, put back from this process's copy (tests/snapshot.py). Those about the
+# command's own output and running it again run it themselves.
 
+
+def test_the_demos_hand_entered_milestones_are_matched_and_the_officers_times_kept(demo):
     noon = Milestone.objects.get(cycle__name=MK_CYCLE, title="Market engagement responses due")
     assert noon.due_at == datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
     assert ImportedValue.objects.get(milestone=noon).key == "milestone:planning:engagement"
@@ -57,9 +60,7 @@ def test_the_demos_hand_entered_milestones_are_matched_and_the_officers_times_ke
     assert Milestone.objects.filter(source=Milestone.Source.IMPORTED).count() == 7
 
 
-def test_the_2027_contracts_get_their_procurement_act_duties():
-    load_demo()
-
+def test_the_2027_contracts_get_their_procurement_act_duties(demo):
     mk = {duty.key: duty.due_on for duty in Duty.objects.filter(contract__reference="MK-DASS-2027")}
     assert mk["UK7"] == date(2027, 6, 28)  # light touch: 120 days
     assert mk["UK11"] == date(2032, 3, 29)
@@ -69,8 +70,7 @@ def test_the_2027_contracts_get_their_procurement_act_duties():
     assert not Duty.objects.filter(contract__reference="ASC0013").exists()  # procured before the Act
 
 
-def test_loading_the_demo_again_imports_nothing_twice():
-    load_demo()
+def test_loading_the_demo_again_imports_nothing_twice(demo):
     counts = {model: model.objects.count() for model in (Release, Notice, Duty, Conflict, Milestone)}
 
     output = load_demo()
