@@ -15,6 +15,7 @@ import copy
 import io
 import itertools
 import json
+import os
 import random
 from contextlib import contextmanager
 from decimal import Decimal
@@ -154,6 +155,9 @@ def test_the_publishers_releases_and_the_wrong_types_are_checked_as_before(relea
 
 def test_the_shared_real_releases_were_found():
     if SHARED_OCDS is None:
+        # CI has ../shared beside the checkout: there a missing copy fails rather than skips.
+        if os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}:
+            pytest.fail("no shared/data/ocds beside the project: the real releases went unchecked")
         pytest.skip("no shared/data/ocds beside the project")
     assert len(list(SHARED_OCDS.glob("*.json"))) >= 2
 
