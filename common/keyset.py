@@ -15,7 +15,8 @@ at any depth:
 4. One more row than the page is read to know whether another page follows; the rows are
    counted only if the page asks for the total.
 
-A cursor that does not parse (hand-edited, or from an older sort) gives the first page.
+A cursor that does not parse, or whose values cannot be its columns' (hand-edited, or from an
+older sort), gives the first page.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import DateTimeField, F, Q, QuerySet
 
 # Django's row-value comparison, "(a, b) > (x, y)", which composite primary keys use (5.2).
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -158,6 +160,48 @@ def _values(row, keys: list[Key]) -> list:
     return values
 
 
+def _column(queryset: QuerySet, path: str):
+    """The model field (or annotation's output field) a key's ``path`` names, or None."""
+    if path in queryset.query.annotations:
+        return queryset.query.annotations[path].output_field
+    model, found = queryset.model, None
+    for part in path.split("__"):
+        if model is None:
+            return None
+        try:
+            found = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = found.related_model
+    return found.target_field if found is not None and found.is_relation else found
+
+
+def _fitted(queryset: QuerySet, keys: list[Key], values: list) -> list | None:
+    """A decoded cursor's values as its keys' columns hold them, or None if one cannot be (a
+    hand-edited cursor: text where a date belongs, a list, a missing id): the first page then,
+    never a server error."""
+    fitted = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            if not key.nullable:
+                return None
+            fitted.append(None)
+            continue
+        if isinstance(value, (list, dict)):
+            return None
+        column = _column(queryset, key.field)
+        if isinstance(column, DateTimeField) and isinstance(value, date) and not isinstance(value, datetime):
+            return None  # a day where a moment belongs
+        try:
+            value = column.to_python(value) if column is not None else value
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            return None
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return None  # a date where a moment belongs: cursors carry the moment's offset
+        fitted.append(value)
+    return fitted
+
+
 def keyset_page(
     queryset: QuerySet,
     keys: list[Key],
@@ -181,6 +225,8 @@ def keyset_page(
     rows = queryset.order_by(*(key.order() for key in order_keys))
     cursor = before or after
     values = _decode(cursor, len(keys)) if cursor and not last else None
+    if values is not None:
+        values = _fitted(queryset, keys, values)
     if cursor and values is None:
         backwards = False  # a cursor that does not parse: the first page
         rows = queryset.order_by(*(key.order() for key in keys))

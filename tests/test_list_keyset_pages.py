@@ -9,6 +9,8 @@ walks back, the last page holds the last rows, and no query has an OFFSET.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -132,6 +134,41 @@ def test_a_hand_edited_cursor_gives_the_first_page(client, officer):
     assert edited.status_code == 200
     pattern = r'href="/contracts/organisations/(\d+)/"'
     assert ids(edited.content.decode(), pattern) == ids(first, pattern)
+
+
+def cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+WRONG_VALUES = ["not-a-value", 7, {"t": "2026-11-01T08:00:00+00:00"}, {"d": "2026-11-01"}, None, True, [1]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "contracts:register",
+        "contracts:organisation-list",
+        "reminders:list",
+        "notices:list",
+        "commissioning:cycle-list",
+        "reports:list",
+        "commissioning:service-list",
+    ],
+)
+def test_a_cursor_whose_values_are_of_the_wrong_kind_gives_the_first_page(client, officer, name):
+    """A cursor that decodes but whose values cannot be the list's (text for a date, a date for
+    an id, a list): the first page, never a server error."""
+    url = reverse(name)
+    client.force_login(officer)
+    first = client.get(url)
+    assert first.status_code == 200
+    for length in range(1, 5):
+        for wrong in WRONG_VALUES:
+            for position in range(length):
+                values = [wrong if index == position else 1 for index in range(length)]
+                for direction in ("after", "before"):
+                    response = client.get(url, {direction: cursor(values)})
+                    assert response.status_code == 200, (name, direction, values)
 
 
 def test_the_cycles_page_by_target_start_without_offset(client, officer):
