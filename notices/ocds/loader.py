@@ -988,7 +988,7 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
         cycle = run.batch.cycles[parsed.ocid]
         created = run.batch.cycle_added_by.get(parsed.ocid) is run
         if created:
-            run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+            run.changes.append(_cycle_added_words(cycle))
         return cycle, created
     if run.batch is not None:
         cycles = run.batch.cycles_found.get(parsed.ocid, [])  # read and locked for the batch (``preload``)
@@ -1015,8 +1015,13 @@ def _cycle(run: _Run, buyer: Organisation | None, contracts: list[Contract]) -> 
     cycle = _cycle_new(run, contracts)
     # Followed up (duties, reminders) once, when the release has been read (_import).
     commissioning_services.cycle_save(cycle=cycle, officer=run.officer, reason=cycle._change_reason, follow_up=False)
-    run.changes.append(f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}")
+    run.changes.append(_cycle_added_words(cycle))
     return cycle, True
+
+
+def _cycle_added_words(cycle: CommissioningCycle) -> str:
+    """What a release that added ``cycle`` says it changed, whether it was added alone or with its batch's."""
+    return f"Added the commissioning cycle '{cycle.name}' for the team {cycle.team.name}"
 
 
 def _cycle_new(run: _Run, contracts: list[Contract]) -> CommissioningCycle:
